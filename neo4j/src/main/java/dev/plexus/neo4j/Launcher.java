@@ -1,0 +1,80 @@
+package dev.plexus.neo4j;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+import org.neo4j.configuration.GraphDatabaseSettings;
+import org.neo4j.configuration.connectors.BoltConnector;
+import org.neo4j.configuration.connectors.HttpConnector;
+import org.neo4j.configuration.helpers.SocketAddress;
+import org.neo4j.dbms.api.DatabaseManagementService;
+import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
+import org.neo4j.io.ByteUnit;
+
+/**
+ * Runs Neo4j Community embedded with a Bolt connector, for machines without Docker.
+ *
+ * <p>Settings come from the environment so the Node side can start several isolated
+ * instances (tests) or one long-lived one (npm start):
+ * NEO4J_BOLT_HOST (127.0.0.1), NEO4J_BOLT_PORT (7687), NEO4J_DATA_DIR (.data/neo4j),
+ * NEO4J_PLUGINS_DIR (target/plugins next to the jar), NEO4J_PAGECACHE (256m),
+ * NEO4J_TX_MEMORY (512m).
+ *
+ * <p>Prints exactly one line {@code PLEXUS_NEO4J_READY bolt://host:port} on stdout once
+ * Bolt accepts connections, and shuts the database down cleanly on SIGTERM/SIGINT.
+ */
+public final class Launcher {
+    private Launcher() {}
+
+    public static void main(String[] args) throws Exception {
+        String host = env("NEO4J_BOLT_HOST", "127.0.0.1");
+        int port = Integer.parseInt(env("NEO4J_BOLT_PORT", "7687"));
+        Path dataDir = Path.of(env("NEO4J_DATA_DIR", ".data/neo4j")).toAbsolutePath();
+        Path pluginsDir = Path.of(env("NEO4J_PLUGINS_DIR", "target/plugins")).toAbsolutePath();
+        long pageCache = ByteUnit.parse(env("NEO4J_PAGECACHE", "256m"));
+        long txMemory = ByteUnit.parse(env("NEO4J_TX_MEMORY", "1g"));
+
+        Files.createDirectories(dataDir);
+        if (!Files.isDirectory(pluginsDir)) {
+            System.err.println("plugins directory " + pluginsDir + " is missing: run neo4j/start.sh once to build it");
+            System.exit(2);
+        }
+
+        DatabaseManagementService dbms = new DatabaseManagementServiceBuilder(dataDir)
+                .setConfig(BoltConnector.enabled, true)
+                .setConfig(BoltConnector.listen_address, new SocketAddress(host, port))
+                .setConfig(BoltConnector.encryption_level, BoltConnector.EncryptionLevel.DISABLED)
+                .setConfig(HttpConnector.enabled, false)
+                .setConfig(GraphDatabaseSettings.auth_enabled, false)
+                .setConfig(GraphDatabaseSettings.plugin_dir, pluginsDir)
+                .setConfig(GraphDatabaseSettings.procedure_unrestricted, List.of("apoc.*"))
+                .setConfig(GraphDatabaseSettings.procedure_allowlist, List.of("*"))
+                .setConfig(GraphDatabaseSettings.pagecache_memory, pageCache)
+                .setConfig(GraphDatabaseSettings.memory_transaction_global_max_size, txMemory)
+                .setConfig(GraphDatabaseSettings.transaction_timeout, Duration.ofMinutes(5))
+                .build();
+
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                dbms.shutdown();
+            } finally {
+                stopped.countDown();
+            }
+        }, "plexus-neo4j-shutdown"));
+
+        // Touch the default database so the first client does not pay for its start-up.
+        dbms.database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME).executeTransactionally("RETURN 1");
+        System.out.println("PLEXUS_NEO4J_READY bolt://" + host + ":" + port);
+        System.out.flush();
+        stopped.await();
+    }
+
+    private static String env(String name, String fallback) {
+        String value = System.getenv(name);
+        return value == null || value.isBlank() ? fallback : value;
+    }
+}
