@@ -1,0 +1,1 @@
+MATCH (t:_Token {bootstrap: true}) RETURN count(t) > 0 AS present

@@ -1,0 +1,1 @@
+MATCH (t:_Token {id: $id}) SET t.lastUsedAt = $now

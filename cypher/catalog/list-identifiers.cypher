@@ -1,0 +1,1 @@
+MATCH (n:$$Label$$) RETURN n.identifier AS id LIMIT $limit

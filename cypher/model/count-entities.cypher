@@ -1,0 +1,1 @@
+MATCH (n:$$Label$$) RETURN count(n) AS count

@@ -1,0 +1,1 @@
+CREATE CONSTRAINT $$Name$$ IF NOT EXISTS FOR (n:$$Label$$) REQUIRE n.identifier IS UNIQUE

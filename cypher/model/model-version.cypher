@@ -1,0 +1,1 @@
+MATCH (v:_ModelVersion {id: 'model'}) RETURN v.version AS version

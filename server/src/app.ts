@@ -1,0 +1,80 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Hono } from 'hono';
+import { requireToken } from './auth/middleware.ts';
+import { tokenRoutes } from './auth/routes.ts';
+import { entityRoutes } from './catalog/routes.ts';
+import { readRows } from './db/driver.ts';
+import { NotFoundError, PlexusError } from './errors.ts';
+import { graphqlRoutes } from './graphql/routes.ts';
+import type { AppEnv } from './http.ts';
+import { blueprintRoutes } from './model/routes.ts';
+import type { Services } from './services.ts';
+
+/**
+ * Builds the HTTP application. No side effects: tests call `app.request()` in-process and
+ * `main.ts` serves it.
+ * @example const app = createApp(services); const res = await app.request('/healthz')
+ */
+export function createApp(services: Services, options: { webDist?: string } = {}): Hono<AppEnv> {
+  const { config, logger, tokens, models, catalog, events, schemas } = services;
+  const app = new Hono<AppEnv>();
+  const jsonLimit = config.limits.jsonBodyBytes;
+
+  app.onError((err, c) => {
+    if (err instanceof PlexusError) return c.json(err.toBody(), err.status as 400);
+    logger.error('request failed', { method: c.req.method, path: c.req.path, err });
+    return c.json({ error: { code: 'internal', message: 'internal server error; see the server log', details: [] } }, 500);
+  });
+  app.notFound((c) => c.json(new NotFoundError(`no route for ${c.req.method} ${c.req.path}`).toBody(), 404));
+
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    c.header('x-content-type-options', 'nosniff');
+    c.header('referrer-policy', 'no-referrer');
+    if (c.req.path !== '/healthz' && c.req.path !== '/readyz') {
+      logger.debug('request', { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) });
+    }
+  });
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    const checks: Record<string, string> = {};
+    try {
+      await readRows(services.db, 'RETURN 1 AS ok');
+      checks.neo4j = 'ok';
+    } catch (err) {
+      checks.neo4j = `unreachable: ${(err as Error).message}`;
+    }
+    const built = schemas.current();
+    checks.graphql = built ? `ok (model version ${built.version})` : 'building';
+    const ready = checks.neo4j === 'ok' && built !== null;
+    return c.json({ status: ready ? 'ready' : 'not ready', checks }, ready ? 200 : 503);
+  });
+
+  app.use('/api/*', requireToken(tokens));
+  app.use('/graphql', requireToken(tokens));
+  const api = new Hono<AppEnv>();
+  api.route('/', blueprintRoutes({ models, catalog, events, jsonLimit }));
+  api.route('/', entityRoutes({ catalog, models, jsonLimit, ndjsonLimit: config.limits.ndjsonBodyBytes }));
+  api.route('/tokens', tokenRoutes(tokens, jsonLimit));
+  app.route('/api/v1', api);
+  app.route('/', graphqlRoutes({ schemas, logger, database: services.db.database }));
+
+  const dist = options.webDist ? resolve(options.webDist) : null;
+  if (dist && existsSync(join(dist, 'index.html'))) {
+    const index = readFileSync(join(dist, 'index.html'), 'utf8');
+    app.get('*', async (c, next) => {
+      if (c.req.path.startsWith('/api/') || c.req.path === '/graphql') return next();
+      const file = resolve(dist, `.${c.req.path}`);
+      if (file.startsWith(dist) && c.req.path !== '/' && existsSync(file)) {
+        const ext = file.split('.').pop() ?? '';
+        const types: Record<string, string> = { js: 'text/javascript', css: 'text/css', svg: 'image/svg+xml', png: 'image/png', json: 'application/json', html: 'text/html' };
+        return c.body(readFileSync(file), 200, { 'content-type': types[ext] ?? 'application/octet-stream' });
+      }
+      return c.html(index);
+    });
+  }
+  return app;
+}

@@ -1,0 +1,371 @@
+import neo4j from 'neo4j-driver';
+import type { ManagedTransaction } from 'neo4j-driver';
+import { type Db, openSession, readRows } from '../db/driver.ts';
+import { loadQuery } from '../db/query-loader.ts';
+import { BadRequestError, NotFoundError, ValidationError, type ErrorDetail } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { BlueprintStore } from '../model/blueprint-store.ts';
+import { labelOf, relTypeOf } from '../model/names.ts';
+import type { Blueprint, StoredEntity } from '../model/types.ts';
+import {
+  type DesiredEntity,
+  decodeEntity,
+  hashEntity,
+  nodeProperties,
+  refKey,
+  relationByType,
+  type TargetRef,
+  toApiEntity,
+} from './entity-codec.ts';
+import type { EntityChangeEvent, EventBus, WriteContext } from './events.ts';
+import { type CheckedRecord, checkMerged, checkRecords, desiredState } from './validate-entities.ts';
+
+/** Outcome of an upsert: counts plus one status per record, in request order. */
+export interface UpsertResult {
+  upserted: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  results: { blueprint: string; identifier: string; status: 'created' | 'updated' | 'unchanged' }[];
+}
+
+/** The one write path: every write to entities goes through these functions. */
+export interface Catalog {
+  upsertEntities(records: unknown[], ctx: WriteContext, options?: { merge?: boolean; defaultBlueprint?: string }): Promise<UpsertResult>;
+  deleteEntities(refs: TargetRef[], ctx: WriteContext): Promise<{ deleted: number; notFound: TargetRef[] }>;
+  /** Deletes every entity of a blueprint in batches (blueprint deletion with force). */
+  deleteAllOf(blueprint: string, ctx: WriteContext): Promise<number>;
+  getEntity(blueprint: string, identifier: string): Promise<StoredEntity>;
+  getEntities(blueprint: string, identifiers: string[]): Promise<StoredEntity[]>;
+  listEntities(blueprint: string, options?: { limit?: number; cursor?: string | null }): Promise<{ entities: StoredEntity[]; next: string | null }>;
+}
+
+interface Planned {
+  rec: CheckedRecord;
+  desired: DesiredEntity;
+  hash: string;
+  before: DesiredEntity | null;
+  beforeProps: Record<string, unknown> | null;
+  status: 'created' | 'updated' | 'unchanged';
+}
+
+type Run = (query: string, params: Record<string, unknown>) => Promise<Record<string, unknown>[]>;
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function encodeCursor(identifier: string): string {
+  return Buffer.from(identifier, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): string {
+  const s = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (encodeCursor(s) !== cursor) throw new BadRequestError('cursor is not valid; pass the "next" value of the previous page');
+  return s;
+}
+
+/** Creates the catalog module. `batchSize` bounds the rows of one UNWIND transaction. */
+export function createCatalog(deps: { db: Db; models: BlueprintStore; events: EventBus; logger: Logger; batchSize?: number }): Catalog {
+  const { db, models, events, logger } = deps;
+  const batchSize = deps.batchSize ?? 5000;
+
+  /** Runs `work` in one transaction when it is small, else gives each query its own. */
+  async function withWrites(rows: number, work: (run: Run) => Promise<void>): Promise<void> {
+    const session = openSession(db, 'WRITE');
+    try {
+      if (rows <= batchSize) {
+        await session.executeWrite(async (tx: ManagedTransaction) => {
+          await work(async (q, p) => (await tx.run(q, p)).records.map((r) => r.toObject()));
+        });
+      } else {
+        await work((q, p) => session.executeWrite(async (tx) => (await tx.run(q, p)).records.map((r) => r.toObject())));
+      }
+    } finally {
+      await session.close();
+    }
+  }
+
+  async function readBefore(bp: Blueprint, rows: { identifier: string; hash: string | null }[]) {
+    const out = new Map<string, { exists: boolean; same: boolean; props: Record<string, unknown> | null; rels: [string, string, string][] | null }>();
+    for (const chunk of chunks(rows, batchSize)) {
+      const res = await readRows<{ identifier: string; exists: boolean; same: boolean; props: Record<string, unknown> | null; rels: [string, string, string][] | null }>(
+        db,
+        loadQuery('catalog/read-before', { Label: labelOf(bp.identifier) }),
+        { rows: chunk },
+      );
+      for (const r of res) out.set(r.identifier, r);
+    }
+    return out;
+  }
+
+  async function plan(records: CheckedRecord[], merge: boolean): Promise<Planned[]> {
+    const byBlueprint = new Map<string, CheckedRecord[]>();
+    for (const rec of records) {
+      const list = byBlueprint.get(rec.blueprint.identifier) ?? [];
+      list.push(rec);
+      byBlueprint.set(rec.blueprint.identifier, list);
+    }
+    const planned: Planned[] = [];
+    const details: ErrorDetail[] = [];
+    for (const recs of byBlueprint.values()) {
+      const bp = recs[0].blueprint;
+      const desiredUpfront = merge ? null : recs.map((r) => desiredState(r, null, false));
+      const hashes = desiredUpfront?.map(hashEntity);
+      const before = await readBefore(
+        bp,
+        recs.map((r, i) => ({ identifier: r.identifier, hash: hashes ? hashes[i] : null })),
+      );
+      recs.forEach((rec, i) => {
+        const b = before.get(rec.identifier)!;
+        if (b.same) {
+          planned.push({ rec, desired: desiredUpfront![i], hash: hashes![i], before: null, beforeProps: null, status: 'unchanged' });
+          return;
+        }
+        const prev = b.exists ? decodeEntity(bp, b.props!, b.rels!) : null;
+        const desired = desiredUpfront ? desiredUpfront[i] : desiredState(rec, prev, true);
+        if (merge) details.push(...checkMerged(rec, desired));
+        const hash = hashes ? hashes[i] : hashEntity(desired);
+        const unchanged = prev !== null && (b.props!._hash === hash || hashEntity(prev) === hash);
+        planned.push({
+          rec,
+          desired,
+          hash,
+          before: prev,
+          beforeProps: b.props,
+          status: unchanged ? 'unchanged' : prev ? 'updated' : 'created',
+        });
+      });
+    }
+    if (details.length > 0) {
+      throw new ValidationError(`${new Set(details.map((d) => d.index)).size} of ${records.length} entities are invalid after merging; nothing was written`, details);
+    }
+    return planned;
+  }
+
+  async function writeRelations(run: Run, changed: Planned[], ctx: WriteContext, now: string): Promise<void> {
+    const groups = new Map<string, { source: string; relation: string; target: string; create: { s: string; t: string }[]; remove: { s: string; t: string }[] }>();
+    const group = (source: string, relation: string, target: string) => {
+      const key = `${source}|${relation}|${target}`;
+      let g = groups.get(key);
+      if (!g) {
+        g = { source, relation, target, create: [], remove: [] };
+        groups.set(key, g);
+      }
+      return g;
+    };
+    for (const p of changed) {
+      for (const [relation, refs] of Object.entries(p.desired.relations)) {
+        const old = p.before?.relations[relation] ?? [];
+        const oldKeys = new Set(old.map(refKey));
+        const newKeys = new Set(refs.map(refKey));
+        for (const r of refs) if (!oldKeys.has(refKey(r))) group(p.desired.blueprint, relation, r.blueprint).create.push({ s: p.desired.identifier, t: r.identifier });
+        for (const r of old) if (!newKeys.has(refKey(r))) group(p.desired.blueprint, relation, r.blueprint).remove.push({ s: p.desired.identifier, t: r.identifier });
+      }
+    }
+    for (const g of groups.values()) {
+      const names = { Source: labelOf(g.source), Target: labelOf(g.target), Type: relTypeOf(g.relation) };
+      const base = { type: names.Type, targetBlueprint: g.target, sourceBlueprint: g.source, now, actor: ctx.actor, source: ctx.source };
+      for (const pairs of chunks(g.remove, batchSize)) await run(loadQuery('catalog/delete-relationships', names), { ...base, pairs });
+      for (const pairs of chunks(g.create, batchSize)) await run(loadQuery('catalog/create-relationships', names), { ...base, pairs });
+    }
+  }
+
+  async function resolvePending(run: Run, created: Planned[], now: string): Promise<void> {
+    const byBlueprint = new Map<string, string[]>();
+    for (const p of created) {
+      const list = byBlueprint.get(p.desired.blueprint) ?? [];
+      list.push(p.desired.identifier);
+      byBlueprint.set(p.desired.blueprint, list);
+    }
+    const model = models.current();
+    for (const [blueprint, identifiers] of byBlueprint) {
+      for (const ids of chunks(identifiers, batchSize)) {
+        const pending = (await run(loadQuery('catalog/find-pending'), { blueprint, identifiers: ids })) as {
+          sourceBlueprint: string;
+          source: string;
+          type: string;
+          target: string;
+        }[];
+        const groups = new Map<string, { s: string; t: string }[]>();
+        for (const p of pending) {
+          const key = `${p.sourceBlueprint}|${p.type}`;
+          groups.set(key, [...(groups.get(key) ?? []), { s: p.source, t: p.target }]);
+        }
+        for (const [key, pairs] of groups) {
+          const [sourceBlueprint, type] = key.split('|');
+          const sourceBp = model.get(sourceBlueprint);
+          // Only types the model knows reach the query text.
+          if (!sourceBp || !relationByType(sourceBp).has(type)) continue;
+          await run(loadQuery('catalog/resolve-pending', { Source: labelOf(sourceBlueprint), Target: labelOf(blueprint), Type: type }), {
+            pairs,
+            type,
+            targetBlueprint: blueprint,
+            now,
+          });
+        }
+      }
+    }
+  }
+
+  const catalog: Catalog = {
+    async upsertEntities(records, ctx, options = {}) {
+      const merge = options.merge ?? false;
+      let checked = checkRecords(models.current(), records, { merge, defaultBlueprint: options.defaultBlueprint });
+      if (checked.details.some((d) => d.message.startsWith('unknown blueprint')) && (await models.refresh())) {
+        checked = checkRecords(models.current(), records, { merge, defaultBlueprint: options.defaultBlueprint });
+      }
+      const details = checked.details;
+      const firstAt = new Map<string, number>();
+      for (const rec of checked.records) {
+        const key = `${rec.blueprint.identifier}:${rec.identifier}`;
+        const first = firstAt.get(key);
+        if (first !== undefined) {
+          details.push({ index: rec.index, identifier: rec.identifier, message: `entity ${key} appears twice in the request (first at index ${first})` });
+        } else firstAt.set(key, rec.index);
+      }
+      if (details.length > 0) {
+        details.sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
+        const bad = new Set(details.map((d) => d.index)).size;
+        throw new ValidationError(`${bad} of ${records.length} entities are invalid; nothing was written`, details);
+      }
+      const planned = await plan(checked.records, merge);
+      const changed = planned.filter((p) => p.status !== 'unchanged');
+      const now = new Date().toISOString();
+      if (changed.length > 0) {
+        await withWrites(changed.length, async (run) => {
+          const byBlueprint = new Map<string, Planned[]>();
+          for (const p of changed) byBlueprint.set(p.desired.blueprint, [...(byBlueprint.get(p.desired.blueprint) ?? []), p]);
+          for (const [blueprint, list] of byBlueprint) {
+            const bp = list[0].rec.blueprint;
+            for (const chunk of chunks(list, batchSize)) {
+              await run(loadQuery('catalog/write-nodes', { Label: labelOf(blueprint) }), {
+                rows: chunk.map((p) => ({
+                  identifier: p.desired.identifier,
+                  title: p.desired.title,
+                  hash: p.hash,
+                  props: nodeProperties(bp, p.desired, Object.keys(p.beforeProps ?? {})),
+                })),
+                blueprint,
+                now,
+                actor: ctx.actor,
+                source: ctx.source,
+                runId: ctx.runId ?? null,
+              });
+            }
+          }
+          await writeRelations(run, changed, ctx, now);
+          await resolvePending(run, changed.filter((p) => p.status === 'created'), now);
+        });
+        const evts: EntityChangeEvent[] = changed.map((p) => {
+          const bp = p.rec.blueprint;
+          return {
+            type: p.status === 'created' ? 'entity.created' : 'entity.updated',
+            blueprint: bp.identifier,
+            identifier: p.desired.identifier,
+            before: p.before ? toApiEntity(bp, p.before, p.beforeProps ?? undefined) : null,
+            after: toApiEntity(bp, p.desired, {
+              _createdAt: p.beforeProps?._createdAt ?? now,
+              _createdBy: p.beforeProps?._createdBy ?? ctx.actor,
+              _updatedAt: now,
+              _updatedBy: ctx.actor,
+              _sources: [...new Set([...((p.beforeProps?._sources as string[]) ?? []), ctx.source])],
+            }),
+            actor: ctx.actor,
+            source: ctx.source,
+            runId: ctx.runId,
+            at: now,
+          };
+        });
+        events.emit(evts);
+      }
+      const count = (s: Planned['status']) => planned.filter((p) => p.status === s).length;
+      const result: UpsertResult = {
+        upserted: planned.length,
+        created: count('created'),
+        updated: count('updated'),
+        unchanged: count('unchanged'),
+        results: planned
+          .sort((a, b) => a.rec.index - b.rec.index)
+          .map((p) => ({ blueprint: p.desired.blueprint, identifier: p.desired.identifier, status: p.status })),
+      };
+      if (changed.length > 0) logger.debug('entities upserted', { ...result, results: undefined, actor: ctx.actor, source: ctx.source });
+      return result;
+    },
+
+    async deleteEntities(refs, ctx) {
+      const model = models.current();
+      const byBlueprint = new Map<string, string[]>();
+      for (const r of refs) {
+        if (!model.has(r.blueprint)) throw new NotFoundError(`blueprint "${r.blueprint}" does not exist`);
+        byBlueprint.set(r.blueprint, [...(byBlueprint.get(r.blueprint) ?? []), r.identifier]);
+      }
+      const evts: EntityChangeEvent[] = [];
+      const notFound: TargetRef[] = [];
+      const now = new Date().toISOString();
+      let deleted = 0;
+      for (const [blueprint, identifiers] of byBlueprint) {
+        const before = await catalog.getEntities(blueprint, identifiers);
+        const found = new Set(before.map((e) => e.identifier));
+        for (const id of identifiers) if (!found.has(id)) notFound.push({ blueprint, identifier: id });
+        await withWrites(before.length, async (run) => {
+          for (const ids of chunks([...found], batchSize)) {
+            const [row] = await run(loadQuery('catalog/delete-entities', { Label: labelOf(blueprint) }), { identifiers: ids });
+            deleted += row.deleted as number;
+          }
+        });
+        for (const e of before) {
+          evts.push({ type: 'entity.deleted', blueprint, identifier: e.identifier, before: e, after: null, actor: ctx.actor, source: ctx.source, runId: ctx.runId, at: now });
+        }
+      }
+      events.emit(evts);
+      return { deleted, notFound };
+    },
+
+    async deleteAllOf(blueprint, ctx) {
+      let total = 0;
+      for (;;) {
+        const page = await readRows<{ id: string }>(db, loadQuery('catalog/list-identifiers', { Label: labelOf(blueprint) }), {
+          limit: neo4j.int(batchSize),
+        });
+        if (page.length === 0) return total;
+        const { deleted } = await catalog.deleteEntities(page.map((r) => ({ blueprint, identifier: r.id })), ctx);
+        total += deleted;
+      }
+    },
+
+    async getEntity(blueprint, identifier) {
+      const [e] = await catalog.getEntities(blueprint, [identifier]);
+      if (!e) throw new NotFoundError(`entity "${identifier}" of blueprint "${blueprint}" does not exist`);
+      return e;
+    },
+
+    async getEntities(blueprint, identifiers) {
+      const bp = models.require(blueprint);
+      const rows = await readRows<{ props: Record<string, unknown>; rels: [string, string, string][] }>(
+        db,
+        loadQuery('catalog/read-entities', { Label: labelOf(blueprint) }),
+        { identifiers },
+      );
+      return rows.map((r) => toApiEntity(bp, decodeEntity(bp, r.props, r.rels), r.props));
+    },
+
+    async listEntities(blueprint, options = {}) {
+      const bp = models.require(blueprint);
+      const limit = options.limit ?? 100;
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new BadRequestError('limit must be an integer from 1 to 1000');
+      const after = options.cursor ? decodeCursor(options.cursor) : '';
+      const rows = await readRows<{ props: Record<string, unknown>; rels: [string, string, string][] }>(
+        db,
+        loadQuery('catalog/list-entities', { Label: labelOf(blueprint) }),
+        { after, limit: neo4j.int(limit + 1) },
+      );
+      const page = rows.slice(0, limit).map((r) => toApiEntity(bp, decodeEntity(bp, r.props, r.rels), r.props));
+      const next = rows.length > limit ? encodeCursor(page[page.length - 1].identifier) : null;
+      return { entities: page, next };
+    },
+  };
+  return catalog;
+}

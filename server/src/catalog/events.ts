@@ -1,0 +1,62 @@
+import type { Logger } from '../log.ts';
+import type { StoredEntity } from '../model/types.ts';
+
+/** Who wrote, from where: stamped on nodes and carried by every change event. */
+export interface WriteContext {
+  /** User or token name. */
+  actor: string;
+  /** Provenance: `api`, `graphql`, `cli`, `demo`, or `connector:<source>`. */
+  source: string;
+  /** Action run or sync run that made the write. */
+  runId?: string;
+}
+
+/** A change to one entity, emitted after the write committed. */
+export interface EntityChangeEvent {
+  type: 'entity.created' | 'entity.updated' | 'entity.deleted';
+  blueprint: string;
+  identifier: string;
+  before: StoredEntity | null;
+  after: StoredEntity | null;
+  actor: string;
+  source: string;
+  runId?: string;
+  at: string;
+}
+
+/** A change to the model, emitted after the blueprint was stored. */
+export interface BlueprintChangeEvent {
+  type: 'blueprint.created' | 'blueprint.updated' | 'blueprint.deleted';
+  blueprint: string;
+  actor: string;
+  at: string;
+}
+
+export type ChangeEvent = EntityChangeEvent | BlueprintChangeEvent;
+export type ChangeListener = (events: readonly ChangeEvent[]) => void | Promise<void>;
+
+/** Fan-out of change events to audit, automations, scorecards and live UI updates. */
+export interface EventBus {
+  emit(events: readonly ChangeEvent[]): void;
+  /** Subscribes; returns the unsubscribe function. A failing listener is logged, never fatal. */
+  on(listener: ChangeListener): () => void;
+}
+
+/** Creates an in-process event bus. Listeners get the events of one write as one array. */
+export function createEventBus(logger: Logger): EventBus {
+  const listeners = new Set<ChangeListener>();
+  return {
+    emit(events) {
+      if (events.length === 0) return;
+      for (const l of listeners) {
+        Promise.resolve()
+          .then(() => l(events))
+          .catch((err) => logger.error('change listener failed', { err }));
+      }
+    },
+    on(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}

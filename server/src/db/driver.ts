@@ -1,0 +1,52 @@
+import neo4j, { type Driver, type Session } from 'neo4j-driver';
+import type { PlexusConfig } from '../config.ts';
+
+/** Creates the Neo4j driver from the configuration (Bolt or routing `neo4j://` URIs). */
+export function createDriver(config: PlexusConfig['neo4j'] & { uri: string }): Driver {
+  return neo4j.driver(config.uri, neo4j.auth.basic(config.user, config.password), {
+    maxConnectionPoolSize: 50,
+    connectionAcquisitionTimeout: 30_000,
+    disableLosslessIntegers: true,
+    userAgent: 'plexus/0.1',
+  });
+}
+
+/** Neo4j access shared by the modules: the driver plus the database to use. */
+export interface Db {
+  driver: Driver;
+  database?: string;
+}
+
+/** Opens a session on the configured database. */
+export function openSession(db: Db, mode: 'READ' | 'WRITE' = 'WRITE'): Session {
+  return db.driver.session({
+    database: db.database,
+    defaultAccessMode: mode === 'READ' ? neo4j.session.READ : neo4j.session.WRITE,
+  });
+}
+
+/** Runs one read query and returns the records as plain objects. */
+export async function readRows<T = Record<string, unknown>>(
+  db: Db,
+  query: string,
+  params: Record<string, unknown> = {},
+): Promise<T[]> {
+  const res = await db.driver.executeQuery(query, params, {
+    database: db.database,
+    routing: neo4j.routing.READ,
+  });
+  return res.records.map((r) => r.toObject() as T);
+}
+
+/** Runs one write query in its own transaction and returns the records as plain objects. */
+export async function writeRows<T = Record<string, unknown>>(
+  db: Db,
+  query: string,
+  params: Record<string, unknown> = {},
+): Promise<T[]> {
+  const res = await db.driver.executeQuery(query, params, {
+    database: db.database,
+    routing: neo4j.routing.WRITE,
+  });
+  return res.records.map((r) => r.toObject() as T);
+}

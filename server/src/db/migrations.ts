@@ -1,0 +1,38 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Db, readRows, writeRows } from './driver.ts';
+import { cypherDir } from './query-loader.ts';
+
+/**
+ * Applies `cypher/migrations/NNNN-name.cypher` in order, each once, recording applied ones as
+ * `(:_Migration {id})`. Statements are separated by `;` at the end of a line. Every statement
+ * is written to be idempotent, so two replicas starting at once do no harm.
+ */
+export async function runMigrations(db: Db): Promise<string[]> {
+  const dir = join(cypherDir, 'migrations');
+  const files = readdirSync(dir)
+    .filter((f) => /^\d{4}-.+\.cypher$/.test(f))
+    .sort();
+  const done = new Set(
+    (await readRows<{ id: string }>(db, 'MATCH (m:_Migration) RETURN m.id AS id')).map((r) => r.id),
+  );
+  const applied: string[] = [];
+  for (const file of files) {
+    const id = file.replace(/\.cypher$/, '');
+    if (done.has(id)) continue;
+    const statements = readFileSync(join(dir, file), 'utf8')
+      .split(/;\s*$/m)
+      .map((s) =>
+        s
+          .split('\n')
+          .filter((l) => !l.trimStart().startsWith('//'))
+          .join('\n')
+          .trim(),
+      )
+      .filter(Boolean);
+    for (const statement of statements) await writeRows(db, statement);
+    await writeRows(db, 'MERGE (m:_Migration {id: $id}) ON CREATE SET m.appliedAt = datetime()', { id });
+    applied.push(id);
+  }
+  return applied;
+}

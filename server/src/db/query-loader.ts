@@ -1,0 +1,32 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { escapeName } from './cypher-names.ts';
+
+/** Root of the repository's `cypher/` folder. */
+export const cypherDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../../cypher');
+
+const cache = new Map<string, string>();
+
+/**
+ * Loads a fixed query `cypher/<area>/<name>.cypher`. Names written `$$Name$$` in the file
+ * (labels, relationship types, property keys) are filled from `names` through `escapeName`;
+ * values are always `$parameters`.
+ * @example loadQuery('catalog/delete-entities', { Label: 'Service' })
+ */
+export function loadQuery(path: string, names: Record<string, string> = {}): string {
+  let text = cache.get(path);
+  if (text === undefined) {
+    text = readFileSync(join(cypherDir, `${path}.cypher`), 'utf8')
+      .split('\n')
+      .filter((l) => !l.trimStart().startsWith('//'))
+      .join('\n')
+      .trim();
+    cache.set(path, text);
+  }
+  return text.replace(/\$\$([A-Za-z]+)\$\$/g, (_m, key: string) => {
+    const value = names[key];
+    if (value === undefined) throw new Error(`query ${path} needs the name ${key}`);
+    return escapeName(value);
+  });
+}

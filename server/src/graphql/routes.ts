@@ -1,0 +1,41 @@
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { Hono } from 'hono';
+import { PlexusError } from '../errors.ts';
+import { type AppEnv, writeContext } from '../http.ts';
+import type { Logger } from '../log.ts';
+import type { GraphqlContext, SchemaService } from './schema-service.ts';
+
+/**
+ * `/graphql`: graphql-yoga serving whichever schema the schema service holds when a request
+ * arrives. Plexus errors keep their message and code; anything else is masked.
+ */
+export function graphqlRoutes(deps: { schemas: SchemaService; logger: Logger; database?: string }): Hono<AppEnv> {
+  const { schemas, logger } = deps;
+  const yoga: YogaServerInstance<{ plexus: GraphqlContext }, GraphqlContext> = createYoga({
+    graphqlEndpoint: '/graphql',
+    schema: async () => (schemas.current() ?? (await schemas.ready())).schema,
+    context: ({ plexus }) => plexus,
+    graphiql: { title: 'Plexus GraphQL' },
+    logging: false,
+    maskedErrors: {
+      maskError(error, message) {
+        const original = (error as { originalError?: unknown }).originalError;
+        if (original instanceof PlexusError) {
+          return Object.assign(error as Error, {
+            message: original.message,
+            extensions: { code: original.code, status: original.status, details: original.details },
+          });
+        }
+        // Parse and validation errors have no original error and are safe to show.
+        if (!original) return error as Error;
+        logger.error('graphql resolver failed', { err: original ?? error });
+        return new Error(message) as Error;
+      },
+    },
+  });
+  const r = new Hono<AppEnv>();
+  r.on(['GET', 'POST'], '/graphql', (c) =>
+    yoga.fetch(c.req.raw, { plexus: { write: writeContext(c, 'graphql'), sessionConfig: { database: deps.database } } }),
+  );
+  return r;
+}

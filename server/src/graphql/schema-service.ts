@@ -1,0 +1,163 @@
+import { Neo4jGraphQL } from '@neo4j/graphql';
+import { GraphQLError, type GraphQLSchema, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
+import type { Catalog } from '../catalog/catalog.ts';
+import type { WriteContext } from '../catalog/events.ts';
+import type { Db } from '../db/driver.ts';
+import type { Logger } from '../log.ts';
+import type { BlueprintStore } from '../model/blueprint-store.ts';
+import type { Model } from '../model/types.ts';
+import { baseTypeDefs, generateTypeDefs } from './type-defs.ts';
+
+/** Per-request GraphQL context: who is calling and how their writes are stamped. */
+export interface GraphqlContext {
+  write: WriteContext;
+  sessionConfig?: { database?: string };
+}
+
+function parseLiteral(ast: ValueNode): unknown {
+  switch (ast.kind) {
+    case Kind.STRING:
+    case Kind.BOOLEAN:
+      return ast.value;
+    case Kind.INT:
+    case Kind.FLOAT:
+      return Number(ast.value);
+    case Kind.OBJECT:
+      return Object.fromEntries(ast.fields.map((f) => [f.name.value, parseLiteral(f.value)]));
+    case Kind.LIST:
+      return ast.values.map(parseLiteral);
+    case Kind.NULL:
+      return null;
+    default:
+      throw new GraphQLError(`JSON cannot hold ${ast.kind}`);
+  }
+}
+
+const jsonScalar = new GraphQLScalarType({
+  name: 'JSON',
+  description: 'Any JSON value.',
+  serialize: (v) => v,
+  parseValue: (v) => v,
+  parseLiteral: (ast) => parseLiteral(ast),
+});
+
+/** The generated schema and the model version it was built from. */
+export interface BuiltSchema {
+  schema: GraphQLSchema;
+  version: number;
+  typeDefs: string;
+  buildMs: number;
+}
+
+/** Builds GraphQL schemas from the model and swaps them in when blueprints change. */
+export interface SchemaService {
+  /** The schema requests use now (the previous one while a rebuild runs). */
+  current(): BuiltSchema | null;
+  /** Resolves once a schema exists for at least `version` (or the current model version). */
+  ready(version?: number): Promise<BuiltSchema>;
+  /** Builds a schema for a model without swapping it in (benchmarks, checks). */
+  build(model: Model, version: number): Promise<BuiltSchema>;
+  stop(): void;
+}
+
+/**
+ * Creates the schema service. It subscribes to model changes, debounces bursts
+ * (`debounceMs`) and rebuilds off the request path; requests keep the schema object they
+ * started with, so in-flight requests finish on the old one.
+ */
+export function createSchemaService(deps: {
+  db: Db;
+  models: BlueprintStore;
+  catalog: Catalog;
+  logger: Logger;
+  debounceMs?: number;
+}): SchemaService {
+  const { db, models, catalog, logger } = deps;
+  const debounceMs = deps.debounceMs ?? 150;
+  let current: BuiltSchema | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let building: Promise<void> | null = null;
+  let waiters: { version: number; resolve: (s: BuiltSchema) => void; reject: (e: unknown) => void }[] = [];
+  let lastError: unknown = null;
+
+  const resolvers = {
+    JSON: jsonScalar,
+    Query: {
+      plexusModelVersion: () => current?.version ?? 0,
+    },
+    Mutation: {
+      upsertEntities: async (_: unknown, args: { entities: unknown[]; merge?: boolean }, ctx: GraphqlContext) =>
+        catalog.upsertEntities(args.entities, ctx.write, { merge: args.merge ?? false }),
+      deleteEntities: async (_: unknown, args: { entities: { blueprint: string; identifier: string }[] }, ctx: GraphqlContext) => {
+        const { deleted } = await catalog.deleteEntities(args.entities, ctx.write);
+        return { deleted };
+      },
+    },
+  };
+
+  async function build(model: Model, version: number): Promise<BuiltSchema> {
+    const started = performance.now();
+    const typeDefs = `${baseTypeDefs}\n${generateTypeDefs(model)}`;
+    const neo = new Neo4jGraphQL({ typeDefs, driver: db.driver, resolvers });
+    const schema = await neo.getSchema();
+    return { schema, version, typeDefs, buildMs: performance.now() - started };
+  }
+
+  function settle(): void {
+    if (!current) return;
+    const ready = waiters.filter((w) => w.version <= current!.version);
+    waiters = waiters.filter((w) => w.version > current!.version);
+    for (const w of ready) w.resolve(current);
+  }
+
+  async function rebuild(): Promise<void> {
+    const version = models.version();
+    if (current && current.version >= version) return;
+    try {
+      const built = await build(models.current(), version);
+      current = built;
+      lastError = null;
+      logger.info('graphql schema built', { modelVersion: version, types: models.current().size, ms: Math.round(built.buildMs) });
+      settle();
+    } catch (err) {
+      lastError = err;
+      logger.error('graphql schema build failed; keeping the previous schema', { err, modelVersion: version });
+      for (const w of waiters) w.reject(err);
+      waiters = [];
+    }
+  }
+
+  function schedule(): void {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = null;
+      const run = async () => {
+        // One build at a time; a change during a build schedules another.
+        while (building) await building;
+        building = rebuild().finally(() => {
+          building = null;
+        });
+        await building;
+      };
+      void run();
+    }, debounceMs);
+  }
+
+  const unsubscribe = models.onChange(() => schedule());
+  if (models.version() >= 0) schedule();
+
+  return {
+    current: () => current,
+    ready(version) {
+      const want = version ?? models.version();
+      if (current && current.version >= want) return Promise.resolve(current);
+      if (lastError && !timer && !building) return Promise.reject(lastError);
+      return new Promise((resolve, reject) => waiters.push({ version: want, resolve, reject }));
+    },
+    build,
+    stop() {
+      unsubscribe();
+      if (timer) clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,125 @@
+import { inverseFieldOf, labelOf, pluralFieldOf, relTypeOf, targetsOf } from '../model/names.ts';
+import type { Blueprint, Model, PropertySchema } from '../model/types.ts';
+
+const scalarOf: Record<string, string> = { string: 'String', number: 'Float', integer: 'Int', boolean: 'Boolean' };
+
+function fieldType(p: PropertySchema): string {
+  if (p.type === 'array') return `[${scalarOf[p.items?.type ?? 'string']}!]`;
+  // Objects are stored as JSON strings: GraphQL returns the string.
+  if (p.type === 'object') return 'String';
+  return scalarOf[p.type];
+}
+
+function describe(text: string | undefined): string {
+  return text ? `${JSON.stringify(text)}\n` : '';
+}
+
+/** Name of the union type of a polymorphic relation. */
+function unionName(source: Blueprint, relation: string): string {
+  return `${labelOf(source.identifier)}${labelOf(relation)}Target`;
+}
+
+/** Plexus's own schema parts: the Entity interface, JSON scalar and the write-path mutations. */
+export const baseTypeDefs = /* GraphQL */ `
+  scalar JSON
+
+  "Every catalog entity, whatever its blueprint."
+  interface Entity {
+    identifier: String!
+    title: String
+    _blueprint: String!
+    _createdAt: String
+    _updatedAt: String
+    _sources: [String!]
+  }
+
+  input EntityInput {
+    identifier: String!
+    blueprint: String!
+    title: String
+    properties: JSON
+    relations: JSON
+  }
+
+  input EntityRefInput {
+    blueprint: String!
+    identifier: String!
+  }
+
+  type UpsertedEntity {
+    blueprint: String!
+    identifier: String!
+    status: String!
+  }
+
+  type UpsertEntitiesResult {
+    upserted: Int!
+    created: Int!
+    updated: Int!
+    unchanged: Int!
+    results: [UpsertedEntity!]!
+  }
+
+  type DeleteEntitiesResult {
+    deleted: Int!
+  }
+
+  type Query {
+    "Version of the blueprint model this schema was generated from."
+    plexusModelVersion: Int!
+  }
+
+  type Mutation {
+    "Creates or updates entities through the catalog's write path (validated, batched, audited)."
+    upsertEntities(entities: [EntityInput!]!, merge: Boolean = false): UpsertEntitiesResult!
+    "Deletes entities (and their relationships)."
+    deleteEntities(entities: [EntityRefInput!]!): DeleteEntitiesResult!
+  }
+`;
+
+/**
+ * Generates @neo4j/graphql type definitions from the model: one `@node` type per blueprint
+ * (labels `[<Label>, Entity]`), a field per property, a field per relation and, on each target,
+ * an inverse field; generated mutations are switched off (`@mutation(operations: [])`).
+ */
+export function generateTypeDefs(model: Model): string {
+  const inverse = new Map<string, string[]>();
+  const unions: string[] = [];
+  for (const source of model.values()) {
+    for (const [name, rel] of Object.entries(source.relations ?? {})) {
+      const field = inverseFieldOf(source, name, rel);
+      for (const target of targetsOf(rel)) {
+        const list = inverse.get(target) ?? [];
+        list.push(
+          `  ${describe(`Entities whose "${name}" relation points here (inverse of ${source.identifier}.${name}).`)}  ${field}: [${labelOf(source.identifier)}!]! @relationship(type: "${relTypeOf(name)}", direction: IN)`,
+        );
+        inverse.set(target, list);
+      }
+      if (targetsOf(rel).length > 1) {
+        unions.push(`union ${unionName(source, name)} = ${targetsOf(rel).map(labelOf).join(' | ')}`);
+      }
+    }
+  }
+  const types = [...model.values()].map((bp) => {
+    const label = labelOf(bp.identifier);
+    const lines = [
+      '  identifier: String!',
+      '  title: String',
+      '  _blueprint: String!',
+      '  _createdAt: String',
+      '  _updatedAt: String',
+      '  _sources: [String!]',
+    ];
+    for (const [name, p] of Object.entries(bp.schema.properties)) {
+      lines.push(`  ${describe(p.description ?? p.title)}  ${name}: ${fieldType(p)}`);
+    }
+    for (const [name, rel] of Object.entries(bp.relations ?? {})) {
+      const targets = targetsOf(rel);
+      const type = targets.length > 1 ? unionName(bp, name) : labelOf(targets[0]);
+      lines.push(`  ${describe(rel.description ?? rel.title)}  ${name}: [${type}!]! @relationship(type: "${relTypeOf(name)}", direction: OUT)`);
+    }
+    lines.push(...(inverse.get(bp.identifier) ?? []));
+    return `${describe(bp.description ?? bp.title)}type ${label} implements Entity @node(labels: ["${label}", "Entity"]) @mutation(operations: []) @plural(value: "${pluralFieldOf(bp.identifier)}") {\n${lines.join('\n')}\n}`;
+  });
+  return [...types, ...unions].join('\n\n');
+}

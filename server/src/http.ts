@@ -1,0 +1,107 @@
+import type { Context } from 'hono';
+import type { Principal, Role } from './auth/tokens.ts';
+import { roleAtLeast } from './auth/tokens.ts';
+import type { WriteContext } from './catalog/events.ts';
+import { BadRequestError, ForbiddenError, PayloadTooLargeError } from './errors.ts';
+
+/** Variables the auth middleware puts on the Hono context. */
+export type AppEnv = { Variables: { principal: Principal; requestId: string } };
+
+const origins = new Set(['api', 'ui', 'cli']);
+
+/** The write context of a request: the caller, and the origin the client declares (api, ui, cli). */
+export function writeContext(c: Context<AppEnv>, fallback = 'api'): WriteContext {
+  const principal = c.get('principal');
+  const declared = c.req.header('x-plexus-origin');
+  const runId = c.req.query('runId');
+  return {
+    actor: principal.name,
+    source: declared && origins.has(declared) ? declared : fallback,
+    ...(runId ? { runId } : {}),
+  };
+}
+
+/** Throws 403 unless the caller's role includes `role`. */
+export function requireRole(c: Context<AppEnv>, role: Role, what: string): Principal {
+  const p = c.get('principal');
+  if (!roleAtLeast(p.role, role)) throw new ForbiddenError(`${what} needs the ${role} role; your token has ${p.role}`);
+  return p;
+}
+
+/** Reads the body as text, refusing more than `limit` bytes without buffering past it. */
+export async function readBodyText(c: Context, limit: number): Promise<string> {
+  const length = Number(c.req.header('content-length') ?? 'NaN');
+  if (length > limit) throw new PayloadTooLargeError(limit);
+  const body = c.req.raw.body;
+  if (!body) return '';
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let size = 0;
+  let text = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw new PayloadTooLargeError(limit);
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+  return text + decoder.decode();
+}
+
+/** Parses a JSON body with a size limit; malformed JSON is a 400 that says where it broke. */
+export async function readJson(c: Context, limit: number): Promise<unknown> {
+  const text = await readBodyText(c, limit);
+  if (text.trim() === '') throw new BadRequestError('request body is empty; send a JSON document');
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new BadRequestError(`request body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Streams an NDJSON body line by line, calling `onLine` with each parsed value and its line
+ * number; enforces the byte limit as it goes.
+ */
+export async function readNdjson(c: Context, limit: number, onLine: (value: unknown, line: number) => void): Promise<void> {
+  const body = c.req.raw.body;
+  if (!body) return;
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let size = 0;
+  let buf = '';
+  let line = 0;
+  const handle = (raw: string) => {
+    line++;
+    const text = raw.trim();
+    if (text === '') return;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      throw new BadRequestError(`line ${line} of the NDJSON body is not valid JSON: ${(err as Error).message}`, [{ index: line - 1, message: 'invalid JSON' }]);
+    }
+    onLine(value, line);
+  };
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw new PayloadTooLargeError(limit);
+    }
+    buf += decoder.decode(value, { stream: true });
+    let i = buf.indexOf('\n');
+    while (i >= 0) {
+      handle(buf.slice(0, i));
+      buf = buf.slice(i + 1);
+      i = buf.indexOf('\n');
+    }
+  }
+  buf += decoder.decode();
+  if (buf.trim() !== '') handle(buf);
+}

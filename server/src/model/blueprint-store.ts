@@ -1,0 +1,219 @@
+import { type Db, readRows, writeRows } from '../db/driver.ts';
+import { loadQuery } from '../db/query-loader.ts';
+import { ConflictError, NotFoundError, ValidationError, type ErrorDetail } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { planBlueprintChange, type BlueprintMigration } from './migrate-blueprint.ts';
+import { labelOf, targetsOf } from './names.ts';
+import type { Blueprint, Model } from './types.ts';
+import { validateBlueprint } from './validate-blueprint.ts';
+
+/** What a blueprint change did to the data, returned to the caller. */
+export interface SaveResult {
+  blueprints: Blueprint[];
+  created: string[];
+  updated: string[];
+  migrations: BlueprintMigration[];
+}
+
+/** Emitted after the stored model changed (by this replica or, seen by polling, another one). */
+export type ModelListener = (model: Model, version: number) => void;
+
+/** Reads, validates and writes blueprints; keeps the current model in memory for this replica. */
+export interface BlueprintStore {
+  /** The model as last loaded. */
+  current(): Model;
+  version(): number;
+  get(identifier: string): Blueprint | undefined;
+  /** Blueprint or 404 with a helpful message. */
+  require(identifier: string): Blueprint;
+  /** Reloads when the stored model version moved (another replica changed it). */
+  refresh(): Promise<boolean>;
+  /** Creates or replaces several blueprints at once, validated together. */
+  save(
+    blueprints: unknown[],
+    options: { actor: string; mode: 'create' | 'replace' | 'upsert'; force?: boolean },
+  ): Promise<SaveResult>;
+  /** Removes an empty blueprint (the caller deletes its entities first, through the catalog). */
+  delete(identifier: string, options: { actor: string; force?: boolean; dryRun?: boolean }): Promise<void>;
+  countEntities(identifier: string): Promise<number>;
+  onChange(listener: ModelListener): () => void;
+}
+
+const metaKeys = ['createdAt', 'updatedAt', 'createdBy', 'updatedBy'] as const;
+
+function normalise(input: Blueprint): Blueprint {
+  const out: Blueprint = {
+    identifier: input.identifier,
+    title: input.title ?? input.identifier,
+    schema: { properties: input.schema.properties, required: input.schema.required ?? [] },
+    relations: {},
+  };
+  if (input.description !== undefined) out.description = input.description;
+  if (input.icon !== undefined) out.icon = input.icon;
+  if (input.calculated !== undefined) out.calculated = input.calculated;
+  for (const [name, rel] of Object.entries(input.relations ?? {})) {
+    out.relations![name] = { ...rel, many: rel.many ?? false, required: rel.required ?? false };
+  }
+  return out;
+}
+
+function constraintName(identifier: string): string {
+  return `plexus_bp_${identifier}_identifier`;
+}
+
+/** Creates the store; call `refresh()` once before use. */
+export function createBlueprintStore(db: Db, logger: Logger): BlueprintStore {
+  let model: Map<string, Blueprint> = new Map();
+  let version = -1;
+  const listeners = new Set<ModelListener>();
+
+  async function load(): Promise<void> {
+    const [row] = await readRows<{ version: number; blueprints: Record<string, string>[] }>(
+      db,
+      loadQuery('model/list-blueprints'),
+    );
+    const next = new Map<string, Blueprint>();
+    for (const b of row.blueprints) {
+      const bp = JSON.parse(b.definition) as Blueprint;
+      for (const k of metaKeys) if (b[k]) bp[k] = b[k];
+      next.set(bp.identifier, bp);
+    }
+    model = next;
+    version = row.version;
+    for (const l of listeners) {
+      try {
+        l(model, version);
+      } catch (err) {
+        logger.error('model listener failed', { err });
+      }
+    }
+  }
+
+  const store: BlueprintStore = {
+    current: () => model,
+    version: () => version,
+    get: (id) => model.get(id),
+    require(id) {
+      const bp = model.get(id);
+      if (!bp) throw new NotFoundError(`blueprint "${id}" does not exist; GET /api/v1/blueprints lists them`);
+      return bp;
+    },
+    async refresh() {
+      const [row] = await readRows<{ version: number }>(db, loadQuery('model/model-version'));
+      const stored = row?.version ?? 0;
+      if (stored === version) return false;
+      await load();
+      return true;
+    },
+    async save(inputs, { actor, mode, force = false }) {
+      await store.refresh();
+      const details: ErrorDetail[] = [];
+      const next = new Map(model);
+      const seen = new Set<string>();
+      inputs.forEach((input, index) => {
+        const id = (input as Blueprint)?.identifier;
+        if (typeof id === 'string') {
+          if (seen.has(id)) details.push({ index, identifier: id, message: `blueprint "${id}" appears twice in the request` });
+          seen.add(id);
+          const exists = model.has(id);
+          if (mode === 'create' && exists) {
+            throw new ConflictError(`blueprint "${id}" already exists; use PUT /api/v1/blueprints/${id} to change it`);
+          }
+          if (mode === 'replace' && !exists) throw new NotFoundError(`blueprint "${id}" does not exist; POST it first`);
+          const candidate = input as Blueprint;
+          if (candidate && typeof candidate === 'object' && candidate.schema && typeof candidate.schema === 'object') {
+            next.set(id, normalise(candidate));
+          } else next.set(id, candidate);
+        }
+      });
+      inputs.forEach((input, index) => {
+        for (const d of validateBlueprint(input, next)) {
+          details.push({ index, identifier: (input as Blueprint)?.identifier, ...d });
+        }
+      });
+      if (details.length > 0) {
+        throw new ValidationError(
+          inputs.length === 1 ? 'the blueprint is not valid' : `${new Set(details.map((d) => d.index)).size} of ${inputs.length} blueprints are not valid`,
+          details,
+        );
+      }
+      const saved = inputs.map((i) => next.get((i as Blueprint).identifier)!);
+      // Destructive changes: measure first; refuse without force; apply with force.
+      const migrations: BlueprintMigration[] = [];
+      for (const bp of saved) {
+        const before = model.get(bp.identifier);
+        if (!before) continue;
+        const plan = await planBlueprintChange(db, before, bp);
+        if (plan.changes.some((c) => c.affected > 0) && !force) {
+          throw new ConflictError(
+            `changing blueprint "${bp.identifier}" would drop or invalidate data of existing entities; repeat with ?force=true to apply it`,
+            plan.changes
+              .filter((c) => c.affected > 0)
+              .map((c) => ({ identifier: bp.identifier, path: c.path, message: c.message, affected: c.affected })),
+          );
+        }
+        migrations.push(plan);
+      }
+      for (const bp of saved) {
+        await writeRows(
+          db,
+          loadQuery('model/create-constraint', { Name: constraintName(bp.identifier), Label: labelOf(bp.identifier) }),
+        );
+      }
+      for (const plan of migrations) await plan.apply();
+      await writeRows(db, loadQuery('model/save-blueprints'), {
+        rows: saved.map((bp) => ({ identifier: bp.identifier, definition: JSON.stringify(bp) })),
+        now: new Date().toISOString(),
+        actor,
+      });
+      const created = saved.filter((b) => !model.has(b.identifier)).map((b) => b.identifier);
+      const updated = saved.filter((b) => model.has(b.identifier)).map((b) => b.identifier);
+      await load();
+      logger.info('blueprints saved', { created, updated, actor });
+      return {
+        blueprints: saved.map((b) => model.get(b.identifier)!),
+        created,
+        updated,
+        migrations: migrations.filter((m) => m.changes.length > 0),
+      };
+    },
+    async delete(identifier, { actor, force = false, dryRun = false }) {
+      await store.refresh();
+      store.require(identifier);
+      const users: ErrorDetail[] = [];
+      for (const other of model.values()) {
+        if (other.identifier === identifier) continue;
+        for (const [name, rel] of Object.entries(other.relations ?? {})) {
+          if (targetsOf(rel).includes(identifier)) {
+            users.push({ identifier: other.identifier, path: `/relations/${name}`, message: `${other.identifier}.${name} targets "${identifier}"` });
+          }
+        }
+      }
+      if (users.length > 0) {
+        throw new ConflictError(`blueprint "${identifier}" is the target of other blueprints' relations; remove those relations first`, users);
+      }
+      if (dryRun) return;
+      const count = await store.countEntities(identifier);
+      if (count > 0 && !force) {
+        throw new ConflictError(`blueprint "${identifier}" still has ${count} entities; repeat with ?force=true to delete them too`, [
+          { identifier, message: `${count} entities`, affected: count },
+        ]);
+      }
+      // With force, the caller has already deleted the entities through the catalog (one write path).
+      if (count > 0) throw new ConflictError(`blueprint "${identifier}" still has ${count} entities`);
+      await writeRows(db, loadQuery('model/delete-blueprint'), { identifier });
+      await writeRows(db, loadQuery('model/drop-constraint', { Name: constraintName(identifier) }));
+      await load();
+      logger.info('blueprint deleted', { identifier, actor });
+    },
+    async countEntities(identifier) {
+      const [row] = await readRows<{ count: number }>(db, loadQuery('model/count-entities', { Label: labelOf(identifier) }));
+      return row.count;
+    },
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+  return store;
+}

@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readRows } from '../db/driver.ts';
+import { startTestPlexus, type TestPlexus, uniqueId } from '../test-support.ts';
+
+let px: TestPlexus;
+beforeAll(async () => {
+  px = await startTestPlexus();
+});
+afterAll(async () => {
+  await px?.close();
+});
+
+function blueprint(id: string, extra: Record<string, unknown> = {}) {
+  return { identifier: id, title: id, schema: { properties: { language: { type: 'string', enum: ['go', 'ts'] }, tier: { type: 'integer', minimum: 1, maximum: 3 } }, required: [] }, ...extra };
+}
+
+describe('blueprints at runtime', () => {
+  it('creates a blueprint, lists it and reads it back', async () => {
+    const id = uniqueId('svc');
+    const created = await px.call('POST', '/api/v1/blueprints', blueprint(id));
+    expect(created.status).toBe(201);
+    expect(created.body.identifier).toBe(id);
+    const list = await px.call('GET', '/api/v1/blueprints');
+    expect(list.body.blueprints.map((b: { identifier: string }) => b.identifier)).toContain(id);
+    const one = await px.call('GET', `/api/v1/blueprints/${id}`);
+    expect(one.body.schema.properties.tier).toEqual({ type: 'integer', minimum: 1, maximum: 3 });
+  });
+
+  it('creates a uniqueness constraint on the identifier of each blueprint', async () => {
+    const id = uniqueId('svc');
+    await px.call('POST', '/api/v1/blueprints', blueprint(id));
+    const rows = await readRows<{ labels: string[]; props: string[] }>(
+      px.services.db,
+      "SHOW CONSTRAINTS YIELD labelsOrTypes, properties, type WHERE type = 'UNIQUENESS' RETURN labelsOrTypes AS labels, properties AS props",
+    );
+    const label = id.charAt(0).toUpperCase() + id.slice(1);
+    expect(rows).toContainEqual({ labels: [label], props: ['identifier'] });
+  });
+
+  it('answers 409 when the blueprint exists already', async () => {
+    const id = uniqueId('svc');
+    await px.call('POST', '/api/v1/blueprints', blueprint(id));
+    const again = await px.call('POST', '/api/v1/blueprints', blueprint(id));
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('conflict');
+  });
+
+  it('rejects bad definitions with one precise detail per problem', async () => {
+    const res = await px.call('POST', '/api/v1/blueprints', {
+      identifier: uniqueId('bad'),
+      schema: {
+        properties: { 'bad-name': { type: 'string' }, title: { type: 'string' }, size: { type: 'decimal' }, level: { type: 'string', enum: [1] } },
+        required: ['missing'],
+      },
+      relations: { owner: { target: 'doesNotExist' } },
+    });
+    expect(res.status).toBe(422);
+    const paths = res.body.error.details.map((d: { path: string }) => d.path);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        '/schema/properties/bad-name',
+        '/schema/properties/title',
+        '/schema/properties/size/type',
+        '/schema/properties/level/enum/0',
+        '/schema/required/0',
+        '/relations/owner/target',
+      ]),
+    );
+  });
+
+  it('rejects identifiers that are not camelCase or are reserved', async () => {
+    for (const identifier of ['Service', 'my-service', 'entity', 'string', '']) {
+      const res = await px.call('POST', '/api/v1/blueprints', blueprint(identifier));
+      expect(res.status, identifier).toBe(422);
+    }
+  });
+
+  it('adds a property instantly and refuses to drop data without force', async () => {
+    const id = uniqueId('svc');
+    await px.call('POST', '/api/v1/blueprints', blueprint(id));
+    await px.call('POST', `/api/v1/blueprints/${id}/entities`, { identifier: 'a', properties: { language: 'go', tier: 1 } });
+    await px.call('POST', `/api/v1/blueprints/${id}/entities`, { identifier: 'b', properties: { language: 'ts' } });
+
+    const added = await px.call('PATCH', `/api/v1/blueprints/${id}`, { schema: { properties: { url: { type: 'string', format: 'url' } } } });
+    expect(added.status).toBe(200);
+    expect(Object.keys(added.body.schema.properties)).toEqual(['language', 'tier', 'url']);
+
+    const narrowed = await px.call('PATCH', `/api/v1/blueprints/${id}`, { schema: { properties: { language: { type: 'string', enum: ['ts'] }, tier: null } } });
+    expect(narrowed.status).toBe(409);
+    const affected = Object.fromEntries(narrowed.body.error.details.map((d: { path: string; affected: number }) => [d.path, d.affected]));
+    expect(affected).toEqual({ '/schema/properties/language': 1, '/schema/properties/tier': 1 });
+    const unchanged = await px.call('GET', `/api/v1/blueprints/${id}/entities/a`);
+    expect(unchanged.body.properties).toEqual({ language: 'go', tier: 1 });
+
+    const forced = await px.call('PATCH', `/api/v1/blueprints/${id}?force=true`, { schema: { properties: { language: { type: 'string', enum: ['ts'] }, tier: null } } });
+    expect(forced.status).toBe(200);
+    expect(forced.body.migrations[0].changes.map((c: { affected: number }) => c.affected)).toEqual([1, 1]);
+    const after = await px.call('GET', `/api/v1/blueprints/${id}/entities/a`);
+    expect(after.body.properties).toEqual({});
+    const kept = await px.call('GET', `/api/v1/blueprints/${id}/entities/b`);
+    expect(kept.body.properties).toEqual({ language: 'ts' });
+  });
+
+  it('deletes an empty blueprint, and a non-empty one only with force', async () => {
+    const id = uniqueId('svc');
+    await px.call('POST', '/api/v1/blueprints', blueprint(id));
+    await px.call('POST', `/api/v1/blueprints/${id}/entities`, { identifier: 'x', properties: {} });
+    const refused = await px.call('DELETE', `/api/v1/blueprints/${id}`);
+    expect(refused.status).toBe(409);
+    const forced = await px.call('DELETE', `/api/v1/blueprints/${id}?force=true`);
+    expect(forced.status).toBe(200);
+    expect(forced.body.deletedEntities).toBe(1);
+    expect((await px.call('GET', `/api/v1/blueprints/${id}`)).status).toBe(404);
+    const [row] = await readRows<{ n: number }>(px.services.db, 'MATCH (n:Entity {_blueprint: $id}) RETURN count(n) AS n', { id });
+    expect(row.n).toBe(0);
+  });
+
+  it('refuses to delete a blueprint that other relations target', async () => {
+    const team = uniqueId('team');
+    const svc = uniqueId('svc');
+    await px.call('POST', '/api/v1/blueprints', blueprint(team));
+    await px.call('POST', '/api/v1/blueprints', blueprint(svc, { relations: { ownedBy: { target: team } } }));
+    const res = await px.call('DELETE', `/api/v1/blueprints/${team}?force=true`);
+    expect(res.status).toBe(409);
+    expect(res.body.error.details[0].message).toContain(`${svc}.ownedBy`);
+  });
+
+  it('loads the shipped packs with one call', async () => {
+    const res = await px.call('POST', '/api/v1/packs/sdlc');
+    expect(res.status).toBe(200);
+    const list = await px.call('GET', '/api/v1/blueprints');
+    const ids = list.body.blueprints.map((b: { identifier: string }) => b.identifier);
+    expect(ids).toEqual(expect.arrayContaining(['service', 'cloudResource', 'team', 'incident', 'vulnerability']));
+    const again = await px.call('POST', '/api/v1/packs/sdlc');
+    expect(again.status).toBe(200);
+    expect(again.body.created).toEqual([]);
+  });
+});

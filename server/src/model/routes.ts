@@ -1,0 +1,114 @@
+import { Hono } from 'hono';
+import type { Catalog } from '../catalog/catalog.ts';
+import type { EventBus } from '../catalog/events.ts';
+import { BadRequestError } from '../errors.ts';
+import { type AppEnv, readJson, requireRole, writeContext } from '../http.ts';
+import type { BlueprintStore, SaveResult } from './blueprint-store.ts';
+import { listPacks, readPack } from './packs.ts';
+import type { Blueprint } from './types.ts';
+
+function flag(v: string | undefined): boolean {
+  return v === 'true' || v === '1';
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** JSON merge patch (RFC 7386): objects merge, null removes, anything else replaces. */
+function mergePatch(target: unknown, patch: unknown): unknown {
+  if (!isObject(patch)) return patch;
+  const out: Record<string, unknown> = isObject(target) ? { ...target } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
+function stripMeta(bp: Blueprint): Blueprint {
+  const { createdAt, updatedAt, createdBy, updatedBy, ...rest } = bp;
+  return rest as Blueprint;
+}
+
+/** `/api/v1/blueprints` and `/api/v1/packs`. Reads: any role; changes: admin. */
+export function blueprintRoutes(deps: { models: BlueprintStore; catalog: Catalog; events: EventBus; jsonLimit: number }): Hono<AppEnv> {
+  const { models, catalog, events, jsonLimit } = deps;
+  const r = new Hono<AppEnv>();
+
+  const announce = (result: SaveResult, actor: string) => {
+    const at = new Date().toISOString();
+    events.emit([
+      ...result.created.map((blueprint) => ({ type: 'blueprint.created' as const, blueprint, actor, at })),
+      ...result.updated.map((blueprint) => ({ type: 'blueprint.updated' as const, blueprint, actor, at })),
+    ]);
+  };
+  const migrationReport = (result: SaveResult) =>
+    result.migrations.map((m) => ({ blueprint: m.blueprint, changes: m.changes.map(({ kind, path, message, affected }) => ({ kind, path, message, affected })) }));
+
+  r.get('/blueprints', async (c) => {
+    await models.refresh();
+    return c.json({ blueprints: [...models.current().values()] });
+  });
+
+  r.post('/blueprints', async (c) => {
+    const p = requireRole(c, 'admin', 'creating blueprints');
+    const body = await readJson(c, jsonLimit);
+    const result = await models.save([body], { actor: p.name, mode: 'create' });
+    announce(result, p.name);
+    return c.json(result.blueprints[0], 201);
+  });
+
+  r.get('/blueprints/:blueprint', async (c) => {
+    await models.refresh();
+    return c.json(models.require(c.req.param('blueprint')));
+  });
+
+  const change = (mode: 'put' | 'patch') => async (c: Parameters<Parameters<typeof r.put>[1]>[0]) => {
+    const p = requireRole(c, 'admin', 'changing blueprints');
+    const id = c.req.param('blueprint') as string;
+    await models.refresh();
+    const existing = models.require(id);
+    const body = await readJson(c, jsonLimit);
+    if (!isObject(body)) throw new BadRequestError('the body must be a JSON object');
+    if (body.identifier !== undefined && body.identifier !== id) {
+      throw new BadRequestError(`identifier "${String(body.identifier)}" in the body does not match "${id}" in the URL; blueprints cannot be renamed`);
+    }
+    const next = mode === 'put' ? { ...body, identifier: id } : mergePatch(stripMeta(existing), body);
+    const result = await models.save([next], { actor: p.name, mode: 'replace', force: flag(c.req.query('force')) });
+    announce(result, p.name);
+    return c.json({ ...result.blueprints[0], migrations: migrationReport(result) });
+  };
+  r.put('/blueprints/:blueprint', change('put'));
+  r.patch('/blueprints/:blueprint', change('patch'));
+
+  r.delete('/blueprints/:blueprint', async (c) => {
+    const p = requireRole(c, 'admin', 'deleting blueprints');
+    const id = c.req.param('blueprint');
+    await models.refresh();
+    models.require(id);
+    const force = flag(c.req.query('force'));
+    let deletedEntities = 0;
+    // Checked before deleting anything: a blueprint other relations target cannot go.
+    if (force) {
+      await models.delete(id, { actor: p.name, force: true, dryRun: true });
+      deletedEntities = await catalog.deleteAllOf(id, writeContext(c));
+    }
+    await models.delete(id, { actor: p.name, force });
+    events.emit([{ type: 'blueprint.deleted', blueprint: id, actor: p.name, at: new Date().toISOString() }]);
+    return c.json({ deleted: id, deletedEntities });
+  });
+
+  r.get('/packs', (c) =>
+    c.json({ packs: listPacks().map((p) => ({ identifier: p.identifier, title: p.title, description: p.description, blueprints: p.blueprints.map((b) => b.identifier) })) }),
+  );
+
+  r.post('/packs/:pack', async (c) => {
+    const p = requireRole(c, 'admin', 'loading packs');
+    const pack = readPack(c.req.param('pack'));
+    const result = await models.save(pack.blueprints, { actor: p.name, mode: 'upsert', force: flag(c.req.query('force')) });
+    announce(result, p.name);
+    return c.json({ pack: pack.identifier, created: result.created, updated: result.updated, migrations: migrationReport(result) });
+  });
+  return r;
+}

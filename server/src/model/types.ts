@@ -1,0 +1,70 @@
+/** The JSON Schema subset a blueprint property may use. */
+export interface PropertySchema {
+  type: 'string' | 'number' | 'integer' | 'boolean' | 'array' | 'object';
+  title?: string;
+  description?: string;
+  format?: 'date-time' | 'url' | 'email' | 'markdown' | 'yaml';
+  enum?: unknown[];
+  default?: unknown;
+  pattern?: string;
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  items?: { type: 'string' | 'number' | 'integer' | 'boolean'; enum?: unknown[]; format?: string; pattern?: string };
+  minItems?: number;
+  maxItems?: number;
+  uniqueItems?: boolean;
+}
+
+/** A named, typed relation from entities of one blueprint to entities of one or more others. */
+export interface RelationDef {
+  title?: string;
+  description?: string;
+  /** Target blueprint identifier, or several for a polymorphic relation. */
+  target: string | string[];
+  many?: boolean;
+  required?: boolean;
+  /** Name of the field on the target type that lists the sources (GraphQL). */
+  inverse?: string;
+}
+
+/** A user-defined entity kind. Stored in Neo4j as `(:_Blueprint)`. */
+export interface Blueprint {
+  identifier: string;
+  title: string;
+  description?: string;
+  icon?: string;
+  schema: { properties: Record<string, PropertySchema>; required?: string[] };
+  relations?: Record<string, RelationDef>;
+  /** Reserved for calculated properties (Cypher over `e`). */
+  calculated?: Record<string, unknown>;
+  /** Read-only metadata, set by the store. */
+  createdAt?: string;
+  updatedAt?: string;
+  createdBy?: string;
+  updatedBy?: string;
+}
+
+/** An entity as the API reads and writes it. Identity is (blueprint, identifier). */
+export interface Entity {
+  identifier: string;
+  blueprint: string;
+  title?: string | null;
+  properties: Record<string, unknown>;
+  relations: Record<string, string | string[] | null>;
+}
+
+/** An entity as read back, with the meta fields the store adds. */
+export interface StoredEntity extends Entity {
+  meta: {
+    createdAt?: string;
+    updatedAt?: string;
+    createdBy?: string;
+    updatedBy?: string;
+    sources: string[];
+  };
+}
+
+/** The current set of blueprints, keyed by identifier. */
+export type Model = ReadonlyMap<string, Blueprint>;

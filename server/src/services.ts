@@ -1,0 +1,58 @@
+import { createTokenStore, type TokenStore } from './auth/tokens.ts';
+import { type Catalog, createCatalog } from './catalog/catalog.ts';
+import { createEventBus, type EventBus } from './catalog/events.ts';
+import type { PlexusConfig } from './config.ts';
+import type { Db } from './db/driver.ts';
+import { runMigrations } from './db/migrations.ts';
+import { createSchemaService, type SchemaService } from './graphql/schema-service.ts';
+import type { Logger } from './log.ts';
+import { type BlueprintStore, createBlueprintStore } from './model/blueprint-store.ts';
+
+/** Everything `createApp` needs, built once per process (or per test). */
+export interface Services {
+  config: PlexusConfig;
+  db: Db;
+  logger: Logger;
+  events: EventBus;
+  models: BlueprintStore;
+  catalog: Catalog;
+  schemas: SchemaService;
+  tokens: TokenStore;
+  /** Stops timers (model polling, schema rebuilds); does not close the driver. */
+  stop(): void;
+}
+
+/**
+ * Wires the modules together: migrations, model store (loaded, then polled so replicas see
+ * each other's blueprint changes), catalog, GraphQL schema service and token store.
+ */
+export async function createServices(config: PlexusConfig, db: Db, logger: Logger): Promise<Services> {
+  await runMigrations(db);
+  const events = createEventBus(logger);
+  const models = createBlueprintStore(db, logger);
+  await models.refresh();
+  const catalog = createCatalog({ db, models, events, logger, batchSize: config.limits.batchSize });
+  const schemas = createSchemaService({ db, models, catalog, logger, debounceMs: config.graphql.rebuildDebounceMs });
+  const tokens = createTokenStore(db, { adminToken: config.adminToken });
+  const poll =
+    config.graphql.modelPollMs > 0
+      ? setInterval(() => {
+          models.refresh().catch((err) => logger.warn('model refresh failed', { err }));
+        }, config.graphql.modelPollMs)
+      : null;
+  poll?.unref();
+  return {
+    config,
+    db,
+    logger,
+    events,
+    models,
+    catalog,
+    schemas,
+    tokens,
+    stop() {
+      if (poll) clearInterval(poll);
+      schemas.stop();
+    },
+  };
+}

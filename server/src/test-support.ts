@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import { createApp } from './app.ts';
+import { type PlexusConfig, readConfig } from './config.ts';
+import { createDriver } from './db/driver.ts';
+import { silentLogger } from './log.ts';
+import { createServices, type Services } from './services.ts';
+
+/** A Plexus app on the test Neo4j, with an admin token, for integration tests. */
+export interface TestPlexus {
+  app: ReturnType<typeof createApp>;
+  services: Services;
+  adminToken: string;
+  /** `app.request` with the admin token (or `token`) and JSON body handling. */
+  call(method: string, path: string, body?: unknown, options?: { token?: string | null; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  close(): Promise<void>;
+}
+
+/** Unique suffix so each test's blueprints and entities never meet another test's. */
+export function uniqueId(prefix = 't'): string {
+  return `${prefix}${randomBytes(4).toString('hex')}`;
+}
+
+/** Starts Plexus in-process against the Neo4j the global setup provides. */
+export async function startTestPlexus(overrides: Partial<PlexusConfig> = {}): Promise<TestPlexus> {
+  const adminToken = `test-admin-${randomBytes(8).toString('hex')}`;
+  const base = readConfig({ NEO4J_URI: inject('neo4jUri'), PLEXUS_ADMIN_TOKEN: adminToken, PLEXUS_CONFIG: '/dev/null' } as NodeJS.ProcessEnv);
+  const config: PlexusConfig = { ...base, graphql: { rebuildDebounceMs: 20, modelPollMs: 0 }, demo: false, ...overrides };
+  const driver = createDriver({ ...config.neo4j, uri: config.neo4j.uri! });
+  const services = await createServices(config, { driver }, silentLogger);
+  const app = createApp(services);
+  return {
+    app,
+    services,
+    adminToken,
+    async call(method, path, body, options = {}) {
+      const headers: Record<string, string> = { ...options.headers };
+      const token = options.token === undefined ? adminToken : options.token;
+      if (token) headers.authorization = `Bearer ${token}`;
+      let payload: string | undefined;
+      if (body !== undefined) {
+        payload = typeof body === 'string' ? body : JSON.stringify(body);
+        headers['content-type'] ??= 'application/json';
+      }
+      const res = await app.request(path, { method, headers, body: payload });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : null;
+      } catch {}
+      return { status: res.status, body: parsed, headers: res.headers };
+    },
+    async close() {
+      services.stop();
+      await driver.close();
+    },
+  };
+}

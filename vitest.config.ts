@@ -1,0 +1,29 @@
+import { defineConfig } from 'vitest/config';
+
+// Unit tests (*.test.ts) need nothing; integration tests (*.int.test.ts) get a real Neo4j from
+// the global setup: NEO4J_URI when set, else the embedded launcher in neo4j/.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['server/src/**/*.test.ts', 'connectors/**/*.test.ts', 'web/src/**/*.test.ts', 'scripts/**/*.test.ts'],
+          exclude: ['**/*.int.test.ts', '**/node_modules/**'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['server/src/**/*.int.test.ts', 'connectors/**/*.int.test.ts', 'web/**/*.int.test.ts'],
+          exclude: ['**/node_modules/**'],
+          globalSetup: ['server/src/db/neo4j-global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
+        },
+      },
+    ],
+  },
+});
