@@ -32,27 +32,31 @@ const defaultReferenceTime = '2025-06-01T00:00:00.000Z';
 const day = 86_400_000;
 const minute = 60_000;
 
-const domains =
-  'payments orders checkout cart catalog search inventory shipping billing accounts identity pricing reviews recommendations notifications fraud ledger loyalty returns media analytics reporting messaging support marketing'.split(
-    ' ',
-  );
-const serviceNouns =
-  'api gateway worker processor scheduler indexer sync router engine store adapter exporter importer resolver aggregator publisher consumer tracker bff service'.split(
-    ' ',
-  );
+/** Splits a word list written as text, so long vocabularies stay short on the page. */
+const words = (text: string) => text.trim().split(/\s+/);
+
+const domains = words(`
+  payments orders checkout cart catalog search inventory shipping billing accounts identity pricing
+  reviews recommendations notifications fraud ledger loyalty returns media analytics reporting
+  messaging support marketing
+`);
+const serviceNouns = words(`
+  api gateway worker processor scheduler indexer sync router engine store adapter exporter importer
+  resolver aggregator publisher consumer tracker bff service
+`);
 const libraryPrefixes = ['core', 'common', 'shared', 'platform', 'internal'];
-const libraryTopics =
-  'kafka http auth logging metrics tracing config cache db grpc json retry payment feature-flags validation crypto storage queue testing i18n'.split(
-    ' ',
-  );
-const firstNames =
-  'alice bob carol dave erin frank grace heidi ivan judy mallory niaj olivia peggy rupert sybil trent uma victor wendy yusuf zoe amir bea'.split(
-    ' ',
-  );
-const lastNames =
-  'martin garcia smith nguyen kowalski okafor schmidt rossi silva tanaka dubois jensen novak haddad murphy kim patel larsen costa ivanova'.split(
-    ' ',
-  );
+const libraryTopics = words(`
+  kafka http auth logging metrics tracing config cache db grpc json retry payment feature-flags
+  validation crypto storage queue testing i18n
+`);
+const firstNames = words(`
+  alice bob carol dave erin frank grace heidi ivan judy mallory niaj olivia peggy rupert sybil trent
+  uma victor wendy yusuf zoe amir bea
+`);
+const lastNames = words(`
+  martin garcia smith nguyen kowalski okafor schmidt rossi silva tanaka dubois jensen novak haddad
+  murphy kim patel larsen costa ivanova
+`);
 const languages = ['go', 'typescript', 'java', 'kotlin', 'python', 'rust', 'csharp', 'ruby'] as const;
 const roles = [
   'engineer',
@@ -170,8 +174,8 @@ function hash(seed: number, kind: number, index: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-function capitalise(words: string): string {
-  return words
+function capitalise(name: string): string {
+  return name
     .split('-')
     .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
     .join(' ');
@@ -652,8 +656,9 @@ export function* generateOrganisationBatches(
  * Sizes scale from `services` (S): teams S/8, users S/5, cloud resources S, libraries S/3,
  * pipelines S/4, deployments S/4, alerts S/5, incidents S/4, vulnerabilities S/5,
  * permissions S/5, environments 3. At the benchmark size, `services: 25_000` with the default
- * seed, that is 100,211 entities and 299,SIZE relationships (see {@link countRelationships}),
- * made in well under a second.
+ * seed, that is 100,211 entities and 305,669 relationships (see {@link countRelationships});
+ * other seeds give the same entity count and within a few hundred of that relationship count.
+ * It takes about 0.6–0.8 s on a laptop-class CPU.
  *
  * @example
  * const { entities } = generateOrganisation({ seed: 7, services: 500 });

@@ -1,3 +1,4 @@
+import camelcase from 'camelcase';
 import type { Blueprint, RelationDef } from './types.ts';
 
 /** Identifier rule for blueprints, properties and relations (they become GraphQL names). */
@@ -32,10 +33,13 @@ function plural(word: string): string {
  * `inverse`, or `<sources><Relation>` (e.g. `servicesOwnedBy` on Team for service.ownedBy).
  */
 export function inverseFieldOf(source: Blueprint, relation: string, rel: RelationDef): string {
-  return rel.inverse ?? `${plural(source.identifier)}${labelOf(relation)}`;
+  return rel.inverse ?? `${pluralFieldOf(source.identifier)}${labelOf(relation)}`;
 }
 
-/** Name of the generated root query field listing a blueprint's entities (GraphQL). */
+/**
+ * Name of the generated root query field listing a blueprint's entities (GraphQL), e.g.
+ * `services`, `cloudResources`. @neo4j/graphql camel-cases the `@plural` value, so this does too.
+ */
 export function pluralFieldOf(blueprint: string): string {
-  return plural(blueprint);
+  return camelcase(plural(blueprint));
 }
