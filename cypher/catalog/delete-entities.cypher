@@ -1,7 +1,7 @@
 // Deletes entities with their relationships and pending relations. Entities that pointed at
 // them lose their stored hash, so their next write re-declares the relation (as pending).
 UNWIND $identifiers AS id
-MATCH (n:$$Label$$ {identifier: id})
+MATCH (n:Entity {identifier: id}) WHERE n._blueprint = $blueprint
 OPTIONAL MATCH (s:Entity)-[in]->(n) WHERE NOT type(in) STARTS WITH '_'
 SET s._hash = null
 WITH DISTINCT n

@@ -13,7 +13,6 @@ import {
   hashEntity,
   nodeProperties,
   refKey,
-  relationByType,
   type TargetRef,
   toApiEntity,
 } from './entity-codec.ts';
@@ -93,8 +92,8 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
     for (const chunk of chunks(rows, batchSize)) {
       const res = await readRows<{ identifier: string; exists: boolean; same: boolean; props: Record<string, unknown> | null; rels: [string, string, string][] | null }>(
         db,
-        loadQuery('catalog/read-before', { Label: labelOf(bp.identifier) }),
-        { rows: chunk },
+        loadQuery('catalog/read-before'),
+        { rows: chunk, blueprint: bp.identifier },
       );
       for (const r of res) out.set(r.identifier, r);
     }
@@ -146,31 +145,25 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
   }
 
   async function writeRelations(run: Run, changed: Planned[], ctx: WriteContext, now: string): Promise<void> {
-    const groups = new Map<string, { source: string; relation: string; target: string; create: { s: string; t: string }[]; remove: { s: string; t: string }[] }>();
-    const group = (source: string, relation: string, target: string) => {
-      const key = `${source}|${relation}|${target}`;
-      let g = groups.get(key);
-      if (!g) {
-        g = { source, relation, target, create: [], remove: [] };
-        groups.set(key, g);
-      }
-      return g;
-    };
+    type Pair = { s: string; sb: string; t: string; tb: string; type: string };
+    const create: Pair[] = [];
+    const remove: Pair[] = [];
     for (const p of changed) {
+      const s = p.desired.identifier;
+      const sb = p.desired.blueprint;
       for (const [relation, refs] of Object.entries(p.desired.relations)) {
+        // The type is derived from the validated model, never from the request.
+        const type = relTypeOf(relation);
         const old = p.before?.relations[relation] ?? [];
         const oldKeys = new Set(old.map(refKey));
         const newKeys = new Set(refs.map(refKey));
-        for (const r of refs) if (!oldKeys.has(refKey(r))) group(p.desired.blueprint, relation, r.blueprint).create.push({ s: p.desired.identifier, t: r.identifier });
-        for (const r of old) if (!newKeys.has(refKey(r))) group(p.desired.blueprint, relation, r.blueprint).remove.push({ s: p.desired.identifier, t: r.identifier });
+        for (const r of refs) if (!oldKeys.has(refKey(r))) create.push({ s, sb, t: r.identifier, tb: r.blueprint, type });
+        for (const r of old) if (!newKeys.has(refKey(r))) remove.push({ s, sb, t: r.identifier, tb: r.blueprint, type });
       }
     }
-    for (const g of groups.values()) {
-      const names = { Source: labelOf(g.source), Target: labelOf(g.target), Type: relTypeOf(g.relation) };
-      const base = { type: names.Type, targetBlueprint: g.target, sourceBlueprint: g.source, now, actor: ctx.actor, source: ctx.source };
-      for (const pairs of chunks(g.remove, batchSize)) await run(loadQuery('catalog/delete-relationships', names), { ...base, pairs });
-      for (const pairs of chunks(g.create, batchSize)) await run(loadQuery('catalog/create-relationships', names), { ...base, pairs });
-    }
+    const base = { now, actor: ctx.actor, source: ctx.source };
+    for (const pairs of chunks(remove, batchSize)) await run(loadQuery('catalog/delete-relationships'), { ...base, pairs });
+    for (const pairs of chunks(create, batchSize)) await run(loadQuery('catalog/create-relationships'), { ...base, pairs });
   }
 
   async function resolvePending(run: Run, created: Planned[], now: string): Promise<void> {
@@ -180,32 +173,13 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
       list.push(p.desired.identifier);
       byBlueprint.set(p.desired.blueprint, list);
     }
-    const model = models.current();
+    if (byBlueprint.size === 0) return;
+    // Label counts come from the count store: free when nothing is pending (bulk loads).
+    const [{ pending }] = await run('MATCH (p:_Pending) RETURN count(p) AS pending', {});
+    if (pending === 0) return;
     for (const [blueprint, identifiers] of byBlueprint) {
       for (const ids of chunks(identifiers, batchSize)) {
-        const pending = (await run(loadQuery('catalog/find-pending'), { blueprint, identifiers: ids })) as {
-          sourceBlueprint: string;
-          source: string;
-          type: string;
-          target: string;
-        }[];
-        const groups = new Map<string, { s: string; t: string }[]>();
-        for (const p of pending) {
-          const key = `${p.sourceBlueprint}|${p.type}`;
-          groups.set(key, [...(groups.get(key) ?? []), { s: p.source, t: p.target }]);
-        }
-        for (const [key, pairs] of groups) {
-          const [sourceBlueprint, type] = key.split('|');
-          const sourceBp = model.get(sourceBlueprint);
-          // Only types the model knows reach the query text.
-          if (!sourceBp || !relationByType(sourceBp).has(type)) continue;
-          await run(loadQuery('catalog/resolve-pending', { Source: labelOf(sourceBlueprint), Target: labelOf(blueprint), Type: type }), {
-            pairs,
-            type,
-            targetBlueprint: blueprint,
-            now,
-          });
-        }
+        await run(loadQuery('catalog/resolve-pending'), { blueprint, identifiers: ids, now });
       }
     }
   }
@@ -312,7 +286,7 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
         for (const id of identifiers) if (!found.has(id)) notFound.push({ blueprint, identifier: id });
         await withWrites(before.length, async (run) => {
           for (const ids of chunks([...found], batchSize)) {
-            const [row] = await run(loadQuery('catalog/delete-entities', { Label: labelOf(blueprint) }), { identifiers: ids });
+            const [row] = await run(loadQuery('catalog/delete-entities'), { identifiers: ids, blueprint });
             deleted += row.deleted as number;
           }
         });
@@ -346,8 +320,8 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
       const bp = models.require(blueprint);
       const rows = await readRows<{ props: Record<string, unknown>; rels: [string, string, string][] }>(
         db,
-        loadQuery('catalog/read-entities', { Label: labelOf(blueprint) }),
-        { identifiers },
+        loadQuery('catalog/read-entities'),
+        { identifiers, blueprint },
       );
       return rows.map((r) => toApiEntity(bp, decodeEntity(bp, r.props, r.rels), r.props));
     },

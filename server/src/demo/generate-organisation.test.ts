@@ -192,7 +192,7 @@ describe('planOrganisation', () => {
     expect(planOrganisation({ services: 800 })).toEqual({
       environment: 3,
       team: 100,
-      user: 160,
+      person: 160,
       cloudResource: 800,
       library: 267,
       service: 800,

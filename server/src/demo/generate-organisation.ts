@@ -17,7 +17,7 @@ export type OrganisationPlan = Readonly<Record<SdlcBlueprint, number>>;
 export type SdlcBlueprint =
   | 'environment'
   | 'team'
-  | 'user'
+  | 'person'
   | 'cloudResource'
   | 'library'
   | 'service'
@@ -191,7 +191,7 @@ export function planOrganisation(
   return {
     environment: environments.length,
     team: atLeastOne(s / 8),
-    user: atLeastOne(s / 5),
+    person: atLeastOne(s / 5),
     cloudResource: s,
     library: atLeastOne(s / 3),
     service: s,
@@ -240,7 +240,7 @@ function* generateEntities(options: GenerateOrganisationOptions): Generator<Enti
   const S = plan.service;
   const L = plan.library;
   const P = plan.pipeline;
-  const U = plan.user;
+  const U = plan.person;
   const C = plan.cloudResource;
 
   const teamDomain = (t: number) => domains[hash(seed, Kind.Team, t) % domains.length];
@@ -324,7 +324,7 @@ function* generateEntities(options: GenerateOrganisationOptions): Generator<Enti
     }
     yield {
       identifier: id,
-      blueprint: 'user',
+      blueprint: 'person',
       title: capitalise(id.replace(/-\d+$/, '')),
       properties: {
         email: `${id.replace(/-/g, '.')}@acme.example`,
@@ -592,7 +592,7 @@ function* generateEntities(options: GenerateOrganisationOptions): Generator<Enti
   }
 
   for (let p = 0; p < plan.permission; p++) {
-    const grantedTo = chance(0.7) ? `team:${teamId(int(0, T - 1))}` : `user:${userId(int(0, U - 1))}`;
+    const grantedTo = chance(0.7) ? `team:${teamId(int(0, T - 1))}` : `person:${userId(int(0, U - 1))}`;
     const r = rng();
     const appliesTo =
       r < 0.5

@@ -125,12 +125,15 @@ describe('blueprints at runtime', () => {
     expect(res.body.error.details[0].message).toContain(`${svc}.ownedBy`);
   });
 
-  it('loads the shipped packs with one call', async () => {
+  it('loads the shipped packs with one call each, side by side', async () => {
+    const packs = await px.call('GET', '/api/v1/packs');
+    expect(packs.body.packs.map((p: { identifier: string }) => p.identifier)).toEqual(['backstage', 'sdlc']);
+    expect((await px.call('POST', '/api/v1/packs/backstage')).status).toBe(200);
     const res = await px.call('POST', '/api/v1/packs/sdlc');
     expect(res.status).toBe(200);
     const list = await px.call('GET', '/api/v1/blueprints');
     const ids = list.body.blueprints.map((b: { identifier: string }) => b.identifier);
-    expect(ids).toEqual(expect.arrayContaining(['service', 'cloudResource', 'team', 'incident', 'vulnerability']));
+    expect(ids).toEqual(expect.arrayContaining(['component', 'api', 'group', 'user', 'service', 'cloudResource', 'team', 'incident', 'vulnerability']));
     const again = await px.call('POST', '/api/v1/packs/sdlc');
     expect(again.status).toBe(200);
     expect(again.body.created).toEqual([]);

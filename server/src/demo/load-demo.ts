@@ -1,0 +1,29 @@
+import type { Catalog } from '../catalog/catalog.ts';
+import { type Db, readRows } from '../db/driver.ts';
+import type { Logger } from '../log.ts';
+import type { BlueprintStore } from '../model/blueprint-store.ts';
+import { readPack } from '../model/packs.ts';
+import { generateOrganisationBatches } from './generate-organisation.ts';
+import { orderExampleEntities } from './order-example.ts';
+
+/**
+ * Loads the demo organisation through the normal write path when the catalog is empty: the
+ * backstage and sdlc packs, the Order example (backstage pack) and a generated organisation of
+ * `services` services with their teams, resources, incidents and vulnerabilities (sdlc pack).
+ * Returns the number of entities written, or 0 when the catalog already had entities.
+ */
+export async function loadDemo(deps: { db: Db; models: BlueprintStore; catalog: Catalog; logger: Logger }, options: { services?: number } = {}): Promise<number> {
+  const { db, models, catalog, logger } = deps;
+  const [row] = await readRows<{ any: boolean }>(db, 'MATCH (n:Entity) RETURN count(n) > 0 AS any');
+  if (row.any) return 0;
+  const ctx = { actor: 'demo', source: 'demo' };
+  for (const pack of ['backstage', 'sdlc']) {
+    await models.save(readPack(pack).blueprints, { actor: 'demo', mode: 'upsert' });
+  }
+  let total = (await catalog.upsertEntities(orderExampleEntities(), ctx)).upserted;
+  for (const batch of generateOrganisationBatches({ services: options.services ?? 300, seed: 7 }, 2000)) {
+    total += (await catalog.upsertEntities(batch, ctx)).upserted;
+  }
+  logger.info('demo organisation loaded', { entities: total });
+  return total;
+}
