@@ -26,13 +26,13 @@ export interface Services {
  * Wires the modules together: migrations, model store (loaded, then polled so replicas see
  * each other's blueprint changes), catalog, GraphQL schema service and token store.
  */
-export async function createServices(config: PlexusConfig, db: Db, logger: Logger): Promise<Services> {
+export async function createServices(config: PlexusConfig, db: Db, logger: Logger, options: { eagerSchema?: boolean } = {}): Promise<Services> {
   await runMigrations(db);
   const events = createEventBus(logger);
   const models = createBlueprintStore(db, logger);
   await models.refresh();
   const catalog = createCatalog({ db, models, events, logger, batchSize: config.limits.batchSize });
-  const schemas = createSchemaService({ db, models, catalog, logger, debounceMs: config.graphql.rebuildDebounceMs });
+  const schemas = createSchemaService({ db, models, catalog, logger, debounceMs: config.graphql.rebuildDebounceMs, eager: options.eagerSchema ?? true });
   const tokens = createTokenStore(db, { adminToken: config.adminToken });
   const poll =
     config.graphql.modelPollMs > 0

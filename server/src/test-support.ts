@@ -27,7 +27,8 @@ export async function startTestPlexus(overrides: Partial<PlexusConfig> = {}): Pr
   const base = readConfig({ NEO4J_URI: inject('neo4jUri'), PLEXUS_ADMIN_TOKEN: adminToken, PLEXUS_CONFIG: '/dev/null' } as NodeJS.ProcessEnv);
   const config: PlexusConfig = { ...base, graphql: { rebuildDebounceMs: 20, modelPollMs: 0 }, demo: false, ...overrides };
   const driver = createDriver({ ...config.neo4j, uri: config.neo4j.uri! });
-  const services = await createServices(config, { driver }, silentLogger);
+  const services = await createServices(config, { driver }, silentLogger, { eagerSchema: false });
+  const created: string[] = [];
   const app = createApp(services);
   return {
     app,
@@ -43,6 +44,7 @@ export async function startTestPlexus(overrides: Partial<PlexusConfig> = {}): Pr
         headers['content-type'] ??= 'application/json';
       }
       const res = await app.request(path, { method, headers, body: payload });
+      if (method === 'POST' && path === '/api/v1/blueprints' && res.status === 201) created.push((body as { identifier: string }).identifier);
       const text = await res.text();
       let parsed: unknown = text;
       try {
@@ -51,6 +53,12 @@ export async function startTestPlexus(overrides: Partial<PlexusConfig> = {}): Pr
       return { status: res.status, body: parsed, headers: res.headers };
     },
     async close() {
+      // Remove this test's blueprints (sources before targets) so later schema builds stay small.
+      for (const id of created.reverse()) {
+        try {
+          await app.request(`/api/v1/blueprints/${id}?force=true`, { method: 'DELETE', headers: { authorization: `Bearer ${adminToken}` } });
+        } catch {}
+      }
       services.stop();
       await driver.close();
     },

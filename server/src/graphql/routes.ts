@@ -13,7 +13,7 @@ export function graphqlRoutes(deps: { schemas: SchemaService; logger: Logger; da
   const { schemas, logger } = deps;
   const yoga: YogaServerInstance<{ plexus: GraphqlContext }, GraphqlContext> = createYoga({
     graphqlEndpoint: '/graphql',
-    schema: async () => (schemas.current() ?? (await schemas.ready())).schema,
+    schema: async () => (await schemas.forRequest()).schema,
     context: ({ plexus }) => plexus,
     graphiql: { title: 'Plexus GraphQL' },
     logging: false,

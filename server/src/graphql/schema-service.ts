@@ -55,6 +55,11 @@ export interface SchemaService {
   current(): BuiltSchema | null;
   /** Resolves once a schema exists for at least `version` (or the current model version). */
   ready(version?: number): Promise<BuiltSchema>;
+  /**
+   * The schema for a request: eager services answer with the current schema at once (the old
+   * one while a rebuild runs); lazy ones (tests) first catch up with the model.
+   */
+  forRequest(): Promise<BuiltSchema>;
   /** Builds a schema for a model without swapping it in (benchmarks, checks). */
   build(model: Model, version: number): Promise<BuiltSchema>;
   stop(): void;
@@ -71,6 +76,8 @@ export function createSchemaService(deps: {
   catalog: Catalog;
   logger: Logger;
   debounceMs?: number;
+  /** Build as soon as the model changes (servers); false builds on the first GraphQL request (tests). */
+  eager?: boolean;
 }): SchemaService {
   const { db, models, catalog, logger } = deps;
   const debounceMs = deps.debounceMs ?? 150;
@@ -143,16 +150,25 @@ export function createSchemaService(deps: {
     }, debounceMs);
   }
 
-  const unsubscribe = models.onChange(() => schedule());
-  if (models.version() >= 0) schedule();
+  const eager = deps.eager ?? true;
+  const unsubscribe = models.onChange(() => {
+    if (eager) schedule();
+  });
+  if (eager && models.version() >= 0) schedule();
 
-  return {
+  const service: SchemaService = {
     current: () => current,
     ready(version) {
       const want = version ?? models.version();
       if (current && current.version >= want) return Promise.resolve(current);
-      if (lastError && !timer && !building) return Promise.reject(lastError);
-      return new Promise((resolve, reject) => waiters.push({ version: want, resolve, reject }));
+      if (eager && lastError && !timer && !building) return Promise.reject(lastError);
+      const waiting = new Promise<BuiltSchema>((resolve, reject) => waiters.push({ version: want, resolve, reject }));
+      if (!eager && !timer) schedule();
+      return waiting;
+    },
+    forRequest() {
+      if (eager && current) return Promise.resolve(current);
+      return service.ready();
     },
     build,
     stop() {
@@ -160,4 +176,5 @@ export function createSchemaService(deps: {
       if (timer) clearTimeout(timer);
     },
   };
+  return service;
 }

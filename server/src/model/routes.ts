@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { EventBus } from '../catalog/events.ts';
 import { BadRequestError } from '../errors.ts';
@@ -64,9 +64,9 @@ export function blueprintRoutes(deps: { models: BlueprintStore; catalog: Catalog
     return c.json(models.require(c.req.param('blueprint')));
   });
 
-  const change = (mode: 'put' | 'patch') => async (c: Parameters<Parameters<typeof r.put>[1]>[0]) => {
+  const change = (mode: 'put' | 'patch') => async (c: Context<AppEnv>) => {
     const p = requireRole(c, 'admin', 'changing blueprints');
-    const id = c.req.param('blueprint') as string;
+    const id = c.req.param('blueprint') ?? '';
     await models.refresh();
     const existing = models.require(id);
     const body = await readJson(c, jsonLimit);
