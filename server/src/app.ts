@@ -7,8 +7,10 @@ import { entityRoutes } from './catalog/routes.ts';
 import { readRows } from './db/driver.ts';
 import { NotFoundError, PlexusError } from './errors.ts';
 import { graphqlRoutes } from './graphql/routes.ts';
+import { impactRoutes } from './impact/routes.ts';
 import type { AppEnv } from './http.ts';
 import { blueprintRoutes } from './model/routes.ts';
+import { searchRoutes } from './search/routes.ts';
 import type { Services } from './services.ts';
 
 /**
@@ -59,6 +61,8 @@ export function createApp(services: Services, options: { webDist?: string } = {}
   api.route('/', blueprintRoutes({ models, catalog, events, jsonLimit }));
   api.route('/', entityRoutes({ catalog, models, jsonLimit, ndjsonLimit: config.limits.ndjsonBodyBytes }));
   api.route('/tokens', tokenRoutes(tokens, jsonLimit));
+  api.route('/', searchRoutes(services.search, jsonLimit));
+  api.route('/', impactRoutes(services.impact));
   app.route('/api/v1', api);
   app.route('/', graphqlRoutes({ schemas, logger, database: services.db.database }));
 

@@ -5,8 +5,10 @@ import type { PlexusConfig } from './config.ts';
 import type { Db } from './db/driver.ts';
 import { runMigrations } from './db/migrations.ts';
 import { createSchemaService, type SchemaService } from './graphql/schema-service.ts';
+import { createImpactService, type ImpactService } from './impact/impact.ts';
 import type { Logger } from './log.ts';
 import { type BlueprintStore, createBlueprintStore } from './model/blueprint-store.ts';
+import { createSearchService, type SearchService } from './search/search.ts';
 
 /** Everything `createApp` needs, built once per process (or per test). */
 export interface Services {
@@ -18,6 +20,8 @@ export interface Services {
   catalog: Catalog;
   schemas: SchemaService;
   tokens: TokenStore;
+  search: SearchService;
+  impact: ImpactService;
   /** Stops timers (model polling, schema rebuilds); does not close the driver. */
   stop(): void;
 }
@@ -32,7 +36,9 @@ export async function createServices(config: PlexusConfig, db: Db, logger: Logge
   const models = createBlueprintStore(db, logger);
   await models.refresh();
   const catalog = createCatalog({ db, models, events, logger, batchSize: config.limits.batchSize });
-  const schemas = createSchemaService({ db, models, catalog, logger, debounceMs: config.graphql.rebuildDebounceMs, eager: options.eagerSchema ?? true });
+  const search = createSearchService({ db, models });
+  const impact = createImpactService({ db, models });
+  const schemas = createSchemaService({ db, models, catalog, search, impact, logger, debounceMs: config.graphql.rebuildDebounceMs, eager: options.eagerSchema ?? true });
   const tokens = createTokenStore(db, { adminToken: config.adminToken });
   const poll =
     config.graphql.modelPollMs > 0
@@ -50,6 +56,8 @@ export async function createServices(config: PlexusConfig, db: Db, logger: Logge
     catalog,
     schemas,
     tokens,
+    search,
+    impact,
     stop() {
       if (poll) clearInterval(poll);
       schemas.stop();

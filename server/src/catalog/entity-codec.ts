@@ -76,7 +76,19 @@ export function nodeProperties(bp: Blueprint, e: DesiredEntity, beforeKeys: Iter
     if (!key.startsWith('_') && key !== 'identifier' && key !== 'title') out[key] = null;
   }
   for (const [key, value] of Object.entries(e.properties)) out[key] = encodeValue(bp.schema.properties[key], value);
+  out._text = searchText(bp, e);
   return out;
+}
+
+/** The string property values of an entity, joined: what full-text search sees besides identifier and title. */
+export function searchText(bp: Blueprint, e: DesiredEntity): string | null {
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(e.properties)) {
+    const schema = bp.schema.properties[key];
+    if (schema?.type === 'string' && typeof value === 'string') parts.push(value);
+    else if (schema?.type === 'array' && schema.items?.type === 'string' && Array.isArray(value)) parts.push(...(value as string[]));
+  }
+  return parts.length > 0 ? parts.join(' \n ') : null;
 }
 
 /** Maps a relationship type back to the blueprint's relation identifier. */

@@ -5,7 +5,11 @@ import type { WriteContext } from '../catalog/events.ts';
 import type { Db } from '../db/driver.ts';
 import type { Logger } from '../log.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
+import type { ImpactDirection, ImpactService } from '../impact/impact.ts';
+import { labelOf } from '../model/names.ts';
 import type { Model } from '../model/types.ts';
+import type { SearchRequest } from '../search/rules.ts';
+import type { SearchService } from '../search/search.ts';
 import { baseTypeDefs, generateTypeDefs } from './type-defs.ts';
 
 /** Per-request GraphQL context: who is calling and how their writes are stamped. */
@@ -74,12 +78,14 @@ export function createSchemaService(deps: {
   db: Db;
   models: BlueprintStore;
   catalog: Catalog;
+  search: SearchService;
+  impact: ImpactService;
   logger: Logger;
   debounceMs?: number;
   /** Build as soon as the model changes (servers); false builds on the first GraphQL request (tests). */
   eager?: boolean;
 }): SchemaService {
-  const { db, models, catalog, logger } = deps;
+  const { db, models, catalog, search, impact, logger } = deps;
   const debounceMs = deps.debounceMs ?? 150;
   let current: BuiltSchema | null = null;
   let timer: NodeJS.Timeout | null = null;
@@ -87,10 +93,17 @@ export function createSchemaService(deps: {
   let waiters: { version: number; resolve: (s: BuiltSchema) => void; reject: (e: unknown) => void }[] = [];
   let lastError: unknown = null;
 
-  const resolvers = {
+  type ImpactArgs = { direction?: string; relations?: string[]; depth?: number };
+  const impactOf = (blueprint: string, identifier: string, a: ImpactArgs) =>
+    impact.impact({ blueprint, identifier }, { direction: (a.direction ?? 'DOWNSTREAM').toLowerCase() as ImpactDirection, relations: a.relations, depth: a.depth });
+  const baseResolvers = {
     JSON: jsonScalar,
     Query: {
       plexusModelVersion: () => current?.version ?? 0,
+      search: async (_: unknown, a: { q: string; blueprint?: string; limit?: number }) =>
+        (await search.text(a.q, { blueprint: a.blueprint ?? undefined, limit: a.limit ?? undefined })).entities,
+      findEntities: (_: unknown, a: { search: SearchRequest }) => search.structured(a.search),
+      impact: (_: unknown, a: ImpactArgs & { blueprint: string; identifier: string }) => impactOf(a.blueprint, a.identifier, a),
     },
     Mutation: {
       upsertEntities: async (_: unknown, args: { entities: unknown[]; merge?: boolean }, ctx: GraphqlContext) =>
@@ -105,6 +118,12 @@ export function createSchemaService(deps: {
   async function build(model: Model, version: number): Promise<BuiltSchema> {
     const started = performance.now();
     const typeDefs = `${baseTypeDefs}\n${generateTypeDefs(model)}`;
+    const resolvers: Record<string, any> = { ...baseResolvers };
+    for (const bp of model.keys()) {
+      resolvers[labelOf(bp)] = {
+        impact: (src: { identifier: string; _blueprint: string }, a: ImpactArgs) => impactOf(src._blueprint, src.identifier, a),
+      };
+    }
     const neo = new Neo4jGraphQL({ typeDefs, driver: db.driver, resolvers });
     const schema = await neo.getSchema();
     return { schema, version, typeDefs, buildMs: performance.now() - started };

@@ -64,9 +64,70 @@ export const baseTypeDefs = /* GraphQL */ `
     deleted: Int!
   }
 
+  enum ImpactDirection {
+    UPSTREAM
+    DOWNSTREAM
+    BOTH
+  }
+
+  type EntityRef {
+    identifier: String!
+    blueprint: String!
+    title: String
+  }
+
+  type ImpactNode {
+    identifier: String!
+    blueprint: String!
+    title: String
+    distance: Int!
+    "upstream, downstream or both"
+    direction: String!
+  }
+
+  "An edge of an impact result; source and target are blueprint:identifier keys."
+  type ImpactEdge {
+    source: String!
+    target: String!
+    relation: String!
+  }
+
+  type ImpactResult {
+    root: EntityRef!
+    nodes: [ImpactNode!]!
+    edges: [ImpactEdge!]!
+    truncated: Boolean!
+  }
+
+  type SearchHit {
+    identifier: String!
+    blueprint: String!
+    title: String
+    score: Float!
+  }
+
+  type FoundEntity {
+    identifier: String!
+    blueprint: String!
+    title: String
+    properties: JSON
+    relations: JSON
+  }
+
+  type EntitySearchResult {
+    entities: [FoundEntity!]!
+    next: String
+  }
+
   type Query {
     "Version of the blueprint model this schema was generated from."
     plexusModelVersion: Int!
+    "Ranked full-text search over identifiers, titles and string properties of every blueprint."
+    search(q: String!, blueprint: String, limit: Int): [SearchHit!]!
+    "Structured search: the rules language of POST /api/v1/search ({blueprint, combinator, rules, limit, cursor})."
+    findEntities(search: JSON!): EntitySearchResult!
+    "Entities that depend on (downstream) or are depended on by (upstream) an entity, over the given relations."
+    impact(blueprint: String!, identifier: String!, direction: ImpactDirection = DOWNSTREAM, relations: [String!], depth: Int = 3): ImpactResult!
   }
 
   type Mutation {
@@ -103,6 +164,8 @@ export function generateTypeDefs(model: Model): string {
   const types = [...model.values()].map((bp) => {
     const label = labelOf(bp.identifier);
     const lines = [
+      '  "Impact of this entity (see Query.impact)."',
+      '  impact(direction: ImpactDirection = DOWNSTREAM, relations: [String!], depth: Int = 3): ImpactResult! @customResolver(requires: "identifier _blueprint")',
       '  identifier: String!',
       '  title: String',
       '  _blueprint: String!',

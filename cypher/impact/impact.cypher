@@ -1,0 +1,18 @@
+// Entities reachable from the root over the given relationship types, each with its shortest
+// distance: downstream follows relationships pointing at the root (what depends on it, its
+// blast radius), upstream follows the root's own relationships (what it depends on).
+MATCH (root:Entity {identifier: $identifier}) WHERE root._blueprint = $blueprint
+OPTIONAL CALL (root) {
+  WITH root WHERE $downstream
+  MATCH p = ANY SHORTEST (root)<-[r WHERE type(r) IN $types]-{1,##depth##}(n:Entity)
+  RETURN n, length(p) AS distance, 'downstream' AS direction
+  UNION ALL
+  WITH root WHERE $upstream
+  MATCH p = ANY SHORTEST (root)-[r WHERE type(r) IN $types]->{1,##depth##}(n:Entity)
+  RETURN n, length(p) AS distance, 'upstream' AS direction
+}
+WITH root, n, distance, direction ORDER BY distance LIMIT $limit
+RETURN root {.identifier, .title, blueprint: root._blueprint} AS root,
+       collect({identifier: n.identifier, blueprint: n._blueprint, title: n.title, distance: distance, direction: direction,
+                out: [(n)-[r]->(m:Entity) WHERE type(r) IN $types | [type(r), m._blueprint, m.identifier]]}) AS nodes,
+       [(root)-[r]->(m:Entity) WHERE type(r) IN $types | [type(r), m._blueprint, m.identifier]] AS rootOut

@@ -1,0 +1,7 @@
+// Shortest paths between two entities over the given relationship types, in either direction.
+MATCH (a:Entity {identifier: $from}) WHERE a._blueprint = $fromBlueprint
+MATCH (b:Entity {identifier: $to}) WHERE b._blueprint = $toBlueprint
+MATCH p = ALL SHORTEST (a)-[r WHERE type(r) IN $types]-{1,##depth##}(b)
+WITH p LIMIT $limit
+RETURN [n IN nodes(p) | {identifier: n.identifier, blueprint: n._blueprint, title: n.title}] AS nodes,
+       [r IN relationships(p) | {type: type(r), source: [startNode(r)._blueprint, startNode(r).identifier], target: [endNode(r)._blueprint, endNode(r).identifier]}] AS edges

@@ -1,0 +1,49 @@
+import { Hono } from 'hono';
+import { BadRequestError } from '../errors.ts';
+import type { AppEnv } from '../http.ts';
+import type { ImpactDirection, ImpactService } from './impact.ts';
+
+function list(v: string | undefined): string[] | undefined {
+  return v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+}
+
+function int(v: string | undefined, name: string): number | undefined {
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new BadRequestError(`${name} must be an integer`);
+  return n;
+}
+
+function ref(v: string | undefined, name: string): { blueprint: string; identifier: string } {
+  const i = v?.indexOf(':') ?? -1;
+  if (!v || i <= 0) throw new BadRequestError(`${name} must be "blueprint:identifier"`);
+  return { blueprint: v.slice(0, i), identifier: v.slice(i + 1) };
+}
+
+/** Impact and path endpoints (reads; any role). */
+export function impactRoutes(impact: ImpactService): Hono<AppEnv> {
+  const r = new Hono<AppEnv>();
+  r.get('/blueprints/:blueprint/entities/:identifier/impact', async (c) =>
+    c.json(
+      await impact.impact(
+        { blueprint: c.req.param('blueprint'), identifier: c.req.param('identifier') },
+        {
+          direction: (c.req.query('direction') ?? 'downstream') as ImpactDirection,
+          relations: list(c.req.query('relations')),
+          depth: int(c.req.query('depth'), 'depth'),
+          limit: int(c.req.query('limit'), 'limit'),
+        },
+      ),
+    ),
+  );
+  r.get('/paths', async (c) =>
+    c.json(
+      await impact.paths(ref(c.req.query('from'), 'from'), ref(c.req.query('to'), 'to'), {
+        relations: list(c.req.query('relations')),
+        depth: int(c.req.query('depth'), 'depth'),
+        limit: int(c.req.query('limit'), 'limit'),
+      }),
+    ),
+  );
+  return r;
+}

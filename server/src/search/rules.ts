@@ -1,0 +1,235 @@
+import neo4j from 'neo4j-driver';
+import { escapeName } from '../db/cypher-names.ts';
+import { type ErrorDetail, ValidationError } from '../errors.ts';
+import { labelOf, relTypeOf, targetsOf } from '../model/names.ts';
+import type { Model, PropertySchema } from '../model/types.ts';
+
+export const operators = ['=', '!=', '>', '>=', '<', '<=', 'in', 'notIn', 'contains', 'beginsWith', 'endsWith', 'isEmpty', 'isNotEmpty', 'between'] as const;
+export type Operator = (typeof operators)[number];
+
+export interface PropertyRule {
+  property: string;
+  operator: Operator;
+  value?: unknown;
+}
+export interface RelationRule {
+  relation: string;
+  direction?: 'outgoing' | 'incoming';
+  blueprint?: string;
+  identifier?: string;
+  depth?: number;
+  combinator?: 'and' | 'or';
+  rules?: Rule[];
+}
+export interface GroupRule {
+  combinator: 'and' | 'or';
+  rules: Rule[];
+}
+export type Rule = PropertyRule | RelationRule | GroupRule;
+
+/** A structured search as posted to `POST /api/v1/search`. */
+export interface SearchRequest {
+  blueprint?: string;
+  combinator?: 'and' | 'or';
+  rules?: Rule[];
+  limit?: number;
+  cursor?: string | null;
+}
+
+/** Compiled search: Cypher text (names escaped, values parameters) and its parameters. */
+export interface CompiledSearch {
+  query: string;
+  params: Record<string, unknown>;
+  limit: number;
+}
+
+const builtIn: Record<string, PropertySchema> = { identifier: { type: 'string' }, title: { type: 'string' } };
+const ordered = new Set(['number', 'integer', 'string']);
+const maxDepth = 10;
+
+interface Scope {
+  variable: string;
+  /** Blueprints the variable may be (all when undefined). */
+  blueprints: string[] | undefined;
+  path: string;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Compiles the rules language of API.md into one parameterised Cypher query. Property and
+ * relation names are checked against the model and quoted by `escapeName`; every value is a
+ * parameter; depths are checked integers. Problems become one 422 with a detail per rule.
+ */
+export function compileSearch(model: Model, request: SearchRequest): CompiledSearch {
+  const details: ErrorDetail[] = [];
+  const params: Record<string, unknown> = {};
+  let counter = 0;
+  let vars = 0;
+  const param = (value: unknown) => {
+    const name = `p${counter++}`;
+    params[name] = value;
+    return `$${name}`;
+  };
+  const fail = (path: string, message: string) => {
+    details.push({ path, message });
+    return 'false';
+  };
+
+  const findProperty = (scope: Scope, name: string): PropertySchema | null => {
+    if (builtIn[name]) return builtIn[name];
+    const candidates = scope.blueprints ?? [...model.keys()];
+    for (const bp of candidates) {
+      const p = model.get(bp)?.schema.properties[name];
+      if (p) return p;
+    }
+    return null;
+  };
+
+  const typedValue = (schema: PropertySchema, value: unknown, path: string): unknown => {
+    const type = schema.type === 'array' ? (schema.items?.type ?? 'string') : schema.type;
+    const ok =
+      (type === 'string' && typeof value === 'string') ||
+      (type === 'boolean' && typeof value === 'boolean') ||
+      (type === 'number' && typeof value === 'number' && Number.isFinite(value)) ||
+      (type === 'integer' && Number.isInteger(value));
+    if (!ok) {
+      fail(path, `value ${JSON.stringify(value)} is not a valid ${type}`);
+      return null;
+    }
+    return type === 'integer' ? neo4j.int(value as number) : value;
+  };
+
+  const propertyRule = (rule: PropertyRule, scope: Scope, path: string): string => {
+    if (typeof rule.property !== 'string') return fail(path, 'property must be a string');
+    const schema = findProperty(scope, rule.property);
+    if (!schema) {
+      return fail(`${path}/property`, `unknown property "${rule.property}"${scope.blueprints ? ` on ${scope.blueprints.join(', ')}` : ''}`);
+    }
+    if (!operators.includes(rule.operator)) return fail(`${path}/operator`, `operator must be one of ${operators.join(', ')}`);
+    const v = `${scope.variable}.${escapeName(rule.property)}`;
+    const isArray = schema.type === 'array';
+    const op = rule.operator;
+    if (op === 'isEmpty' || op === 'isNotEmpty') {
+      const empty = isArray ? `size(coalesce(${v}, [])) = 0` : schema.type === 'string' ? `coalesce(${v}, '') = ''` : `${v} IS NULL`;
+      return op === 'isEmpty' ? `(${empty})` : `(NOT ${empty})`;
+    }
+    if (schema.type === 'object') return fail(`${path}/operator`, `object property "${rule.property}" supports only isEmpty and isNotEmpty`);
+    const vpath = `${path}/value`;
+    if (op === 'in' || op === 'notIn') {
+      if (!Array.isArray(rule.value)) return fail(vpath, `${op} needs a list of values`);
+      const list = param(rule.value.map((x, i) => typedValue(schema, x, `${vpath}/${i}`)));
+      const test = isArray ? `any(x IN coalesce(${v}, []) WHERE x IN ${list})` : `${v} IN ${list}`;
+      return op === 'in' ? `(${test})` : `(NOT coalesce(${test}, false))`;
+    }
+    if (op === 'between') {
+      if (!Array.isArray(rule.value) || rule.value.length !== 2) return fail(vpath, 'between needs [low, high]');
+      if (!ordered.has(schema.type)) return fail(`${path}/operator`, `between does not apply to ${schema.type} properties`);
+      return `(${v} >= ${param(typedValue(schema, rule.value[0], `${vpath}/0`))} AND ${v} <= ${param(typedValue(schema, rule.value[1], `${vpath}/1`))})`;
+    }
+    if (op === 'contains') {
+      if (isArray) return `(${param(typedValue(schema, rule.value, vpath))} IN coalesce(${v}, []))`;
+      if (schema.type !== 'string') return fail(`${path}/operator`, 'contains applies to strings and arrays');
+      return `(${v} CONTAINS ${param(typedValue(schema, rule.value, vpath))})`;
+    }
+    if (op === 'beginsWith' || op === 'endsWith') {
+      if (schema.type !== 'string') return fail(`${path}/operator`, `${op} applies to strings`);
+      return `(${v} ${op === 'beginsWith' ? 'STARTS WITH' : 'ENDS WITH'} ${param(typedValue(schema, rule.value, vpath))})`;
+    }
+    if (isArray) return fail(`${path}/operator`, `${op} does not apply to array properties; use contains, in, notIn, isEmpty`);
+    if (op === '=' ) return `(${v} = ${param(typedValue(schema, rule.value, vpath))})`;
+    if (op === '!=') return `(${v} IS NULL OR ${v} <> ${param(typedValue(schema, rule.value, vpath))})`;
+    if (!ordered.has(schema.type)) return fail(`${path}/operator`, `${op} does not apply to ${schema.type} properties`);
+    return `(${v} ${op} ${param(typedValue(schema, rule.value, vpath))})`;
+  };
+
+  const relationRule = (rule: RelationRule, scope: Scope, path: string): string => {
+    const direction = rule.direction ?? 'outgoing';
+    if (direction !== 'outgoing' && direction !== 'incoming') return fail(`${path}/direction`, 'direction must be outgoing or incoming');
+    const depth = rule.depth ?? 1;
+    if (!Number.isInteger(depth) || depth < 1 || depth > maxDepth) return fail(`${path}/depth`, `depth must be an integer from 1 to ${maxDepth}`);
+    const candidates = scope.blueprints ?? [...model.keys()];
+    const far = new Set<string>();
+    let known = false;
+    for (const bp of model.values()) {
+      const def = bp.relations?.[rule.relation];
+      if (!def) continue;
+      known = true;
+      if (direction === 'outgoing' && candidates.includes(bp.identifier)) for (const t of targetsOf(def)) far.add(t);
+      if (direction === 'incoming' && targetsOf(def).some((t) => candidates.includes(t))) far.add(bp.identifier);
+    }
+    if (!known) return fail(`${path}/relation`, `unknown relation "${rule.relation}"`);
+    if (far.size === 0) return fail(`${path}/relation`, `relation "${rule.relation}" does not ${direction === 'outgoing' ? 'start at' : 'point at'} ${candidates.join(', ')}`);
+    if (rule.blueprint !== undefined && !far.has(rule.blueprint)) {
+      return fail(`${path}/blueprint`, `relation "${rule.relation}" (${direction}) reaches ${[...far].join(', ')}, not "${rule.blueprint}"`);
+    }
+    const m = `m${++vars}`;
+    const type = escapeName(relTypeOf(rule.relation));
+    const hops = depth === 1 ? '' : `*1..${depth}`;
+    const pattern = direction === 'outgoing' ? `(${scope.variable})-[:${type}${hops}]->(${m}:Entity)` : `(${scope.variable})<-[:${type}${hops}]-(${m}:Entity)`;
+    const where: string[] = [];
+    const farBlueprints = depth === 1 ? (rule.blueprint ? [rule.blueprint] : [...far]) : rule.blueprint ? [rule.blueprint] : undefined;
+    if (rule.blueprint) where.push(`${m}._blueprint = ${param(rule.blueprint)}`);
+    if (rule.identifier !== undefined) {
+      if (typeof rule.identifier !== 'string') fail(`${path}/identifier`, 'identifier must be a string');
+      else where.push(`${m}.identifier = ${param(rule.identifier)}`);
+    }
+    if (rule.rules !== undefined) {
+      where.push(group({ combinator: rule.combinator ?? 'and', rules: rule.rules }, { variable: m, blueprints: farBlueprints, path }, path));
+    }
+    return `EXISTS { MATCH ${pattern}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} }`;
+  };
+
+  const one = (rule: unknown, scope: Scope, path: string): string => {
+    if (!isObject(rule)) return fail(path, 'a rule must be an object');
+    if ('property' in rule) return propertyRule(rule as unknown as PropertyRule, scope, path);
+    if ('relation' in rule) return relationRule(rule as unknown as RelationRule, scope, path);
+    if ('rules' in rule) return group(rule as unknown as GroupRule, scope, path);
+    return fail(path, 'a rule needs "property", "relation" or "rules"');
+  };
+
+  const group = (g: GroupRule, scope: Scope, path: string): string => {
+    const combinator = g.combinator ?? 'and';
+    if (combinator !== 'and' && combinator !== 'or') return fail(`${path}/combinator`, 'combinator must be "and" or "or"');
+    if (!Array.isArray(g.rules)) return fail(`${path}/rules`, 'rules must be a list');
+    if (g.rules.length === 0) return 'true';
+    const parts = g.rules.map((r, i) => one(r, scope, `${path}/rules/${i}`));
+    return `(${parts.join(combinator === 'and' ? ' AND ' : ' OR ')})`;
+  };
+
+  if (request.blueprint !== undefined && !model.has(request.blueprint)) {
+    throw new ValidationError('unknown blueprint', [{ path: '/blueprint', message: `unknown blueprint "${request.blueprint}"` }]);
+  }
+  const limit = request.limit ?? 50;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) details.push({ path: '/limit', message: 'limit must be an integer from 1 to 1000' });
+  const scope: Scope = { variable: 'n', blueprints: request.blueprint ? [request.blueprint] : undefined, path: '' };
+  const where = group({ combinator: request.combinator ?? 'and', rules: request.rules ?? [] }, scope, '');
+  if (details.length > 0) throw new ValidationError(`the search has ${details.length} problem${details.length > 1 ? 's' : ''}`, details);
+  let after = 'true';
+  if (request.cursor) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(Buffer.from(request.cursor, 'base64url').toString('utf8'));
+    } catch {}
+    if (!Array.isArray(parsed) || parsed.length !== 2) throw new ValidationError('bad cursor', [{ path: '/cursor', message: 'cursor is not valid; pass "next" from the previous page' }]);
+    params.afterBlueprint = parsed[0];
+    params.afterIdentifier = parsed[1];
+    after = '(n._blueprint > $afterBlueprint OR (n._blueprint = $afterBlueprint AND n.identifier > $afterIdentifier))';
+  }
+  params.limit = neo4j.int(limit + 1);
+  const match = request.blueprint ? `MATCH (n:${escapeName(labelOf(request.blueprint))})` : 'MATCH (n:Entity)';
+  const query = [
+    match,
+    `WHERE ${after} AND ${where}`,
+    'WITH n ORDER BY n._blueprint, n.identifier LIMIT $limit',
+    'RETURN properties(n) AS props, [(n)-[r]->(t:Entity) | [type(r), t._blueprint, t.identifier]] + [(n)-[:_PENDING_TO]->(p:_Pending) | [p.type, p.targetBlueprint, p.targetIdentifier]] AS rels',
+  ].join('\n');
+  return { query, params, limit };
+}
+
+/** Cursor for the page after the given entity. */
+export function searchCursor(blueprint: string, identifier: string): string {
+  return Buffer.from(JSON.stringify([blueprint, identifier]), 'utf8').toString('base64url');
+}
