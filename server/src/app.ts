@@ -9,7 +9,9 @@ import { NotFoundError, PlexusError } from './errors.ts';
 import { graphqlRoutes } from './graphql/routes.ts';
 import { impactRoutes } from './impact/routes.ts';
 import type { AppEnv } from './http.ts';
+import { createMetrics } from './metrics.ts';
 import { blueprintRoutes } from './model/routes.ts';
+import { docsPage, openApiDocument } from './openapi.ts';
 import { searchRoutes } from './search/routes.ts';
 import type { Services } from './services.ts';
 
@@ -30,13 +32,18 @@ export function createApp(services: Services, options: { webDist?: string } = {}
   });
   app.notFound((c) => c.json(new NotFoundError(`no route for ${c.req.method} ${c.req.path}`).toBody(), 404));
 
+  const metrics = createMetrics(events);
   app.use('*', async (c, next) => {
     const started = performance.now();
     await next();
     c.header('x-content-type-options', 'nosniff');
     c.header('referrer-policy', 'no-referrer');
+    c.header('x-frame-options', 'DENY');
+    const seconds = (performance.now() - started) / 1000;
+    // The matched route pattern, not the path, keeps label cardinality bounded.
+    metrics.observeRequest(c.req.method, c.req.routePath ?? 'unknown', c.res.status, seconds);
     if (c.req.path !== '/healthz' && c.req.path !== '/readyz') {
-      logger.debug('request', { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) });
+      logger.debug('request', { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(seconds * 1000) });
     }
   });
 
@@ -54,6 +61,15 @@ export function createApp(services: Services, options: { webDist?: string } = {}
     const ready = checks.neo4j === 'ok' && built !== null;
     return c.json({ status: ready ? 'ready' : 'not ready', checks }, ready ? 200 : 503);
   });
+
+  app.get('/metrics', (c) =>
+    c.text(metrics.render({ plexus_model_version: models.version(), plexus_blueprints: models.current().size, plexus_graphql_schema_build_seconds: (schemas.current()?.buildMs ?? 0) / 1000 }), 200, {
+      'content-type': 'text/plain; version=0.0.4',
+    }),
+  );
+  // The contract is public (it holds no data); every operation in it needs a token.
+  app.get('/api/v1/openapi.json', (c) => c.json(openApiDocument()));
+  app.get('/docs', (c) => c.html(docsPage));
 
   app.use('/api/*', requireToken(tokens));
   app.use('/graphql', requireToken(tokens));

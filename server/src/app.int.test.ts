@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestPlexus, type TestPlexus } from './test-support.ts';
+
+let px: TestPlexus;
+beforeAll(async () => {
+  px = await startTestPlexus();
+});
+afterAll(async () => {
+  await px?.close();
+});
+
+describe('operations endpoints', () => {
+  it('answers /healthz without a token', async () => {
+    const r = await px.call('GET', '/healthz', undefined, { token: null });
+    expect(r).toMatchObject({ status: 200, body: { status: 'ok' } });
+  });
+
+  it('reports readiness with the Neo4j and GraphQL checks', async () => {
+    await px.services.schemas.ready();
+    const r = await px.call('GET', '/readyz', undefined, { token: null });
+    expect(r.status).toBe(200);
+    expect(r.body.checks.neo4j).toBe('ok');
+    expect(r.body.checks.graphql).toMatch(/^ok/);
+  });
+
+  it('exposes Prometheus metrics with bounded route labels', async () => {
+    await px.call('GET', '/api/v1/blueprints/some-blueprint-that-is-not-there');
+    const r = await px.call('GET', '/metrics', undefined, { token: null });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toMatch(/text\/plain/);
+    expect(r.body).toMatch(/plexus_http_requests_total\{method="GET",route="\/api\/v1\/blueprints\/:blueprint",status="404"\} \d+/);
+    expect(r.body).not.toContain('some-blueprint-that-is-not-there');
+  });
+
+  it('publishes the OpenAPI contract and a docs page', async () => {
+    const doc = await px.call('GET', '/api/v1/openapi.json', undefined, { token: null });
+    expect(doc.status).toBe(200);
+    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/api/v1/blueprints', '/api/v1/entities/bulk', '/api/v1/search']));
+    const page = await px.call('GET', '/docs', undefined, { token: null });
+    expect(page.status).toBe(200);
+    expect(String(page.body)).toContain('/api/v1/openapi.json');
+  });
+
+  it('keeps everything else under /api behind a token', async () => {
+    for (const path of ['/api/v1/blueprints', '/api/v1/tokens', '/api/v1/search?q=x']) {
+      const r = await px.call('GET', path, undefined, { token: null });
+      expect(r.status, path).toBe(401);
+    }
+  });
+
+  it('sends security headers', async () => {
+    const r = await px.call('GET', '/healthz', undefined, { token: null });
+    expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(r.headers.get('x-frame-options')).toBe('DENY');
+  });
+
+  it('answers unknown routes with the error shape', async () => {
+    const r = await px.call('GET', '/api/v1/nothing-here');
+    expect(r.status).toBe(404);
+    expect(r.body.error.code).toBe('not_found');
+  });
+});

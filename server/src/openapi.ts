@@ -1,0 +1,113 @@
+/**
+ * The REST contract (shared/API.md) as an OpenAPI 3.1 document, served at
+ * `/api/v1/openapi.json` and browsable at `/docs`. Kept as data beside the routes it describes.
+ */
+type Op = { summary: string; tags: string[]; body?: string; query?: string[]; responses?: Record<string, string> };
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const err = { description: 'Error', content: { 'application/json': { schema: ref('Error') } } };
+
+const routes: Record<string, Partial<Record<'get' | 'post' | 'put' | 'patch' | 'delete', Op>>> = {
+  '/blueprints': {
+    get: { summary: 'List blueprints', tags: ['Blueprints'] },
+    post: { summary: 'Create a blueprint (admin)', tags: ['Blueprints'], body: 'Blueprint', responses: { '201': 'Created', '409': 'Exists', '422': 'Invalid definition' } },
+  },
+  '/blueprints/{blueprint}': {
+    get: { summary: 'Read a blueprint', tags: ['Blueprints'] },
+    put: { summary: 'Replace a blueprint; destructive changes need ?force=true', tags: ['Blueprints'], body: 'Blueprint', query: ['force'] },
+    patch: { summary: 'Change a blueprint with a JSON merge patch', tags: ['Blueprints'], body: 'Blueprint', query: ['force'] },
+    delete: { summary: 'Delete a blueprint; with entities only with ?force=true', tags: ['Blueprints'], query: ['force'] },
+  },
+  '/packs': { get: { summary: 'List the shipped blueprint packs', tags: ['Blueprints'] } },
+  '/packs/{pack}': { post: { summary: 'Load a blueprint pack (admin)', tags: ['Blueprints'], query: ['force'] } },
+  '/blueprints/{blueprint}/entities': {
+    get: { summary: 'Page through entities', tags: ['Entities'], query: ['limit', 'cursor'] },
+    post: { summary: 'Upsert one entity (201 created, 200 updated)', tags: ['Entities'], body: 'Entity', query: ['merge', 'runId'] },
+  },
+  '/blueprints/{blueprint}/entities/{identifier}': {
+    get: { summary: 'Read an entity', tags: ['Entities'] },
+    delete: { summary: 'Delete an entity and its relationships', tags: ['Entities'] },
+  },
+  '/entities/bulk': {
+    post: { summary: 'Upsert many entities (JSON {entities} or application/x-ndjson); an invalid record fails the whole request', tags: ['Entities'], body: 'BulkRequest', query: ['merge', 'runId'] },
+  },
+  '/search': {
+    get: { summary: 'Full-text search', tags: ['Search'], query: ['q', 'blueprint', 'limit'] },
+    post: { summary: 'Structured search (rules)', tags: ['Search'], body: 'SearchRequest' },
+  },
+  '/blueprints/{blueprint}/entities/{identifier}/impact': {
+    get: { summary: 'Impact / blast radius', tags: ['Search'], query: ['direction', 'relations', 'depth', 'limit'] },
+  },
+  '/paths': { get: { summary: 'Shortest paths between two entities', tags: ['Search'], query: ['from', 'to', 'relations', 'depth', 'limit'] } },
+  '/tokens': {
+    get: { summary: 'List API tokens (admin)', tags: ['Administration'] },
+    post: { summary: 'Create an API token; the secret is shown once (admin)', tags: ['Administration'] },
+  },
+  '/tokens/{id}': { delete: { summary: 'Revoke a token (admin)', tags: ['Administration'] } },
+};
+
+/** Builds the OpenAPI document for the routes above (other modules may add theirs). */
+export function openApiDocument(extra: typeof routes = {}): Record<string, unknown> {
+  const paths: Record<string, unknown> = {};
+  for (const [path, ops] of Object.entries({ ...routes, ...extra })) {
+    const item: Record<string, unknown> = {};
+    for (const [method, op] of Object.entries(ops)) {
+      const params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+      for (const q of op.query ?? []) params.push({ name: q, in: 'query', required: false, schema: { type: 'string' } } as never);
+      item[method] = {
+        summary: op.summary,
+        tags: op.tags,
+        parameters: params,
+        ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: ref(op.body) } } } } : {}),
+        responses: {
+          ...Object.fromEntries(Object.entries(op.responses ?? { '200': 'OK' }).map(([code, description]) => [code, { description }])),
+          '400': err,
+          '401': err,
+          '403': err,
+          '404': err,
+        },
+      };
+    }
+    paths[`/api/v1${path}`] = item;
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Plexus REST API', version: '1', description: 'The catalog, search and administration API. GraphQL lives at /graphql.' },
+    servers: [{ url: '/' }],
+    security: [{ bearer: [] }],
+    paths,
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      schemas: {
+        Error: {
+          type: 'object',
+          properties: {
+            error: {
+              type: 'object',
+              properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'array', items: { type: 'object' } } },
+            },
+          },
+        },
+        Blueprint: { type: 'object', required: ['identifier', 'schema'], properties: { identifier: { type: 'string', pattern: '^[a-z][a-zA-Z0-9]{0,63}$' }, title: { type: 'string' }, schema: { type: 'object' }, relations: { type: 'object' } } },
+        Entity: { type: 'object', required: ['identifier'], properties: { identifier: { type: 'string' }, blueprint: { type: 'string' }, title: { type: 'string' }, properties: { type: 'object' }, relations: { type: 'object' } } },
+        BulkRequest: { type: 'object', properties: { entities: { type: 'array', items: ref('Entity') } } },
+        SearchRequest: { type: 'object', properties: { blueprint: { type: 'string' }, combinator: { enum: ['and', 'or'] }, rules: { type: 'array', items: { type: 'object' } }, limit: { type: 'integer' }, cursor: { type: 'string' } } },
+      },
+    },
+  };
+}
+
+/** A self-contained page listing the operations of the OpenAPI document (no external assets). */
+export const docsPage = /* HTML */ `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Plexus API</title>
+<style>body{font:15px/1.5 system-ui,sans-serif;max-width:960px;margin:2rem auto;padding:0 1rem;color:#1c2330}
+h1{font-size:1.6rem}h2{margin-top:2rem;border-bottom:1px solid #dde}code{background:#f3f4f8;padding:0 .3em;border-radius:3px}
+.op{display:flex;gap:.8rem;padding:.35rem 0}.m{font-weight:700;width:4.5rem;text-transform:uppercase}.get{color:#0a7}.post{color:#06c}.put,.patch{color:#b70}.delete{color:#c33}</style></head>
+<body><h1>Plexus REST API</h1><p>Bearer token required (<code>Authorization: Bearer &lt;token&gt;</code>). Machine-readable: <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>. GraphQL: <code>POST /graphql</code>.</p>
+<div id="ops">Loading…</div>
+<script>
+fetch('/api/v1/openapi.json').then(r=>r.json()).then(doc=>{const byTag={};
+for(const [p,ops] of Object.entries(doc.paths))for(const [m,op] of Object.entries(ops))(byTag[op.tags[0]]??=[]).push({p,m,op});
+const esc=s=>String(s).replace(/[&<>]/g,c=>({'&':'&amp;','<':'&lt;','>':'&gt;'}[c]));
+document.getElementById('ops').innerHTML=Object.entries(byTag).map(([t,list])=>'<h2>'+esc(t)+'</h2>'+list.map(({p,m,op})=>'<div class="op"><span class="m '+m+'">'+m+'</span><code>'+esc(p)+'</code><span>'+esc(op.summary)+'</span></div>').join('')).join('');});
+</script></body></html>`;
