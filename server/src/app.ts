@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Hono } from 'hono';
+import { auditRoutes } from './audit/routes.ts';
 import { requireToken } from './auth/middleware.ts';
 import { tokenRoutes } from './auth/routes.ts';
 import { entityRoutes } from './catalog/routes.ts';
@@ -74,11 +75,12 @@ export function createApp(services: Services, options: { webDist?: string } = {}
   app.use('/api/*', requireToken(tokens));
   app.use('/graphql', requireToken(tokens));
   const api = new Hono<AppEnv>();
-  api.route('/', blueprintRoutes({ models, catalog, events, jsonLimit }));
+  api.route('/', blueprintRoutes({ models, catalog, events, audit: services.audit, jsonLimit }));
   api.route('/', entityRoutes({ catalog, models, jsonLimit, ndjsonLimit: config.limits.ndjsonBodyBytes }));
   api.route('/tokens', tokenRoutes(tokens, jsonLimit));
   api.route('/', searchRoutes(services.search, jsonLimit));
   api.route('/', impactRoutes(services.impact));
+  api.route('/', auditRoutes(services.audit));
   app.route('/api/v1', api);
   app.route('/', graphqlRoutes({ schemas, logger, database: services.db.database }));
 

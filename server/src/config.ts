@@ -15,6 +15,8 @@ export interface PlexusConfig {
   logLevel: LogLevel;
   limits: { jsonBodyBytes: number; ndjsonBodyBytes: number; batchSize: number };
   graphql: { rebuildDebounceMs: number; modelPollMs: number };
+  /** Audit events older than this are pruned (hourly). */
+  audit: { retentionDays: number };
   /** Load the demo organisation when the catalog is empty. */
   demo: boolean;
   /** Raw `sources:` of plexus.yaml, read by the sources module. */
@@ -92,6 +94,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       rebuildDebounceMs: toInt('graphql.rebuildDebounceMs', y.graphql?.rebuildDebounceMs, 150),
       modelPollMs: toInt('graphql.modelPollMs', y.graphql?.modelPollMs, 5000),
     },
+    audit: { retentionDays: toInt('PLEXUS_AUDIT_RETENTION_DAYS', env.PLEXUS_AUDIT_RETENTION_DAYS ?? y.audit?.retentionDays, 365, 1) },
     demo: (env.PLEXUS_DEMO ?? String(y.demo ?? 'true')) !== 'false',
     sources,
   };

@@ -1,3 +1,4 @@
+import { type AuditLog, createAuditLog } from './audit/audit.ts';
 import { createTokenStore, type TokenStore } from './auth/tokens.ts';
 import { type Catalog, createCatalog } from './catalog/catalog.ts';
 import { createEventBus, type EventBus } from './catalog/events.ts';
@@ -22,6 +23,7 @@ export interface Services {
   tokens: TokenStore;
   search: SearchService;
   impact: ImpactService;
+  audit: AuditLog;
   /** Stops timers (model polling, schema rebuilds); does not close the driver. */
   stop(): void;
 }
@@ -40,6 +42,11 @@ export async function createServices(config: PlexusConfig, db: Db, logger: Logge
   const impact = createImpactService({ db, models });
   const schemas = createSchemaService({ db, models, catalog, search, impact, logger, debounceMs: config.graphql.rebuildDebounceMs, eager: options.eagerSchema ?? true });
   const tokens = createTokenStore(db, { adminToken: config.adminToken });
+  const audit = createAuditLog(db);
+  const prune = setInterval(() => {
+    audit.prune(config.audit.retentionDays).catch((err) => logger.warn('audit pruning failed', { err }));
+  }, 3_600_000);
+  prune.unref();
   const poll =
     config.graphql.modelPollMs > 0
       ? setInterval(() => {
@@ -58,7 +65,9 @@ export async function createServices(config: PlexusConfig, db: Db, logger: Logge
     tokens,
     search,
     impact,
+    audit,
     stop() {
+      clearInterval(prune);
       if (poll) clearInterval(poll);
       schemas.stop();
     },

@@ -1,5 +1,6 @@
 import neo4j from 'neo4j-driver';
 import type { ManagedTransaction } from 'neo4j-driver';
+import { auditRows, recordEventsQuery } from '../audit/audit.ts';
 import { type Db, openSession, readRows } from '../db/driver.ts';
 import { loadQuery } from '../db/query-loader.ts';
 import { BadRequestError, NotFoundError, ValidationError, type ErrorDetail } from '../errors.ts';
@@ -209,6 +210,26 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
       const changed = planned.filter((p) => p.status !== 'unchanged');
       const now = new Date().toISOString();
       if (changed.length > 0) {
+        const evts: EntityChangeEvent[] = changed.map((p) => {
+          const bp = p.rec.blueprint;
+          return {
+            type: p.status === 'created' ? 'entity.created' : 'entity.updated',
+            blueprint: bp.identifier,
+            identifier: p.desired.identifier,
+            before: p.before ? toApiEntity(bp, p.before, p.beforeProps ?? undefined) : null,
+            after: toApiEntity(bp, p.desired, {
+              _createdAt: p.beforeProps?._createdAt ?? now,
+              _createdBy: p.beforeProps?._createdBy ?? ctx.actor,
+              _updatedAt: now,
+              _updatedBy: ctx.actor,
+              _sources: [...new Set([...((p.beforeProps?._sources as string[]) ?? []), ctx.source])],
+            }),
+            actor: ctx.actor,
+            source: ctx.source,
+            runId: ctx.runId,
+            at: now,
+          };
+        });
         await withWrites(changed.length, async (run) => {
           const byBlueprint = new Map<string, Planned[]>();
           for (const p of changed) byBlueprint.set(p.desired.blueprint, [...(byBlueprint.get(p.desired.blueprint) ?? []), p]);
@@ -232,26 +253,8 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
           }
           await writeRelations(run, changed, ctx, now);
           await resolvePending(run, changed.filter((p) => p.status === 'created'), now);
-        });
-        const evts: EntityChangeEvent[] = changed.map((p) => {
-          const bp = p.rec.blueprint;
-          return {
-            type: p.status === 'created' ? 'entity.created' : 'entity.updated',
-            blueprint: bp.identifier,
-            identifier: p.desired.identifier,
-            before: p.before ? toApiEntity(bp, p.before, p.beforeProps ?? undefined) : null,
-            after: toApiEntity(bp, p.desired, {
-              _createdAt: p.beforeProps?._createdAt ?? now,
-              _createdBy: p.beforeProps?._createdBy ?? ctx.actor,
-              _updatedAt: now,
-              _updatedBy: ctx.actor,
-              _sources: [...new Set([...((p.beforeProps?._sources as string[]) ?? []), ctx.source])],
-            }),
-            actor: ctx.actor,
-            source: ctx.source,
-            runId: ctx.runId,
-            at: now,
-          };
+          // The audit record commits with the change (or the change does not commit).
+          for (const rows of chunks(auditRows(evts), batchSize)) await run(recordEventsQuery(), { events: rows });
         });
         events.emit(evts);
       }
@@ -284,15 +287,25 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
         const before = await catalog.getEntities(blueprint, identifiers);
         const found = new Set(before.map((e) => e.identifier));
         for (const id of identifiers) if (!found.has(id)) notFound.push({ blueprint, identifier: id });
+        const mine: EntityChangeEvent[] = before.map((e) => ({
+          type: 'entity.deleted',
+          blueprint,
+          identifier: e.identifier,
+          before: e,
+          after: null,
+          actor: ctx.actor,
+          source: ctx.source,
+          runId: ctx.runId,
+          at: now,
+        }));
         await withWrites(before.length, async (run) => {
           for (const ids of chunks([...found], batchSize)) {
             const [row] = await run(loadQuery('catalog/delete-entities'), { identifiers: ids, blueprint });
             deleted += row.deleted as number;
           }
+          for (const rows of chunks(auditRows(mine), batchSize)) await run(recordEventsQuery(), { events: rows });
         });
-        for (const e of before) {
-          evts.push({ type: 'entity.deleted', blueprint, identifier: e.identifier, before: e, after: null, actor: ctx.actor, source: ctx.source, runId: ctx.runId, at: now });
-        }
+        evts.push(...mine);
       }
       events.emit(evts);
       return { deleted, notFound };

@@ -1,6 +1,7 @@
 import { type Context, Hono } from 'hono';
+import type { AuditLog } from '../audit/audit.ts';
 import type { Catalog } from '../catalog/catalog.ts';
-import type { EventBus } from '../catalog/events.ts';
+import type { BlueprintChangeEvent, EventBus } from '../catalog/events.ts';
 import { BadRequestError } from '../errors.ts';
 import { type AppEnv, readJson, requireRole, writeContext } from '../http.ts';
 import type { BlueprintStore, SaveResult } from './blueprint-store.ts';
@@ -32,13 +33,17 @@ function stripMeta(bp: Blueprint): Blueprint {
 }
 
 /** `/api/v1/blueprints` and `/api/v1/packs`. Reads: any role; changes: admin. */
-export function blueprintRoutes(deps: { models: BlueprintStore; catalog: Catalog; events: EventBus; jsonLimit: number }): Hono<AppEnv> {
-  const { models, catalog, events, jsonLimit } = deps;
+export function blueprintRoutes(deps: { models: BlueprintStore; catalog: Catalog; events: EventBus; audit: AuditLog; jsonLimit: number }): Hono<AppEnv> {
+  const { models, catalog, events, audit, jsonLimit } = deps;
   const r = new Hono<AppEnv>();
 
+  const publish = async (evts: BlueprintChangeEvent[]) => {
+    await audit.record(evts);
+    events.emit(evts);
+  };
   const announce = (result: SaveResult, actor: string) => {
     const at = new Date().toISOString();
-    events.emit([
+    return publish([
       ...result.created.map((blueprint) => ({ type: 'blueprint.created' as const, blueprint, actor, at })),
       ...result.updated.map((blueprint) => ({ type: 'blueprint.updated' as const, blueprint, actor, at })),
     ]);
@@ -55,7 +60,7 @@ export function blueprintRoutes(deps: { models: BlueprintStore; catalog: Catalog
     const p = requireRole(c, 'admin', 'creating blueprints');
     const body = await readJson(c, jsonLimit);
     const result = await models.save([body], { actor: p.name, mode: 'create' });
-    announce(result, p.name);
+    await announce(result, p.name);
     return c.json(result.blueprints[0], 201);
   });
 
@@ -76,7 +81,7 @@ export function blueprintRoutes(deps: { models: BlueprintStore; catalog: Catalog
     }
     const next = mode === 'put' ? { ...body, identifier: id } : mergePatch(stripMeta(existing), body);
     const result = await models.save([next], { actor: p.name, mode: 'replace', force: flag(c.req.query('force')) });
-    announce(result, p.name);
+    await announce(result, p.name);
     return c.json({ ...result.blueprints[0], migrations: migrationReport(result) });
   };
   r.put('/blueprints/:blueprint', change('put'));
@@ -95,7 +100,7 @@ export function blueprintRoutes(deps: { models: BlueprintStore; catalog: Catalog
       deletedEntities = await catalog.deleteAllOf(id, writeContext(c));
     }
     await models.delete(id, { actor: p.name, force });
-    events.emit([{ type: 'blueprint.deleted', blueprint: id, actor: p.name, at: new Date().toISOString() }]);
+    await publish([{ type: 'blueprint.deleted', blueprint: id, actor: p.name, at: new Date().toISOString() }]);
     return c.json({ deleted: id, deletedEntities });
   });
 
@@ -107,7 +112,7 @@ export function blueprintRoutes(deps: { models: BlueprintStore; catalog: Catalog
     const p = requireRole(c, 'admin', 'loading packs');
     const pack = readPack(c.req.param('pack'));
     const result = await models.save(pack.blueprints, { actor: p.name, mode: 'upsert', force: flag(c.req.query('force')) });
-    announce(result, p.name);
+    await announce(result, p.name);
     return c.json({ pack: pack.identifier, created: result.created, updated: result.updated, migrations: migrationReport(result) });
   });
   return r;

@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readRows } from '../db/driver.ts';
+import { startTestPlexus, type TestPlexus, uniqueId } from '../test-support.ts';
+
+let px: TestPlexus;
+let bp: string;
+beforeAll(async () => {
+  px = await startTestPlexus();
+  bp = uniqueId('aud');
+  await px.call('POST', '/api/v1/blueprints', { identifier: bp, title: 'Audited', schema: { properties: { tier: { type: 'integer' } } } });
+});
+afterAll(async () => {
+  await px?.close();
+});
+
+const history = async (id: string) => (await px.call('GET', `/api/v1/audit?entity=${bp}:${id}`)).body.events as { type: string; actor: string; origin: string; before: any; after: any }[];
+
+describe('audit trail', () => {
+  it('records each change with actor, origin and before/after, newest first', async () => {
+    await px.call('POST', `/api/v1/blueprints/${bp}/entities`, { identifier: 'a', properties: { tier: 1 } });
+    await px.call('POST', `/api/v1/blueprints/${bp}/entities`, { identifier: 'a', properties: { tier: 2 } }, { headers: { 'x-plexus-origin': 'cli' } });
+    const gql = await px.call('POST', '/graphql', {
+      query: 'mutation($e: [EntityInput!]!) { upsertEntities(entities: $e) { updated } }',
+      variables: { e: [{ blueprint: bp, identifier: 'a', properties: { tier: 3 } }] },
+    });
+    expect(gql.body.errors).toBeUndefined();
+    await px.call('DELETE', `/api/v1/blueprints/${bp}/entities/a`);
+    const events = await history('a');
+    expect(events.map((e) => [e.type, e.origin, e.actor])).toEqual([
+      ['entity.deleted', 'api', 'admin'],
+      ['entity.updated', 'graphql', 'admin'],
+      ['entity.updated', 'cli', 'admin'],
+      ['entity.created', 'api', 'admin'],
+    ]);
+    expect(events[2].before.properties).toEqual({ tier: 1 });
+    expect(events[2].after.properties).toEqual({ tier: 2 });
+    expect(events[0].after).toBeNull();
+    expect(events[3].before).toBeNull();
+  });
+
+  it('records nothing for a no-op write or a rejected request', async () => {
+    await px.call('POST', `/api/v1/blueprints/${bp}/entities`, { identifier: 'b', properties: { tier: 1 } });
+    await px.call('POST', `/api/v1/blueprints/${bp}/entities`, { identifier: 'b', properties: { tier: 1 } });
+    const bad = await px.call('POST', '/api/v1/entities/bulk', { entities: [{ blueprint: bp, identifier: 'b', properties: { tier: 'x' } }] });
+    expect(bad.status).toBe(422);
+    expect((await history('b')).map((e) => e.type)).toEqual(['entity.created']);
+  });
+
+  it('records blueprint changes', async () => {
+    const other = uniqueId('aud');
+    await px.call('POST', '/api/v1/blueprints', { identifier: other, title: 'X', schema: { properties: {} } });
+    const res = await px.call('GET', `/api/v1/audit?blueprint=${other}`);
+    expect(res.body.events.map((e: { type: string }) => e.type)).toEqual(['blueprint.created']);
+  });
+
+  it('filters by actor and time and pages with a cursor', async () => {
+    const since = new Date().toISOString();
+    for (const i of [1, 2, 3]) await px.call('POST', `/api/v1/blueprints/${bp}/entities`, { identifier: `p${i}` });
+    const page1 = await px.call('GET', `/api/v1/audit?blueprint=${bp}&since=${since}&actor=admin&limit=2`);
+    expect(page1.body.events).toHaveLength(2);
+    const page2 = await px.call('GET', `/api/v1/audit?blueprint=${bp}&since=${since}&actor=admin&limit=2&cursor=${page1.body.next}`);
+    expect(page2.body.events.map((e: { identifier: string }) => e.identifier)).toEqual(['p1']);
+    expect(page2.body.next).toBeNull();
+    expect((await px.call('GET', `/api/v1/audit?blueprint=${bp}&actor=nobody`)).body.events).toEqual([]);
+  });
+
+  it('prunes events past the retention period', async () => {
+    const id = uniqueId('old');
+    await px.services.audit.record([{ type: 'blueprint.updated', blueprint: id, actor: 'x', at: '2000-01-01T00:00:00.000Z' }]);
+    const deleted = await px.services.audit.prune(365);
+    expect(deleted).toBeGreaterThanOrEqual(1);
+    const [row] = await readRows<{ n: number }>(px.services.db, 'MATCH (a:_AuditEvent {blueprint: $id}) RETURN count(a) AS n', { id });
+    expect(row.n).toBe(0);
+  });
+});
