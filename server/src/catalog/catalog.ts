@@ -1,6 +1,7 @@
 import neo4j from 'neo4j-driver';
 import type { ManagedTransaction } from 'neo4j-driver';
 import { auditRows, recordEventsQuery } from '../audit/audit.ts';
+import { readCalculated } from './calculated.ts';
 import { type Db, openSession, readRows } from '../db/driver.ts';
 import { loadQuery } from '../db/query-loader.ts';
 import { BadRequestError, NotFoundError, ValidationError, type ErrorDetail } from '../errors.ts';
@@ -185,6 +186,12 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
     }
   }
 
+  async function withCalculated(bp: Blueprint, entities: StoredEntity[]): Promise<StoredEntity[]> {
+    if (!bp.calculated || Object.keys(bp.calculated).length === 0) return entities;
+    const values = await readCalculated(db, bp, entities.map((e) => e.identifier), logger);
+    return entities.map((e) => ({ ...e, calculated: values.get(e.identifier) ?? {} }));
+  }
+
   const catalog: Catalog = {
     async upsertEntities(records, ctx, options = {}) {
       const merge = options.merge ?? false;
@@ -336,7 +343,7 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
         loadQuery('catalog/read-entities'),
         { identifiers, blueprint },
       );
-      return rows.map((r) => toApiEntity(bp, decodeEntity(bp, r.props, r.rels), r.props));
+      return withCalculated(bp, rows.map((r) => toApiEntity(bp, decodeEntity(bp, r.props, r.rels), r.props)));
     },
 
     async listEntities(blueprint, options = {}) {
@@ -349,7 +356,7 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
         loadQuery('catalog/list-entities', { Label: labelOf(blueprint) }),
         { after, limit: neo4j.int(limit + 1) },
       );
-      const page = rows.slice(0, limit).map((r) => toApiEntity(bp, decodeEntity(bp, r.props, r.rels), r.props));
+      const page = await withCalculated(bp, rows.slice(0, limit).map((r) => toApiEntity(bp, decodeEntity(bp, r.props, r.rels), r.props)));
       const next = rows.length > limit ? encodeCursor(page[page.length - 1].identifier) : null;
       return { entities: page, next };
     },

@@ -1,3 +1,4 @@
+import { calculatedExpression } from '../model/blueprint-store.ts';
 import { inverseFieldOf, labelOf, pluralFieldOf, relTypeOf, targetsOf } from '../model/names.ts';
 import type { Blueprint, Model, PropertySchema } from '../model/types.ts';
 
@@ -175,6 +176,11 @@ export function generateTypeDefs(model: Model): string {
     ];
     for (const [name, p] of Object.entries(bp.schema.properties)) {
       lines.push(`  ${describe(p.description ?? p.title)}  ${name}: ${fieldType(p)}`);
+    }
+    for (const [name, calc] of Object.entries(bp.calculated ?? {})) {
+      // The expression was checked read-only on save; JSON string escaping is valid GraphQL string escaping.
+      const statement = JSON.stringify(`RETURN ${calculatedExpression('this', calc.cypher)} AS value`);
+      lines.push(`  ${describe(calc.description ?? calc.title)}  ${name}: ${scalarOf[calc.type]} @cypher(statement: ${statement}, columnName: "value")`);
     }
     for (const [name, rel] of Object.entries(bp.relations ?? {})) {
       const targets = targetsOf(rel);

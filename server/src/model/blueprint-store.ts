@@ -1,4 +1,5 @@
 import { type Db, readRows, writeRows } from '../db/driver.ts';
+import { checkReadOnlyCypher } from '../db/read-only-cypher.ts';
 import { loadQuery } from '../db/query-loader.ts';
 import { ConflictError, NotFoundError, ValidationError, type ErrorDetail } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -55,6 +56,20 @@ function normalise(input: Blueprint): Blueprint {
     out.relations![name] = { ...rel, many: rel.many ?? false, required: rel.required ?? false };
   }
   return out;
+}
+
+/**
+ * A calculated expression bound to a variable of ours: `[e IN [n] | (expr)][0]`. The list
+ * comprehension admits one expression only (no UNION, no clauses), and every place that
+ * evaluates calculated properties uses this same form.
+ */
+export function calculatedExpression(variable: string, expression: string): string {
+  return `[e IN [${variable}] | (${expression})][0]`;
+}
+
+/** The query a calculated expression is checked with before it is stored. */
+export function calculatedProbe(expression: string): string {
+  return `MATCH (n:Entity) WITH n LIMIT 1 RETURN ${calculatedExpression('n', expression)} AS value`;
 }
 
 function constraintName(identifier: string): string {
@@ -138,6 +153,15 @@ export function createBlueprintStore(db: Db, logger: Logger): BlueprintStore {
         );
       }
       const saved = inputs.map((i) => next.get((i as Blueprint).identifier)!);
+      // Calculated properties are user Cypher: accepted only if Neo4j plans them read-only.
+      for (const [index, bp] of saved.entries()) {
+        for (const [name, calc] of Object.entries(bp.calculated ?? {})) {
+          for (const message of await checkReadOnlyCypher(db, calculatedProbe(calc.cypher))) {
+            details.push({ index, identifier: bp.identifier, path: `/calculated/${name}/cypher`, message });
+          }
+        }
+      }
+      if (details.length > 0) throw new ValidationError('a calculated property is not an acceptable read-only expression', details);
       // Destructive changes: measure first; refuse without force; apply with force.
       const migrations: BlueprintMigration[] = [];
       for (const bp of saved) {

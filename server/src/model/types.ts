@@ -29,6 +29,18 @@ export interface RelationDef {
   inverse?: string;
 }
 
+/**
+ * A property computed when read: a Cypher expression over the entity `e`, e.g.
+ * `COUNT { (e)<-[:AFFECTS]-(:Incident {status: 'triggered'}) }`. Checked to be read-only when
+ * the blueprint is saved; evaluated in read transactions with a timeout.
+ */
+export interface CalculatedProperty {
+  title?: string;
+  description?: string;
+  type: 'string' | 'number' | 'integer' | 'boolean';
+  cypher: string;
+}
+
 /** A user-defined entity kind. Stored in Neo4j as `(:_Blueprint)`. */
 export interface Blueprint {
   identifier: string;
@@ -37,8 +49,8 @@ export interface Blueprint {
   icon?: string;
   schema: { properties: Record<string, PropertySchema>; required?: string[] };
   relations?: Record<string, RelationDef>;
-  /** Reserved for calculated properties (Cypher over `e`). */
-  calculated?: Record<string, unknown>;
+  /** Read-only properties computed by a Cypher expression over the entity `e`. */
+  calculated?: Record<string, CalculatedProperty>;
   /** Read-only metadata, set by the store. */
   createdAt?: string;
   updatedAt?: string;
@@ -53,6 +65,8 @@ export interface Entity {
   title?: string | null;
   properties: Record<string, unknown>;
   relations: Record<string, string | string[] | null>;
+  /** Values of the blueprint's calculated properties (reads only). */
+  calculated?: Record<string, unknown>;
 }
 
 /** An entity as read back, with the meta fields the store adds. */

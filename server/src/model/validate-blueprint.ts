@@ -170,6 +170,27 @@ export function validateBlueprint(input: unknown, model: Model): ErrorDetail[] {
       out.push({ path: `${path}/inverse`, message: 'inverse must be a camelCase name' });
     }
   }
+  const calculated = bp.calculated ?? {};
+  if (!isObject(calculated)) out.push({ path: '/calculated', message: 'calculated must be an object keyed by property name' });
+  else {
+    for (const [name, calc] of Object.entries(calculated)) {
+      const path = `/calculated/${name}`;
+      if (!identifierPattern.test(name) || reservedFieldNames.has(name)) {
+        out.push({ path, message: `calculated property name "${name}" must be a camelCase name that is not reserved` });
+        continue;
+      }
+      if (name in bp.schema.properties || name in relations) out.push({ path, message: `"${name}" is already a property or relation of this blueprint` });
+      if (!isObject(calc)) {
+        out.push({ path, message: 'a calculated property is {"type": "integer", "cypher": "COUNT { (e)<-[:AFFECTS]-() }"}' });
+        continue;
+      }
+      if (!['string', 'number', 'integer', 'boolean'].includes(calc.type as string)) out.push({ path: `${path}/type`, message: 'type must be string, number, integer or boolean' });
+      if (typeof calc.cypher !== 'string' || calc.cypher.trim() === '' || calc.cypher.length > 2000) {
+        out.push({ path: `${path}/cypher`, message: 'cypher must be a non-empty expression over the entity `e` (at most 2000 characters)' });
+      }
+      for (const key of Object.keys(calc)) if (!['title', 'description', 'type', 'cypher'].includes(key)) out.push({ path: `${path}/${key}`, message: `unknown key "${key}"` });
+    }
+  }
   out.push(...checkFieldClashes(bp, model));
   return out;
 }
@@ -186,6 +207,7 @@ function checkFieldClashes(bp: Blueprint, model: Model): ErrorDetail[] {
     for (const name of ['identifier', 'title']) f.set(name, 'a built-in field');
     for (const name of Object.keys(b.schema?.properties ?? {})) f.set(name, `property "${name}"`);
     for (const name of Object.keys(b.relations ?? {})) f.set(name, `relation "${name}"`);
+    for (const name of Object.keys(b.calculated ?? {})) f.set(name, `calculated property "${name}"`);
     fields.set(b.identifier, f);
   }
   for (const source of model.values()) {

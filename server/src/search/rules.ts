@@ -1,6 +1,7 @@
 import neo4j from 'neo4j-driver';
 import { escapeName } from '../db/cypher-names.ts';
 import { type ErrorDetail, ValidationError } from '../errors.ts';
+import { calculatedExpression } from '../model/blueprint-store.ts';
 import { labelOf, relTypeOf, targetsOf } from '../model/names.ts';
 import type { Model, PropertySchema } from '../model/types.ts';
 
@@ -78,12 +79,19 @@ export function compileSearch(model: Model, request: SearchRequest): CompiledSea
     return 'false';
   };
 
-  const findProperty = (scope: Scope, name: string): PropertySchema | null => {
-    if (builtIn[name]) return builtIn[name];
+  /** The property's schema and how to read it: a stored property, or a calculated expression. */
+  const findProperty = (scope: Scope, name: string): { schema: PropertySchema; read: string } | null => {
+    const stored = `${scope.variable}.${escapeName(name)}`;
+    if (builtIn[name]) return { schema: builtIn[name], read: stored };
     const candidates = scope.blueprints ?? [...model.keys()];
     for (const bp of candidates) {
       const p = model.get(bp)?.schema.properties[name];
-      if (p) return p;
+      if (p) return { schema: p, read: stored };
+    }
+    for (const bp of candidates) {
+      const c = model.get(bp)?.calculated?.[name];
+      // Checked read-only when the blueprint was saved; bound to this rule's variable.
+      if (c) return { schema: { type: c.type }, read: calculatedExpression(scope.variable, c.cypher) };
     }
     return null;
   };
@@ -104,12 +112,12 @@ export function compileSearch(model: Model, request: SearchRequest): CompiledSea
 
   const propertyRule = (rule: PropertyRule, scope: Scope, path: string): string => {
     if (typeof rule.property !== 'string') return fail(path, 'property must be a string');
-    const schema = findProperty(scope, rule.property);
-    if (!schema) {
+    const found = findProperty(scope, rule.property);
+    if (!found) {
       return fail(`${path}/property`, `unknown property "${rule.property}"${scope.blueprints ? ` on ${scope.blueprints.join(', ')}` : ''}`);
     }
     if (!operators.includes(rule.operator)) return fail(`${path}/operator`, `operator must be one of ${operators.join(', ')}`);
-    const v = `${scope.variable}.${escapeName(rule.property)}`;
+    const { schema, read: v } = found;
     const isArray = schema.type === 'array';
     const op = rule.operator;
     if (op === 'isEmpty' || op === 'isNotEmpty') {

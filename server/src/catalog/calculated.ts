@@ -1,0 +1,40 @@
+import neo4j, { type Integer } from 'neo4j-driver';
+import { escapeName } from '../db/cypher-names.ts';
+import { type Db, openSession } from '../db/driver.ts';
+import type { Logger } from '../log.ts';
+import { calculatedExpression } from '../model/blueprint-store.ts';
+import type { Blueprint } from '../model/types.ts';
+
+/**
+ * Evaluates a blueprint's calculated properties for some of its entities in one read query.
+ * The expressions were checked to be read-only when the blueprint was saved; they run here in
+ * a READ transaction with a timeout. A failing expression yields nulls and a warning, not an error.
+ */
+export async function readCalculated(
+  db: Db,
+  bp: Blueprint,
+  identifiers: string[],
+  logger: Logger,
+  timeoutMs = 5000,
+): Promise<Map<string, Record<string, unknown>>> {
+  const out = new Map<string, Record<string, unknown>>();
+  const entries = Object.entries(bp.calculated ?? {});
+  if (entries.length === 0 || identifiers.length === 0) return out;
+  const fields = entries.map(([name, calc]) => `${escapeName(name)}: ${calculatedExpression('n', calc.cypher)}`).join(', ');
+  const query = `UNWIND $identifiers AS id MATCH (n:Entity {identifier: id}) WHERE n._blueprint = $blueprint RETURN id, {${fields}} AS calc`;
+  const session = openSession(db, 'READ');
+  try {
+    const res = await session.executeRead((tx) => tx.run(query, { identifiers, blueprint: bp.identifier }), { timeout: timeoutMs });
+    for (const r of res.records) {
+      const calc = r.get('calc') as Record<string, unknown>;
+      for (const [k, v] of Object.entries(calc)) if (neo4j.isInt(v)) calc[k] = (v as Integer).toNumber();
+      out.set(r.get('id') as string, calc);
+    }
+  } catch (err) {
+    logger.warn('calculated properties failed', { blueprint: bp.identifier, err });
+    for (const id of identifiers) out.set(id, Object.fromEntries(entries.map(([name]) => [name, null])));
+  } finally {
+    await session.close();
+  }
+  return out;
+}

@@ -1,0 +1,44 @@
+import { type Db, openSession } from './driver.ts';
+
+/**
+ * Checks a piece of user-written Cypher (a calculated property, a scorecard rule, a saved query)
+ * before it is stored. User Cypher is accepted by design in these places; what keeps it safe:
+ * it must parse, Neo4j must plan it as read-only (`queryType` "r"), it may not call procedures,
+ * load files or URLs or use administration functions, and it always runs later in a READ
+ * transaction with a timeout. Returns the problems found; empty means accepted.
+ */
+export async function checkReadOnlyCypher(db: Db, query: string, params: Record<string, unknown> = {}): Promise<string[]> {
+  const problems: string[] = [];
+  const denied: [RegExp, string][] = [
+    [/\bLOAD\s+CSV\b/i, 'LOAD CSV is not allowed'],
+    [/\bIN\s+TRANSACTIONS\b/i, 'CALL { } IN TRANSACTIONS is not allowed'],
+    // Functions do not show in the plan: deny the families that reach outside the graph.
+    [/\bapoc\.(load|import|export|periodic|cypher|trigger|systemdb|custom|config|log|util\.sleep)\b/i, 'APOC functions that load, run or administer are not allowed'],
+    [/\b(dbms|db)\.[A-Za-z.]+\s*\(/i, 'db.* and dbms.* procedures and functions are not allowed'],
+    [/\bCALL\s+[A-Za-z_][\w.]*\s*\(/i, 'procedure calls are not allowed'],
+  ];
+  for (const [pattern, message] of denied) if (pattern.test(query)) problems.push(message);
+  if (problems.length > 0) return problems;
+  const session = openSession(db, 'READ');
+  try {
+    const res = await session.executeRead((tx) => tx.run(`EXPLAIN ${query}`, params), { timeout: 5000 });
+    const type = res.summary.queryType;
+    if (type !== 'r') problems.push(`the query must be read-only (Neo4j plans it as "${type}")`);
+    const operators: string[] = [];
+    const walk = (p: { operatorType: string; children: unknown[] } | false | undefined) => {
+      if (!p) return;
+      operators.push(p.operatorType);
+      for (const c of p.children as { operatorType: string; children: unknown[] }[]) walk(c);
+    };
+    walk(res.summary.plan as never);
+    if (operators.some((o) => /ProcedureCall|LoadCSV|TransactionApply|TransactionForeach/.test(o))) {
+      problems.push('procedure calls, LOAD CSV and transactional subqueries are not allowed');
+    }
+  } catch (err) {
+    const message = (err as Error).message.split('\n')[0];
+    problems.push(`Cypher does not parse: ${message}`);
+  } finally {
+    await session.close();
+  }
+  return problems;
+}
