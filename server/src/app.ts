@@ -12,6 +12,7 @@ import { impactRoutes } from './impact/routes.ts';
 import type { AppEnv } from './http.ts';
 import { createMetrics } from './metrics.ts';
 import { blueprintRoutes } from './model/routes.ts';
+import { queryRoutes } from './queries/routes.ts';
 import { docsPage, openApiDocument } from './openapi.ts';
 import { searchRoutes } from './search/routes.ts';
 import type { Services } from './services.ts';
@@ -81,6 +82,7 @@ export function createApp(services: Services, options: { webDist?: string } = {}
   api.route('/', searchRoutes(services.search, jsonLimit));
   api.route('/', impactRoutes(services.impact));
   api.route('/', auditRoutes(services.audit));
+  api.route('/', queryRoutes({ queries: services.queries, schemas, jsonLimit, database: services.db.database }));
   app.route('/api/v1', api);
   app.route('/', graphqlRoutes({ schemas, logger, database: services.db.database }));
 

@@ -7,6 +7,7 @@ import type { Db } from './db/driver.ts';
 import { runMigrations } from './db/migrations.ts';
 import { createSchemaService, type SchemaService } from './graphql/schema-service.ts';
 import { createImpactService, type ImpactService } from './impact/impact.ts';
+import { createSavedQueries, type SavedQueries } from './queries/saved-queries.ts';
 import type { Logger } from './log.ts';
 import { type BlueprintStore, createBlueprintStore } from './model/blueprint-store.ts';
 import { createSearchService, type SearchService } from './search/search.ts';
@@ -24,6 +25,7 @@ export interface Services {
   search: SearchService;
   impact: ImpactService;
   audit: AuditLog;
+  queries: SavedQueries;
   /** Stops timers (model polling, schema rebuilds); does not close the driver. */
   stop(): void;
 }
@@ -66,6 +68,7 @@ export async function createServices(config: PlexusConfig, db: Db, logger: Logge
     search,
     impact,
     audit,
+    queries: createSavedQueries(db),
     stop() {
       clearInterval(prune);
       if (poll) clearInterval(poll);

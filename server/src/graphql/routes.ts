@@ -1,9 +1,17 @@
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { PlexusError } from '../errors.ts';
 import { type AppEnv, writeContext } from '../http.ts';
 import type { Logger } from '../log.ts';
 import type { GraphqlContext, SchemaService } from './schema-service.ts';
+
+/**
+ * The GraphQL context of a request: who writes, and (for reads) who may see what. Saved
+ * GraphQL queries run with the same context as /graphql.
+ */
+export function graphqlContext(c: Context<AppEnv>, database?: string): GraphqlContext {
+  return { write: writeContext(c, 'graphql'), sessionConfig: { database } };
+}
 
 /**
  * `/graphql`: graphql-yoga serving whichever schema the schema service holds when a request
@@ -35,7 +43,7 @@ export function graphqlRoutes(deps: { schemas: SchemaService; logger: Logger; da
   });
   const r = new Hono<AppEnv>();
   r.on(['GET', 'POST'], '/graphql', (c) =>
-    yoga.fetch(c.req.raw, { plexus: { write: writeContext(c, 'graphql'), sessionConfig: { database: deps.database } } }),
+    yoga.fetch(c.req.raw, { plexus: graphqlContext(c, deps.database) }),
   );
   return r;
 }

@@ -1,0 +1,1 @@
+MATCH (q:_SavedQuery {identifier: $identifier}) DELETE q RETURN count(*) AS deleted

@@ -1,0 +1,1 @@
+MATCH (q:_SavedQuery {identifier: $identifier}) RETURN q {.*} AS query

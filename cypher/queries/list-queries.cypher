@@ -1,0 +1,1 @@
+MATCH (q:_SavedQuery) RETURN q {.*} AS query ORDER BY q.identifier

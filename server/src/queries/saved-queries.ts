@@ -1,0 +1,127 @@
+import { createRequire } from 'node:module';
+import type { GraphQLSchema } from 'graphql';
+import { type Db, openSession, readRows, writeRows } from '../db/driver.ts';
+import { checkReadOnlyCypher } from '../db/read-only-cypher.ts';
+import { loadQuery } from '../db/query-loader.ts';
+import { BadRequestError, ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+
+/** A named, parameterised query analysts share: Cypher (read-only) or GraphQL. */
+export interface SavedQuery {
+  identifier: string;
+  title: string;
+  description?: string | null;
+  language: 'cypher' | 'graphql';
+  query: string;
+  createdAt?: string;
+  createdBy?: string;
+  updatedAt?: string;
+  updatedBy?: string;
+}
+
+/** Stores, checks and runs saved queries. */
+export interface SavedQueries {
+  list(): Promise<SavedQuery[]>;
+  get(identifier: string): Promise<SavedQuery>;
+  save(input: unknown, options: { actor: string; mode: 'create' | 'replace'; identifier?: string; schema: GraphQLSchema }): Promise<SavedQuery>;
+  delete(identifier: string): Promise<void>;
+  /** Runs a Cypher query in a READ transaction with a timeout and a row cap. */
+  runCypher(q: SavedQuery, params: Record<string, unknown>): Promise<{ columns: string[]; rows: Record<string, unknown>[]; truncated: boolean }>;
+  /** Runs a GraphQL query against the current schema with the caller's context. */
+  runGraphql(q: SavedQuery, variables: Record<string, unknown>, schema: GraphQLSchema, context: unknown): Promise<unknown>;
+}
+
+// @neo4j/graphql loads graphql as CommonJS; executing its schema needs that same copy of graphql
+// (an ESM import would be a second realm that rejects the schema).
+const { graphql, parse, validate } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
+
+const idPattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** Creates the saved-query store. */
+export function createSavedQueries(db: Db, options: { timeoutMs?: number; maxRows?: number } = {}): SavedQueries {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const maxRows = options.maxRows ?? 10_000;
+  const store: SavedQueries = {
+    async list() {
+      return (await readRows<{ query: SavedQuery }>(db, loadQuery('queries/list-queries'))).map((r) => r.query);
+    },
+    async get(identifier) {
+      const [row] = await readRows<{ query: SavedQuery }>(db, loadQuery('queries/get-query'), { identifier });
+      if (!row) throw new NotFoundError(`saved query "${identifier}" does not exist`);
+      return row.query;
+    },
+    async save(input, { actor, mode, identifier, schema }) {
+      const q = (input ?? {}) as Partial<SavedQuery>;
+      const id = identifier ?? q.identifier;
+      const details: { path: string; message: string }[] = [];
+      if (typeof id !== 'string' || !idPattern.test(id)) details.push({ path: '/identifier', message: 'identifier must be lower-case letters, digits and dashes' });
+      if (q.language !== 'cypher' && q.language !== 'graphql') details.push({ path: '/language', message: 'language must be "cypher" or "graphql"' });
+      if (typeof q.query !== 'string' || q.query.trim() === '' || q.query.length > 20_000) details.push({ path: '/query', message: 'query must be a non-empty string' });
+      if (details.length === 0 && q.language === 'cypher') {
+        for (const message of await checkReadOnlyCypher(db, q.query!)) details.push({ path: '/query', message });
+      }
+      if (details.length === 0 && q.language === 'graphql') {
+        try {
+          const doc = parse(q.query!);
+          const errors = validate(schema, doc);
+          for (const e of errors) details.push({ path: '/query', message: e.message });
+          if (doc.definitions.some((d) => d.kind === 'OperationDefinition' && d.operation !== 'query')) details.push({ path: '/query', message: 'only queries can be saved, not mutations' });
+        } catch (err) {
+          details.push({ path: '/query', message: `GraphQL does not parse: ${(err as Error).message}` });
+        }
+      }
+      if (details.length > 0) throw new ValidationError('the saved query is not valid', details);
+      const exists = await store.get(id!).then(
+        () => true,
+        () => false,
+      );
+      if (mode === 'create' && exists) throw new ConflictError(`saved query "${id}" exists; PUT it to change it`);
+      if (mode === 'replace' && !exists) throw new NotFoundError(`saved query "${id}" does not exist`);
+      const [row] = await writeRows<{ query: SavedQuery }>(db, loadQuery('queries/save-query'), {
+        identifier: id,
+        title: q.title ?? id,
+        description: q.description ?? null,
+        language: q.language,
+        query: q.query,
+        now: new Date().toISOString(),
+        actor,
+      });
+      return row.query;
+    },
+    async delete(identifier) {
+      const [row] = await writeRows<{ deleted: number }>(db, loadQuery('queries/delete-query'), { identifier });
+      if (row.deleted === 0) throw new NotFoundError(`saved query "${identifier}" does not exist`);
+    },
+    async runCypher(q, params) {
+      if (typeof params !== 'object' || params === null || Array.isArray(params)) throw new BadRequestError('params must be an object');
+      const session = openSession(db, 'READ');
+      try {
+        const res = await session.executeRead(
+          async (tx) => {
+            const rows: Record<string, unknown>[] = [];
+            let truncated = false;
+            const result = tx.run(q.query, params);
+            for await (const record of result) {
+              if (rows.length >= maxRows) {
+                truncated = true;
+                break;
+              }
+              rows.push(record.toObject());
+            }
+            const keys = rows.length > 0 ? Object.keys(rows[0]) : ((await result.keys()) as string[]);
+            return { columns: keys, rows, truncated };
+          },
+          { timeout: timeoutMs },
+        );
+        return res;
+      } catch (err) {
+        throw new BadRequestError(`the saved query failed: ${(err as Error).message.split('\n')[0]}`);
+      } finally {
+        await session.close();
+      }
+    },
+    async runGraphql(q, variables, schema, context) {
+      return graphql({ schema, source: q.query, variableValues: variables, contextValue: context });
+    },
+  };
+  return store;
+}
