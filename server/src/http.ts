@@ -28,16 +28,15 @@ export function requireRole(c: Context<AppEnv>, role: Role, what: string): Princ
   return p;
 }
 
-/** Reads the body as text, refusing more than `limit` bytes without buffering past it. */
-export async function readBodyText(c: Context, limit: number): Promise<string> {
+/** Streams the body as text chunks, refusing more than `limit` bytes without reading past it. */
+async function streamBody(c: Context, limit: number, onText: (text: string) => void): Promise<void> {
   const length = Number(c.req.header('content-length') ?? 'NaN');
   if (length > limit) throw new PayloadTooLargeError(limit);
   const body = c.req.raw.body;
-  if (!body) return '';
+  if (!body) return;
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let size = 0;
-  let text = '';
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
@@ -46,9 +45,16 @@ export async function readBodyText(c: Context, limit: number): Promise<string> {
       await reader.cancel();
       throw new PayloadTooLargeError(limit);
     }
-    text += decoder.decode(value, { stream: true });
+    onText(decoder.decode(value, { stream: true }));
   }
-  return text + decoder.decode();
+  onText(decoder.decode());
+}
+
+/** Reads the body as text, refusing more than `limit` bytes. */
+export async function readBodyText(c: Context, limit: number): Promise<string> {
+  const parts: string[] = [];
+  await streamBody(c, limit, (t) => parts.push(t));
+  return parts.join('');
 }
 
 /** Parses a JSON body with a size limit; malformed JSON is a 400 that says where it broke. */
@@ -67,11 +73,6 @@ export async function readJson(c: Context, limit: number): Promise<unknown> {
  * number; enforces the byte limit as it goes.
  */
 export async function readNdjson(c: Context, limit: number, onLine: (value: unknown, line: number) => void): Promise<void> {
-  const body = c.req.raw.body;
-  if (!body) return;
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let size = 0;
   let buf = '';
   let line = 0;
   const handle = (raw: string) => {
@@ -86,22 +87,14 @@ export async function readNdjson(c: Context, limit: number, onLine: (value: unkn
     }
     onLine(value, line);
   };
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw new PayloadTooLargeError(limit);
-    }
-    buf += decoder.decode(value, { stream: true });
+  await streamBody(c, limit, (text) => {
+    buf += text;
     let i = buf.indexOf('\n');
     while (i >= 0) {
       handle(buf.slice(0, i));
       buf = buf.slice(i + 1);
       i = buf.indexOf('\n');
     }
-  }
-  buf += decoder.decode();
+  });
   if (buf.trim() !== '') handle(buf);
 }

@@ -25,28 +25,20 @@ export function openSession(db: Db, mode: 'READ' | 'WRITE' = 'WRITE'): Session {
   });
 }
 
-/** Runs one read query and returns the records as plain objects. */
-export async function readRows<T = Record<string, unknown>>(
-  db: Db,
-  query: string,
-  params: Record<string, unknown> = {},
-): Promise<T[]> {
+async function runRows<T>(db: Db, routing: 'READ' | 'WRITE', query: string, params: Record<string, unknown>): Promise<T[]> {
   const res = await db.driver.executeQuery(query, params, {
     database: db.database,
-    routing: neo4j.routing.READ,
+    routing: routing === 'READ' ? neo4j.routing.READ : neo4j.routing.WRITE,
   });
   return res.records.map((r) => r.toObject() as T);
 }
 
+/** Runs one read query (routed to a reader in a cluster) and returns the records as plain objects. */
+export function readRows<T = Record<string, unknown>>(db: Db, query: string, params: Record<string, unknown> = {}): Promise<T[]> {
+  return runRows<T>(db, 'READ', query, params);
+}
+
 /** Runs one write query in its own transaction and returns the records as plain objects. */
-export async function writeRows<T = Record<string, unknown>>(
-  db: Db,
-  query: string,
-  params: Record<string, unknown> = {},
-): Promise<T[]> {
-  const res = await db.driver.executeQuery(query, params, {
-    database: db.database,
-    routing: neo4j.routing.WRITE,
-  });
-  return res.records.map((r) => r.toObject() as T);
+export function writeRows<T = Record<string, unknown>>(db: Db, query: string, params: Record<string, unknown> = {}): Promise<T[]> {
+  return runRows<T>(db, 'WRITE', query, params);
 }
