@@ -49,8 +49,11 @@ describe('audit trail', () => {
   it('records blueprint changes', async () => {
     const other = uniqueId('aud');
     await px.call('POST', '/api/v1/blueprints', { identifier: other, title: 'X', schema: { properties: {} } });
+    await px.call('PATCH', `/api/v1/blueprints/${other}`, { title: 'Y' });
     const res = await px.call('GET', `/api/v1/audit?blueprint=${other}`);
-    expect(res.body.events.map((e: { type: string }) => e.type)).toEqual(['blueprint.created']);
+    expect(res.body.events.map((e: { type: string }) => e.type)).toEqual(['blueprint.updated', 'blueprint.created']);
+    expect(res.body.events[0].before.title).toBe('X');
+    expect(res.body.events[0].after.title).toBe('Y');
   });
 
   it('filters by actor and time and pages with a cursor', async () => {

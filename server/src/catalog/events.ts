@@ -1,5 +1,5 @@
 import type { Logger } from '../log.ts';
-import type { StoredEntity } from '../model/types.ts';
+import type { Blueprint, StoredEntity } from '../model/types.ts';
 
 /** Who wrote, from where: stamped on nodes and carried by every change event. */
 export interface WriteContext {
@@ -28,6 +28,8 @@ export interface EntityChangeEvent {
 export interface BlueprintChangeEvent {
   type: 'blueprint.created' | 'blueprint.updated' | 'blueprint.deleted';
   blueprint: string;
+  before?: Blueprint | null;
+  after?: Blueprint | null;
   actor: string;
   at: string;
 }

@@ -41,11 +41,12 @@ export function blueprintRoutes(deps: { models: BlueprintStore; catalog: Catalog
     await audit.record(evts);
     events.emit(evts);
   };
-  const announce = (result: SaveResult, actor: string) => {
+  const announce = (result: SaveResult, actor: string, before: ReadonlyMap<string, Blueprint>) => {
     const at = new Date().toISOString();
+    const after = (id: string) => result.blueprints.find((b) => b.identifier === id) ?? null;
     return publish([
-      ...result.created.map((blueprint) => ({ type: 'blueprint.created' as const, blueprint, actor, at })),
-      ...result.updated.map((blueprint) => ({ type: 'blueprint.updated' as const, blueprint, actor, at })),
+      ...result.created.map((blueprint) => ({ type: 'blueprint.created' as const, blueprint, before: null, after: after(blueprint), actor, at })),
+      ...result.updated.map((blueprint) => ({ type: 'blueprint.updated' as const, blueprint, before: before.get(blueprint) ?? null, after: after(blueprint), actor, at })),
     ]);
   };
   const migrationReport = (result: SaveResult) =>
@@ -59,8 +60,9 @@ export function blueprintRoutes(deps: { models: BlueprintStore; catalog: Catalog
   r.post('/blueprints', async (c) => {
     const p = requireRole(c, 'admin', 'creating blueprints');
     const body = await readJson(c, jsonLimit);
+    const before = models.current();
     const result = await models.save([body], { actor: p.name, mode: 'create' });
-    await announce(result, p.name);
+    await announce(result, p.name, before);
     return c.json(result.blueprints[0], 201);
   });
 
@@ -80,8 +82,9 @@ export function blueprintRoutes(deps: { models: BlueprintStore; catalog: Catalog
       throw new BadRequestError(`identifier "${String(body.identifier)}" in the body does not match "${id}" in the URL; blueprints cannot be renamed`);
     }
     const next = mode === 'put' ? { ...body, identifier: id } : mergePatch(stripMeta(existing), body);
+    const before = models.current();
     const result = await models.save([next], { actor: p.name, mode: 'replace', force: flag(c.req.query('force')) });
-    await announce(result, p.name);
+    await announce(result, p.name, before);
     return c.json({ ...result.blueprints[0], migrations: migrationReport(result) });
   };
   r.put('/blueprints/:blueprint', change('put'));
@@ -91,7 +94,7 @@ export function blueprintRoutes(deps: { models: BlueprintStore; catalog: Catalog
     const p = requireRole(c, 'admin', 'deleting blueprints');
     const id = c.req.param('blueprint');
     await models.refresh();
-    models.require(id);
+    const existing = models.require(id);
     const force = flag(c.req.query('force'));
     let deletedEntities = 0;
     // Checked before deleting anything: a blueprint other relations target cannot go.
@@ -100,7 +103,7 @@ export function blueprintRoutes(deps: { models: BlueprintStore; catalog: Catalog
       deletedEntities = await catalog.deleteAllOf(id, writeContext(c));
     }
     await models.delete(id, { actor: p.name, force });
-    await publish([{ type: 'blueprint.deleted', blueprint: id, actor: p.name, at: new Date().toISOString() }]);
+    await publish([{ type: 'blueprint.deleted', blueprint: id, before: existing, after: null, actor: p.name, at: new Date().toISOString() }]);
     return c.json({ deleted: id, deletedEntities });
   });
 
@@ -111,8 +114,9 @@ export function blueprintRoutes(deps: { models: BlueprintStore; catalog: Catalog
   r.post('/packs/:pack', async (c) => {
     const p = requireRole(c, 'admin', 'loading packs');
     const pack = readPack(c.req.param('pack'));
+    const before = models.current();
     const result = await models.save(pack.blueprints, { actor: p.name, mode: 'upsert', force: flag(c.req.query('force')) });
-    await announce(result, p.name);
+    await announce(result, p.name, before);
     return c.json({ pack: pack.identifier, created: result.created, updated: result.updated, migrations: migrationReport(result) });
   });
   return r;
