@@ -1,3 +1,5 @@
+// Tokens without their hashes; all of them, or one user's.
 MATCH (t:_Token)
-RETURN t {.id, .name, .role, .createdAt, .createdBy, .expiresAt, .lastUsedAt, .bootstrap} AS token
+WHERE $userId IS NULL OR t.userId = $userId
+RETURN t {.id, .name, .role, .createdAt, .createdBy, .expiresAt, .lastUsedAt, .bootstrap, .userId, .blueprints} AS token
 ORDER BY t.createdAt

@@ -1,6 +1,7 @@
-// Ranked full-text search over identifier, title and string properties of every entity.
+// Ranked full-text search over identifier, title and string properties of every entity the
+// caller may read ($$visible(node)$$ is the predicate of cypher/auth/visible.cypher).
 CALL db.index.fulltext.queryNodes('plexus_entity_search', $query) YIELD node, score
-WHERE $blueprint IS NULL OR node._blueprint = $blueprint
+WHERE ($blueprint IS NULL OR node._blueprint = $blueprint) AND $$visible(node)$$
 RETURN node {.identifier, .title, blueprint: node._blueprint} AS entity, score
 ORDER BY score DESC, node.identifier ASC
 LIMIT $limit

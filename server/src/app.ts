@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Hono } from 'hono';
+import { cors } from 'hono/cors';
 import { auditRoutes } from './audit/routes.ts';
-import { requireToken } from './auth/middleware.ts';
-import { tokenRoutes } from './auth/routes.ts';
+import { authenticate, authRoutes, createOidcVerifier, createRateLimiter } from './auth/index.ts';
 import { entityRoutes } from './catalog/routes.ts';
 import { readRows } from './db/driver.ts';
 import { NotFoundError, PlexusError } from './errors.ts';
@@ -16,6 +16,8 @@ import { queryRoutes } from './queries/routes.ts';
 import { docsPage, openApiDocument } from './openapi.ts';
 import { searchRoutes } from './search/routes.ts';
 import type { Services } from './services.ts';
+import { sourceRoutes, webhookRoutes } from './sources/index.ts';
+import { createViewStore, viewRoutes } from './views/index.ts';
 
 /**
  * Builds the HTTP application. No side effects: tests call `app.request()` in-process and
@@ -23,9 +25,17 @@ import type { Services } from './services.ts';
  * @example const app = createApp(services); const res = await app.request('/healthz')
  */
 export function createApp(services: Services, options: { webDist?: string } = {}): Hono<AppEnv> {
-  const { config, logger, tokens, models, catalog, events, schemas } = services;
+  const { config, logger, tokens, models, catalog, events, schemas, access } = services;
   const app = new Hono<AppEnv>();
   const jsonLimit = config.limits.jsonBodyBytes;
+  const oidc = config.auth.oidc
+    ? createOidcVerifier(config.auth.oidc, {
+        findUser: (id) => services.identities.getUser(id),
+        onReject: (reason) => logger.info('jwt rejected', { reason }),
+      })
+    : null;
+  if (oidc) services.identities.onChange(() => oidc.forget());
+  const limiter = createRateLimiter(config.auth.rateLimit);
 
   app.onError((err, c) => {
     if (err instanceof PlexusError) return c.json(err.toBody(), err.status as 400);
@@ -37,10 +47,23 @@ export function createApp(services: Services, options: { webDist?: string } = {}
   const metrics = createMetrics(events);
   app.use('*', async (c, next) => {
     const started = performance.now();
+    c.set('access', access);
     await next();
     c.header('x-content-type-options', 'nosniff');
     c.header('referrer-policy', 'no-referrer');
     c.header('x-frame-options', 'DENY');
+    c.header('cross-origin-opener-policy', 'same-origin');
+    c.header('cross-origin-resource-policy', 'same-origin');
+    c.header('permissions-policy', 'camera=(), microphone=(), geolocation=(), payment=()');
+    c.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+    if (c.req.path.startsWith('/api/') || c.req.path === '/metrics') {
+      // Data, never a page: nothing may run or embed it, and no cache along the way keeps it.
+      c.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
+      c.header('cache-control', 'no-store');
+    } else {
+      c.header('content-security-policy', "frame-ancestors 'none'");
+      if (c.req.path === '/graphql') c.header('cache-control', 'no-store');
+    }
     const seconds = (performance.now() - started) / 1000;
     // The matched route pattern, not the path, keeps label cardinality bounded.
     metrics.observeRequest(c.req.method, c.req.routePath ?? 'unknown', c.res.status, seconds);
@@ -48,6 +71,19 @@ export function createApp(services: Services, options: { webDist?: string } = {}
       logger.debug('request', { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(seconds * 1000) });
     }
   });
+
+  // Cross-origin browsers are refused unless their origin is listed (auth.corsOrigins); a
+  // preflight from any other origin gets no Access-Control-Allow-Origin and the browser stops.
+  const corsOrigins = new Set(config.auth.corsOrigins);
+  const allowOrigin = cors({
+    origin: (origin) => (corsOrigins.has(origin) ? origin : null),
+    allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowHeaders: ['authorization', 'content-type', 'x-plexus-origin'],
+    exposeHeaders: ['retry-after'],
+    maxAge: 600,
+  });
+  app.use('/api/*', allowOrigin);
+  app.use('/graphql', allowOrigin);
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
@@ -73,17 +109,21 @@ export function createApp(services: Services, options: { webDist?: string } = {}
   app.get('/api/v1/openapi.json', (c) => c.json(openApiDocument()));
   app.get('/docs', (c) => c.html(docsPage));
 
-  app.use('/api/*', requireToken(tokens));
-  app.use('/graphql', requireToken(tokens));
+  const auth = authenticate({ tokens, oidc, limiter, logger });
+  app.use('/api/*', auth);
+  app.use('/graphql', auth);
   const api = new Hono<AppEnv>();
   api.route('/', blueprintRoutes({ models, catalog, events, audit: services.audit, jsonLimit }));
-  api.route('/', entityRoutes({ catalog, models, jsonLimit, ndjsonLimit: config.limits.ndjsonBodyBytes }));
-  api.route('/tokens', tokenRoutes(tokens, jsonLimit));
-  api.route('/', searchRoutes(services.search, jsonLimit));
-  api.route('/', impactRoutes(services.impact));
-  api.route('/', auditRoutes(services.audit));
+  api.route('/', entityRoutes({ catalog, models, access, search: services.search, jsonLimit, ndjsonLimit: config.limits.ndjsonBodyBytes }));
+  api.route('/', authRoutes({ tokens, identities: services.identities, jsonLimit }));
+  api.route('/', searchRoutes({ search: services.search, access, jsonLimit }));
+  api.route('/', impactRoutes({ impact: services.impact, access }));
+  api.route('/', auditRoutes(services.audit, models));
+  api.route('/', viewRoutes({ views: createViewStore({ db: services.db, models }), jsonLimit }));
   api.route('/', queryRoutes({ queries: services.queries, schemas, jsonLimit, database: services.db.database }));
+  api.route('/', sourceRoutes(services.sources, jsonLimit));
   app.route('/api/v1', api);
+  app.route('/', webhookRoutes(services.sources, jsonLimit));
   app.route('/', graphqlRoutes({ schemas, logger, database: services.db.database }));
 
   const dist = options.webDist ? resolve(options.webDist) : null;

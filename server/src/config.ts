@@ -17,10 +17,42 @@ export interface PlexusConfig {
   graphql: { rebuildDebounceMs: number; modelPollMs: number };
   /** Audit events older than this are pruned (hourly). */
   audit: { retentionDays: number };
+  /** Identities, permissions and request hardening (`auth:` in plexus.yaml). */
+  auth: AuthConfig;
   /** Load the demo organisation when the catalog is empty. */
   demo: boolean;
   /** Raw `sources:` of plexus.yaml, read by the sources module. */
   sources: unknown[];
+}
+
+/** OIDC/JWT bearer tokens, verified against the identity provider's JWKS. */
+export interface OidcConfig {
+  jwksUrl: string;
+  issuer: string;
+  audience: string[];
+  /** Leeway for exp/nbf/iat between this server's clock and the provider's. */
+  clockToleranceSeconds: number;
+  algorithms: string[];
+  /** Claim names: who the user is, their display name, teams (groups) and roles. */
+  claims: { user: string; name: string; teams: string; roles: string };
+  /**
+   * Values of the roles claim → Plexus role (`admin`, `member`, `viewer`) or `moderator:<blueprint>`.
+   * Values that are already role names need no entry.
+   */
+  roleMap: Record<string, string>;
+  /** Role of a valid token whose claims map to none. */
+  defaultRole: 'admin' | 'member' | 'viewer';
+}
+
+/** The `auth:` section of plexus.yaml. */
+export interface AuthConfig {
+  /** Relation naming an entity's owning team, unless a blueprint sets `permissions.ownerRelation`. */
+  ownerRelation: string;
+  oidc: OidcConfig | null;
+  /** Token bucket per caller: sustained requests per minute and burst size; 0 switches it off. */
+  rateLimit: { perMinute: number; burst: number };
+  /** Browser origins allowed to call the API cross-origin; empty denies every other origin. */
+  corsOrigins: string[];
 }
 
 /** Raised by `readConfig` with a message that says what to fix. */
@@ -95,7 +127,88 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       modelPollMs: toInt('graphql.modelPollMs', y.graphql?.modelPollMs, 5000),
     },
     audit: { retentionDays: toInt('PLEXUS_AUDIT_RETENTION_DAYS', env.PLEXUS_AUDIT_RETENTION_DAYS ?? y.audit?.retentionDays, 365, 1) },
+    auth: readAuthConfig(env, y.auth ?? {}),
     demo: (env.PLEXUS_DEMO ?? String(y.demo ?? 'true')) !== 'false',
     sources,
+  };
+}
+
+function list(raw: unknown): string[] {
+  if (raw === undefined || raw === null || raw === '') return [];
+  if (Array.isArray(raw)) return raw.map(String).map((s) => s.trim()).filter(Boolean);
+  return String(raw)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+const roleNames = ['admin', 'member', 'viewer'];
+
+// biome-ignore lint/suspicious/noExplicitAny: raw YAML, checked field by field below
+function readAuthConfig(env: NodeJS.ProcessEnv, a: Record<string, any>): AuthConfig {
+  if (typeof a !== 'object' || Array.isArray(a)) throw new ConfigError('"auth" in plexus.yaml must be a mapping');
+  const o = a.oidc ?? {};
+  const jwksUrl = env.PLEXUS_OIDC_JWKS_URL ?? o.jwksUrl;
+  let oidc: OidcConfig | null = null;
+  if (jwksUrl) {
+    let url: URL;
+    try {
+      url = new URL(jwksUrl);
+    } catch {
+      throw new ConfigError(`PLEXUS_OIDC_JWKS_URL (auth.oidc.jwksUrl) is not a URL: "${jwksUrl}"`);
+    }
+    // Keys fetched over plain HTTP could be swapped in transit; only loopback may use it.
+    if (url.protocol !== 'https:' && !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {
+      throw new ConfigError('PLEXUS_OIDC_JWKS_URL must be an https URL (plain http only on 127.0.0.1/localhost)');
+    }
+    const issuer = env.PLEXUS_OIDC_ISSUER ?? o.issuer;
+    const audience = list(env.PLEXUS_OIDC_AUDIENCE ?? o.audience);
+    // Without both checks a token minted by the same provider for another application would pass.
+    if (!issuer) throw new ConfigError('PLEXUS_OIDC_ISSUER (auth.oidc.issuer) is required when a JWKS URL is set');
+    if (audience.length === 0) throw new ConfigError('PLEXUS_OIDC_AUDIENCE (auth.oidc.audience) is required when a JWKS URL is set');
+    const claims = o.claims ?? {};
+    const roleMap = o.roleMap ?? {};
+    if (typeof roleMap !== 'object' || Array.isArray(roleMap)) throw new ConfigError('auth.oidc.roleMap must map claim values to roles');
+    for (const [k, v] of Object.entries(roleMap)) {
+      if (typeof v !== 'string' || !(roleNames.includes(v) || /^moderator:[a-z][a-zA-Z0-9]*$/.test(v))) {
+        throw new ConfigError(`auth.oidc.roleMap.${k} must be admin, member, viewer or moderator:<blueprint>`);
+      }
+    }
+    const defaultRole = env.PLEXUS_OIDC_DEFAULT_ROLE ?? o.defaultRole ?? 'viewer';
+    if (!roleNames.includes(defaultRole)) throw new ConfigError('PLEXUS_OIDC_DEFAULT_ROLE must be admin, member or viewer');
+    oidc = {
+      jwksUrl,
+      issuer,
+      audience,
+      clockToleranceSeconds: toInt('PLEXUS_OIDC_CLOCK_TOLERANCE', env.PLEXUS_OIDC_CLOCK_TOLERANCE ?? o.clockToleranceSeconds, 60, 0),
+      algorithms: list(env.PLEXUS_OIDC_ALGORITHMS ?? o.algorithms).length > 0 ? list(env.PLEXUS_OIDC_ALGORITHMS ?? o.algorithms) : ['RS256', 'ES256', 'PS256', 'EdDSA'],
+      claims: {
+        user: env.PLEXUS_OIDC_USER_CLAIM ?? claims.user ?? 'sub',
+        name: env.PLEXUS_OIDC_NAME_CLAIM ?? claims.name ?? 'name',
+        teams: env.PLEXUS_OIDC_TEAMS_CLAIM ?? claims.teams ?? 'groups',
+        roles: env.PLEXUS_OIDC_ROLES_CLAIM ?? claims.roles ?? 'roles',
+      },
+      roleMap: roleMap as Record<string, string>,
+      defaultRole: defaultRole as OidcConfig['defaultRole'],
+    };
+    if (oidc.algorithms.some((alg) => alg === 'none' || alg.startsWith('HS'))) {
+      throw new ConfigError('auth.oidc.algorithms must be asymmetric (RS*, PS*, ES*, EdDSA): JWKS keys are public');
+    }
+  }
+  const rate = a.rateLimit ?? {};
+  const ownerRelation = env.PLEXUS_OWNER_RELATION ?? a.ownerRelation ?? 'ownedBy';
+  if (!/^[a-z][a-zA-Z0-9]{0,63}$/.test(ownerRelation)) throw new ConfigError('PLEXUS_OWNER_RELATION (auth.ownerRelation) must be a relation identifier such as ownedBy');
+  return {
+    ownerRelation,
+    oidc,
+    rateLimit: {
+      perMinute: toInt('PLEXUS_RATE_LIMIT', env.PLEXUS_RATE_LIMIT ?? rate.perMinute, 1200, 0),
+      burst: toInt('PLEXUS_RATE_BURST', env.PLEXUS_RATE_BURST ?? rate.burst, 200, 1),
+    },
+    corsOrigins: list(env.PLEXUS_CORS_ORIGINS ?? a.corsOrigins).map((origin) => {
+      if (origin === '*') throw new ConfigError('PLEXUS_CORS_ORIGINS may not be "*"; list the origins of your UIs');
+      if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new ConfigError(`PLEXUS_CORS_ORIGINS entry "${origin}" must be an origin such as https://portal.example.com`);
+      return origin;
+    }),
   };
 }

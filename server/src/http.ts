@@ -1,11 +1,14 @@
 import type { Context } from 'hono';
-import type { Principal, Role } from './auth/tokens.ts';
-import { roleAtLeast } from './auth/tokens.ts';
+import type { AccessControl } from './auth/access.ts';
+import { type Principal, type Role, roleAtLeast } from './auth/principal.ts';
 import type { WriteContext } from './catalog/events.ts';
 import { BadRequestError, ForbiddenError, PayloadTooLargeError } from './errors.ts';
 
-/** Variables the auth middleware puts on the Hono context. */
-export type AppEnv = { Variables: { principal: Principal; requestId: string } };
+/**
+ * Variables the auth middleware puts on the Hono context: the caller, and the access control
+ * every permission question goes to (auth/authorize.ts decides).
+ */
+export type AppEnv = { Variables: { principal: Principal; requestId: string; access: AccessControl } };
 
 const origins = new Set(['api', 'ui', 'cli']);
 
@@ -21,10 +24,15 @@ export function writeContext(c: Context<AppEnv>, fallback = 'api'): WriteContext
   };
 }
 
-/** Throws 403 unless the caller's role includes `role`. */
+/**
+ * Throws 403 unless the caller's role includes `role`. For operations not tied to a blueprint;
+ * entity and blueprint permissions go through AccessControl / auth/authorize.ts. `admin` means
+ * admin of everything: a token scoped to some blueprints is not.
+ */
 export function requireRole(c: Context<AppEnv>, role: Role, what: string): Principal {
   const p = c.get('principal');
-  if (!roleAtLeast(p.role, role)) throw new ForbiddenError(`${what} needs the ${role} role; your token has ${p.role}`);
+  if (!roleAtLeast(p.role, role)) throw new ForbiddenError(`${what} needs the ${role} role; you have ${p.role}`);
+  if (role === 'admin' && p.blueprints) throw new ForbiddenError(`${what} needs the admin role and a token that is not scoped to blueprints`);
   return p;
 }
 

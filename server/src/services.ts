@@ -1,5 +1,5 @@
 import { type AuditLog, createAuditLog } from './audit/audit.ts';
-import { createTokenStore, type TokenStore } from './auth/tokens.ts';
+import { type AccessControl, createAccessControl, createIdentityStore, createTokenStore, type IdentityStore, type TokenStore } from './auth/index.ts';
 import { type Catalog, createCatalog } from './catalog/catalog.ts';
 import { createEventBus, type EventBus } from './catalog/events.ts';
 import type { PlexusConfig } from './config.ts';
@@ -11,6 +11,7 @@ import { createSavedQueries, type SavedQueries } from './queries/saved-queries.t
 import type { Logger } from './log.ts';
 import { type BlueprintStore, createBlueprintStore } from './model/blueprint-store.ts';
 import { createSearchService, type SearchService } from './search/search.ts';
+import { type SourcesService, startSourcesService } from './sources/index.ts';
 
 /** Everything `createApp` needs, built once per process (or per test). */
 export interface Services {
@@ -22,10 +23,14 @@ export interface Services {
   catalog: Catalog;
   schemas: SchemaService;
   tokens: TokenStore;
+  identities: IdentityStore;
+  /** Every permission question (auth/authorize.ts decides; this gathers the facts). */
+  access: AccessControl;
   search: SearchService;
   impact: ImpactService;
   audit: AuditLog;
   queries: SavedQueries;
+  sources: SourcesService;
   /** Stops timers (model polling, schema rebuilds); does not close the driver. */
   stop(): void;
 }
@@ -42,8 +47,12 @@ export async function createServices(config: PlexusConfig, db: Db, logger: Logge
   const catalog = createCatalog({ db, models, events, logger, batchSize: config.limits.batchSize });
   const search = createSearchService({ db, models });
   const impact = createImpactService({ db, models });
-  const schemas = createSchemaService({ db, models, catalog, search, impact, logger, debounceMs: config.graphql.rebuildDebounceMs, eager: options.eagerSchema ?? true });
+  const access = createAccessControl({ db, models, options: { ownerRelation: config.auth.ownerRelation } });
+  const schemas = createSchemaService({ db, models, catalog, search, impact, access, logger, debounceMs: config.graphql.rebuildDebounceMs, eager: options.eagerSchema ?? true });
   const tokens = createTokenStore(db, { adminToken: config.adminToken });
+  // Cached token verifications carry a user's role and teams: forget them when those change.
+  const identities = createIdentityStore(db);
+  identities.onChange(() => tokens.forget());
   const audit = createAuditLog(db);
   const prune = setInterval(() => {
     audit.prune(config.audit.retentionDays).catch((err) => logger.warn('audit pruning failed', { err }));
@@ -56,6 +65,7 @@ export async function createServices(config: PlexusConfig, db: Db, logger: Logge
         }, config.graphql.modelPollMs)
       : null;
   poll?.unref();
+  const sources = await startSourcesService({ db, catalog, models, logger, configured: config.sources, batchSize: config.limits.batchSize });
   return {
     config,
     db,
@@ -65,11 +75,15 @@ export async function createServices(config: PlexusConfig, db: Db, logger: Logge
     catalog,
     schemas,
     tokens,
+    identities,
+    access,
     search,
     impact,
     audit,
     queries: createSavedQueries(db),
+    sources,
     stop() {
+      sources.stop();
       clearInterval(prune);
       if (poll) clearInterval(poll);
       schemas.stop();

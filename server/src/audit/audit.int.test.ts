@@ -76,3 +76,17 @@ describe('audit trail', () => {
     expect(row.n).toBe(0);
   });
 });
+
+describe('audit trail and read permissions', () => {
+  it('shows a caller only the events of entities they may read', async () => {
+    const secret = uniqueId('sec');
+    await px.call('POST', '/api/v1/blueprints', { identifier: secret, title: 'Secret', schema: { properties: { code: { type: 'string' } } }, permissions: { read: { roles: ['member'] } } });
+    await px.call('POST', `/api/v1/blueprints/${secret}/entities`, { identifier: 'launch-codes', properties: { code: 'hunter2' } });
+    const viewer = await px.call('POST', '/api/v1/tokens', { name: 'auditor', role: 'viewer' });
+    const member = await px.call('POST', '/api/v1/tokens', { name: 'insider', role: 'member' });
+    const seenByViewer = await px.call('GET', `/api/v1/audit?blueprint=${secret}`, undefined, { token: viewer.body.token });
+    expect(JSON.stringify(seenByViewer.body)).not.toMatch(/launch-codes|hunter2/);
+    const seenByMember = await px.call('GET', `/api/v1/audit?blueprint=${secret}`, undefined, { token: member.body.token });
+    expect(seenByMember.body.events.map((e: { identifier: string | null }) => e.identifier)).toContain('launch-codes');
+  });
+});

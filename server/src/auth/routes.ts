@@ -1,22 +1,132 @@
 import { Hono } from 'hono';
-import { type AppEnv, readJson, requireRole } from '../http.ts';
-import type { Role, TokenStore } from './tokens.ts';
+import { BadRequestError, ForbiddenError, NotFoundError } from '../errors.ts';
+import { type AppEnv, readJson } from '../http.ts';
+import { assertAdmin, isAdmin } from './authorize.ts';
+import type { IdentityStore } from './identities.ts';
+import { isRole, type Principal, roleAtLeast } from './principal.ts';
+import type { NewToken, TokenStore } from './tokens.ts';
 
-/** `/api/v1/tokens`: create (secret shown once), list (no secrets), revoke. Admin only. */
-export function tokenRoutes(tokens: TokenStore, limit: number): Hono<AppEnv> {
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * `/api/v1/tokens`, `/api/v1/users`, `/api/v1/teams`. Admins manage everything; a user or
+ * service account may create, list and revoke its own tokens, never with more than it has
+ * (role, blueprint scope). Everyone may see who they are (`/users/me`) and the list of teams.
+ */
+export function authRoutes(deps: { tokens: TokenStore; identities: IdentityStore; jsonLimit: number }): Hono<AppEnv> {
+  const { tokens, identities, jsonLimit } = deps;
   const r = new Hono<AppEnv>();
-  r.get('/', async (c) => {
-    requireRole(c, 'admin', 'listing tokens');
-    return c.json({ tokens: await tokens.list() });
+
+  /** A user's own id when they may manage their own tokens (a local user or service account). */
+  const selfService = async (p: Principal): Promise<string> => {
+    if (p.kind === 'token') throw new ForbiddenError('this token belongs to no user; ask an admin to create tokens');
+    if (!(await identities.getUser(p.id))) throw new ForbiddenError(`user "${p.id}" is not registered in Plexus; ask an admin to add them (POST /api/v1/users) before creating tokens`);
+    return p.id;
+  };
+
+  r.get('/tokens', async (c) => {
+    const p = c.get('principal');
+    if (isAdmin(p)) return c.json({ tokens: await tokens.list({ userId: c.req.query('user') || undefined }) });
+    return c.json({ tokens: await tokens.list({ userId: await selfService(p) }) });
   });
-  r.post('/', async (c) => {
-    const p = requireRole(c, 'admin', 'creating tokens');
-    const body = (await readJson(c, limit)) as { name: string; role: Role; expiresAt?: string };
-    return c.json(await tokens.create({ name: body?.name, role: body?.role, expiresAt: body?.expiresAt }, p.name), 201);
+
+  r.post('/tokens', async (c) => {
+    const p = c.get('principal');
+    const body = await readJson(c, jsonLimit);
+    if (!isObject(body)) throw new BadRequestError('the body must be {"name", "role", "expiresAt"?, "user"?, "blueprints"?}');
+    const input: NewToken = {
+      name: body.name as string,
+      role: body.role as NewToken['role'],
+      expiresAt: (body.expiresAt as string | undefined) ?? null,
+      userId: (body.user as string | undefined) ?? null,
+      blueprints: (body.blueprints as string[] | undefined) ?? null,
+    };
+    if (input.userId !== null && typeof input.userId !== 'string') throw new BadRequestError('user must be a user id');
+    if (isAdmin(p)) {
+      if (input.userId && !(await identities.getUser(input.userId))) throw new NotFoundError(`user "${input.userId}" does not exist`);
+    } else {
+      const self = await selfService(p);
+      if (input.userId && input.userId !== self) throw new ForbiddenError('you may create tokens for yourself only');
+      input.userId = self;
+      if (isRole(input.role) && !roleAtLeast(p.role, input.role)) throw new ForbiddenError(`a token cannot have more than your role (${p.role})`);
+      if (p.blueprints) {
+        const outside = (input.blueprints ?? []).filter((b) => !p.blueprints!.includes(b));
+        if (!input.blueprints || outside.length > 0) throw new ForbiddenError(`your token is limited to ${p.blueprints.join(', ')}; a token you create must be too`);
+      }
+    }
+    return c.json(await tokens.create(input, p.name), 201);
   });
-  r.delete('/:id', async (c) => {
-    requireRole(c, 'admin', 'revoking tokens');
-    await tokens.delete(c.req.param('id'));
+
+  r.delete('/tokens/:id', async (c) => {
+    const p = c.get('principal');
+    const id = c.req.param('id');
+    if (!isAdmin(p)) {
+      const owner = await tokens.owner(id);
+      if (owner === null || owner !== (await selfService(p))) throw new ForbiddenError('you may revoke your own tokens only');
+    }
+    await tokens.delete(id);
+    return c.body(null, 204);
+  });
+
+  r.get('/users/me', (c) => {
+    const { tokenId, ...p } = c.get('principal');
+    return c.json({ ...p, ...(tokenId ? { tokenId } : {}) });
+  });
+
+  r.get('/users', async (c) => {
+    assertAdmin(c.get('principal'), 'listing users');
+    return c.json({ users: await identities.listUsers() });
+  });
+
+  r.post('/users', async (c) => {
+    const p = c.get('principal');
+    assertAdmin(p, 'adding users');
+    return c.json(await identities.createUser(await readJson(c, jsonLimit), p.name), 201);
+  });
+
+  r.get('/users/:id', async (c) => {
+    const p = c.get('principal');
+    const id = c.req.param('id');
+    if (p.id !== id || p.kind === 'token') assertAdmin(p, 'reading another user');
+    const user = await identities.getUser(id);
+    if (!user) throw new NotFoundError(`user "${id}" does not exist`);
+    return c.json(user);
+  });
+
+  r.patch('/users/:id', async (c) => {
+    const p = c.get('principal');
+    assertAdmin(p, 'changing users');
+    return c.json(await identities.updateUser(c.req.param('id'), await readJson(c, jsonLimit), p.name));
+  });
+
+  r.delete('/users/:id', async (c) => {
+    assertAdmin(c.get('principal'), 'removing users');
+    await identities.deleteUser(c.req.param('id'));
+    return c.body(null, 204);
+  });
+
+  r.get('/teams', async (c) => c.json({ teams: await identities.listTeams() }));
+
+  r.post('/teams', async (c) => {
+    const p = c.get('principal');
+    assertAdmin(p, 'adding teams');
+    return c.json(await identities.saveTeam(await readJson(c, jsonLimit), p.name, 'create'), 201);
+  });
+
+  r.put('/teams/:identifier', async (c) => {
+    const p = c.get('principal');
+    assertAdmin(p, 'changing teams');
+    const body = await readJson(c, jsonLimit);
+    if (!isObject(body)) throw new BadRequestError('the body must be {"title"?, "description"?, "members"?}');
+    if (body.identifier !== undefined && body.identifier !== c.req.param('identifier')) throw new BadRequestError('teams cannot be renamed');
+    return c.json(await identities.saveTeam({ ...body, identifier: c.req.param('identifier') }, p.name, 'replace'));
+  });
+
+  r.delete('/teams/:identifier', async (c) => {
+    assertAdmin(c.get('principal'), 'removing teams');
+    await identities.deleteTeam(c.req.param('identifier'));
     return c.body(null, 204);
   });
   return r;

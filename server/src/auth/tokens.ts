@@ -2,46 +2,93 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import { type Db, readRows, writeRows } from '../db/driver.ts';
 import { loadQuery } from '../db/query-loader.ts';
 import { BadRequestError, NotFoundError } from '../errors.ts';
+import { isRole, type Principal, type PrincipalKind, type Role, roles, weakerRole } from './principal.ts';
 
-/** Roles, strongest first. Full RBAC (moderators, per-blueprint grants) builds on these. */
-export const roles = ['admin', 'member', 'viewer'] as const;
-export type Role = (typeof roles)[number];
+export { type Principal, type Role, roleAtLeast, roles } from './principal.ts';
 
-/** Who is calling. */
-export interface Principal {
+/** A token as listed (never with its secret or hash). */
+export interface TokenInfo {
   id: string;
   name: string;
   role: Role;
+  createdAt: string;
+  createdBy: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  bootstrap: boolean;
+  /** The user or service account the token acts as; null for an unbound token. */
+  userId: string | null;
+  /** Blueprints the token is limited to; null for all. */
+  blueprints: string[] | null;
 }
 
-/** API tokens: random secrets, stored as SHA-256 hashes, optionally expiring. */
+/** What creating a token takes. */
+export interface NewToken {
+  name: string;
+  role: Role;
+  expiresAt?: string | null;
+  /** Binds the token to a user or service account: it acts as them, never with more than their role. */
+  userId?: string | null;
+  blueprints?: string[] | null;
+  bootstrap?: boolean;
+}
+
+/** API tokens: random secrets, stored as SHA-256 hashes, optionally expiring, bound and scoped. */
 export interface TokenStore {
   verify(token: string): Promise<Principal | null>;
-  create(input: { name: string; role: Role; expiresAt?: string | null; bootstrap?: boolean }, actor: string): Promise<{ id: string; token: string }>;
-  list(): Promise<Record<string, unknown>[]>;
+  create(input: NewToken, actor: string): Promise<{ id: string; token: string }>;
+  list(options?: { userId?: string }): Promise<TokenInfo[]>;
+  /** The user a token belongs to (null when unbound); 404 when there is no such token. */
+  owner(id: string): Promise<string | null>;
   delete(id: string): Promise<void>;
   hasBootstrapToken(): Promise<boolean>;
+  /** Forgets cached verifications (after a user or their teams changed). */
+  forget(): void;
 }
 
 function sha256(s: string): string {
   return createHash('sha256').update(s).digest('hex');
 }
 
-/** Constant-time string comparison (for the configured admin token). */
+/**
+ * Constant-time string comparison. Both sides are hashed first so neither the length nor the
+ * position of the first difference shows in the time taken.
+ */
 export function safeEqual(a: string, b: string): boolean {
-  const ha = Buffer.from(sha256(a), 'hex');
-  const hb = Buffer.from(sha256(b), 'hex');
-  return timingSafeEqual(ha, hb);
+  return timingSafeEqual(Buffer.from(sha256(a), 'hex'), Buffer.from(sha256(b), 'hex'));
 }
 
-/** Role `a` includes everything role `b` may do. */
-export function roleAtLeast(a: Role, b: Role): boolean {
-  return roles.indexOf(a) <= roles.indexOf(b);
+/** A short, non-reversible fingerprint of a secret for logs (`sha256:1a2b3c4d`). */
+export function fingerprint(secret: string): string {
+  return `sha256:${sha256(secret).slice(0, 8)}`;
+}
+
+type TokenRow = { id: string; name: string; role: Role; expiresAt: string | null; userId: string | null; blueprints: string[] | null };
+type UserRow = { id: string; name: string | null; kind: PrincipalKind; role: Role; moderates: string[] | null; disabled: boolean | null; teams: string[] };
+
+/** The principal of a verified token row (and its user, when bound). */
+export function tokenPrincipal(token: TokenRow, user: UserRow | null): Principal | null {
+  const scope = token.blueprints && token.blueprints.length > 0 ? { blueprints: token.blueprints } : {};
+  if (!token.userId) return { id: token.id, name: token.name, kind: 'token', role: token.role, teams: [], moderates: [], tokenId: token.id, ...scope };
+  // A token of a removed or disabled user stops working at once.
+  if (!user || user.disabled) return null;
+  return {
+    id: user.id,
+    name: user.name ?? user.id,
+    kind: user.kind === 'service' ? 'service' : 'user',
+    role: weakerRole(token.role, user.role),
+    teams: user.teams ?? [],
+    // A viewer token is read-only, even for a moderator.
+    moderates: token.role === 'viewer' ? [] : (user.moderates ?? []),
+    tokenId: token.id,
+    ...scope,
+  };
 }
 
 /**
  * Creates the token store. `adminToken` (PLEXUS_ADMIN_TOKEN) is checked without the database.
- * Verified tokens are cached for a few seconds so a busy client costs no query per request.
+ * Verified tokens are cached for a few seconds so a busy client costs no query per request; the
+ * cache is keyed by the hash, never by the secret.
  */
 export function createTokenStore(db: Db, options: { adminToken?: string; cacheMs?: number } = {}): TokenStore {
   const cacheMs = options.cacheMs ?? 5000;
@@ -49,15 +96,17 @@ export function createTokenStore(db: Db, options: { adminToken?: string; cacheMs
   return {
     async verify(token) {
       if (!token) return null;
-      if (options.adminToken && safeEqual(token, options.adminToken)) return { id: 'admin-env', name: 'admin', role: 'admin' };
+      if (options.adminToken && safeEqual(token, options.adminToken)) {
+        return { id: 'admin-env', name: 'admin', kind: 'token', role: 'admin', teams: [], moderates: [] };
+      }
       const hash = sha256(token);
       const hit = cache.get(hash);
       if (hit && hit.until > Date.now()) return hit.principal;
-      const [row] = await readRows<{ token: { id: string; name: string; role: Role; expiresAt: string | null } }>(db, loadQuery('auth/find-token'), { hash });
+      const [row] = await readRows<{ token: TokenRow; user: UserRow | null }>(db, loadQuery('auth/find-token'), { hash });
       let principal: Principal | null = null;
       if (row && (!row.token.expiresAt || Date.parse(row.token.expiresAt) > Date.now())) {
-        principal = { id: row.token.id, name: row.token.name, role: row.token.role };
-        await writeRows(db, loadQuery('auth/touch-token'), { id: row.token.id, now: new Date().toISOString() });
+        principal = tokenPrincipal(row.token, row.user);
+        if (principal) await writeRows(db, loadQuery('auth/touch-token'), { id: row.token.id, now: new Date().toISOString() });
       }
       if (cache.size > 10_000) cache.clear();
       cache.set(hash, { principal, until: Date.now() + cacheMs });
@@ -65,8 +114,14 @@ export function createTokenStore(db: Db, options: { adminToken?: string; cacheMs
     },
     async create(input, actor) {
       if (typeof input.name !== 'string' || input.name.trim() === '') throw new BadRequestError('name is required');
-      if (!roles.includes(input.role)) throw new BadRequestError(`role must be one of ${roles.join(', ')}`);
-      if (input.expiresAt && Number.isNaN(Date.parse(input.expiresAt))) throw new BadRequestError('expiresAt must be an ISO date-time');
+      if (!isRole(input.role)) throw new BadRequestError(`role must be one of ${roles.join(', ')}`);
+      if (input.expiresAt && (typeof input.expiresAt !== 'string' || Number.isNaN(Date.parse(input.expiresAt)))) {
+        throw new BadRequestError('expiresAt must be an ISO date-time');
+      }
+      const blueprints = input.blueprints ?? null;
+      if (blueprints !== null && (!Array.isArray(blueprints) || blueprints.length === 0 || !blueprints.every((b) => typeof b === 'string'))) {
+        throw new BadRequestError('blueprints must be a non-empty list of blueprint identifiers (or left out for all)');
+      }
       const id = randomUUID();
       const token = `plx_${randomBytes(32).toString('base64url')}`;
       await writeRows(db, loadQuery('auth/create-token'), {
@@ -78,11 +133,19 @@ export function createTokenStore(db: Db, options: { adminToken?: string; cacheMs
         actor,
         expiresAt: input.expiresAt ?? null,
         bootstrap: input.bootstrap ?? false,
+        userId: input.userId ?? null,
+        blueprints,
       });
       return { id, token };
     },
-    async list() {
-      return (await readRows<{ token: Record<string, unknown> }>(db, loadQuery('auth/list-tokens'))).map((r) => r.token);
+    async list(listOptions = {}) {
+      const rows = await readRows<{ token: TokenInfo }>(db, loadQuery('auth/list-tokens'), { userId: listOptions.userId ?? null });
+      return rows.map((r) => ({ ...r.token, userId: r.token.userId ?? null, blueprints: r.token.blueprints ?? null, bootstrap: r.token.bootstrap ?? false }));
+    },
+    async owner(id) {
+      const [row] = await readRows<{ token: { id: string; userId: string | null } }>(db, loadQuery('auth/find-token-by-id'), { id });
+      if (!row) throw new NotFoundError(`token "${id}" does not exist`);
+      return row.token.userId ?? null;
     },
     async delete(id) {
       const [row] = await writeRows<{ deleted: number }>(db, loadQuery('auth/delete-token'), { id });
@@ -92,6 +155,9 @@ export function createTokenStore(db: Db, options: { adminToken?: string; cacheMs
     async hasBootstrapToken() {
       const [row] = await readRows<{ present: boolean }>(db, loadQuery('auth/has-bootstrap-token'));
       return row.present;
+    },
+    forget() {
+      cache.clear();
     },
   };
 }

@@ -39,6 +39,21 @@ export interface Catalog {
   getEntity(blueprint: string, identifier: string): Promise<StoredEntity>;
   getEntities(blueprint: string, identifiers: string[]): Promise<StoredEntity[]>;
   listEntities(blueprint: string, options?: { limit?: number; cursor?: string | null }): Promise<{ entities: StoredEntity[]; next: string | null }>;
+  /**
+   * Provenance of entities: `blueprint:identifier` → the sources that wrote it. Entities that do not
+   * exist are absent. One light query (no properties), for connectors' reconciliation.
+   */
+  readSources(refs: TargetRef[]): Promise<Map<string, string[]>>;
+  /**
+   * Takes `source` out of the provenance of entities (and their outgoing relationships) whose
+   * content no longer holds anything from it. Writes no content, emits no change event.
+   */
+  forgetSource(refs: TargetRef[], source: string): Promise<number>;
+  /**
+   * Adds `ctx.source` to the provenance of entities whose content already matched what that
+   * source reports (the hash skip wrote nothing, so nothing stamped it). No content, no event.
+   */
+  addSource(refs: TargetRef[], ctx: WriteContext): Promise<number>;
 }
 
 interface Planned {
@@ -359,6 +374,37 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
       const page = await withCalculated(bp, rows.slice(0, limit).map((r) => toApiEntity(bp, decodeEntity(bp, r.props, r.rels), r.props)));
       const next = rows.length > limit ? encodeCursor(page[page.length - 1].identifier) : null;
       return { entities: page, next };
+    },
+
+    async readSources(refs) {
+      const out = new Map<string, string[]>();
+      for (const chunk of chunks(refs, batchSize)) {
+        const rows = await readRows<{ blueprint: string; identifier: string; sources: string[] }>(db, loadQuery('catalog/read-sources'), { refs: chunk });
+        for (const r of rows) out.set(refKey(r), r.sources);
+      }
+      return out;
+    },
+
+    async addSource(refs, ctx) {
+      let total = 0;
+      for (const chunk of chunks(refs, batchSize)) {
+        await withWrites(chunk.length, async (run) => {
+          const [row] = await run(loadQuery('catalog/add-source'), { refs: chunk, source: ctx.source, runId: ctx.runId ?? null });
+          total += row.stamped as number;
+        });
+      }
+      return total;
+    },
+
+    async forgetSource(refs, source) {
+      let total = 0;
+      for (const chunk of chunks(refs, batchSize)) {
+        await withWrites(chunk.length, async (run) => {
+          const [row] = await run(loadQuery('catalog/forget-source'), { refs: chunk, source });
+          total += row.forgotten as number;
+        });
+      }
+      return total;
     },
   };
   return catalog;

@@ -1,51 +1,85 @@
 import { Hono } from 'hono';
-import { BadRequestError } from '../errors.ts';
-import { type AppEnv, readJson, readNdjson, requireRole, writeContext } from '../http.ts';
+import type { AccessControl } from '../auth/access.ts';
+import { BadRequestError, NotFoundError } from '../errors.ts';
+import { type AppEnv, readJson, readNdjson, writeContext } from '../http.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
+import type { StoredEntity } from '../model/types.ts';
+import type { SearchService } from '../search/search.ts';
 import type { Catalog } from './catalog.ts';
 
-/** Entity endpoints: per-blueprint CRUD and `/entities/bulk` (JSON or NDJSON). */
-export function entityRoutes(deps: { catalog: Catalog; models: BlueprintStore; jsonLimit: number; ndjsonLimit: number }): Hono<AppEnv> {
-  const { catalog, models, jsonLimit, ndjsonLimit } = deps;
+/**
+ * Entity endpoints: per-blueprint CRUD and `/entities/bulk` (JSON or NDJSON). Every write is
+ * checked record by record before anything is written (one refused record refuses the request);
+ * reads return only what the caller may read, with relations to hidden entities left out.
+ */
+export function entityRoutes(deps: {
+  catalog: Catalog;
+  models: BlueprintStore;
+  access: AccessControl;
+  search: SearchService;
+  jsonLimit: number;
+  ndjsonLimit: number;
+}): Hono<AppEnv> {
+  const { catalog, models, access, search, jsonLimit, ndjsonLimit } = deps;
   const r = new Hono<AppEnv>();
   const merge = (v: string | undefined) => v === 'true' || v === '1';
+  const notFound = (blueprint: string, identifier: string) => new NotFoundError(`entity "${identifier}" of blueprint "${blueprint}" does not exist`);
 
   r.post('/blueprints/:blueprint/entities', async (c) => {
-    requireRole(c, 'member', 'writing entities');
+    const p = c.get('principal');
     const blueprint = c.req.param('blueprint');
     models.require(blueprint);
     const body = await readJson(c, jsonLimit);
+    await access.checkUpsert(p, [body], { defaultBlueprint: blueprint });
     const result = await catalog.upsertEntities([body], writeContext(c), { merge: merge(c.req.query('merge')), defaultBlueprint: blueprint });
     const [{ identifier, status }] = result.results;
-    const entity = await catalog.getEntity(blueprint, identifier);
-    return c.json({ ...entity, status }, status === 'created' ? 201 : 200);
+    // Writing does not imply reading (e.g. create granted, read limited to owners).
+    const [entity] = await access.redactEntities(p, [await catalog.getEntity(blueprint, identifier)]);
+    return c.json(entity ? { ...entity, status } : { blueprint, identifier, status }, status === 'created' ? 201 : 200);
   });
 
   r.get('/blueprints/:blueprint/entities', async (c) => {
-    const limit = c.req.query('limit');
-    return c.json(
-      await catalog.listEntities(c.req.param('blueprint'), {
-        limit: limit === undefined ? undefined : Number(limit),
-        cursor: c.req.query('cursor') ?? null,
-      }),
-    );
+    const p = c.get('principal');
+    const blueprint = c.req.param('blueprint');
+    const filter = access.assertCanReadBlueprint(p, blueprint);
+    const raw = c.req.query('limit');
+    const limit = raw === undefined ? undefined : Number(raw);
+    const cursor = c.req.query('cursor') ?? null;
+    if (filter.kind === 'all') {
+      const page = await catalog.listEntities(blueprint, { limit, cursor });
+      return c.json({ entities: await access.redactEntities(p, page.entities), next: page.next });
+    }
+    // Owned entities only: the filtered page comes from search (the filter runs in the query, so
+    // neither the page nor its cursor names a hidden entity); the entities from the catalog.
+    const page = await search.structured({ blueprint, rules: [], limit: limit ?? 100, cursor }, { scope: access.scope(p) });
+    const ids = page.entities.map((e) => e.identifier);
+    const byId = new Map((await catalog.getEntities(blueprint, ids)).map((e) => [e.identifier, e]));
+    const entities = ids.map((id) => byId.get(id)).filter((e): e is StoredEntity => e !== undefined);
+    return c.json({ entities: await access.redactEntities(p, entities), next: page.next });
   });
 
-  r.get('/blueprints/:blueprint/entities/:identifier', async (c) =>
-    c.json(await catalog.getEntity(c.req.param('blueprint'), c.req.param('identifier'))),
-  );
-
-  r.delete('/blueprints/:blueprint/entities/:identifier', async (c) => {
-    requireRole(c, 'member', 'deleting entities');
+  r.get('/blueprints/:blueprint/entities/:identifier', async (c) => {
+    const p = c.get('principal');
     const blueprint = c.req.param('blueprint');
     const identifier = c.req.param('identifier');
+    access.assertCanReadBlueprint(p, blueprint);
+    // A hidden entity answers exactly like a missing one.
+    const [entity] = await access.redactEntities(p, [await catalog.getEntity(blueprint, identifier)]);
+    if (!entity) throw notFound(blueprint, identifier);
+    return c.json(entity);
+  });
+
+  r.delete('/blueprints/:blueprint/entities/:identifier', async (c) => {
+    const blueprint = c.req.param('blueprint');
+    const identifier = c.req.param('identifier');
+    models.require(blueprint);
+    await access.checkDelete(c.get('principal'), [{ blueprint, identifier }]);
     await catalog.getEntity(blueprint, identifier);
     await catalog.deleteEntities([{ blueprint, identifier }], writeContext(c));
     return c.json({ deleted: { blueprint, identifier } });
   });
 
   r.post('/entities/bulk', async (c) => {
-    requireRole(c, 'member', 'writing entities');
     const type = (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
     let entities: unknown[];
     if (type === 'application/x-ndjson' || type === 'application/ndjson') {
@@ -57,6 +91,7 @@ export function entityRoutes(deps: { catalog: Catalog; models: BlueprintStore; j
       if (!Array.isArray(list)) throw new BadRequestError('the body must be {"entities": [Entity, ...]} (or NDJSON with Content-Type: application/x-ndjson)');
       entities = list;
     }
+    await access.checkUpsert(c.get('principal'), entities);
     const { upserted, created, updated, unchanged } = await catalog.upsertEntities(entities, writeContext(c), { merge: merge(c.req.query('merge')) });
     return c.json({ upserted, created, updated, unchanged });
   });

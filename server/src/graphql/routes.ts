@@ -10,7 +10,8 @@ import type { GraphqlContext, SchemaService } from './schema-service.ts';
  * GraphQL queries run with the same context as /graphql.
  */
 export function graphqlContext(c: Context<AppEnv>, database?: string): GraphqlContext {
-  return { write: writeContext(c, 'graphql'), sessionConfig: { database } };
+  const principal = c.get('principal');
+  return { write: writeContext(c, 'graphql'), sessionConfig: { database }, principal, jwt: c.get('access').graphqlJwt(principal) };
 }
 
 /**

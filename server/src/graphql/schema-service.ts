@@ -1,8 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import { Neo4jGraphQL } from '@neo4j/graphql';
+import type { AccessControl, GraphqlJwt } from '../auth/access.ts';
+import type { Principal } from '../auth/principal.ts';
 import { GraphQLError, type GraphQLSchema, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { WriteContext } from '../catalog/events.ts';
 import type { Db } from '../db/driver.ts';
+import { UnauthorizedError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
 import type { ImpactDirection, ImpactService } from '../impact/impact.ts';
@@ -16,6 +20,21 @@ import { baseTypeDefs, generateTypeDefs } from './type-defs.ts';
 export interface GraphqlContext {
   write: WriteContext;
   sessionConfig?: { database?: string };
+  /** The caller; custom resolvers check permissions against it. */
+  principal: Principal;
+  /**
+   * The caller's read scope as claims, set by the server (never taken from the request):
+   * @neo4j/graphql treats a `jwt` in the context as verified and evaluates the generated
+   * @authorization rules against it.
+   */
+  jwt: GraphqlJwt;
+}
+
+const unusableKey = randomBytes(32).toString('base64url');
+
+function callerOf(ctx: GraphqlContext): Principal {
+  if (!ctx?.principal) throw new UnauthorizedError();
+  return ctx.principal;
 }
 
 function parseLiteral(ast: ValueNode): unknown {
@@ -80,12 +99,13 @@ export function createSchemaService(deps: {
   catalog: Catalog;
   search: SearchService;
   impact: ImpactService;
+  access: AccessControl;
   logger: Logger;
   debounceMs?: number;
   /** Build as soon as the model changes (servers); false builds on the first GraphQL request (tests). */
   eager?: boolean;
 }): SchemaService {
-  const { db, models, catalog, search, impact, logger } = deps;
+  const { db, models, catalog, search, impact, access, logger } = deps;
   const debounceMs = deps.debounceMs ?? 150;
   let current: BuiltSchema | null = null;
   let timer: NodeJS.Timeout | null = null;
@@ -94,21 +114,27 @@ export function createSchemaService(deps: {
   let lastError: unknown = null;
 
   type ImpactArgs = { direction?: string; relations?: string[]; depth?: number };
-  const impactOf = (blueprint: string, identifier: string, a: ImpactArgs) =>
-    impact.impact({ blueprint, identifier }, { direction: (a.direction ?? 'DOWNSTREAM').toLowerCase() as ImpactDirection, relations: a.relations, depth: a.depth });
+  const impactOf = (blueprint: string, identifier: string, a: ImpactArgs, ctx: GraphqlContext) =>
+    impact.impact(
+      { blueprint, identifier },
+      { scope: access.scope(callerOf(ctx)), direction: (a.direction ?? 'DOWNSTREAM').toLowerCase() as ImpactDirection, relations: a.relations, depth: a.depth },
+    );
   const baseResolvers = {
     JSON: jsonScalar,
     Query: {
       plexusModelVersion: () => current?.version ?? 0,
-      search: async (_: unknown, a: { q: string; blueprint?: string; limit?: number }) =>
-        (await search.text(a.q, { blueprint: a.blueprint ?? undefined, limit: a.limit ?? undefined })).entities,
-      findEntities: (_: unknown, a: { search: SearchRequest }) => search.structured(a.search),
-      impact: (_: unknown, a: ImpactArgs & { blueprint: string; identifier: string }) => impactOf(a.blueprint, a.identifier, a),
+      search: async (_: unknown, a: { q: string; blueprint?: string; limit?: number }, ctx: GraphqlContext) =>
+        (await search.text(a.q, { scope: access.scope(callerOf(ctx)), blueprint: a.blueprint ?? undefined, limit: a.limit ?? undefined })).entities,
+      findEntities: (_: unknown, a: { search: SearchRequest }, ctx: GraphqlContext) => search.structured(a.search, { scope: access.scope(callerOf(ctx)) }),
+      impact: (_: unknown, a: ImpactArgs & { blueprint: string; identifier: string }, ctx: GraphqlContext) => impactOf(a.blueprint, a.identifier, a, ctx),
     },
     Mutation: {
-      upsertEntities: async (_: unknown, args: { entities: unknown[]; merge?: boolean }, ctx: GraphqlContext) =>
-        catalog.upsertEntities(args.entities, ctx.write, { merge: args.merge ?? false }),
+      upsertEntities: async (_: unknown, args: { entities: unknown[]; merge?: boolean }, ctx: GraphqlContext) => {
+        await access.checkUpsert(callerOf(ctx), args.entities);
+        return catalog.upsertEntities(args.entities, ctx.write, { merge: args.merge ?? false });
+      },
       deleteEntities: async (_: unknown, args: { entities: { blueprint: string; identifier: string }[] }, ctx: GraphqlContext) => {
+        await access.checkDelete(callerOf(ctx), args.entities);
         const { deleted } = await catalog.deleteEntities(args.entities, ctx.write);
         return { deleted };
       },
@@ -117,14 +143,16 @@ export function createSchemaService(deps: {
 
   async function build(model: Model, version: number): Promise<BuiltSchema> {
     const started = performance.now();
-    const typeDefs = `${baseTypeDefs}\n${generateTypeDefs(model)}`;
+    const typeDefs = `${baseTypeDefs}\n${generateTypeDefs(model, { ownerRelation: access.options.ownerRelation })}`;
     const resolvers: Record<string, any> = { ...baseResolvers };
     for (const bp of model.keys()) {
       resolvers[labelOf(bp)] = {
-        impact: (src: { identifier: string; _blueprint: string }, a: ImpactArgs) => impactOf(src._blueprint, src.identifier, a),
+        impact: (src: { identifier: string; _blueprint: string }, a: ImpactArgs, ctx: GraphqlContext) => impactOf(src._blueprint, src.identifier, a, ctx),
       };
     }
-    const neo = new Neo4jGraphQL({ typeDefs, driver: db.driver, resolvers });
+    // The caller's claims arrive as a trusted `jwt` in the context (graphql/routes.ts), never as a
+    // token to decode; a random key only tells the library that authorization is configured.
+    const neo = new Neo4jGraphQL({ typeDefs, driver: db.driver, resolvers, features: { authorization: { key: unusableKey } } });
     const schema = await neo.getSchema();
     return { schema, version, typeDefs, buildMs: performance.now() - started };
   }

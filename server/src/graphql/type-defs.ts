@@ -1,3 +1,4 @@
+import { authorizationDirective, relationFilterDirective } from '../auth/graphql-rules.ts';
 import { calculatedExpression } from '../model/blueprint-store.ts';
 import { inverseFieldOf, labelOf, pluralFieldOf, relTypeOf, targetsOf } from '../model/names.ts';
 import type { Blueprint, Model, PropertySchema } from '../model/types.ts';
@@ -142,9 +143,11 @@ export const baseTypeDefs = /* GraphQL */ `
 /**
  * Generates @neo4j/graphql type definitions from the model: one `@node` type per blueprint
  * (labels `[<Label>, Entity]`), a field per property, a field per relation and, on each target,
- * an inverse field; generated mutations are switched off (`@mutation(operations: [])`).
+ * an inverse field; generated mutations are switched off (`@mutation(operations: [])`); reads
+ * are filtered per request by the `@authorization` rules of auth/graphql-rules.ts.
  */
-export function generateTypeDefs(model: Model): string {
+export function generateTypeDefs(model: Model, options: { ownerRelation?: string } = {}): string {
+  const ownerRelation = options.ownerRelation ?? 'ownedBy';
   const inverse = new Map<string, string[]>();
   const unions: string[] = [];
   for (const source of model.values()) {
@@ -153,7 +156,7 @@ export function generateTypeDefs(model: Model): string {
       for (const target of targetsOf(rel)) {
         const list = inverse.get(target) ?? [];
         list.push(
-          `  ${describe(`Entities whose "${name}" relation points here (inverse of ${source.identifier}.${name}).`)}  ${field}: [${labelOf(source.identifier)}!]! @relationship(type: "${relTypeOf(name)}", direction: IN)`,
+          `  ${describe(`Entities whose "${name}" relation points here (inverse of ${source.identifier}.${name}).`)}  ${field}: [${labelOf(source.identifier)}!]! @relationship(type: "${relTypeOf(name)}", direction: IN)${relationFilterDirective([source])}`,
         );
         inverse.set(target, list);
       }
@@ -185,10 +188,10 @@ export function generateTypeDefs(model: Model): string {
     for (const [name, rel] of Object.entries(bp.relations ?? {})) {
       const targets = targetsOf(rel);
       const type = targets.length > 1 ? unionName(bp, name) : labelOf(targets[0]);
-      lines.push(`  ${describe(rel.description ?? rel.title)}  ${name}: [${type}!]! @relationship(type: "${relTypeOf(name)}", direction: OUT)`);
+      lines.push(`  ${describe(rel.description ?? rel.title)}  ${name}: [${type}!]! @relationship(type: "${relTypeOf(name)}", direction: OUT)${relationFilterDirective(targets.map((t) => model.get(t)))}`);
     }
     lines.push(...(inverse.get(bp.identifier) ?? []));
-    return `${describe(bp.description ?? bp.title)}type ${label} implements Entity @node(labels: ["${label}", "Entity"]) @mutation(operations: []) @plural(value: "${pluralFieldOf(bp.identifier)}") {\n${lines.join('\n')}\n}`;
+    return `${describe(bp.description ?? bp.title)}type ${label} implements Entity @node(labels: ["${label}", "Entity"]) @mutation(operations: []) @plural(value: "${pluralFieldOf(bp.identifier)}") ${authorizationDirective(bp, ownerRelation)} {\n${lines.join('\n')}\n}`;
   });
   return [...types, ...unions].join('\n\n');
 }

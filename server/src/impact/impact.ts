@@ -1,6 +1,7 @@
 import neo4j from 'neo4j-driver';
+import type { ReadScope } from '../auth/authorize.ts';
+import { loadScopedQuery, scopeParams } from '../auth/read-scope-cypher.ts';
 import { type Db, readRows } from '../db/driver.ts';
-import { loadQuery } from '../db/query-loader.ts';
 import { BadRequestError, NotFoundError } from '../errors.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
 import { relTypeOf } from '../model/names.ts';
@@ -35,12 +36,12 @@ export interface ImpactResult {
 export interface ImpactService {
   impact(
     root: { blueprint: string; identifier: string },
-    options?: { direction?: ImpactDirection; relations?: string[]; depth?: number; limit?: number },
+    options: { scope: ReadScope; direction?: ImpactDirection; relations?: string[]; depth?: number; limit?: number },
   ): Promise<ImpactResult>;
   paths(
     from: { blueprint: string; identifier: string },
     to: { blueprint: string; identifier: string },
-    options?: { relations?: string[]; depth?: number; limit?: number },
+    options: { scope: ReadScope; relations?: string[]; depth?: number; limit?: number },
   ): Promise<{ paths: { nodes: ImpactResult['root'][]; edges: ImpactEdge[] }[] }>;
 }
 
@@ -86,7 +87,7 @@ function checkLimit(limit: number | undefined, fallback: number): number {
 export function createImpactService(deps: { db: Db; models: BlueprintStore }): ImpactService {
   const { db, models } = deps;
   return {
-    async impact(root, options = {}) {
+    async impact(root, options) {
       const direction = options.direction ?? 'downstream';
       if (!['upstream', 'downstream', 'both'].includes(direction)) throw new BadRequestError('direction must be upstream, downstream or both');
       models.require(root.blueprint);
@@ -97,7 +98,8 @@ export function createImpactService(deps: { db: Db; models: BlueprintStore }): I
         root: ImpactResult['root'];
         nodes: (Omit<ImpactNode, 'direction'> & { identifier: string | null; direction: 'upstream' | 'downstream'; out: [string, string, string][] })[];
         rootOut: [string, string, string][];
-      }>(db, loadQuery('impact/impact', {}, { depth }), {
+      }>(db, loadScopedQuery('impact/impact', {}, { depth }), {
+        ...scopeParams(options.scope),
         identifier: root.identifier,
         blueprint: root.blueprint,
         types,
@@ -143,7 +145,7 @@ export function createImpactService(deps: { db: Db; models: BlueprintStore }): I
       return { root: row.root, nodes, edges, truncated };
     },
 
-    async paths(from, to, options = {}) {
+    async paths(from, to, options) {
       models.require(from.blueprint);
       models.require(to.blueprint);
       const depth = checkDepth(options.depth, 6);
@@ -151,8 +153,8 @@ export function createImpactService(deps: { db: Db; models: BlueprintStore }): I
       const { types, nameOf } = relationTypes(models.current(), options.relations);
       const rows = await readRows<{ nodes: ImpactResult['root'][]; edges: { type: string; source: [string, string]; target: [string, string] }[] }>(
         db,
-        loadQuery('impact/paths', {}, { depth }),
-        { from: from.identifier, fromBlueprint: from.blueprint, to: to.identifier, toBlueprint: to.blueprint, types, limit: neo4j.int(limit) },
+        loadScopedQuery('impact/paths', {}, { depth }),
+        { ...scopeParams(options.scope), from: from.identifier, fromBlueprint: from.blueprint, to: to.identifier, toBlueprint: to.blueprint, types, limit: neo4j.int(limit) },
       );
       return {
         paths: rows.map((r) => ({

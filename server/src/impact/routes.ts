@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import type { AccessControl } from '../auth/access.ts';
 import { BadRequestError } from '../errors.ts';
 import type { AppEnv } from '../http.ts';
 import type { ImpactDirection, ImpactService } from './impact.ts';
@@ -20,14 +21,16 @@ function ref(v: string | undefined, name: string): { blueprint: string; identifi
   return { blueprint: v.slice(0, i), identifier: v.slice(i + 1) };
 }
 
-/** Impact and path endpoints (reads; any role). */
-export function impactRoutes(impact: ImpactService): Hono<AppEnv> {
+/** Impact and path endpoints (reads; any role, over the entities the caller may read). */
+export function impactRoutes(deps: { impact: ImpactService; access: AccessControl }): Hono<AppEnv> {
+  const { impact, access } = deps;
   const r = new Hono<AppEnv>();
   r.get('/blueprints/:blueprint/entities/:identifier/impact', async (c) =>
     c.json(
       await impact.impact(
         { blueprint: c.req.param('blueprint'), identifier: c.req.param('identifier') },
         {
+          scope: access.scope(c.get('principal')),
           direction: (c.req.query('direction') ?? 'downstream') as ImpactDirection,
           relations: list(c.req.query('relations')),
           depth: int(c.req.query('depth'), 'depth'),
@@ -39,6 +42,7 @@ export function impactRoutes(impact: ImpactService): Hono<AppEnv> {
   r.get('/paths', async (c) =>
     c.json(
       await impact.paths(ref(c.req.query('from'), 'from'), ref(c.req.query('to'), 'to'), {
+        scope: access.scope(c.get('principal')),
         relations: list(c.req.query('relations')),
         depth: int(c.req.query('depth'), 'depth'),
         limit: int(c.req.query('limit'), 'limit'),

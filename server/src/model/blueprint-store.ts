@@ -52,6 +52,7 @@ function normalise(input: Blueprint): Blueprint {
   if (input.description !== undefined) out.description = input.description;
   if (input.icon !== undefined) out.icon = input.icon;
   if (input.calculated !== undefined) out.calculated = input.calculated;
+  if (input.permissions !== undefined) out.permissions = input.permissions;
   for (const [name, rel] of Object.entries(input.relations ?? {})) {
     out.relations![name] = { ...rel, many: rel.many ?? false, required: rel.required ?? false };
   }

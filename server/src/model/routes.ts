@@ -1,9 +1,10 @@
 import { type Context, Hono } from 'hono';
+import { assertAdmin, assertCanAdminister } from '../auth/authorize.ts';
 import type { AuditLog } from '../audit/audit.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { BlueprintChangeEvent, EventBus } from '../catalog/events.ts';
 import { BadRequestError } from '../errors.ts';
-import { type AppEnv, readJson, requireRole, writeContext } from '../http.ts';
+import { type AppEnv, readJson, writeContext } from '../http.ts';
 import type { BlueprintStore, SaveResult } from './blueprint-store.ts';
 import { listPacks, readPack } from './packs.ts';
 import type { Blueprint } from './types.ts';
@@ -32,7 +33,7 @@ function stripMeta(bp: Blueprint): Blueprint {
   return rest as Blueprint;
 }
 
-/** `/api/v1/blueprints` and `/api/v1/packs`. Reads: any role; changes: admin. */
+/** `/api/v1/blueprints` and `/api/v1/packs`. Reads: any role; new blueprints: admin; changes, deletes, packs: admin or moderator of every blueprint touched. */
 export function blueprintRoutes(deps: { models: BlueprintStore; catalog: Catalog; events: EventBus; audit: AuditLog; jsonLimit: number }): Hono<AppEnv> {
   const { models, catalog, events, audit, jsonLimit } = deps;
   const r = new Hono<AppEnv>();
@@ -58,7 +59,8 @@ export function blueprintRoutes(deps: { models: BlueprintStore; catalog: Catalog
   });
 
   r.post('/blueprints', async (c) => {
-    const p = requireRole(c, 'admin', 'creating blueprints');
+    const p = c.get('principal');
+    assertAdmin(p, 'creating blueprints');
     const body = await readJson(c, jsonLimit);
     const before = models.current();
     const result = await models.save([body], { actor: p.name, mode: 'create' });
@@ -72,8 +74,9 @@ export function blueprintRoutes(deps: { models: BlueprintStore; catalog: Catalog
   });
 
   const change = (mode: 'put' | 'patch') => async (c: Context<AppEnv>) => {
-    const p = requireRole(c, 'admin', 'changing blueprints');
+    const p = c.get('principal');
     const id = c.req.param('blueprint') ?? '';
+    assertCanAdminister(p, [id], 'changing a blueprint');
     await models.refresh();
     const existing = models.require(id);
     const body = await readJson(c, jsonLimit);
@@ -91,8 +94,9 @@ export function blueprintRoutes(deps: { models: BlueprintStore; catalog: Catalog
   r.patch('/blueprints/:blueprint', change('patch'));
 
   r.delete('/blueprints/:blueprint', async (c) => {
-    const p = requireRole(c, 'admin', 'deleting blueprints');
+    const p = c.get('principal');
     const id = c.req.param('blueprint');
+    assertCanAdminister(p, [id], 'deleting a blueprint');
     await models.refresh();
     const existing = models.require(id);
     const force = flag(c.req.query('force'));
@@ -112,8 +116,9 @@ export function blueprintRoutes(deps: { models: BlueprintStore; catalog: Catalog
   );
 
   r.post('/packs/:pack', async (c) => {
-    const p = requireRole(c, 'admin', 'loading packs');
+    const p = c.get('principal');
     const pack = readPack(c.req.param('pack'));
+    assertCanAdminister(p, pack.blueprints.map((b) => b.identifier), `loading pack "${pack.identifier}"`);
     const before = models.current();
     const result = await models.save(pack.blueprints, { actor: p.name, mode: 'upsert', force: flag(c.req.query('force')) });
     await announce(result, p.name, before);

@@ -41,6 +41,32 @@ export interface CalculatedProperty {
   cypher: string;
 }
 
+/**
+ * Who may do an operation on a blueprint's entities. Roles include every stronger role
+ * (`viewer` grants everyone); `owners` grants the team the entity's owner relation points at.
+ */
+export interface Grant {
+  roles?: ('admin' | 'member' | 'viewer')[];
+  /** User or service account ids. */
+  users?: string[];
+  /** Team identifiers. */
+  teams?: string[];
+  owners?: boolean;
+}
+
+/**
+ * Per-blueprint permissions (see auth/permissions.ts for the defaults). Admins and the
+ * blueprint's moderators may always do everything.
+ */
+export interface BlueprintPermissions {
+  read?: Grant;
+  create?: Grant;
+  update?: Grant;
+  delete?: Grant;
+  /** Relation to the owning team; defaults to the configured one (`ownedBy`). */
+  ownerRelation?: string;
+}
+
 /** A user-defined entity kind. Stored in Neo4j as `(:_Blueprint)`. */
 export interface Blueprint {
   identifier: string;
@@ -51,6 +77,8 @@ export interface Blueprint {
   relations?: Record<string, RelationDef>;
   /** Read-only properties computed by a Cypher expression over the entity `e`. */
   calculated?: Record<string, CalculatedProperty>;
+  /** Who may read, create, update and delete its entities. */
+  permissions?: BlueprintPermissions;
   /** Read-only metadata, set by the store. */
   createdAt?: string;
   updatedAt?: string;

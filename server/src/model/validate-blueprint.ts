@@ -1,3 +1,4 @@
+import { checkPermissions } from '../auth/permissions.ts';
 import type { ErrorDetail } from '../errors.ts';
 import { compilePropertySchema } from './entity-schema.ts';
 import { identifierPattern, inverseFieldOf, labelOf, targetsOf } from './names.ts';
@@ -11,7 +12,7 @@ const propertyKeywords = new Set([
   'minLength', 'maxLength', 'items', 'minItems', 'maxItems', 'uniqueItems',
 ]);
 const blueprintKeys = new Set([
-  'identifier', 'title', 'description', 'icon', 'schema', 'relations', 'calculated',
+  'identifier', 'title', 'description', 'icon', 'schema', 'relations', 'calculated', 'permissions',
   'createdAt', 'updatedAt', 'createdBy', 'updatedBy',
 ]);
 const relationKeys = new Set(['title', 'description', 'target', 'many', 'required', 'inverse']);
@@ -191,6 +192,7 @@ export function validateBlueprint(input: unknown, model: Model): ErrorDetail[] {
       for (const key of Object.keys(calc)) if (!['title', 'description', 'type', 'cypher'].includes(key)) out.push({ path: `${path}/${key}`, message: `unknown key "${key}"` });
     }
   }
+  out.push(...checkPermissions(bp.permissions, bp));
   out.push(...checkFieldClashes(bp, model));
   return out;
 }

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { graphqlContext } from '../graphql/routes.ts';
 import type { SchemaService } from '../graphql/schema-service.ts';
-import { BadRequestError } from '../errors.ts';
+import { BadRequestError, ForbiddenError } from '../errors.ts';
 import { type AppEnv, readBodyText, readJson, requireRole } from '../http.ts';
 import type { SavedQueries } from './saved-queries.ts';
 
@@ -39,7 +39,13 @@ export function queryRoutes(deps: { queries: SavedQueries; schemas: SchemaServic
     } catch (err) {
       throw new BadRequestError(`request body is not valid JSON: ${(err as Error).message}`);
     }
-    if (q.language === 'cypher') return c.json(await queries.runCypher(q, args.params ?? {}));
+    if (q.language === 'cypher') {
+      // Saved Cypher reads the graph directly, outside the per-blueprint read rules.
+      if (!c.get('access').scope(c.get('principal')).unrestricted) {
+        throw new ForbiddenError('this saved query is Cypher, which reads the whole graph; running it needs read access to every blueprint (GraphQL saved queries apply your permissions)');
+      }
+      return c.json(await queries.runCypher(q, args.params ?? {}));
+    }
     return c.json(await queries.runGraphql(q, args.params ?? {}, (await schemas.forRequest()).schema, graphqlContext(c, deps.database)));
   });
   return r;

@@ -58,3 +58,16 @@ describe('saved queries', () => {
     expect(r.status).toBe(403);
   });
 });
+
+describe('saved Cypher and read permissions', () => {
+  it('runs only for callers who may read every blueprint', async () => {
+    const id = uniqueId('all');
+    await px.call('POST', '/api/v1/queries', { identifier: id, language: 'cypher', query: 'MATCH (n:Entity) RETURN count(n) AS n' });
+    const secret = uniqueId('sec');
+    await px.call('POST', '/api/v1/blueprints', { identifier: secret, title: 'Secret', schema: { properties: {} }, permissions: { read: { roles: ['member'] } } });
+    const viewer = await px.call('POST', '/api/v1/tokens', { name: 'curious', role: 'viewer' });
+    const refused = await px.call('POST', `/api/v1/queries/${id}/run`, {}, { token: viewer.body.token });
+    expect(refused.status).toBe(403);
+    expect((await px.call('POST', `/api/v1/queries/${id}/run`, {})).status).toBe(200);
+  });
+});

@@ -1,4 +1,6 @@
 import neo4j from 'neo4j-driver';
+import type { ReadScope } from '../auth/authorize.ts';
+import { scopeParams, visiblePredicate } from '../auth/read-scope-cypher.ts';
 import { escapeName } from '../db/cypher-names.ts';
 import { type ErrorDetail, ValidationError } from '../errors.ts';
 import { calculatedExpression } from '../model/blueprint-store.ts';
@@ -63,10 +65,16 @@ function isObject(v: unknown): v is Record<string, unknown> {
  * Compiles the rules language of API.md into one parameterised Cypher query. Property and
  * relation names are checked against the model and quoted by `escapeName`; every value is a
  * parameter; depths are checked integers. Problems become one 422 with a detail per rule.
+ * With a restricted `readScope` (authorize.ts) only readable entities match, count in relation
+ * rules (every node on a multi-hop path included) or show as relation targets.
  */
-export function compileSearch(model: Model, request: SearchRequest): CompiledSearch {
+export function compileSearch(model: Model, request: SearchRequest, readScope?: ReadScope): CompiledSearch {
   const details: ErrorDetail[] = [];
   const params: Record<string, unknown> = {};
+  // Entities the caller may not read neither match, nor count in relation rules, nor show as relation targets.
+  const restricted = readScope !== undefined && !readScope.unrestricted;
+  if (restricted) Object.assign(params, scopeParams(readScope));
+  const visible = (variable: string) => (restricted ? visiblePredicate(variable) : 'true');
   let counter = 0;
   let vars = 0;
   const param = (value: unknown) => {
@@ -81,12 +89,13 @@ export function compileSearch(model: Model, request: SearchRequest): CompiledSea
 
   /** The property's schema and how to read it: a stored property, or a calculated expression. */
   const findProperty = (scope: Scope, name: string): { schema: PropertySchema; read: string } | null => {
-    const stored = `${scope.variable}.${escapeName(name)}`;
-    if (builtIn[name]) return { schema: builtIn[name], read: stored };
+    // Only names found in the model reach escapeName (which throws on anything else: a 500, not a 422).
+    const stored = () => `${scope.variable}.${escapeName(name)}`;
+    if (builtIn[name]) return { schema: builtIn[name], read: stored() };
     const candidates = scope.blueprints ?? [...model.keys()];
     for (const bp of candidates) {
       const p = model.get(bp)?.schema.properties[name];
-      if (p) return { schema: p, read: stored };
+      if (p) return { schema: p, read: stored() };
     }
     for (const bp of candidates) {
       const c = model.get(bp)?.calculated?.[name];
@@ -178,6 +187,10 @@ export function compileSearch(model: Model, request: SearchRequest): CompiledSea
     const hops = depth === 1 ? '' : `*1..${depth}`;
     const pattern = direction === 'outgoing' ? `(${scope.variable})-[:${type}${hops}]->(${m}:Entity)` : `(${scope.variable})<-[:${type}${hops}]-(${m}:Entity)`;
     const where: string[] = [];
+    // Over several hops every node on the way must be readable too, or a rule could probe through a hidden one.
+    const walked = `q${m.slice(1)}`;
+    const walk = `w${m.slice(1)}`;
+    if (restricted) where.push(depth === 1 ? visible(m) : `all(${walk} IN nodes(${walked}) WHERE ${visible(walk)})`);
     const farBlueprints = depth === 1 ? (rule.blueprint ? [rule.blueprint] : [...far]) : rule.blueprint ? [rule.blueprint] : undefined;
     if (rule.blueprint) where.push(`${m}._blueprint = ${param(rule.blueprint)}`);
     if (rule.identifier !== undefined) {
@@ -187,7 +200,8 @@ export function compileSearch(model: Model, request: SearchRequest): CompiledSea
     if (rule.rules !== undefined) {
       where.push(group({ combinator: rule.combinator ?? 'and', rules: rule.rules }, { variable: m, blueprints: farBlueprints, path }, path));
     }
-    return `EXISTS { MATCH ${pattern}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} }`;
+    const named = restricted && depth > 1 ? `${walked} = ${pattern}` : pattern;
+    return `EXISTS { MATCH ${named}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} }`;
   };
 
   const one = (rule: unknown, scope: Scope, path: string): string => {
@@ -228,11 +242,15 @@ export function compileSearch(model: Model, request: SearchRequest): CompiledSea
   }
   params.limit = neo4j.int(limit + 1);
   const match = request.blueprint ? `MATCH (n:${escapeName(labelOf(request.blueprint))})` : 'MATCH (n:Entity)';
+  // A restricted caller sees relations to readable entities only; pending ones name no entity they could read.
+  const rels = restricted
+    ? `[(n)-[r]->(t:Entity) WHERE ${visible('t')} | [type(r), t._blueprint, t.identifier]] AS rels`
+    : '[(n)-[r]->(t:Entity) | [type(r), t._blueprint, t.identifier]] + [(n)-[:_PENDING_TO]->(p:_Pending) | [p.type, p.targetBlueprint, p.targetIdentifier]] AS rels';
   const query = [
     match,
-    `WHERE ${after} AND ${where}`,
+    `WHERE ${after} AND ${where}${restricted ? ` AND ${visible('n')}` : ''}`,
     'WITH n ORDER BY n._blueprint, n.identifier LIMIT $limit',
-    'RETURN properties(n) AS props, [(n)-[r]->(t:Entity) | [type(r), t._blueprint, t.identifier]] + [(n)-[:_PENDING_TO]->(p:_Pending) | [p.type, p.targetBlueprint, p.targetIdentifier]] AS rels',
+    `RETURN properties(n) AS props, ${rels}`,
   ].join('\n');
   return { query, params, limit };
 }

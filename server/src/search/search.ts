@@ -1,7 +1,8 @@
 import neo4j from 'neo4j-driver';
+import type { ReadScope } from '../auth/authorize.ts';
+import { loadScopedQuery, scopeParams } from '../auth/read-scope-cypher.ts';
 import { decodeEntity, toApiEntity } from '../catalog/entity-codec.ts';
 import { type Db, readRows } from '../db/driver.ts';
-import { loadQuery } from '../db/query-loader.ts';
 import { BadRequestError } from '../errors.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
 import type { StoredEntity } from '../model/types.ts';
@@ -18,32 +19,35 @@ export interface TextHit {
 
 /** Full-text and structured search over every blueprint. */
 export interface SearchService {
-  text(q: string, options?: { blueprint?: string; limit?: number }): Promise<{ entities: TextHit[] }>;
-  structured(request: SearchRequest): Promise<{ entities: StoredEntity[]; next: string | null }>;
+  /** Hits among the entities `scope` (AccessControl.scope of the caller) may read. */
+  text(q: string, options: { scope: ReadScope; blueprint?: string; limit?: number }): Promise<{ entities: TextHit[] }>;
+  /** Entities `scope` may read; relation values name only readable entities. */
+  structured(request: SearchRequest, options: { scope: ReadScope }): Promise<{ entities: StoredEntity[]; next: string | null }>;
 }
 
 /** Creates the search service (one read query per search). */
 export function createSearchService(deps: { db: Db; models: BlueprintStore }): SearchService {
   const { db, models } = deps;
   return {
-    async text(q, options = {}) {
+    async text(q, options) {
       if (typeof q !== 'string' || q.trim() === '') throw new BadRequestError('q is required: the text to search for');
       if (options.blueprint) models.require(options.blueprint);
       const limit = options.limit ?? 20;
       if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw new BadRequestError('limit must be an integer from 1 to 200');
       const query = toLuceneQuery(q);
       if (!query) return { entities: [] };
-      const rows = await readRows<{ entity: Omit<TextHit, 'score'>; score: number }>(db, loadQuery('search/fulltext'), {
+      const rows = await readRows<{ entity: Omit<TextHit, 'score'>; score: number }>(db, loadScopedQuery('search/fulltext'), {
+        ...scopeParams(options.scope),
         query,
         blueprint: options.blueprint ?? null,
         limit: neo4j.int(limit),
       });
       return { entities: rows.map((r) => ({ ...r.entity, title: r.entity.title ?? null, score: r.score })) };
     },
-    async structured(request) {
+    async structured(request, options) {
       if (typeof request !== 'object' || request === null) throw new BadRequestError('the body must be a search object');
       const model = models.current();
-      const compiled = compileSearch(model, request);
+      const compiled = compileSearch(model, request, options.scope);
       const rows = await readRows<{ props: Record<string, unknown>; rels: [string, string, string][] }>(db, compiled.query, compiled.params);
       const page = rows.slice(0, compiled.limit).flatMap((r) => {
         const bp = model.get(r.props._blueprint as string);

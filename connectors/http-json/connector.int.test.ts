@@ -1,0 +1,245 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestPlexus, type TestPlexus, uniqueId } from '../../server/src/test-support.ts';
+import { runConnectorContract } from '../sdk/contract-suite.ts';
+import { type FakeServer, startFakeServer } from '../sdk/fake-server.ts';
+import type { MappingDocument } from '../sdk/mapping.ts';
+import { httpJsonConnector } from './connector.ts';
+
+interface InventoryItem {
+  id: number;
+  slug: string;
+  display_name: string;
+  tier: number | string;
+  language: string;
+  owner: { team: string } | null;
+  depends_on: string[];
+  archived: boolean;
+}
+
+const recorded = JSON.parse(
+  readFileSync(new URL('./__fixtures__/inventory-page.json', import.meta.url), 'utf8'),
+) as { data: InventoryItem[] };
+
+const serviceBlueprint = (identifier: string) => ({
+  identifier,
+  title: 'Inventory service',
+  schema: {
+    properties: {
+      tier: { type: 'integer', minimum: 1, maximum: 3 },
+      language: { type: 'string' },
+      team: { type: 'string' },
+    },
+    required: ['tier'],
+  },
+  relations: { dependsOn: { target: identifier, many: true } },
+});
+
+const mappingFor = (blueprint: string): MappingDocument => ({
+  mappings: [
+    {
+      kind: 'service',
+      selector: 'archived = false',
+      blueprint,
+      identifier: 'slug',
+      title: 'display_name',
+      properties: { tier: '$number(tier)', language: '$lowercase(language)', team: 'owner.team' },
+      relations: { dependsOn: 'depends_on' },
+    },
+  ],
+});
+
+/** An inventory API: cursor pagination over `state.items`, two per page, identifiers prefixed. */
+async function inventoryServer(
+  state: { items: InventoryItem[]; failure: 'none' | 'at-start' | 'midway' },
+  prefix: string,
+): Promise<FakeServer> {
+  return startFakeServer((req) => {
+    if (req.headers.authorization !== 'Bearer inventory-token')
+      return { status: 401, body: { message: 'Bad credentials' } };
+    if (state.failure === 'at-start') return { status: 403, body: { message: 'Forbidden' } };
+    const all = state.items.map((i) => ({
+      ...i,
+      slug: `${prefix}-${i.slug}`,
+      depends_on: i.depends_on.map((d) => `${prefix}-${d}`),
+    }));
+    const cursor = Number(req.query.get('cursor') ?? 0);
+    if (state.failure === 'midway' && cursor > 0) return { status: 400, body: { message: 'cursor expired' } };
+    return {
+      body: {
+        data: all.slice(cursor, cursor + 2),
+        meta: { next_cursor: cursor + 2 < all.length ? String(cursor + 2) : null },
+      },
+    };
+  });
+}
+
+const configFor = (url: string) => ({
+  url: `${url}/v1/services`,
+  kind: 'service',
+  items: 'data',
+  headers: { authorization: 'Bearer inventory-token' },
+  pagination: { strategy: 'cursor', nextCursor: 'meta.next_cursor' },
+});
+
+let contractBlueprint = '';
+runConnectorContract<InventoryItem, unknown>({
+  name: 'http-json',
+  fixtures: recorded.data,
+  async prepare(plexus) {
+    contractBlueprint = uniqueId('inv');
+    const res = await plexus.call('POST', '/api/v1/blueprints', serviceBlueprint(contractBlueprint));
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+  },
+  async create(state, { prefix }) {
+    const server = await inventoryServer(state, prefix);
+    return {
+      connector: httpJsonConnector,
+      config: configFor(server.url),
+      mapping: mappingFor(contractBlueprint),
+      close: server.close,
+    };
+  },
+});
+
+describe('http-json connector', () => {
+  let plexus: TestPlexus;
+  let blueprint: string;
+  const servers: FakeServer[] = [];
+
+  beforeAll(async () => {
+    plexus = await startTestPlexus();
+    blueprint = uniqueId('inv');
+    expect((await plexus.call('POST', '/api/v1/blueprints', serviceBlueprint(blueprint))).status).toBe(201);
+  });
+  afterAll(async () => {
+    for (const s of servers) await s.close();
+    await plexus.close();
+  });
+
+  async function register(items: InventoryItem[], extra: Record<string, unknown> = {}) {
+    const prefix = uniqueId('h');
+    const server = await inventoryServer({ items, failure: 'none' }, prefix);
+    servers.push(server);
+    const id = uniqueId('inventory-');
+    const res = await plexus.call('POST', '/api/v1/sources', {
+      identifier: id,
+      type: 'http-json',
+      config: configFor(server.url),
+      mapping: mappingFor(blueprint),
+      ...extra,
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    return { id, prefix, server };
+  }
+
+  async function sync(id: string) {
+    const started = await plexus.call('POST', `/api/v1/sources/${id}/sync`);
+    expect(started.status).toBe(202);
+    await plexus.services.sources.waitForRun(started.body.run);
+    return (await plexus.call('GET', `/api/v1/sources/${id}/runs/${started.body.run}`)).body;
+  }
+
+  it('pages through the endpoint and maps every selected item, relations included', async () => {
+    const { id, prefix, server } = await register(recorded.data);
+    const run = await sync(id);
+    expect(run.status).toBe('succeeded');
+    expect(run.records).toBe(5);
+    expect(run.created).toBe(4); // the archived item is not selected
+    expect(server.requests.map((r) => r.query.get('cursor'))).toEqual([null, '2', '4']);
+    const cart = await plexus.call('GET', `/api/v1/blueprints/${blueprint}/entities/${prefix}-cart`);
+    expect(cart.body).toMatchObject({
+      title: 'Cart Service',
+      properties: { tier: 1, language: 'typescript', team: 'payments' },
+      relations: { dependsOn: [`${prefix}-catalog`, `${prefix}-pricing`] },
+      meta: { sources: [`connector:${id}`] },
+    });
+  });
+
+  it('never returns the headers (they carry credentials) and keeps them when a PUT leaves them out', async () => {
+    const { id } = await register(recorded.data);
+    const got = await plexus.call('GET', `/api/v1/sources/${id}`);
+    expect(got.body.config.headers).toBeUndefined();
+    expect(got.body.secretsSet).toEqual(['headers']);
+    expect(JSON.stringify(got.body)).not.toContain('inventory-token');
+    const listed = await plexus.call('GET', '/api/v1/sources');
+    expect(JSON.stringify(listed.body)).not.toContain('inventory-token');
+    const put = await plexus.call('PUT', `/api/v1/sources/${id}`, {
+      type: 'http-json',
+      config: got.body.config,
+      mapping: got.body.mapping,
+      schedule: '1h',
+    });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    expect(put.body.schedule).toBe('1h');
+    expect((await sync(id)).status).toBe('succeeded');
+  });
+
+  it('reports a record whose mapping fails, with its position, and writes the others', async () => {
+    const items = structuredClone(recorded.data);
+    items[2].tier = 'very high';
+    const { id, prefix } = await register(items);
+    const run = await sync(id);
+    expect(run.status).toBe('succeeded');
+    expect(run.created).toBe(3);
+    expect(run.errors).toBe(1);
+    expect(run.errorDetails[0]).toMatchObject({
+      stage: 'mapping',
+      position: 2,
+      kind: 'service',
+      field: 'mappings[0].properties.tier',
+      identifier: `${prefix}-pricing`,
+    });
+    expect(run.errorDetails[0].origin).toMatch(/\/v1\/services/);
+  });
+
+  it('reports a record that fails the blueprint schema and writes the others', async () => {
+    const items = structuredClone(recorded.data);
+    items[1].tier = 7;
+    const { id, prefix } = await register(items);
+    const run = await sync(id);
+    expect(run.created).toBe(3);
+    expect(run.errors).toBe(1);
+    expect(run.errorDetails[0]).toMatchObject({ stage: 'validation', identifier: `${prefix}-catalog` });
+    expect(run.errorDetails[0].message).toMatch(/tier/);
+  });
+
+  it('refuses a mapping whose expression does not compile, naming where', async () => {
+    const mapping = mappingFor(blueprint);
+    (mapping.mappings[0].properties as Record<string, string>).tier = '$number(tier';
+    const res = await plexus.call('POST', '/api/v1/sources', {
+      identifier: uniqueId('bad-'),
+      type: 'http-json',
+      config: { url: 'http://127.0.0.1:9/x' },
+      mapping,
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.error.details[0].path).toBe('/mapping/mappings/0/properties/tier');
+  });
+
+  it('refuses a config with every problem listed', async () => {
+    const res = await plexus.call('POST', '/api/v1/sources', {
+      identifier: uniqueId('bad-'),
+      type: 'http-json',
+      config: { url: 'not a url', pagination: { strategy: 'sideways' }, extra: 1 },
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual([
+      '/config/extra',
+      '/config/pagination/strategy',
+      '/config/url',
+    ]);
+  });
+
+  it('needs the admin role to register or sync a source', async () => {
+    const token = await plexus.call('POST', '/api/v1/tokens', { name: uniqueId('member'), role: 'member' });
+    expect(token.status).toBe(201);
+    const res = await plexus.call(
+      'POST',
+      '/api/v1/sources',
+      { identifier: uniqueId('x-'), type: 'http-json', config: { url: 'http://127.0.0.1:9/' } },
+      { token: token.body.token },
+    );
+    expect(res.status).toBe(403);
+  });
+});

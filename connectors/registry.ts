@@ -1,0 +1,14 @@
+/**
+ * The connectors Plexus ships, by type. The server's sources module looks types up here; tests
+ * and plugins may register more at runtime (`sources.registerConnector`).
+ * Add a connector by importing its `connector.ts` and listing it below.
+ */
+import { backstageConnector } from './backstage/connector.ts';
+import { httpJsonConnector } from './http-json/connector.ts';
+import type { Connector } from './sdk/contract.ts';
+import { webhookConnector } from './webhook/connector.ts';
+
+/** Every built-in connector (a new list each call, so callers may change theirs). */
+export function builtInConnectors(): Connector<any>[] {
+  return [backstageConnector, httpJsonConnector, webhookConnector];
+}

@@ -1,0 +1,1 @@
+MATCH (t:_Team {identifier: $identifier}) DETACH DELETE t RETURN count(t) AS deleted

@@ -1,0 +1,1 @@
+MATCH (t:_Token {id: $id}) RETURN t {.id, .userId} AS token

@@ -1,0 +1,2 @@
+MATCH (r:_SourceRun {id: $id, source: $source})
+RETURN properties(r) AS run

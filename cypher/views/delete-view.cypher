@@ -1,0 +1,3 @@
+MATCH (v:_View {id: $id})
+DELETE v
+RETURN count(*) AS deleted

@@ -1,0 +1,2 @@
+MATCH (v:_View {id: $id})
+RETURN v {.*} AS view

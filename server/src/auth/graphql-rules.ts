@@ -1,0 +1,44 @@
+import { labelOf, targetsOf } from '../model/names.ts';
+import type { Blueprint } from '../model/types.ts';
+import { grantOf, ownerRelationOf } from './permissions.ts';
+
+/**
+ * The `@authorization` directive of a blueprint's GraphQL type. @neo4j/graphql turns its filter
+ * rules into predicates on every read of the type — root fields, relation fields, the Entity
+ * interface, connections and aggregations — comparing against the `jwt` of the request context
+ * (AccessControl.graphqlJwt: the same decisions as REST). Rules are OR-ed:
+ * - the blueprint is in `readers` (readable in full by role, user or team), or
+ * - it is in `owning` and the owner relation points at an entity whose identifier is in `teams`
+ *   (only generated when the blueprint's read grant includes owners and it has that relation).
+ * Names come from validated blueprint and relation identifiers; values only from the JWT.
+ */
+export function authorizationDirective(bp: Blueprint, ownerRelation: string): string {
+  const rules = ['{ where: { node: { _blueprint: { in: "$jwt.readers" } } } }'];
+  const owner = grantOf(bp, 'read').owners ? ownerRelationOf(bp, ownerRelation) : null;
+  if (owner) {
+    const targets = targetsOf(bp.relations![owner]);
+    const match = '{ identifier: { in: "$jwt.teams" } }';
+    // A polymorphic relation is a union: one rule per member type.
+    const somes = targets.length > 1 ? targets.map((t) => `{ ${labelOf(t)}: ${match} }`) : [match];
+    // Explicit AND rather than two keys of one `node`: each condition stands alone in the
+    // generated predicate (@neo4j/graphql < 7.6.7 mishandled some multi-condition filters).
+    for (const some of somes) rules.push(`{ where: { AND: [{ node: { _blueprint: { in: "$jwt.owning" } } }, { node: { ${owner}: { some: ${some} } } }] } }`);
+  }
+  return `@authorization(filter: [${rules.join(', ')}])`;
+}
+
+/** True when not everyone may read every entity of the blueprint. */
+function restricted(bp: Blueprint | undefined): boolean {
+  return !bp || !(grantOf(bp, 'read').roles ?? []).includes('viewer');
+}
+
+/**
+ * Directive for a relation field (or inverse field) whose far side is a restricted blueprint:
+ * no `where` filters through it. @neo4j/graphql filters what a relation field returns by the
+ * target's @authorization rules, but not a `where` that reaches through the relation, so
+ * `services(where: {uses: {some: {codename: {eq: "x"}}}})` would tell a caller whether a
+ * hidden entity has that value. The field itself stays readable (and filtered).
+ */
+export function relationFilterDirective(farSide: (Blueprint | undefined)[]): string {
+  return farSide.some(restricted) ? ' @filterable(byValue: false, byAggregate: false)' : '';
+}

@@ -1,0 +1,33 @@
+// `npm start` runs this first: builds the web UI when web/dist is missing or older than any
+// file under web/src (or the build config), so a fresh clone or a pulled change serves the
+// current UI. Plain JavaScript: it runs before tsx.
+import { execSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const web = join(dirname(fileURLToPath(import.meta.url)), '..');
+const built = join(web, 'dist', 'index.html');
+
+function newest(path) {
+  const s = statSync(path);
+  if (!s.isDirectory()) return s.mtimeMs;
+  let max = s.mtimeMs;
+  for (const name of readdirSync(path)) max = Math.max(max, newest(join(path, name)));
+  return max;
+}
+
+if (process.env.PLEXUS_SKIP_WEB_BUILD === '1') process.exit(0);
+const sources = ['src', 'public', 'index.html', 'vite.config.ts', 'package.json']
+  .map((p) => join(web, p))
+  .filter(existsSync);
+const stale = !existsSync(built) || Math.max(...sources.map(newest)) > statSync(built).mtimeMs;
+if (stale) {
+  process.stderr.write('plexus: building the web UI (web/dist is missing or older than web/src)...\n');
+  try {
+    execSync('npm run build --workspace web', { stdio: 'inherit', cwd: join(web, '..') });
+  } catch {
+    // The API still works without the UI; say so rather than refusing to start.
+    process.stderr.write('plexus: the web UI build failed; starting the API without it\n');
+  }
+}
