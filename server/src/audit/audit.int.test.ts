@@ -90,3 +90,38 @@ describe('audit trail and read permissions', () => {
     expect(seenByMember.body.events.map((e: { identifier: string | null }) => e.identifier)).toContain('launch-codes');
   });
 });
+
+describe('audit trail of connector writes', () => {
+  it('records a connector update with the source as origin and before/after', async () => {
+    const { createHmac } = await import('node:crypto');
+    const source = uniqueId('hook-');
+    const secret = 'audit-hook-secret';
+    const created = await px.call('POST', '/api/v1/sources', {
+      identifier: source,
+      type: 'webhook',
+      config: { secret, signatureHeader: 'X-Signature', algorithm: 'sha256', prefix: 'sha256=', items: 'items' },
+      mapping: { mappings: [{ kind: 'event', blueprint: bp, identifier: `'${source}-' & name`, properties: { tier: 'tier' } }] },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const deliver = async (tier: number) => {
+      const body = JSON.stringify({ items: [{ name: 'svc', tier }] });
+      const sig = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+      const r = await px.call('POST', `/webhooks/${source}`, body, { token: null, headers: { 'content-type': 'application/json', 'x-signature': sig } });
+      expect(r.status, JSON.stringify(r.body)).toBe(202);
+    };
+    await deliver(1);
+    await deliver(2);
+    const deadline = Date.now() + 10_000;
+    let events = await history(`${source}-svc`);
+    while (events.length < 2 && Date.now() < deadline) {
+      await new Promise((ok) => setTimeout(ok, 50));
+      events = await history(`${source}-svc`);
+    }
+    expect(events.map((e) => [e.type, e.origin])).toEqual([
+      ['entity.updated', `connector:${source}`],
+      ['entity.created', `connector:${source}`],
+    ]);
+    expect(events[0].before.properties.tier).toBe(1);
+    expect(events[0].after.properties.tier).toBe(2);
+  });
+});
