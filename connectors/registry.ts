@@ -4,11 +4,23 @@
  * Add a connector by importing its `connector.ts` and listing it below.
  */
 import { backstageConnector } from './backstage/connector.ts';
+import { githubConnector } from './github/connector.ts';
 import { httpJsonConnector } from './http-json/connector.ts';
+import { kubernetesConnector } from './kubernetes/connector.ts';
+import { pagerdutyConnector } from './pagerduty/connector.ts';
 import type { Connector } from './sdk/contract.ts';
+import { terraformConnector } from './terraform/connector.ts';
 import { webhookConnector } from './webhook/connector.ts';
 
 /** Every built-in connector (a new list each call, so callers may change theirs). */
 export function builtInConnectors(): Connector<any>[] {
-  return [backstageConnector, httpJsonConnector, webhookConnector];
+  return [
+    backstageConnector,
+    httpJsonConnector,
+    webhookConnector,
+    githubConnector,
+    pagerdutyConnector,
+    kubernetesConnector,
+    terraformConnector,
+  ];
 }
