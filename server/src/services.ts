@@ -10,6 +10,7 @@ import { createImpactService, type ImpactService } from './impact/impact.ts';
 import { createSavedQueries, type SavedQueries } from './queries/saved-queries.ts';
 import type { Logger } from './log.ts';
 import { type BlueprintStore, createBlueprintStore } from './model/blueprint-store.ts';
+import { createScorecardService, type ScorecardService } from './scorecards/index.ts';
 import { createSearchService, type SearchService } from './search/search.ts';
 import { type SourcesService, startSourcesService } from './sources/index.ts';
 
@@ -31,6 +32,7 @@ export interface Services {
   audit: AuditLog;
   queries: SavedQueries;
   sources: SourcesService;
+  scorecards: ScorecardService;
   /** Stops timers (model polling, schema rebuilds); does not close the driver. */
   stop(): void;
 }
@@ -48,7 +50,9 @@ export async function createServices(config: PlexusConfig, db: Db, logger: Logge
   const search = createSearchService({ db, models });
   const impact = createImpactService({ db, models });
   const access = createAccessControl({ db, models, options: { ownerRelation: config.auth.ownerRelation } });
-  const schemas = createSchemaService({ db, models, catalog, search, impact, access, logger, debounceMs: config.graphql.rebuildDebounceMs, eager: options.eagerSchema ?? true });
+  // Re-evaluates on entity changes and, hourly, in full.
+  const scorecards = createScorecardService({ db, models, events, logger });
+  const schemas = createSchemaService({ db, models, catalog, search, impact, access, scorecards, logger, debounceMs: config.graphql.rebuildDebounceMs, eager: options.eagerSchema ?? true });
   const tokens = createTokenStore(db, { adminToken: config.adminToken });
   // Cached token verifications carry a user's role and teams: forget them when those change.
   const identities = createIdentityStore(db);
@@ -82,8 +86,10 @@ export async function createServices(config: PlexusConfig, db: Db, logger: Logge
     audit,
     queries: createSavedQueries(db),
     sources,
+    scorecards,
     stop() {
       sources.stop();
+      scorecards.stop();
       clearInterval(prune);
       if (poll) clearInterval(poll);
       schemas.stop();

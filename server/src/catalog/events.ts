@@ -34,7 +34,23 @@ export interface BlueprintChangeEvent {
   at: string;
 }
 
-export type ChangeEvent = EntityChangeEvent | BlueprintChangeEvent;
+/**
+ * An entity moved to another level of a scorecard, emitted after the result was stored (the first
+ * result of an entity is not a change). `entity` is the entity's identifier.
+ */
+export interface ScorecardLevelChangedEvent {
+  type: 'scorecard.levelChanged';
+  scorecard: string;
+  blueprint: string;
+  entity: string;
+  from: string;
+  to: string;
+  /** `scorecard:<identifier>`: an evaluation, not a person, changed the level. */
+  actor: string;
+  at: string;
+}
+
+export type ChangeEvent = EntityChangeEvent | BlueprintChangeEvent | ScorecardLevelChangedEvent;
 export type ChangeListener = (events: readonly ChangeEvent[]) => void | Promise<void>;
 
 /** Fan-out of change events to audit, automations, scorecards and live UI updates. */

@@ -3,16 +3,21 @@ import { type Db, readRows } from '../db/driver.ts';
 import type { Logger } from '../log.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
 import { readPack } from '../model/packs.ts';
+import { libraryRule, readRuleLibrary, type ScorecardService } from '../scorecards/index.ts';
 import { generateOrganisationBatches } from './generate-organisation.ts';
 import { orderExampleEntities } from './order-example.ts';
 
 /**
  * Loads the demo organisation through the normal write path when the catalog is empty: the
  * backstage and sdlc packs, the Order example (backstage pack) and a generated organisation of
- * `services` services with their teams, resources, incidents and vulnerabilities (sdlc pack).
+ * `services` services with their teams, resources, incidents and vulnerabilities (sdlc pack), and
+ * the "production readiness" scorecard over its services (rules from cypher/rules).
  * Returns the number of entities written, or 0 when the catalog already had entities.
  */
-export async function loadDemo(deps: { db: Db; models: BlueprintStore; catalog: Catalog; logger: Logger }, options: { services?: number } = {}): Promise<number> {
+export async function loadDemo(
+  deps: { db: Db; models: BlueprintStore; catalog: Catalog; logger: Logger; scorecards?: ScorecardService },
+  options: { services?: number } = {},
+): Promise<number> {
   const { db, models, catalog, logger } = deps;
   const [row] = await readRows<{ any: boolean }>(db, 'MATCH (n:Entity) RETURN count(n) > 0 AS any');
   if (row.any) return 0;
@@ -24,6 +29,46 @@ export async function loadDemo(deps: { db: Db; models: BlueprintStore; catalog: 
   for (const batch of generateOrganisationBatches({ services: options.services ?? 300, seed: 7 }, 2000)) {
     total += (await catalog.upsertEntities(batch, ctx)).upserted;
   }
+  if (deps.scorecards) await deps.scorecards.save(productionReadiness(), { actor: 'demo', mode: 'create' });
   logger.info('demo organisation loaded', { entities: total });
   return total;
+}
+
+/** The demo's scorecard: sdlc services, rules from the library in cypher/rules plus two simple ones. */
+export function productionReadiness(): Record<string, unknown> {
+  const library = readRuleLibrary();
+  return {
+    identifier: 'production-readiness',
+    title: 'Production readiness',
+    description:
+      'What a service needs before it carries production traffic, from an owner up to recent deployments.',
+    blueprint: 'service',
+    filter: { rules: [{ property: 'lifecycle', operator: '!=', value: 'deprecated' }] },
+    levels: ['Basic', 'Bronze', 'Silver', 'Gold'],
+    rules: [
+      libraryRule(library, 'has-owner'),
+      {
+        identifier: 'has-repository',
+        title: 'Has a repository link',
+        level: 'Bronze',
+        property: 'repositoryUrl',
+        operator: 'isNotEmpty',
+      },
+      libraryRule(library, 'has-on-call'),
+      libraryRule(library, 'has-runbook'),
+      libraryRule(library, 'no-critical-vulnerabilities'),
+      libraryRule(library, 'has-passing-pipeline'),
+      libraryRule(library, 'deployed-recently'),
+      libraryRule(library, 'no-deprecated-dependencies'),
+      libraryRule(library, 'no-open-major-incidents'),
+      {
+        identifier: 'has-slo',
+        title: 'Has an availability SLO',
+        level: 'Gold',
+        property: 'sloTarget',
+        operator: 'isNotEmpty',
+        weight: 2,
+      },
+    ],
+  };
 }

@@ -12,6 +12,7 @@ import type { BlueprintStore } from '../model/blueprint-store.ts';
 import type { ImpactDirection, ImpactService } from '../impact/impact.ts';
 import { labelOf } from '../model/names.ts';
 import type { Model } from '../model/types.ts';
+import { createEntityScoreLoader, type EntityScoreLoader, type ScorecardService } from '../scorecards/index.ts';
 import type { SearchRequest } from '../search/rules.ts';
 import type { SearchService } from '../search/search.ts';
 import { baseTypeDefs, generateTypeDefs } from './type-defs.ts';
@@ -100,12 +101,14 @@ export function createSchemaService(deps: {
   search: SearchService;
   impact: ImpactService;
   access: AccessControl;
+  /** Optional so schema-only uses (benchmarks, checks) need no scorecards. */
+  scorecards?: ScorecardService;
   logger: Logger;
   debounceMs?: number;
   /** Build as soon as the model changes (servers); false builds on the first GraphQL request (tests). */
   eager?: boolean;
 }): SchemaService {
-  const { db, models, catalog, search, impact, access, logger } = deps;
+  const { db, models, catalog, search, impact, access, scorecards, logger } = deps;
   const debounceMs = deps.debounceMs ?? 150;
   let current: BuiltSchema | null = null;
   let timer: NodeJS.Timeout | null = null;
@@ -119,9 +122,25 @@ export function createSchemaService(deps: {
       { blueprint, identifier },
       { scope: access.scope(callerOf(ctx)), direction: (a.direction ?? 'DOWNSTREAM').toLowerCase() as ImpactDirection, relations: a.relations, depth: a.depth },
     );
+  // One loader per request (context) turns the `scorecards` field of a list into one query.
+  const scoreLoaders = new WeakMap<object, EntityScoreLoader>();
+  const scoresOf = (src: { identifier: string; _blueprint: string }, ctx: GraphqlContext) => {
+    if (!scorecards) return [];
+    let load = scoreLoaders.get(ctx);
+    if (!load) {
+      load = createEntityScoreLoader(scorecards);
+      scoreLoaders.set(ctx, load);
+    }
+    return load({ blueprint: src._blueprint, identifier: src.identifier });
+  };
+  type ResultArgs = { scorecard: string; level?: string; below?: string; limit?: number; cursor?: string };
   const baseResolvers = {
     JSON: jsonScalar,
     Query: {
+      scorecardResults: (_: unknown, a: ResultArgs, ctx: GraphqlContext) =>
+        scorecards
+          ? scorecards.results(a.scorecard, { scope: access.scope(callerOf(ctx)), level: a.level ?? undefined, below: a.below ?? undefined, limit: a.limit ?? undefined, cursor: a.cursor ?? undefined })
+          : { results: [], next: null },
       plexusModelVersion: () => current?.version ?? 0,
       search: async (_: unknown, a: { q: string; blueprint?: string; limit?: number }, ctx: GraphqlContext) =>
         (await search.text(a.q, { scope: access.scope(callerOf(ctx)), blueprint: a.blueprint ?? undefined, limit: a.limit ?? undefined })).entities,
@@ -148,11 +167,12 @@ export function createSchemaService(deps: {
     for (const bp of model.keys()) {
       resolvers[labelOf(bp)] = {
         impact: (src: { identifier: string; _blueprint: string }, a: ImpactArgs, ctx: GraphqlContext) => impactOf(src._blueprint, src.identifier, a, ctx),
+        scorecards: (src: { identifier: string; _blueprint: string }, _a: unknown, ctx: GraphqlContext) => scoresOf(src, ctx),
       };
     }
     // The caller's claims arrive as a trusted `jwt` in the context (graphql/routes.ts), never as a
     // token to decode; a random key only tells the library that authorization is configured.
-    const neo = new Neo4jGraphQL({ typeDefs, driver: db.driver, resolvers, features: { authorization: { key: unusableKey } } });
+    const neo = new Neo4jGraphQL({ typeDefs, driver: db.driver, resolvers, features: { authorization: { key: unusableKey }, filters: { String: { CASE_INSENSITIVE: true } } } });
     const schema = await neo.getSchema();
     return { schema, version, typeDefs, buildMs: performance.now() - started };
   }

@@ -121,7 +121,51 @@ export const baseTypeDefs = /* GraphQL */ `
     next: String
   }
 
+  "A rule of a scorecard and whether the entity passes it."
+  type EntityScorecardRule {
+    identifier: String!
+    title: String
+    level: String!
+    passed: Boolean!
+  }
+
+  "Where an entity stands on one scorecard."
+  type EntityScorecard {
+    identifier: String!
+    title: String
+    level: String!
+    "The level above, null at the top."
+    nextLevel: String
+    levels: [String!]!
+    score: Float!
+    evaluatedAt: String
+    rules: [EntityScorecardRule!]!
+  }
+
+  type ScorecardRuleOutcome {
+    identifier: String!
+    passed: Boolean!
+  }
+
+  "One entity's result on a scorecard."
+  type ScorecardResultRow {
+    entity: String!
+    blueprint: String!
+    title: String
+    level: String!
+    score: Float!
+    rules: [ScorecardRuleOutcome!]!
+    evaluatedAt: String
+  }
+
+  type ScorecardResultPage {
+    results: [ScorecardResultRow!]!
+    next: String
+  }
+
   type Query {
+    "Results of a scorecard among readable entities: at a level, or below one (e.g. below Silver)."
+    scorecardResults(scorecard: String!, level: String, below: String, limit: Int, cursor: String): ScorecardResultPage!
     "Version of the blueprint model this schema was generated from."
     plexusModelVersion: Int!
     "Ranked full-text search over identifiers, titles and string properties of every blueprint."
@@ -170,6 +214,8 @@ export function generateTypeDefs(model: Model, options: { ownerRelation?: string
     const lines = [
       '  "Impact of this entity (see Query.impact)."',
       '  impact(direction: ImpactDirection = DOWNSTREAM, relations: [String!], depth: Int = 3): ImpactResult! @customResolver(requires: "identifier _blueprint")',
+      '  "Where this entity stands on each scorecard that scores it."',
+      '  scorecards: [EntityScorecard!]! @customResolver(requires: "identifier _blueprint")',
       '  identifier: String!',
       '  title: String',
       '  _blueprint: String!',

@@ -17,14 +17,15 @@ const blueprintKeys = new Set([
 ]);
 const relationKeys = new Set(['title', 'description', 'target', 'many', 'required', 'inverse']);
 /** Field names every generated type has, or that the API uses for itself. */
-export const reservedFieldNames = new Set(['identifier', 'title', 'blueprint', 'properties', 'relations', 'id', 'meta', 'impact']);
+export const reservedFieldNames = new Set(['identifier', 'title', 'blueprint', 'properties', 'relations', 'id', 'meta', 'impact', 'scorecards']);
 /** Type names taken by GraphQL, @neo4j/graphql or Plexus's own schema. */
 const reservedTypeNames = new Set([
   'String', 'Int', 'Float', 'Boolean', 'ID', 'JSON', 'DateTime', 'Date', 'Time', 'LocalTime', 'LocalDateTime',
   'Duration', 'BigInt', 'Point', 'CartesianPoint', 'Query', 'Mutation', 'Subscription', 'Entity', 'PageInfo',
   'Node', 'Blueprint', 'EntityInput', 'EntityRefInput', 'UpsertResult', 'DeleteResult', 'EntityRef', 'SortDirection',
   'UpsertedEntity', 'UpsertEntitiesResult', 'DeleteEntitiesResult', 'ImpactDirection', 'ImpactNode', 'ImpactEdge',
-  'ImpactResult', 'SearchHit', 'FoundEntity', 'EntitySearchResult',
+  'ImpactResult', 'SearchHit', 'FoundEntity', 'EntitySearchResult', 'EntityScorecard', 'EntityScorecardRule',
+  'ScorecardRuleOutcome', 'ScorecardResultRow', 'ScorecardResultPage',
 ]);
 /** Suffixes @neo4j/graphql appends to type names; a blueprint named `<Other><Suffix>` would clash. */
 const generatedSuffixes = [

@@ -1,0 +1,2 @@
+MATCH (s:_Scorecard {identifier: $identifier})
+RETURN s {.*} AS scorecard

@@ -1,0 +1,3 @@
+MATCH (s:_Scorecard)
+RETURN s {.*} AS scorecard
+ORDER BY s.identifier

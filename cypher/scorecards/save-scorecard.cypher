@@ -1,0 +1,6 @@
+// Creates or replaces a scorecard definition; rules and filter are JSON text (nested lists of maps).
+MERGE (s:_Scorecard {identifier: $identifier})
+ON CREATE SET s.createdAt = $now, s.createdBy = $actor
+SET s.title = $title, s.description = $description, s.blueprint = $blueprint, s.filter = $filter,
+    s.levels = $levels, s.rules = $rules, s.updatedAt = $now, s.updatedBy = $actor
+RETURN s {.*} AS scorecard

@@ -1,0 +1,434 @@
+import { escapeName } from '../db/cypher-names.ts';
+import { type ErrorDetail, ValidationError } from '../errors.ts';
+import { labelOf, relTypeOf } from '../model/names.ts';
+import type { Model } from '../model/types.ts';
+import { compileSearch, type Rule } from '../search/rules.ts';
+import { reachOf, relationshipTypesOf, type Steps, scanRuleText, stepsOf } from './rule-text.ts';
+import { defaultLevels, type Scorecard, type ScorecardFilter, type ScorecardRule } from './types.ts';
+
+const idPattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const metaKeys = new Set(['identifier', 'title', 'description', 'level', 'weight']);
+const maxRules = 100;
+const maxRuleLength = 5000;
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Checks the shape of a scorecard definition (no database needed) and fills defaults: levels,
+ * titles. Returns the normalised scorecard and every problem found, with a JSON path each.
+ */
+export function normalizeScorecard(
+  input: unknown,
+  identifier?: string,
+): { scorecard: Scorecard; details: ErrorDetail[] } {
+  const details: ErrorDetail[] = [];
+  const s = isObject(input) ? input : {};
+  if (!isObject(input)) details.push({ path: '/', message: 'a scorecard must be a JSON object' });
+  const id = identifier ?? s.identifier;
+  if (identifier !== undefined && s.identifier !== undefined && s.identifier !== identifier) {
+    details.push({
+      path: '/identifier',
+      message: `identifier "${String(s.identifier)}" does not match the URL's "${identifier}"`,
+    });
+  }
+  if (typeof id !== 'string' || !idPattern.test(id))
+    details.push({
+      path: '/identifier',
+      message: 'identifier must be lower-case letters, digits and dashes (at most 63)',
+    });
+  if (s.title !== undefined && typeof s.title !== 'string')
+    details.push({ path: '/title', message: 'title must be a string' });
+  if (s.description !== undefined && s.description !== null && typeof s.description !== 'string')
+    details.push({ path: '/description', message: 'description must be a string' });
+  if (typeof s.blueprint !== 'string' || s.blueprint === '')
+    details.push({
+      path: '/blueprint',
+      message: 'blueprint is required: the blueprint whose entities are scored',
+    });
+
+  let levels = [...defaultLevels];
+  if (s.levels !== undefined) {
+    const ok =
+      Array.isArray(s.levels) &&
+      s.levels.length >= 2 &&
+      s.levels.length <= 10 &&
+      s.levels.every((l) => typeof l === 'string' && l.trim() !== '' && l.length <= 40);
+    if (!ok)
+      details.push({
+        path: '/levels',
+        message: 'levels must be 2 to 10 names, lowest first (the first is the base every entity has)',
+      });
+    else if (new Set(s.levels as string[]).size !== (s.levels as string[]).length)
+      details.push({ path: '/levels', message: 'level names must be unique' });
+    else levels = s.levels as string[];
+  }
+
+  let filter: ScorecardFilter | null = null;
+  if (s.filter !== undefined && s.filter !== null) {
+    if (!isObject(s.filter) || !Array.isArray(s.filter.rules))
+      details.push({
+        path: '/filter',
+        message:
+          'filter must be {"combinator"?, "rules": [...]} in the rules language of POST /api/v1/search',
+      });
+    else
+      filter = {
+        combinator: s.filter.combinator as ScorecardFilter['combinator'],
+        rules: s.filter.rules as Rule[],
+      };
+  }
+
+  const rules: ScorecardRule[] = [];
+  if (!Array.isArray(s.rules) || s.rules.length > maxRules)
+    details.push({ path: '/rules', message: `rules must be a list of at most ${maxRules} rules` });
+  else {
+    const seen = new Set<string>();
+    s.rules.forEach((raw, i) => {
+      const path = `/rules/${i}`;
+      if (!isObject(raw)) {
+        details.push({ path, message: 'a rule must be an object' });
+        return;
+      }
+      const r = raw as Record<string, unknown>;
+      if (typeof r.identifier !== 'string' || !idPattern.test(r.identifier))
+        details.push({
+          path: `${path}/identifier`,
+          message: 'identifier must be lower-case letters, digits and dashes',
+        });
+      else if (seen.has(r.identifier))
+        details.push({ path: `${path}/identifier`, message: `rule "${r.identifier}" appears twice` });
+      else seen.add(r.identifier);
+      if (r.title !== undefined && typeof r.title !== 'string')
+        details.push({ path: `${path}/title`, message: 'title must be a string' });
+      if (typeof r.level !== 'string' || !levels.includes(r.level) || r.level === levels[0]) {
+        details.push({
+          path: `${path}/level`,
+          message: `level must be one of ${levels.slice(1).join(', ')} (${levels[0]} is the base every entity has)`,
+        });
+      }
+      if (
+        r.weight !== undefined &&
+        !(typeof r.weight === 'number' && Number.isFinite(r.weight) && r.weight >= 0)
+      )
+        details.push({ path: `${path}/weight`, message: 'weight must be a number of 0 or more' });
+      const simple = Object.keys(r).some((k) => !metaKeys.has(k) && k !== 'cypher');
+      if (r.cypher !== undefined) {
+        if (typeof r.cypher !== 'string' || r.cypher.trim() === '' || r.cypher.length > maxRuleLength)
+          details.push({
+            path: `${path}/cypher`,
+            message: `cypher must be a non-empty boolean expression over e (at most ${maxRuleLength} characters)`,
+          });
+        if (simple)
+          details.push({
+            path,
+            message: 'a rule has either "cypher" or the simple form (property, operator, value), not both',
+          });
+      } else if (!('property' in r || 'relation' in r || 'rules' in r)) {
+        details.push({
+          path,
+          message: 'a rule needs "cypher" (a boolean expression over e) or "property" and "operator"',
+        });
+      }
+      rules.push({
+        ...(r as unknown as ScorecardRule),
+        title: typeof r.title === 'string' ? r.title : String(r.identifier),
+      });
+    });
+  }
+  const scorecard: Scorecard = {
+    identifier: id as string,
+    title: typeof s.title === 'string' && s.title.trim() !== '' ? s.title : String(id),
+    description: (s.description as string | undefined) ?? null,
+    blueprint: s.blueprint as string,
+    filter,
+    levels,
+    rules,
+  };
+  return { scorecard, details };
+}
+
+/** One rule compiled to a Cypher boolean: `simple` ones read `n`, `cypher` ones read `e`. */
+interface CompiledRule {
+  kind: 'simple' | 'cypher';
+  text: string;
+}
+
+/**
+ * A scorecard compiled for evaluation. `query()` builds the one read query that scores all
+ * targets (or only `$ids` when `partial`), returning `entity` and `passed`, a list of booleans
+ * in rule order. `rules` picks a subset, used to find which rule fails when the whole query does.
+ */
+export interface CompiledScorecard {
+  scorecard: Scorecard;
+  label: string;
+  params: Record<string, unknown>;
+  /** How many hops from a target entity its rules (or filter) can look; see `reach`. */
+  hops: number;
+  /** True when some rule has a pattern without an upper bound (`hops` is then the default). */
+  unbounded: boolean;
+  /** Relationship types the rules and filter walk; null when some pattern allows any type. */
+  relationshipTypes: string[] | null;
+  /** How a change reaches back to a target (rule-text.ts `stepsOf`); null: any relationship, both ways. */
+  steps: Steps | null;
+  query(options?: { partial?: boolean; rules?: number[] }): string;
+  /** The query a Cypher rule is checked with (EXPLAIN) before it is saved, and where the rule starts in it. */
+  probe(index: number): { query: string; offset: number };
+}
+
+/**
+ * The predicate of a compiled search: compileSearch returns a whole search query; its WHERE
+ * clause, between these two markers, is the rules' boolean over `n` (no read scope, no cursor).
+ * compile-scorecard.test.ts pins this shape, so a change there shows up as a failing test here.
+ */
+function predicateOf(query: string): string {
+  const head = '\nWHERE true AND ';
+  const start = query.indexOf(head);
+  const end = query.lastIndexOf('\nWITH n ORDER BY');
+  if (start < 0 || end < start)
+    throw new Error(
+      'search/rules.ts compileSearch no longer returns "WHERE true AND <predicate>"; update predicateOf',
+    );
+  return query.slice(start + head.length, end);
+}
+
+/**
+ * Compiles rules of the search language to a predicate over `n` whose parameters are renamed
+ * with `prefix`, so several compiled predicates share one query. The renaming touches only the
+ * `$pN` names compileSearch generated (compiled text holds no user values, only escaped names).
+ */
+function compileRules(
+  model: Model,
+  blueprint: string,
+  combinator: 'and' | 'or' | undefined,
+  rules: Rule[],
+  prefix: string,
+  pathOf: (searchPath: string) => string,
+  details: ErrorDetail[],
+): { text: string; params: Record<string, unknown> } {
+  try {
+    const compiled = compileSearch(model, { blueprint, combinator, rules, limit: 1 });
+    const params: Record<string, unknown> = {};
+    let text = predicateOf(compiled.query);
+    for (const name of Object.keys(compiled.params)) {
+      if (!/^p\d+$/.test(name)) continue;
+      params[`${prefix}${name}`] = compiled.params[name];
+    }
+    text = text.replace(/\$(p\d+)\b/g, (m, name: string) =>
+      name in compiled.params ? `$${prefix}${name}` : m,
+    );
+    return { text, params };
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    for (const d of err.details) details.push({ ...d, path: pathOf(String(d.path ?? '')) });
+    return { text: 'false', params: {} };
+  }
+}
+
+/** Relationship types a rule of the search language walks (null: any, from a calculated property). */
+function searchRuleTypes(model: Model, rule: unknown): string[] | null {
+  if (!isObject(rule)) return [];
+  const out: string[] = [];
+  if (typeof rule.relation === 'string') out.push(relTypeOf(rule.relation));
+  if (typeof rule.property === 'string') {
+    for (const bp of model.values()) {
+      const calc = bp.calculated?.[rule.property];
+      if (!calc) continue;
+      const types = relationshipTypesOf(scanRuleText(calc.cypher).code);
+      if (types === null) return null;
+      out.push(...types);
+    }
+  }
+  for (const child of Array.isArray(rule.rules) ? rule.rules : []) {
+    const types = searchRuleTypes(model, child);
+    if (types === null) return null;
+    out.push(...types);
+  }
+  return out;
+}
+
+/** Steps back towards `e` of a rule of the search language (relation rules and their nested rules). */
+function searchRuleSteps(model: Model, rule: unknown): Steps | null {
+  const out: Steps = { out: [], in: [] };
+  if (!isObject(rule)) return out;
+  if (typeof rule.relation === 'string') {
+    // outgoing: (n)-[:T]->(m), walked back from m against the arrow; incoming the other way.
+    if (rule.direction === 'incoming') out.out.push(relTypeOf(rule.relation));
+    else out.in.push(relTypeOf(rule.relation));
+  }
+  const parts: (Steps | null)[] = [];
+  if (typeof rule.property === 'string') {
+    for (const bp of model.values()) {
+      const calc = bp.calculated?.[rule.property];
+      if (calc) parts.push(stepsOf(scanRuleText(calc.cypher).code));
+    }
+  }
+  for (const child of Array.isArray(rule.rules) ? rule.rules : []) parts.push(searchRuleSteps(model, child));
+  for (const p of parts) {
+    if (p === null) return null;
+    out.out.push(...p.out);
+    out.in.push(...p.in);
+  }
+  return out;
+}
+
+/** Hops a rule of the search language can look across (relation depth, calculated properties). */
+function searchRuleReach(model: Model, rule: unknown): { hops: number; unbounded: boolean } {
+  if (!isObject(rule)) return { hops: 0, unbounded: false };
+  const children = Array.isArray(rule.rules) ? rule.rules.map((r) => searchRuleReach(model, r)) : [];
+  const inner = {
+    hops: Math.max(0, ...children.map((c) => c.hops)),
+    unbounded: children.some((c) => c.unbounded),
+  };
+  if (typeof rule.relation === 'string')
+    return {
+      hops: (typeof rule.depth === 'number' ? rule.depth : 1) + inner.hops,
+      unbounded: inner.unbounded,
+    };
+  if (typeof rule.property === 'string') {
+    // A calculated property is Cypher too, and may look across relations.
+    for (const bp of model.values()) {
+      const calc = bp.calculated?.[rule.property];
+      if (calc) return reachOf(scanRuleText(calc.cypher).code);
+    }
+  }
+  return inner;
+}
+
+/**
+ * Compiles a normalised scorecard against the model: the filter and simple rules through the
+ * search compiler (names checked and escaped, values as parameters), Cypher rules embedded as
+ * they are, each as one parenthesised expression (rule-text.ts checks they cannot step out of
+ * it; validate-scorecard.ts has Neo4j check they only read). Problems are added to `details`.
+ */
+export function compileScorecard(
+  model: Model,
+  scorecard: Scorecard,
+  details: ErrorDetail[],
+  options: { defaultHops?: number; maxHops?: number } = {},
+): CompiledScorecard | null {
+  const defaultHops = options.defaultHops ?? 3;
+  const maxHops = options.maxHops ?? 10;
+  if (!model.has(scorecard.blueprint)) {
+    details.push({ path: '/blueprint', message: `unknown blueprint "${scorecard.blueprint}"` });
+    return null;
+  }
+  const params: Record<string, unknown> = {};
+  let filter = 'true';
+  let hops = 0;
+  let unbounded = false;
+  let types: Set<string> | null = new Set();
+  let steps: { out: Set<string>; in: Set<string> } | null = { out: new Set(), in: new Set() };
+  const addSteps = (found: Steps | null) => {
+    if (found === null) steps = null;
+    else if (steps) {
+      for (const t of found.out) steps.out.add(t);
+      for (const t of found.in) steps.in.add(t);
+    }
+  };
+  const addTypes = (found: string[] | null) => {
+    if (found === null) types = null;
+    else if (types) for (const t of found) types.add(t);
+  };
+  if (scorecard.filter && scorecard.filter.rules.length > 0) {
+    const f = compileRules(
+      model,
+      scorecard.blueprint,
+      scorecard.filter.combinator,
+      scorecard.filter.rules,
+      'f_',
+      (p) => `/filter${p}`,
+      details,
+    );
+    filter = f.text;
+    Object.assign(params, f.params);
+    const reach = searchRuleReach(model, { rules: scorecard.filter.rules });
+    addTypes(searchRuleTypes(model, { rules: scorecard.filter.rules }));
+    addSteps(searchRuleSteps(model, { rules: scorecard.filter.rules }));
+    hops = Math.max(hops, reach.hops);
+    unbounded ||= reach.unbounded;
+  }
+  const rules: CompiledRule[] = scorecard.rules.map((rule, i) => {
+    if (rule.cypher !== undefined) {
+      const scanned = scanRuleText(rule.cypher);
+      if (scanned.problems.length > 0) {
+        for (const message of scanned.problems)
+          details.push({ path: `/rules/${i}/cypher`, identifier: rule.identifier, message });
+        return { kind: 'cypher', text: 'false' };
+      }
+      const reach = reachOf(scanned.code);
+      addTypes(relationshipTypesOf(scanned.code));
+      addSteps(stepsOf(scanned.code));
+      hops = Math.max(hops, reach.hops);
+      unbounded ||= reach.unbounded;
+      return { kind: 'cypher', text: rule.cypher };
+    }
+    const body = Object.fromEntries(
+      Object.entries(rule).filter(([k]) => !metaKeys.has(k)),
+    ) as unknown as Rule;
+    const compiled = compileRules(
+      model,
+      scorecard.blueprint,
+      'and',
+      [body],
+      `r${i}_`,
+      (p) => `/rules/${i}${p.replace(/^\/rules\/0(?=\/|$)/, '')}`,
+      details,
+    );
+    Object.assign(params, compiled.params);
+    const reach = searchRuleReach(model, body);
+    addTypes(searchRuleTypes(model, body));
+    addSteps(searchRuleSteps(model, body));
+    hops = Math.max(hops, reach.hops);
+    unbounded ||= reach.unbounded;
+    return { kind: 'simple', text: compiled.text };
+  });
+  if (unbounded) hops = Math.max(hops, defaultHops);
+  hops = Math.min(hops, maxHops);
+  const label = labelOf(scorecard.blueprint);
+  const match = `MATCH (n:${escapeName(label)})`;
+  return {
+    scorecard,
+    label,
+    params,
+    hops,
+    unbounded,
+    relationshipTypes: types === null ? null : [...(types as Set<string>)].sort(),
+    steps:
+      steps === null
+        ? null
+        : {
+            out: [...(steps as { out: Set<string> }).out].sort(),
+            in: [...(steps as { in: Set<string> }).in].sort(),
+          },
+    query(options = {}) {
+      const selected = options.rules ?? rules.map((_, i) => i);
+      const simple = selected.filter((i) => rules[i].kind === 'simple');
+      // Rule text is user Cypher by design, and the only user text spliced here: each rule goes
+      // in alone as one parenthesised boolean over `e`, never joined with other user strings.
+      // That is safe because (1) rule-text.ts made sure the text cannot leave its parentheses
+      // (balanced brackets, no comment, `;` or parameter), (2) validate-scorecard.ts had Neo4j
+      // plan it (EXPLAIN) as read-only with no procedure call, LOAD CSV or transactional
+      // subquery before it was saved, and (3) the query runs in a READ transaction with a
+      // timeout (scorecard-service.ts), where Neo4j itself refuses writes and stops slow rules.
+      const passed = selected.map((i) =>
+        rules[i].kind === 'simple'
+          ? `plexusSimple[${simple.indexOf(i)}]`
+          : `coalesce((${rules[i].text}) = true, false)`,
+      );
+      // Simple rules and the filter read `n`; the entity is then handed on as `e`, alone with
+      // the simple rules' outcomes, so a Cypher rule sees exactly the variable it is written for.
+      return [
+        match,
+        `WHERE ${options.partial ? 'n.identifier IN $ids AND ' : ''}${filter}`,
+        `WITH n AS e, [${simple.map((i) => `coalesce(${rules[i].text}, false)`).join(', ')}] AS plexusSimple`,
+        `RETURN e.identifier AS entity, [${passed.join(', ')}] AS passed`,
+      ].join('\n');
+    },
+    probe(index) {
+      const head = `${match} WITH n AS e LIMIT 1 RETURN coalesce((`;
+      return { query: `${head}${rules[index].text}) = true, false) AS passed`, offset: head.length };
+    },
+  };
+}
