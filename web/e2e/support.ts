@@ -1,0 +1,133 @@
+/**
+ * Browser-test support: a real Plexus server (test Neo4j, built UI) on a random loopback port,
+ * Debian's Chromium driven by playwright-core, and screenshots under test-output/screenshots.
+ */
+import { execSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve } from '@hono/node-server';
+import type { Browser, Page } from 'playwright-core';
+import { createApp } from '../../server/src/app.ts';
+import { startTestPlexus, type TestPlexus } from '../../server/src/test-support.ts';
+import { launchChromium } from './chromium.ts';
+
+const webDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const repo = resolve(webDir, '..');
+/** Where screenshots go; `npm test` keeps test-output/ out of git. */
+export const screenshotDir = join(repo, 'test-output', 'screenshots');
+
+/** A Plexus server with the UI, for one test file. */
+export interface UiServer {
+  url: string;
+  px: TestPlexus;
+  close(): Promise<void>;
+}
+
+/** Builds the UI if there is no build yet (`npm test` builds it before the tests). */
+function ensureWebBuild(): string {
+  const dist = join(webDir, 'dist');
+  if (!existsSync(join(dist, 'index.html')))
+    execSync('npm run build --workspace web', { cwd: repo, stdio: 'inherit' });
+  return dist;
+}
+
+/** Starts Plexus on 127.0.0.1 with a random port, serving the built UI. */
+export async function startUiServer(): Promise<UiServer> {
+  const webDist = ensureWebBuild();
+  const px = await startTestPlexus();
+  const app = createApp(px.services, { webDist });
+  const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>((ok) => {
+    const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info: AddressInfo) =>
+      ok({ server: s, port: info.port }),
+    );
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    px,
+    async close() {
+      await new Promise<void>((done) => server.close(() => done()));
+      await px.close();
+    },
+  };
+}
+
+/** Launches headless Chromium (Debian's, or CHROMIUM_PATH). */
+export function launchBrowser(): Promise<Browser> {
+  return launchChromium();
+}
+
+/** A fresh page (own context, so sessionStorage starts empty) at a desktop size. */
+export async function newPage(browser: Browser, options: { dark?: boolean } = {}): Promise<Page> {
+  const context = await browser.newContext({
+    viewport: { width: 1440, height: 900 },
+    colorScheme: options.dark ? 'dark' : 'light',
+    deviceScaleFactor: 1,
+  });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  // Browser errors go to the test log: a failing UI test then says what broke in the page.
+  page.on('pageerror', (err) => console.error(`[browser] ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' || msg.type() === 'warning')
+      console.error(`[browser ${msg.type()}] ${msg.text()}`);
+  });
+  return page;
+}
+
+/** Signs in through the form at `path` (deep links survive the sign-in). */
+export async function signIn(page: Page, url: string, token: string, path = '/'): Promise<void> {
+  await page.goto(`${url}${path}`);
+  await page.getByLabel('API token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('.sidebar').waitFor();
+}
+
+/** Saves a PNG of the page under test-output/screenshots/<name>.png. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(screenshotDir, { recursive: true });
+  const path = join(screenshotDir, `${name}.png`);
+  // Wait for web fonts and pending animations so the picture is the settled page.
+  await page.evaluate(() => document.fonts.ready);
+  await page.screenshot({ path, animations: 'disabled' });
+  return path;
+}
+
+/** What Cytoscape leaves on its container element (`_cyreg.cy`), as far as the tests read it. */
+type CyContainer = HTMLElement & {
+  _cyreg?: {
+    cy?: {
+      getElementById(id: string): { empty(): boolean; renderedPosition(): { x: number; y: number } };
+      nodes(): { length: number };
+    };
+  };
+};
+
+/** Rendered (viewport) position of a graph node, read from the Cytoscape instance on its container. */
+export async function nodePosition(
+  page: Page,
+  canvasTestId: string,
+  nodeId: string,
+): Promise<{ x: number; y: number } | null> {
+  return page.evaluate(
+    ([testId, id]) => {
+      const el = document.querySelector(`[data-testid="${testId}"]`) as CyContainer | null;
+      const cy = el?._cyreg?.cy;
+      const node = cy?.getElementById(id);
+      if (!el || !node || node.empty()) return null;
+      const box = el.getBoundingClientRect();
+      const p = node.renderedPosition();
+      return { x: box.left + p.x, y: box.top + p.y };
+    },
+    [canvasTestId, nodeId] as const,
+  );
+}
+
+/** Number of nodes on a graph canvas. */
+export function nodeCount(page: Page, canvasTestId: string): Promise<number> {
+  return page.evaluate((testId) => {
+    const el = document.querySelector(`[data-testid="${testId}"]`) as CyContainer | null;
+    return el?._cyreg?.cy?.nodes().length ?? 0;
+  }, canvasTestId);
+}

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError, makeApi, withSchemaRetry } from './client.ts';
+
+function fakeFetch(
+  answers: { status: number; body: unknown }[],
+  seen: { url: string; init?: RequestInit }[] = [],
+): typeof fetch {
+  return (async (url: RequestInfo | URL, init?: RequestInit) => {
+    seen.push({ url: String(url), init });
+    const a = answers.shift() ?? { status: 500, body: {} };
+    return new Response(JSON.stringify(a.body), {
+      status: a.status,
+      headers: { 'content-type': 'application/json' },
+    });
+  }) as typeof fetch;
+}
+
+describe('API client', () => {
+  it('sends the bearer token and the ui origin, and parses JSON', async () => {
+    const seen: { url: string; init?: RequestInit }[] = [];
+    const api = makeApi({ token: () => 'plx_t', fetch: fakeFetch([{ status: 200, body: { ok: 1 } }], seen) });
+    expect(await api.get('/api/v1/blueprints')).toEqual({ ok: 1 });
+    expect(seen[0].init?.headers).toMatchObject({ authorization: 'Bearer plx_t', 'x-plexus-origin': 'ui' });
+  });
+
+  it('turns the API error shape into an ApiError with its details', async () => {
+    const api = makeApi({
+      token: () => 't',
+      fetch: fakeFetch([
+        {
+          status: 422,
+          body: {
+            error: {
+              code: 'validation_failed',
+              message: 'bad',
+              details: [{ path: '/identifier', message: 'no' }],
+            },
+          },
+        },
+      ]),
+    });
+    const err = await api.post('/api/v1/blueprints', {}).catch((e) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toMatchObject({
+      status: 422,
+      code: 'validation_failed',
+      message: 'bad',
+      details: [{ path: '/identifier', message: 'no' }],
+    });
+  });
+
+  it('signs out on 401', async () => {
+    let signedOut = false;
+    const api = makeApi({
+      token: () => 'old',
+      onUnauthorized: () => (signedOut = true),
+      fetch: fakeFetch([{ status: 401, body: { error: { code: 'unauthorized', message: 'expired' } } }]),
+    });
+    await expect(api.get('/api/v1/blueprints')).rejects.toThrow('expired');
+    expect(signedOut).toBe(true);
+  });
+
+  it('reports GraphQL validation errors (HTTP 400 from yoga) as schema lag', async () => {
+    const api = makeApi({
+      token: () => 't',
+      fetch: fakeFetch([
+        { status: 400, body: { errors: [{ message: 'Cannot query field "fooBars" on type "Query".' }] } },
+      ]),
+    });
+    const err = (await api.graphql('{ fooBars { identifier } }').catch((e) => e)) as ApiError;
+    expect(err.isSchemaLag).toBe(true);
+  });
+
+  it('retries while the schema lags and gives up on other errors at once', async () => {
+    let calls = 0;
+    const lag = new ApiError(200, 'graphql_validation', 'Cannot query field "x" on type "Query".');
+    const value = await withSchemaRetry(async () => {
+      calls++;
+      if (calls < 3) throw lag;
+      return 'ok';
+    });
+    expect([value, calls]).toEqual(['ok', 3]);
+    calls = 0;
+    await expect(
+      withSchemaRetry(async () => {
+        calls++;
+        throw new ApiError(500, 'internal', 'boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(calls).toBe(1);
+  });
+});

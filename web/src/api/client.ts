@@ -1,0 +1,150 @@
+/**
+ * The one HTTP client of the UI: adds the bearer token, turns the API's error shape
+ * (`{error: {code, message, details}}`) and GraphQL errors into `ApiError`, and tells the
+ * session when the token stopped working.
+ */
+
+/** One problem the server pointed at (e.g. `/schema/properties/tier/type`). */
+export interface ErrorDetail {
+  path?: string;
+  index?: number;
+  identifier?: string;
+  message: string;
+}
+
+/** An error answered by the server (or the network), with what the UI needs to show it. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: ErrorDetail[] = [],
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  /** True when the GraphQL schema does not (yet) know a field or type: it is being rebuilt. */
+  get isSchemaLag(): boolean {
+    return (
+      this.code === 'graphql_validation' &&
+      /Cannot query field|Unknown type|Unknown argument/.test(this.message)
+    );
+  }
+}
+
+/** What the UI calls; one instance per signed-in session. */
+export interface Api {
+  get<T>(path: string): Promise<T>;
+  post<T>(path: string, body?: unknown): Promise<T>;
+  put<T>(path: string, body: unknown): Promise<T>;
+  delete<T>(path: string): Promise<T>;
+  graphql<T>(query: string, variables?: Record<string, unknown>): Promise<T>;
+}
+
+/**
+ * Creates the client. `token` is read on every call so signing out takes effect at once;
+ * `onUnauthorized` runs on any 401 (expired or revoked token).
+ */
+export function makeApi(options: {
+  token: () => string | null;
+  onUnauthorized?: () => void;
+  fetch?: typeof fetch;
+}): Api {
+  const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+
+  async function request<T>(method: string, path: string, body?: unknown, graphql = false): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json', 'x-plexus-origin': 'ui' };
+    const token = options.token();
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let res: Response;
+    try {
+      res = await doFetch(path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (err) {
+      throw new ApiError(
+        0,
+        'network',
+        `Cannot reach the Plexus server (${(err as Error).message}). Check that it is running.`,
+      );
+    }
+    const text = await res.text();
+    let parsed: unknown = null;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      parsed = text;
+    }
+    if (res.status === 401) options.onUnauthorized?.();
+    // GraphQL answers its own errors in the body (a 400 for a query the schema rejects).
+    if (graphql && res.status !== 401 && Array.isArray((parsed as { errors?: unknown } | null)?.errors))
+      return parsed as T;
+    if (!res.ok) {
+      const error = (
+        parsed as { error?: { code?: string; message?: string; details?: ErrorDetail[] } } | null
+      )?.error;
+      throw new ApiError(
+        res.status,
+        error?.code ?? `http_${res.status}`,
+        error?.message ?? `${method} ${path} failed with HTTP ${res.status}`,
+        error?.details ?? [],
+      );
+    }
+    return parsed as T;
+  }
+
+  return {
+    get: (path) => request('GET', path),
+    post: (path, body) => request('POST', path, body ?? {}),
+    put: (path, body) => request('PUT', path, body),
+    delete: (path) => request('DELETE', path),
+    async graphql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+      const res = await request<{
+        data?: T;
+        errors?: { message: string; extensions?: { code?: string; details?: ErrorDetail[] } }[];
+      }>('POST', '/graphql', { query, variables }, true);
+      if (res.errors && res.errors.length > 0) {
+        const first = res.errors[0];
+        // Validation errors come without extensions.code from @neo4j/graphql; name them so callers can tell.
+        const code = first.extensions?.code ?? (res.data ? 'graphql_partial' : 'graphql_validation');
+        throw new ApiError(
+          200,
+          code === 'GRAPHQL_VALIDATION_FAILED' ? 'graphql_validation' : String(code),
+          first.message,
+          first.extensions?.details ?? [],
+        );
+      }
+      return res.data as T;
+    },
+  };
+}
+
+/** Encodes one path segment (identifiers may hold `/`, `:` or spaces). */
+export const seg = (s: string) => encodeURIComponent(s);
+
+/**
+ * Runs a GraphQL call, retrying for a few seconds while the server's schema lags behind a
+ * blueprint change (it keeps serving the old schema during a rebuild).
+ */
+export async function withSchemaRetry<T>(
+  call: () => Promise<T>,
+  onWait?: () => void,
+  deadlineMs = 15_000,
+): Promise<T> {
+  const until = Date.now() + deadlineMs;
+  let delay = 200;
+  for (;;) {
+    try {
+      return await call();
+    } catch (err) {
+      if (!(err instanceof ApiError) || !err.isSchemaLag || Date.now() + delay > until) throw err;
+      onWait?.();
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 2000);
+    }
+  }
+}

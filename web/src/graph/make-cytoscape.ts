@@ -1,0 +1,412 @@
+/// <reference path="./cytoscape-fcose.d.ts" />
+/**
+ * Imperative Cytoscape wrapper: draws catalog entities coloured and shaped by blueprint, runs
+ * layouts, expands, highlights a blast radius and exports PNG. Knows nothing of Solid; the
+ * reactive side is `create-graph-view.ts`. `destroy()` releases the canvas and listeners.
+ */
+import cytoscape, {
+  type Core,
+  type ElementDefinition,
+  type LayoutOptions,
+  type NodeSingular,
+} from 'cytoscape';
+import fcose from 'cytoscape-fcose';
+import { kindStyle } from './kind-style.ts';
+
+let registered = false;
+function registerExtensions(): void {
+  // Cytoscape extensions register globally and complain when registered twice.
+  if (registered) return;
+  cytoscape.use(fcose);
+  registered = true;
+}
+
+/** A node of the graph: an entity, keyed `blueprint:identifier`. */
+export interface GraphNode {
+  id: string;
+  blueprint: string;
+  identifier: string;
+  label: string;
+  /** Hops from the root, when known (drives the breadthfirst layout and the legend). */
+  distance?: number;
+}
+
+/** A directed edge: `source` has relation `relation` to `target`. */
+export interface GraphEdge {
+  source: string;
+  target: string;
+  relation: string;
+}
+
+export type LayoutName = 'fcose' | 'cose' | 'breadthfirst' | 'concentric' | 'circle' | 'grid';
+
+/** The layouts offered; all ship with cytoscape except fcose (cytoscape-fcose). */
+export const layoutNames: { name: LayoutName; title: string }[] = [
+  { name: 'fcose', title: 'Force (fCoSE)' },
+  { name: 'breadthfirst', title: 'Hierarchy' },
+  { name: 'concentric', title: 'Concentric' },
+  { name: 'cose', title: 'Force (CoSE)' },
+  { name: 'circle', title: 'Circle' },
+  { name: 'grid', title: 'Grid' },
+];
+
+/** Above this many elements the graph trades detail for speed (straight edges, no labels when zoomed out). */
+export const largeGraphThreshold = 1500;
+
+/** Most nodes fCoSE refines with its force simulation; larger graphs get the spectral draft only. */
+export const refinedLayoutLimit = 150;
+
+/** Largest zoom a fit may reach. */
+const maxFitZoom = 1.3;
+
+/** Key of an edge (the same relation between the same two entities is one edge). */
+export const edgeId = (e: GraphEdge) => `${e.source}|${e.relation}|${e.target}`;
+
+export interface GraphController {
+  cy: Core;
+  /** Replaces everything on the canvas. */
+  setElements(nodes: GraphNode[], edges: GraphEdge[]): void;
+  /** Adds what is not there yet, placing new nodes around `near`; returns the ids of new nodes. */
+  addElements(nodes: GraphNode[], edges: GraphEdge[], near?: string): string[];
+  /** Runs a layout and resolves when it stops. */
+  runLayout(
+    name: LayoutName,
+    options?: { root?: string; incremental?: boolean; animate?: boolean },
+  ): Promise<void>;
+  fit(): void;
+  zoomBy(factor: number): void;
+  /** Dims everything but `keys` (node ids) and the edges among them; `root` gets a ring. */
+  highlight(keys: Set<string> | null, root?: string): void;
+  select(id: string | null): void;
+  /** A PNG of the whole graph (not only the viewport) on the theme's background. */
+  exportPng(): Blob;
+  /** Re-reads the theme's colours (after a light/dark switch). */
+  applyTheme(): void;
+  onNodeTap(handler: (id: string) => void): void;
+  onBackgroundTap(handler: () => void): void;
+  destroy(): void;
+}
+
+function cssVar(name: string, fallback: string): string {
+  const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  return v || fallback;
+}
+
+function toElements(nodes: GraphNode[], edges: GraphEdge[]): ElementDefinition[] {
+  const out: ElementDefinition[] = [];
+  for (const n of nodes) {
+    const { color, shape } = kindStyle(n.blueprint);
+    out.push({
+      group: 'nodes',
+      data: {
+        id: n.id,
+        label: n.label,
+        blueprint: n.blueprint,
+        identifier: n.identifier,
+        color,
+        shape,
+        distance: n.distance ?? 0,
+      },
+    });
+  }
+  const ids = new Set(nodes.map((n) => n.id));
+  for (const e of edges) {
+    if (!ids.has(e.source) || !ids.has(e.target)) continue;
+    out.push({
+      group: 'edges',
+      data: { id: edgeId(e), source: e.source, target: e.target, relation: e.relation },
+    });
+  }
+  return out;
+}
+
+/** How much detail a graph of this many elements draws. */
+type Detail = 'full' | 'busy' | 'large';
+
+function detailFor(elements: number): Detail {
+  return elements > largeGraphThreshold ? 'large' : elements > 300 ? 'busy' : 'full';
+}
+
+function styles(detail: Detail): cytoscape.StylesheetJson {
+  const large = detail === 'large';
+  const label = cssVar('--graph-label', '#2a2a36');
+  const edge = cssVar('--graph-edge', '#b8b8c8');
+  const accent = cssVar('--accent', '#5b5bd6');
+  const danger = cssVar('--danger', '#d93d42');
+  const bg = cssVar('--graph-bg', '#ffffff');
+  return [
+    {
+      selector: 'node',
+      style: {
+        'background-color': 'data(color)',
+        shape: 'data(shape)' as never,
+        width: 26,
+        height: 26,
+        label: 'data(label)',
+        color: label,
+        'font-size': 11,
+        'font-family': 'Inter, system-ui, sans-serif',
+        'text-valign': 'bottom',
+        'text-margin-y': 5,
+        'text-max-width': '120px',
+        'text-wrap': 'ellipsis',
+        // An outline draws every label twice; big graphs skip it (labels show only when zoomed in anyway).
+        'text-outline-color': bg,
+        'text-outline-width': large ? 0 : 2,
+        // Labels vanish when they would be unreadably small: the single largest win with thousands of nodes.
+        'min-zoomed-font-size': detail === 'full' ? 6 : large ? 12 : 9,
+        'border-width': large ? 0 : 2,
+        'border-color': bg,
+      },
+    },
+    {
+      selector: 'edge',
+      style: {
+        width: 1.4,
+        'line-color': edge,
+        'target-arrow-color': edge,
+        // Haystack edges are plain lines drawn in bulk, several times cheaper than straight edges with arrows;
+        // direction comes back on the edges that matter (selection, blast radius) below.
+        'target-arrow-shape': large ? 'none' : 'triangle',
+        'arrow-scale': 0.8,
+        'curve-style': large ? 'haystack' : 'bezier',
+        label: detail === 'full' ? 'data(relation)' : '',
+        'font-size': 9,
+        color: cssVar('--text-faint', '#8e8ea4'),
+        'text-rotation': 'autorotate',
+        'text-background-color': bg,
+        'text-background-opacity': 1,
+        'text-background-padding': '2px',
+        'min-zoomed-font-size': 8,
+      },
+    },
+    {
+      selector: 'node.root',
+      style: { width: 36, height: 36, 'border-width': 4, 'border-color': accent, 'font-weight': 'bold' },
+    },
+    { selector: 'node:selected', style: { 'border-width': 4, 'border-color': accent, 'overlay-opacity': 0 } },
+    { selector: '.faded', style: { opacity: 0.12, 'text-opacity': 0 } },
+    { selector: 'node.impact', style: { 'border-width': 3, 'border-color': danger } },
+    {
+      selector: 'edge.impact',
+      style: {
+        'line-color': danger,
+        'target-arrow-color': danger,
+        'target-arrow-shape': 'triangle',
+        'curve-style': large ? 'straight' : 'bezier',
+        width: 2.2,
+      },
+    },
+    {
+      selector: 'edge.focus',
+      style: {
+        'line-color': accent,
+        'target-arrow-color': accent,
+        'target-arrow-shape': 'triangle',
+        'curve-style': large ? 'straight' : 'bezier',
+        width: 2,
+      },
+    },
+    { selector: 'node.fresh', style: { 'border-width': 3, 'border-color': accent } },
+  ];
+}
+
+function layoutOptions(
+  name: LayoutName,
+  size: number,
+  opts: { root?: string; incremental?: boolean; animate?: boolean },
+): LayoutOptions {
+  const animate = opts.animate ?? size < 400;
+  switch (name) {
+    case 'fcose':
+      return {
+        name: 'fcose',
+        // Draft quality skips the spectral refinement: a few hundred ms instead of seconds at 2,000 nodes.
+        // Default quality refines with a force simulation whose cost grows with the square of the node count
+        // (seconds at 500 nodes on a small machine); above a few hundred nodes the spectral draft is the layout.
+        quality: size > refinedLayoutLimit ? 'draft' : 'default',
+        randomize: !opts.incremental,
+        animate,
+        animationDuration: 450,
+        fit: true,
+        padding: 40,
+        nodeRepulsion: () => 6500,
+        idealEdgeLength: () => 70,
+        nodeSeparation: 70,
+        packComponents: true,
+      } as LayoutOptions;
+    case 'breadthfirst':
+      return {
+        name,
+        directed: false,
+        roots: opts.root ? [opts.root] : undefined,
+        spacingFactor: 1.15,
+        animate,
+        fit: true,
+        padding: 40,
+      } as LayoutOptions;
+    case 'concentric':
+      return {
+        name,
+        // Rings by distance from the root: the blast radius reads outward.
+        concentric: (n: NodeSingular) => 100 - Number(n.data('distance') ?? 0),
+        levelWidth: () => 1,
+        minNodeSpacing: 24,
+        animate,
+        fit: true,
+        padding: 40,
+      } as LayoutOptions;
+    case 'cose':
+      return {
+        name,
+        animate,
+        randomize: !opts.incremental,
+        fit: true,
+        padding: 40,
+        nodeRepulsion: () => 9000,
+        idealEdgeLength: () => 70,
+        numIter: 600,
+      } as LayoutOptions;
+    default:
+      return { name, animate, fit: true, padding: 40 } as LayoutOptions;
+  }
+}
+
+/**
+ * Creates a Cytoscape graph in `container`.
+ * @example const g = makeCytoscape(div); g.setElements(nodes, edges); await g.runLayout('fcose'); g.destroy();
+ */
+export function makeCytoscape(container: HTMLElement): GraphController {
+  registerExtensions();
+  let detail: Detail = 'full';
+  const cy = cytoscape({
+    container,
+    elements: [],
+    style: styles('full'),
+    minZoom: 0.05,
+    maxZoom: 4,
+    boxSelectionEnabled: false,
+  });
+  let running: cytoscape.Layouts | null = null;
+
+  const tune = () => {
+    const size = cy.elements().length;
+    const next = detailFor(size);
+    if (next !== detail) {
+      detail = next;
+      cy.style(styles(detail));
+    }
+  };
+
+  const controller: GraphController = {
+    cy,
+    setElements(nodes, edges) {
+      running?.stop();
+      cy.batch(() => {
+        cy.elements().remove();
+        cy.add(toElements(nodes, edges));
+      });
+      tune();
+    },
+    addElements(nodes, edges, near) {
+      const fresh = nodes.filter((n) => cy.getElementById(n.id).empty());
+      const center = near ? cy.getElementById(near) : null;
+      const origin = center?.nonempty() ? center.position() : { x: 0, y: 0 };
+      cy.batch(() => {
+        cy.nodes('.fresh').removeClass('fresh');
+        const els = toElements(fresh, []);
+        els.forEach((el, i) => {
+          // New neighbours start on a ring around the expanded node so the layout moves them a little, not across the canvas.
+          const angle = (2 * Math.PI * i) / Math.max(1, els.length);
+          el.position = { x: origin.x + 90 * Math.cos(angle), y: origin.y + 90 * Math.sin(angle) };
+          el.classes = 'fresh';
+        });
+        cy.add(els);
+        const all = new Set(cy.nodes().map((n) => n.id()));
+        const newEdges = edges.filter(
+          (e) => all.has(e.source) && all.has(e.target) && cy.getElementById(edgeId(e)).empty(),
+        );
+        cy.add(
+          newEdges.map((e) => ({
+            group: 'edges' as const,
+            data: { id: edgeId(e), source: e.source, target: e.target, relation: e.relation },
+          })),
+        );
+      });
+      tune();
+      return fresh.map((n) => n.id);
+    },
+    runLayout(name, opts = {}) {
+      running?.stop();
+      const layout = cy.layout(layoutOptions(name, cy.nodes().length, opts));
+      running = layout;
+      const done = new Promise<void>((resolve) =>
+        layout.one('layoutstop', () => {
+          // Fitting three nodes would blow them up to poster size; keep small graphs at a readable scale.
+          if (cy.zoom() > maxFitZoom) {
+            cy.zoom(maxFitZoom);
+            cy.center();
+          }
+          resolve();
+        }),
+      );
+      layout.run();
+      return done;
+    },
+    fit() {
+      cy.fit(cy.elements(), 40);
+      if (cy.zoom() > maxFitZoom) {
+        cy.zoom(maxFitZoom);
+        cy.center();
+      }
+    },
+    zoomBy(factor) {
+      cy.zoom({ level: cy.zoom() * factor, renderedPosition: { x: cy.width() / 2, y: cy.height() / 2 } });
+    },
+    highlight(keys, root) {
+      cy.batch(() => {
+        cy.elements().removeClass('faded impact root');
+        if (root) cy.getElementById(root).addClass('root');
+        if (!keys) return;
+        cy.elements().addClass('faded');
+        const nodes = cy.nodes().filter((n) => keys.has(n.id()));
+        nodes.removeClass('faded').addClass('impact');
+        nodes.edgesWith(nodes).removeClass('faded').addClass('impact');
+        if (root) cy.getElementById(root).removeClass('impact faded').addClass('root');
+      });
+    },
+    select(id) {
+      cy.batch(() => {
+        cy.$(':selected').unselect();
+        cy.edges('.focus').removeClass('focus');
+        if (!id) return;
+        // The selected node's edges stand out (and get their arrows back in large graphs).
+        cy.getElementById(id).select().connectedEdges().addClass('focus');
+      });
+    },
+    exportPng() {
+      return cy.png({
+        full: true,
+        scale: 2,
+        bg: cssVar('--graph-bg', '#ffffff'),
+        output: 'blob',
+      }) as unknown as Blob;
+    },
+    applyTheme() {
+      cy.style(styles(detail));
+    },
+    onNodeTap(handler) {
+      cy.on('tap', 'node', (e) => handler(e.target.id()));
+    },
+    onBackgroundTap(handler) {
+      cy.on('tap', (e) => {
+        if (e.target === cy) handler();
+      });
+    },
+    destroy() {
+      running?.stop();
+      cy.destroy();
+    },
+  };
+  return controller;
+}
