@@ -41,6 +41,19 @@ describe('operations endpoints', () => {
     expect(String(page.body)).toContain('/api/v1/openapi.json');
   });
 
+  it('documents every REST route it serves', async () => {
+    const doc = await px.call('GET', '/api/v1/openapi.json', undefined, { token: null });
+    const documented = new Set<string>();
+    for (const [path, ops] of Object.entries(doc.body.paths as Record<string, Record<string, unknown>>)) {
+      for (const method of Object.keys(ops)) documented.add(`${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`);
+    }
+    const served = px.app.routes
+      .filter((r) => r.path.startsWith('/api/v1/') && !r.path.includes('*') && r.method !== 'ALL' && r.path !== '/api/v1/openapi.json')
+      .map((r) => `${r.method} ${r.path}`);
+    expect(served.length).toBeGreaterThan(40);
+    expect(served.filter((r) => !documented.has(r))).toEqual([]);
+  });
+
   it('keeps everything else under /api behind a token', async () => {
     for (const path of ['/api/v1/blueprints', '/api/v1/tokens', '/api/v1/search?q=x']) {
       const r = await px.call('GET', path, undefined, { token: null });

@@ -43,7 +43,74 @@ const routes: Record<string, Partial<Record<'get' | 'post' | 'put' | 'patch' | '
     get: { summary: 'List API tokens (admin)', tags: ['Administration'] },
     post: { summary: 'Create an API token; the secret is shown once (admin)', tags: ['Administration'] },
   },
-  '/tokens/{id}': { delete: { summary: 'Revoke a token (admin)', tags: ['Administration'] } },
+  '/tokens/{id}': { delete: { summary: 'Revoke a token (admin, or the owner of a personal token)', tags: ['Administration'] } },
+  '/users': {
+    get: { summary: 'List users (admin)', tags: ['Administration'] },
+    post: { summary: 'Create a user (admin)', tags: ['Administration'], responses: { '201': 'Created', '409': 'Exists', '422': 'Invalid user' } },
+  },
+  '/users/me': { get: { summary: 'The caller: identity, role, teams and what it may do', tags: ['Administration'] } },
+  '/users/{id}': {
+    get: { summary: 'Read a user (admin)', tags: ['Administration'] },
+    patch: { summary: 'Change a user\'s role, teams or name (admin)', tags: ['Administration'] },
+    delete: { summary: 'Delete a user and revoke their tokens (admin)', tags: ['Administration'] },
+  },
+  '/teams': {
+    get: { summary: 'List teams', tags: ['Administration'] },
+    post: { summary: 'Create a team (admin)', tags: ['Administration'], responses: { '201': 'Created', '409': 'Exists' } },
+  },
+  '/teams/{identifier}': {
+    put: { summary: 'Replace a team\'s members (admin)', tags: ['Administration'] },
+    delete: { summary: 'Delete a team (admin)', tags: ['Administration'] },
+  },
+  '/audit': { get: { summary: 'Audit trail, newest first, limited to what the caller may read', tags: ['Administration'], query: ['blueprint', 'entity', 'actor', 'since', 'limit', 'cursor'] } },
+  '/sources': {
+    get: { summary: 'List sources (connector configurations) with their last run', tags: ['Sources'] },
+    post: { summary: 'Register a source (admin); secrets are stored as references, never echoed', tags: ['Sources'], responses: { '201': 'Created', '409': 'Exists', '422': 'Invalid configuration' } },
+  },
+  '/sources/{source}': {
+    get: { summary: 'Read a source and its status', tags: ['Sources'] },
+    put: { summary: 'Replace a source\'s configuration (admin)', tags: ['Sources'] },
+    delete: { summary: 'Remove a source; ?purge=true also deletes the entities only it wrote', tags: ['Sources'], query: ['purge'] },
+  },
+  '/sources/{source}/sync': { post: { summary: 'Start a reconcile run now (202 with the run)', tags: ['Sources'], query: ['allowMassDeletion'], responses: { '202': 'Run started' } } },
+  '/sources/{source}/runs': { get: { summary: 'Recent runs with counts and errors', tags: ['Sources'], query: ['limit'] } },
+  '/sources/{source}/runs/{run}': { get: { summary: 'One run: progress, counts, errors', tags: ['Sources'] } },
+  '/sources/{source}/entities': { get: { summary: 'Entities a source has written', tags: ['Sources'], query: ['limit', 'cursor'] } },
+  '/webhooks/{source}': { post: { summary: 'Deliver a webhook to a source; the signature is verified with the source\'s secret', tags: ['Sources'], responses: { '202': 'Accepted', '401': 'Bad signature' } } },
+  '/scorecards': {
+    get: { summary: 'List scorecards with level counts', tags: ['Scorecards'] },
+    post: { summary: 'Create a scorecard (admin); rules are read-only Cypher or library rules', tags: ['Scorecards'], responses: { '201': 'Created', '409': 'Exists', '422': 'Invalid scorecard' } },
+  },
+  '/scorecards/{scorecard}': {
+    get: { summary: 'Read a scorecard, its levels and level counts', tags: ['Scorecards'] },
+    put: { summary: 'Replace a scorecard (admin); results are recomputed', tags: ['Scorecards'] },
+    delete: { summary: 'Delete a scorecard and its results (admin)', tags: ['Scorecards'] },
+  },
+  '/scorecards/{scorecard}/evaluate': { post: { summary: 'Evaluate a scorecard over all its entities now', tags: ['Scorecards'] } },
+  '/scorecards/{scorecard}/results': { get: { summary: 'Results per entity, at or below a level', tags: ['Scorecards'], query: ['level', 'below', 'entity', 'limit', 'cursor'] } },
+  '/scorecards/{scorecard}/history': { get: { summary: 'Level changes, newest first', tags: ['Scorecards'], query: ['entity', 'since', 'limit', 'cursor'] } },
+  '/scorecards/{scorecard}/trend': { get: { summary: 'Entities per level per day', tags: ['Scorecards'], query: ['days'] } },
+  '/scorecard-rules': { get: { summary: 'The library of ready-made rules', tags: ['Scorecards'] } },
+  '/blueprints/{blueprint}/entities/{identifier}/scorecards': { get: { summary: 'Where one entity stands on every scorecard that scores it', tags: ['Scorecards'] } },
+  '/queries': {
+    get: { summary: 'List saved queries', tags: ['Search'] },
+    post: { summary: 'Save a named Cypher (admin, read-only checked) or GraphQL query', tags: ['Search'], responses: { '201': 'Created', '409': 'Exists', '422': 'Invalid query' } },
+  },
+  '/queries/{query}': {
+    get: { summary: 'Read a saved query', tags: ['Search'] },
+    put: { summary: 'Replace a saved query', tags: ['Search'] },
+    delete: { summary: 'Delete a saved query', tags: ['Search'] },
+  },
+  '/queries/{query}/run': { post: { summary: 'Run a saved query with parameters', tags: ['Search'] } },
+  '/views': {
+    get: { summary: 'Saved catalog views of the blueprints the caller may read', tags: ['Catalog views'], query: ['blueprint'] },
+    post: { summary: 'Save a catalog view (member)', tags: ['Catalog views'], responses: { '201': 'Created', '409': 'Name taken', '422': 'Invalid view' } },
+  },
+  '/views/{id}': {
+    get: { summary: 'Read a view', tags: ['Catalog views'] },
+    put: { summary: 'Change a view (its author or an admin)', tags: ['Catalog views'] },
+    delete: { summary: 'Delete a view (its author or an admin)', tags: ['Catalog views'] },
+  },
 };
 
 /** Builds the OpenAPI document for the routes above (other modules may add theirs). */

@@ -121,6 +121,26 @@ describe('saved views', () => {
     expect((await px.call('GET', `/api/v1/views/${view.id}`)).status).toBe(404);
   });
 
+  it('hides views of a blueprint the caller may not read, and refuses to save one there', async () => {
+    const secret = uniqueId('vwsec');
+    await px.call('POST', '/api/v1/blueprints', {
+      identifier: secret,
+      title: 'Secret',
+      schema: { properties: {} },
+      permissions: { read: { roles: ['admin'] } },
+    });
+    const { body: view } = await px.call('POST', '/api/v1/views', { blueprint: secret, name: 'Hidden', definition: {} });
+    expect(view.id).toEqual(expect.any(String));
+
+    const listed = await px.call('GET', '/api/v1/views', undefined, { token: memberToken });
+    expect(listed.body.views.map((v: { blueprint: string }) => v.blueprint)).not.toContain(secret);
+    expect((await px.call('GET', '/api/v1/views', undefined)).body.views.map((v: { id: string }) => v.id)).toContain(view.id);
+    expect((await px.call('GET', `/api/v1/views/${view.id}`, undefined, { token: memberToken })).status).toBe(404);
+    const saved = await px.call('POST', '/api/v1/views', { blueprint: secret, name: 'Mine', definition: {} }, { token: memberToken });
+    expect(saved.status).toBe(403);
+    expect(saved.body.error.message).toContain(secret);
+  });
+
   it('answers 401 without a token', async () => {
     expect((await px.call('GET', '/api/v1/views', undefined, { token: null })).status).toBe(401);
   });
