@@ -1,0 +1,244 @@
+import neo4j from 'neo4j-driver';
+import { readPack } from '../server/src/model/packs.ts';
+import type { Blueprint, Model } from '../server/src/model/types.ts';
+import { createClient } from './client.ts';
+import { type BenchContext, type Benchmark, formatNumber, percentiles } from './harness.ts';
+import { loadSdlcPack, makeOrganisation } from './organisation.ts';
+
+/**
+ * Issue 2: latency of a generated GraphQL list query over HTTP beside the same answer computed by
+ * hand-written Cypher through the raw driver, and the time @neo4j/graphql takes to build the
+ * schema for a 50-blueprint model and for the real sdlc + backstage packs.
+ */
+const services = Number(process.env.BENCH_GRAPHQL_SERVICES ?? 5000);
+const samples = Number(process.env.BENCH_SAMPLES ?? 300);
+const warmup = 30;
+const builds = Number(process.env.BENCH_SCHEMA_BUILDS ?? 3);
+
+const listQuery = /* GraphQL */ `
+  query Tier($tier: Int!) {
+    services(limit: 50, sort: [{ identifier: ASC }], where: { tier: { eq: $tier } }) {
+      identifier
+      title
+      language
+      tier
+      ownedBy { identifier }
+      dependsOnRuntime { identifier }
+    }
+  }
+`;
+
+// The same page by hand: the filter, order and limit first, then the two relations per row.
+const listCypher = `
+  MATCH (n:Service) WHERE n.tier = $tier
+  WITH n ORDER BY n.identifier ASC LIMIT 50
+  RETURN n.identifier AS identifier, n.title AS title, n.language AS language, n.tier AS tier,
+         [(n)-[:OWNED_BY]->(t:Team) | {identifier: t.identifier}] AS ownedBy,
+         [(n)-[:DEPENDS_ON_RUNTIME]->(c:CloudResource) | {identifier: c.identifier}] AS dependsOnRuntime`;
+
+interface ServiceRow {
+  identifier: string;
+  title: string | null;
+  language: string | null;
+  tier: number;
+  ownedBy: { identifier: string }[];
+  dependsOnRuntime: { identifier: string }[];
+}
+
+/** Order-insensitive form of a page (relation lists have no defined order in either answer). */
+function canonical(rows: ServiceRow[]): string {
+  const ids = (l: { identifier: string }[]) => l.map((x) => x.identifier).sort();
+  return JSON.stringify(
+    rows.map((r) => ({ ...r, ownedBy: ids(r.ownedBy), dependsOnRuntime: ids(r.dependsOnRuntime) })),
+  );
+}
+
+/**
+ * `count` blueprints shaped like real ones: eight properties of every kind and three relations
+ * (an owner, a many-relation to the next blueprint and a polymorphic one), so the generated
+ * schema has inverse fields, unions and filters for each.
+ */
+export function generateBlueprints(count: number): Model {
+  const id = (i: number) => `kind${String(i % count).padStart(2, '0')}`;
+  const model = new Map<string, Blueprint>();
+  for (let i = 0; i < count; i++) {
+    const bp: Blueprint = {
+      identifier: id(i),
+      title: `Kind ${i}`,
+      description: `Generated blueprint ${i} for the schema build benchmark.`,
+      schema: {
+        properties: {
+          description: { type: 'string', format: 'markdown', title: 'Description' },
+          url: { type: 'string', format: 'url' },
+          status: { type: 'string', enum: ['active', 'deprecated', 'retired'] },
+          size: { type: 'integer', minimum: 0 },
+          score: { type: 'number' },
+          enabled: { type: 'boolean' },
+          tags: { type: 'array', items: { type: 'string' } },
+          labels: { type: 'object' },
+        },
+        required: ['status'],
+      },
+      relations: {
+        ownedBy: { title: 'Owned by', target: id(0), many: false },
+        dependsOn: { title: 'Depends on', target: id(i + 1), many: true, inverse: `dependents${i}` },
+        relatedTo: { title: 'Related to', target: [id(i + 7), id(i + 13)], many: true },
+      },
+    };
+    model.set(bp.identifier, bp);
+  }
+  return model;
+}
+
+async function timeEach(n: number, run: (i: number) => Promise<unknown>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await run(i);
+    out.push(performance.now() - t);
+  }
+  return out;
+}
+
+async function servicesLoaded(ctx: BenchContext): Promise<number> {
+  const res = await ctx.driver.executeQuery('MATCH (s:Service:Entity) RETURN count(s) AS n');
+  return Number(res.records[0].get('n'));
+}
+
+const bench: Benchmark = {
+  name: 'graphql',
+  title: 'GraphQL list query vs hand-written Cypher; schema build time (issue 2)',
+  async run(ctx) {
+    // Reuse an organisation Plexus already loaded (e.g. by the ingest benchmark); else load one.
+    let loaded = await servicesLoaded(ctx);
+    if (loaded === 0) await ctx.resetDatabase();
+    const plexus = await ctx.startPlexus();
+    const api = createClient(plexus.url, plexus.token);
+    try {
+      if (loaded === 0) {
+        const org = makeOrganisation(services);
+        ctx.log(
+          `graphql: loading an organisation of ${formatNumber(services)} services (${formatNumber(org.entities)} entities) through the API`,
+        );
+        await loadSdlcPack(api, plexus);
+        for (const [i, batch] of org.batches.entries()) {
+          await api.post('/api/v1/entities/bulk', { entities: batch });
+          if ((i + 1) % 2 === 0 || i + 1 === org.batches.length)
+            ctx.log(`graphql: ${i + 1}/${org.batches.length} batches loaded`);
+        }
+        loaded = await servicesLoaded(ctx);
+      }
+      const entities = Number(
+        (await ctx.driver.executeQuery('MATCH (e:Entity) RETURN count(e) AS n')).records[0].get('n'),
+      );
+      ctx.log(`graphql: ${formatNumber(loaded)} services, ${formatNumber(entities)} entities in the graph`);
+
+      const viaGraphql = async (tier: number) =>
+        (await api.graphql(listQuery, { tier })).services as ServiceRow[];
+      const viaCypher = async (tier: number) =>
+        (await ctx.driver.executeQuery(listCypher, { tier: neo4j.int(tier) })).records.map(
+          (r) => r.toObject() as ServiceRow,
+        );
+      // Same answer first, or the comparison means nothing.
+      for (const tier of [1, 2, 3]) {
+        const [g, c] = [await viaGraphql(tier), await viaCypher(tier)];
+        if (g.length === 0 || canonical(g) !== canonical(c))
+          throw new Error(`GraphQL and Cypher disagree for tier ${tier} (${g.length} vs ${c.length} rows)`);
+      }
+
+      ctx.log(`graphql: ${warmup} warm-up then ${samples} timed requests each, interleaved`);
+      for (let i = 0; i < warmup; i++) {
+        await viaGraphql(1 + (i % 3));
+        await viaCypher(1 + (i % 3));
+      }
+      const gql: number[] = [];
+      const cypher: number[] = [];
+      // Interleaved, so a burst of load from elsewhere on the machine hits both sides alike.
+      for (let i = 0; i < samples; i++) {
+        const tier = 1 + (i % 3);
+        let t = performance.now();
+        await viaGraphql(tier);
+        gql.push(performance.now() - t);
+        t = performance.now();
+        await viaCypher(tier);
+        cypher.push(performance.now() - t);
+        if ((i + 1) % 100 === 0) ctx.log(`graphql: ${i + 1}/${samples} samples`);
+      }
+
+      ctx.log(`graphql: schema builds (${builds} each)`);
+      const fifty = generateBlueprints(50);
+      const packs = new Map(
+        [...readPack('sdlc').blueprints, ...readPack('backstage').blueprints].map((b) => [b.identifier, b]),
+      );
+      const buildTimes = async (model: Model) => {
+        let typeDefs = '';
+        const times = await timeEach(builds, async (i) => {
+          typeDefs = (await plexus.services.schemas.build(model, 1_000_000 + i)).typeDefs;
+        });
+        return { times, typeDefs };
+      };
+      const fiftyBuild = await buildTimes(fifty);
+      // The same blueprints without relations: how much of the build the relation fields cost.
+      const bare = new Map([...fifty].map(([id, b]) => [id, { ...b, relations: {} }]));
+      const bareBuild = await buildTimes(bare);
+      const packsBuild = await buildTimes(packs);
+      const relationsOf = (m: Model) =>
+        [...m.values()].reduce((n, b) => n + Object.keys(b.relations ?? {}).length, 0);
+
+      const g = percentiles(gql);
+      const c = percentiles(cypher);
+      const row = (name: string, p: ReturnType<typeof percentiles>, ratio: string) => [
+        name,
+        p.n,
+        formatNumber(p.p50, 1),
+        formatNumber(p.p95, 1),
+        formatNumber(p.mean, 1),
+        formatNumber(p.min, 1),
+        ratio,
+      ];
+      const f = percentiles(fiftyBuild.times);
+      const b = percentiles(bareBuild.times);
+      const s = percentiles(packsBuild.times);
+      return {
+        title: bench.title,
+        table: {
+          columns: ['measure', 'n', 'p50 ms', 'p95 ms', 'mean ms', 'min ms', 'ratio p50 / p95'],
+          rows: [
+            row(
+              'GraphQL `services(limit: 50, sort, where: {tier})` + ownedBy + dependsOnRuntime, over HTTP',
+              g,
+              `${(g.p50 / c.p50).toFixed(1)} / ${(g.p95 / c.p95).toFixed(1)}`,
+            ),
+            row('the same page by hand-written Cypher, raw driver', c, '1.0 / 1.0'),
+            row(
+              `schema build, 50 generated blueprints (${relationsOf(fifty)} relations, ${formatNumber(fiftyBuild.typeDefs.length / 1024)} KiB of type defs)`,
+              f,
+              '',
+            ),
+            row(
+              `schema build, the same 50 blueprints without relations (${formatNumber(bareBuild.typeDefs.length / 1024)} KiB)`,
+              b,
+              '',
+            ),
+            row(
+              `schema build, sdlc + backstage packs (${packs.size} blueprints, ${relationsOf(packs)} relations, ${formatNumber(packsBuild.typeDefs.length / 1024)} KiB of type defs)`,
+              s,
+              '',
+            ),
+          ],
+        },
+        notes: [
+          `Graph: ${formatNumber(entities)} entities, ${formatNumber(loaded)} services (sdlc organisation, seed 1; loaded through the API when the database was empty, else the one already there).`,
+          `${samples} requests per side after ${warmup} warm-up pairs, GraphQL and Cypher interleaved, tier cycling 1..3; both answers checked equal first. GraphQL goes through HTTP on 127.0.0.1, token auth, Yoga, @neo4j/graphql's translation (with the @authorization filter on _blueprint that every read carries) and JSON; the Cypher goes straight through the driver in the same process.`,
+          `Schema build = SchemaService.build(model, version): type-def generation plus @neo4j/graphql's getSchema, ${builds} builds per model, on the server's event loop (requests wait meanwhile; the service keeps serving the old schema and rebuilds only when blueprints change).`,
+          `Machine: 2 cores shared by Neo4j, this process and other engineers' test runs; percentiles over a few hundred samples move by 10–20% between runs.`,
+        ],
+      };
+    } finally {
+      api.close();
+      await plexus.close();
+    }
+  },
+};
+
+export default bench;

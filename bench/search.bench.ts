@@ -1,0 +1,133 @@
+import neo4j from 'neo4j-driver';
+import { generateOrganisationBatches } from '../server/src/demo/generate-organisation.ts';
+import type { Benchmark, BenchContext } from './harness.ts';
+import { percentiles } from './harness.ts';
+
+/**
+ * Issue 5: impact to depth 5, full-text and structured search on a 100k-entity /
+ * ~300k-relationship organisation, each beside the same question written by hand in Cypher
+ * and run through the raw driver in the same process.
+ */
+const services = Number(process.env.BENCH_SERVICES ?? 25_000);
+const samples = Number(process.env.BENCH_SAMPLES ?? 200);
+
+async function ensureOrganisation(ctx: BenchContext, url: string, token: string): Promise<void> {
+  const [row] = (await ctx.driver.executeQuery('MATCH (s:Service) RETURN count(s) AS n')).records.map((r) => r.toObject());
+  if (Number(row.n) >= services) return;
+  ctx.log(`search: loading ${services} services' organisation through the API`);
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  await fetch(`${url}/api/v1/packs/sdlc`, { method: 'POST', headers });
+  let n = 0;
+  for (const batch of generateOrganisationBatches({ services, seed: 1 }, 5000)) {
+    const res = await fetch(`${url}/api/v1/entities/bulk`, { method: 'POST', headers, body: JSON.stringify({ entities: batch }) });
+    if (!res.ok) throw new Error(`bulk load failed: ${res.status} ${await res.text()}`);
+    n += batch.length;
+    if (n % 20_000 < 5000) ctx.log(`search: ${n} entities loaded`);
+  }
+}
+
+async function timeEach(n: number, run: (i: number) => Promise<unknown>): Promise<number[]> {
+  for (let i = 0; i < Math.min(20, n); i++) await run(i); // warm-up: plans cached, pages hot
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await run(i);
+    out.push(performance.now() - t);
+  }
+  return out;
+}
+
+const bench: Benchmark = {
+  name: 'search',
+  title: 'Search and impact on a 100k-entity graph (issue 5)',
+  async run(ctx) {
+    const plexus = await ctx.startPlexus();
+    try {
+      await ensureOrganisation(ctx, plexus.url, plexus.token);
+      const headers = { authorization: `Bearer ${plexus.token}`, 'content-type': 'application/json' };
+      const get = async (path: string) => {
+        const res = await fetch(`${plexus.url}${path}`, { headers });
+        if (!res.ok) throw new Error(`${path}: ${res.status}`);
+        return res.json();
+      };
+      const post = async (path: string, body: unknown) => {
+        const res = await fetch(`${plexus.url}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+        if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+        return res.json();
+      };
+      const raw = (q: string, p: Record<string, unknown>) => ctx.driver.executeQuery(q, p);
+      // Databases with dependents, to make the blast radius real.
+      const dbs = (
+        await raw(
+          "MATCH (c:CloudResource {type: 'database'})<-[:DEPENDS_ON_STORAGE]-() WITH c, count(*) AS n ORDER BY n DESC LIMIT 50 RETURN c.identifier AS id",
+          {},
+        )
+      ).records.map((r) => r.get('id') as string);
+      const rels = ['dependsOn', 'dependsOnRuntime', 'dependsOnStorage'];
+      const types = ['DEPENDS_ON', 'DEPENDS_ON_RUNTIME', 'DEPENDS_ON_STORAGE'];
+      const rows: (string | number)[][] = [];
+      const add = (name: string, api: number[], hand: number[]) => {
+        const a = percentiles(api);
+        const h = percentiles(hand);
+        rows.push([name, a.p50.toFixed(1), a.p95.toFixed(1), h.p50.toFixed(1), h.p95.toFixed(1), (a.p95 / h.p95).toFixed(2)]);
+      };
+
+      ctx.log('search: impact depth 5');
+      const impactApi = await timeEach(samples, (i) =>
+        get(`/api/v1/blueprints/cloudResource/entities/${encodeURIComponent(dbs[i % dbs.length])}/impact?direction=downstream&depth=5&relations=${rels.join(',')}`),
+      );
+      const impactRaw = await timeEach(samples, (i) =>
+        raw(
+          `MATCH (root:CloudResource {identifier: $id})
+           MATCH p = ANY SHORTEST (root)<-[r WHERE type(r) IN $types]-{1,5}(n)
+           RETURN n.identifier AS id, n._blueprint AS bp, length(p) AS d`,
+          { id: dbs[i % dbs.length], types },
+        ),
+      );
+      add('impact, downstream, depth 5 (REST)', impactApi, impactRaw);
+
+      ctx.log('search: full text');
+      const words = ['payments', 'checkout', 'cart', 'search', 'billing', 'ledger', 'gateway', 'orders', 'inventory', 'catalog'];
+      const ftApi = await timeEach(samples, (i) => get(`/api/v1/search?q=${words[i % words.length]}&limit=20`));
+      const ftRaw = await timeEach(samples, (i) =>
+        raw(
+          "CALL db.index.fulltext.queryNodes('plexus_entity_search', $q) YIELD node, score RETURN node.identifier, node._blueprint, score ORDER BY score DESC LIMIT 20",
+          { q: words[i % words.length] },
+        ),
+      );
+      add('full-text search, 20 hits (REST)', ftApi, ftRaw);
+
+      ctx.log('search: structured');
+      const structured = (i: number) => ({
+        blueprint: 'service',
+        rules: [
+          { property: 'tier', operator: '=', value: 1 + (i % 3) },
+          { relation: 'affects', direction: 'incoming', blueprint: 'incident', rules: [{ property: 'status', operator: 'in', value: ['triggered', 'acknowledged'] }] },
+        ],
+        limit: 50,
+      });
+      const stApi = await timeEach(samples, (i) => post('/api/v1/search', structured(i)));
+      const stRaw = await timeEach(samples, (i) =>
+        raw(
+          `MATCH (n:Service) WHERE n.tier = $tier AND EXISTS { MATCH (n)<-[:AFFECTS]-(m:Incident) WHERE m.status IN $statuses }
+           WITH n ORDER BY n._blueprint, n.identifier LIMIT 51
+           RETURN properties(n) AS props, [(n)-[r]->(t:Entity) | [type(r), t._blueprint, t.identifier]] AS rels`,
+          { tier: neo4j.int(1 + (i % 3)), statuses: ['triggered', 'acknowledged'] },
+        ),
+      );
+      add('structured search, services with open incidents by tier (REST)', stApi, stRaw);
+      return {
+        title: bench.title,
+        table: { columns: ['question', 'Plexus p50 ms', 'Plexus p95 ms', 'hand Cypher p50 ms', 'hand Cypher p95 ms', 'p95 ratio'], rows },
+        notes: [
+          `${samples} sequential requests per question after 20 warm-up requests; Plexus over HTTP on 127.0.0.1 (JSON, auth, validation), hand-written Cypher through the raw driver in the same process.`,
+          'Targets (issue 5): impact depth 5 p95 < 50 ms, full-text p95 < 50 ms.',
+        ],
+      };
+    } finally {
+      await plexus.close();
+    }
+  },
+};
+
+export default bench;
