@@ -2,7 +2,8 @@
  * `plexus apply`: compares the resources in files with what the server holds, shows the plan
  * (create / update / delete) and carries it out through the REST API. With `--prune`, entities
  * and sources that an earlier apply wrote (provenance `cli`) and the files no longer hold are
- * deleted; blueprints are never pruned (deleting one deletes data, so it stays a deliberate act).
+ * deleted; blueprints are never pruned (deleting one deletes data, so it stays a deliberate act),
+ * nor are scorecards (their history would go with them).
  */
 import { type ApiClient, CliError, exitCodes } from './client.ts';
 import type { Resource, ResourceKind } from './files.ts';
@@ -171,6 +172,17 @@ export async function planApply(
     plan.push({ action, kind: 'source', name: id, body: r.body, origin: r.origin });
   }
 
+  const scorecards = new Map<string, Json>(
+    ((await api.call('GET', '/api/v1/scorecards')).body.scorecards as Json[]).map((s) => [s.identifier, s]),
+  );
+  for (const r of resources.filter((x) => x.kind === 'scorecard')) {
+    const id = r.body.identifier as string;
+    const current = scorecards.get(id);
+    // Server-kept fields (status, timestamps) are not drift; everything the file sets must match.
+    const action: PlanItem['action'] = !current ? 'create' : covers(r.body, current) ? 'unchanged' : 'update';
+    plan.push({ action, kind: 'scorecard', name: id, body: r.body, origin: r.origin });
+  }
+
   if (options.prune) {
     // Only what `plexus apply` wrote: entities whose only provenance is the CLI, sources it registered.
     for (const [name, e] of existing) {
@@ -198,7 +210,7 @@ export function renderPlan(plan: PlanItem[]): string {
   return lines.join('\n');
 }
 
-/** Carries out a plan: blueprints, then entities (bulk), then sources, then deletions. */
+/** Carries out a plan: blueprints, then entities (bulk), then sources, then scorecards, then deletions. */
 export async function executePlan(
   api: ApiClient,
   plan: PlanItem[],
@@ -246,6 +258,10 @@ export async function executePlan(
     if (p.action === 'create') await api.call('POST', '/api/v1/sources', p.body);
     else if (p.action === 'update' || (options.force && p.action === 'unchanged'))
       await api.call('PUT', `/api/v1/sources/${encodeURIComponent(p.name)}`, p.body);
+  }
+  for (const p of plan.filter((x) => x.kind === 'scorecard')) {
+    if (p.action === 'create') await api.call('POST', '/api/v1/scorecards', p.body);
+    else if (p.action === 'update') await api.call('PUT', `/api/v1/scorecards/${encodeURIComponent(p.name)}`, p.body);
   }
   for (const p of plan.filter((x) => x.action === 'delete')) {
     if (p.kind === 'entity') {

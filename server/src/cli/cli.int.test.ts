@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -170,7 +170,7 @@ ${extra}`;
     expect(missing.code).toBe(exitCodes.usage);
     const bad = await cli(['apply', '-f', file('broken.yml', 'kind: Widget\nidentifier: x\n')]);
     expect(bad.code).toBe(exitCodes.usage);
-    expect(bad.stderr).toContain('kind must be Blueprint, Entity or Source');
+    expect(bad.stderr).toContain('kind must be Blueprint, Entity, Source or Scorecard');
     rmSync(join(dir, 'broken.yml'));
     expect((await cli(['no-such-command'])).code).toBe(exitCodes.usage);
   });
@@ -225,6 +225,37 @@ ${extra}`;
     const again = await cli(['apply', '-f', out, '--dry-run']);
     expect(again.code, again.stderr).toBe(exitCodes.ok);
     expect(again.stdout).toMatch(/Plan: 0 to create, 0 to update, 0 to delete, \d+ unchanged\./);
+  });
+
+  it('apply manages scorecards: creates one, leaves it alone when unchanged, updates a changed rule, and export reads back', async () => {
+    const id = uniqueId('sc');
+    const yaml = (minimum: number) =>
+      `kind: Scorecard\nidentifier: ${id}\ntitle: Tiering\nblueprint: ${svc}\nrules:\n` +
+      `  - {identifier: tiered, title: Has a tier, level: Bronze, property: tier, operator: '>=', value: ${minimum}}\n`;
+    const p = file('scorecard.yaml', yaml(1));
+    const created = await cli(['apply', '-f', p]);
+    expect(created.code, created.stderr).toBe(exitCodes.ok);
+    expect(created.stdout).toContain(`+ create scorecard ${id}`);
+    const stored = await plexus.call('GET', `/api/v1/scorecards/${id}`);
+    expect(stored.body.rules[0]).toMatchObject({ identifier: 'tiered', operator: '>=', value: 1 });
+
+    const again = await cli(['apply', '-f', p, '--dry-run']);
+    expect(again.stdout).toContain('Plan: 0 to create, 0 to update, 0 to delete, 1 unchanged.');
+
+    const changed = await cli(['apply', '-f', file('scorecard.yaml', yaml(2))]);
+    expect(changed.code, changed.stderr).toBe(exitCodes.ok);
+    expect(changed.stdout).toContain(`~ update scorecard ${id}`);
+    expect((await plexus.call('GET', `/api/v1/scorecards/${id}`)).body.rules[0].value).toBe(2);
+
+    const out = join(dir, 'scorecards-export.yaml.txt');
+    expect((await cli(['export', '-o', out, '--blueprint', svc, '--no-entities', '--no-sources'])).code).toBe(exitCodes.ok);
+    const roundTrip = await cli(['apply', '-f', out, '--dry-run']);
+    // The blueprint and the scorecard, both as the server holds them.
+    expect(roundTrip.stdout).toContain('Plan: 0 to create, 0 to update, 0 to delete, 2 unchanged.');
+    expect(readFileSync(out, 'utf8')).toContain(`identifier: ${id}`);
+    rmSync(p);
+    rmSync(out);
+    await plexus.call('DELETE', `/api/v1/scorecards/${id}`);
   });
 
   it('packs load creates a pack idempotently', async () => {

@@ -4,7 +4,7 @@ import { parseAllDocuments } from 'yaml';
 import { CliError, exitCodes } from './client.ts';
 
 /** What `plexus apply` manages. */
-export type ResourceKind = 'blueprint' | 'entity' | 'source';
+export type ResourceKind = 'blueprint' | 'entity' | 'source' | 'scorecard';
 
 /** One resource read from a file, with where it came from (for messages). */
 export interface Resource {
@@ -13,11 +13,12 @@ export interface Resource {
   origin: string;
 }
 
-const kinds: Record<string, ResourceKind> = { blueprint: 'blueprint', entity: 'entity', source: 'source' };
+const kinds: Record<string, ResourceKind> = { blueprint: 'blueprint', entity: 'entity', source: 'source', scorecard: 'scorecard' };
 const lists: Record<string, ResourceKind> = {
   blueprints: 'blueprint',
   entities: 'entity',
   sources: 'source',
+  scorecards: 'scorecard',
 };
 
 /** YAML and JSON files named directly, and those inside folders (recursively, in name order). */
@@ -39,9 +40,9 @@ export function listFiles(paths: string[]): string[] {
 }
 
 /**
- * Reads resources. A document is one resource with `kind: Blueprint | Entity | Source` (the other
- * keys are the resource as the REST API takes it), or holds lists: `blueprints:`, `entities:`,
- * `sources:` (the shape of a pack, and of `plexus export`).
+ * Reads resources. A document is one resource with `kind: Blueprint | Entity | Source | Scorecard`
+ * (the other keys are the resource as the REST API takes it), or holds lists: `blueprints:`,
+ * `entities:`, `sources:`, `scorecards:` (the shape of a pack, and of `plexus export`).
  */
 export function readResources(paths: string[]): Resource[] {
   const out: Resource[] = [];
@@ -63,7 +64,7 @@ export function readResources(paths: string[]): Resource[] {
       const { kind, ...rest } = data as Record<string, unknown>;
       if (typeof kind === 'string') {
         const k = kinds[kind.toLowerCase()];
-        if (!k) problems.push(`${where}: kind must be Blueprint, Entity or Source; got "${kind}"`);
+        if (!k) problems.push(`${where}: kind must be Blueprint, Entity, Source or Scorecard; got "${kind}"`);
         else out.push({ kind: k, body: rest, origin: where });
         continue;
       }
@@ -79,7 +80,7 @@ export function readResources(paths: string[]): Resource[] {
           }
         }
       }
-      if (!found) problems.push(`${where}: no "kind" and no blueprints/entities/sources list`);
+      if (!found) problems.push(`${where}: no "kind" and no blueprints/entities/sources/scorecards list`);
     }
   }
   if (problems.length > 0)

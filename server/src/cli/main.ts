@@ -230,13 +230,14 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   program
     .command('export')
     .description(
-      'Write blueprints, entities and sources (without secrets) as YAML that `plexus apply` reads back.',
+      'Write blueprints, entities, sources (without secrets) and scorecards as YAML that `plexus apply` reads back.',
     )
     .option('-o, --output <file>', 'write to a file instead of stdout')
     .option('-b, --blueprint <blueprints...>', 'only these blueprints (and their entities)')
     .option('--no-entities', 'leave entities out')
     .option('--no-sources', 'leave sources out')
-    .action(async (opts: { output?: string; blueprint?: string[]; entities: boolean; sources: boolean }) => {
+    .option('--no-scorecards', 'leave scorecards out')
+    .action(async (opts: { output?: string; blueprint?: string[]; entities: boolean; sources: boolean; scorecards: boolean }) => {
       const client = api();
       const all = (await client.call('GET', '/api/v1/blueprints')).body.blueprints as Json[];
       const chosen = opts.blueprint ? all.filter((b) => opts.blueprint!.includes(b.identifier)) : all;
@@ -283,6 +284,17 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
             ...(s.schedule ? { schedule: s.schedule } : {}),
           })),
         });
+      }
+      if (opts.scorecards) {
+        const ids = new Set(chosen.map((b) => b.identifier));
+        const scorecards = ((await client.call('GET', '/api/v1/scorecards')).body.scorecards as Json[]).filter((s) =>
+          ids.has(s.blueprint),
+        );
+        if (scorecards.length > 0) {
+          docs.push({
+            scorecards: scorecards.map(({ createdAt, updatedAt, createdBy, updatedBy, status, ...rest }: Json) => rest),
+          });
+        }
       }
       const text = docs.map((d) => stringify(d)).join('---\n');
       if (opts.output) {
