@@ -132,7 +132,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   program
     .command('apply')
     .description(
-      'Make the server match YAML files of blueprints, entities and sources; shows the plan first.',
+      'Make the server match YAML files of blueprints, entities, sources and scorecards; shows the plan first.',
     )
     .requiredOption('-f, --file <paths...>', 'files or folders (YAML/JSON)')
     .option('--prune', 'delete entities and sources an earlier apply created that the files no longer hold')
