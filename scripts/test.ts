@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { chooseTestNeo4j } from '../server/src/db/neo4j-global-setup.ts';
 
 const root = process.cwd();
 const out = join(root, 'test-output');
@@ -16,8 +17,16 @@ function step(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env)
   return r.status ?? 1;
 }
 
-if (!process.env.NEO4J_URI && step('bash', ['neo4j/start.sh', '--build-only']) !== 0) {
-  process.stderr.write('could not build the embedded Neo4j (needs Java 17+ and Maven), or set NEO4J_URI\n');
+// The embedded Neo4j's jars are resolved once, before vitest starts (Testcontainers or NEO4J_URI need none).
+let neo4jKind: ReturnType<typeof chooseTestNeo4j>;
+try {
+  neo4jKind = chooseTestNeo4j(process.env);
+} catch (err) {
+  process.stderr.write(`${(err as Error).message}\n0 passed, 1 failed\n`);
+  process.exit(1);
+}
+if (neo4jKind === 'embedded' && step('bash', ['neo4j/start.sh', '--build-only']) !== 0) {
+  process.stderr.write('could not build the embedded Neo4j (needs Java 17+ and Maven); or run a Docker engine, or set NEO4J_URI\n');
   process.exit(1);
 }
 if (existsSync(join(root, 'web', 'vite.config.ts')) && step('npm', ['run', 'build', '--workspace', 'web']) !== 0) {

@@ -24,7 +24,7 @@ export function uniqueId(prefix = 't'): string {
 /** Starts Plexus in-process against the Neo4j the global setup provides. */
 export async function startTestPlexus(overrides: Partial<PlexusConfig> = {}): Promise<TestPlexus> {
   const adminToken = `test-admin-${randomBytes(8).toString('hex')}`;
-  const base = readConfig({ NEO4J_URI: inject('neo4jUri'), PLEXUS_ADMIN_TOKEN: adminToken, PLEXUS_CONFIG: '/dev/null' } as NodeJS.ProcessEnv);
+  const base = readConfig({ NEO4J_URI: inject('neo4jUri'), NEO4J_USER: inject('neo4jUser'), NEO4J_PASSWORD: inject('neo4jPassword'), PLEXUS_ADMIN_TOKEN: adminToken, PLEXUS_CONFIG: '/dev/null' } as NodeJS.ProcessEnv);
   const config: PlexusConfig = { ...base, graphql: { rebuildDebounceMs: 20, modelPollMs: 0 }, demo: false, ...overrides };
   const driver = createDriver({ ...config.neo4j, uri: config.neo4j.uri! });
   const services = await createServices(config, { driver }, silentLogger, { eagerSchema: false });

@@ -92,7 +92,7 @@ describe('logs', () => {
 
   beforeAll(async () => {
     lines = [];
-    const base = readConfig({ NEO4J_URI: inject('neo4jUri'), PLEXUS_ADMIN_TOKEN: adminToken, PLEXUS_CONFIG: '/dev/null' } as NodeJS.ProcessEnv);
+    const base = readConfig({ NEO4J_URI: inject('neo4jUri'), NEO4J_USER: inject('neo4jUser'), NEO4J_PASSWORD: inject('neo4jPassword'), PLEXUS_ADMIN_TOKEN: adminToken, PLEXUS_CONFIG: '/dev/null' } as NodeJS.ProcessEnv);
     const logger = createLogger({ level: 'debug', write: (line) => lines.push(line) });
     const config = { ...base, graphql: { rebuildDebounceMs: 20, modelPollMs: 0 }, demo: false };
     services = await createServices(config, { driver: createDriver({ ...config.neo4j, uri: config.neo4j.uri! }) }, logger, { eagerSchema: false });
