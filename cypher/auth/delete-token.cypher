@@ -1,1 +1,5 @@
-MATCH (t:_Token {id: $id}) DELETE t RETURN count(t) AS deleted
+// Revokes a token; returns what it was (never its hash) for the audit trail.
+MATCH (t:_Token {id: $id})
+WITH t, t {.id, .name, .role, .createdAt, .createdBy, .expiresAt, .lastUsedAt, .bootstrap, .userId, .blueprints} AS token
+DELETE t
+RETURN token

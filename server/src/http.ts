@@ -10,9 +10,13 @@ import { BadRequestError, ForbiddenError, PayloadTooLargeError } from './errors.
  */
 export type AppEnv = { Variables: { principal: Principal; requestId: string; access: AccessControl } };
 
-const origins = new Set(['api', 'ui', 'cli']);
+/** Origins a client may declare with `x-plexus-origin`; anything else is ignored. */
+const origins = new Set(['ui', 'cli']);
 
-/** The write context of a request: the caller, and the origin the client declares (api, ui, cli). */
+/**
+ * The write context of a request: the caller, and the origin the client declares
+ * (`x-plexus-origin: ui|cli`), else `fallback` (`api`; `graphql` on /graphql).
+ */
 export function writeContext(c: Context<AppEnv>, fallback = 'api'): WriteContext {
   const principal = c.get('principal');
   const declared = c.req.header('x-plexus-origin');

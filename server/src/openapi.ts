@@ -62,7 +62,14 @@ const routes: Record<string, Partial<Record<'get' | 'post' | 'put' | 'patch' | '
     put: { summary: 'Replace a team\'s members (admin)', tags: ['Administration'] },
     delete: { summary: 'Delete a team (admin)', tags: ['Administration'] },
   },
-  '/audit': { get: { summary: 'Audit trail, newest first, limited to what the caller may read', tags: ['Administration'], query: ['blueprint', 'entity', 'actor', 'since', 'limit', 'cursor'] } },
+  '/audit': {
+    get: {
+      summary:
+        'Audit trail of every write (actor, origin, before/after), newest first, limited to what the caller may read (user, team and token events: admins only). kind: entity|blueprint|scorecard|source|user|team|token|query|view; subject: its identifier (blueprint:identifier for entities)',
+      tags: ['Administration'],
+      query: ['kind', 'subject', 'blueprint', 'entity', 'actor', 'since', 'limit', 'cursor'],
+    },
+  },
   '/sources': {
     get: { summary: 'List sources (connector configurations) with their last run', tags: ['Sources'] },
     post: { summary: 'Register a source (admin); secrets are stored as references, never echoed', tags: ['Sources'], responses: { '201': 'Created', '409': 'Exists', '422': 'Invalid configuration' } },

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import neo4j from 'neo4j-driver';
-import type { ChangeEvent } from '../catalog/events.ts';
+import type { AdminChangeEvent, AdminObjectKind, ChangeEvent, WriteContext } from '../catalog/events.ts';
 import { type Db, readRows, writeRows } from '../db/driver.ts';
 import { loadQuery } from '../db/query-loader.ts';
 import { BadRequestError } from '../errors.ts';
@@ -10,14 +10,84 @@ export interface AuditEvent {
   id: string;
   at: string;
   type: string;
+  /** What changed: one of `auditKinds`. */
+  kind: AuditKind;
+  /**
+   * Which one: `blueprint:identifier` for an entity, else the object's identifier (a blueprint's,
+   * scorecard's, source's, team's, query's or view's identifier, a user's id, a token's id).
+   */
+  subject: string;
   actor: string;
   /** Where the change came from: api, ui, cli, graphql, connector:<source>, demo... */
   origin: string;
   runId: string | null;
+  /** The entity's or blueprint's blueprint, or the one a scorecard or view belongs to. */
   blueprint: string | null;
+  /** The entity's identifier; null for every other kind. */
   identifier: string | null;
   before: unknown;
   after: unknown;
+}
+
+/** Kinds of audited objects, the `kind` filter of `GET /api/v1/audit`. */
+export const auditKinds = ['entity', 'blueprint', 'scorecard', 'source', 'user', 'team', 'token', 'query', 'view'] as const;
+export type AuditKind = (typeof auditKinds)[number];
+
+function isAuditKind(k: string): k is AuditKind {
+  return (auditKinds as readonly string[]).includes(k);
+}
+
+/** Kind, subject and the blueprint/identifier columns of an event's audit row. */
+function subjectOf(e: ChangeEvent): { kind: AuditKind; subject: string; blueprint: string | null; identifier: string | null } {
+  if ('kind' in e) return { kind: e.kind, subject: e.subject, blueprint: e.blueprint ?? null, identifier: null };
+  if (e.type === 'scorecard.levelChanged') return { kind: 'scorecard', subject: e.scorecard, blueprint: e.blueprint, identifier: null };
+  if ('identifier' in e) return { kind: 'entity', subject: `${e.blueprint}:${e.identifier}`, blueprint: e.blueprint, identifier: e.identifier };
+  return { kind: 'blueprint', subject: e.blueprint, blueprint: e.blueprint, identifier: null };
+}
+
+/** JSON without the bookkeeping fields every save bumps, to tell a real change from a re-save. */
+function substance(snapshot: Record<string, unknown> | null): string {
+  if (!snapshot) return 'null';
+  const { updatedAt, updatedBy, ...rest } = snapshot;
+  return JSON.stringify(rest);
+}
+
+/**
+ * The audit event of a change to an administered object (`audit.record` takes it): created when
+ * there is no `before`, deleted when there is no `after`. Empty when an update changed nothing
+ * but its timestamps, so a re-save of the same definition leaves no trace, as for entities.
+ * Snapshots are copied as JSON; callers pass ones without secrets.
+ *
+ * @example
+ * await audit.record(adminChange('scorecard', sc.identifier, writeContext(c), before, after, { blueprint: sc.blueprint }));
+ */
+export function adminChange<K extends AdminObjectKind>(
+  kind: K,
+  subject: string,
+  ctx: WriteContext,
+  before: object | null,
+  after: object | null,
+  options: { blueprint?: string | null; type?: AdminChangeEvent<K>['type']; at?: string } = {},
+): AdminChangeEvent<K>[] {
+  const copy = (o: object | null) => (o ? (JSON.parse(JSON.stringify(o)) as Record<string, unknown>) : null);
+  const b = copy(before);
+  const a = copy(after);
+  const type = options.type ?? (`${kind}.${b === null ? 'created' : a === null ? 'deleted' : 'updated'}` as AdminChangeEvent<K>['type']);
+  if (type === `${kind}.updated` && substance(b) === substance(a)) return [];
+  return [
+    {
+      type,
+      kind,
+      subject,
+      blueprint: options.blueprint ?? null,
+      before: b,
+      after: a,
+      actor: ctx.actor,
+      source: ctx.source,
+      ...(ctx.runId ? { runId: ctx.runId } : {}),
+      at: options.at ?? new Date().toISOString(),
+    },
+  ];
 }
 
 /**
@@ -29,11 +99,10 @@ export function auditRows(events: readonly ChangeEvent[]): Record<string, unknow
     id: randomUUID(),
     at: e.at,
     type: e.type,
+    ...subjectOf(e),
     actor: e.actor,
-    origin: 'source' in e ? e.source : 'api',
+    origin: ('source' in e && e.source) || 'api',
     runId: ('runId' in e ? e.runId : null) ?? null,
-    blueprint: e.blueprint,
-    identifier: 'identifier' in e ? e.identifier : null,
     before: 'before' in e && e.before ? JSON.stringify(e.before) : null,
     after: 'after' in e && e.after ? JSON.stringify(e.after) : null,
   }));
@@ -48,7 +117,7 @@ export function recordEventsQuery(): string {
 export interface AuditLog {
   /** Records events in their own transaction (changes that do not go through the catalog). */
   record(events: readonly ChangeEvent[]): Promise<void>;
-  list(filter: { blueprint?: string; identifier?: string; actor?: string; since?: string; limit?: number; cursor?: string | null }): Promise<{ events: AuditEvent[]; next: string | null }>;
+  list(filter: { kind?: string; subject?: string; blueprint?: string; identifier?: string; actor?: string; since?: string; limit?: number; cursor?: string | null }): Promise<{ events: AuditEvent[]; next: string | null }>;
   /** Deletes events older than `retentionDays`; returns how many. */
   prune(retentionDays: number, now?: Date): Promise<number>;
 }
@@ -67,6 +136,7 @@ export function createAuditLog(db: Db): AuditLog {
       const limit = filter.limit ?? 100;
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new BadRequestError('limit must be an integer from 1 to 1000');
       if (filter.since !== undefined && Number.isNaN(Date.parse(filter.since))) throw new BadRequestError('since must be an ISO date-time');
+      if (filter.kind !== undefined && !isAuditKind(filter.kind)) throw new BadRequestError(`kind must be one of ${auditKinds.join(', ')}`);
       let before: string | null = null;
       let beforeId: string | null = null;
       if (filter.cursor) {
@@ -77,6 +147,8 @@ export function createAuditLog(db: Db): AuditLog {
         }
       }
       const rows = await readRows<{ event: Record<string, unknown> }>(db, loadQuery('audit/list-events'), {
+        kind: filter.kind ?? null,
+        subject: filter.subject ?? null,
         blueprint: filter.blueprint ?? null,
         identifier: filter.identifier ?? null,
         actor: filter.actor ?? null,

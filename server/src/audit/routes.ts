@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { canReadEntity, type ReadScope } from '../auth/authorize.ts';
+import { canReadEntity, isAdmin, type ReadScope } from '../auth/authorize.ts';
 import { BadRequestError } from '../errors.ts';
 import { type AppEnv, requireRole } from '../http.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
@@ -7,14 +7,24 @@ import { relTypeOf } from '../model/names.ts';
 import type { AuditEvent } from './audit.ts';
 import type { AuditLog } from './audit.ts';
 
+/** Changes to who may do what: for admins' eyes only. */
+const adminOnlyKinds = new Set(['user', 'team', 'token']);
+/** Objects every signed-in caller may list anyway (GET /sources, /queries). */
+const openKinds = new Set(['source', 'query']);
+
 /**
- * Keeps the events a caller may read: those of blueprints readable in full, and of owned-only
- * blueprints those whose entity (after the change, or before a delete) belonged to one of the
- * caller's teams. The before/after snapshots hold the owner relation, so no lookup is needed.
+ * Keeps the events a caller may read. Users, teams and tokens: admins only. Sources and saved
+ * queries: everyone (their definitions are readable by everyone; secrets are never recorded).
+ * Blueprints, scorecards and views: readers of their blueprint. Entities: those of blueprints
+ * readable in full, and of owned-only blueprints those whose entity (after the change, or before
+ * a delete) belonged to one of the caller's teams. The before/after snapshots hold the owner
+ * relation, so no lookup is needed.
  */
-function visibleEvents(events: AuditEvent[], scope: ReadScope, models: BlueprintStore): AuditEvent[] {
-  if (scope.unrestricted) return events;
+function visibleEvents(events: AuditEvent[], admin: boolean, scope: ReadScope, models: BlueprintStore): AuditEvent[] {
+  if (admin) return events;
   return events.filter((e) => {
+    if (adminOnlyKinds.has(e.kind)) return false;
+    if (openKinds.has(e.kind) || scope.unrestricted) return true;
     if (!e.blueprint) return false;
     if (!e.identifier) return scope.all.includes(e.blueprint) || e.blueprint in scope.owned;
     const type = scope.owned[e.blueprint];
@@ -29,7 +39,10 @@ function visibleEvents(events: AuditEvent[], scope: ReadScope, models: Blueprint
   });
 }
 
-/** `GET /api/v1/audit?entity=&blueprint=&actor=&since=` (entity as `blueprint:identifier` or with `blueprint`). */
+/**
+ * `GET /api/v1/audit?entity=&blueprint=&actor=&since=&kind=&subject=` (entity as
+ * `blueprint:identifier` or with `blueprint`; kind one of `auditKinds`, subject its identifier).
+ */
 export function auditRoutes(audit: AuditLog, models: BlueprintStore): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
   r.get('/audit', async (c) => {
@@ -47,6 +60,8 @@ export function auditRoutes(audit: AuditLog, models: BlueprintStore): Hono<AppEn
     }
     const limit = c.req.query('limit');
     const page = await audit.list({
+        kind: c.req.query('kind') || undefined,
+        subject: c.req.query('subject') || undefined,
         blueprint,
         identifier,
         actor: c.req.query('actor') || undefined,
@@ -55,7 +70,7 @@ export function auditRoutes(audit: AuditLog, models: BlueprintStore): Hono<AppEn
         cursor: c.req.query('cursor') || null,
     });
     // Filtering after paging may shorten a page; `next` still continues where it stopped.
-    return c.json({ ...page, events: visibleEvents(page.events, c.get('access').scope(c.get('principal')), models) });
+    return c.json({ ...page, events: visibleEvents(page.events, isAdmin(c.get('principal')), c.get('access').scope(c.get('principal')), models) });
   });
   return r;
 }

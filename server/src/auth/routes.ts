@@ -1,13 +1,19 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
+import { adminChange, type AuditLog } from '../audit/audit.ts';
 import { BadRequestError, ForbiddenError, NotFoundError } from '../errors.ts';
-import { type AppEnv, readJson } from '../http.ts';
+import { type AppEnv, readJson, writeContext } from '../http.ts';
 import { assertAdmin, isAdmin } from './authorize.ts';
-import type { IdentityStore } from './identities.ts';
+import type { IdentityStore, Team, User } from './identities.ts';
 import { isRole, type Principal, roleAtLeast } from './principal.ts';
-import type { NewToken, TokenStore } from './tokens.ts';
+import type { NewToken, TokenInfo, TokenStore } from './tokens.ts';
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A token as audited: what it may do and until when; never its secret or hash. */
+function auditedToken(t: Pick<TokenInfo, 'id' | 'name' | 'role'> & Partial<Pick<TokenInfo, 'expiresAt' | 'userId' | 'blueprints'>>) {
+  return { id: t.id, name: t.name, role: t.role, blueprints: t.blueprints ?? null, expiresAt: t.expiresAt ?? null, userId: t.userId ?? null };
 }
 
 /**
@@ -15,9 +21,13 @@ function isObject(v: unknown): v is Record<string, unknown> {
  * service account may create, list and revoke its own tokens, never with more than it has
  * (role, blueprint scope). Everyone may see who they are (`/users/me`) and the list of teams.
  */
-export function authRoutes(deps: { tokens: TokenStore; identities: IdentityStore; jsonLimit: number }): Hono<AppEnv> {
-  const { tokens, identities, jsonLimit } = deps;
+export function authRoutes(deps: { tokens: TokenStore; identities: IdentityStore; audit: AuditLog; jsonLimit: number }): Hono<AppEnv> {
+  const { tokens, identities, audit, jsonLimit } = deps;
   const r = new Hono<AppEnv>();
+  // Role, team and moderation changes are permission changes: users and teams are audited whole.
+  const recordUser = (c: Context<AppEnv>, id: string, before: User | null, after: User | null) => audit.record(adminChange('user', id, writeContext(c), before, after));
+  const recordTeam = (c: Context<AppEnv>, id: string, before: Team | null, after: Team | null) => audit.record(adminChange('team', id, writeContext(c), before, after));
+  const team = async (id: string) => (await identities.listTeams()).find((t) => t.identifier === id) ?? null;
 
   /** A user's own id when they may manage their own tokens (a local user or service account). */
   const selfService = async (p: Principal): Promise<string> => {
@@ -56,7 +66,9 @@ export function authRoutes(deps: { tokens: TokenStore; identities: IdentityStore
         if (!input.blueprints || outside.length > 0) throw new ForbiddenError(`your token is limited to ${p.blueprints.join(', ')}; a token you create must be too`);
       }
     }
-    return c.json(await tokens.create(input, p.name), 201);
+    const created = await tokens.create(input, p.name);
+    await audit.record(adminChange('token', created.id, writeContext(c), null, auditedToken({ ...input, id: created.id })));
+    return c.json(created, 201);
   });
 
   r.delete('/tokens/:id', async (c) => {
@@ -66,7 +78,8 @@ export function authRoutes(deps: { tokens: TokenStore; identities: IdentityStore
       const owner = await tokens.owner(id);
       if (owner === null || owner !== (await selfService(p))) throw new ForbiddenError('you may revoke your own tokens only');
     }
-    await tokens.delete(id);
+    const revoked = await tokens.delete(id);
+    await audit.record(adminChange('token', id, writeContext(c), auditedToken(revoked), null));
     return c.body(null, 204);
   });
 
@@ -83,7 +96,9 @@ export function authRoutes(deps: { tokens: TokenStore; identities: IdentityStore
   r.post('/users', async (c) => {
     const p = c.get('principal');
     assertAdmin(p, 'adding users');
-    return c.json(await identities.createUser(await readJson(c, jsonLimit), p.name), 201);
+    const user = await identities.createUser(await readJson(c, jsonLimit), p.name);
+    await recordUser(c, user.id, null, user);
+    return c.json(user, 201);
   });
 
   r.get('/users/:id', async (c) => {
@@ -98,12 +113,22 @@ export function authRoutes(deps: { tokens: TokenStore; identities: IdentityStore
   r.patch('/users/:id', async (c) => {
     const p = c.get('principal');
     assertAdmin(p, 'changing users');
-    return c.json(await identities.updateUser(c.req.param('id'), await readJson(c, jsonLimit), p.name));
+    const id = c.req.param('id');
+    const before = await identities.getUser(id);
+    const after = await identities.updateUser(id, await readJson(c, jsonLimit), p.name);
+    await recordUser(c, id, before, after);
+    return c.json(after);
   });
 
   r.delete('/users/:id', async (c) => {
     assertAdmin(c.get('principal'), 'removing users');
-    await identities.deleteUser(c.req.param('id'));
+    const id = c.req.param('id');
+    const before = await identities.getUser(id);
+    // Their tokens go with them: each revocation is audited too.
+    const owned = before ? await tokens.list({ userId: id }) : [];
+    await identities.deleteUser(id);
+    await recordUser(c, id, before, null);
+    for (const t of owned) await audit.record(adminChange('token', t.id, writeContext(c), auditedToken(t), null));
     return c.body(null, 204);
   });
 
@@ -112,7 +137,9 @@ export function authRoutes(deps: { tokens: TokenStore; identities: IdentityStore
   r.post('/teams', async (c) => {
     const p = c.get('principal');
     assertAdmin(p, 'adding teams');
-    return c.json(await identities.saveTeam(await readJson(c, jsonLimit), p.name, 'create'), 201);
+    const saved = await identities.saveTeam(await readJson(c, jsonLimit), p.name, 'create');
+    await recordTeam(c, saved.identifier, null, saved);
+    return c.json(saved, 201);
   });
 
   r.put('/teams/:identifier', async (c) => {
@@ -120,13 +147,20 @@ export function authRoutes(deps: { tokens: TokenStore; identities: IdentityStore
     assertAdmin(p, 'changing teams');
     const body = await readJson(c, jsonLimit);
     if (!isObject(body)) throw new BadRequestError('the body must be {"title"?, "description"?, "members"?}');
-    if (body.identifier !== undefined && body.identifier !== c.req.param('identifier')) throw new BadRequestError('teams cannot be renamed');
-    return c.json(await identities.saveTeam({ ...body, identifier: c.req.param('identifier') }, p.name, 'replace'));
+    const id = c.req.param('identifier');
+    if (body.identifier !== undefined && body.identifier !== id) throw new BadRequestError('teams cannot be renamed');
+    const before = await team(id);
+    const saved = await identities.saveTeam({ ...body, identifier: id }, p.name, 'replace');
+    await recordTeam(c, id, before, saved);
+    return c.json(saved);
   });
 
   r.delete('/teams/:identifier', async (c) => {
     assertAdmin(c.get('principal'), 'removing teams');
-    await identities.deleteTeam(c.req.param('identifier'));
+    const id = c.req.param('identifier');
+    const before = await team(id);
+    await identities.deleteTeam(id);
+    await recordTeam(c, id, before, null);
     return c.body(null, 204);
   });
   return r;

@@ -40,7 +40,8 @@ export interface TokenStore {
   list(options?: { userId?: string }): Promise<TokenInfo[]>;
   /** The user a token belongs to (null when unbound); 404 when there is no such token. */
   owner(id: string): Promise<string | null>;
-  delete(id: string): Promise<void>;
+  /** Revokes a token; returns what it was (for the audit trail). */
+  delete(id: string): Promise<TokenInfo>;
   hasBootstrapToken(): Promise<boolean>;
   /** Forgets cached verifications (after a user or their teams changed). */
   forget(): void;
@@ -148,9 +149,10 @@ export function createTokenStore(db: Db, options: { adminToken?: string; cacheMs
       return row.token.userId ?? null;
     },
     async delete(id) {
-      const [row] = await writeRows<{ deleted: number }>(db, loadQuery('auth/delete-token'), { id });
-      if (!row || row.deleted === 0) throw new NotFoundError(`token "${id}" does not exist`);
+      const [row] = await writeRows<{ token: TokenInfo }>(db, loadQuery('auth/delete-token'), { id });
+      if (!row) throw new NotFoundError(`token "${id}" does not exist`);
       cache.clear();
+      return { ...row.token, userId: row.token.userId ?? null, blueprints: row.token.blueprints ?? null, bootstrap: row.token.bootstrap ?? false };
     },
     async hasBootstrapToken() {
       const [row] = await readRows<{ present: boolean }>(db, loadQuery('auth/has-bootstrap-token'));

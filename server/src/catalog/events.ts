@@ -31,6 +31,8 @@ export interface BlueprintChangeEvent {
   before?: Blueprint | null;
   after?: Blueprint | null;
   actor: string;
+  /** Origin of the request (`api`, `ui`, `cli`); absent means `api`. */
+  source?: string;
   at: string;
 }
 
@@ -50,7 +52,31 @@ export interface ScorecardLevelChangedEvent {
   at: string;
 }
 
-export type ChangeEvent = EntityChangeEvent | BlueprintChangeEvent | ScorecardLevelChangedEvent;
+/** Administered objects other than entities and blueprints whose changes are audited. */
+export type AdminObjectKind = 'scorecard' | 'source' | 'user' | 'team' | 'token' | 'query' | 'view';
+
+/**
+ * A change to an administered object, recorded right after it was stored. `subject` is the
+ * object's identifier (a token's id, a user's id); `blueprint` the blueprint it belongs to
+ * (scorecards, views), which decides who may read the event. Snapshots never hold secrets:
+ * tokens without secret or hash, sources without their secret config values.
+ */
+export interface AdminChangeEvent<K extends AdminObjectKind = AdminObjectKind> {
+  type: `${K}.created` | `${K}.updated` | `${K}.deleted` | (K extends 'source' ? 'source.syncStarted' : never);
+  kind: K;
+  subject: string;
+  blueprint?: string | null;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+  actor: string;
+  /** Origin: `api`, `ui`, `cli`... as in `WriteContext.source`. */
+  source: string;
+  /** The sync run a `source.syncStarted` started. */
+  runId?: string;
+  at: string;
+}
+
+export type ChangeEvent = EntityChangeEvent | BlueprintChangeEvent | ScorecardLevelChangedEvent | AdminChangeEvent;
 export type ChangeListener = (events: readonly ChangeEvent[]) => void | Promise<void>;
 
 /** Fan-out of change events to audit, automations, scorecards and live UI updates. */

@@ -42,12 +42,13 @@ export function blueprintRoutes(deps: { models: BlueprintStore; catalog: Catalog
     await audit.record(evts);
     events.emit(evts);
   };
-  const announce = (result: SaveResult, actor: string, before: ReadonlyMap<string, Blueprint>) => {
+  const announce = (result: SaveResult, c: Context<AppEnv>, before: ReadonlyMap<string, Blueprint>) => {
+    const { actor, source } = writeContext(c);
     const at = new Date().toISOString();
     const after = (id: string) => result.blueprints.find((b) => b.identifier === id) ?? null;
     return publish([
-      ...result.created.map((blueprint) => ({ type: 'blueprint.created' as const, blueprint, before: null, after: after(blueprint), actor, at })),
-      ...result.updated.map((blueprint) => ({ type: 'blueprint.updated' as const, blueprint, before: before.get(blueprint) ?? null, after: after(blueprint), actor, at })),
+      ...result.created.map((blueprint) => ({ type: 'blueprint.created' as const, blueprint, before: null, after: after(blueprint), actor, source, at })),
+      ...result.updated.map((blueprint) => ({ type: 'blueprint.updated' as const, blueprint, before: before.get(blueprint) ?? null, after: after(blueprint), actor, source, at })),
     ]);
   };
   const migrationReport = (result: SaveResult) =>
@@ -64,7 +65,7 @@ export function blueprintRoutes(deps: { models: BlueprintStore; catalog: Catalog
     const body = await readJson(c, jsonLimit);
     const before = models.current();
     const result = await models.save([body], { actor: p.name, mode: 'create' });
-    await announce(result, p.name, before);
+    await announce(result, c, before);
     return c.json(result.blueprints[0], 201);
   });
 
@@ -87,7 +88,7 @@ export function blueprintRoutes(deps: { models: BlueprintStore; catalog: Catalog
     const next = mode === 'put' ? { ...body, identifier: id } : mergePatch(stripMeta(existing), body);
     const before = models.current();
     const result = await models.save([next], { actor: p.name, mode: 'replace', force: flag(c.req.query('force')) });
-    await announce(result, p.name, before);
+    await announce(result, c, before);
     return c.json({ ...result.blueprints[0], migrations: migrationReport(result) });
   };
   r.put('/blueprints/:blueprint', change('put'));
@@ -107,7 +108,7 @@ export function blueprintRoutes(deps: { models: BlueprintStore; catalog: Catalog
       deletedEntities = await catalog.deleteAllOf(id, writeContext(c));
     }
     await models.delete(id, { actor: p.name, force });
-    await publish([{ type: 'blueprint.deleted', blueprint: id, before: existing, after: null, actor: p.name, at: new Date().toISOString() }]);
+    await publish([{ type: 'blueprint.deleted', blueprint: id, before: existing, after: null, actor: p.name, source: writeContext(c).source, at: new Date().toISOString() }]);
     return c.json({ deleted: id, deletedEntities });
   });
 
@@ -121,7 +122,7 @@ export function blueprintRoutes(deps: { models: BlueprintStore; catalog: Catalog
     assertCanAdminister(p, pack.blueprints.map((b) => b.identifier), `loading pack "${pack.identifier}"`);
     const before = models.current();
     const result = await models.save(pack.blueprints, { actor: p.name, mode: 'upsert', force: flag(c.req.query('force')) });
-    await announce(result, p.name, before);
+    await announce(result, c, before);
     return c.json({ pack: pack.identifier, created: result.created, updated: result.updated, migrations: migrationReport(result) });
   });
   return r;

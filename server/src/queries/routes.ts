@@ -1,33 +1,45 @@
 import { Hono } from 'hono';
+import { adminChange, type AuditLog } from '../audit/audit.ts';
 import { graphqlContext } from '../graphql/routes.ts';
 import type { SchemaService } from '../graphql/schema-service.ts';
 import { BadRequestError, ForbiddenError } from '../errors.ts';
-import { type AppEnv, readBodyText, readJson, requireRole } from '../http.ts';
-import type { SavedQueries } from './saved-queries.ts';
+import { type AppEnv, readBodyText, readJson, requireRole, writeContext } from '../http.ts';
+import type { SavedQueries, SavedQuery } from './saved-queries.ts';
 
 /**
  * `/api/v1/queries`: saved queries. Cypher ones read the graph directly, outside the per-blueprint
  * read rules, so only admins save them; GraphQL ones run with the caller's own GraphQL context.
  */
-export function queryRoutes(deps: { queries: SavedQueries; schemas: SchemaService; jsonLimit: number; database?: string }): Hono<AppEnv> {
-  const { queries, schemas, jsonLimit } = deps;
+export function queryRoutes(deps: { queries: SavedQueries; schemas: SchemaService; audit: AuditLog; jsonLimit: number; database?: string }): Hono<AppEnv> {
+  const { queries, schemas, audit, jsonLimit } = deps;
   const r = new Hono<AppEnv>();
+  const record = (c: Parameters<typeof writeContext>[0], id: string, before: SavedQuery | null, after: SavedQuery | null) =>
+    audit.record(adminChange('query', id, writeContext(c), before, after));
   const roleToSave = (body: unknown) => ((body as { language?: string })?.language === 'graphql' ? 'member' : 'admin');
   r.get('/queries', async (c) => c.json({ queries: await queries.list() }));
   r.get('/queries/:query', async (c) => c.json(await queries.get(c.req.param('query'))));
   r.post('/queries', async (c) => {
     const body = await readJson(c, jsonLimit);
     const p = requireRole(c, roleToSave(body), 'saving this query');
-    return c.json(await queries.save(body, { actor: p.name, mode: 'create', schema: (await schemas.forRequest()).schema }), 201);
+    const saved = await queries.save(body, { actor: p.name, mode: 'create', schema: (await schemas.forRequest()).schema });
+    await record(c, saved.identifier, null, saved);
+    return c.json(saved, 201);
   });
   r.put('/queries/:query', async (c) => {
     const body = await readJson(c, jsonLimit);
     const p = requireRole(c, roleToSave(body), 'saving this query');
-    return c.json(await queries.save(body, { actor: p.name, mode: 'replace', identifier: c.req.param('query'), schema: (await schemas.forRequest()).schema }));
+    const id = c.req.param('query');
+    const before = await queries.get(id).catch(() => null);
+    const saved = await queries.save(body, { actor: p.name, mode: 'replace', identifier: id, schema: (await schemas.forRequest()).schema });
+    await record(c, id, before, saved);
+    return c.json(saved);
   });
   r.delete('/queries/:query', async (c) => {
     requireRole(c, 'admin', 'deleting saved queries');
-    await queries.delete(c.req.param('query'));
+    const id = c.req.param('query');
+    const before = await queries.get(id);
+    await queries.delete(id);
+    await record(c, id, before, null);
     return c.body(null, 204);
   });
   r.post('/queries/:query/run', async (c) => {

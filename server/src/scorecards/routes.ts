@@ -1,9 +1,18 @@
 import { Hono } from 'hono';
+import { adminChange, type AuditLog } from '../audit/audit.ts';
 import type { AccessControl } from '../auth/access.ts';
 import { BadRequestError, NotFoundError } from '../errors.ts';
-import { type AppEnv, readJson, requireRole } from '../http.ts';
+import { type AppEnv, readJson, requireRole, writeContext } from '../http.ts';
 import type { ScorecardService } from './scorecard-service.ts';
 import { entityScoreKey } from './scorecard-service.ts';
+import type { Scorecard } from './types.ts';
+
+/** The definition as audited: without the evaluation status, which is not a change. */
+function definition(sc: Scorecard | null): Scorecard | null {
+  if (!sc) return null;
+  const { status, ...rest } = sc;
+  return rest;
+}
 
 function int(v: string | undefined, name: string): number | undefined {
   if (v === undefined || v === '') return undefined;
@@ -21,33 +30,36 @@ function int(v: string | undefined, name: string): number | undefined {
 export function scorecardRoutes(deps: {
   scorecards: ScorecardService;
   access: AccessControl;
+  audit: AuditLog;
   jsonLimit: number;
 }): Hono<AppEnv> {
-  const { scorecards, access, jsonLimit } = deps;
+  const { scorecards, access, audit, jsonLimit } = deps;
   const r = new Hono<AppEnv>();
+  const record = (c: Parameters<typeof writeContext>[0], id: string, before: Scorecard | null, after: Scorecard | null) =>
+    audit.record(adminChange('scorecard', id, writeContext(c), definition(before), definition(after), { blueprint: (after ?? before)?.blueprint }));
   r.get('/scorecard-rules', (c) => c.json({ rules: scorecards.library() }));
   r.get('/scorecards', async (c) => c.json({ scorecards: await scorecards.list() }));
   r.post('/scorecards', async (c) => {
     const p = requireRole(c, 'admin', 'creating scorecards');
-    return c.json(
-      await scorecards.save(await readJson(c, jsonLimit), { actor: p.name, mode: 'create' }),
-      201,
-    );
+    const saved = await scorecards.save(await readJson(c, jsonLimit), { actor: p.name, mode: 'create' });
+    await record(c, saved.identifier, null, saved);
+    return c.json(saved, 201);
   });
   r.get('/scorecards/:scorecard', async (c) => c.json(await scorecards.get(c.req.param('scorecard'))));
   r.put('/scorecards/:scorecard', async (c) => {
     const p = requireRole(c, 'admin', 'changing scorecards');
-    return c.json(
-      await scorecards.save(await readJson(c, jsonLimit), {
-        actor: p.name,
-        mode: 'replace',
-        identifier: c.req.param('scorecard'),
-      }),
-    );
+    const id = c.req.param('scorecard');
+    const before = await scorecards.get(id).catch(() => null);
+    const saved = await scorecards.save(await readJson(c, jsonLimit), { actor: p.name, mode: 'replace', identifier: id });
+    await record(c, saved.identifier, before, saved);
+    return c.json(saved);
   });
   r.delete('/scorecards/:scorecard', async (c) => {
     requireRole(c, 'admin', 'deleting scorecards');
-    await scorecards.delete(c.req.param('scorecard'));
+    const id = c.req.param('scorecard');
+    const before = await scorecards.get(id);
+    await scorecards.delete(id);
+    await record(c, id, before, null);
     return c.body(null, 204);
   });
   r.post('/scorecards/:scorecard/evaluate', async (c) => {

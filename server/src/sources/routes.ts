@@ -1,58 +1,74 @@
 import { Hono } from 'hono';
+import { adminChange, type AuditLog } from '../audit/audit.ts';
 import { type AppEnv, readBodyText, readJson, requireRole, writeContext } from '../http.ts';
-import type { SourcesService } from './sources-service.ts';
+import type { SourcesService, SourceView } from './sources-service.ts';
 
 const flag = (v: string | undefined) => v === 'true' || v === '1';
+
+/**
+ * A source as audited: its definition without run state, and (after a write) which secret paths
+ * the request set, as `secretsWritten` (a rotated secret is a change the values cannot show). The
+ * view never holds secret values, so neither does the audit trail.
+ */
+function auditedSource(v: SourceView | null, body?: unknown): Record<string, unknown> | null {
+  if (!v) return null;
+  const { status, lastRun, entityCount, webhook, ...definition } = v;
+  if (body === undefined) return definition;
+  const config = (body as { config?: unknown } | null)?.config;
+  const sent = (path: string) =>
+    path.split('/').reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), config) !== undefined;
+  const written = v.secretsSet.filter(sent);
+  // Listed only when some were sent: a re-save without secrets is no change at all.
+  return written.length > 0 ? { ...definition, secretsWritten: written } : definition;
+}
 
 /**
  * `/api/v1/sources`: register, change and remove sources, start syncs and read their runs.
  * Reading needs any token; changes and syncs need the admin role.
  */
-export function sourceRoutes(sources: SourcesService, jsonLimit: number): Hono<AppEnv> {
+export function sourceRoutes(sources: SourcesService, audit: AuditLog, jsonLimit: number): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
 
   r.get('/sources', async (c) => c.json({ sources: await sources.list(), types: sources.connectorTypes() }));
 
   r.post('/sources', async (c) => {
     const p = requireRole(c, 'admin', 'registering a source');
-    return c.json(
-      await sources.create(
-        await readJson(c, jsonLimit),
-        p.name,
-        writeContext(c).source as 'api' | 'ui' | 'cli',
-      ),
-      201,
-    );
+    const body = await readJson(c, jsonLimit);
+    const created = await sources.create(body, p.name, writeContext(c).source as 'api' | 'ui' | 'cli');
+    await audit.record(adminChange('source', created.identifier, writeContext(c), null, auditedSource(created, body)));
+    return c.json(created, 201);
   });
 
   r.get('/sources/:source', async (c) => c.json(await sources.get(c.req.param('source'))));
 
   r.put('/sources/:source', async (c) => {
     const p = requireRole(c, 'admin', 'changing a source');
-    return c.json(
-      await sources.replace(
-        c.req.param('source'),
-        await readJson(c, jsonLimit),
-        p.name,
-        writeContext(c).source as 'api' | 'ui' | 'cli',
-      ),
-    );
+    const id = c.req.param('source');
+    const before = await sources.get(id);
+    const body = await readJson(c, jsonLimit);
+    const after = await sources.replace(id, body, p.name, writeContext(c).source as 'api' | 'ui' | 'cli');
+    await audit.record(adminChange('source', id, writeContext(c), auditedSource(before), auditedSource(after, body)));
+    return c.json(after);
   });
 
   r.delete('/sources/:source', async (c) => {
     const p = requireRole(c, 'admin', 'deleting a source');
     const source = c.req.param('source');
+    const before = await sources.get(source);
     const { purged } = await sources.remove(source, p.name, { purge: flag(c.req.query('purge')) });
+    await audit.record(adminChange('source', source, writeContext(c), auditedSource(before), null));
     return c.json({ deleted: source, purged });
   });
 
   r.post('/sources/:source/sync', async (c) => {
     const p = requireRole(c, 'admin', 'syncing a source');
     const source = c.req.param('source');
-    const run = await sources.sync(source, {
-      actor: p.name,
-      allowMassDeletion: flag(c.req.query('allowMassDeletion')),
-    });
+    const allowMassDeletion = flag(c.req.query('allowMassDeletion'));
+    const run = await sources.sync(source, { actor: p.name, allowMassDeletion });
+    // The run's entity changes are audited with origin connector:<source> and this run id.
+    await audit.record(
+      adminChange('source', source, { ...writeContext(c), runId: run.id }, null, { run: run.id, trigger: run.trigger, allowMassDeletion }, { type: 'source.syncStarted' }),
+    );
     c.header('location', `/api/v1/sources/${source}/runs/${run.id}`);
     return c.json(
       { run: run.id, status: run.status, links: { run: `/api/v1/sources/${source}/runs/${run.id}` } },
