@@ -152,6 +152,14 @@ async function main(): Promise<void> {
     });
     await shot(page, 'data-model');
 
+    // The demo's scorecard is evaluated in the background after it is saved.
+    await services.scorecards.idle();
+    await page.goto(`${url}/scorecards/production-readiness`);
+    await page.locator('[data-testid="level-distribution"] .level-bar').first().waitFor();
+    await page.locator('[data-testid="scorecard-trend"] svg').waitFor();
+    await page.locator('[data-testid="level-changes"] tr[data-entity]').first().waitFor();
+    await shot(page, 'scorecards');
+
     await page.getByTestId('theme-toggle').click();
     await page.goto(`${url}/entities/service/${encodeURIComponent(svc.id)}`);
     await page.locator('[data-testid="neighbourhood-graph"][data-ready="true"]').waitFor();

@@ -6,6 +6,8 @@ import { ToastProvider } from './components/toasts.tsx';
 import { ModelProvider } from './model.tsx';
 import { CatalogPage } from './routes/catalog/catalog-page.tsx';
 import { HomePage } from './routes/home/home-page.tsx';
+import { ScorecardPage } from './routes/scorecards/scorecard-page.tsx';
+import { ScorecardsPage } from './routes/scorecards/scorecards-page.tsx';
 import { SignInPage } from './routes/sign-in/sign-in-page.tsx';
 import { SessionProvider, useSession } from './session.tsx';
 
@@ -70,6 +72,8 @@ export function App() {
         <Route path="/graph" component={ExplorerPage} />
         <Route path="/model" component={ModelPage} />
         <Route path="/model/:blueprint" component={ModelPage} />
+        <Route path="/scorecards" component={ScorecardsPage} />
+        <Route path="/scorecards/:scorecard" component={ScorecardPage} />
         <Route path="*" component={NotFound} />
       </Router>
     </SessionProvider>

@@ -56,6 +56,9 @@ export function Shell(props: { children?: JSX.Element }) {
           <A href="/model" class="nav-link" activeClass="active">
             <Icon name="model" /> Data model
           </A>
+          <A href="/scorecards" class="nav-link" activeClass="active" data-testid="nav-scorecards">
+            <Icon name="layout" /> Scorecards
+          </A>
           <div class="nav-section">
             <span>Catalog</span>
             <A href="/model/new" class="faint" title="New blueprint" aria-label="New blueprint">

@@ -22,6 +22,8 @@ import { createGraphView } from '../../graph/create-graph-view.ts';
 import { impactQuery, impactToGraph } from '../../graph/graph-data.ts';
 import { useModel } from '../../model.tsx';
 import { useApi } from '../../session.tsx';
+import { HistoryPanel } from './history-panel.tsx';
+import { ScorecardsPanel } from './scorecards-panel.tsx';
 
 interface RelGroup {
   relation: string;
@@ -400,18 +402,16 @@ function EntityBody(props: {
             </div>
           </div>
 
-          <div class="slot" data-slot="scorecards">
-            <h4>Scorecards</h4>
-            Scorecard levels and rule results for this entity will appear here.
-          </div>
+          <ScorecardsPanel
+            blueprint={b().identifier}
+            identifier={e().identifier}
+            version={e().meta.updatedAt}
+          />
           <div class="slot" data-slot="actions">
             <h4>Actions</h4>
             Day-2 operations (roll back, scale, rotate secrets) will be run from here.
           </div>
-          <div class="slot" data-slot="history">
-            <h4>History</h4>
-            The audit trail of changes to this entity will appear here.
-          </div>
+          <HistoryPanel blueprint={b()} identifier={e().identifier} version={e().meta.updatedAt} />
         </div>
       </div>
     </>
