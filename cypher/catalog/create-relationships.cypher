@@ -1,21 +1,19 @@
-// Creates relationships for any relations at once: p = {s, sb, t, tb, type}. Types come from
-// the validated model as parameters, so this query is planned once. apoc.merge.relationship
-// looks the relationship up from the two bound nodes: a MERGE with a dynamic type planned on an
-// empty graph scans every relationship of the database per pair instead (Neo4j 5.26).
-// A missing target becomes a pending relation that resolves when the target arrives.
+// Creates relationships of one type between entities of two blueprints: $pairs holds
+// [source identifier, target identifier] pairs; $$Type$$, $$Source$$ and $$Target$$ come from
+// the validated model (relation type and blueprint labels), never from the request. The catalog
+// sends one query per (type, source blueprint, target blueprint), so that:
+// - MERGE has a static type and checks for the relationship with Expand(Into) between the two
+//   nodes (the dynamic-type MERGE of Neo4j 5.26 planned on an empty graph scanned every
+//   relationship of the database per pair; apoc.merge.relationship, used instead until then,
+//   runs a nested Cypher query per pair);
+// - both ends are found through their blueprint's uniqueness constraint;
+// - the query is short to plan (each distinct text is planned, and replanned as the graph grows).
+// A pair whose target does not exist yet is not counted in `linked`; the catalog then sends
+// create-pending.cypher for the chunk.
 UNWIND $pairs AS p
-MATCH (s:Entity {identifier: p.s}) WHERE s._blueprint = p.sb
-OPTIONAL MATCH (t:Entity {identifier: p.t}) WHERE t._blueprint = p.tb
-CALL (s, t, p) {
-  WITH s, t, p WHERE t IS NOT NULL
-  CALL apoc.merge.relationship(s, p.type, {}, {_createdAt: $now, _createdBy: $actor}, t, {}) YIELD rel
-  SET rel._sources = CASE WHEN $source IN coalesce(rel._sources, []) THEN rel._sources ELSE coalesce(rel._sources, []) + $source END
-  RETURN count(rel) AS linked
-}
-CALL (s, t, p) {
-  WITH s, t, p WHERE t IS NULL
-  MERGE (s)-[:_PENDING_TO]->(pd:_Pending {type: p.type, targetBlueprint: p.tb, targetIdentifier: p.t})
-  ON CREATE SET pd.sourceBlueprint = p.sb, pd._createdAt = $now, pd._createdBy = $actor, pd._sources = [$source]
-  RETURN count(pd) AS pending
-}
-RETURN sum(linked) AS linked, sum(pending) AS pending
+MATCH (s:$$Source$$ {identifier: p[0]})
+MATCH (t:$$Target$$ {identifier: p[1]})
+MERGE (s)-[rel:$$Type$$]->(t)
+ON CREATE SET rel._createdAt = $now, rel._createdBy = $actor, rel._sources = [$source]
+ON MATCH SET rel._sources = CASE WHEN $source IN coalesce(rel._sources, []) THEN rel._sources ELSE coalesce(rel._sources, []) + $source END
+RETURN count(rel) AS linked

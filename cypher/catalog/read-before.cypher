@@ -1,14 +1,11 @@
-// Current state of the entities a write names. When the stored hash equals the incoming hash
-// the entity is unchanged and only the hash comes back (no properties, no relationships).
-// One query text for every blueprint (Entity index + _blueprint filter), so it is planned once.
+// Current state of entities a write is about to change, of any blueprints at once: properties
+// and outgoing relations (relationships and pending relations). Entities that no longer exist
+// return no row. Only entities whose stored hash differs from the incoming one are read
+// (read-hashes.cypher finds them), so unchanged and new entities cost nothing here.
 UNWIND $rows AS row
-OPTIONAL MATCH (n:Entity {identifier: row.identifier}) WHERE n._blueprint = $blueprint
-WITH row, n, n IS NOT NULL AND row.hash IS NOT NULL AND n._hash = row.hash AS same
-RETURN row.identifier AS identifier,
-       n IS NOT NULL AS exists,
-       same,
-       CASE WHEN n IS NULL OR same THEN null ELSE properties(n) END AS props,
-       CASE WHEN n IS NULL OR same THEN null ELSE
-         [(n)-[r]->(t:Entity) | [type(r), t._blueprint, t.identifier]] +
-         [(n)-[:_PENDING_TO]->(p:_Pending) | [p.type, p.targetBlueprint, p.targetIdentifier]]
-       END AS rels
+MATCH (n:Entity {identifier: row.identifier}) WHERE n._blueprint = row.blueprint
+RETURN row.blueprint AS blueprint,
+       row.identifier AS identifier,
+       properties(n) AS props,
+       [(n)-[r]->(t:Entity) | [type(r), t._blueprint, t.identifier]] +
+       [(n)-[:_PENDING_TO]->(p:_Pending) | [p.type, p.targetBlueprint, p.targetIdentifier]] AS rels

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRows } from '../db/driver.ts';
+import { silentLogger } from '../log.ts';
 import { startTestPlexus, type TestPlexus, uniqueId } from '../test-support.ts';
+import { createCatalog } from './catalog.ts';
 import type { ChangeEvent } from './events.ts';
 
 let px: TestPlexus;
@@ -288,5 +290,44 @@ describe('bad input', () => {
     const res = await px.call('POST', '/api/v1/entities/bulk', { entities: [{ blueprint: lib, identifier: 'dup' }, { blueprint: lib, identifier: 'dup' }] });
     expect(res.status).toBe(422);
     expect(res.body.error.details[0]).toMatchObject({ index: 1, identifier: 'dup' });
+  });
+});
+
+describe('a request larger than a batch', () => {
+  it('is written a slice at a time, each with its audit records, and links relations to later slices', async () => {
+    // A catalog on the same database and model, with batches of two entities.
+    const catalog = createCatalog({ db: px.services.db, models: px.services.models, events: px.services.events, logger: silentLogger, batchSize: 2 });
+    const batches: string[][] = [];
+    const off = px.services.events.on((evts) => {
+      batches.push(evts.flatMap((e) => ('identifier' in e && e.type.startsWith('entity.') ? [e.identifier] : [])));
+    });
+    const result = await catalog.upsertEntities(
+      [
+        { blueprint: svc, identifier: 'slice-a', properties: { language: 'go' }, relations: { ownedBy: 'slice-team' } },
+        { blueprint: svc, identifier: 'slice-b', properties: { language: 'go' }, relations: { ownedBy: 'slice-team' } },
+        { blueprint: svc, identifier: 'slice-c', properties: { language: 'go' } },
+        { blueprint: team, identifier: 'slice-team' },
+      ],
+      { actor: 'test', source: 'api' },
+    );
+    await new Promise((r) => setImmediate(r));
+    off();
+    expect(result).toMatchObject({ upserted: 4, created: 4 });
+    // Events go out per committed slice.
+    expect(batches.filter((b) => b.some((id) => id.startsWith('slice-')))).toEqual([
+      ['slice-a', 'slice-b'],
+      ['slice-c', 'slice-team'],
+    ]);
+    // The first slice's relations waited (pending) for the team the second slice created.
+    expect(await relCount('OWNED_BY', 'slice-a', 'slice-team')).toBe(1);
+    expect(await relCount('OWNED_BY', 'slice-b', 'slice-team')).toBe(1);
+    const [pending] = await readRows<{ n: number }>(px.services.db, 'MATCH (p:_Pending {targetIdentifier: "slice-team"}) RETURN count(p) AS n');
+    expect(pending.n).toBe(0);
+    const audited = await readRows<{ identifier: string }>(
+      px.services.db,
+      "MATCH (a:_AuditEvent {type: 'entity.created'}) WHERE a.identifier STARTS WITH 'slice-' AND a.blueprint IN [$svc, $team] RETURN a.identifier AS identifier ORDER BY identifier",
+      { svc, team },
+    );
+    expect(audited.map((a) => a.identifier)).toEqual(['slice-a', 'slice-b', 'slice-c', 'slice-team']);
   });
 });

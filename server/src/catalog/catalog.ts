@@ -88,82 +88,117 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
   const { db, models, events, logger } = deps;
   const batchSize = deps.batchSize ?? 5000;
 
-  /** Runs `work` in one transaction when it is small, else gives each query its own. */
+  /**
+   * Runs `work` in one transaction when it is small, else gives each query its own. `run` sends
+   * its query at once and resolves with the records later, so queries sent before the first
+   * answer is awaited are pipelined: Neo4j runs them in order while the next ones are encoded.
+   */
   async function withWrites(rows: number, work: (run: Run) => Promise<void>): Promise<void> {
     const session = openSession(db, 'WRITE');
     try {
       if (rows <= batchSize) {
         await session.executeWrite(async (tx: ManagedTransaction) => {
-          await work(async (q, p) => (await tx.run(q, p)).records.map((r) => r.toObject()));
+          await work((q, p) => tx.run(q, p).then((res) => res.records.map((r) => r.toObject())));
         });
       } else {
-        await work((q, p) => session.executeWrite(async (tx) => (await tx.run(q, p)).records.map((r) => r.toObject())));
+        // A session runs one transaction at a time: queries queue up, each in its own.
+        let queue: Promise<unknown> = Promise.resolve();
+        await work((q, p) => {
+          const next = queue.then(() => session.executeWrite(async (tx) => (await tx.run(q, p)).records.map((r) => r.toObject())));
+          queue = next.catch(() => {});
+          return next;
+        });
       }
     } finally {
       await session.close();
     }
   }
 
-  async function readBefore(bp: Blueprint, rows: { identifier: string; hash: string | null }[]) {
-    const out = new Map<string, { exists: boolean; same: boolean; props: Record<string, unknown> | null; rels: [string, string, string][] | null }>();
-    for (const chunk of chunks(rows, batchSize)) {
-      const res = await readRows<{ identifier: string; exists: boolean; same: boolean; props: Record<string, unknown> | null; rels: [string, string, string][] | null }>(
-        db,
-        loadQuery('catalog/read-before'),
-        { rows: chunk, blueprint: bp.identifier },
-      );
-      for (const r of res) out.set(r.identifier, r);
+  type Stored = { props: Record<string, unknown>; rels: [string, string, string][] };
+
+  /**
+   * The stored state of the records' entities (absent: new). Two steps: which exist and their
+   * hash, for all records (one light query per chunk, answered while `prepare` hashes the
+   * records); then properties and relations of the existing ones whose hash differs (all
+   * existing ones when `everyExisting`), whose before-state the write needs.
+   */
+  async function readBefore(
+    refs: TargetRef[],
+    prepare: () => (string | null)[],
+    everyExisting: boolean,
+  ): Promise<{ hashes: (string | null)[]; stored: Map<string, Stored>; unchanged: Set<string> }> {
+    const asked = chunks(refs, batchSize).map((rows) => readRows<TargetRef & { exists: boolean; hash: string | null }>(db, loadQuery('catalog/read-hashes'), { rows }));
+    // Nothing is left unhandled if hashing throws while the queries are out.
+    const answered = Promise.all(asked);
+    answered.catch(() => {});
+    const hashes = prepare();
+    const found = new Map<string, string | null>();
+    for (const rows of await answered) for (const r of rows) if (r.exists) found.set(refKey(r), r.hash);
+    const unchanged = new Set<string>();
+    const toRead: TargetRef[] = [];
+    refs.forEach((ref, i) => {
+      const key = refKey(ref);
+      if (!found.has(key)) return;
+      if (!everyExisting && hashes[i] !== null && found.get(key) === hashes[i]) unchanged.add(key);
+      else toRead.push(ref);
+    });
+    const stored = new Map<string, Stored>();
+    for (const rows of chunks(toRead, batchSize)) {
+      for (const r of await readRows<TargetRef & Stored>(db, loadQuery('catalog/read-before'), { rows })) stored.set(refKey(r), r);
     }
-    return out;
+    return { hashes, stored, unchanged };
   }
 
   async function plan(records: CheckedRecord[], merge: boolean): Promise<Planned[]> {
-    const byBlueprint = new Map<string, CheckedRecord[]>();
-    for (const rec of records) {
-      const list = byBlueprint.get(rec.blueprint.identifier) ?? [];
-      list.push(rec);
-      byBlueprint.set(rec.blueprint.identifier, list);
-    }
+    // Without merge, a record is its whole content: desired state and hash need no stored state.
+    const upfront: DesiredEntity[] = [];
+    const { hashes, stored, unchanged } = await readBefore(
+      records.map((r) => ({ blueprint: r.blueprint.identifier, identifier: r.identifier })),
+      () => {
+        if (merge) return records.map(() => null);
+        for (const r of records) upfront.push(desiredState(r, null, false));
+        return upfront.map(hashEntity);
+      },
+      merge,
+    );
     const planned: Planned[] = [];
     const details: ErrorDetail[] = [];
-    for (const recs of byBlueprint.values()) {
-      const bp = recs[0].blueprint;
-      const desiredUpfront = merge ? null : recs.map((r) => desiredState(r, null, false));
-      const hashes = desiredUpfront?.map(hashEntity);
-      const before = await readBefore(
-        bp,
-        recs.map((r, i) => ({ identifier: r.identifier, hash: hashes ? hashes[i] : null })),
-      );
-      recs.forEach((rec, i) => {
-        const b = before.get(rec.identifier)!;
-        if (b.same) {
-          planned.push({ rec, desired: desiredUpfront![i], hash: hashes![i], before: null, beforeProps: null, status: 'unchanged' });
-          return;
-        }
-        const prev = b.exists ? decodeEntity(bp, b.props!, b.rels!) : null;
-        const desired = desiredUpfront ? desiredUpfront[i] : desiredState(rec, prev, true);
-        if (merge) details.push(...checkMerged(rec, desired));
-        const hash = hashes ? hashes[i] : hashEntity(desired);
-        const unchanged = prev !== null && (b.props!._hash === hash || hashEntity(prev) === hash);
-        planned.push({
-          rec,
-          desired,
-          hash,
-          before: prev,
-          beforeProps: b.props,
-          status: unchanged ? 'unchanged' : prev ? 'updated' : 'created',
-        });
+    records.forEach((rec, i) => {
+      const bp = rec.blueprint;
+      const key = refKey({ blueprint: bp.identifier, identifier: rec.identifier });
+      if (unchanged.has(key)) {
+        planned.push({ rec, desired: upfront[i], hash: hashes[i]!, before: null, beforeProps: null, status: 'unchanged' });
+        return;
+      }
+      const b = stored.get(key);
+      const prev = b ? decodeEntity(bp, b.props, b.rels) : null;
+      const desired = merge ? desiredState(rec, prev, true) : upfront[i];
+      if (merge) details.push(...checkMerged(rec, desired));
+      const hash = hashes[i] ?? hashEntity(desired);
+      const same = prev !== null && (b!.props._hash === hash || hashEntity(prev) === hash);
+      planned.push({
+        rec,
+        desired,
+        hash,
+        before: prev,
+        beforeProps: b?.props ?? null,
+        status: same ? 'unchanged' : prev ? 'updated' : 'created',
       });
-    }
+    });
     if (details.length > 0) {
       throw new ValidationError(`${new Set(details.map((d) => d.index)).size} of ${records.length} entities are invalid after merging; nothing was written`, details);
     }
     return planned;
   }
 
-  async function writeRelations(run: Run, changed: Planned[], ctx: WriteContext, now: string): Promise<void> {
+  /**
+   * Sends the relationship changes of the batch: removals, then creations in one query per
+   * (type, source blueprint, target blueprint); pairs whose target is missing become pending.
+   * Resolves when every query has answered.
+   */
+  function writeRelations(run: Run, changed: Planned[], ctx: WriteContext, now: string): Promise<unknown> {
     type Pair = { s: string; sb: string; t: string; tb: string; type: string };
-    const create: Pair[] = [];
+    const create = new Map<string, { type: string; sourceBlueprint: string; targetBlueprint: string; pairs: [string, string][] }>();
     const remove: Pair[] = [];
     for (const p of changed) {
       const s = p.desired.identifier;
@@ -174,13 +209,33 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
         const old = p.before?.relations[relation] ?? [];
         const oldKeys = new Set(old.map(refKey));
         const newKeys = new Set(refs.map(refKey));
-        for (const r of refs) if (!oldKeys.has(refKey(r))) create.push({ s, sb, t: r.identifier, tb: r.blueprint, type });
+        for (const r of refs) {
+          if (oldKeys.has(refKey(r))) continue;
+          const key = `${type}|${sb}|${r.blueprint}`;
+          const group = create.get(key) ?? { type, sourceBlueprint: sb, targetBlueprint: r.blueprint, pairs: [] };
+          group.pairs.push([s, r.identifier]);
+          create.set(key, group);
+        }
         for (const r of old) if (!newKeys.has(refKey(r))) remove.push({ s, sb, t: r.identifier, tb: r.blueprint, type });
       }
     }
     const base = { now, actor: ctx.actor, source: ctx.source };
-    for (const pairs of chunks(remove, batchSize)) await run(loadQuery('catalog/delete-relationships'), { ...base, pairs });
-    for (const pairs of chunks(create, batchSize)) await run(loadQuery('catalog/create-relationships'), { ...base, pairs });
+    const sent: Promise<unknown>[] = [];
+    for (const pairs of chunks(remove, batchSize)) sent.push(run(loadQuery('catalog/delete-relationships'), { ...base, pairs }));
+    for (const { type, sourceBlueprint, targetBlueprint, pairs: all } of create.values()) {
+      const names = { Type: type, Source: labelOf(sourceBlueprint), Target: labelOf(targetBlueprint) };
+      const query = loadQuery('catalog/create-relationships', names);
+      for (const pairs of chunks(all, batchSize)) {
+        sent.push(
+          run(query, { ...base, pairs }).then(async ([row]) => {
+            if ((row.linked as number) < pairs.length) {
+              await run(loadQuery('catalog/create-pending', names), { ...base, type, sourceBlueprint, targetBlueprint, pairs });
+            }
+          }),
+        );
+      }
+    }
+    return Promise.all(sent);
   }
 
   async function resolvePending(run: Run, created: Planned[], now: string): Promise<void> {
@@ -194,11 +249,94 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
     // Label counts come from the count store: free when nothing is pending (bulk loads).
     const [{ pending }] = await run('MATCH (p:_Pending) RETURN count(p) AS pending', {});
     if (pending === 0) return;
+    const resolved: Promise<unknown>[] = [];
     for (const [blueprint, identifiers] of byBlueprint) {
       for (const ids of chunks(identifiers, batchSize)) {
-        await run(loadQuery('catalog/resolve-pending'), { blueprint, identifiers: ids, now });
+        resolved.push(run(loadQuery('catalog/resolve-pending'), { blueprint, identifiers: ids, now }));
       }
     }
+    await Promise.all(resolved);
+  }
+
+  /**
+   * Writes changed entities (at most a batch) in one transaction and returns their change events.
+   * Every query goes out before any answer is awaited (pipelined, see withWrites); Neo4j runs them
+   * in the order sent: nodes, relationships, pending relations, audit records.
+   */
+  async function writeChanges(changed: Planned[], ctx: WriteContext, now: string): Promise<EntityChangeEvent[]> {
+    let evts: EntityChangeEvent[] = [];
+    await withWrites(changed.length, async (run) => {
+      const sent: Promise<unknown>[] = [];
+      // Handled at once: a failure while the events are being built must not go unhandled.
+      const send = (p: Promise<unknown>) => {
+        p.catch(() => {});
+        sent.push(p);
+      };
+      const byBlueprint = new Map<string, Planned[]>();
+      for (const p of changed) {
+        const list = byBlueprint.get(p.desired.blueprint);
+        if (list) list.push(p);
+        else byBlueprint.set(p.desired.blueprint, [p]);
+      }
+      for (const [blueprint, list] of byBlueprint) {
+        const bp = list[0].rec.blueprint;
+        for (const chunk of chunks(list, batchSize)) {
+          send(run(loadQuery('catalog/write-nodes', { Label: labelOf(blueprint) }), {
+            rows: chunk.map((p) => ({
+              identifier: p.desired.identifier,
+              title: p.desired.title,
+              hash: p.hash,
+              props: nodeProperties(bp, p.desired, Object.keys(p.beforeProps ?? {})),
+            })),
+            blueprint,
+            now,
+            actor: ctx.actor,
+            source: ctx.source,
+            runId: ctx.runId ?? null,
+          }));
+        }
+      }
+      send(writeRelations(run, changed, ctx, now));
+      send(resolvePending(run, changed.filter((p) => p.status === 'created'), now));
+      // The events and their audit records are built while Neo4j runs what was sent, a slice
+      // at a time, so the event loop keeps writing the queued queries to the socket meanwhile.
+      // The audit records commit with the change (or the change does not commit).
+      evts = [];
+      const audit: Record<string, unknown>[] = [];
+      for (const slice of chunks(changed, 1000)) {
+        await new Promise((ok) => setImmediate(ok));
+        const built = changeEvents(slice, ctx, now);
+        evts.push(...built);
+        audit.push(...auditRows(built));
+      }
+      for (const rows of chunks(audit, batchSize)) send(run(recordEventsQuery(), { events: rows }));
+      await Promise.all(sent);
+    });
+    return evts;
+  }
+
+  /** The change events of written entities: before and after in the API's form. */
+  function changeEvents(changed: Planned[], ctx: WriteContext, now: string): EntityChangeEvent[] {
+    return changed.map((p) => {
+      const bp = p.rec.blueprint;
+      return {
+        type: p.status === 'created' ? 'entity.created' : 'entity.updated',
+        blueprint: bp.identifier,
+        identifier: p.desired.identifier,
+        before: p.before ? toApiEntity(bp, p.before, p.beforeProps ?? undefined) : null,
+        after: toApiEntity(bp, p.desired, {
+          _createdAt: p.beforeProps?._createdAt ?? now,
+          _createdBy: p.beforeProps?._createdBy ?? ctx.actor,
+          _updatedAt: now,
+          _updatedBy: ctx.actor,
+          _sources: [...new Set([...((p.beforeProps?._sources as string[]) ?? []), ctx.source])],
+        }),
+        actor: ctx.actor,
+        source: ctx.source,
+        runId: ctx.runId,
+        at: now,
+      };
+    });
   }
 
   async function withCalculated(bp: Blueprint, entities: StoredEntity[]): Promise<StoredEntity[]> {
@@ -231,55 +369,9 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
       const planned = await plan(checked.records, merge);
       const changed = planned.filter((p) => p.status !== 'unchanged');
       const now = new Date().toISOString();
-      if (changed.length > 0) {
-        const evts: EntityChangeEvent[] = changed.map((p) => {
-          const bp = p.rec.blueprint;
-          return {
-            type: p.status === 'created' ? 'entity.created' : 'entity.updated',
-            blueprint: bp.identifier,
-            identifier: p.desired.identifier,
-            before: p.before ? toApiEntity(bp, p.before, p.beforeProps ?? undefined) : null,
-            after: toApiEntity(bp, p.desired, {
-              _createdAt: p.beforeProps?._createdAt ?? now,
-              _createdBy: p.beforeProps?._createdBy ?? ctx.actor,
-              _updatedAt: now,
-              _updatedBy: ctx.actor,
-              _sources: [...new Set([...((p.beforeProps?._sources as string[]) ?? []), ctx.source])],
-            }),
-            actor: ctx.actor,
-            source: ctx.source,
-            runId: ctx.runId,
-            at: now,
-          };
-        });
-        await withWrites(changed.length, async (run) => {
-          const byBlueprint = new Map<string, Planned[]>();
-          for (const p of changed) byBlueprint.set(p.desired.blueprint, [...(byBlueprint.get(p.desired.blueprint) ?? []), p]);
-          for (const [blueprint, list] of byBlueprint) {
-            const bp = list[0].rec.blueprint;
-            for (const chunk of chunks(list, batchSize)) {
-              await run(loadQuery('catalog/write-nodes', { Label: labelOf(blueprint) }), {
-                rows: chunk.map((p) => ({
-                  identifier: p.desired.identifier,
-                  title: p.desired.title,
-                  hash: p.hash,
-                  props: nodeProperties(bp, p.desired, Object.keys(p.beforeProps ?? {})),
-                })),
-                blueprint,
-                now,
-                actor: ctx.actor,
-                source: ctx.source,
-                runId: ctx.runId ?? null,
-              });
-            }
-          }
-          await writeRelations(run, changed, ctx, now);
-          await resolvePending(run, changed.filter((p) => p.status === 'created'), now);
-          // The audit record commits with the change (or the change does not commit).
-          for (const rows of chunks(auditRows(evts), batchSize)) await run(recordEventsQuery(), { events: rows });
-        });
-        events.emit(evts);
-      }
+      // A request larger than a batch is written a slice at a time: each slice is one transaction
+      // holding its nodes, relationships and audit records, and its events go out once it committed.
+      for (const slice of chunks(changed, batchSize)) events.emit(await writeChanges(slice, ctx, now));
       const count = (s: Planned['status']) => planned.filter((p) => p.status === s).length;
       const result: UpsertResult = {
         upserted: planned.length,
