@@ -6,7 +6,7 @@ MATCH (e:$$Label$$ {identifier: row.entity})
 MERGE (r:_ScoreResult {scorecard: $scorecard, entity: row.entity})
 WITH e, r, row, r.level AS previous
 SET r.blueprint = $blueprint, r.level = row.level, r.levelIndex = row.levelIndex, r.score = row.score,
-    r.passed = row.passed, r.failed = row.failed, r.changedAt = $now
+    r.passed = row.passed, r.failed = row.failed, r.hash = row.hash, r.changedAt = $now
 MERGE (r)-[:_SCORES]->(e)
 WITH row, previous
 WHERE previous IS NULL OR previous <> row.level

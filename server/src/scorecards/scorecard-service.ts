@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import neo4j from 'neo4j-driver';
 import type { ReadScope } from '../auth/authorize.ts';
 import { loadScopedQuery, scopeParams } from '../auth/read-scope-cypher.ts';
@@ -295,17 +296,25 @@ export function createScorecardService(deps: {
     return entry;
   }
 
-  async function readScored(query: string, params: Record<string, unknown>): Promise<Scored[]> {
+  /** Runs an evaluation query; `onRow` sees each row as it arrives (a retried read may repeat rows). */
+  async function readScored(
+    query: string,
+    params: Record<string, unknown>,
+    onRow?: (row: Scored) => void,
+  ): Promise<Scored[]> {
     const session = openSession(db, 'READ');
     try {
       return await session.executeRead(
         async (tx) => {
           const rows: Scored[] = [];
-          for await (const record of tx.run(query, params))
-            rows.push({
+          for await (const record of tx.run(query, params)) {
+            const row = {
               entity: record.get('entity') as string,
               passed: (record.get('passed') as boolean[]).map((p) => p === true),
-            });
+            };
+            rows.push(row);
+            onRow?.(row);
+          }
           return rows;
         },
         { timeout: timeoutMs },
@@ -323,12 +332,17 @@ export function createScorecardService(deps: {
   async function score(
     compiled: CompiledScorecard,
     ids: string[] | null,
-  ): Promise<{ rows: Scored[] | null; errors: EvaluationError[] }> {
+    onRow?: (row: Scored) => void,
+  ): Promise<{ rows: Scored[] | null; errors: EvaluationError[]; streamed: boolean }> {
     const at = new Date().toISOString();
     const partial = ids !== null;
     const params = { ...compiled.params, ...(partial ? { ids } : {}) };
     try {
-      return { rows: await readScored(compiled.query({ partial }), params), errors: [] };
+      return {
+        rows: await readScored(compiled.query({ partial }), params, onRow),
+        errors: [],
+        streamed: true,
+      };
     } catch (err) {
       logger.warn('scorecard query failed; checking its rules one by one', {
         scorecard: compiled.scorecard.identifier,
@@ -344,6 +358,7 @@ export function createScorecardService(deps: {
         errors: [
           { message: `the scorecard's targets could not be read: ${describeFailure(err, timeoutMs)}`, at },
         ],
+        streamed: false,
       };
     }
     const errors: EvaluationError[] = [];
@@ -364,6 +379,7 @@ export function createScorecardService(deps: {
     return {
       rows: targets.map((entity) => ({ entity, passed: outcomes.map((m) => m?.get(entity) === true) })),
       errors,
+      streamed: false,
     };
   }
 
@@ -379,14 +395,27 @@ export function createScorecardService(deps: {
   const signature = (o: Omit<Outcome, 'entity'>) =>
     `${o.level}|${o.score}|${o.passed.join(',')}|${o.failed.join(',')}`;
 
-  /** The stored results (all, or of `entities`): to skip writing what did not change, and to count. */
-  async function readStored(sc: Scorecard, entities: string[] | null): Promise<Map<string, Outcome>> {
-    const rows = await readRows<Outcome>(
-      db,
-      loadQuery(entities ? 'scorecards/read-stored-results-of' : 'scorecards/read-stored-results'),
-      { scorecard: sc.identifier, entities },
-    );
+  /** Hash of a result's outcome, stored with it: equal hashes, nothing to write. */
+  const outcomeHash = (o: Omit<Outcome, 'entity'>) =>
+    createHash('sha1').update(signature(o)).digest('base64url');
+
+  /** The stored results of `entities` (a partial run): to skip writing what did not change, and to recount. */
+  async function readStored(sc: Scorecard, entities: string[]): Promise<Map<string, Outcome>> {
+    const rows = await readRows<Outcome>(db, loadQuery('scorecards/read-stored-results-of'), {
+      scorecard: sc.identifier,
+      entities,
+    });
     return new Map(rows.map((r) => [r.entity, r]));
+  }
+
+  /** Every stored result of the scorecard as entity → outcome hash (a full run compares only these). */
+  async function readStoredHashes(sc: Scorecard): Promise<Map<string, string>> {
+    const rows = await readRows<{
+      entity: string;
+      hash: string | null;
+      legacy: Omit<Outcome, 'entity'> | null;
+    }>(db, loadQuery('scorecards/read-stored-results'), { scorecard: sc.identifier });
+    return new Map(rows.map((r) => [r.entity, r.hash ?? outcomeHash(r.legacy!)]));
   }
 
   type Counts = Pick<ScorecardStatus, 'entities' | 'levels' | 'rules'>;
@@ -453,7 +482,7 @@ export function createScorecardService(deps: {
     for (let i = 0; i < outcomes.length; i += batchSize) {
       const batch = outcomes
         .slice(i, i + batchSize)
-        .map((o) => ({ ...o, levelIndex: neo4j.int(sc.levels.indexOf(o.level)) }));
+        .map((o) => ({ ...o, levelIndex: neo4j.int(sc.levels.indexOf(o.level)), hash: outcomeHash(o) }));
       const written = await writeRows<{ entity: string; from: string | null; to: string }>(
         db,
         loadQuery('scorecards/save-results', { Label: labelOf(sc.blueprint) }),
@@ -471,6 +500,64 @@ export function createScorecardService(deps: {
       }
     }
     return changes;
+  }
+
+  /**
+   * Saves a full run's results while its rows still arrive: each outcome is compared with the
+   * stored hash (read at the same time as the query starts) and changed results are written in
+   * UNWIND batches, one after the other, while the query streams (the read and the writes run on
+   * two of Neo4j's threads). An entity seen again (a retried read, the rule-by-rule fallback) is
+   * compared with what this run wrote last.
+   */
+  function createResultSaver(sc: Scorecard, now: string) {
+    const stored = readStoredHashes(sc);
+    stored.catch(() => {});
+    let hashes: Map<string, string> | null = null;
+    let storedEntities: string[] = [];
+    const waiting: Outcome[] = [];
+    let batch: Outcome[] = [];
+    let writing: Promise<void> = Promise.resolve();
+    const changes: LevelChange[] = [];
+    const written = new Set<string>();
+    const flush = () => {
+      if (batch.length === 0) return;
+      const rows = batch;
+      batch = [];
+      for (const o of rows) written.add(o.entity);
+      writing = writing.then(async () => {
+        changes.push(...(await writeResults(sc, rows, now)));
+      });
+      // Handled here, thrown by finish().
+      writing.catch(() => {});
+    };
+    const consider = (o: Outcome) => {
+      const hash = outcomeHash(o);
+      if (hashes!.get(o.entity) === hash) return;
+      hashes!.set(o.entity, hash);
+      batch.push(o);
+      if (batch.length >= batchSize) flush();
+    };
+    stored.then(
+      (h) => {
+        storedEntities = [...h.keys()];
+        hashes = h;
+        for (const o of waiting.splice(0)) consider(o);
+      },
+      () => {},
+    );
+    return {
+      add(o: Outcome) {
+        if (hashes) consider(o);
+        else waiting.push(o);
+      },
+      /** Writes what is left; the results written, their level changes and the entities stored before. */
+      async finish(): Promise<{ written: number; changes: LevelChange[]; storedEntities: string[] }> {
+        await stored;
+        flush();
+        await writing;
+        return { written: written.size, changes, storedEntities };
+      },
+    };
   }
 
   async function deleteInBatches(query: string, params: Record<string, unknown>): Promise<void> {
@@ -523,6 +610,9 @@ export function createScorecardService(deps: {
     const { compiled, details } = compiledOf(sc);
     let errors: EvaluationError[];
     let rows: Scored[] | null = null;
+    let saver: ReturnType<typeof createResultSaver> | null = null;
+    const streamedOutcomes = new Map<string, Outcome>();
+    let streamed = false;
     if (!compiled)
       errors = [
         {
@@ -530,23 +620,46 @@ export function createScorecardService(deps: {
           at: now,
         },
       ];
-    else ({ rows, errors } = await score(compiled, ids));
+    else {
+      // A full run saves its results while the rows arrive; a partial run reads its few stored
+      // results after the query.
+      const fullRun = ids === null ? createResultSaver(sc, now) : null;
+      saver = fullRun;
+      const onRow = fullRun
+        ? (r: Scored) => {
+            const o = outcomeOf(sc, r);
+            streamedOutcomes.set(r.entity, o);
+            fullRun.add(o);
+          }
+        : undefined;
+      ({ rows, errors, streamed } = await score(compiled, ids, onRow));
+    }
     let changes: LevelChange[] = [];
     let written = 0;
     let summary: Counts;
     if (rows) {
-      const stored = await readStored(sc, ids);
       const scored = new Set(rows.map((r) => r.entity));
+      const outcomes = rows.map((r) => (streamed && streamedOutcomes.get(r.entity)) || outcomeOf(sc, r));
       // Only new and changed results are written (a steady catalog re-scores with few writes).
-      const outcomes = rows.map((r) => outcomeOf(sc, r));
-      const changed = outcomes.filter((o) => {
-        const before = stored.get(o.entity);
-        return !before || signature(before) !== signature(o);
-      });
-      written = changed.length;
-      changes = await writeResults(sc, changed, now);
+      let stored: Map<string, Outcome> | null = null;
+      let storedEntities: string[];
+      if (saver) {
+        // Rows of the rule-by-rule fallback did not stream through the saver.
+        if (!streamed) for (const o of outcomes) saver.add(o);
+        ({ written, changes, storedEntities } = await saver.finish());
+      } else {
+        const before = await readStored(sc, ids!);
+        const changed = outcomes.filter((o) => {
+          const b = before.get(o.entity);
+          return !b || signature(b) !== signature(o);
+        });
+        stored = before;
+        storedEntities = ids!;
+        written = changed.length;
+        changes = await writeResults(sc, changed, now);
+      }
       // Results of entities no longer scored: deleted, or outside the filter now.
-      const gone = (ids ?? [...stored.keys()]).filter((id) => !scored.has(id));
+      const gone = storedEntities.filter((id) => !scored.has(id));
       for (let i = 0; i < gone.length; i += batchSize) {
         await writeRows(db, loadQuery('scorecards/delete-results-of'), {
           scorecard: sc.identifier,
@@ -556,9 +669,13 @@ export function createScorecardService(deps: {
       // Counts follow from the outcomes: all of them after a full run, the stored counts moved
       // by what changed after a partial one (the aggregate queries only when those do not fit).
       if (mode === 'full') summary = recount(sc, { entities: 0, levels: [], rules: [] }, [], outcomes);
-      else if (countsMatch(sc)) summary = recount(sc, sc.status!, stored.values(), outcomes);
+      else if (countsMatch(sc)) summary = recount(sc, sc.status!, stored!.values(), outcomes);
       else summary = await summarise(sc);
-    } else summary = await summarise(sc);
+    } else {
+      // Results the query streamed before it failed are kept (they are what it computed).
+      await saver?.finish().catch(() => {});
+      summary = await summarise(sc);
+    }
     // A partial run only sees some entities: it adds its errors to the last full run's.
     const previous =
       mode === 'partial'

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeRows } from '../db/driver.ts';
+import { silentLogger } from '../log.ts';
 import { labelOf, pluralFieldOf } from '../model/names.ts';
 import { startTestPlexus, type TestPlexus, uniqueId } from '../test-support.ts';
+import { createScorecardService } from './scorecard-service.ts';
 
 let px: TestPlexus;
 let team: string;
@@ -206,6 +209,40 @@ describe('evaluation', () => {
     const r = await px.call('GET', `/api/v1/scorecards/${sc}/results?entity=gold`);
     expect(r.body.results[0].evaluatedAt).toBe(again.body.evaluatedAt);
     expect(r.body.results[0].changedAt < again.body.evaluatedAt).toBe(true);
+  });
+
+  it('compares results stored without an outcome hash by their outcome, and leaves them unwritten', async () => {
+    await writeRows(
+      px.services.db,
+      'MATCH (r:_ScoreResult {scorecard: $sc}) REMOVE r.hash RETURN count(r) AS n',
+      { sc },
+    );
+    const again = await px.call('POST', `/api/v1/scorecards/${sc}/evaluate`);
+    expect(again.body).toMatchObject({ evaluated: 5, written: 0, changed: 0 });
+  });
+
+  it('writes a full run in batches while its rows arrive, the same results as in one batch', async () => {
+    const before = await levels();
+    await writeRows(
+      px.services.db,
+      'MATCH (r:_ScoreResult {scorecard: $sc}) DETACH DELETE r RETURN count(*) AS n',
+      { sc },
+    );
+    // A second service on the same database, writing two results at a time.
+    const small = createScorecardService({
+      db: px.services.db,
+      models: px.services.models,
+      events: px.services.events,
+      logger: silentLogger,
+      options: { live: false, scheduleMs: 0, batchSize: 2 },
+    });
+    try {
+      expect(await small.evaluate(sc)).toMatchObject({ evaluated: 5, written: 5 });
+      expect(await levels()).toEqual(before);
+      expect(await small.evaluate(sc)).toMatchObject({ evaluated: 5, written: 0 });
+    } finally {
+      small.stop();
+    }
   });
 
   it('stores the latest summary with the scorecard', async () => {
