@@ -123,7 +123,7 @@ export function createApp(services: Services, options: { webDist?: string } = {}
   api.route('/', viewRoutes({ views: createViewStore({ db: services.db, models }), models, audit: services.audit, jsonLimit }));
   api.route('/', queryRoutes({ queries: services.queries, schemas, audit: services.audit, jsonLimit, database: services.db.database }));
   api.route('/', sourceRoutes(services.sources, services.audit, jsonLimit));
-  api.route('/', scorecardRoutes({ scorecards: services.scorecards, access, audit: services.audit, jsonLimit }));
+  api.route('/', scorecardRoutes({ scorecards: services.scorecards, scorecardAdmin: services.scorecardAdmin, access, jsonLimit }));
   app.route('/api/v1', api);
   app.route('/', webhookRoutes(services.sources, jsonLimit));
   app.route('/', graphqlRoutes({ schemas, logger, database: services.db.database }));

@@ -10,7 +10,7 @@ import { createImpactService, type ImpactService } from './impact/impact.ts';
 import { createSavedQueries, type SavedQueries } from './queries/saved-queries.ts';
 import type { Logger } from './log.ts';
 import { type BlueprintStore, createBlueprintStore } from './model/blueprint-store.ts';
-import { createScorecardService, type ScorecardService } from './scorecards/index.ts';
+import { createScorecardAdmin, createScorecardService, type ScorecardAdmin, type ScorecardService } from './scorecards/index.ts';
 import { createSearchService, type SearchService } from './search/search.ts';
 import { type SourcesService, startSourcesService } from './sources/index.ts';
 
@@ -33,6 +33,8 @@ export interface Services {
   queries: SavedQueries;
   sources: SourcesService;
   scorecards: ScorecardService;
+  /** Changing scorecards: permission check and audit, shared by REST and GraphQL. */
+  scorecardAdmin: ScorecardAdmin;
   /** Stops timers (model polling, schema rebuilds); does not close the driver. */
   stop(): void;
 }
@@ -52,12 +54,13 @@ export async function createServices(config: PlexusConfig, db: Db, logger: Logge
   const access = createAccessControl({ db, models, options: { ownerRelation: config.auth.ownerRelation } });
   // Re-evaluates on entity changes and, hourly, in full.
   const scorecards = createScorecardService({ db, models, events, logger });
-  const schemas = createSchemaService({ db, models, catalog, search, impact, access, scorecards, logger, debounceMs: config.graphql.rebuildDebounceMs, eager: options.eagerSchema ?? true });
+  const audit = createAuditLog(db);
+  const scorecardAdmin = createScorecardAdmin({ scorecards, audit });
+  const schemas = createSchemaService({ db, models, catalog, search, impact, access, scorecards, scorecardAdmin, logger, debounceMs: config.graphql.rebuildDebounceMs, eager: options.eagerSchema ?? true });
   const tokens = createTokenStore(db, { adminToken: config.adminToken });
   // Cached token verifications carry a user's role and teams: forget them when those change.
   const identities = createIdentityStore(db);
   identities.onChange(() => tokens.forget());
-  const audit = createAuditLog(db);
   const prune = setInterval(() => {
     audit.prune(config.audit.retentionDays).catch((err) => logger.warn('audit pruning failed', { err }));
   }, 3_600_000);
@@ -87,6 +90,7 @@ export async function createServices(config: PlexusConfig, db: Db, logger: Logge
     queries: createSavedQueries(db),
     sources,
     scorecards,
+    scorecardAdmin,
     stop() {
       sources.stop();
       scorecards.stop();

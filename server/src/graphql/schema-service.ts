@@ -6,13 +6,13 @@ import { GraphQLError, type GraphQLSchema, GraphQLScalarType, Kind, type ValueNo
 import type { Catalog } from '../catalog/catalog.ts';
 import type { WriteContext } from '../catalog/events.ts';
 import type { Db } from '../db/driver.ts';
-import { UnauthorizedError } from '../errors.ts';
+import { NotFoundError, UnauthorizedError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
 import type { ImpactDirection, ImpactService } from '../impact/impact.ts';
 import { labelOf } from '../model/names.ts';
 import type { Model } from '../model/types.ts';
-import { createEntityScoreLoader, type EntityScoreLoader, type ScorecardService } from '../scorecards/index.ts';
+import { createEntityScoreLoader, type EntityScoreLoader, type ScorecardAdmin, type ScorecardService } from '../scorecards/index.ts';
 import type { SearchRequest } from '../search/rules.ts';
 import type { SearchService } from '../search/search.ts';
 import { baseTypeDefs, generateTypeDefs } from './type-defs.ts';
@@ -103,12 +103,14 @@ export function createSchemaService(deps: {
   access: AccessControl;
   /** Optional so schema-only uses (benchmarks, checks) need no scorecards. */
   scorecards?: ScorecardService;
+  /** Changes scorecards (permission check and audit); without it the scorecard mutations answer an error. */
+  scorecardAdmin?: ScorecardAdmin;
   logger: Logger;
   debounceMs?: number;
   /** Build as soon as the model changes (servers); false builds on the first GraphQL request (tests). */
   eager?: boolean;
 }): SchemaService {
-  const { db, models, catalog, search, impact, access, scorecards, logger } = deps;
+  const { db, models, catalog, search, impact, access, scorecards, scorecardAdmin, logger } = deps;
   const debounceMs = deps.debounceMs ?? 150;
   let current: BuiltSchema | null = null;
   let timer: NodeJS.Timeout | null = null;
@@ -134,6 +136,14 @@ export function createSchemaService(deps: {
     return load({ blueprint: src._blueprint, identifier: src.identifier });
   };
   type ResultArgs = { scorecard: string; level?: string; below?: string; limit?: number; cursor?: string };
+  const scorecardService = () => {
+    if (!scorecards) throw new NotFoundError('scorecards are not available on this server');
+    return scorecards;
+  };
+  const scorecardAdminOf = () => {
+    if (!scorecardAdmin) throw new NotFoundError('scorecards cannot be changed on this server');
+    return scorecardAdmin;
+  };
   const baseResolvers = {
     JSON: jsonScalar,
     Query: {
@@ -141,6 +151,19 @@ export function createSchemaService(deps: {
         scorecards
           ? scorecards.results(a.scorecard, { scope: access.scope(callerOf(ctx)), level: a.level ?? undefined, below: a.below ?? undefined, limit: a.limit ?? undefined, cursor: a.cursor ?? undefined })
           : { results: [], next: null },
+      scorecardDefinitions: (_: unknown, _a: unknown, ctx: GraphqlContext) => {
+        callerOf(ctx);
+        return scorecards ? scorecards.list() : [];
+      },
+      scorecardDefinition: async (_: unknown, a: { identifier: string }, ctx: GraphqlContext) => {
+        callerOf(ctx);
+        try {
+          return await scorecardService().get(a.identifier);
+        } catch (err) {
+          if (err instanceof NotFoundError) return null;
+          throw err;
+        }
+      },
       plexusModelVersion: () => current?.version ?? 0,
       search: async (_: unknown, a: { q: string; blueprint?: string; limit?: number }, ctx: GraphqlContext) =>
         (await search.text(a.q, { scope: access.scope(callerOf(ctx)), blueprint: a.blueprint ?? undefined, limit: a.limit ?? undefined })).entities,
@@ -157,6 +180,16 @@ export function createSchemaService(deps: {
         const { deleted } = await catalog.deleteEntities(args.entities, ctx.write);
         return { deleted };
       },
+      createScorecard: (_: unknown, a: { scorecard: unknown }, ctx: GraphqlContext) =>
+        scorecardAdminOf().create(callerOf(ctx), async () => a.scorecard, ctx.write),
+      replaceScorecard: (_: unknown, a: { identifier: string; scorecard: unknown }, ctx: GraphqlContext) =>
+        scorecardAdminOf().replace(callerOf(ctx), a.identifier, async () => a.scorecard, ctx.write),
+      deleteScorecard: async (_: unknown, a: { identifier: string }, ctx: GraphqlContext) => {
+        await scorecardAdminOf().delete(callerOf(ctx), a.identifier, ctx.write);
+        return true;
+      },
+      evaluateScorecard: (_: unknown, a: { identifier: string }, ctx: GraphqlContext) =>
+        scorecardAdminOf().evaluate(callerOf(ctx), a.identifier),
     },
   };
 

@@ -164,6 +164,10 @@ export const baseTypeDefs = /* GraphQL */ `
   }
 
   type Query {
+    "Every scorecard: definition and evaluation status, as GET /api/v1/scorecards lists them."
+    scorecardDefinitions: [JSON!]!
+    "One scorecard as GET /api/v1/scorecards/{scorecard} returns it; null when it does not exist."
+    scorecardDefinition(identifier: String!): JSON
     "Results of a scorecard among readable entities: at a level, or below one (e.g. below Silver)."
     scorecardResults(scorecard: String!, level: String, below: String, limit: Int, cursor: String): ScorecardResultPage!
     "Version of the blueprint model this schema was generated from."
@@ -181,6 +185,14 @@ export const baseTypeDefs = /* GraphQL */ `
     upsertEntities(entities: [EntityInput!]!, merge: Boolean = false): UpsertEntitiesResult!
     "Deletes entities (and their relationships)."
     deleteEntities(entities: [EntityRefInput!]!): DeleteEntitiesResult!
+    "Creates a scorecard (the body of POST /api/v1/scorecards; admin); returns it as stored. It is evaluated in the background."
+    createScorecard(scorecard: JSON!): JSON!
+    "Replaces a scorecard's definition (the body of PUT /api/v1/scorecards/{scorecard}; admin)."
+    replaceScorecard(identifier: String!, scorecard: JSON!): JSON!
+    "Deletes a scorecard with its results and history (admin)."
+    deleteScorecard(identifier: String!): Boolean!
+    "Evaluates a scorecard over all its target entities now (admin); returns the summary per level."
+    evaluateScorecard(identifier: String!): JSON!
   }
 `;
 

@@ -1,7 +1,7 @@
 import { checkPermissions } from '../auth/permissions.ts';
 import type { ErrorDetail } from '../errors.ts';
 import { compilePropertySchema } from './entity-schema.ts';
-import { identifierPattern, inverseFieldOf, labelOf, targetsOf } from './names.ts';
+import { identifierPattern, inverseFieldOf, labelOf, pluralFieldOf, targetsOf } from './names.ts';
 import type { Blueprint, Model, PropertySchema } from './types.ts';
 
 const propertyTypes = new Set(['string', 'number', 'integer', 'boolean', 'array', 'object']);
@@ -26,6 +26,14 @@ const reservedTypeNames = new Set([
   'UpsertedEntity', 'UpsertEntitiesResult', 'DeleteEntitiesResult', 'ImpactDirection', 'ImpactNode', 'ImpactEdge',
   'ImpactResult', 'SearchHit', 'FoundEntity', 'EntitySearchResult', 'EntityScorecard', 'EntityScorecardRule',
   'ScorecardRuleOutcome', 'ScorecardResultRow', 'ScorecardResultPage',
+]);
+/**
+ * Root fields of Plexus's own GraphQL schema (graphql/type-defs.ts baseTypeDefs; a unit test
+ * keeps the two equal): a blueprint whose generated list field would take one is refused.
+ */
+export const reservedRootFields = new Set([
+  'scorecardDefinitions', 'scorecardDefinition', 'scorecardResults', 'plexusModelVersion', 'search', 'findEntities',
+  'impact', 'upsertEntities', 'deleteEntities', 'createScorecard', 'replaceScorecard', 'deleteScorecard', 'evaluateScorecard',
 ]);
 /** Suffixes @neo4j/graphql appends to type names; a blueprint named `<Other><Suffix>` would clash. */
 const generatedSuffixes = [
@@ -114,6 +122,9 @@ export function validateBlueprint(input: unknown, model: Model): ErrorDetail[] {
   }
   const label = labelOf(bp.identifier);
   if (reservedTypeNames.has(label)) out.push({ path: '/identifier', message: `"${bp.identifier}" is reserved; choose another identifier` });
+  const listField = pluralFieldOf(bp.identifier);
+  const taken = [listField, `${listField}Connection`, `${listField}Aggregate`].find((f) => reservedRootFields.has(f));
+  if (taken) out.push({ path: '/identifier', message: `"${bp.identifier}" would generate the GraphQL field "${taken}", which Plexus uses itself; choose another identifier` });
   for (const other of model.keys()) {
     if (other === bp.identifier) continue;
     const otherLabel = labelOf(other);

@@ -1,18 +1,10 @@
 import { Hono } from 'hono';
-import { adminChange, type AuditLog } from '../audit/audit.ts';
 import type { AccessControl } from '../auth/access.ts';
 import { BadRequestError, NotFoundError } from '../errors.ts';
-import { type AppEnv, readJson, requireRole, writeContext } from '../http.ts';
+import { type AppEnv, readJson, writeContext } from '../http.ts';
+import type { ScorecardAdmin } from './manage.ts';
 import type { ScorecardService } from './scorecard-service.ts';
 import { entityScoreKey } from './scorecard-service.ts';
-import type { Scorecard } from './types.ts';
-
-/** The definition as audited: without the evaluation status, which is not a change. */
-function definition(sc: Scorecard | null): Scorecard | null {
-  if (!sc) return null;
-  const { status, ...rest } = sc;
-  return rest;
-}
 
 function int(v: string | undefined, name: string): number | undefined {
   if (v === undefined || v === '') return undefined;
@@ -23,49 +15,34 @@ function int(v: string | undefined, name: string): number | undefined {
 
 /**
  * `/api/v1/scorecards` (API.md "Scorecards"), plus the rule library, history, trend and an
- * entity's scorecards. Definitions are read by anyone signed in; changing them needs admin,
- * since their Cypher rules read the whole graph. Results and history list only entities the
+ * entity's scorecards. Definitions are read by anyone signed in; changes go through
+ * ScorecardAdmin (admin only, audited), as GraphQL's do. Results and history list only entities the
  * caller may read; level counts are aggregates and are shown to every reader.
  */
 export function scorecardRoutes(deps: {
   scorecards: ScorecardService;
+  scorecardAdmin: ScorecardAdmin;
   access: AccessControl;
-  audit: AuditLog;
   jsonLimit: number;
 }): Hono<AppEnv> {
-  const { scorecards, access, audit, jsonLimit } = deps;
+  const { scorecards, scorecardAdmin: admin, access, jsonLimit } = deps;
   const r = new Hono<AppEnv>();
-  const record = (c: Parameters<typeof writeContext>[0], id: string, before: Scorecard | null, after: Scorecard | null) =>
-    audit.record(adminChange('scorecard', id, writeContext(c), definition(before), definition(after), { blueprint: (after ?? before)?.blueprint }));
   r.get('/scorecard-rules', (c) => c.json({ rules: scorecards.library() }));
   r.get('/scorecards', async (c) => c.json({ scorecards: await scorecards.list() }));
-  r.post('/scorecards', async (c) => {
-    const p = requireRole(c, 'admin', 'creating scorecards');
-    const saved = await scorecards.save(await readJson(c, jsonLimit), { actor: p.name, mode: 'create' });
-    await record(c, saved.identifier, null, saved);
-    return c.json(saved, 201);
-  });
+  r.post('/scorecards', async (c) =>
+    c.json(await admin.create(c.get('principal'), () => readJson(c, jsonLimit), writeContext(c)), 201),
+  );
   r.get('/scorecards/:scorecard', async (c) => c.json(await scorecards.get(c.req.param('scorecard'))));
-  r.put('/scorecards/:scorecard', async (c) => {
-    const p = requireRole(c, 'admin', 'changing scorecards');
-    const id = c.req.param('scorecard');
-    const before = await scorecards.get(id).catch(() => null);
-    const saved = await scorecards.save(await readJson(c, jsonLimit), { actor: p.name, mode: 'replace', identifier: id });
-    await record(c, saved.identifier, before, saved);
-    return c.json(saved);
-  });
+  r.put('/scorecards/:scorecard', async (c) =>
+    c.json(await admin.replace(c.get('principal'), c.req.param('scorecard'), () => readJson(c, jsonLimit), writeContext(c))),
+  );
   r.delete('/scorecards/:scorecard', async (c) => {
-    requireRole(c, 'admin', 'deleting scorecards');
-    const id = c.req.param('scorecard');
-    const before = await scorecards.get(id);
-    await scorecards.delete(id);
-    await record(c, id, before, null);
+    await admin.delete(c.get('principal'), c.req.param('scorecard'), writeContext(c));
     return c.body(null, 204);
   });
-  r.post('/scorecards/:scorecard/evaluate', async (c) => {
-    requireRole(c, 'admin', 'evaluating scorecards');
-    return c.json(await scorecards.evaluate(c.req.param('scorecard')));
-  });
+  r.post('/scorecards/:scorecard/evaluate', async (c) =>
+    c.json(await admin.evaluate(c.get('principal'), c.req.param('scorecard'))),
+  );
   r.get('/scorecards/:scorecard/results', async (c) =>
     c.json(
       await scorecards.results(c.req.param('scorecard'), {

@@ -1,0 +1,59 @@
+import { adminChange, type AuditLog } from '../audit/audit.ts';
+import { assertAdmin } from '../auth/authorize.ts';
+import type { Principal } from '../auth/principal.ts';
+import type { WriteContext } from '../catalog/events.ts';
+import type { ScorecardService } from './scorecard-service.ts';
+import type { EvaluationSummary, Scorecard } from './types.ts';
+
+/**
+ * Changing scorecards, for every way in (REST, GraphQL): the permission check and the audit
+ * record live here once. Changing a scorecard needs the admin role, since its Cypher rules read
+ * the whole graph (a moderator of the target blueprint could otherwise learn, one boolean per
+ * entity, about entities they may not read).
+ */
+export interface ScorecardAdmin {
+  /** `read` yields the definition; it is called only once the caller may change scorecards (a body is not read for nothing). */
+  create(p: Principal, read: () => Promise<unknown>, ctx: WriteContext): Promise<Scorecard>;
+  replace(p: Principal, identifier: string, read: () => Promise<unknown>, ctx: WriteContext): Promise<Scorecard>;
+  delete(p: Principal, identifier: string, ctx: WriteContext): Promise<void>;
+  evaluate(p: Principal, identifier: string): Promise<EvaluationSummary>;
+}
+
+/** The definition as audited: without the evaluation status, which is not a change. */
+function definition(sc: Scorecard | null): Scorecard | null {
+  if (!sc) return null;
+  const { status, ...rest } = sc;
+  return rest;
+}
+
+export function createScorecardAdmin(deps: { scorecards: ScorecardService; audit: AuditLog }): ScorecardAdmin {
+  const { scorecards, audit } = deps;
+  const record = (ctx: WriteContext, id: string, before: Scorecard | null, after: Scorecard | null) =>
+    audit.record(adminChange('scorecard', id, ctx, definition(before), definition(after), { blueprint: (after ?? before)?.blueprint }));
+  return {
+    async create(p, read, ctx) {
+      assertAdmin(p, 'creating scorecards');
+      const saved = await scorecards.save(await read(), { actor: p.name, mode: 'create' });
+      await record(ctx, saved.identifier, null, saved);
+      return saved;
+    },
+    async replace(p, identifier, read, ctx) {
+      assertAdmin(p, 'changing scorecards');
+      const input = await read();
+      const before = await scorecards.get(identifier).catch(() => null);
+      const saved = await scorecards.save(input, { actor: p.name, mode: 'replace', identifier });
+      await record(ctx, saved.identifier, before, saved);
+      return saved;
+    },
+    async delete(p, identifier, ctx) {
+      assertAdmin(p, 'deleting scorecards');
+      const before = await scorecards.get(identifier);
+      await scorecards.delete(identifier);
+      await record(ctx, identifier, before, null);
+    },
+    async evaluate(p, identifier) {
+      assertAdmin(p, 'evaluating scorecards');
+      return scorecards.evaluate(identifier);
+    },
+  };
+}
