@@ -209,3 +209,13 @@ export async function describeMachine(ctx: OpenContext | null): Promise<MachineI
       : 'not started',
   };
 }
+
+/** A setting of the Neo4j behind `driver` (dbms.listConfig), or null when it cannot be read. */
+export async function neo4jSetting(driver: BenchContext['driver'], name: string): Promise<string | null> {
+  try {
+    const res = await driver.executeQuery('CALL dbms.listConfig($name) YIELD name, value WHERE name = $name RETURN value', { name });
+    return (res.records[0]?.get('value') as string | undefined) ?? null;
+  } catch {
+    return null;
+  }
+}

@@ -21,7 +21,14 @@ import org.neo4j.io.ByteUnit;
  * instances (tests) or one long-lived one (npm start):
  * NEO4J_BOLT_HOST (127.0.0.1), NEO4J_BOLT_PORT (7687), NEO4J_DATA_DIR (.data/neo4j),
  * NEO4J_PLUGINS_DIR (target/plugins next to the jar), NEO4J_PAGECACHE (256m),
- * NEO4J_TX_MEMORY (512m).
+ * NEO4J_TX_MEMORY (1g), NEO4J_DENSE_NODE_THRESHOLD (10).
+ *
+ * <p>The dense-node threshold ({@code db.relationship_grouping_threshold}, Neo4j's default 50):
+ * a node with more relationships than this keeps them grouped by type and direction. Catalog
+ * nodes have a few dozen relationships of many types (a library with 40 dependents, 2 owners,
+ * 3 vulnerabilities), and scorecard rules and impact queries follow one type at a time: with
+ * grouping they read only that type's chain instead of every relationship of the node. See
+ * bench/RESULTS.md (scorecards) for the measured effect.
  *
  * <p>Prints exactly one line {@code PLEXUS_NEO4J_READY bolt://host:port} on stdout once
  * Bolt accepts connections, and shuts the database down cleanly on SIGTERM/SIGINT.
@@ -36,6 +43,7 @@ public final class Launcher {
         Path pluginsDir = Path.of(env("NEO4J_PLUGINS_DIR", "target/plugins")).toAbsolutePath();
         long pageCache = ByteUnit.parse(env("NEO4J_PAGECACHE", "256m"));
         long txMemory = ByteUnit.parse(env("NEO4J_TX_MEMORY", "1g"));
+        int denseNodeThreshold = Integer.parseInt(env("NEO4J_DENSE_NODE_THRESHOLD", "10"));
 
         Files.createDirectories(dataDir);
         if (!Files.isDirectory(pluginsDir)) {
@@ -55,6 +63,7 @@ public final class Launcher {
                 .setConfig(GraphDatabaseSettings.pagecache_memory, pageCache)
                 .setConfig(GraphDatabaseSettings.memory_transaction_global_max_size, txMemory)
                 .setConfig(GraphDatabaseSettings.transaction_timeout, Duration.ofMinutes(5))
+                .setConfig(GraphDatabaseSettings.dense_node_threshold, denseNodeThreshold)
                 .build();
 
         CountDownLatch stopped = new CountDownLatch(1);
