@@ -80,7 +80,7 @@ export function createAccessControl(deps: { db: Db; models: BlueprintStore; opti
 
   async function visible(scope: ReadScope, refs: TargetRef[]): Promise<Set<string>> {
     if (refs.length === 0) return new Set();
-    const rows = await readRows<TargetRef>(db, loadScopedQuery('auth/visible-refs'), { refs, ...scopeParams(scope) });
+    const rows = await readRows<TargetRef>(db, loadScopedQuery('auth/visible-refs', scope), { refs, ...scopeParams(scope) });
     return new Set(rows.map(key));
   }
 

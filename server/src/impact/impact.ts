@@ -98,7 +98,7 @@ export function createImpactService(deps: { db: Db; models: BlueprintStore }): I
         root: ImpactResult['root'];
         nodes: (Omit<ImpactNode, 'direction'> & { identifier: string | null; direction: 'upstream' | 'downstream'; out: [string, string, string][] })[];
         rootOut: [string, string, string][];
-      }>(db, loadScopedQuery('impact/impact', {}, { depth }), {
+      }>(db, loadScopedQuery('impact/impact', options.scope, {}, { depth }), {
         ...scopeParams(options.scope),
         identifier: root.identifier,
         blueprint: root.blueprint,
@@ -153,7 +153,7 @@ export function createImpactService(deps: { db: Db; models: BlueprintStore }): I
       const { types, nameOf } = relationTypes(models.current(), options.relations);
       const rows = await readRows<{ nodes: ImpactResult['root'][]; edges: { type: string; source: [string, string]; target: [string, string] }[] }>(
         db,
-        loadScopedQuery('impact/paths', {}, { depth }),
+        loadScopedQuery('impact/paths', options.scope, {}, { depth }),
         { ...scopeParams(options.scope), from: from.identifier, fromBlueprint: from.blueprint, to: to.identifier, toBlueprint: to.blueprint, types, limit: neo4j.int(limit) },
       );
       return {

@@ -980,7 +980,7 @@ export function createScorecardService(deps: {
           changedAt: string;
           title: string | null;
         };
-      }>(db, loadScopedQuery('scorecards/list-results'), {
+      }>(db, loadScopedQuery('scorecards/list-results', options.scope), {
         ...scopeParams(options.scope),
         scorecard: identifier,
         level: levelIndex === null ? null : sc.levels[levelIndex],
@@ -1013,7 +1013,7 @@ export function createScorecardService(deps: {
         : [null, null];
       const rows = await readRows<{ change: Omit<LevelChange, 'scorecard'> }>(
         db,
-        loadScopedQuery('scorecards/list-level-changes'),
+        loadScopedQuery('scorecards/list-level-changes', options.scope),
         {
           ...scopeParams(options.scope),
           scorecard: identifier,

@@ -36,7 +36,7 @@ export function createSearchService(deps: { db: Db; models: BlueprintStore }): S
       if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw new BadRequestError('limit must be an integer from 1 to 200');
       const query = toLuceneQuery(q);
       if (!query) return { entities: [] };
-      const rows = await readRows<{ entity: Omit<TextHit, 'score'>; score: number }>(db, loadScopedQuery('search/fulltext'), {
+      const rows = await readRows<{ entity: Omit<TextHit, 'score'>; score: number }>(db, loadScopedQuery('search/fulltext', options.scope), {
         ...scopeParams(options.scope),
         query,
         blueprint: options.blueprint ?? null,
