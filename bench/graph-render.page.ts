@@ -74,7 +74,7 @@ async function run(options: {
   nodes: number;
   edges: number;
   layout: LayoutName;
-}): Promise<{ addMs: number; layoutMs: number; firstFrameMs: number; totalMs: number; zoomFrameMs: number }> {
+}): Promise<{ addMs: number; layoutMs: number; firstFrameMs: number; totalMs: number; zoomFrameMs: number; wheelFrameMs: number }> {
   const el = document.getElementById('cy')!;
   const graph = makeCytoscape(el);
   try {
@@ -95,12 +95,31 @@ async function run(options: {
       await nextFrame();
       frames.push((await nextFrame()) - s);
     }
+    // What a mouse wheel feels like: wheel events on the canvas (Cytoscape may draw a snapshot while the wheel turns).
+    const wheel: number[] = [];
+    const canvas = el.querySelector('canvas:last-of-type') ?? el;
+    const box = el.getBoundingClientRect();
+    for (let i = 0; i < 6; i++) {
+      const s = performance.now();
+      canvas.dispatchEvent(
+        new WheelEvent('wheel', {
+          deltaY: i % 2 === 0 ? -120 : 120,
+          clientX: box.left + box.width / 2,
+          clientY: box.top + box.height / 2,
+          bubbles: true,
+          cancelable: true,
+        }),
+      );
+      await nextFrame();
+      wheel.push((await nextFrame()) - s);
+    }
     return {
       addMs: t1 - t0,
       layoutMs: t2 - t1,
       firstFrameMs: t3 - t2,
       totalMs: t3 - t0,
       zoomFrameMs: frames.reduce((a, b) => a + b, 0) / frames.length,
+      wheelFrameMs: wheel.reduce((a, b) => a + b, 0) / wheel.length,
     };
   } finally {
     graph.destroy();
@@ -114,7 +133,7 @@ async function run(options: {
 async function baseline(options: {
   nodes: number;
   edges: number;
-}): Promise<{ addMs: number; layoutMs: number; firstFrameMs: number; totalMs: number; zoomFrameMs: number }> {
+}): Promise<{ addMs: number; layoutMs: number; firstFrameMs: number; totalMs: number; zoomFrameMs: number; wheelFrameMs: number }> {
   const { nodes, edges } = syntheticGraph(options.nodes, options.edges);
   const cy = cytoscape({
     container: document.getElementById('cy'),
@@ -147,6 +166,7 @@ async function baseline(options: {
       firstFrameMs: t3 - t2,
       totalMs: t3 - t0,
       zoomFrameMs: Number.NaN,
+      wheelFrameMs: Number.NaN,
     };
   } finally {
     cy.destroy();

@@ -12,6 +12,7 @@ import cytoscape, {
 } from 'cytoscape';
 import fcose from 'cytoscape-fcose';
 import { kindStyle } from './kind-style.ts';
+import { radialPositions } from './radial-layout.ts';
 
 let registered = false;
 function registerExtensions(): void {
@@ -38,11 +39,12 @@ export interface GraphEdge {
   relation: string;
 }
 
-export type LayoutName = 'fcose' | 'cose' | 'breadthfirst' | 'concentric' | 'circle' | 'grid';
+export type LayoutName = 'fcose' | 'radial' | 'cose' | 'breadthfirst' | 'concentric' | 'circle' | 'grid';
 
 /** The layouts offered; all ship with cytoscape except fcose (cytoscape-fcose). */
 export const layoutNames: { name: LayoutName; title: string }[] = [
   { name: 'fcose', title: 'Force (fCoSE)' },
+  { name: 'radial', title: 'Radial tree' },
   { name: 'breadthfirst', title: 'Hierarchy' },
   { name: 'concentric', title: 'Concentric' },
   { name: 'cose', title: 'Force (CoSE)' },
@@ -55,6 +57,12 @@ export const largeGraphThreshold = 1500;
 
 /** Most nodes fCoSE refines with its force simulation; larger graphs get the spectral draft only. */
 export const refinedLayoutLimit = 150;
+
+/**
+ * Above this many nodes fCoSE gives way to the radial tree: its spectral draft piles the nodes
+ * into one blob there and its refinement takes minutes; the radial tree takes milliseconds.
+ */
+export const radialAbove = 1000;
 
 /** Largest zoom a fit may reach. */
 const maxFitZoom = 1.3;
@@ -289,24 +297,37 @@ export function makeCytoscape(container: HTMLElement): GraphController {
   });
   let running: cytoscape.Layouts | null = null;
 
-  const tune = () => {
-    const size = cy.elements().length;
+  /** Styles for a graph of `size` elements; called before adding, so new elements are styled once. */
+  const tune = (size: number) => {
     const next = detailFor(size);
     if (next !== detail) {
       detail = next;
       cy.style(styles(detail));
+      // While a large graph is panned or zoomed by hand, Cytoscape moves a snapshot of it
+      // instead of redrawing thousands of long edges every frame (no public setter exists).
+      (cy as unknown as { renderer(): { textureOnViewport: boolean } }).renderer().textureOnViewport = detail === 'large';
     }
+  };
+
+  /** Fits the viewport to the nodes' shapes, labels left out (measuring thousands of labels is slow). */
+  const fitNodes = () => {
+    const bb = cy.nodes().boundingBox({ includeLabels: false, includeOverlays: false });
+    const pad = 40;
+    const fitZoom = Math.min((cy.width() - 2 * pad) / Math.max(bb.w, 1), (cy.height() - 2 * pad) / Math.max(bb.h, 1));
+    const zoom = Math.min(maxFitZoom, cy.maxZoom(), Math.max(cy.minZoom(), fitZoom));
+    cy.viewport({ zoom, pan: { x: (cy.width() - zoom * (bb.x1 + bb.x2)) / 2, y: (cy.height() - zoom * (bb.y1 + bb.y2)) / 2 } });
   };
 
   const controller: GraphController = {
     cy,
     setElements(nodes, edges) {
       running?.stop();
+      const elements = toElements(nodes, edges);
       cy.batch(() => {
         cy.elements().remove();
-        cy.add(toElements(nodes, edges));
+        tune(elements.length);
+        cy.add(elements);
       });
-      tune();
     },
     addElements(nodes, edges, near) {
       const fresh = nodes.filter((n) => cy.getElementById(n.id).empty());
@@ -314,6 +335,7 @@ export function makeCytoscape(container: HTMLElement): GraphController {
       const origin = center?.nonempty() ? center.position() : { x: 0, y: 0 };
       cy.batch(() => {
         cy.nodes('.fresh').removeClass('fresh');
+        tune(cy.elements().length + fresh.length + edges.length);
         const els = toElements(fresh, []);
         els.forEach((el, i) => {
           // New neighbours start on a ring around the expanded node so the layout moves them a little, not across the canvas.
@@ -333,17 +355,31 @@ export function makeCytoscape(container: HTMLElement): GraphController {
           })),
         );
       });
-      tune();
       return fresh.map((n) => n.id);
     },
     runLayout(name, opts = {}) {
       running?.stop();
-      const layout = cy.layout(layoutOptions(name, cy.nodes().length, opts));
+      const size = cy.nodes().length;
+      const effective: LayoutName = name === 'fcose' && size > radialAbove ? 'radial' : name;
+      let options = layoutOptions(effective, size, opts);
+      if (effective === 'radial') {
+        const positions = radialPositions(
+          cy.nodes().map((n) => n.id()),
+          cy.edges().map((e) => ({ source: e.data('source') as string, target: e.data('target') as string })),
+          { root: opts.root },
+        );
+        options = { ...options, name: 'preset', positions: (n: NodeSingular) => positions.get(n.id()) ?? n.position() } as unknown as LayoutOptions;
+      }
+      // Busy graphs are fitted to their nodes' shapes afterwards: a layout's own fit measures
+      // every label, which costs more than drawing them at this size.
+      const labelFit = detail === 'full';
+      const layout = cy.layout({ ...options, fit: labelFit } as LayoutOptions);
       running = layout;
       const done = new Promise<void>((resolve) =>
         layout.one('layoutstop', () => {
+          if (!labelFit) fitNodes();
           // Fitting three nodes would blow them up to poster size; keep small graphs at a readable scale.
-          if (cy.zoom() > maxFitZoom) {
+          else if (cy.zoom() > maxFitZoom) {
             cy.zoom(maxFitZoom);
             cy.center();
           }
@@ -354,6 +390,7 @@ export function makeCytoscape(container: HTMLElement): GraphController {
       return done;
     },
     fit() {
+      if (detail !== 'full') return fitNodes();
       cy.fit(cy.elements(), 40);
       if (cy.zoom() > maxFitZoom) {
         cy.zoom(maxFitZoom);
