@@ -32,7 +32,9 @@ export function radialPositions(
   const spacing = options.spacing ?? 48;
   const n = nodes.length;
   const index = new Map<string, number>();
-  nodes.forEach((id, i) => index.set(id, i));
+  nodes.forEach((id, i) => {
+    index.set(id, i);
+  });
   // Adjacency as compressed arrays (no per-node arrays: cheap at thousands of nodes).
   const degree = new Int32Array(n);
   const pairs: [number, number][] = [];
@@ -115,7 +117,8 @@ export function radialPositions(
       const angle = (lo + hi) / 2;
       const d = depth[v];
       // Nodes of a hop come in angular order (breadth-first follows the slices): alternate lanes.
-      const lane = (seenInRing[d] = (seenInRing[d] ?? -1) + 1) % lanes[d];
+      seenInRing[d] = (seenInRing[d] ?? -1) + 1;
+      const lane = seenInRing[d] % lanes[d];
       const r = radius[d] + lane * spacing;
       local.set(v, { x: r * Math.cos(angle), y: r * Math.sin(angle) });
       const children: number[] = [];
