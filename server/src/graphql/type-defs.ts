@@ -25,6 +25,16 @@ function unionName(source: Blueprint, relation: string): string {
 export const baseTypeDefs = /* GraphQL */ `
   scalar JSON
 
+  "Claims of a request's JWT that the @authorization rules read (AccessControl.graphqlJwt)."
+  type JWT @jwt {
+    "Blueprints the caller may read in full."
+    readers: [String!]
+    "Blueprints the caller may read where a team of theirs owns the entity."
+    owning: [String!]
+    "The caller's teams."
+    teams: [String!]
+  }
+
   "Every catalog entity, whatever its blueprint."
   interface Entity {
     identifier: String!

@@ -69,7 +69,7 @@ describe('blueprints at runtime', () => {
   });
 
   it('rejects identifiers that are not camelCase or are reserved', async () => {
-    for (const identifier of ['Service', 'my-service', 'entity', 'string', '']) {
+    for (const identifier of ['Service', 'my-service', 'entity', 'string', 'jWT', '']) {
       const res = await px.call('POST', '/api/v1/blueprints', blueprint(identifier));
       expect(res.status, identifier).toBe(422);
     }

@@ -25,7 +25,7 @@ const reservedTypeNames = new Set([
   'Node', 'Blueprint', 'EntityInput', 'EntityRefInput', 'UpsertResult', 'DeleteResult', 'EntityRef', 'SortDirection',
   'UpsertedEntity', 'UpsertEntitiesResult', 'DeleteEntitiesResult', 'ImpactDirection', 'ImpactNode', 'ImpactEdge',
   'ImpactResult', 'SearchHit', 'FoundEntity', 'EntitySearchResult', 'EntityScorecard', 'EntityScorecardRule',
-  'ScorecardRuleOutcome', 'ScorecardResultRow', 'ScorecardResultPage',
+  'ScorecardRuleOutcome', 'ScorecardResultRow', 'ScorecardResultPage', 'JWT', 'JWTPayloadWhere',
 ]);
 /**
  * Root fields of Plexus's own GraphQL schema (graphql/type-defs.ts baseTypeDefs; a unit test
