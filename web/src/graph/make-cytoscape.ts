@@ -156,15 +156,21 @@ function styles(detail: Detail): cytoscape.StylesheetJson {
         'font-family': 'Inter, system-ui, sans-serif',
         'text-valign': 'bottom',
         'text-margin-y': 5,
-        'text-max-width': '120px',
-        'text-wrap': 'ellipsis',
-        // An outline draws every label twice; big graphs skip it (labels show only when zoomed in anyway).
-        'text-outline-color': bg,
-        'text-outline-width': large ? 0 : 2,
         // Labels vanish when they would be unreadably small: the single largest win with thousands of nodes.
         'min-zoomed-font-size': detail === 'full' ? 6 : large ? 12 : 9,
-        'border-width': large ? 0 : 2,
-        'border-color': bg,
+        // A large graph sets no more properties than it needs: Cytoscape pays for every property it
+        // applies to every element (and re-checks the node's edges each time), whatever its value.
+        ...(large
+          ? {}
+          : {
+              'text-max-width': '120px',
+              'text-wrap': 'ellipsis',
+              // An outline draws every label twice; large graphs go without (their labels show only zoomed in).
+              'text-outline-color': bg,
+              'text-outline-width': 2,
+              'border-width': 2,
+              'border-color': bg,
+            }),
       },
     },
     {
@@ -172,20 +178,24 @@ function styles(detail: Detail): cytoscape.StylesheetJson {
       style: {
         width: 1.4,
         'line-color': edge,
-        'target-arrow-color': edge,
         // Haystack edges are plain lines drawn in bulk, several times cheaper than straight edges with arrows;
         // direction comes back on the edges that matter (selection, blast radius) below.
-        'target-arrow-shape': large ? 'none' : 'triangle',
-        'arrow-scale': 0.8,
         'curve-style': large ? 'haystack' : 'bezier',
-        label: detail === 'full' ? 'data(relation)' : '',
-        'font-size': 9,
-        color: cssVar('--text-faint', '#8e8ea4'),
-        'text-rotation': 'autorotate',
-        'text-background-color': bg,
-        'text-background-opacity': 1,
-        'text-background-padding': '2px',
-        'min-zoomed-font-size': 8,
+        ...(large
+          ? {}
+          : {
+              'target-arrow-color': edge,
+              'target-arrow-shape': 'triangle',
+              'arrow-scale': 0.8,
+              label: detail === 'full' ? 'data(relation)' : '',
+              'font-size': 9,
+              color: cssVar('--text-faint', '#8e8ea4'),
+              'text-rotation': 'autorotate',
+              'text-background-color': bg,
+              'text-background-opacity': 1,
+              'text-background-padding': '2px',
+              'min-zoomed-font-size': 8,
+            }),
       },
     },
     {
