@@ -72,8 +72,11 @@ export const edgeId = (e: GraphEdge) => `${e.source}|${e.relation}|${e.target}`;
 
 export interface GraphController {
   cy: Core;
-  /** Replaces everything on the canvas. */
-  setElements(nodes: GraphNode[], edges: GraphEdge[]): void;
+  /**
+   * Replaces everything on the canvas. A graph above `radialAbove` nodes is added already placed
+   * as a radial tree around `root` (what `runLayout('fcose' | 'radial')` would do next).
+   */
+  setElements(nodes: GraphNode[], edges: GraphEdge[], options?: { root?: string }): void;
   /** Adds what is not there yet, placing new nodes around `near`; returns the ids of new nodes. */
   addElements(nodes: GraphNode[], edges: GraphEdge[], near?: string): string[];
   /** Runs a layout and resolves when it stops. */
@@ -306,6 +309,11 @@ export function makeCytoscape(container: HTMLElement): GraphController {
     boxSelectionEnabled: false,
   });
   let running: cytoscape.Layouts | null = null;
+  /**
+   * Root of the radial tree the elements were added in (see setElements), until anything is
+   * added or laid out; `''` for the default root, null when not placed.
+   */
+  let placedAround: string | null = null;
 
   /** Styles for a graph of `size` elements; called before adding, so new elements are styled once. */
   const tune = (size: number) => {
@@ -330,9 +338,16 @@ export function makeCytoscape(container: HTMLElement): GraphController {
 
   const controller: GraphController = {
     cy,
-    setElements(nodes, edges) {
+    setElements(nodes, edges, options = {}) {
       running?.stop();
       const elements = toElements(nodes, edges);
+      // Placing thousands of nodes as they are added saves Cytoscape a pass that moves each of them afterwards.
+      placedAround = null;
+      if (nodes.length > radialAbove) {
+        const at = radialPositions(nodes.map((n) => n.id), edges, { root: options.root });
+        for (const el of elements) if (el.group === 'nodes') el.position = at.get(el.data.id as string);
+        placedAround = options.root ?? '';
+      }
       cy.batch(() => {
         cy.elements().remove();
         tune(elements.length);
@@ -340,6 +355,7 @@ export function makeCytoscape(container: HTMLElement): GraphController {
       });
     },
     addElements(nodes, edges, near) {
+      placedAround = null;
       const fresh = nodes.filter((n) => cy.getElementById(n.id).empty());
       const center = near ? cy.getElementById(near) : null;
       const origin = center?.nonempty() ? center.position() : { x: 0, y: 0 };
@@ -372,6 +388,13 @@ export function makeCytoscape(container: HTMLElement): GraphController {
       const size = cy.nodes().length;
       const effective: LayoutName = name === 'fcose' && size > radialAbove ? 'radial' : name;
       let options = layoutOptions(effective, size, opts);
+      if (effective === 'radial' && placedAround === (opts.root ?? '')) {
+        // Added in this very layout: only the viewport is left to fit.
+        placedAround = null;
+        fitNodes();
+        return Promise.resolve();
+      }
+      placedAround = null;
       if (effective === 'radial') {
         const positions = radialPositions(
           cy.nodes().map((n) => n.id()),

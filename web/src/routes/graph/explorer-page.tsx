@@ -137,7 +137,7 @@ export function ExplorerPage() {
         const { nodes, edges } = impactToGraph(r);
         nodeData.clear();
         for (const n of nodes) nodeData.set(n.id, n);
-        g.setElements(nodes, edges);
+        g.setElements(nodes, edges, { root: key });
         g.highlight(null, key);
         setTruncated(Boolean(r.truncated));
         refreshStats();
