@@ -23,7 +23,7 @@ import { postBulk } from './organisation.ts';
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const entities = Number(process.env.BENCH_TABLE_ENTITIES ?? 50_000);
 const samples = Number(process.env.BENCH_SAMPLES ?? 30);
-const graphRuns = Number(process.env.BENCH_GRAPH_RUNS ?? 3);
+const graphRuns = Number(process.env.BENCH_GRAPH_RUNS ?? 5);
 const teams = 200;
 const svcBp = 'benchService';
 const teamBp = 'benchTeam';
@@ -248,7 +248,7 @@ const bench: Benchmark = {
       table: { columns: ['Case', 'Measure', 'ms', 'Detail (ms)', 'Within target'], rows },
       notes: [
         'Graphs: a seeded synthetic catalog graph (8 kinds, a spanning tree plus edges biased to hubs) drawn by web/src/graph/make-cytoscape.ts, bundled with esbuild, in headless Debian Chromium without GPU (software canvas). Time = elements added + layout until `layoutstop` + the first painted frame; "zoom step" is one programmatic zoom change until the next frame (a full redraw), "wheel step" one mouse-wheel event on the canvas until the next frame (what a user zooming feels; large graphs then move a snapshot).',
-        "Degrading with size (web/src/graph/make-cytoscape.ts): above 150 nodes fCoSE runs its spectral draft only (its force refinement costs seconds at 500 nodes here); above 300 elements edge labels go and node labels hide below 9 px on screen; above 1,500 elements edges become haystack lines without arrows (arrows return on the selected node's edges and the blast radius) and node labels show only when zoomed in.",
+        "Degrading with size (web/src/graph/make-cytoscape.ts): above 150 nodes fCoSE runs its spectral draft only (its force refinement costs seconds at 500 nodes here); above 300 elements edge labels go and node labels hide below 9 px on screen; above 1,500 elements edges become haystack lines without arrows (arrows return on the selected node's edges and the blast radius) node labels show only when zoomed in, and the style sets only the properties such a graph uses (Cytoscape applies every property of the style to every element, re-checking a node's edges each time); above 1,000 nodes the elements are added already placed as the radial tree, so the layout step only fits the viewport. Measured on 2026-11-29 with A/B runs in the same browser (6 each): the lean style made the 2,000-node case ~15% faster, placing on add ~10%; leaving node labels out of the style until zoomed in, thinner edges and simpler shapes changed nothing measurable.",
         "The baseline row is bare Cytoscape (flat style, no labels, grid layout) in the same browser: the floor of this machine, so the rows above read as Plexus's cost on top of it.",
         `Machine load during this run: ${load}; other work sharing the cores slows every row alike.`,
         `Catalog table: the exact GraphQL the table sends (web/src/routes/catalog/table-query.ts): one page of rows plus \`Connection.totalCount\`, timed as the round trip over loopback to a Plexus in this process (keep-alive, sequential), after 5 warm-up requests. ${entities.toLocaleString('en-US')} entities with 4 properties, an owner (${teams} teams) and a dependency each.`,
