@@ -10,8 +10,9 @@ import { grantOf, ownerRelationOf } from './permissions.ts';
  * - the blueprint is in `readers` (readable in full by role, user or team): a test on the JWT
  *   alone, since every node of the type has this blueprint; Neo4j evaluates it once per query
  *   instead of reading `_blueprint` from every node (half the time of a filtered 50k-row scan), or
- * - it is in `owning` and the owner relation points at an entity whose identifier is in `teams`
- *   (only generated when the blueprint's read grant includes owners and it has that relation).
+ * - it is in `owning` (again on the JWT alone) and the owner relation points at an entity whose
+ *   identifier is in `teams` (only generated when the blueprint's read grant includes owners and
+ *   it has that relation).
  * Names come from validated blueprint and relation identifiers; values only from the JWT.
  */
 export function authorizationDirective(bp: Blueprint, ownerRelation: string): string {
@@ -24,7 +25,7 @@ export function authorizationDirective(bp: Blueprint, ownerRelation: string): st
     const somes = targets.length > 1 ? targets.map((t) => `{ ${labelOf(t)}: ${match} }`) : [match];
     // Explicit AND rather than two keys of one `node`: each condition stands alone in the
     // generated predicate (@neo4j/graphql < 7.6.7 mishandled some multi-condition filters).
-    for (const some of somes) rules.push(`{ where: { AND: [{ node: { _blueprint: { in: "$jwt.owning" } } }, { node: { ${owner}: { some: ${some} } } }] } }`);
+    for (const some of somes) rules.push(`{ where: { AND: [{ jwt: { owning: { includes: "${bp.identifier}" } } }, { node: { ${owner}: { some: ${some} } } }] } }`);
   }
   return `@authorization(filter: [${rules.join(', ')}])`;
 }
