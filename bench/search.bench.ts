@@ -53,11 +53,16 @@ const bench: Benchmark = {
         if (!res.ok) throw new Error(`${path}: ${res.status}`);
         return res.json();
       };
-      const post = async (path: string, body: unknown) => {
-        const res = await fetch(`${plexus.url}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
-        if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+      const send = async (method: string, path: string, body: unknown, token = plexus.token) => {
+        const res = await fetch(`${plexus.url}${path}`, {
+          method,
+          headers: { ...headers, authorization: `Bearer ${token}` },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
         return res.json();
       };
+      const post = (path: string, body: unknown) => send('POST', path, body);
       const raw = (q: string, p: Record<string, unknown>) => ctx.driver.executeQuery(q, p);
       // Databases with dependents, to make the blast radius real.
       const dbs = (
@@ -99,6 +104,45 @@ const bench: Benchmark = {
       });
       add('impact, downstream, depth 5 (REST)', impactApi, impactRaw);
 
+      // The same walk for viewers whose read scope is restricted: every step then carries the
+      // visibility check (cypher/auth/visible.cypher) that callers who may read everything skip.
+      const scopedImpact = async (blueprint: string, read: unknown, teams: string[]) => {
+        const before = (await get(`/api/v1/blueprints/${blueprint}`)) as { permissions?: unknown };
+        await send('PATCH', `/api/v1/blueprints/${blueprint}`, { permissions: { read } });
+        const sizes: number[] = [];
+        try {
+          const reader = `bench-reader-${blueprint}-${Date.now()}`;
+          await post('/api/v1/users', { id: reader, role: 'viewer', teams });
+          const { token } = (await post('/api/v1/tokens', { name: reader, role: 'viewer', user: reader })) as { token: string };
+          const times = await timeEach(samples, async (i) => {
+            const r = (await send(
+              'GET',
+              `/api/v1/blueprints/cloudResource/entities/${encodeURIComponent(dbs[i % dbs.length])}/impact?direction=downstream&depth=5&relations=${rels.join(',')}`,
+              undefined,
+              token,
+            )) as { nodes: unknown[] };
+            sizes.push(r.nodes.length);
+          });
+          return { times, sizes };
+        } finally {
+          await send('PATCH', `/api/v1/blueprints/${blueprint}`, { permissions: before.permissions ?? null });
+        }
+      };
+      ctx.log('search: impact depth 5 by restricted viewers');
+      const noIncidents = await scopedImpact('incident', { roles: ['member'] }, []);
+      add('impact as above, by a viewer who may not read incidents (REST; hand Cypher: the unrestricted query)', noIncidents.times, impactRaw);
+      // The team owning most of the services next to those databases, so some answers keep a few.
+      const ownerTeam = (
+        await raw(
+          `MATCH (c:CloudResource) WHERE c.identifier IN $dbs
+           MATCH (c)<-[:DEPENDS_ON_STORAGE]-(s:Service)-[:OWNED_BY]->(t:Team)
+           RETURN t.identifier AS team, count(*) AS n ORDER BY n DESC LIMIT 1`,
+          { dbs },
+        )
+      ).records[0].get('team') as string;
+      const ownedOnly = await scopedImpact('service', { roles: ['member'], owners: true }, [ownerTeam]);
+      add('impact as above, by a viewer reading services only where their team owns them (REST; hand Cypher: the unrestricted query)', ownedOnly.times, impactRaw);
+
       ctx.log('search: full text');
       const words = ['payments', 'checkout', 'cart', 'search', 'billing', 'ledger', 'gateway', 'orders', 'inventory', 'catalog'];
       const ftApi = await timeEach(samples, (i) => get(`/api/v1/search?q=${words[i % words.length]}&limit=20`));
@@ -136,6 +180,7 @@ const bench: Benchmark = {
           `${samples} sequential requests per question after ${warmup} warm-up requests (with 20, the server's code is still being optimised by V8 and Plexus's p50 doubles); Plexus over HTTP on 127.0.0.1 (JSON, auth, validation), hand-written Cypher through the raw driver in the same process.`,
           `Graph: ${formatNumber(Number(size.entities))} entities, ${formatNumber(Number(size.relationships))} relationships (the sdlc organisation of ${formatNumber(services)} services, seed 1, loaded through the API).`,
           `Impact: the 50 cloud resources of type database with the most dependents, in turn, downstream over ${rels.join(', ')} to depth 5; an answer holds ${formatNumber(percentiles(impactSizes).p50)} entities at the median, ${formatNumber(Math.max(...impactSizes))} at most, each with its outgoing edges. The hand-written query computes the same answer (ANY SHORTEST per entity, distance, title, edges) without the read-permission checks and the JSON response.`,
+          `Restricted viewers: for each of these rows one blueprint's read grant is changed (restored after) and a viewer asks the same 50 questions; only entities they may read are walked through or returned, so every step checks the next entity against their read scope (cypher/auth/visible.cypher), which callers who may read everything skip. "May not read incidents": the incident blueprint readable by members only; nothing on the walk is hidden, answers hold ${formatNumber(percentiles(noIncidents.sizes).p50)} entities at the median (as above) and the check is a test of the blueprint against a list. "Services only where their team owns them": the service blueprint readable by members and owners, the viewer in ${ownerTeam} (the team owning most services next to those databases); each service reached is checked for an owner relation to that team (a subquery per service), and answers hold ${formatNumber(percentiles(ownedOnly.sizes).p50)} entities at the median, ${formatNumber(Math.max(...ownedOnly.sizes))} at most.`,
           'Full text: the hand-written query sends the same Lucene query the API builds from the words (exact, prefix and, from four letters, one-edit fuzzy terms; server/src/search/fulltext.ts) and returns the same fields.',
           'Targets (issue 5): impact depth 5 p95 < 50 ms, full-text p95 < 50 ms.',
         ],

@@ -74,7 +74,7 @@ export function compileSearch(model: Model, request: SearchRequest, readScope?: 
   // Entities the caller may not read neither match, nor count in relation rules, nor show as relation targets.
   const restricted = readScope !== undefined && !readScope.unrestricted;
   if (restricted) Object.assign(params, scopeParams(readScope));
-  const visible = (variable: string) => (restricted ? visiblePredicate(variable) : 'true');
+  const visible = (variable: string) => (restricted ? visiblePredicate(variable, readScope) : 'true');
   let counter = 0;
   let vars = 0;
   const param = (value: unknown) => {
