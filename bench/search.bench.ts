@@ -108,7 +108,11 @@ const bench: Benchmark = {
       // visibility check (cypher/auth/visible.cypher) that callers who may read everything skip.
       const scopedImpact = async (blueprint: string, read: unknown, teams: string[]) => {
         const before = (await get(`/api/v1/blueprints/${blueprint}`)) as { permissions?: unknown };
+        // A blueprint change rebuilds the GraphQL schema on the server's event loop: wait for it,
+        // or its second or two would land in the timed requests.
+        const settle = () => plexus.services.schemas.ready(plexus.services.models.version());
         await send('PATCH', `/api/v1/blueprints/${blueprint}`, { permissions: { read } });
+        await settle();
         const sizes: number[] = [];
         try {
           const reader = `bench-reader-${blueprint}-${Date.now()}`;
@@ -126,6 +130,7 @@ const bench: Benchmark = {
           return { times, sizes };
         } finally {
           await send('PATCH', `/api/v1/blueprints/${blueprint}`, { permissions: before.permissions ?? null });
+          await settle();
         }
       };
       ctx.log('search: impact depth 5 by restricted viewers');
