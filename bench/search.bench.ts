@@ -1,6 +1,7 @@
 import neo4j from 'neo4j-driver';
 import { generateOrganisationBatches } from '../server/src/demo/generate-organisation.ts';
 import { toLuceneQuery } from '../server/src/search/fulltext.ts';
+import { createClient } from './client.ts';
 import type { Benchmark, BenchContext } from './harness.ts';
 import { formatNumber, percentiles } from './harness.ts';
 
@@ -45,24 +46,12 @@ const bench: Benchmark = {
   title: 'Search and impact on a 100k-entity graph (issue 5)',
   async run(ctx) {
     const plexus = await ctx.startPlexus();
+    // Plexus over the benchmarks' HTTP client (one keep-alive connection), as the admin and, below, as restricted viewers.
+    const api = createClient(plexus.url, plexus.token);
     try {
       await ensureOrganisation(ctx, plexus.url, plexus.token);
-      const headers = { authorization: `Bearer ${plexus.token}`, 'content-type': 'application/json' };
-      const get = async (path: string) => {
-        const res = await fetch(`${plexus.url}${path}`, { headers });
-        if (!res.ok) throw new Error(`${path}: ${res.status}`);
-        return res.json();
-      };
-      const send = async (method: string, path: string, body: unknown, token = plexus.token) => {
-        const res = await fetch(`${plexus.url}${path}`, {
-          method,
-          headers: { ...headers, authorization: `Bearer ${token}` },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        });
-        if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-        return res.json();
-      };
-      const post = (path: string, body: unknown) => send('POST', path, body);
+      const get = (path: string) => api.send('GET', path);
+      const post = (path: string, body: unknown) => api.post(path, body);
       const raw = (q: string, p: Record<string, unknown>) => ctx.driver.executeQuery(q, p);
       // Databases with dependents, to make the blast radius real.
       const dbs = (
@@ -111,25 +100,25 @@ const bench: Benchmark = {
         // A blueprint change rebuilds the GraphQL schema on the server's event loop: wait for it,
         // or its second or two would land in the timed requests.
         const settle = () => plexus.services.schemas.ready(plexus.services.models.version());
-        await send('PATCH', `/api/v1/blueprints/${blueprint}`, { permissions: { read } });
+        await api.send('PATCH', `/api/v1/blueprints/${blueprint}`, JSON.stringify({ permissions: { read } }));
         await settle();
         const sizes: number[] = [];
         try {
           const reader = `bench-reader-${blueprint}-${Date.now()}`;
           await post('/api/v1/users', { id: reader, role: 'viewer', teams });
           const { token } = (await post('/api/v1/tokens', { name: reader, role: 'viewer', user: reader })) as { token: string };
+          const viewer = createClient(plexus.url, token);
           const times = await timeEach(samples, async (i) => {
-            const r = (await send(
+            const r = (await viewer.send(
               'GET',
               `/api/v1/blueprints/cloudResource/entities/${encodeURIComponent(dbs[i % dbs.length])}/impact?direction=downstream&depth=5&relations=${rels.join(',')}`,
-              undefined,
-              token,
             )) as { nodes: unknown[] };
             sizes.push(r.nodes.length);
           });
+          viewer.close();
           return { times, sizes };
         } finally {
-          await send('PATCH', `/api/v1/blueprints/${blueprint}`, { permissions: before.permissions ?? null });
+          await api.send('PATCH', `/api/v1/blueprints/${blueprint}`, JSON.stringify({ permissions: before.permissions ?? null }));
           await settle();
         }
       };
@@ -182,7 +171,7 @@ const bench: Benchmark = {
         title: bench.title,
         table: { columns: ['question', 'Plexus p50 ms', 'Plexus p95 ms', 'hand Cypher p50 ms', 'hand Cypher p95 ms', 'p95 ratio'], rows },
         notes: [
-          `${samples} sequential requests per question after ${warmup} warm-up requests (with 20, the server's code is still being optimised by V8 and Plexus's p50 doubles); Plexus over HTTP on 127.0.0.1 (JSON, auth, validation), hand-written Cypher through the raw driver in the same process.`,
+          `${samples} sequential requests per question after ${warmup} warm-up requests (with 20, the server's code is still being optimised by V8 and Plexus's p50 doubles); Plexus over HTTP on 127.0.0.1 (bench/client.ts: node:http, one keep-alive connection; JSON, auth, validation), hand-written Cypher through the raw driver in the same process.`,
           `Graph: ${formatNumber(Number(size.entities))} entities, ${formatNumber(Number(size.relationships))} relationships (the sdlc organisation of ${formatNumber(services)} services, seed 1, loaded through the API).`,
           `Impact: the 50 cloud resources of type database with the most dependents, in turn, downstream over ${rels.join(', ')} to depth 5; an answer holds ${formatNumber(percentiles(impactSizes).p50)} entities at the median, ${formatNumber(Math.max(...impactSizes))} at most, each with its outgoing edges. The hand-written query computes the same answer (ANY SHORTEST per entity, distance, title, edges) without the read-permission checks and the JSON response.`,
           `Restricted viewers: for each of these rows one blueprint's read grant is changed (restored after) and a viewer asks the same 50 questions; only entities they may read are walked through or returned, so every step checks the next entity against their read scope (cypher/auth/visible.cypher), which callers who may read everything skip. "May not read incidents": the incident blueprint readable by members only; nothing on the walk is hidden, answers hold ${formatNumber(percentiles(noIncidents.sizes).p50)} entities at the median (as above) and the check is a test of the blueprint against a list. "Services only where their team owns them": the service blueprint readable by members and owners, the viewer in ${ownerTeam} (the team owning most services next to those databases); each service reached is checked for an owner relation to that team (a subquery per service), and answers hold ${formatNumber(percentiles(ownedOnly.sizes).p50)} entities at the median, ${formatNumber(Math.max(...ownedOnly.sizes))} at most.`,
@@ -191,6 +180,7 @@ const bench: Benchmark = {
         ],
       };
     } finally {
+      api.close();
       await plexus.close();
     }
   },

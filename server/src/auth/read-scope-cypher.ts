@@ -12,9 +12,8 @@ const marker = /\$\$visible\(([a-z][A-Za-z0-9]*)\)\$\$/g;
  * The readability predicate for one variable under `scope`, e.g. `visiblePredicate('n', scope)`:
  * `true` when it may read everything, a test of the blueprint when no blueprint is readable
  * through owners only (cypher/auth/visible-by-blueprint.cypher), else the full predicate with
- * its owner subquery (cypher/auth/visible.cypher). Subqueries inside path patterns are slow to
- * plan and run (a depth-5 impact's p95 went from ~20 to ~54 ms with one), so callers who need
- * none get none. Three fixed texts per query, never one per caller.
+ * its owner subquery (cypher/auth/visible.cypher): every step of a walk evaluates it, so callers
+ * who need no check, or no owner check, get none. Three fixed texts per query, never one per caller.
  */
 export function visiblePredicate(variable: string, scope: ReadScope): string {
   if (scope.unrestricted) return 'true';
