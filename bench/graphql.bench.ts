@@ -3,7 +3,8 @@ import { readPack } from '../server/src/model/packs.ts';
 import type { Blueprint, Model } from '../server/src/model/types.ts';
 import { createClient } from './client.ts';
 import { type BenchContext, type Benchmark, formatNumber, percentiles } from './harness.ts';
-import { loadSdlcPack, makeOrganisation } from './organisation.ts';
+import { loadOrganisation } from './organisation.ts';
+import { createViewer, withReadGrant } from './viewers.ts';
 
 /**
  * Issue 2: latency of a generated GraphQL list query over HTTP beside the same answer computed by
@@ -31,6 +32,15 @@ const listQuery = /* GraphQL */ `
 // The same page by hand: the filter, order and limit first, then the two relations per row.
 const listCypher = `
   MATCH (n:Service) WHERE n.tier = $tier
+  WITH n ORDER BY n.identifier ASC LIMIT 50
+  RETURN n.identifier AS identifier, n.title AS title, n.language AS language, n.tier AS tier,
+         [(n)-[:OWNED_BY]->(t:Team) | {identifier: t.identifier}] AS ownedBy,
+         [(n)-[:DEPENDS_ON_RUNTIME]->(c:CloudResource) | {identifier: c.identifier}] AS dependsOnRuntime`;
+
+// The page a viewer gets who reads services only where their team owns them (teams, cloud
+// resources readable by everyone, as in the sdlc pack).
+const ownedListCypher = `
+  MATCH (n:Service) WHERE n.tier = $tier AND EXISTS { MATCH (n)-[:OWNED_BY]->(t:Team) WHERE t.identifier IN $teams }
   WITH n ORDER BY n.identifier ASC LIMIT 50
   RETURN n.identifier AS identifier, n.title AS title, n.language AS language, n.tier AS tier,
          [(n)-[:OWNED_BY]->(t:Team) | {identifier: t.identifier}] AS ownedBy,
@@ -100,6 +110,42 @@ async function timeEach(n: number, run: (i: number) => Promise<unknown>): Promis
   return out;
 }
 
+/**
+ * Checks that `api` and `hand` give the same page for tiers 1..3, then times them interleaved
+ * (so a burst of load from elsewhere on the machine hits both sides alike), after a warm-up.
+ */
+async function compareInterleaved(
+  ctx: BenchContext,
+  who: string,
+  api: (tier: number) => Promise<ServiceRow[]>,
+  hand: (tier: number) => Promise<ServiceRow[]>,
+): Promise<[number[], number[]]> {
+  // Same answer first, or the comparison means nothing.
+  for (const tier of [1, 2, 3]) {
+    const [g, c] = [await api(tier), await hand(tier)];
+    if (g.length === 0 || canonical(g) !== canonical(c))
+      throw new Error(`GraphQL (${who}) and Cypher disagree for tier ${tier} (${g.length} vs ${c.length} rows)`);
+  }
+  ctx.log(`graphql (${who}): ${warmup} warm-up then ${samples} timed requests each, interleaved`);
+  for (let i = 0; i < warmup; i++) {
+    await api(1 + (i % 3));
+    await hand(1 + (i % 3));
+  }
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const tier = 1 + (i % 3);
+    let t = performance.now();
+    await api(tier);
+    a.push(performance.now() - t);
+    t = performance.now();
+    await hand(tier);
+    b.push(performance.now() - t);
+    if ((i + 1) % 100 === 0) ctx.log(`graphql (${who}): ${i + 1}/${samples} samples`);
+  }
+  return [a, b];
+}
+
 async function servicesLoaded(ctx: BenchContext): Promise<number> {
   const res = await ctx.driver.executeQuery('MATCH (s:Service:Entity) RETURN count(s) AS n');
   return Number(res.records[0].get('n'));
@@ -116,16 +162,7 @@ const bench: Benchmark = {
     const api = createClient(plexus.url, plexus.token);
     try {
       if (loaded === 0) {
-        const org = makeOrganisation(services);
-        ctx.log(
-          `graphql: loading an organisation of ${formatNumber(services)} services (${formatNumber(org.entities)} entities) through the API`,
-        );
-        await loadSdlcPack(api, plexus);
-        for (const [i, batch] of org.batches.entries()) {
-          await api.post('/api/v1/entities/bulk', { entities: batch });
-          if ((i + 1) % 2 === 0 || i + 1 === org.batches.length)
-            ctx.log(`graphql: ${i + 1}/${org.batches.length} batches loaded`);
-        }
+        await loadOrganisation(ctx, api, plexus, services, 'graphql');
         loaded = await servicesLoaded(ctx);
       }
       const entities = Number(
@@ -133,37 +170,44 @@ const bench: Benchmark = {
       );
       ctx.log(`graphql: ${formatNumber(loaded)} services, ${formatNumber(entities)} entities in the graph`);
 
-      const viaGraphql = async (tier: number) =>
-        (await api.graphql(listQuery, { tier })).services as ServiceRow[];
-      const viaCypher = async (tier: number) =>
-        (await ctx.driver.executeQuery(listCypher, { tier: neo4j.int(tier) })).records.map(
-          (r) => r.toObject() as ServiceRow,
-        );
-      // Same answer first, or the comparison means nothing.
-      for (const tier of [1, 2, 3]) {
-        const [g, c] = [await viaGraphql(tier), await viaCypher(tier)];
-        if (g.length === 0 || canonical(g) !== canonical(c))
-          throw new Error(`GraphQL and Cypher disagree for tier ${tier} (${g.length} vs ${c.length} rows)`);
-      }
+      const byHand = async (query: string, params: Record<string, unknown>) =>
+        (await ctx.driver.executeQuery(query, params)).records.map((r) => r.toObject() as ServiceRow);
+      const [gql, cypher] = await compareInterleaved(
+        ctx,
+        'admin',
+        async (tier) => (await api.graphql(listQuery, { tier })).services as ServiceRow[],
+        (tier) => byHand(listCypher, { tier: neo4j.int(tier) }),
+      );
 
-      ctx.log(`graphql: ${warmup} warm-up then ${samples} timed requests each, interleaved`);
-      for (let i = 0; i < warmup; i++) {
-        await viaGraphql(1 + (i % 3));
-        await viaCypher(1 + (i % 3));
-      }
-      const gql: number[] = [];
-      const cypher: number[] = [];
-      // Interleaved, so a burst of load from elsewhere on the machine hits both sides alike.
-      for (let i = 0; i < samples; i++) {
-        const tier = 1 + (i % 3);
-        let t = performance.now();
-        await viaGraphql(tier);
-        gql.push(performance.now() - t);
-        t = performance.now();
-        await viaCypher(tier);
-        cypher.push(performance.now() - t);
-        if ((i + 1) % 100 === 0) ctx.log(`graphql: ${i + 1}/${samples} samples`);
-      }
+      // The same page for a viewer who reads services only where their team owns them: every
+      // service row then carries @authorization's owner rule (an OWNED_BY subquery per row).
+      const team = (
+        await ctx.driver.executeQuery(
+          'MATCH (:Service)-[:OWNED_BY]->(t:Team) RETURN t.identifier AS team, count(*) AS n ORDER BY n DESC, team LIMIT 1',
+        )
+      ).records[0].get('team') as string;
+      const ownerGrant = { roles: ['member'], owners: true };
+      const [ownerGql, ownerCypher] = await withReadGrant(api, plexus, 'service', ownerGrant, async () => {
+        const viewer = await createViewer(api, plexus, 'bench-owner-reader', [team]);
+        try {
+          return await compareInterleaved(
+            ctx,
+            `viewer in ${team}`,
+            async (tier) => (await viewer.graphql(listQuery, { tier })).services as ServiceRow[],
+            (tier) => byHand(ownedListCypher, { tier: neo4j.int(tier), teams: [team] }),
+          );
+        } finally {
+          viewer.close();
+        }
+      });
+      const ownedServices = Number(
+        (
+          await ctx.driver.executeQuery(
+            'MATCH (s:Service)-[:OWNED_BY]->(:Team {identifier: $team}) RETURN count(s) AS n',
+            { team },
+          )
+        ).records[0].get('n'),
+      );
 
       ctx.log(`graphql: schema builds (${builds} each)`);
       const fifty = generateBlueprints(50);
@@ -187,6 +231,8 @@ const bench: Benchmark = {
 
       const g = percentiles(gql);
       const c = percentiles(cypher);
+      const og = percentiles(ownerGql);
+      const oc = percentiles(ownerCypher);
       const row = (name: string, p: ReturnType<typeof percentiles>, ratio: string) => [
         name,
         p.n,
@@ -211,6 +257,12 @@ const bench: Benchmark = {
             ),
             row('the same page by hand-written Cypher, raw driver', c, '1.0 / 1.0'),
             row(
+              `the same GraphQL query by a viewer reading services only where their team owns them (${formatNumber(ownedServices)} services)`,
+              og,
+              `${(og.p50 / oc.p50).toFixed(1)} / ${(og.p95 / oc.p95).toFixed(1)}`,
+            ),
+            row('that viewer\'s page by hand-written Cypher (owner test in the WHERE), raw driver', oc, '1.0 / 1.0'),
+            row(
               `schema build, 50 generated blueprints (${relationsOf(fifty)} relations, ${formatNumber(fiftyBuild.typeDefs.length / 1024)} KiB of type defs)`,
               f,
               '',
@@ -230,6 +282,7 @@ const bench: Benchmark = {
         notes: [
           `Graph: ${formatNumber(entities)} entities, ${formatNumber(loaded)} services (sdlc organisation, seed 1; loaded through the API when the database was empty, else the one already there).`,
           `${samples} requests per side after ${warmup} warm-up pairs, GraphQL and Cypher interleaved, tier cycling 1..3; both answers checked equal first. GraphQL goes through HTTP on 127.0.0.1, token auth, Yoga, @neo4j/graphql's translation (with the @authorization rule every read carries: since 2026-11-29 a check of the caller's readable blueprints on the JWT, no longer a read of _blueprint from every node) and JSON; the Cypher goes straight through the driver in the same process.`,
+          `Owner-scoped viewer: for those two rows the service blueprint is readable by members and by the owning team only (restored after); a viewer in ${team}, the team owning the most services, asks the same query. Their pages hold only services OWNED_BY that team (checked equal to the hand-written answer first); @neo4j/graphql adds the owner rule to the filter, an OWNED_BY subquery per service it considers.`,
           `Schema build = SchemaService.build(model, version): type-def generation plus @neo4j/graphql's getSchema, ${builds} builds per model, on the server's event loop (requests wait meanwhile; the service keeps serving the old schema and rebuilds only when blueprints change).`,
           "The schema has only @neo4j/graphql's current filter syntax (features.excludeDeprecatedFields): on 2026-11-28, before that, the 50-blueprint build took 14.6–16.5 s and its printed schema was 10 MB (1.2 MB now), 88% of it deprecated aggregation filters.",
           `Machine: 2 cores shared by Neo4j, this process and other engineers' test runs; percentiles over a few hundred samples move by 10–20% between runs.`,

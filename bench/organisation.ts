@@ -41,6 +41,29 @@ export async function loadSdlcPack(
 }
 
 /**
+ * Loads the sdlc organisation of `services` services through the API: the pack (schema rebuilt
+ * off the clock), then the entities in bulk requests, logging progress under `label`.
+ */
+export async function loadOrganisation(
+  ctx: BenchContext,
+  api: BenchClient,
+  plexus: Awaited<ReturnType<BenchContext['startPlexus']>>,
+  services: number,
+  label: string,
+): Promise<Organisation> {
+  const org = makeOrganisation(services);
+  ctx.log(
+    `${label}: loading an organisation of ${services.toLocaleString('en-US')} services (${org.entities.toLocaleString('en-US')} entities) through the API`,
+  );
+  await loadSdlcPack(api, plexus);
+  const bodies = org.batches.map((entities) => JSON.stringify({ entities }));
+  await postBulk(api, bodies, 'application/json', (sent, total) => {
+    if (sent % 4 === 0 || sent === total) ctx.log(`${label}: ${sent}/${total} batches loaded`);
+  });
+  return org;
+}
+
+/**
  * Sends pre-serialised JSON bulk bodies one after the other; returns the summed counts.
  * `onBatch` gets the number of entities sent so far (progress).
  */

@@ -1,9 +1,10 @@
 import neo4j from 'neo4j-driver';
-import { generateOrganisationBatches } from '../server/src/demo/generate-organisation.ts';
 import { toLuceneQuery } from '../server/src/search/fulltext.ts';
-import { createClient } from './client.ts';
+import { type BenchClient, createClient } from './client.ts';
 import type { Benchmark, BenchContext } from './harness.ts';
 import { formatNumber, percentiles } from './harness.ts';
+import { loadOrganisation } from './organisation.ts';
+import { createViewer, withReadGrant } from './viewers.ts';
 
 /**
  * Issue 5: impact to depth 5, full-text and structured search on a 100k-entity /
@@ -15,19 +16,14 @@ const samples = Number(process.env.BENCH_SAMPLES ?? 500);
 /** Requests before the clock starts: plans cached, pages hot, and the server's code optimised by V8 (a few hundred requests). */
 const warmup = Number(process.env.BENCH_WARMUP ?? 200);
 
-async function ensureOrganisation(ctx: BenchContext, url: string, token: string): Promise<void> {
+async function ensureOrganisation(
+  ctx: BenchContext,
+  api: BenchClient,
+  plexus: Awaited<ReturnType<BenchContext['startPlexus']>>,
+): Promise<void> {
   const [row] = (await ctx.driver.executeQuery('MATCH (s:Service) RETURN count(s) AS n')).records.map((r) => r.toObject());
   if (Number(row.n) >= services) return;
-  ctx.log(`search: loading ${services} services' organisation through the API`);
-  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-  await fetch(`${url}/api/v1/packs/sdlc`, { method: 'POST', headers });
-  let n = 0;
-  for (const batch of generateOrganisationBatches({ services, seed: 1 }, 5000)) {
-    const res = await fetch(`${url}/api/v1/entities/bulk`, { method: 'POST', headers, body: JSON.stringify({ entities: batch }) });
-    if (!res.ok) throw new Error(`bulk load failed: ${res.status} ${await res.text()}`);
-    n += batch.length;
-    if (n % 20_000 < 5000) ctx.log(`search: ${n} entities loaded`);
-  }
+  await loadOrganisation(ctx, api, plexus, services, 'search');
 }
 
 async function timeEach(n: number, run: (i: number) => Promise<unknown>): Promise<number[]> {
@@ -49,7 +45,7 @@ const bench: Benchmark = {
     // Plexus over the benchmarks' HTTP client (one keep-alive connection), as the admin and, below, as restricted viewers.
     const api = createClient(plexus.url, plexus.token);
     try {
-      await ensureOrganisation(ctx, plexus.url, plexus.token);
+      await ensureOrganisation(ctx, api, plexus);
       const get = (path: string) => api.send('GET', path);
       const post = (path: string, body: unknown) => api.post(path, body);
       const raw = (q: string, p: Record<string, unknown>) => ctx.driver.executeQuery(q, p);
@@ -95,33 +91,23 @@ const bench: Benchmark = {
 
       // The same walk for viewers whose read scope is restricted: every step then carries the
       // visibility check (cypher/auth/visible.cypher) that callers who may read everything skip.
-      const scopedImpact = async (blueprint: string, read: unknown, teams: string[]) => {
-        const before = (await get(`/api/v1/blueprints/${blueprint}`)) as { permissions?: unknown };
-        // A blueprint change rebuilds the GraphQL schema on the server's event loop: wait for it,
-        // or its second or two would land in the timed requests.
-        const settle = () => plexus.services.schemas.ready(plexus.services.models.version());
-        await api.send('PATCH', `/api/v1/blueprints/${blueprint}`, JSON.stringify({ permissions: { read } }));
-        await settle();
-        const sizes: number[] = [];
-        try {
-          const reader = `bench-reader-${blueprint}-${Date.now()}`;
-          await post('/api/v1/users', { id: reader, role: 'viewer', teams });
-          const { token } = (await post('/api/v1/tokens', { name: reader, role: 'viewer', user: reader })) as { token: string };
-          const viewer = createClient(plexus.url, token);
-          const times = await timeEach(samples, async (i) => {
-            const r = (await viewer.send(
-              'GET',
-              `/api/v1/blueprints/cloudResource/entities/${encodeURIComponent(dbs[i % dbs.length])}/impact?direction=downstream&depth=5&relations=${rels.join(',')}`,
-            )) as { nodes: unknown[] };
-            sizes.push(r.nodes.length);
-          });
-          viewer.close();
-          return { times, sizes };
-        } finally {
-          await api.send('PATCH', `/api/v1/blueprints/${blueprint}`, JSON.stringify({ permissions: before.permissions ?? null }));
-          await settle();
-        }
-      };
+      const scopedImpact = (blueprint: string, read: unknown, teams: string[]) =>
+        withReadGrant(api, plexus, blueprint, read, async () => {
+          const sizes: number[] = [];
+          const viewer = await createViewer(api, plexus, `bench-reader-${blueprint}`, teams);
+          try {
+            const times = await timeEach(samples, async (i) => {
+              const r = (await viewer.send(
+                'GET',
+                `/api/v1/blueprints/cloudResource/entities/${encodeURIComponent(dbs[i % dbs.length])}/impact?direction=downstream&depth=5&relations=${rels.join(',')}`,
+              )) as { nodes: unknown[] };
+              sizes.push(r.nodes.length);
+            });
+            return { times, sizes };
+          } finally {
+            viewer.close();
+          }
+        });
       ctx.log('search: impact depth 5 by restricted viewers');
       const noIncidents = await scopedImpact('incident', { roles: ['member'] }, []);
       add('impact as above, by a viewer who may not read incidents (REST; hand Cypher: the unrestricted query)', noIncidents.times, impactRaw);
