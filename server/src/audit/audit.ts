@@ -113,6 +113,19 @@ export function recordEventsQuery(): string {
   return loadQuery('audit/record-events');
 }
 
+/** Above every `at` Plexus writes (ISO 8601 strings compare in time order). */
+const latest = '9999-12-31T23:59:59.999Z';
+
+/**
+ * The listing query for the most selective filter given: one subject's history, then an actor's,
+ * a blueprint's or a kind's events (each through its own index), else every event along `at`.
+ */
+export function listEventsQuery(subject: string | null, filter: { actor?: string; blueprint?: string; kind?: string; subject?: string }): string {
+  const by = subject ? 'subject' : filter.actor ? 'actor' : filter.blueprint ? 'blueprint' : filter.kind ? 'kind' : null;
+  const filters = loadQuery('audit/event-filters');
+  return loadQuery(by ? `audit/list-events-by-${by}` : 'audit/list-events').replace('$$filters()$$', () => filters);
+}
+
 /** Reads the audit trail and applies the retention period. */
 export interface AuditLog {
   /** Records events in their own transaction (changes that do not go through the catalog). */
@@ -142,18 +155,20 @@ export function createAuditLog(db: Db): AuditLog {
       if (filter.cursor) {
         try {
           [before, beforeId] = JSON.parse(Buffer.from(filter.cursor, 'base64url').toString('utf8'));
+          if (typeof before !== 'string' || typeof beforeId !== 'string') throw new Error('not [at, id]');
         } catch {
           throw new BadRequestError('cursor is not valid; pass "next" from the previous page');
         }
       }
-      const rows = await readRows<{ event: Record<string, unknown> }>(db, loadQuery('audit/list-events'), {
+      const subject = filter.subject ?? (filter.blueprint && filter.identifier ? `${filter.blueprint}:${filter.identifier}` : null);
+      const rows = await readRows<{ event: Record<string, unknown> }>(db, listEventsQuery(subject, filter), {
         kind: filter.kind ?? null,
-        subject: filter.subject ?? null,
+        subject,
         blueprint: filter.blueprint ?? null,
         identifier: filter.identifier ?? null,
         actor: filter.actor ?? null,
-        since: filter.since ? new Date(filter.since).toISOString() : null,
-        before,
+        lower: filter.since ? new Date(filter.since).toISOString() : '',
+        upper: before ?? latest,
         beforeId,
         limit: neo4j.int(limit + 1),
       });

@@ -1,0 +1,10 @@
+// The filters of an audit listing, for the variable `a`: whichever parameters are set. Inserted
+// as $$filters()$$ into the audit/list-events-by-*.cypher queries; $lower/$upper bound `at`
+// (since, and the cursor's time, with $beforeId breaking ties), so the index range is narrow.
+a.at >= $lower AND a.at <= $upper
+AND ($beforeId IS NULL OR a.at < $upper OR a.id < $beforeId)
+AND ($kind IS NULL OR a.kind = $kind)
+AND ($subject IS NULL OR a.subject = $subject)
+AND ($blueprint IS NULL OR a.blueprint = $blueprint)
+AND ($identifier IS NULL OR a.identifier = $identifier)
+AND ($actor IS NULL OR a.actor = $actor)
