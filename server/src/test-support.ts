@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import type { Plan } from 'neo4j-driver';
 import { inject } from 'vitest';
 import { createApp } from './app.ts';
 import { type PlexusConfig, readConfig } from './config.ts';
-import { createDriver } from './db/driver.ts';
+import { createDriver, type Db } from './db/driver.ts';
 import { silentLogger } from './log.ts';
 import { createServices, type Services } from './services.ts';
 
@@ -14,6 +15,17 @@ export interface TestPlexus {
   /** `app.request` with the admin token (or `token`) and JSON body handling. */
   call(method: string, path: string, body?: unknown, options?: { token?: string | null; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
   close(): Promise<void>;
+}
+
+/**
+ * The operators of the plan Neo4j makes for `query` (EXPLAIN: nothing runs), e.g.
+ * `['ProduceResults', 'Projection', 'NodeIndexSeek']`: to pin that a listing seeks an index and
+ * takes its order from it instead of sorting every row.
+ */
+export async function planOperators(db: Db, query: string, params: Record<string, unknown>): Promise<string[]> {
+  const { summary } = await db.driver.executeQuery(`EXPLAIN ${query}`, params, { database: db.database });
+  const walk = (p: Plan): string[] => [p.operatorType.replace(/@.*/, ''), ...p.children.flatMap(walk)];
+  return walk(summary.plan as Plan);
 }
 
 /** Unique suffix so each test's blueprints and entities never meet another test's. */

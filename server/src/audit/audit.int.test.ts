@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Plan } from 'neo4j-driver';
 import { readRows } from '../db/driver.ts';
 import { adminChange, listEventsQuery } from './audit.ts';
-import { startTestPlexus, type TestPlexus, uniqueId } from '../test-support.ts';
+import { planOperators, startTestPlexus, type TestPlexus, uniqueId } from '../test-support.ts';
 
 let px: TestPlexus;
 let bp: string;
@@ -70,7 +69,6 @@ describe('audit trail', () => {
   });
 
   it('lists through an index in time order, so a page costs the same however long the trail', async () => {
-    const operators = (p: Plan): string[] => [p.operatorType.replace(/@.*/, ''), ...p.children.flatMap(operators)];
     const params = { kind: null, subject: null, blueprint: null, identifier: null, actor: null, lower: '', upper: '9999', beforeId: null, limit: 51 };
     for (const [filter, index] of [
       [{}, 'NodeIndexSeekByRange'],
@@ -80,8 +78,7 @@ describe('audit trail', () => {
       [{ kind: 'entity' }, 'NodeIndexSeek'],
     ] as const) {
       const query = listEventsQuery('subject' in filter ? filter.subject : null, filter);
-      const { summary } = await px.services.db.driver.executeQuery(`EXPLAIN ${query}`, { ...params, ...filter });
-      const ops = operators(summary.plan as Plan);
+      const ops = await planOperators(px.services.db, query, { ...params, ...filter });
       expect(ops, JSON.stringify(filter)).toContain(index);
       // The index hands the events over newest first: at most the page is sorted, never the whole trail.
       expect(ops, JSON.stringify(filter)).not.toContain('Sort');

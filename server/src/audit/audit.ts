@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import neo4j from 'neo4j-driver';
 import type { AdminChangeEvent, AdminObjectKind, ChangeEvent, WriteContext } from '../catalog/events.ts';
 import { type Db, readRows, writeRows } from '../db/driver.ts';
+import { checkLimit, cursorOf, latestTimestamp, parseCursor } from '../db/pages.ts';
 import { loadQuery } from '../db/query-loader.ts';
 import { BadRequestError } from '../errors.ts';
 
@@ -113,9 +114,6 @@ export function recordEventsQuery(): string {
   return loadQuery('audit/record-events');
 }
 
-/** Above every `at` Plexus writes (ISO 8601 strings compare in time order). */
-const latest = '9999-12-31T23:59:59.999Z';
-
 /**
  * The listing query for the most selective filter given: one subject's history, then an actor's,
  * a blueprint's or a kind's events (each through its own index), else every event along `at`.
@@ -146,20 +144,10 @@ export function createAuditLog(db: Db): AuditLog {
       if (events.length > 0) await writeRows(db, recordEventsQuery(), { events: auditRows(events) });
     },
     async list(filter) {
-      const limit = filter.limit ?? 100;
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new BadRequestError('limit must be an integer from 1 to 1000');
+      const limit = checkLimit(filter.limit, 100);
       if (filter.since !== undefined && Number.isNaN(Date.parse(filter.since))) throw new BadRequestError('since must be an ISO date-time');
       if (filter.kind !== undefined && !isAuditKind(filter.kind)) throw new BadRequestError(`kind must be one of ${auditKinds.join(', ')}`);
-      let before: string | null = null;
-      let beforeId: string | null = null;
-      if (filter.cursor) {
-        try {
-          [before, beforeId] = JSON.parse(Buffer.from(filter.cursor, 'base64url').toString('utf8'));
-          if (typeof before !== 'string' || typeof beforeId !== 'string') throw new Error('not [at, id]');
-        } catch {
-          throw new BadRequestError('cursor is not valid; pass "next" from the previous page');
-        }
-      }
+      const [before, beforeId] = filter.cursor ? parseCursor(filter.cursor, 2) : [null, null];
       const subject = filter.subject ?? (filter.blueprint && filter.identifier ? `${filter.blueprint}:${filter.identifier}` : null);
       const rows = await readRows<{ event: Record<string, unknown> }>(db, listEventsQuery(subject, filter), {
         kind: filter.kind ?? null,
@@ -168,13 +156,13 @@ export function createAuditLog(db: Db): AuditLog {
         identifier: filter.identifier ?? null,
         actor: filter.actor ?? null,
         lower: filter.since ? new Date(filter.since).toISOString() : '',
-        upper: before ?? latest,
+        upper: before ?? latestTimestamp,
         beforeId,
         limit: neo4j.int(limit + 1),
       });
       const events = rows.slice(0, limit).map(({ event: e }) => ({ ...(e as unknown as AuditEvent), before: parse(e.before), after: parse(e.after) }));
       const last = events[events.length - 1];
-      return { events, next: rows.length > limit && last ? Buffer.from(JSON.stringify([last.at, last.id])).toString('base64url') : null };
+      return { events, next: rows.length > limit && last ? cursorOf([last.at, last.id]) : null };
     },
     async prune(retentionDays, now = new Date()) {
       const cutoff = new Date(now.getTime() - retentionDays * 86_400_000).toISOString();

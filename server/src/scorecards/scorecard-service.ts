@@ -9,6 +9,7 @@ import type {
   ScorecardLevelChangedEvent,
 } from '../catalog/events.ts';
 import { type Db, openSession, readRows, writeRows } from '../db/driver.ts';
+import { checkLimit, cursorOf, latestTimestamp, parseCursor } from '../db/pages.ts';
 import { loadQuery } from '../db/query-loader.ts';
 import { BadRequestError, ConflictError, type ErrorDetail, NotFoundError } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -178,25 +179,6 @@ function decode(row: StoredScorecard): Scorecard {
 function confirmedAt(changedAt: string, sc: Scorecard): string {
   const full = sc.status?.fullEvaluatedAt;
   return full && full > changedAt ? full : changedAt;
-}
-
-function cursorOf(value: unknown): string {
-  return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
-}
-
-function parseCursor<T>(cursor: string): T {
-  try {
-    return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as T;
-  } catch {
-    throw new BadRequestError('cursor is not valid; pass "next" from the previous page');
-  }
-}
-
-function checkLimit(limit: number | undefined, fallback: number): number {
-  const n = limit ?? fallback;
-  if (!Number.isInteger(n) || n < 1 || n > 1000)
-    throw new BadRequestError('limit must be an integer from 1 to 1000');
-  return n;
 }
 
 /** A failed evaluation query in words: timeouts say so, other errors keep Neo4j's first line. */
@@ -968,7 +950,7 @@ export function createScorecardService(deps: {
       const levelIndex = indexOf(options.level, 'level');
       const below = indexOf(options.below, 'below');
       const limit = checkLimit(options.limit, 100);
-      const after = options.cursor ? parseCursor<string>(options.cursor) : null;
+      const after = options.cursor ? parseCursor(options.cursor) : null;
       const rows = await readRows<{
         result: {
           entity: string;
@@ -986,7 +968,7 @@ export function createScorecardService(deps: {
         level: levelIndex === null ? null : sc.levels[levelIndex],
         below: below === null ? null : neo4j.int(below),
         entity: options.entity ?? null,
-        after,
+        after: after ?? '',
         limit: neo4j.int(limit + 1),
       });
       const page = rows.slice(0, limit).map(({ result: r }) => ({
@@ -1009,7 +991,7 @@ export function createScorecardService(deps: {
       if (options.since !== undefined && Number.isNaN(Date.parse(options.since)))
         throw new BadRequestError('since must be an ISO date-time');
       const [before, beforeEntity] = options.cursor
-        ? parseCursor<[string, string]>(options.cursor)
+        ? parseCursor(options.cursor, 2)
         : [null, null];
       const rows = await readRows<{ change: Omit<LevelChange, 'scorecard'> }>(
         db,
@@ -1018,8 +1000,8 @@ export function createScorecardService(deps: {
           ...scopeParams(options.scope),
           scorecard: identifier,
           entity: options.entity ?? null,
-          since: options.since ? new Date(options.since).toISOString() : null,
-          before,
+          lower: options.since ? new Date(options.since).toISOString() : '',
+          upper: before ?? latestTimestamp,
           beforeEntity,
           limit: neo4j.int(limit + 1),
         },

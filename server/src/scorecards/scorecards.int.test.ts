@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeRows } from '../db/driver.ts';
 import { silentLogger } from '../log.ts';
 import { labelOf, pluralFieldOf } from '../model/names.ts';
-import { startTestPlexus, type TestPlexus, uniqueId } from '../test-support.ts';
+import { loadScopedQuery } from '../auth/read-scope-cypher.ts';
+import { planOperators, startTestPlexus, type TestPlexus, uniqueId } from '../test-support.ts';
 import { createScorecardService } from './scorecard-service.ts';
 
 let px: TestPlexus;
@@ -267,6 +268,42 @@ describe('results', () => {
     const second = await px.call('GET', `/api/v1/scorecards/${sc}/results?limit=3&cursor=${first.body.next}`);
     expect(second.body.results.map((r: { entity: string }) => r.entity)).toEqual(['vuln-deep', 'vuln-far']);
     expect(second.body.next).toBeNull();
+  });
+
+  it('pages results and level changes along an index, so a page costs the same however many entities are scored', async () => {
+    const everything = { unrestricted: true, all: [], owned: {}, teams: [] };
+    const common = { scorecard: sc, entity: null, limit: 51, authReadAll: [], authReadOwned: {}, authTeams: [] };
+    const results = await planOperators(px.services.db, loadScopedQuery('scorecards/list-results', everything), {
+      ...common,
+      level: null,
+      below: 2,
+      after: '',
+    });
+    const changes = await planOperators(px.services.db, loadScopedQuery('scorecards/list-level-changes', everything), {
+      ...common,
+      lower: '',
+      upper: '9999',
+      beforeEntity: null,
+    });
+    for (const ops of [results, changes]) {
+      // A composite index seek (scorecard equal, then entity, or time and entity, from a range) hands
+      // the rows over in the listing's order: nothing is sorted, not even rows of the same time.
+      expect(ops.some((o) => /^Node(Unique)?IndexSeek/.test(o)), ops.join(' < ')).toBe(true);
+      expect(ops.filter((o) => /Sort|Top/.test(o)), ops.join(' < ')).toEqual([]);
+    }
+    // The cursor's time is the top of the index range: pages of 2 add up to the whole history, none twice.
+    const all = (await px.call('GET', `/api/v1/scorecards/${sc}/history?limit=1000`)).body.changes.map((c: { entity: string; at: string }) => `${c.at} ${c.entity}`);
+    expect(all.length).toBeGreaterThan(2);
+    const paged: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await px.call('GET', `/api/v1/scorecards/${sc}/history?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.status).toBe(200);
+      paged.push(...page.body.changes.map((c: { entity: string; at: string }) => `${c.at} ${c.entity}`));
+      cursor = page.body.next;
+    } while (cursor);
+    expect(paged).toEqual(all);
+    expect((await px.call('GET', `/api/v1/scorecards/${sc}/history?cursor=WzEsMl0`)).status).toBe(400);
   });
 
   it('refuses a level the scorecard does not have', async () => {
