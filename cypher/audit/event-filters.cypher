@@ -1,5 +1,5 @@
-// The filters of an audit listing, for the variable `a`: whichever parameters are set. Inserted
-// as $$filters()$$ into the audit/list-events-by-*.cypher queries; $lower/$upper bound `at`
+// The filters of an audit listing, for the variable `a`: whichever parameters are set. Included
+// by audit/list-events*.cypher ($$include(audit/event-filters)$$); $lower/$upper bound `at`
 // (since, and the cursor's time, with $beforeId breaking ties), so the index range is narrow.
 a.at >= $lower AND a.at <= $upper
 AND ($beforeId IS NULL OR a.at < $upper OR a.id < $beforeId)

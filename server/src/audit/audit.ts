@@ -120,8 +120,7 @@ export function recordEventsQuery(): string {
  */
 export function listEventsQuery(subject: string | null, filter: { actor?: string; blueprint?: string; kind?: string; subject?: string }): string {
   const by = subject ? 'subject' : filter.actor ? 'actor' : filter.blueprint ? 'blueprint' : filter.kind ? 'kind' : null;
-  const filters = loadQuery('audit/event-filters');
-  return loadQuery(by ? `audit/list-events-by-${by}` : 'audit/list-events').replace('$$filters()$$', () => filters);
+  return loadQuery(by ? `audit/list-events-by-${by}` : 'audit/list-events');
 }
 
 /** Reads the audit trail and applies the retention period. */

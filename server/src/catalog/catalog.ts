@@ -3,8 +3,9 @@ import type { ManagedTransaction } from 'neo4j-driver';
 import { auditRows, recordEventsQuery } from '../audit/audit.ts';
 import { readCalculated } from './calculated.ts';
 import { type Db, openSession, readRows } from '../db/driver.ts';
+import { checkLimit, cursorOf, parseCursor } from '../db/pages.ts';
 import { loadQuery } from '../db/query-loader.ts';
-import { BadRequestError, NotFoundError, ValidationError, type ErrorDetail } from '../errors.ts';
+import { NotFoundError, ValidationError, type ErrorDetail } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
 import { labelOf, relTypeOf } from '../model/names.ts';
@@ -71,16 +72,6 @@ function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
-}
-
-function encodeCursor(identifier: string): string {
-  return Buffer.from(identifier, 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): string {
-  const s = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (encodeCursor(s) !== cursor) throw new BadRequestError('cursor is not valid; pass the "next" value of the previous page');
-  return s;
 }
 
 /** Creates the catalog module. `batchSize` bounds the rows of one UNWIND transaction. */
@@ -455,16 +446,15 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
 
     async listEntities(blueprint, options = {}) {
       const bp = models.require(blueprint);
-      const limit = options.limit ?? 100;
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new BadRequestError('limit must be an integer from 1 to 1000');
-      const after = options.cursor ? decodeCursor(options.cursor) : '';
+      const limit = checkLimit(options.limit, 100);
+      const after = options.cursor ? parseCursor(options.cursor) : '';
       const rows = await readRows<{ props: Record<string, unknown>; rels: [string, string, string][] }>(
         db,
         loadQuery('catalog/list-entities', { Label: labelOf(blueprint) }),
         { after, limit: neo4j.int(limit + 1) },
       );
       const page = await withCalculated(bp, rows.slice(0, limit).map((r) => toApiEntity(bp, decodeEntity(bp, r.props, r.rels), r.props)));
-      const next = rows.length > limit ? encodeCursor(page[page.length - 1].identifier) : null;
+      const next = rows.length > limit ? cursorOf(page[page.length - 1].identifier) : null;
       return { entities: page, next };
     },
 

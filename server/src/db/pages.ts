@@ -1,6 +1,7 @@
 /**
- * Keyset paging for listings (audit trail, scorecard results and history): limits, opaque
- * cursors holding the last row's sort key, and the bound of a newest-first walk.
+ * Keyset paging for listings (entities, search, impact, audit trail, scorecard results and
+ * history): limits, opaque cursors holding the last row's sort key, and the bound of a
+ * newest-first walk.
  */
 import { BadRequestError } from '../errors.ts';
 
@@ -10,10 +11,10 @@ import { BadRequestError } from '../errors.ts';
  */
 export const latestTimestamp = '9999-12-31T23:59:59.999Z';
 
-/** A page size from a query parameter: `fallback` when absent, else an integer from 1 to 1000. */
-export function checkLimit(limit: number | undefined, fallback: number): number {
+/** A page size from a query parameter: `fallback` when absent, else an integer from 1 to `max`. */
+export function checkLimit(limit: number | undefined, fallback: number, max = 1000): number {
   const n = limit ?? fallback;
-  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new BadRequestError('limit must be an integer from 1 to 1000');
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new BadRequestError(`limit must be an integer from 1 to ${max}`);
   return n;
 }
 
@@ -23,22 +24,33 @@ export function cursorOf(key: string | string[]): string {
 }
 
 /**
- * The sort key in a cursor made by `cursorOf`: a string, or `parts` strings.
- * @example const [at, id] = parseCursor(cursor, 2)
+ * The sort key in a cursor made by `cursorOf` (a string, or `parts` strings), or null when the
+ * cursor is not one; `parseCursor` throws instead.
  */
-export function parseCursor(cursor: string): string;
-export function parseCursor(cursor: string, parts: number): string[];
-export function parseCursor(cursor: string, parts?: number): string | string[] {
+export function decodeCursor(cursor: string): string | null;
+export function decodeCursor(cursor: string, parts: number): string[] | null;
+export function decodeCursor(cursor: string, parts?: number): string | string[] | null {
   let key: unknown;
   try {
     key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    key = undefined;
+    return null;
   }
   const ok =
     parts === undefined
       ? typeof key === 'string'
       : Array.isArray(key) && key.length === parts && key.every((k) => typeof k === 'string');
-  if (!ok) throw new BadRequestError('cursor is not valid; pass "next" from the previous page');
-  return key as string | string[];
+  return ok ? (key as string | string[]) : null;
+}
+
+/**
+ * The sort key in a cursor made by `cursorOf`; a 400 when the cursor is not one.
+ * @example const [at, id] = parseCursor(cursor, 2)
+ */
+export function parseCursor(cursor: string): string;
+export function parseCursor(cursor: string, parts: number): string[];
+export function parseCursor(cursor: string, parts?: number): string | string[] {
+  const key = parts === undefined ? decodeCursor(cursor) : decodeCursor(cursor, parts);
+  if (key === null) throw new BadRequestError('cursor is not valid; pass "next" from the previous page');
+  return key;
 }

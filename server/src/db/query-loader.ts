@@ -8,24 +8,34 @@ export const cypherDir = resolve(dirname(fileURLToPath(import.meta.url)), '../..
 
 const cache = new Map<string, string>();
 
-/**
- * Loads a fixed query `cypher/<area>/<name>.cypher`. Names written `$$Name$$` in the file
- * (labels, relationship types, property keys) are filled from `names` through `escapeName`;
- * `##name##` takes a checked integer from `numbers` (path quantifiers cannot be parameters);
- * values are always `$parameters`.
- * @example loadQuery('catalog/delete-entities', { Label: 'Service' })
- */
-export function loadQuery(path: string, names: Record<string, string> = {}, numbers: Record<string, number> = {}): string {
+/** Markers `$$include(area/name)$$`: the text of another fixed file (a shared fragment) goes there. */
+const include = /\$\$include\(([a-z-]+\/[a-z0-9-]+)\)\$\$/g;
+
+/** A file's query text without comments, with its includes filled in; cached. */
+function fixedText(path: string): string {
   let text = cache.get(path);
   if (text === undefined) {
     text = readFileSync(join(cypherDir, `${path}.cypher`), 'utf8')
       .split('\n')
       .filter((l) => !l.trimStart().startsWith('//'))
       .join('\n')
-      .trim();
+      .trim()
+      .replace(include, (_m, fragment: string) => fixedText(fragment));
     cache.set(path, text);
   }
-  return text
+  return text;
+}
+
+/**
+ * Loads a fixed query `cypher/<area>/<name>.cypher`. Names written `$$Name$$` in the file
+ * (labels, relationship types, property keys) are filled from `names` through `escapeName`;
+ * `##name##` takes a checked integer from `numbers` (path quantifiers cannot be parameters);
+ * `$$include(area/name)$$` takes the text of another file (a fragment shared by queries);
+ * values are always `$parameters`.
+ * @example loadQuery('catalog/delete-entities', { Label: 'Service' })
+ */
+export function loadQuery(path: string, names: Record<string, string> = {}, numbers: Record<string, number> = {}): string {
+  return fixedText(path)
     .replace(/\$\$([A-Za-z]+)\$\$/g, (_m, key: string) => {
       const value = names[key];
       if (value === undefined) throw new Error(`query ${path} needs the name ${key}`);

@@ -2,6 +2,7 @@ import neo4j from 'neo4j-driver';
 import type { ReadScope } from '../auth/authorize.ts';
 import { loadScopedQuery, scopeParams } from '../auth/read-scope-cypher.ts';
 import { type Db, readRows } from '../db/driver.ts';
+import { checkLimit } from '../db/pages.ts';
 import { BadRequestError, NotFoundError } from '../errors.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
 import { relTypeOf } from '../model/names.ts';
@@ -77,12 +78,6 @@ function checkDepth(depth: number | undefined, fallback: number): number {
   return d;
 }
 
-function checkLimit(limit: number | undefined, fallback: number): number {
-  const l = limit ?? fallback;
-  if (!Number.isInteger(l) || l < 1 || l > 50_000) throw new BadRequestError('limit must be an integer from 1 to 50000');
-  return l;
-}
-
 /** Creates the impact service: one read query per question. */
 export function createImpactService(deps: { db: Db; models: BlueprintStore }): ImpactService {
   const { db, models } = deps;
@@ -92,7 +87,7 @@ export function createImpactService(deps: { db: Db; models: BlueprintStore }): I
       if (!['upstream', 'downstream', 'both'].includes(direction)) throw new BadRequestError('direction must be upstream, downstream or both');
       models.require(root.blueprint);
       const depth = checkDepth(options.depth, 3);
-      const limit = checkLimit(options.limit, 5000);
+      const limit = checkLimit(options.limit, 5000, 50_000);
       const { types, nameOf } = relationTypes(models.current(), options.relations);
       const [row] = await readRows<{
         root: ImpactResult['root'];
@@ -149,7 +144,7 @@ export function createImpactService(deps: { db: Db; models: BlueprintStore }): I
       models.require(from.blueprint);
       models.require(to.blueprint);
       const depth = checkDepth(options.depth, 6);
-      const limit = checkLimit(options.limit, 20);
+      const limit = checkLimit(options.limit, 20, 50_000);
       const { types, nameOf } = relationTypes(models.current(), options.relations);
       const rows = await readRows<{ nodes: ImpactResult['root'][]; edges: { type: string; source: [string, string]; target: [string, string] }[] }>(
         db,

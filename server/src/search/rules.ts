@@ -2,6 +2,7 @@ import neo4j from 'neo4j-driver';
 import type { ReadScope } from '../auth/authorize.ts';
 import { scopeParams, visiblePredicate } from '../auth/read-scope-cypher.ts';
 import { escapeName } from '../db/cypher-names.ts';
+import { cursorOf, decodeCursor } from '../db/pages.ts';
 import { type ErrorDetail, ValidationError } from '../errors.ts';
 import { calculatedExpression } from '../model/blueprint-store.ts';
 import { labelOf, relTypeOf, targetsOf } from '../model/names.ts';
@@ -231,11 +232,8 @@ export function compileSearch(model: Model, request: SearchRequest, readScope?: 
   if (details.length > 0) throw new ValidationError(`the search has ${details.length} problem${details.length > 1 ? 's' : ''}`, details);
   let after = 'true';
   if (request.cursor) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(Buffer.from(request.cursor, 'base64url').toString('utf8'));
-    } catch {}
-    if (!Array.isArray(parsed) || parsed.length !== 2) throw new ValidationError('bad cursor', [{ path: '/cursor', message: 'cursor is not valid; pass "next" from the previous page' }]);
+    const parsed = decodeCursor(request.cursor, 2);
+    if (!parsed) throw new ValidationError('bad cursor', [{ path: '/cursor', message: 'cursor is not valid; pass "next" from the previous page' }]);
     params.afterBlueprint = parsed[0];
     params.afterIdentifier = parsed[1];
     after = '(n._blueprint > $afterBlueprint OR (n._blueprint = $afterBlueprint AND n.identifier > $afterIdentifier))';
@@ -257,5 +255,5 @@ export function compileSearch(model: Model, request: SearchRequest, readScope?: 
 
 /** Cursor for the page after the given entity. */
 export function searchCursor(blueprint: string, identifier: string): string {
-  return Buffer.from(JSON.stringify([blueprint, identifier]), 'utf8').toString('base64url');
+  return cursorOf([blueprint, identifier]);
 }

@@ -3,6 +3,7 @@ import type { ReadScope } from '../auth/authorize.ts';
 import { loadScopedQuery, scopeParams } from '../auth/read-scope-cypher.ts';
 import { decodeEntity, toApiEntity } from '../catalog/entity-codec.ts';
 import { type Db, readRows } from '../db/driver.ts';
+import { checkLimit } from '../db/pages.ts';
 import { BadRequestError } from '../errors.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
 import type { StoredEntity } from '../model/types.ts';
@@ -32,8 +33,7 @@ export function createSearchService(deps: { db: Db; models: BlueprintStore }): S
     async text(q, options) {
       if (typeof q !== 'string' || q.trim() === '') throw new BadRequestError('q is required: the text to search for');
       if (options.blueprint) models.require(options.blueprint);
-      const limit = options.limit ?? 20;
-      if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw new BadRequestError('limit must be an integer from 1 to 200');
+      const limit = checkLimit(options.limit, 20, 200);
       const query = toLuceneQuery(q);
       if (!query) return { entities: [] };
       const rows = await readRows<{ entity: Omit<TextHit, 'score'>; score: number }>(db, loadScopedQuery('search/fulltext', options.scope), {
