@@ -1,8 +1,12 @@
 // Creates or updates the nodes of one blueprint. row.props holds null for properties to remove.
+// In an upsert, lock-entities.cypher has already created new entities bare in this transaction:
+// creation time and author are set when missing.
 UNWIND $rows AS row
 MERGE (n:$$Label$$ {identifier: row.identifier})
-ON CREATE SET n:Entity, n._blueprint = $blueprint, n._createdAt = $now, n._createdBy = $actor
+ON CREATE SET n:Entity, n._blueprint = $blueprint
 SET n += row.props,
+    n._createdAt = coalesce(n._createdAt, $now),
+    n._createdBy = coalesce(n._createdBy, $actor),
     n.title = row.title,
     n._hash = row.hash,
     n._updatedAt = $now,

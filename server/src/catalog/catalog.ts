@@ -68,6 +68,10 @@ interface Planned {
 
 type Run = (query: string, params: Record<string, unknown>) => Promise<Record<string, unknown>[]>;
 
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
@@ -106,113 +110,144 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
   }
 
   type Stored = { props: Record<string, unknown>; rels: [string, string, string][] };
+  type Locked = { identifier: string; created: boolean; hash: string | null; updatedAt: string | null; props: Stored['props'] | null; rels: Stored['rels'] | null };
 
   /**
-   * The stored state of the records' entities (absent: new). Two steps: which exist and their
-   * hash, for all records (one light query per chunk, answered while `prepare` hashes the
-   * records); then properties and relations of the existing ones whose hash differs (all
-   * existing ones when `everyExisting`), whose before-state the write needs.
+   * Takes the write lock of every entity of the slice and reads its state under it
+   * (lock-entities.cypher, one query per blueprint, all sent before the first answer is awaited).
+   * `records` are sorted by (blueprint, identifier): every writer locks in the same order.
    */
-  async function readBefore(
-    refs: TargetRef[],
-    prepare: () => (string | null)[],
-    everyExisting: boolean,
-  ): Promise<{ hashes: (string | null)[]; stored: Map<string, Stored>; unchanged: Set<string> }> {
-    const asked = chunks(refs, batchSize).map((rows) => readRows<TargetRef & { exists: boolean; hash: string | null }>(db, loadQuery('catalog/read-hashes'), { rows }));
-    // Nothing is left unhandled if hashing throws while the queries are out.
-    const answered = Promise.all(asked);
-    answered.catch(() => {});
-    const hashes = prepare();
-    const found = new Map<string, string | null>();
-    for (const rows of await answered) for (const r of rows) if (r.exists) found.set(refKey(r), r.hash);
-    const unchanged = new Set<string>();
-    const toRead: TargetRef[] = [];
-    refs.forEach((ref, i) => {
-      const key = refKey(ref);
-      if (!found.has(key)) return;
-      if (!everyExisting && hashes[i] !== null && found.get(key) === hashes[i]) unchanged.add(key);
-      else toRead.push(ref);
+  async function lockEntities(run: Run, records: CheckedRecord[], hashes: (string | null)[]): Promise<Map<string, Locked>> {
+    const byBlueprint = new Map<string, { identifier: string; hash: string | null }[]>();
+    records.forEach((rec, i) => {
+      const rows = byBlueprint.get(rec.blueprint.identifier) ?? [];
+      rows.push({ identifier: rec.identifier, hash: hashes[i] });
+      byBlueprint.set(rec.blueprint.identifier, rows);
     });
-    const stored = new Map<string, Stored>();
-    for (const rows of chunks(toRead, batchSize)) {
-      for (const r of await readRows<TargetRef & Stored>(db, loadQuery('catalog/read-before'), { rows })) stored.set(refKey(r), r);
+    const asked = [...byBlueprint].map(([blueprint, rows]) =>
+      run(loadQuery('catalog/lock-entities', { Label: labelOf(blueprint) }), { rows, blueprint }).then((found) => ({ blueprint, found })),
+    );
+    const state = new Map<string, Locked>();
+    for (const { blueprint, found } of await Promise.all(asked)) {
+      for (const r of found as unknown as Locked[]) state.set(refKey({ blueprint, identifier: r.identifier }), r);
     }
-    return { hashes, stored, unchanged };
+    return state;
   }
 
-  async function plan(records: CheckedRecord[], merge: boolean): Promise<Planned[]> {
-    // Without merge, a record is its whole content: desired state and hash need no stored state.
-    const upfront: DesiredEntity[] = [];
-    const { hashes, stored, unchanged } = await readBefore(
-      records.map((r) => ({ blueprint: r.blueprint.identifier, identifier: r.identifier })),
-      () => {
-        if (merge) return records.map(() => null);
-        for (const r of records) upfront.push(desiredState(r, null, false));
-        return upfront.map(hashEntity);
-      },
-      merge,
-    );
+  /**
+   * What each record of a slice does, from the state read under lock: unchanged (stored hash
+   * equals the record's), created (lock-entities created it bare) or updated (with its before).
+   */
+  function planSlice(records: CheckedRecord[], upfront: DesiredEntity[] | null, hashes: (string | null)[], state: Map<string, Locked>, merge: boolean): Planned[] {
     const planned: Planned[] = [];
     const details: ErrorDetail[] = [];
     records.forEach((rec, i) => {
       const bp = rec.blueprint;
-      const key = refKey({ blueprint: bp.identifier, identifier: rec.identifier });
-      if (unchanged.has(key)) {
+      const s = state.get(refKey({ blueprint: bp.identifier, identifier: rec.identifier }));
+      if (!s) throw new Error(`lock-entities returned no row for ${bp.identifier}:${rec.identifier}`);
+      if (!s.created && !s.props && upfront) {
         planned.push({ rec, desired: upfront[i], hash: hashes[i]!, before: null, beforeProps: null, status: 'unchanged' });
         return;
       }
-      const b = stored.get(key);
-      const prev = b ? decodeEntity(bp, b.props, b.rels) : null;
-      const desired = merge ? desiredState(rec, prev, true) : upfront[i];
+      const prev = s.created || !s.props ? null : decodeEntity(bp, s.props, s.rels ?? []);
+      const desired = upfront ? upfront[i] : desiredState(rec, prev, true);
       if (merge) details.push(...checkMerged(rec, desired));
       const hash = hashes[i] ?? hashEntity(desired);
-      const same = prev !== null && (b!.props._hash === hash || hashEntity(prev) === hash);
-      planned.push({
-        rec,
-        desired,
-        hash,
-        before: prev,
-        beforeProps: b?.props ?? null,
-        status: same ? 'unchanged' : prev ? 'updated' : 'created',
-      });
+      const same = prev !== null && (s.props!._hash === hash || hashEntity(prev) === hash);
+      planned.push({ rec, desired, hash, before: prev, beforeProps: s.created ? null : s.props, status: same ? 'unchanged' : prev ? 'updated' : 'created' });
     });
-    if (details.length > 0) {
-      throw new ValidationError(`${new Set(details.map((d) => d.index)).size} of ${records.length} entities are invalid after merging; nothing was written`, details);
-    }
+    if (details.length > 0) throw mergeFailed(details, records.length);
     return planned;
   }
 
+  function mergeFailed(details: ErrorDetail[], total: number): ValidationError {
+    return new ValidationError(`${new Set(details.map((d) => d.index)).size} of ${total} entities are invalid after merging; nothing was written`, details);
+  }
+
   /**
-   * Sends the relationship changes of the batch: removals, then creations in one query per
+   * A merge larger than one transaction: checks every merged record against the stored state
+   * before the first slice is written, so an invalid merge writes nothing (each slice checks
+   * again under lock).
+   */
+  async function precheckMerges(records: CheckedRecord[]): Promise<void> {
+    const stored = new Map<string, Stored>();
+    for (const rows of chunks(records.map((r) => ({ blueprint: r.blueprint.identifier, identifier: r.identifier })), batchSize)) {
+      for (const r of await readRows<TargetRef & Stored>(db, loadQuery('catalog/read-before'), { rows })) stored.set(refKey(r), r);
+    }
+    const details: ErrorDetail[] = [];
+    for (const rec of records) {
+      const b = stored.get(refKey({ blueprint: rec.blueprint.identifier, identifier: rec.identifier }));
+      details.push(...checkMerged(rec, desiredState(rec, b ? decodeEntity(rec.blueprint, b.props, b.rels) : null, true)));
+    }
+    if (details.length > 0) throw mergeFailed(details, records.length);
+  }
+
+  /**
+   * Writes one slice (at most a batch) in one transaction: lock and read (one round trip), plan
+   * from that state, then every write pipelined (a second round trip) and commit. The whole
+   * function is what executeWrite retries on a deadlock or a transient error: it recomputes
+   * everything from the state it reads, so a retry is a fresh attempt. Returns the plan and the
+   * change events of the attempt that committed.
+   */
+  async function writeSlice(records: CheckedRecord[], ctx: WriteContext, merge: boolean): Promise<{ planned: Planned[]; events: EntityChangeEvent[] }> {
+    // Without merge, a record is its whole content: desired state and hash need no stored state.
+    const upfront = merge ? null : records.map((r) => desiredState(r, null, false));
+    const hashes = upfront ? upfront.map(hashEntity) : records.map(() => null);
+    const session = openSession(db, 'WRITE');
+    try {
+      return await session.executeWrite(async (tx: ManagedTransaction) => {
+        const run: Run = (q, p) => tx.run(q, p).then((res) => res.records.map((r) => r.toObject()));
+        const state = await lockEntities(run, records, hashes);
+        const planned = planSlice(records, upfront, hashes, state, merge);
+        const changed = planned.filter((p) => p.status !== 'unchanged');
+        if (changed.length === 0) return { planned, events: [] };
+        // After every stored change of these entities (their locks are held): an entity's events
+        // are ordered by time as they were committed, even across servers whose clocks differ.
+        let latest = Date.now();
+        for (const s of state.values()) if (s.updatedAt) latest = Math.max(latest, Date.parse(s.updatedAt) + 1);
+        const events = await writeChanges(run, changed, ctx, new Date(latest).toISOString());
+        return { planned, events };
+      });
+    } finally {
+      await session.close();
+    }
+  }
+
+  /**
+   * Sends the relationship changes of the batch: for updated entities, removal of every target
+   * of their relations that is not desired (delete-stale-relationships.cypher, which does not
+   * rely on the state read); then creation of the targets not there before, in one query per
    * (type, source blueprint, target blueprint); pairs whose target is missing become pending.
    * Resolves when every query has answered.
    */
   function writeRelations(run: Run, changed: Planned[], ctx: WriteContext, now: string): Promise<unknown> {
-    type Pair = { s: string; sb: string; t: string; tb: string; type: string };
     const create = new Map<string, { type: string; sourceBlueprint: string; targetBlueprint: string; pairs: [string, string][] }>();
-    const remove: Pair[] = [];
+    const stale: { s: string; sb: string; types: string[]; keep: [string, string, string][] }[] = [];
     for (const p of changed) {
       const s = p.desired.identifier;
       const sb = p.desired.blueprint;
+      const types: string[] = [];
+      const keep: [string, string, string][] = [];
       for (const [relation, refs] of Object.entries(p.desired.relations)) {
         // The type is derived from the validated model, never from the request.
         const type = relTypeOf(relation);
-        const old = p.before?.relations[relation] ?? [];
-        const oldKeys = new Set(old.map(refKey));
-        const newKeys = new Set(refs.map(refKey));
+        types.push(type);
+        const oldKeys = new Set((p.before?.relations[relation] ?? []).map(refKey));
         for (const r of refs) {
+          keep.push([type, r.blueprint, r.identifier]);
           if (oldKeys.has(refKey(r))) continue;
           const key = `${type}|${sb}|${r.blueprint}`;
           const group = create.get(key) ?? { type, sourceBlueprint: sb, targetBlueprint: r.blueprint, pairs: [] };
           group.pairs.push([s, r.identifier]);
           create.set(key, group);
         }
-        for (const r of old) if (!newKeys.has(refKey(r))) remove.push({ s, sb, t: r.identifier, tb: r.blueprint, type });
       }
+      // An entity created in this transaction has no relationships yet.
+      if (p.status === 'updated' && types.length > 0) stale.push({ s, sb, types, keep });
     }
     const base = { now, actor: ctx.actor, source: ctx.source };
     const sent: Promise<unknown>[] = [];
-    for (const pairs of chunks(remove, batchSize)) sent.push(run(loadQuery('catalog/delete-relationships'), { ...base, pairs }));
+    for (const rows of chunks(stale, batchSize)) sent.push(run(loadQuery('catalog/delete-stale-relationships'), { rows }));
     for (const { type, sourceBlueprint, targetBlueprint, pairs: all } of create.values()) {
       const names = { Type: type, Source: labelOf(sourceBlueprint), Target: labelOf(targetBlueprint) };
       const query = loadQuery('catalog/create-relationships', names);
@@ -254,55 +289,52 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
    * Every query goes out before any answer is awaited (pipelined, see withWrites); Neo4j runs them
    * in the order sent: nodes, relationships, pending relations, audit records.
    */
-  async function writeChanges(changed: Planned[], ctx: WriteContext, now: string): Promise<EntityChangeEvent[]> {
-    let evts: EntityChangeEvent[] = [];
-    await withWrites(changed.length, async (run) => {
-      const sent: Promise<unknown>[] = [];
-      // Handled at once: a failure while the events are being built must not go unhandled.
-      const send = (p: Promise<unknown>) => {
-        p.catch(() => {});
-        sent.push(p);
-      };
-      const byBlueprint = new Map<string, Planned[]>();
-      for (const p of changed) {
-        const list = byBlueprint.get(p.desired.blueprint);
-        if (list) list.push(p);
-        else byBlueprint.set(p.desired.blueprint, [p]);
+  async function writeChanges(run: Run, changed: Planned[], ctx: WriteContext, now: string): Promise<EntityChangeEvent[]> {
+    const sent: Promise<unknown>[] = [];
+    // Handled at once: a failure while the events are being built must not go unhandled.
+    const send = (p: Promise<unknown>) => {
+      p.catch(() => {});
+      sent.push(p);
+    };
+    const byBlueprint = new Map<string, Planned[]>();
+    for (const p of changed) {
+      const list = byBlueprint.get(p.desired.blueprint);
+      if (list) list.push(p);
+      else byBlueprint.set(p.desired.blueprint, [p]);
+    }
+    for (const [blueprint, list] of byBlueprint) {
+      const bp = list[0].rec.blueprint;
+      for (const chunk of chunks(list, batchSize)) {
+        send(run(loadQuery('catalog/write-nodes', { Label: labelOf(blueprint) }), {
+          rows: chunk.map((p) => ({
+            identifier: p.desired.identifier,
+            title: p.desired.title,
+            hash: p.hash,
+            props: nodeProperties(bp, p.desired, Object.keys(p.beforeProps ?? {})),
+          })),
+          blueprint,
+          now,
+          actor: ctx.actor,
+          source: ctx.source,
+          runId: ctx.runId ?? null,
+        }));
       }
-      for (const [blueprint, list] of byBlueprint) {
-        const bp = list[0].rec.blueprint;
-        for (const chunk of chunks(list, batchSize)) {
-          send(run(loadQuery('catalog/write-nodes', { Label: labelOf(blueprint) }), {
-            rows: chunk.map((p) => ({
-              identifier: p.desired.identifier,
-              title: p.desired.title,
-              hash: p.hash,
-              props: nodeProperties(bp, p.desired, Object.keys(p.beforeProps ?? {})),
-            })),
-            blueprint,
-            now,
-            actor: ctx.actor,
-            source: ctx.source,
-            runId: ctx.runId ?? null,
-          }));
-        }
-      }
-      send(writeRelations(run, changed, ctx, now));
-      send(resolvePending(run, changed.filter((p) => p.status === 'created'), now));
-      // The events and their audit records are built while Neo4j runs what was sent, a slice
-      // at a time, so the event loop keeps writing the queued queries to the socket meanwhile.
-      // The audit records commit with the change (or the change does not commit).
-      evts = [];
-      const audit: Record<string, unknown>[] = [];
-      for (const slice of chunks(changed, 1000)) {
-        await new Promise((ok) => setImmediate(ok));
-        const built = changeEvents(slice, ctx, now);
-        evts.push(...built);
-        audit.push(...auditRows(built));
-      }
-      for (const rows of chunks(audit, batchSize)) send(run(recordEventsQuery(), { events: rows }));
-      await Promise.all(sent);
-    });
+    }
+    send(writeRelations(run, changed, ctx, now));
+    send(resolvePending(run, changed.filter((p) => p.status === 'created'), now));
+    // The events and their audit records are built while Neo4j runs what was sent, a slice
+    // at a time, so the event loop keeps writing the queued queries to the socket meanwhile.
+    // The audit records commit with the change (or the change does not commit).
+    const evts: EntityChangeEvent[] = [];
+    const audit: Record<string, unknown>[] = [];
+    for (const slice of chunks(changed, 1000)) {
+      await new Promise((ok) => setImmediate(ok));
+      const built = changeEvents(slice, ctx, now);
+      evts.push(...built);
+      audit.push(...auditRows(built));
+    }
+    for (const rows of chunks(audit, batchSize)) send(run(recordEventsQuery(), { events: rows }));
+    await Promise.all(sent);
     return evts;
   }
 
@@ -357,12 +389,20 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
         const bad = new Set(details.map((d) => d.index)).size;
         throw new ValidationError(`${bad} of ${records.length} entities are invalid; nothing was written`, details);
       }
-      const planned = await plan(checked.records, merge);
-      const changed = planned.filter((p) => p.status !== 'unchanged');
-      const now = new Date().toISOString();
+      // A fixed lock order, (blueprint, identifier), for every writer: see lock-entities.cypher.
+      const sorted = [...checked.records].sort((a, b) => compare(a.blueprint.identifier, b.blueprint.identifier) || compare(a.identifier, b.identifier));
+      if (merge && sorted.length > batchSize) await precheckMerges(sorted);
       // A request larger than a batch is written a slice at a time: each slice is one transaction
-      // holding its nodes, relationships and audit records, and its events go out once it committed.
-      for (const slice of chunks(changed, batchSize)) events.emit(await writeChanges(slice, ctx, now));
+      // that locks, reads and writes its entities, relationships and audit records, and its
+      // events go out once it committed.
+      const planned: Planned[] = [];
+      let changed = 0;
+      for (const slice of chunks(sorted, batchSize)) {
+        const written = await writeSlice(slice, ctx, merge);
+        planned.push(...written.planned);
+        changed += written.events.length;
+        events.emit(written.events);
+      }
       const count = (s: Planned['status']) => planned.filter((p) => p.status === s).length;
       const result: UpsertResult = {
         upserted: planned.length,
@@ -373,7 +413,7 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
           .sort((a, b) => a.rec.index - b.rec.index)
           .map((p) => ({ blueprint: p.desired.blueprint, identifier: p.desired.identifier, status: p.status })),
       };
-      if (changed.length > 0) logger.debug('entities upserted', { ...result, results: undefined, actor: ctx.actor, source: ctx.source });
+      if (changed > 0) logger.debug('entities upserted', { ...result, results: undefined, actor: ctx.actor, source: ctx.source });
       return result;
     },
 
