@@ -6,7 +6,7 @@ import { auditRoutes } from './audit/routes.ts';
 import { authenticate, authRoutes, createOidcVerifier, createRateLimiter } from './auth/index.ts';
 import { entityRoutes } from './catalog/routes.ts';
 import { readRows } from './db/driver.ts';
-import { NotFoundError, PlexusError } from './errors.ts';
+import { mapDatabaseError, NotFoundError, PlexusError, ServiceUnavailableError } from './errors.ts';
 import { graphqlRoutes } from './graphql/routes.ts';
 import { impactRoutes } from './impact/routes.ts';
 import type { AppEnv } from './http.ts';
@@ -38,7 +38,13 @@ export function createApp(services: Services, options: { webDist?: string } = {}
   if (oidc) services.identities.onChange(() => oidc.forget());
   const limiter = createRateLimiter(config.auth.rateLimit);
 
-  app.onError((err, c) => {
+  app.onError((caught, c) => {
+    // A database that is away or busy is the server's state, not the caller's mistake: 503.
+    const err = mapDatabaseError(caught);
+    if (err instanceof ServiceUnavailableError) {
+      logger.warn('request failed: database unavailable', { method: c.req.method, path: c.req.path, err: caught });
+      c.header('retry-after', String(err.retryAfterSeconds));
+    }
     if (err instanceof PlexusError) return c.json(err.toBody(), err.status as 400);
     logger.error('request failed', { method: c.req.method, path: c.req.path, err });
     return c.json({ error: { code: 'internal', message: 'internal server error; see the server log', details: [] } }, 500);

@@ -84,3 +84,44 @@ export class ValidationError extends PlexusError {
     super(422, 'validation_failed', message, details);
   }
 }
+
+/**
+ * 503: the database is away, overloaded or timed out; the request may succeed later. Answered
+ * with a `Retry-After` header of `retryAfterSeconds`.
+ */
+export class ServiceUnavailableError extends PlexusError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds = 5,
+    options: { cause?: unknown } = {},
+  ) {
+    super(503, 'service_unavailable', message);
+    if (options.cause !== undefined) this.cause = options.cause;
+  }
+}
+
+/**
+ * Whether a neo4j-driver error says the database cannot answer now — a refused or lost
+ * connection, an expired session, a transient error (deadlock, lock wait, database starting or
+ * stopping), a closed driver or exhausted connection pool, a transaction timeout — rather than
+ * that the request is wrong. Duck-typed on the driver's `Neo4jError` (name and code).
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (!err || typeof err !== 'object') return false;
+  const { name, code, message } = err as { name?: unknown; code?: unknown; message?: unknown };
+  if (name !== 'Neo4jError' || typeof code !== 'string') return false;
+  if (code === 'ServiceUnavailable' || code === 'SessionExpired' || code.startsWith('Neo.TransientError.')) return true;
+  if (code === 'Neo.ClientError.Security.AuthorizationExpired' || code.startsWith('Neo.ClientError.Transaction.TransactionTimedOut')) return true;
+  // Errors the driver raises itself carry no server code.
+  return code === 'N/A' && /pool is closed|acquisition timed out|connection|socket/i.test(String(message));
+}
+
+/**
+ * `err` as the error to answer: a `ServiceUnavailableError` when it is a database-unavailable
+ * driver error (see `isDatabaseUnavailable`), else `err` unchanged.
+ */
+export function mapDatabaseError(err: unknown): unknown {
+  if (err instanceof PlexusError || !isDatabaseUnavailable(err)) return err;
+  const { code, message } = err as { code: string; message: string };
+  return new ServiceUnavailableError(`the database is unavailable or busy (${code}: ${message.split('\n')[0]}); retry later`, 5, { cause: err });
+}

@@ -22,7 +22,12 @@ const ids = Array.from({ length: entities }, (_, i) => `e-${String(i).padStart(3
 /** What client `c` writes in round `round`: its id in the properties, its own relation targets. */
 function recordsOf(c: number, round: number) {
   const users = [teams[c], teams[(c + 1) % clients], teams[(c + 3) % clients]];
-  const records = ids.map((identifier) => ({ blueprint: svc, identifier, properties: { writer: c, round }, relations: { owner: teams[c], users } }));
+  const records = ids.map((identifier) => ({
+    blueprint: svc,
+    identifier,
+    properties: { writer: c, round },
+    relations: { owner: teams[c], users },
+  }));
   // Each client sends its records in another order: the catalog must lock in its own order.
   const shift = (c * 37) % entities;
   return [...records.slice(shift), ...records.slice(0, shift)].reverse();
@@ -32,7 +37,15 @@ beforeAll(async () => {
   px = await startTestPlexus();
   team = uniqueId('team');
   svc = uniqueId('svc');
-  expect((await px.call('POST', '/api/v1/blueprints', { identifier: team, title: 'Team', schema: { properties: {} } })).status).toBe(201);
+  expect(
+    (
+      await px.call('POST', '/api/v1/blueprints', {
+        identifier: team,
+        title: 'Team',
+        schema: { properties: {} },
+      })
+    ).status,
+  ).toBe(201);
   const created = await px.call('POST', '/api/v1/blueprints', {
     identifier: svc,
     title: 'Service',
@@ -48,7 +61,9 @@ beforeAll(async () => {
     relations: { link: { target: peer, many: true } },
   });
   expect(peers.status, JSON.stringify(peers.body)).toBe(201);
-  const res = await px.call('POST', '/api/v1/entities/bulk', { entities: teams.map((identifier) => ({ blueprint: team, identifier })) });
+  const res = await px.call('POST', '/api/v1/entities/bulk', {
+    entities: teams.map((identifier) => ({ blueprint: team, identifier })),
+  });
   expect(res.status).toBe(200);
 }, 180_000);
 
@@ -87,8 +102,19 @@ async function readStored(): Promise<StoredState[]> {
     { bp: svc, owner, users },
   );
   return rows.map(({ after, ...r }) => {
-    const a = after ? (JSON.parse(after) as { properties: { writer: number; round: number }; relations: Record<string, unknown> }) : null;
-    return { ...r, auditWriter: a?.properties.writer ?? null, auditRound: a?.properties.round ?? null, auditOwner: a?.relations.owner, auditUsers: a?.relations.users };
+    const a = after
+      ? (JSON.parse(after) as {
+          properties: { writer: number; round: number };
+          relations: Record<string, unknown>;
+        })
+      : null;
+    return {
+      ...r,
+      auditWriter: a?.properties.writer ?? null,
+      auditRound: a?.properties.round ?? null,
+      auditOwner: a?.relations.owner,
+      auditUsers: a?.relations.users,
+    };
   });
 }
 
@@ -100,108 +126,125 @@ function expectLastWriterState(stored: StoredState[], round: number) {
     const users = [teams[c], teams[(c + 1) % clients], teams[(c + 3) % clients]].sort();
     const problems = [
       s.round !== round && `round ${s.round}`,
-      JSON.stringify(s.owners) !== JSON.stringify([teams[c]]) && `owners ${JSON.stringify(s.owners)} for writer ${c}`,
-      JSON.stringify([...s.users].sort()) !== JSON.stringify(users) && `users ${JSON.stringify(s.users)} for writer ${c}`,
-      (s.auditWriter !== c || s.auditRound !== round) && `last audit record by writer ${s.auditWriter} in round ${s.auditRound}`,
+      JSON.stringify(s.owners) !== JSON.stringify([teams[c]]) &&
+        `owners ${JSON.stringify(s.owners)} for writer ${c}`,
+      JSON.stringify([...s.users].sort()) !== JSON.stringify(users) &&
+        `users ${JSON.stringify(s.users)} for writer ${c}`,
+      (s.auditWriter !== c || s.auditRound !== round) &&
+        `last audit record by writer ${s.auditWriter} in round ${s.auditRound}`,
       s.auditOwner !== teams[c] && `audit owner ${JSON.stringify(s.auditOwner)}`,
-      JSON.stringify([...((s.auditUsers as string[]) ?? [])].sort()) !== JSON.stringify(users) && `audit users ${JSON.stringify(s.auditUsers)}`,
+      JSON.stringify([...((s.auditUsers as string[]) ?? [])].sort()) !== JSON.stringify(users) &&
+        `audit users ${JSON.stringify(s.auditUsers)}`,
     ].filter(Boolean);
     if (problems.length > 0) wrong.push(`${s.identifier}: ${problems.join(', ')}`);
   }
-  expect(wrong.slice(0, 10), `${wrong.length} of ${entities} entities are not their last writer's`).toEqual([]);
+  expect(wrong.slice(0, 10), `${wrong.length} of ${entities} entities are not their last writer's`).toEqual(
+    [],
+  );
 }
 
 describe('concurrent upserts of the same entities', () => {
-  it(
-    'leave every entity with exactly the relations of its last committed writer, round after round',
-    async () => {
-      const rounds = 20;
-      for (let round = 0; round < rounds; round++) {
-        // Clients 0-5 write through the catalog module, 6 and 7 through the REST bulk route.
-        const writes = Array.from({ length: clients }, async (_, c) => {
-          if (c < 6) {
-            const result = await px.services.catalog.upsertEntities(recordsOf(c, round), { actor: `client-${c}`, source: 'api' });
-            expect(result.upserted).toBe(entities);
-            return;
-          }
-          const res = await px.call('POST', '/api/v1/entities/bulk', { entities: recordsOf(c, round) });
-          expect(res.status, JSON.stringify(res.body)).toBe(200);
-        });
-        await Promise.all(writes);
-        const stored = await readStored();
-        expectLastWriterState(stored, round);
-        // REST answers what the graph holds.
-        const sample = stored[round % entities];
-        const got = await px.call('GET', `/api/v1/blueprints/${svc}/entities/${sample.identifier}`);
-        expect(got.status).toBe(200);
-        expect(got.body.properties.writer).toBe(sample.writer);
-        expect([got.body.relations.owner].flat().map((r: string) => r.split(':').pop())).toEqual([teams[sample.writer]]);
-      }
-      // No entity was created twice and no audit record is missing: one created + updates.
-      const [{ nodes }] = await readRows<{ nodes: number }>(px.services.db, `MATCH (n:Entity) WHERE n._blueprint = $bp RETURN count(n) AS nodes`, { bp: svc });
-      expect(nodes).toBe(entities);
-    },
-    900_000,
-  );
+  it('leave every entity with exactly the relations of its last committed writer, round after round', async () => {
+    const rounds = 20;
+    for (let round = 0; round < rounds; round++) {
+      // Clients 0-5 write through the catalog module, 6 and 7 through the REST bulk route.
+      const writes = Array.from({ length: clients }, async (_, c) => {
+        if (c < 6) {
+          const result = await px.services.catalog.upsertEntities(recordsOf(c, round), {
+            actor: `client-${c}`,
+            source: 'api',
+          });
+          expect(result.upserted).toBe(entities);
+          return;
+        }
+        const res = await px.call('POST', '/api/v1/entities/bulk', { entities: recordsOf(c, round) });
+        expect(res.status, JSON.stringify(res.body)).toBe(200);
+      });
+      await Promise.all(writes);
+      const stored = await readStored();
+      expectLastWriterState(stored, round);
+      // REST answers what the graph holds.
+      const sample = stored[round % entities];
+      const got = await px.call('GET', `/api/v1/blueprints/${svc}/entities/${sample.identifier}`);
+      expect(got.status).toBe(200);
+      expect(got.body.properties.writer).toBe(sample.writer);
+      expect([got.body.relations.owner].flat().map((r: string) => r.split(':').pop())).toEqual([
+        teams[sample.writer],
+      ]);
+    }
+    // No entity was created twice and no audit record is missing: one created + updates.
+    const [{ nodes }] = await readRows<{ nodes: number }>(
+      px.services.db,
+      `MATCH (n:Entity) WHERE n._blueprint = $bp RETURN count(n) AS nodes`,
+      { bp: svc },
+    );
+    expect(nodes).toBe(entities);
+  }, 900_000);
 
-  it(
-    'retries a deadlock between two writers transparently',
-    async () => {
-      // Writer A links a-i → b-i, writer B links b-i → a-i: each locks its own sources first and
-      // then needs the other's as relationship targets, so they deadlock when they overlap and
-      // Neo4j aborts one; executeWrite must run it again. Counted through a wrapped driver.
-      const attempts = { transactions: 0, runs: 0 };
-      const real = px.services.db.driver;
-      const counting = new Proxy(real, {
-        get(target, key) {
-          if (key === 'session') {
-            return (config: Parameters<Driver['session']>[0]) => {
-              const session = target.session(config);
-              const executeWrite = session.executeWrite.bind(session);
-              session.executeWrite = ((work: (tx: unknown) => unknown, c?: unknown) => {
-                attempts.transactions++;
-                return executeWrite((tx) => {
-                  attempts.runs++;
-                  return work(tx) as Promise<unknown>;
-                }, c as never);
-              }) as typeof session.executeWrite;
-              return session;
-            };
-          }
-          const value = Reflect.get(target, key);
-          return typeof value === 'function' ? value.bind(target) : value;
-        },
-      }) as Driver;
-      const catalog = createCatalog({ db: { driver: counting, database: px.services.db.database }, models: px.services.models, events: createEventBus(silentLogger), logger: silentLogger });
-      const pairs = 60;
-      const side = (from: string, to: string, round: number) =>
-        Array.from({ length: pairs }, (_, i) => ({
-          blueprint: peer,
-          identifier: `${from}-${i}`,
-          properties: { round },
-          // Another target each round: every round creates and deletes relationships.
-          relations: { link: [`${to}-${(i + round) % pairs}`] },
-        }));
-      await catalog.upsertEntities([...side('a', 'b', 0), ...side('b', 'a', 0)].map((r) => ({ ...r, relations: {} })), { actor: 'setup', source: 'api' });
-      const deadline = Date.now() + 600_000;
-      let round = 1;
-      while (attempts.runs === attempts.transactions && Date.now() < deadline && round <= 40) {
-        const [a, b] = await Promise.all([
-          catalog.upsertEntities(side('a', 'b', round), { actor: 'a', source: 'api' }),
-          catalog.upsertEntities(side('b', 'a', round), { actor: 'b', source: 'api' }),
-        ]);
-        expect([a.updated, b.updated]).toEqual([pairs, pairs]);
-        const [{ links }] = await readRows<{ links: string[] }>(
-          px.services.db,
-          `MATCH (n:${labelOf(peer)})-[r]->(t) WHERE type(r) = $type RETURN collect(n.identifier + '>' + t.identifier) AS links`,
-          { type: relTypeOf('link') },
-        );
-        const want = [...side('a', 'b', round), ...side('b', 'a', round)].map((r) => `${r.identifier}>${r.relations.link[0]}`);
-        expect(links.sort()).toEqual(want.sort());
-        round++;
-      }
-      expect(attempts.runs).toBeGreaterThan(attempts.transactions);
-    },
-    900_000,
-  );
+  it('retries a deadlock between two writers transparently', async () => {
+    // Writer A links a-i → b-i, writer B links b-i → a-i: each locks its own sources first and
+    // then needs the other's as relationship targets, so they deadlock when they overlap and
+    // Neo4j aborts one; executeWrite must run it again. Counted through a wrapped driver.
+    const attempts = { transactions: 0, runs: 0 };
+    const real = px.services.db.driver;
+    const counting = new Proxy(real, {
+      get(target, key) {
+        if (key === 'session') {
+          return (config: Parameters<Driver['session']>[0]) => {
+            const session = target.session(config);
+            const executeWrite = session.executeWrite.bind(session);
+            session.executeWrite = ((work: (tx: unknown) => unknown, c?: unknown) => {
+              attempts.transactions++;
+              return executeWrite((tx) => {
+                attempts.runs++;
+                return work(tx) as Promise<unknown>;
+              }, c as never);
+            }) as typeof session.executeWrite;
+            return session;
+          };
+        }
+        const value = Reflect.get(target, key);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    }) as Driver;
+    const catalog = createCatalog({
+      db: { driver: counting, database: px.services.db.database },
+      models: px.services.models,
+      events: createEventBus(silentLogger),
+      logger: silentLogger,
+    });
+    const pairs = 60;
+    const side = (from: string, to: string, round: number) =>
+      Array.from({ length: pairs }, (_, i) => ({
+        blueprint: peer,
+        identifier: `${from}-${i}`,
+        properties: { round },
+        // Another target each round: every round creates and deletes relationships.
+        relations: { link: [`${to}-${(i + round) % pairs}`] },
+      }));
+    await catalog.upsertEntities(
+      [...side('a', 'b', 0), ...side('b', 'a', 0)].map((r) => ({ ...r, relations: {} })),
+      { actor: 'setup', source: 'api' },
+    );
+    const deadline = Date.now() + 600_000;
+    let round = 1;
+    while (attempts.runs === attempts.transactions && Date.now() < deadline && round <= 40) {
+      const [a, b] = await Promise.all([
+        catalog.upsertEntities(side('a', 'b', round), { actor: 'a', source: 'api' }),
+        catalog.upsertEntities(side('b', 'a', round), { actor: 'b', source: 'api' }),
+      ]);
+      expect([a.updated, b.updated]).toEqual([pairs, pairs]);
+      const [{ links }] = await readRows<{ links: string[] }>(
+        px.services.db,
+        `MATCH (n:${labelOf(peer)})-[r]->(t) WHERE type(r) = $type RETURN collect(n.identifier + '>' + t.identifier) AS links`,
+        { type: relTypeOf('link') },
+      );
+      const want = [...side('a', 'b', round), ...side('b', 'a', round)].map(
+        (r) => `${r.identifier}>${r.relations.link[0]}`,
+      );
+      expect(links.sort()).toEqual(want.sort());
+      round++;
+    }
+    expect(attempts.runs).toBeGreaterThan(attempts.transactions);
+  }, 900_000);
 });

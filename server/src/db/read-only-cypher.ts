@@ -1,11 +1,22 @@
+import { mapDatabaseError } from '../errors.ts';
 import { type Db, openSession } from './driver.ts';
+
+/**
+ * Whether Neo4j refused the query itself: a syntax or semantic error, a missing parameter, an
+ * unknown function or procedure (`Neo.ClientError.Statement.*`, `Neo.ClientError.Procedure.*`).
+ */
+export function isQueryRejection(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('Neo.ClientError.Statement.') || code.startsWith('Neo.ClientError.Procedure.'));
+}
 
 /**
  * Checks a piece of user-written Cypher (a calculated property, a scorecard rule, a saved query)
  * before it is stored. User Cypher is accepted by design in these places; what keeps it safe:
  * it must parse, Neo4j must plan it as read-only (`queryType` "r"), it may not call procedures,
  * load files or URLs or use administration functions, and it always runs later in a READ
- * transaction with a timeout. Returns the problems found; empty means accepted.
+ * transaction with a timeout. Returns the problems found; empty means accepted. Throws
+ * `ServiceUnavailableError` when the database cannot answer (never a problem of the query).
  */
 export async function checkReadOnlyCypher(db: Db, query: string, params: Record<string, unknown> = {}): Promise<string[]> {
   const problems: string[] = [];
@@ -35,6 +46,9 @@ export async function checkReadOnlyCypher(db: Db, query: string, params: Record<
       problems.push('procedure calls, LOAD CSV and transactional subqueries are not allowed');
     }
   } catch (err) {
+    // Only Neo4j's verdict on the query itself is the author's problem; a timeout or a lost
+    // connection is the database's (ServiceUnavailableError, 503), anything else an internal error.
+    if (!isQueryRejection(err)) throw mapDatabaseError(err);
     const message = (err as Error).message.split('\n')[0];
     problems.push(`Cypher does not parse: ${message}`);
   } finally {
