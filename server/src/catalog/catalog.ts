@@ -5,7 +5,7 @@ import { readCalculated } from './calculated.ts';
 import { type Db, openSession, readRows } from '../db/driver.ts';
 import { checkLimit, cursorOf, parseCursor } from '../db/pages.ts';
 import { loadQuery } from '../db/query-loader.ts';
-import { NotFoundError, ValidationError, type ErrorDetail } from '../errors.ts';
+import { ConflictError, NotFoundError, ValidationError, type ErrorDetail } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
 import { labelOf, relTypeOf } from '../model/names.ts';
@@ -182,14 +182,23 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
     if (details.length > 0) throw mergeFailed(details, records.length);
   }
 
+  /** Thrown inside a write transaction to roll it back: the model changed since the records were checked. */
+  const modelChanged = new Error('the model changed since the records were checked');
+
   /**
    * Writes one slice (at most a batch) in one transaction: lock and read (one round trip), plan
    * from that state, then every write pipelined (a second round trip) and commit. The whole
    * function is what executeWrite retries on a deadlock or a transient error: it recomputes
    * everything from the state it reads, so a retry is a fresh attempt. Returns the plan and the
-   * change events of the attempt that committed.
+   * change events of the attempt that committed, or 'model changed' (nothing written) when the
+   * stored model is no longer the one `records` were checked against (`modelVersion`).
    */
-  async function writeSlice(records: CheckedRecord[], ctx: WriteContext, merge: boolean): Promise<{ planned: Planned[]; events: EntityChangeEvent[] }> {
+  async function writeSlice(
+    records: CheckedRecord[],
+    ctx: WriteContext,
+    merge: boolean,
+    modelVersion: number,
+  ): Promise<{ planned: Planned[]; events: EntityChangeEvent[] } | 'model changed'> {
     // Without merge, a record is its whole content: desired state and hash need no stored state.
     const upfront = merge ? null : records.map((r) => desiredState(r, null, false));
     const hashes = upfront ? upfront.map(hashEntity) : records.map(() => null);
@@ -205,8 +214,19 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
         // are ordered by time as they were committed, even across servers whose clocks differ.
         let latest = Date.now();
         for (const s of state.values()) if (s.updatedAt) latest = Math.max(latest, Date.parse(s.updatedAt) + 1);
-        const events = await writeChanges(run, changed, ctx, new Date(latest).toISOString());
+        const writing = writeChanges(run, changed, ctx, new Date(latest).toISOString());
+        // Sent with the writes (no extra round trip), answered just before the commit: the
+        // records must have been checked against the stored model, else the transaction rolls
+        // back (a blueprint changed meanwhile, here or on another replica).
+        const version = run(loadQuery('model/model-version'), {});
+        version.catch(() => {});
+        const events = await writing;
+        const [row] = await version;
+        if (((row?.version as number | undefined) ?? 0) !== modelVersion) throw modelChanged;
         return { planned, events };
+      }).catch((err: unknown) => {
+        if (err === modelChanged) return 'model changed' as const;
+        throw err;
       });
     } finally {
       await session.close();
@@ -371,37 +391,53 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
   const catalog: Catalog = {
     async upsertEntities(records, ctx, options = {}) {
       const merge = options.merge ?? false;
-      let checked = checkRecords(models.current(), records, { merge, defaultBlueprint: options.defaultBlueprint });
-      if (checked.details.some((d) => d.message.startsWith('unknown blueprint')) && (await models.refresh())) {
-        checked = checkRecords(models.current(), records, { merge, defaultBlueprint: options.defaultBlueprint });
-      }
-      const details = checked.details;
-      const firstAt = new Map<string, number>();
-      for (const rec of checked.records) {
-        const key = `${rec.blueprint.identifier}:${rec.identifier}`;
-        const first = firstAt.get(key);
-        if (first !== undefined) {
-          details.push({ index: rec.index, identifier: rec.identifier, message: `entity ${key} appears twice in the request (first at index ${first})` });
-        } else firstAt.set(key, rec.index);
-      }
-      if (details.length > 0) {
+      // Checks the records against the model as it is now, sorted in lock order: (blueprint,
+      // identifier) for every writer, see lock-entities.cypher.
+      const check = () => {
+        const version = models.version();
+        const checked = checkRecords(models.current(), records, { merge, defaultBlueprint: options.defaultBlueprint });
+        const details = checked.details;
+        const firstAt = new Map<string, number>();
+        for (const rec of checked.records) {
+          const key = `${rec.blueprint.identifier}:${rec.identifier}`;
+          const first = firstAt.get(key);
+          if (first !== undefined) {
+            details.push({ index: rec.index, identifier: rec.identifier, message: `entity ${key} appears twice in the request (first at index ${first})` });
+          } else firstAt.set(key, rec.index);
+        }
+        const sorted = [...checked.records].sort((a, b) => compare(a.blueprint.identifier, b.blueprint.identifier) || compare(a.identifier, b.identifier));
+        return { version, details, sorted };
+      };
+      const invalid = (details: ErrorDetail[]) => {
         details.sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
         const bad = new Set(details.map((d) => d.index)).size;
-        throw new ValidationError(`${bad} of ${records.length} entities are invalid; nothing was written`, details);
-      }
-      // A fixed lock order, (blueprint, identifier), for every writer: see lock-entities.cypher.
-      const sorted = [...checked.records].sort((a, b) => compare(a.blueprint.identifier, b.blueprint.identifier) || compare(a.identifier, b.identifier));
-      if (merge && sorted.length > batchSize) await precheckMerges(sorted);
+        return new ValidationError(`${bad} of ${records.length} entities are invalid; nothing was written`, details);
+      };
+      let checked = check();
+      if (checked.details.some((d) => d.message.startsWith('unknown blueprint')) && (await models.refresh())) checked = check();
+      if (checked.details.length > 0) throw invalid(checked.details);
+      if (merge && checked.sorted.length > batchSize) await precheckMerges(checked.sorted);
       // A request larger than a batch is written a slice at a time: each slice is one transaction
       // that locks, reads and writes its entities, relationships and audit records, and its
       // events go out once it committed.
       const planned: Planned[] = [];
       let changed = 0;
-      for (const slice of chunks(sorted, batchSize)) {
-        const written = await writeSlice(slice, ctx, merge);
+      for (let start = 0, changes = 0; start < checked.sorted.length; ) {
+        const slice = checked.sorted.slice(start, start + batchSize);
+        const written = await writeSlice(slice, ctx, merge, checked.version);
+        if (written === 'model changed') {
+          // Checked against a model that changed before the slice committed (another request or
+          // another replica): nothing of the slice was written; check again against the new one.
+          if (++changes > 5) throw new ConflictError('the blueprints changed during the write five times in a row; try again');
+          await models.refresh();
+          checked = check();
+          if (checked.details.length > 0) throw invalid(checked.details);
+          continue;
+        }
         planned.push(...written.planned);
         changed += written.events.length;
         events.emit(written.events);
+        start += batchSize;
       }
       const count = (s: Planned['status']) => planned.filter((p) => p.status === s).length;
       const result: UpsertResult = {

@@ -248,3 +248,93 @@ describe('concurrent upserts of the same entities', () => {
     expect(attempts.runs).toBeGreaterThan(attempts.transactions);
   }, 900_000);
 });
+
+describe('a write checked against a model that changed before it committed', () => {
+  // Two servers on one database: `px` keeps the model it loaded (no polling in tests) while the
+  // other changes a blueprint, so px's next write is checked against the old model. The write
+  // transaction compares the model version before committing, rolls back, and checks again.
+  let other: TestPlexus;
+  let gadget: string;
+  const definition = (properties: Record<string, unknown>, relations: Record<string, unknown>) => ({
+    identifier: gadget,
+    title: 'Gadget',
+    schema: { properties },
+    relations,
+  });
+  beforeAll(async () => {
+    gadget = uniqueId('gadget');
+    const res = await px.call(
+      'POST',
+      '/api/v1/blueprints',
+      definition({ size: { type: 'string' } }, { owner: { target: team, many: false } }),
+    );
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    other = await startTestPlexus();
+  }, 180_000);
+  afterAll(async () => {
+    other?.services.stop();
+    await other?.services.db.driver.close();
+  });
+
+  const stored = async (identifier: string) =>
+    readRows<{ props: Record<string, unknown>; rels: string[] }>(
+      px.services.db,
+      `MATCH (n:Entity {identifier: $identifier}) WHERE n._blueprint = $bp RETURN properties(n) AS props, [(n)-[r]->() | type(r)] AS rels`,
+      { identifier, bp: gadget },
+    );
+
+  it('refuses a property value the new schema rejects, writing nothing', async () => {
+    const changed = await other.call(
+      'PUT',
+      `/api/v1/blueprints/${gadget}`,
+      definition({ size: { type: 'integer' } }, { owner: { target: team, many: false } }),
+    );
+    expect(changed.status, JSON.stringify(changed.body)).toBe(200);
+    const before = px.services.models.version();
+    const res = await px.call('POST', '/api/v1/entities/bulk', {
+      entities: [
+        { blueprint: gadget, identifier: 'g1', properties: { size: 'big' }, relations: { owner: 't-0' } },
+      ],
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(422);
+    expect(JSON.stringify(res.body)).toContain('/properties/size');
+    expect(px.services.models.version()).toBeGreaterThan(before);
+    expect(await stored('g1')).toEqual([]);
+  });
+
+  it('refuses a relation the new model removed, writing nothing', async () => {
+    const changed = await other.call(
+      'PUT',
+      `/api/v1/blueprints/${gadget}`,
+      definition({ size: { type: 'integer' } }, {}),
+    );
+    expect(changed.status, JSON.stringify(changed.body)).toBe(200);
+    const res = await px.services.catalog
+      .upsertEntities(
+        [{ blueprint: gadget, identifier: 'g2', properties: { size: 1 }, relations: { owner: 't-0' } }],
+        { actor: 'test', source: 'api' },
+      )
+      .catch((e: unknown) => e);
+    expect((res as Error).name).toBe('ValidationError');
+    expect(await stored('g2')).toEqual([]);
+  });
+
+  it('writes a record still valid under the new model, transparently', async () => {
+    const changed = await other.call(
+      'PUT',
+      `/api/v1/blueprints/${gadget}`,
+      definition({ size: { type: 'integer' }, colour: { type: 'string' } }, {}),
+    );
+    expect(changed.status, JSON.stringify(changed.body)).toBe(200);
+    const before = px.services.models.version();
+    const res = await px.services.catalog.upsertEntities(
+      [{ blueprint: gadget, identifier: 'g3', properties: { size: 3 } }],
+      { actor: 'test', source: 'api' },
+    );
+    expect(res.created).toBe(1);
+    expect(px.services.models.version()).toBeGreaterThan(before);
+    const [row] = await stored('g3');
+    expect(row.props.size).toBe(3);
+    expect(row.rels).toEqual([]);
+  });
+});
