@@ -57,7 +57,9 @@ describe('checkReadOnlyCypher', () => {
 });
 
 describe('a request while the database is away', () => {
-  it('answers 503 with Retry-After, and a saved query with a syntax error 422', async () => {
+  it('answers 503 with Retry-After (REST) and service_unavailable (GraphQL); a saved query with a syntax error 422', {
+    timeout: 120_000,
+  }, async () => {
     const bad = await px.call('POST', '/api/v1/queries', {
       identifier: uniqueId('q'),
       title: 'Bad',
@@ -80,6 +82,10 @@ describe('a request while the database is away', () => {
       query: 'MATCH (n) RETURN n',
     });
     expect(query.status, JSON.stringify(query.body)).toBe(503);
+    const gql = await away.call('POST', '/graphql', {
+      query: '{ entities(where: { identifier: { in: ["x"] } }) { identifier } }',
+    });
+    expect(gql.body.errors?.[0]?.extensions?.code, JSON.stringify(gql.body)).toBe('service_unavailable');
     away.services.stop();
   });
 });

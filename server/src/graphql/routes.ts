@@ -1,6 +1,6 @@
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { type Context, Hono } from 'hono';
-import { PlexusError } from '../errors.ts';
+import { mapDatabaseError, PlexusError } from '../errors.ts';
 import { type AppEnv, writeContext } from '../http.ts';
 import type { Logger } from '../log.ts';
 import type { GraphqlContext, SchemaService } from './schema-service.ts';
@@ -28,7 +28,8 @@ export function graphqlRoutes(deps: { schemas: SchemaService; logger: Logger; da
     logging: false,
     maskedErrors: {
       maskError(error, message) {
-        const original = (error as { originalError?: unknown }).originalError;
+        // A database that is away or busy: service_unavailable (503), like REST.
+        const original = mapDatabaseError((error as { originalError?: unknown }).originalError);
         if (original instanceof PlexusError) {
           return Object.assign(error as Error, {
             message: original.message,
