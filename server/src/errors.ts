@@ -84,3 +84,23 @@ export class ValidationError extends PlexusError {
     super(422, 'validation_failed', message, details);
   }
 }
+
+/**
+ * 503: the database is unavailable (down, restarting, or the server is shutting down); the
+ * request can be retried after `retryAfterSeconds` (sent as `Retry-After`). `extra` adds fields
+ * to the error body, e.g. `committed` for a bulk write that stopped part-way.
+ */
+export class ServiceUnavailableError extends PlexusError {
+  constructor(
+    message = 'the database is unavailable; retry in a few seconds',
+    readonly retryAfterSeconds = 5,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(503, 'service_unavailable', message);
+  }
+
+  override toBody(): { error: { code: string; message: string; details: ErrorDetail[]; [key: string]: unknown } } {
+    const body = super.toBody();
+    return { error: { ...body.error, retryAfterSeconds: this.retryAfterSeconds, ...this.extra } };
+  }
+}

@@ -2,10 +2,10 @@ import neo4j from 'neo4j-driver';
 import type { ManagedTransaction } from 'neo4j-driver';
 import { auditRows, recordEventsQuery } from '../audit/audit.ts';
 import { readCalculated } from './calculated.ts';
-import { type Db, openSession, readRows } from '../db/driver.ts';
+import { databaseUnavailable, type Db, openSession, readRows } from '../db/driver.ts';
 import { checkLimit, cursorOf, parseCursor } from '../db/pages.ts';
 import { loadQuery } from '../db/query-loader.ts';
-import { NotFoundError, ValidationError, type ErrorDetail } from '../errors.ts';
+import { NotFoundError, ServiceUnavailableError, ValidationError, type ErrorDetail } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
 import { labelOf, relTypeOf } from '../model/names.ts';
@@ -72,6 +72,25 @@ function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+/**
+ * The error for a write that stopped part-way because the database went away (or the server is
+ * shutting down): a 503 whose body lists the entities whose transactions committed, so the client
+ * knows exactly what is stored; retrying the whole request is safe (unchanged entities are
+ * no-ops). Other errors are returned unchanged.
+ */
+function partialWrite(err: unknown, committed: Planned[], changed: number, total: number): unknown {
+  const unavailable = databaseUnavailable(err);
+  if (!unavailable) return err;
+  const list = committed
+    .map((p) => ({ index: p.rec.index, blueprint: p.desired.blueprint, identifier: p.desired.identifier, status: p.status }))
+    .sort((a, b) => a.index - b.index);
+  return new ServiceUnavailableError(
+    `the database became unavailable during the write: ${list.length} of the ${changed} new or changed entities were committed (listed in "committed"), the other ${changed - list.length} were not; ${total - changed} were unchanged. Retry the whole request: entities already stored are unchanged no-ops`,
+    unavailable.retryAfterSeconds,
+    { committed: list, committedCount: list.length, notCommittedCount: changed - list.length },
+  );
 }
 
 /** Creates the catalog module. `batchSize` bounds the rows of one UNWIND transaction. */
@@ -362,7 +381,15 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
       const now = new Date().toISOString();
       // A request larger than a batch is written a slice at a time: each slice is one transaction
       // holding its nodes, relationships and audit records, and its events go out once it committed.
-      for (const slice of chunks(changed, batchSize)) events.emit(await writeChanges(slice, ctx, now));
+      const committed: Planned[] = [];
+      for (const slice of chunks(changed, batchSize)) {
+        try {
+          events.emit(await writeChanges(slice, ctx, now));
+        } catch (err) {
+          throw partialWrite(err, committed, changed.length, records.length);
+        }
+        committed.push(...slice);
+      }
       const count = (s: Planned['status']) => planned.filter((p) => p.status === s).length;
       const result: UpsertResult = {
         upserted: planned.length,
