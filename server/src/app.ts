@@ -5,8 +5,8 @@ import { cors } from 'hono/cors';
 import { auditRoutes } from './audit/routes.ts';
 import { authenticate, authRoutes, createOidcVerifier, createRateLimiter } from './auth/index.ts';
 import { entityRoutes } from './catalog/routes.ts';
-import { readRows } from './db/driver.ts';
-import { mapDatabaseError, NotFoundError, PlexusError, ServiceUnavailableError } from './errors.ts';
+import { databaseUnavailable } from './db/driver.ts';
+import { NotFoundError, PlexusError, ServiceUnavailableError } from './errors.ts';
 import { graphqlRoutes } from './graphql/routes.ts';
 import { impactRoutes } from './impact/routes.ts';
 import type { AppEnv } from './http.ts';
@@ -38,12 +38,12 @@ export function createApp(services: Services, options: { webDist?: string } = {}
   if (oidc) services.identities.onChange(() => oidc.forget());
   const limiter = createRateLimiter(config.auth.rateLimit);
 
-  app.onError((caught, c) => {
-    // A database that is away or busy is the server's state, not the caller's mistake: 503.
-    const err = mapDatabaseError(caught);
-    if (err instanceof ServiceUnavailableError) {
-      logger.warn('request failed: database unavailable', { method: c.req.method, path: c.req.path, err: caught });
-      c.header('retry-after', String(err.retryAfterSeconds));
+  app.onError((err, c) => {
+    const unavailable = databaseUnavailable(err);
+    if (unavailable) {
+      logger.warn('request failed: database unavailable', { method: c.req.method, path: c.req.path, reason: (err as Error).message.split('\n')[0] });
+      c.header('retry-after', String(unavailable.retryAfterSeconds));
+      return c.json(unavailable.toBody(), 503);
     }
     if (err instanceof PlexusError) return c.json(err.toBody(), err.status as 400);
     logger.error('request failed', { method: c.req.method, path: c.req.path, err });
@@ -95,15 +95,13 @@ export function createApp(services: Services, options: { webDist?: string } = {}
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
     const checks: Record<string, string> = {};
-    try {
-      await readRows(services.db, 'RETURN 1 AS ok');
-      checks.neo4j = 'ok';
-    } catch (err) {
-      checks.neo4j = `unreachable: ${(err as Error).message}`;
-    }
+    // Bounded: a dead or hung database makes this answer 503 within a second, not 30 s.
+    const down = await services.health.probe(800);
+    checks.neo4j = down === null ? 'ok' : `unreachable: ${down}`;
     const built = schemas.current();
     checks.graphql = built ? `ok (model version ${built.version})` : 'building';
     const ready = checks.neo4j === 'ok' && built !== null;
+    if (down !== null) c.header('retry-after', '5');
     return c.json({ status: ready ? 'ready' : 'not ready', checks }, ready ? 200 : 503);
   });
 
@@ -116,6 +114,13 @@ export function createApp(services: Services, options: { webDist?: string } = {}
   app.get('/api/v1/openapi.json', (c) => c.json(openApiDocument()));
   app.get('/docs', (c) => c.html(docsPage));
 
+  // While the background probe knows the database is down, answer at once instead of waiting.
+  const needsDb = async (_c: unknown, next: () => Promise<void>) => {
+    if (!services.health.up()) throw new ServiceUnavailableError('the database is unavailable (it is being restarted or is unreachable); retry in a few seconds');
+    await next();
+  };
+  app.use('/api/*', needsDb);
+  app.use('/graphql', needsDb);
   const auth = authenticate({ tokens, oidc, limiter, logger });
   app.use('/api/*', auth);
   app.use('/graphql', auth);

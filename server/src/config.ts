@@ -8,7 +8,18 @@ export interface PlexusConfig {
   host: string;
   port: number;
   /** Unset when Plexus should start its embedded Neo4j (npm start). */
-  neo4j: { uri?: string; user: string; password: string; database?: string };
+  neo4j: {
+    uri?: string;
+    user: string;
+    password: string;
+    database?: string;
+    /** Connecting and acquiring a connection give up after this (NEO4J_CONNECT_TIMEOUT_MS, 5000). */
+    connectTimeoutMs?: number;
+    /** Retried transactions give up after this (NEO4J_MAX_RETRY_MS, 5000). */
+    maxRetryMs?: number;
+    /** How long startup waits for Neo4j to answer (NEO4J_WAIT_TIMEOUT_MS, 300000). */
+    waitTimeoutMs?: number;
+  };
   dataDir: string;
   /** From PLEXUS_ADMIN_TOKEN; when unset, a token is generated on first start. */
   adminToken?: string;
@@ -21,6 +32,8 @@ export interface PlexusConfig {
   auth: AuthConfig;
   /** Load the demo organisation when the catalog is empty. */
   demo: boolean;
+  /** SIGTERM lets in-flight requests finish for at most this long (PLEXUS_SHUTDOWN_TIMEOUT_MS, 30000). */
+  shutdownTimeoutMs?: number;
   /** Raw `sources:` of plexus.yaml, read by the sources module. */
   sources: unknown[];
 }
@@ -109,6 +122,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       user: env.NEO4J_USER ?? neo.user ?? 'neo4j',
       password: env.NEO4J_PASSWORD ?? neo.password ?? 'neo4j',
       database: env.NEO4J_DATABASE ?? neo.database,
+      connectTimeoutMs: toInt('NEO4J_CONNECT_TIMEOUT_MS', env.NEO4J_CONNECT_TIMEOUT_MS ?? neo.connectTimeoutMs, 5000, 100),
+      maxRetryMs: toInt('NEO4J_MAX_RETRY_MS', env.NEO4J_MAX_RETRY_MS ?? neo.maxRetryMs, 5000, 0),
+      waitTimeoutMs: toInt('NEO4J_WAIT_TIMEOUT_MS', env.NEO4J_WAIT_TIMEOUT_MS ?? neo.waitTimeoutMs, 300_000, 0),
     },
     dataDir: resolve(cwd, env.PLEXUS_DATA_DIR ?? y.dataDir ?? '.data'),
     adminToken: env.PLEXUS_ADMIN_TOKEN || undefined,
@@ -129,6 +145,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     audit: { retentionDays: toInt('PLEXUS_AUDIT_RETENTION_DAYS', env.PLEXUS_AUDIT_RETENTION_DAYS ?? y.audit?.retentionDays, 365, 1) },
     auth: readAuthConfig(env, y.auth ?? {}),
     demo: (env.PLEXUS_DEMO ?? String(y.demo ?? 'true')) !== 'false',
+    shutdownTimeoutMs: toInt('PLEXUS_SHUTDOWN_TIMEOUT_MS', env.PLEXUS_SHUTDOWN_TIMEOUT_MS ?? server.shutdownTimeoutMs, 30_000, 0),
     sources,
   };
 }

@@ -86,17 +86,25 @@ export class ValidationError extends PlexusError {
 }
 
 /**
- * 503: the database is away, overloaded or timed out; the request may succeed later. Answered
- * with a `Retry-After` header of `retryAfterSeconds`.
+ * 503: the database is away, overloaded, timed out, or the server is shutting down; the request
+ * may succeed later. Answered with a `Retry-After` header of `retryAfterSeconds`. `extra` adds
+ * fields to the error body, e.g. `committed` for a bulk write that stopped part-way.
  */
 export class ServiceUnavailableError extends PlexusError {
+  readonly extra: Record<string, unknown>;
   constructor(
-    message: string,
+    message = 'the database is unavailable; retry in a few seconds',
     readonly retryAfterSeconds = 5,
-    options: { cause?: unknown } = {},
+    options: { cause?: unknown; extra?: Record<string, unknown> } = {},
   ) {
     super(503, 'service_unavailable', message);
     if (options.cause !== undefined) this.cause = options.cause;
+    this.extra = options.extra ?? {};
+  }
+
+  override toBody(): { error: { code: string; message: string; details: ErrorDetail[]; [key: string]: unknown } } {
+    const body = super.toBody();
+    return { error: { ...body.error, retryAfterSeconds: this.retryAfterSeconds, ...this.extra } };
   }
 }
 

@@ -1,17 +1,22 @@
 /**
- * Plexus entry point: read config → start what is missing (embedded Neo4j) → create
- * dependencies → create the app → serve. The only module with side effects.
+ * Plexus entry point: read config → start what is missing (embedded Neo4j, supervised: restarted
+ * if it dies, and dying with this process) → wait for Neo4j → create dependencies → create the
+ * app → serve. SIGTERM/SIGINT drain: no new connections, in-flight requests finish (at most
+ * PLEXUS_SHUTDOWN_TIMEOUT_MS), schedules stop, then the driver and the database close.
+ * The only module with side effects.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { serve } from '@hono/node-server';
+import { type ServerType, serve } from '@hono/node-server';
+import type { Driver } from 'neo4j-driver';
 import { createApp } from './app.ts';
 import { ensureAdminToken } from './auth/bootstrap.ts';
 import { ConfigError, readConfig } from './config.ts';
-import { createDriver } from './db/driver.ts';
-import { type EmbeddedNeo4j, startEmbeddedNeo4j } from './db/embedded-neo4j.ts';
+import { createDriver, waitForNeo4j } from './db/driver.ts';
+import { type SupervisedNeo4j, superviseEmbeddedNeo4j } from './db/embedded-neo4j.ts';
 import { loadDemo } from './demo/load-demo.ts';
 import { createLogger } from './log.ts';
-import { createServices } from './services.ts';
+import { createServices, type Services } from './services.ts';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof readConfig>;
@@ -25,31 +30,84 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger({ level: config.logLevel });
-  let embedded: EmbeddedNeo4j | null = null;
+  let embedded: SupervisedNeo4j | null = null;
+  let driver: Driver | null = null;
+  let services: Services | null = null;
+  let server: ServerType | null = null;
+  let inFlight = 0;
+  let drained: (() => void) | null = null;
+
+  // Registered first, so a signal during startup also stops the database in order.
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    const timeoutMs = config.shutdownTimeoutMs ?? 30_000;
+    const settle = (limitMs: number) =>
+      inFlight === 0
+        ? Promise.resolve(true)
+        : new Promise<boolean>((ok) => {
+            const timer = setTimeout(() => ok(false), limitMs);
+            drained = () => {
+              clearTimeout(timer);
+              ok(true);
+            };
+          });
+    if (server) {
+      // No new connections from here on; requests already received run to the end.
+      logger.info('shutting down: no new connections, waiting for in-flight requests', { signal, inFlight, timeoutMs });
+      server.close();
+      if (!(await settle(timeoutMs))) logger.warn('in-flight requests did not finish in time; closing the database under them', { inFlight, timeoutMs });
+    } else {
+      logger.info('shutting down during startup', { signal });
+    }
+    services?.stop();
+    await driver?.close().catch(() => {});
+    // Requests still running fail now with a 503 (a bulk write lists what it committed): let them answer.
+    if (inFlight > 0) await settle(5000);
+    (server as { closeAllConnections?: () => void } | null)?.closeAllConnections?.();
+    await embedded?.stop();
+    logger.info('stopped', { signal });
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
   let uri = config.neo4j.uri;
   if (!uri) {
-    logger.info('NEO4J_URI is not set: starting the embedded Neo4j', { dataDir: join(config.dataDir, 'neo4j') });
-    embedded = await startEmbeddedNeo4j({
-      dataDir: join(config.dataDir, 'neo4j'),
+    const dataDir = join(config.dataDir, 'neo4j');
+    logger.info('NEO4J_URI is not set: starting the embedded Neo4j', { dataDir });
+    embedded = await superviseEmbeddedNeo4j({
+      dataDir,
       port: Number(process.env.NEO4J_BOLT_PORT ?? 7687),
       onOutput: (line) => {
         if (line.startsWith('neo4j:') || /ERROR|Exception/.test(line)) logger.info(line, { component: 'neo4j' });
       },
+      onEvent: (message, fields) => logger.warn(message, fields),
     });
     uri = embedded.uri;
+    logger.info('embedded Neo4j is ready', { uri, pid: embedded.pid() });
   }
-  const driver = createDriver({ ...config.neo4j, uri });
-  await driver.verifyConnectivity({ database: config.neo4j.database });
+  driver = createDriver({ ...config.neo4j, uri });
   const db = { driver, database: config.neo4j.database };
-  const services = await createServices(config, db, logger);
+  await waitForNeo4j(db, uri, { timeoutMs: config.neo4j.waitTimeoutMs ?? 300_000, log: (message, fields) => logger.warn(message, fields) });
+  services = await createServices(config, db, logger);
   const notice = await ensureAdminToken(services.tokens, { adminToken: config.adminToken, dataDir: config.dataDir });
   if (config.demo) {
     const loaded = await loadDemo(services);
     if (loaded > 0) logger.info('demo organisation ready', { entities: loaded });
   }
   await services.schemas.ready();
+  if (stopping) return;
   const app = createApp(services, { webDist: process.env.PLEXUS_WEB_DIST ?? join(process.cwd(), 'web', 'dist') });
-  const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port });
+  server = serve({ fetch: app.fetch, hostname: config.host, port: config.port });
+  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+    inFlight++;
+    res.once('close', () => {
+      inFlight--;
+      if (inFlight === 0) drained?.();
+    });
+  });
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
   const lines = [`Plexus is running at ${url}  (GraphQL: ${url}/graphql)`];
   if (notice.kind === 'generated') {
@@ -60,20 +118,6 @@ async function main(): Promise<void> {
     lines.push('Admin token: the value of PLEXUS_ADMIN_TOKEN');
   }
   process.stdout.write(`\n${lines.join('\n')}\n\n`);
-
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info('shutting down', { signal });
-    server.close();
-    services.stop();
-    await driver.close();
-    await embedded?.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
 main().catch((err) => {

@@ -29,7 +29,20 @@ const routes: Record<string, Partial<Record<'get' | 'post' | 'put' | 'patch' | '
     delete: { summary: 'Delete an entity and its relationships', tags: ['Entities'] },
   },
   '/entities/bulk': {
-    post: { summary: 'Upsert many entities (JSON {entities} or application/x-ndjson); an invalid record fails the whole request', tags: ['Entities'], body: 'BulkRequest', query: ['merge', 'runId'] },
+    post: {
+      summary: 'Upsert many entities (JSON {entities} or application/x-ndjson); an invalid record fails the whole request',
+      tags: ['Entities'],
+      body: 'BulkRequest',
+      query: ['merge', 'runId'],
+      responses: {
+        '200': 'Every entity is stored: {upserted, created, updated, unchanged}',
+        '422': 'Invalid records; nothing was written',
+        '503':
+          'The database became unavailable (or the server is shutting down) part-way. A request larger than the batch size (PLEXUS_BATCH_SIZE) is written one transaction per batch, so some batches may have committed: ' +
+          'the body is the error shape plus `committed` (every entity stored by this request, [{index, blueprint, identifier, status}]), `committedCount` and `notCommittedCount`; `Retry-After` says when to retry. ' +
+          'Retrying the whole request is safe: entities already stored are unchanged no-ops. (If the connection broke during a commit itself, that batch may be stored although not listed; the retry settles it.)',
+      },
+    },
   },
   '/search': {
     get: { summary: 'Full-text search', tags: ['Search'], query: ['q', 'blueprint', 'limit'] },

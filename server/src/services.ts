@@ -3,7 +3,7 @@ import { type AccessControl, createAccessControl, createIdentityStore, createTok
 import { type Catalog, createCatalog } from './catalog/catalog.ts';
 import { createEventBus, type EventBus } from './catalog/events.ts';
 import type { PlexusConfig } from './config.ts';
-import type { Db } from './db/driver.ts';
+import { createDbHealth, type Db, type DbHealth } from './db/driver.ts';
 import { runMigrations } from './db/migrations.ts';
 import { createSchemaService, type SchemaService } from './graphql/schema-service.ts';
 import { createImpactService, type ImpactService } from './impact/impact.ts';
@@ -35,6 +35,8 @@ export interface Services {
   scorecards: ScorecardService;
   /** Changing scorecards: permission check and audit, shared by REST and GraphQL. */
   scorecardAdmin: ScorecardAdmin;
+  /** Whether Neo4j answers (background probe): requests answer 503 at once while it does not. */
+  health: DbHealth;
   /** Stops timers (model polling, schema rebuilds); does not close the driver. */
   stop(): void;
 }
@@ -72,6 +74,9 @@ export async function createServices(config: PlexusConfig, db: Db, logger: Logge
         }, config.graphql.modelPollMs)
       : null;
   poll?.unref();
+  const health = createDbHealth(db, {
+    onChange: (up, reason) => (up ? logger.info('database is reachable again') : logger.warn('database is unreachable: answering 503 until it is back', { reason })),
+  });
   const sources = await startSourcesService({ db, catalog, models, logger, configured: config.sources, batchSize: config.limits.batchSize });
   return {
     config,
@@ -91,7 +96,9 @@ export async function createServices(config: PlexusConfig, db: Db, logger: Logge
     sources,
     scorecards,
     scorecardAdmin,
+    health,
     stop() {
+      health.stop();
       sources.stop();
       scorecards.stop();
       clearInterval(prune);

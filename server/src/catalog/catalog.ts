@@ -2,10 +2,10 @@ import neo4j from 'neo4j-driver';
 import type { ManagedTransaction } from 'neo4j-driver';
 import { auditRows, recordEventsQuery } from '../audit/audit.ts';
 import { readCalculated } from './calculated.ts';
-import { type Db, openSession, readRows } from '../db/driver.ts';
+import { databaseUnavailable, type Db, openSession, readRows } from '../db/driver.ts';
 import { checkLimit, cursorOf, parseCursor } from '../db/pages.ts';
 import { loadQuery } from '../db/query-loader.ts';
-import { ConflictError, NotFoundError, ValidationError, type ErrorDetail } from '../errors.ts';
+import { ConflictError, NotFoundError, ServiceUnavailableError, ValidationError, type ErrorDetail } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
 import { labelOf, relTypeOf } from '../model/names.ts';
@@ -76,6 +76,25 @@ function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+/**
+ * The error for a write that stopped part-way because the database went away (or the server is
+ * shutting down): a 503 whose body lists the entities of the slices that committed (written or
+ * already unchanged), so the client knows exactly what is stored; retrying the whole request is
+ * safe (entities already stored are unchanged no-ops). Other errors are returned unchanged.
+ */
+function partialWrite(err: unknown, committed: Planned[], total: number): unknown {
+  const unavailable = databaseUnavailable(err);
+  if (!unavailable) return err;
+  const list = committed
+    .map((p) => ({ index: p.rec.index, blueprint: p.desired.blueprint, identifier: p.desired.identifier, status: p.status }))
+    .sort((a, b) => a.index - b.index);
+  return new ServiceUnavailableError(
+    `the database became unavailable during the write: ${list.length} of the ${total} entities are stored (listed in "committed"), the other ${total - list.length} were not written. Retry the whole request: entities already stored are unchanged no-ops`,
+    unavailable.retryAfterSeconds,
+    { cause: err, extra: { committed: list, committedCount: list.length, notCommittedCount: total - list.length } },
+  );
 }
 
 /** Creates the catalog module. `batchSize` bounds the rows of one UNWIND transaction. */
@@ -424,7 +443,12 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
       let changed = 0;
       for (let start = 0, changes = 0; start < checked.sorted.length; ) {
         const slice = checked.sorted.slice(start, start + batchSize);
-        const written = await writeSlice(slice, ctx, merge, checked.version);
+        let written: Awaited<ReturnType<typeof writeSlice>>;
+        try {
+          written = await writeSlice(slice, ctx, merge, checked.version);
+        } catch (err) {
+          throw partialWrite(err, planned, records.length);
+        }
         if (written === 'model changed') {
           // Checked against a model that changed before the slice committed (another request or
           // another replica): nothing of the slice was written; check again against the new one.

@@ -1,14 +1,33 @@
 import neo4j, { type Driver, type Session } from 'neo4j-driver';
 import type { PlexusConfig } from '../config.ts';
+import { mapDatabaseError, ServiceUnavailableError } from '../errors.ts';
 
-/** Creates the Neo4j driver from the configuration (Bolt or routing `neo4j://` URIs). */
+/**
+ * Creates the Neo4j driver from the configuration (Bolt or routing `neo4j://` URIs). Connecting
+ * and acquiring a connection give up after `connectTimeoutMs` (default 5 s) and retried
+ * transactions after `maxRetryMs` (default 5 s), so a request made while the database is away
+ * fails within seconds (503) instead of half a minute; the pool reconnects by itself.
+ */
 export function createDriver(config: PlexusConfig['neo4j'] & { uri: string }): Driver {
+  const connect = config.connectTimeoutMs ?? 5000;
   return neo4j.driver(config.uri, neo4j.auth.basic(config.user, config.password), {
     maxConnectionPoolSize: 50,
-    connectionAcquisitionTimeout: 30_000,
+    connectionAcquisitionTimeout: connect,
+    connectionTimeout: connect,
+    maxTransactionRetryTime: config.maxRetryMs ?? 5000,
     disableLosslessIntegers: true,
     userAgent: 'plexus/0.1',
   });
+}
+
+/**
+ * The 503 to answer when `err` says the database cannot be reached (down, restarting, pool
+ * exhausted, driver closed by a shutdown) or had a transient failure; null for other errors.
+ * The classification itself is `mapDatabaseError` in errors.ts.
+ */
+export function databaseUnavailable(err: unknown): ServiceUnavailableError | null {
+  const mapped = mapDatabaseError(err);
+  return mapped instanceof ServiceUnavailableError ? mapped : null;
 }
 
 /** Neo4j access shared by the modules: the driver plus the database to use. */
@@ -41,4 +60,76 @@ export function readRows<T = Record<string, unknown>>(db: Db, query: string, par
 /** Runs one write query in its own transaction and returns the records as plain objects. */
 export function writeRows<T = Record<string, unknown>>(db: Db, query: string, params: Record<string, unknown> = {}): Promise<T[]> {
   return runRows<T>(db, 'WRITE', query, params);
+}
+
+/**
+ * Whether the database answered recently, kept by a cheap probe (`RETURN 1`, bounded by
+ * `timeoutMs`) every `intervalMs`: requests answer 503 at once while it is known to be down.
+ * Only a failed probe marks it down; a slow one (a busy pool) leaves the flag as it was.
+ */
+export interface DbHealth {
+  /** False once a probe failed, true again after one succeeded. */
+  up(): boolean;
+  /** Probes now (at most `timeoutMs`) and returns null when up, else why not. */
+  probe(timeoutMs?: number): Promise<string | null>;
+  stop(): void;
+}
+
+/** Starts the background probe of `db` (see `DbHealth`). */
+export function createDbHealth(db: Db, options: { intervalMs?: number; timeoutMs?: number; onChange?: (up: boolean, reason: string | null) => void } = {}): DbHealth {
+  const timeoutMs = options.timeoutMs ?? 1000;
+  let up = true;
+  let running: Promise<string | null> | null = null;
+  const probeOnce = async (): Promise<string | null> => {
+    const session = db.driver.session({ database: db.database, defaultAccessMode: neo4j.session.READ });
+    let reason: string | null = null;
+    try {
+      await session.run('RETURN 1');
+    } catch (err) {
+      reason = (err as Error).message.split('\n')[0];
+    } finally {
+      session.close().catch(() => {});
+    }
+    if ((reason === null) !== up) {
+      up = reason === null;
+      options.onChange?.(up, reason);
+    }
+    return reason;
+  };
+  const probe = (limit = timeoutMs): Promise<string | null> => {
+    running ??= probeOnce().finally(() => {
+      running = null;
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<string>((ok) => {
+      timer = setTimeout(() => ok(`no answer within ${limit} ms`), limit);
+    });
+    return Promise.race([running, late]).finally(() => clearTimeout(timer));
+  };
+  const interval = setInterval(() => void probe(), options.intervalMs ?? 1000);
+  interval.unref();
+  return { up: () => up, probe, stop: () => clearInterval(interval) };
+}
+
+/**
+ * Waits until Neo4j at `uri` answers, logging "waiting for Neo4j at <uri> (attempt n)" while it
+ * does not, for at most `timeoutMs`; errors other than "unreachable" (bad credentials, unknown
+ * database) are thrown at once.
+ */
+export async function waitForNeo4j(db: Db, uri: string, options: { timeoutMs: number; log: (message: string, fields: Record<string, unknown>) => void }): Promise<void> {
+  const started = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await db.driver.verifyConnectivity({ database: db.database });
+      return;
+    } catch (err) {
+      if (!databaseUnavailable(err)) throw err;
+      const reason = (err as Error).message.split('\n')[0];
+      if (Date.now() - started >= options.timeoutMs) {
+        throw new Error(`Neo4j at ${uri} did not answer within ${options.timeoutMs} ms (${reason}); check that it runs and NEO4J_URI, or raise NEO4J_WAIT_TIMEOUT_MS`);
+      }
+      options.log(`waiting for Neo4j at ${uri} (attempt ${attempt})`, { reason });
+      await new Promise((ok) => setTimeout(ok, Math.min(1000 * attempt, 5000)));
+    }
+  }
 }

@@ -32,6 +32,13 @@ import org.neo4j.io.ByteUnit;
  *
  * <p>Prints exactly one line {@code PLEXUS_NEO4J_READY bolt://host:port} on stdout once
  * Bolt accepts connections, and shuts the database down cleanly on SIGTERM/SIGINT.
+ *
+ * <p>With NEO4J_EXIT_WITH_PARENT=1 (set by the Node side) the JVM never outlives the process
+ * that started it, even when that process is killed with SIGKILL: a daemon thread reads stdin
+ * (a pipe from the parent, which the kernel closes when the parent dies) and another polls the
+ * parent pid; either one exits (shutdown hook: clean database shutdown, halted after 20 s).
+ * The pid is written to {@code plexus-neo4j.pid} in the data directory so a caller can name the
+ * process that still holds the store lock.
  */
 public final class Launcher {
     private Launcher() {}
@@ -46,6 +53,8 @@ public final class Launcher {
         int denseNodeThreshold = Integer.parseInt(env("NEO4J_DENSE_NODE_THRESHOLD", "10"));
 
         Files.createDirectories(dataDir);
+        Files.writeString(dataDir.resolve("plexus-neo4j.pid"), ProcessHandle.current().pid() + "\n");
+        if ("1".equals(System.getenv("NEO4J_EXIT_WITH_PARENT"))) exitWithParent();
         if (!Files.isDirectory(pluginsDir)) {
             System.err.println("plugins directory " + pluginsDir + " is missing: run neo4j/start.sh once to build it");
             System.exit(2);
@@ -80,6 +89,52 @@ public final class Launcher {
         System.out.println("PLEXUS_NEO4J_READY bolt://" + host + ":" + port);
         System.out.flush();
         stopped.await();
+    }
+
+    /** Exits when stdin reaches EOF or the parent process goes away (see the class comment). */
+    private static void exitWithParent() {
+        long parentPid = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
+        Thread stdin = new Thread(() -> {
+            byte[] buf = new byte[256];
+            try {
+                while (System.in.read(buf) >= 0) {
+                    // Nothing is sent on this pipe; it only tells us when the parent is gone.
+                }
+            } catch (Exception ignored) {
+                // A broken pipe means the same as EOF.
+            }
+            leave("stdin closed: the parent process is gone");
+        }, "plexus-neo4j-stdin-watch");
+        stdin.setDaemon(true);
+        stdin.start();
+        Thread poll = new Thread(() -> {
+            while (true) {
+                long now = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
+                if (now != parentPid) leave("parent process " + parentPid + " is gone");
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "plexus-neo4j-parent-watch");
+        poll.setDaemon(true);
+        poll.start();
+    }
+
+    private static synchronized void leave(String why) {
+        System.err.println("neo4j: " + why + "; shutting down");
+        Thread halt = new Thread(() -> {
+            try {
+                Thread.sleep(20_000);
+            } catch (InterruptedException ignored) {
+                // fall through
+            }
+            Runtime.getRuntime().halt(3);
+        }, "plexus-neo4j-halt");
+        halt.setDaemon(true);
+        halt.start();
+        System.exit(3);
     }
 
     private static String env(String name, String fallback) {
