@@ -84,3 +84,17 @@ export class ValidationError extends PlexusError {
     super(422, 'validation_failed', message, details);
   }
 }
+
+/** 413: a body over one of the structural limits (line length, nesting depth, array length). */
+export class LimitExceededError extends PlexusError {
+  constructor(message: string, details: ErrorDetail[] = []) {
+    super(413, 'payload_too_large', message, details);
+  }
+}
+
+/** 415: a body in a content type the route does not accept. */
+export class UnsupportedMediaTypeError extends PlexusError {
+  constructor(message: string) {
+    super(415, 'unsupported_media_type', message);
+  }
+}
