@@ -27,6 +27,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.logLevel });
   let embedded: EmbeddedNeo4j | null = null;
   let uri = config.neo4j.uri;
+  let credentials = { user: config.neo4j.user, password: config.neo4j.password };
   if (!uri) {
     logger.info('NEO4J_URI is not set: starting the embedded Neo4j', { dataDir: join(config.dataDir, 'neo4j') });
     embedded = await startEmbeddedNeo4j({
@@ -37,8 +38,10 @@ async function main(): Promise<void> {
       },
     });
     uri = embedded.uri;
+    // The embedded database has its own generated password (stored 0600 in its data directory).
+    credentials = { user: embedded.user, password: embedded.password };
   }
-  const driver = createDriver({ ...config.neo4j, uri });
+  const driver = createDriver({ ...config.neo4j, ...credentials, uri });
   await driver.verifyConnectivity({ database: config.neo4j.database });
   const db = { driver, database: config.neo4j.database };
   const services = await createServices(config, db, logger);

@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const startScript = resolve(dirname(fileURLToPath(import.meta.url)), '../../../neo4j/start.sh');
@@ -8,6 +10,9 @@ const startScript = resolve(dirname(fileURLToPath(import.meta.url)), '../../../n
 /** A running embedded Neo4j started by `startEmbeddedNeo4j`. */
 export interface EmbeddedNeo4j {
   uri: string;
+  /** Credentials of the embedded database: user `neo4j` and the generated password. */
+  user: string;
+  password: string;
   process: ChildProcess;
   /** Sends SIGTERM and waits for the clean shutdown. */
   stop(): Promise<void>;
@@ -26,6 +31,23 @@ export async function freePort(): Promise<number> {
 }
 
 /**
+ * The embedded Neo4j's password: read from `<dataDir>/plexus-neo4j-password`, or generated and
+ * written there with mode 0600 on first start. The server passes it to the launcher, which sets
+ * it on the `neo4j` user before Bolt answers queries.
+ */
+export function embeddedNeo4jPassword(dataDir: string): { file: string; password: string } {
+  const file = join(dataDir, 'plexus-neo4j-password');
+  if (existsSync(file)) {
+    chmodSync(file, 0o600);
+    return { file, password: readFileSync(file, 'utf8').trim() };
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const password = randomBytes(24).toString('base64url');
+  writeFileSync(file, password, { mode: 0o600, flag: 'wx' });
+  return { file, password };
+}
+
+/**
  * Starts Neo4j through `neo4j/start.sh` (which builds the launcher with Maven the first time)
  * and resolves once it prints its ready line.
  * @example const neo = await startEmbeddedNeo4j({ dataDir: '.data/neo4j', port: 7687 })
@@ -40,12 +62,14 @@ export async function startEmbeddedNeo4j(options: {
   timeoutMs?: number;
 }): Promise<EmbeddedNeo4j> {
   const port = options.port ?? (await freePort());
+  const secret = embeddedNeo4jPassword(options.dataDir);
   const child = spawn('bash', [startScript], {
     env: {
       ...process.env,
       NEO4J_BOLT_PORT: String(port),
       NEO4J_BOLT_HOST: '127.0.0.1',
       NEO4J_DATA_DIR: options.dataDir,
+      NEO4J_PASSWORD_FILE: secret.file,
       NEO4J_HEAP: options.heap ?? process.env.NEO4J_HEAP ?? '1g',
       NEO4J_PAGECACHE: options.pageCache ?? process.env.NEO4J_PAGECACHE ?? '256m',
     },
@@ -87,6 +111,8 @@ export async function startEmbeddedNeo4j(options: {
   });
   return {
     uri,
+    user: 'neo4j',
+    password: secret.password,
     process: child,
     async stop() {
       if (child.exitCode !== null) return;
