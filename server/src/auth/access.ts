@@ -160,7 +160,9 @@ export function createAccessControl(deps: { db: Db; models: BlueprintStore; opti
         if (!writable(models.require(blueprint))) throw new ForbiddenError(`you may not write entities of "${blueprint}"${p.role === 'viewer' ? ': that needs a role above viewer' : ''}; nothing was read or written`);
         return;
       }
-      if (![...models.current().values()].some(writable)) {
+      const model = models.current();
+      // With no blueprint yet, only a viewer is sure to be refused; the catalog answers the rest.
+      if (model.size === 0 ? p.role === 'viewer' : ![...model.values()].some(writable)) {
         throw new ForbiddenError(`you may not write entities of any blueprint${p.role === 'viewer' ? ': that needs a role above viewer' : ''}; nothing was read or written`);
       }
     },
