@@ -73,8 +73,8 @@ export async function openContext(options: { log: (msg: string) => void }): Prom
   }
   const neo4jConfig = {
     uri,
-    user: process.env.NEO4J_USER ?? 'neo4j',
-    password: process.env.NEO4J_PASSWORD ?? 'neo4j',
+    user: embedded?.user ?? process.env.NEO4J_USER ?? 'neo4j',
+    password: embedded?.password ?? process.env.NEO4J_PASSWORD ?? 'neo4j',
     database: process.env.NEO4J_DATABASE,
   };
   const driver = createDriver(neo4jConfig);
@@ -90,7 +90,7 @@ export async function openContext(options: { log: (msg: string) => void }): Prom
     async startPlexus() {
       const token = `bench-${randomBytes(16).toString('hex')}`;
       const config = plexusConfig(uri!, token, join(scratch, `plexus-${++plexusCount}`));
-      const plexusDriver = createDriver({ ...config.neo4j, uri: uri! });
+      const plexusDriver = createDriver({ ...config.neo4j, user: neo4jConfig.user, password: neo4jConfig.password, uri: uri! });
       const logger = createLogger({ level: config.logLevel, write: (line) => process.stderr.write(line) });
       const services = await createServices(
         config,

@@ -87,14 +87,14 @@ describe('github connector: a fake organisation end to end', () => {
   const entity = async (blueprint: string, identifier: string) =>
     plexus.call('GET', `/api/v1/blueprints/${blueprint}/entities/${encodeURIComponent(identifier)}`);
 
-  const deliver = (id: string, event: string, body: unknown, signature?: string) => {
+  const deliver = (id: string, event: string, body: unknown, signature?: string, deliveryId = uniqueId('delivery-')) => {
     const raw = JSON.stringify(body);
     return plexus.call('POST', `/webhooks/${id}`, raw, {
       token: null,
       headers: {
         'content-type': 'application/json',
         'x-github-event': event,
-        'x-github-delivery': uniqueId('delivery-'),
+        'x-github-delivery': deliveryId,
         'x-hub-signature-256':
           signature ?? `sha256=${createHmac('sha256', webhookSecret).update(raw).digest('hex')}`,
       },
@@ -207,6 +207,19 @@ describe('github connector: a fake organisation end to end', () => {
     expect((await deliver(id, 'dependabot_alert', body, otherSecret)).status).toBe(401);
     const after = await entity('vulnerability', `${n('cart-service')}/dependabot/14`);
     expect(after.body.properties.status).toBe('open');
+    expect(after.body.meta).toEqual(before.body.meta);
+  });
+
+  it('refuses a delivery id it has seen with 409, changing nothing', async () => {
+    const { id, prefix, n } = await syncedOrg();
+    const body = delivery('dependabot_alert.fixed', prefix, vocabulary);
+    const deliveryId = uniqueId('delivery-');
+    expect((await deliver(id, 'dependabot_alert', body, undefined, deliveryId)).status).toBe(202);
+    const before = await entity('vulnerability', `${n('cart-service')}/dependabot/14`);
+    const replay = await deliver(id, 'dependabot_alert', body, undefined, deliveryId);
+    expect(replay.status).toBe(409);
+    expect(replay.body.error.message).toMatch(/received before/);
+    const after = await entity('vulnerability', `${n('cart-service')}/dependabot/14`);
     expect(after.body.meta).toEqual(before.body.meta);
   });
 

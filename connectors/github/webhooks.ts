@@ -164,6 +164,12 @@ export const githubWebhook: WebhookHandler<GitHubConfig> = {
       rawBody,
     });
   },
+  replayKeys(headers) {
+    // GitHub names every delivery (a re-delivery keeps the name); it does not sign the name,
+    // but the handler reads current state from the API, so a replayed body cannot roll back.
+    const id = headers['x-github-delivery'];
+    return id ? [`delivery:${id}`] : [];
+  },
   async toDeltas(headers, body, config, ctx: ConnectorContext) {
     const p = (body ?? {}) as Payload;
     const org = orgOf(p);

@@ -34,6 +34,11 @@ export const pagerdutyWebhook: WebhookHandler<PagerDutyConfig> = {
       rawBody,
     });
   },
+  replayKeys(_headers, body) {
+    // A v3 event's id is inside the signed body.
+    const id = (body as { event?: { id?: unknown } } | null)?.event?.id;
+    return typeof id === 'string' && id !== '' ? [`event:${id}`] : [];
+  },
   async toDeltas(_headers, body, config, ctx) {
     const event = (body as Delivery | null)?.event;
     const data = event?.data;

@@ -112,6 +112,13 @@ export interface WebhookHandler<C> {
     config: C,
     ctx: ConnectorContext,
   ): WebhookDeltas | Promise<WebhookDeltas>;
+  /**
+   * What identifies this delivery, once verified (`body` parsed): the server remembers these
+   * keys (per source, for a day) and refuses a delivery whose key it has seen with 409, nothing
+   * changed. Use ids the sender signs where it can (a signature over a timestamp, an id inside
+   * the signed body); an unsigned delivery-id header only stops honest re-deliveries.
+   */
+  replayKeys?(headers: WebhookHeaders, body: unknown, config: C): string[];
 }
 
 /** A connector type: what `type:` in a source's definition names. */

@@ -60,3 +60,45 @@ export function normaliseHeaders(headers: Headers | Record<string, string | unde
   } else for (const [k, v] of Object.entries(headers)) if (v !== undefined) out[k.toLowerCase()] = v;
   return out;
 }
+
+/** How far a signed timestamp may be from this server's clock, in seconds (either way). */
+export const defaultToleranceSeconds = 300;
+
+/**
+ * The Plexus signature of a delivery: `v1=<hex HMAC-SHA256 of "<timestamp>.<raw body>">`, sent in
+ * `x-plexus-signature` beside `x-plexus-timestamp: <unix seconds>`. Signing the timestamp with the
+ * body is what lets a receiver refuse an old delivery replayed later.
+ * @example headers['x-plexus-signature'] = signTimestamped(secret, Math.floor(Date.now() / 1000), raw)
+ */
+export function signTimestamped(secret: string, timestamp: number | string, rawBody: string, algorithm: HmacAlgorithm = 'sha256', prefix = 'v1='): string {
+  return `${prefix}${hmacHex(algorithm, secret, `${timestamp}.${rawBody}`)}`;
+}
+
+/**
+ * True when `signatureHeader` holds the HMAC of `"<timestamp>.<raw body>"` under `secret` and the
+ * timestamp (unix seconds) is within `toleranceSeconds` of `now`. Several comma-separated
+ * signatures may be sent (secret rotation).
+ */
+export function verifyTimestampedSignature(options: {
+  signature: string | undefined;
+  timestamp: string | undefined;
+  secret: string;
+  algorithm?: HmacAlgorithm;
+  prefix?: string;
+  rawBody: string;
+  toleranceSeconds?: number;
+  now?: number;
+}): boolean {
+  const { signature, timestamp, secret, rawBody } = options;
+  if (!signature || !timestamp || !secret || !/^\d{1,12}$/.test(timestamp.trim())) return false;
+  const ts = Number(timestamp.trim());
+  const now = Math.floor((options.now ?? Date.now()) / 1000);
+  if (Math.abs(now - ts) > (options.toleranceSeconds ?? defaultToleranceSeconds)) return false;
+  return verifyHmacSignature({
+    header: signature,
+    secret,
+    algorithm: options.algorithm ?? 'sha256',
+    prefix: options.prefix ?? 'v1=',
+    rawBody: `${timestamp.trim()}.${rawBody}`,
+  });
+}

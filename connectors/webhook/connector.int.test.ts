@@ -62,13 +62,16 @@ describe('generic signed webhook source', () => {
     return id;
   }
 
-  const sign = (body: string, key = secret) =>
-    `sha256=${createHmac('sha256', key).update(body).digest('hex')}`;
-  const post = (id: string, body: string, signature: string | null) =>
+  // Signed as the source expects: HMAC-SHA256 of "<timestamp>.<raw body>", with this sender's prefix.
+  const now = () => String(Math.floor(Date.now() / 1000));
+  const sign = (body: string, key = secret, timestamp = now()) =>
+    `sha256=${createHmac('sha256', key).update(`${timestamp}.${body}`).digest('hex')}`;
+  const post = (id: string, body: string, signature: string | null, timestamp = now()) =>
     plexus.call('POST', `/webhooks/${id}`, body, {
       token: null,
       headers: {
         'content-type': 'application/json',
+        'x-plexus-timestamp': timestamp,
         ...(signature ? { 'x-deployer-signature': signature } : {}),
       },
     });
@@ -97,18 +100,26 @@ describe('generic signed webhook source', () => {
   it('answers 401 to a bad or missing signature and changes nothing', async () => {
     const id = await register({ signatureHeader: 'x-sig-b', prefix: null });
     const body = JSON.stringify({ deployments: [{ ...delivery.deployments[0], service: 'forged' }] });
-    const wrongKey = await plexus.call('POST', `/webhooks/${id}`, body, {
-      token: null,
-      headers: { 'x-sig-b': sign(body, 'not-the-secret').slice(7) },
-    });
+    const ts = now();
+    const headers = (signature: string) => ({ 'content-type': 'application/json', 'x-plexus-timestamp': ts, 'x-sig-b': signature });
+    const wrongKey = await plexus.call('POST', `/webhooks/${id}`, body, { token: null, headers: headers(sign(body, 'not-the-secret', ts).slice(7)) });
     expect(wrongKey.status).toBe(401);
     const missing = await plexus.call('POST', `/webhooks/${id}`, body, { token: null });
     expect(missing.status).toBe(401);
-    const tampered = await plexus.call('POST', `/webhooks/${id}`, body.replace('forged', 'forgee'), {
-      token: null,
-      headers: { 'x-sig-b': sign(body).slice(7) },
-    });
+    const tampered = await plexus.call('POST', `/webhooks/${id}`, body.replace('forged', 'forgee'), { token: null, headers: headers(sign(body, secret, ts).slice(7)) });
     expect(tampered.status).toBe(401);
+    // A body signed without the timestamp (the old scheme) is not accepted either.
+    const untimed = await plexus.call('POST', `/webhooks/${id}`, body, {
+      token: null,
+      headers: headers(createHmac('sha256', secret).update(body).digest('hex')),
+    });
+    expect(untimed.status).toBe(401);
+    const stale = String(Math.floor(Date.now() / 1000) - 301);
+    const old = await plexus.call('POST', `/webhooks/${id}`, body, {
+      token: null,
+      headers: { ...headers(sign(body, secret, stale).slice(7)), 'x-plexus-timestamp': stale },
+    });
+    expect(old.status).toBe(401);
     const got = await plexus.call(
       'GET',
       `/api/v1/blueprints/${blueprint}/entities/${encodeURIComponent(`${id}/forged@production`)}`,
@@ -174,10 +185,42 @@ describe('generic signed webhook source', () => {
     expect(res.body.errors[0].message).toMatch(/version/);
   });
 
-  it('answers 404 for an unknown source, and 409 to a sync of a webhook-only source', async () => {
-    expect((await post('no-such-source', '{}', sign('{}'))).status).toBe(404);
+  it('answers an unknown source exactly like a bad signature, and 409 to a sync of a webhook-only source', async () => {
+    const unknown = await post('no-such-source', '{}', sign('{}'));
+    const id0 = await register();
+    const bad = await post(id0, '{}', sign('{}', 'not-the-secret'));
+    expect(unknown.status).toBe(401);
+    expect(unknown.body).toEqual(bad.body);
     const id = await register();
     expect((await plexus.call('POST', `/api/v1/sources/${id}/sync`)).status).toBe(409);
+  });
+
+  it('refuses a replayed delivery with 409 and keeps the newer state', async () => {
+    const id = await register();
+    const key = encodeURIComponent(`${id}/cart@production`);
+    const first = JSON.stringify({ deployments: [delivery.deployments[0]] });
+    const ts = now();
+    const firstSig = sign(first, secret, ts);
+    expect((await post(id, first, firstSig, ts)).status).toBe(202);
+    const next = JSON.stringify({ deployments: [{ ...delivery.deployments[0], version: '9.9.9' }] });
+    expect((await post(id, next, sign(next))).status).toBe(202);
+    // The first delivery again, byte for byte (within the tolerance window): refused.
+    const replay = await post(id, first, firstSig, ts);
+    expect(replay.status).toBe(409);
+    expect(replay.body.error.message).toMatch(/received before/);
+    // The same delivery id again, even freshly signed: refused too.
+    const withId = (body: string, deliveryId: string) =>
+      plexus.call('POST', `/webhooks/${id}`, body, {
+        token: null,
+        headers: { 'content-type': 'application/json', 'x-plexus-timestamp': now(), 'x-deployer-signature': sign(body), 'x-plexus-delivery': deliveryId },
+      });
+    const deliveryId = uniqueId('delivery-');
+    const third = JSON.stringify({ deployments: [{ ...delivery.deployments[0], version: '9.9.10' }] });
+    expect((await withId(third, deliveryId)).status).toBe(202);
+    const again = JSON.stringify({ deployments: [{ ...delivery.deployments[0], version: '1.0.0' }] });
+    expect((await withId(again, deliveryId)).status).toBe(409);
+    const got = await plexus.call('GET', `/api/v1/blueprints/${blueprint}/entities/${key}`);
+    expect(got.body.properties.version).toBe('9.9.10');
   });
 
   it('answers 400 to a signed body that is not JSON, changing nothing', async () => {

@@ -1,7 +1,8 @@
 import jsonata from 'jsonata';
 import type { Connector, RawRecord } from '../sdk/contract.ts';
 import { readPath } from '../sdk/http-client.ts';
-import { verifyHmacSignature } from '../sdk/webhooks.ts';
+import { createHash } from 'node:crypto';
+import { verifyTimestampedSignature } from '../sdk/webhooks.ts';
 import { type WebhookConfig, webhookConfig } from './config.ts';
 
 const compiled = new Map<string, ReturnType<typeof jsonata>>();
@@ -14,18 +15,28 @@ export const webhookConnector: Connector<WebhookConfig> = {
   type: 'webhook',
   title: 'Signed webhook',
   description:
-    'Receives signed JSON deliveries (HMAC with a configurable header, algorithm and prefix) and maps them with JSONata.',
+    'Receives signed JSON deliveries (HMAC of timestamp and body, replays refused) and maps them with JSONata.',
   config: webhookConfig,
   defaultMapping: new URL('./mapping.yaml', import.meta.url),
   webhook: {
     verify(headers, rawBody, config) {
-      return verifyHmacSignature({
-        header: headers[config.signatureHeader.toLowerCase()],
+      return verifyTimestampedSignature({
+        signature: headers[config.signatureHeader.toLowerCase()],
+        timestamp: headers[config.timestampHeader.toLowerCase()],
         secret: config.secret,
         algorithm: config.algorithm,
-        prefix: config.prefix,
+        prefix: config.prefix ?? '',
+        toleranceSeconds: config.toleranceSeconds,
         rawBody,
       });
+    },
+    replayKeys(headers, _body, config) {
+      // The signature covers the timestamp and the body: the same signed delivery twice is a
+      // replay, whatever else was changed around it. The delivery id is the sender's nonce.
+      const keys = [`signature:${createHash('sha256').update(headers[config.signatureHeader.toLowerCase()] ?? '').digest('hex')}`];
+      const id = headers[config.deliveryHeader.toLowerCase()];
+      if (id) keys.push(`delivery:${id}`);
+      return keys;
     },
     async toDeltas(_headers, body, config) {
       const list = config.items ? readPath(body, config.items) : body;

@@ -3,10 +3,10 @@ import { join, resolve } from 'node:path';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { auditRoutes } from './audit/routes.ts';
-import { authenticate, authRoutes, createOidcVerifier, createRateLimiter } from './auth/index.ts';
+import { authenticate, authRoutes, createOidcVerifier, createRateLimiter, safeEqual } from './auth/index.ts';
 import { entityRoutes } from './catalog/routes.ts';
 import { databaseUnavailable } from './db/driver.ts';
-import { NotFoundError, PlexusError, ServiceUnavailableError } from './errors.ts';
+import { NotFoundError, PlexusError, ServiceUnavailableError, UnauthorizedError } from './errors.ts';
 import { graphqlRoutes } from './graphql/routes.ts';
 import { impactRoutes } from './impact/routes.ts';
 import type { AppEnv } from './http.ts';
@@ -14,11 +14,19 @@ import { createMetrics } from './metrics.ts';
 import { blueprintRoutes } from './model/routes.ts';
 import { queryRoutes } from './queries/routes.ts';
 import { scorecardRoutes } from './scorecards/index.ts';
-import { docsPage, openApiDocument } from './openapi.ts';
+import { docsPage, docsScript, docsStyle, openApiDocument } from './openapi.ts';
 import { searchRoutes } from './search/routes.ts';
 import type { Services } from './services.ts';
 import { sourceRoutes, webhookRoutes } from './sources/index.ts';
 import { createViewStore, viewRoutes } from './views/index.ts';
+
+/**
+ * The Content-Security-Policy of the UI and /docs: scripts, styles, fonts and fetches from this
+ * origin only, images also from data:/blob: URLs (Cytoscape exports), no plugins, frames, base
+ * or off-site form targets.
+ */
+export const pageCsp =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 /**
  * Builds the HTTP application. No side effects: tests call `app.request()` in-process and
@@ -37,6 +45,8 @@ export function createApp(services: Services, options: { webDist?: string } = {}
     : null;
   if (oidc) services.identities.onChange(() => oidc.forget());
   const limiter = createRateLimiter(config.auth.rateLimit);
+  const failures = createRateLimiter(config.auth.failureLimit);
+  const bodyLimits = { maxDepth: config.limits.jsonDepth, maxArrayLength: config.limits.jsonArrayLength, maxLineBytes: config.limits.ndjsonLineBytes };
 
   app.onError((err, c) => {
     const unavailable = databaseUnavailable(err);
@@ -55,6 +65,7 @@ export function createApp(services: Services, options: { webDist?: string } = {}
   app.use('*', async (c, next) => {
     const started = performance.now();
     c.set('access', access);
+    c.set('bodyLimits', bodyLimits);
     await next();
     c.header('x-content-type-options', 'nosniff');
     c.header('referrer-policy', 'no-referrer');
@@ -67,9 +78,12 @@ export function createApp(services: Services, options: { webDist?: string } = {}
       // Data, never a page: nothing may run or embed it, and no cache along the way keeps it.
       c.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
       c.header('cache-control', 'no-store');
+    } else if (c.req.path === '/graphql') {
+      c.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
+      c.header('cache-control', 'no-store');
     } else {
-      c.header('content-security-policy', "frame-ancestors 'none'");
-      if (c.req.path === '/graphql') c.header('cache-control', 'no-store');
+      // The UI and /docs: no inline script or style, nothing from another origin.
+      c.header('content-security-policy', pageCsp);
     }
     const seconds = (performance.now() - started) / 1000;
     // The matched route pattern, not the path, keeps label cardinality bounded.
@@ -105,14 +119,21 @@ export function createApp(services: Services, options: { webDist?: string } = {}
     return c.json({ status: ready ? 'ready' : 'not ready', checks }, ready ? 200 : 503);
   });
 
-  app.get('/metrics', (c) =>
-    c.text(metrics.render({ plexus_model_version: models.version(), plexus_blueprints: models.current().size, plexus_graphql_schema_build_seconds: (schemas.current()?.buildMs ?? 0) / 1000 }), 200, {
+  app.get('/metrics', (c) => {
+    // With PLEXUS_METRICS_TOKEN set, scrapers must present it (compared in constant time).
+    if (config.metricsToken) {
+      const m = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '');
+      if (!m || !safeEqual(m[1], config.metricsToken)) throw new UnauthorizedError('/metrics needs "Authorization: Bearer <PLEXUS_METRICS_TOKEN>"');
+    }
+    return c.text(metrics.render({ plexus_model_version: models.version(), plexus_blueprints: models.current().size, plexus_graphql_schema_build_seconds: (schemas.current()?.buildMs ?? 0) / 1000 }), 200, {
       'content-type': 'text/plain; version=0.0.4',
-    }),
-  );
+    });
+  });
   // The contract is public (it holds no data); every operation in it needs a token.
   app.get('/api/v1/openapi.json', (c) => c.json(openApiDocument()));
   app.get('/docs', (c) => c.html(docsPage));
+  app.get('/docs/docs.js', (c) => c.body(docsScript, 200, { 'content-type': 'text/javascript; charset=utf-8' }));
+  app.get('/docs/docs.css', (c) => c.body(docsStyle, 200, { 'content-type': 'text/css; charset=utf-8' }));
 
   // While the background probe knows the database is down, answer at once instead of waiting.
   const needsDb = async (_c: unknown, next: () => Promise<void>) => {
@@ -121,7 +142,7 @@ export function createApp(services: Services, options: { webDist?: string } = {}
   };
   app.use('/api/*', needsDb);
   app.use('/graphql', needsDb);
-  const auth = authenticate({ tokens, oidc, limiter, logger });
+  const auth = authenticate({ tokens, oidc, limiter, failures, trustProxy: config.trustProxy, logger });
   app.use('/api/*', auth);
   app.use('/graphql', auth);
   const api = new Hono<AppEnv>();
@@ -137,7 +158,7 @@ export function createApp(services: Services, options: { webDist?: string } = {}
   api.route('/', scorecardRoutes({ scorecards: services.scorecards, scorecardAdmin: services.scorecardAdmin, access, jsonLimit }));
   app.route('/api/v1', api);
   app.route('/', webhookRoutes(services.sources, jsonLimit));
-  app.route('/', graphqlRoutes({ schemas, logger, database: services.db.database }));
+  app.route('/', graphqlRoutes({ schemas, logger, database: services.db.database, jsonLimit }));
 
   const dist = options.webDist ? resolve(options.webDist) : null;
   if (dist && existsSync(join(dist, 'index.html'))) {

@@ -24,7 +24,23 @@ export interface PlexusConfig {
   /** From PLEXUS_ADMIN_TOKEN; when unset, a token is generated on first start. */
   adminToken?: string;
   logLevel: LogLevel;
-  limits: { jsonBodyBytes: number; ndjsonBodyBytes: number; batchSize: number };
+  limits: {
+    jsonBodyBytes: number;
+    ndjsonBodyBytes: number;
+    batchSize: number;
+    /** Structural limits of every JSON body (and each NDJSON line): nesting depth, array length. */
+    jsonDepth: number;
+    jsonArrayLength: number;
+    /** Longest NDJSON line, in bytes. */
+    ndjsonLineBytes: number;
+  };
+  /** When set (PLEXUS_METRICS_TOKEN), `/metrics` needs `Authorization: Bearer <this>`. */
+  metricsToken?: string;
+  /**
+   * Trust `X-Forwarded-For` for the client address (failed-authentication throttling) — only
+   * behind a proxy that sets it (PLEXUS_TRUST_PROXY=true). Otherwise the socket's address counts.
+   */
+  trustProxy: boolean;
   graphql: { rebuildDebounceMs: number; modelPollMs: number };
   /** Audit events older than this are pruned (hourly). */
   audit: { retentionDays: number };
@@ -64,6 +80,11 @@ export interface AuthConfig {
   oidc: OidcConfig | null;
   /** Token bucket per caller: sustained requests per minute and burst size; 0 switches it off. */
   rateLimit: { perMinute: number; burst: number };
+  /**
+   * Failed authentications allowed per client address: sustained per minute and burst; past
+   * them the address gets 429 until the bucket refills. 0 switches it off.
+   */
+  failureLimit: { perMinute: number; burst: number };
   /** Browser origins allowed to call the API cross-origin; empty denies every other origin. */
   corsOrigins: string[];
 }
@@ -87,6 +108,14 @@ function parseBytes(name: string, raw: unknown, fallback: number): number {
   const unit = (m[2] ?? 'b').toLowerCase()[0];
   const mult = unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1;
   return Number(m[1]) * mult;
+}
+
+function readFlag(name: string, raw: unknown): boolean {
+  if (raw === undefined || raw === null || raw === '') return false;
+  const v = String(raw).trim().toLowerCase();
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
 /**
@@ -137,7 +166,12 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
         512 * 1024 ** 2,
       ),
       batchSize: toInt('PLEXUS_BATCH_SIZE', env.PLEXUS_BATCH_SIZE ?? limits.batchSize, 5000, 1),
+      jsonDepth: toInt('PLEXUS_MAX_JSON_DEPTH', env.PLEXUS_MAX_JSON_DEPTH ?? limits.jsonDepth, 64, 2),
+      jsonArrayLength: toInt('PLEXUS_MAX_JSON_ARRAY', env.PLEXUS_MAX_JSON_ARRAY ?? limits.jsonArrayLength, 100_000, 1),
+      ndjsonLineBytes: parseBytes('PLEXUS_MAX_NDJSON_LINE', env.PLEXUS_MAX_NDJSON_LINE ?? limits.ndjsonLine, 4 * 1024 ** 2),
     },
+    metricsToken: env.PLEXUS_METRICS_TOKEN || undefined,
+    trustProxy: readFlag('PLEXUS_TRUST_PROXY', env.PLEXUS_TRUST_PROXY ?? server.trustProxy),
     graphql: {
       rebuildDebounceMs: toInt('graphql.rebuildDebounceMs', y.graphql?.rebuildDebounceMs, 150),
       modelPollMs: toInt('graphql.modelPollMs', y.graphql?.modelPollMs, 5000),
@@ -221,6 +255,10 @@ function readAuthConfig(env: NodeJS.ProcessEnv, a: Record<string, any>): AuthCon
     rateLimit: {
       perMinute: toInt('PLEXUS_RATE_LIMIT', env.PLEXUS_RATE_LIMIT ?? rate.perMinute, 1200, 0),
       burst: toInt('PLEXUS_RATE_BURST', env.PLEXUS_RATE_BURST ?? rate.burst, 200, 1),
+    },
+    failureLimit: {
+      perMinute: toInt('PLEXUS_AUTH_FAILURES_PER_MINUTE', env.PLEXUS_AUTH_FAILURES_PER_MINUTE ?? a.failureLimit?.perMinute, 30, 0),
+      burst: toInt('PLEXUS_AUTH_FAILURE_BURST', env.PLEXUS_AUTH_FAILURE_BURST ?? a.failureLimit?.burst, 50, 1),
     },
     corsOrigins: list(env.PLEXUS_CORS_ORIGINS ?? a.corsOrigins).map((origin) => {
       if (origin === '*') throw new ConfigError('PLEXUS_CORS_ORIGINS may not be "*"; list the origins of your UIs');

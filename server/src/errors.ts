@@ -133,3 +133,17 @@ export function mapDatabaseError(err: unknown): unknown {
   const { code, message } = err as { code: string; message: string };
   return new ServiceUnavailableError(`the database is unavailable or busy (${code}: ${message.split('\n')[0]}); retry later`, 5, { cause: err });
 }
+
+/** 413: a body over one of the structural limits (line length, nesting depth, array length). */
+export class LimitExceededError extends PlexusError {
+  constructor(message: string, details: ErrorDetail[] = []) {
+    super(413, 'payload_too_large', message, details);
+  }
+}
+
+/** 415: a body in a content type the route does not accept. */
+export class UnsupportedMediaTypeError extends PlexusError {
+  constructor(message: string) {
+    super(415, 'unsupported_media_type', message);
+  }
+}

@@ -74,6 +74,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
   let uri = config.neo4j.uri;
+  let credentials = { user: config.neo4j.user, password: config.neo4j.password };
   if (!uri) {
     const dataDir = join(config.dataDir, 'neo4j');
     logger.info('NEO4J_URI is not set: starting the embedded Neo4j', { dataDir });
@@ -86,9 +87,11 @@ async function main(): Promise<void> {
       onEvent: (message, fields) => logger.warn(message, fields),
     });
     uri = embedded.uri;
+    // The embedded database has its own generated password (stored 0600 in its data directory).
+    credentials = { user: embedded.user, password: embedded.password };
     logger.info('embedded Neo4j is ready', { uri, pid: embedded.pid() });
   }
-  driver = createDriver({ ...config.neo4j, uri });
+  driver = createDriver({ ...config.neo4j, ...credentials, uri });
   const db = { driver, database: config.neo4j.database };
   await waitForNeo4j(db, uri, { timeoutMs: config.neo4j.waitTimeoutMs ?? 300_000, log: (message, fields) => logger.warn(message, fields) });
   services = await createServices(config, db, logger);

@@ -184,17 +184,38 @@ export function openApiDocument(extra: typeof routes = {}): Record<string, unkno
   };
 }
 
-/** A self-contained page listing the operations of the OpenAPI document (no external assets). */
+/**
+ * `/docs`: a small page listing every operation of the OpenAPI document. Its script and style
+ * are served from `/docs/docs.js` and `/docs/docs.css` so the page runs under a CSP without
+ * 'unsafe-inline'.
+ */
 export const docsPage = /* HTML */ `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Plexus API</title>
-<style>body{font:15px/1.5 system-ui,sans-serif;max-width:960px;margin:2rem auto;padding:0 1rem;color:#1c2330}
-h1{font-size:1.6rem}h2{margin-top:2rem;border-bottom:1px solid #dde}code{background:#f3f4f8;padding:0 .3em;border-radius:3px}
-.op{display:flex;gap:.8rem;padding:.35rem 0}.m{font-weight:700;width:4.5rem;text-transform:uppercase}.get{color:#0a7}.post{color:#06c}.put,.patch{color:#b70}.delete{color:#c33}</style></head>
+<link rel="stylesheet" href="/docs/docs.css"><script src="/docs/docs.js" defer></script></head>
 <body><h1>Plexus REST API</h1><p>Bearer token required (<code>Authorization: Bearer &lt;token&gt;</code>). Machine-readable: <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>. GraphQL: <code>POST /graphql</code>.</p>
 <div id="ops">Loading…</div>
-<script>
-fetch('/api/v1/openapi.json').then(r=>r.json()).then(doc=>{const byTag={};
-for(const [p,ops] of Object.entries(doc.paths))for(const [m,op] of Object.entries(ops))(byTag[op.tags[0]]??=[]).push({p,m,op});
-const esc=s=>String(s).replace(/[&<>]/g,c=>({'&':'&amp;','<':'&lt;','>':'&gt;'}[c]));
-document.getElementById('ops').innerHTML=Object.entries(byTag).map(([t,list])=>'<h2>'+esc(t)+'</h2>'+list.map(({p,m,op})=>'<div class="op"><span class="m '+m+'">'+m+'</span><code>'+esc(p)+'</code><span>'+esc(op.summary)+'</span></div>').join('')).join('');});
-</script></body></html>`;
+</body></html>`;
+
+/** The style sheet of `/docs`. */
+export const docsStyle = `body{font:15px/1.5 system-ui,sans-serif;max-width:960px;margin:2rem auto;padding:0 1rem;color:#1c2330}
+h1{font-size:1.6rem}h2{margin-top:2rem;border-bottom:1px solid #dde}code{background:#f3f4f8;padding:0 .3em;border-radius:3px}
+.op{display:flex;gap:.8rem;padding:.35rem 0}.m{font-weight:700;width:4.5rem;text-transform:uppercase}.get{color:#0a7}.post{color:#06c}.put,.patch{color:#b70}.delete{color:#c33}
+`;
+
+/** The script of `/docs`: fetches the OpenAPI document and lists its operations by tag (text only, no HTML from the document). */
+export const docsScript = `fetch('/api/v1/openapi.json').then((r) => r.json()).then((doc) => {
+  const byTag = {};
+  for (const [p, ops] of Object.entries(doc.paths)) for (const [m, op] of Object.entries(ops)) (byTag[op.tags[0]] ??= []).push({ p, m, op });
+  const el = (tag, text, cls) => { const e = document.createElement(tag); if (text !== undefined) e.textContent = text; if (cls) e.className = cls; return e; };
+  const root = document.getElementById('ops');
+  root.textContent = '';
+  for (const [tag, list] of Object.entries(byTag)) {
+    root.append(el('h2', tag));
+    for (const { p, m, op } of list) {
+      const row = el('div', undefined, 'op');
+      row.append(el('span', m, 'm ' + m), el('code', p), el('span', op.summary));
+      root.append(row);
+    }
+  }
+});
+`;

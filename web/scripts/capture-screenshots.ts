@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     } as NodeJS.ProcessEnv),
     demo: false,
   };
-  const driver = createDriver({ ...config.neo4j, uri });
+  const driver = createDriver({ ...config.neo4j, ...(embedded ? { user: embedded.user, password: embedded.password } : {}), uri });
   const db = { driver };
   const services = await createServices(config, db, silentLogger);
   log('loading the demo organisation');

@@ -14,6 +14,7 @@ import {
   readScope,
   type WriteTarget,
 } from './authorize.ts';
+import { ForbiddenError } from '../errors.ts';
 import { ownerRelationOf } from './permissions.ts';
 import type { Principal } from './principal.ts';
 import { loadScopedQuery, scopeParams } from './read-scope-cypher.ts';
@@ -44,6 +45,11 @@ export interface AccessControl {
    * point at entities they may not read (or that do not exist yet), so no identifier leaks.
    */
   redactEntities(p: Principal, entities: StoredEntity[]): Promise<StoredEntity[]>;
+  /**
+   * 403 when the principal may write no entity at all (of `blueprint`, or of any blueprint): a
+   * check that needs no body, so a refused write is answered before its body is read.
+   */
+  assertMayWriteEntities(p: Principal, blueprint?: string): void;
   /** 403 naming every record of an upsert the principal may not create or update; nothing is written. */
   checkUpsert(p: Principal, records: unknown[], options?: { defaultBlueprint?: string }): Promise<void>;
   /** 403 naming every entity the principal may not delete. */
@@ -146,6 +152,19 @@ export function createAccessControl(deps: { db: Db; models: BlueprintStore; opti
         out.push({ ...e, relations });
       }
       return out;
+    },
+
+    assertMayWriteEntities(p, blueprint) {
+      const writable = (bp: Blueprint) => access(p, bp, 'create', options) !== 'none' || access(p, bp, 'update', options) !== 'none';
+      if (blueprint !== undefined) {
+        if (!writable(models.require(blueprint))) throw new ForbiddenError(`you may not write entities of "${blueprint}"${p.role === 'viewer' ? ': that needs a role above viewer' : ''}; nothing was read or written`);
+        return;
+      }
+      const model = models.current();
+      // With no blueprint yet, only a viewer is sure to be refused; the catalog answers the rest.
+      if (model.size === 0 ? p.role === 'viewer' : ![...model.values()].some(writable)) {
+        throw new ForbiddenError(`you may not write entities of any blueprint${p.role === 'viewer' ? ': that needs a role above viewer' : ''}; nothing was read or written`);
+      }
     },
 
     async checkUpsert(p, records, upsertOptions = {}) {

@@ -7,7 +7,7 @@ const read = (env: Record<string, string>) => readConfig({ PLEXUS_CONFIG: '/dev/
 describe('auth configuration', () => {
   it('has safe defaults: no OIDC, rate limits on, no cross-origin callers, ownership by ownedBy', () => {
     const { auth } = read({});
-    expect(auth).toEqual({ ownerRelation: 'ownedBy', oidc: null, rateLimit: { perMinute: 1200, burst: 200 }, corsOrigins: [] });
+    expect(auth).toEqual({ ownerRelation: 'ownedBy', oidc: null, rateLimit: { perMinute: 1200, burst: 200 }, failureLimit: { perMinute: 30, burst: 50 }, corsOrigins: [] });
   });
 
   it('reads OIDC from the environment and insists on issuer and audience', () => {

@@ -10,12 +10,12 @@ import { startTestPlexus, type TestPlexus, uniqueId } from '../test-support.ts';
 // Request hardening: per-token rate limits, CORS allow-list, security headers, body limits,
 // and no secret in the logs.
 const origin = 'https://portal.example.test';
-const auth: AuthConfig = { ownerRelation: 'ownedBy', oidc: null, rateLimit: { perMinute: 0, burst: 1 }, corsOrigins: [origin] };
+const auth: AuthConfig = { ownerRelation: 'ownedBy', oidc: null, rateLimit: { perMinute: 0, burst: 1 }, failureLimit: { perMinute: 30, burst: 50 }, corsOrigins: [origin] };
 let px: TestPlexus;
 let limited: TestPlexus;
 
 beforeAll(async () => {
-  px = await startTestPlexus({ auth, limits: { jsonBodyBytes: 2048, ndjsonBodyBytes: 4096, batchSize: 100 } });
+  px = await startTestPlexus({ auth, limits: { jsonBodyBytes: 2048, ndjsonBodyBytes: 4096, batchSize: 100, jsonDepth: 64, jsonArrayLength: 100_000, ndjsonLineBytes: 4096 } });
   limited = await startTestPlexus({ auth: { ...auth, rateLimit: { perMinute: 60, burst: 3 } } });
 });
 afterAll(async () => {

@@ -48,6 +48,7 @@ beforeAll(async () => {
   const auth: AuthConfig = {
     ownerRelation: 'ownedBy',
     rateLimit: { perMinute: 0, burst: 1 },
+    failureLimit: { perMinute: 30, burst: 50 },
     corsOrigins: [],
     oidc: {
       jwksUrl: `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json`,

@@ -6,6 +6,8 @@
 export interface RateLimiter {
   /** Takes one request from `key`'s bucket; when empty, says how long until one is back. */
   take(key: string): { ok: true; remaining: number } | { ok: false; retryAfterSeconds: number };
+  /** What `take` would answer, without taking anything. */
+  peek(key: string): { ok: true; remaining: number } | { ok: false; retryAfterSeconds: number };
 }
 
 /**
@@ -17,7 +19,15 @@ export function createRateLimiter(options: { perMinute: number; burst: number; n
   const now = options.now ?? (() => performance.now());
   const perMs = perMinute / 60_000;
   const buckets = new Map<string, { tokens: number; at: number }>();
+  const wait = (tokens: number) => ({ ok: false as const, retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / perMs / 1000)) });
   return {
+    peek(key) {
+      if (perMinute <= 0) return { ok: true, remaining: burst };
+      const b = buckets.get(key);
+      if (!b) return { ok: true, remaining: burst };
+      const tokens = Math.min(burst, b.tokens + (now() - b.at) * perMs);
+      return tokens >= 1 ? { ok: true, remaining: Math.floor(tokens) } : wait(tokens);
+    },
     take(key) {
       if (perMinute <= 0) return { ok: true, remaining: burst };
       const t = now();
@@ -34,7 +44,7 @@ export function createRateLimiter(options: { perMinute: number; burst: number; n
         b.tokens -= 1;
         return { ok: true, remaining: Math.floor(b.tokens) };
       }
-      return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - b.tokens) / perMs / 1000)) };
+      return wait(b.tokens);
     },
   };
 }

@@ -86,31 +86,64 @@ export function tokenPrincipal(token: TokenRow, user: UserRow | null): Principal
   };
 }
 
+/** The shape of every token `create` issues: anything else is refused without a lookup. */
+const issuedShape = /^plx_[A-Za-z0-9_-]{43}$/;
+
 /**
  * Creates the token store. `adminToken` (PLEXUS_ADMIN_TOKEN) is checked without the database.
  * Verified tokens are cached for a few seconds so a busy client costs no query per request; the
- * cache is keyed by the hash, never by the secret.
+ * cache is keyed by the hash, never by the secret. Misses are remembered longer (`missMs`, at most
+ * `missEntries`, least recently used dropped first) so a client guessing tokens costs one query
+ * per distinct guess at most; a value not shaped like an issued token costs none. Tokens are
+ * random, so a remembered miss can only be a value never issued; `create` forgets the new hash
+ * anyway. Revocation clears the positive cache at once.
  */
-export function createTokenStore(db: Db, options: { adminToken?: string; cacheMs?: number } = {}): TokenStore {
+export function createTokenStore(db: Db, options: { adminToken?: string; cacheMs?: number; missMs?: number; missEntries?: number } = {}): TokenStore {
   const cacheMs = options.cacheMs ?? 5000;
-  const cache = new Map<string, { principal: Principal | null; until: number }>();
+  const missMs = options.missMs ?? 60_000;
+  const missEntries = options.missEntries ?? 10_000;
+  const cache = new Map<string, { principal: Principal; until: number }>();
+  const misses = new Map<string, number>();
+  const rememberMiss = (hash: string) => {
+    misses.delete(hash);
+    if (misses.size >= missEntries) misses.delete(misses.keys().next().value as string);
+    misses.set(hash, Date.now() + missMs);
+  };
   return {
     async verify(token) {
       if (!token) return null;
       if (options.adminToken && safeEqual(token, options.adminToken)) {
         return { id: 'admin-env', name: 'admin', kind: 'token', role: 'admin', teams: [], moderates: [] };
       }
+      if (!issuedShape.test(token)) return null;
       const hash = sha256(token);
       const hit = cache.get(hash);
       if (hit && hit.until > Date.now()) return hit.principal;
+      const missed = misses.get(hash);
+      if (missed !== undefined) {
+        if (missed > Date.now()) {
+          // Least recently used goes first: a repeated guess moves to the back.
+          misses.delete(hash);
+          misses.set(hash, missed);
+          return null;
+        }
+        misses.delete(hash);
+      }
       const [row] = await readRows<{ token: TokenRow; user: UserRow | null }>(db, loadQuery('auth/find-token'), { hash });
+      if (!row) {
+        rememberMiss(hash);
+        return null;
+      }
       let principal: Principal | null = null;
-      if (row && (!row.token.expiresAt || Date.parse(row.token.expiresAt) > Date.now())) {
+      if (!row.token.expiresAt || Date.parse(row.token.expiresAt) > Date.now()) {
         principal = tokenPrincipal(row.token, row.user);
         if (principal) await writeRows(db, loadQuery('auth/touch-token'), { id: row.token.id, now: new Date().toISOString() });
       }
-      if (cache.size > 10_000) cache.clear();
-      cache.set(hash, { principal, until: Date.now() + cacheMs });
+      // Only valid tokens are cached positively; an expired or disabled one is looked up again.
+      if (principal) {
+        if (cache.size > 10_000) cache.clear();
+        cache.set(hash, { principal, until: Date.now() + cacheMs });
+      }
       return principal;
     },
     async create(input, actor) {
@@ -137,6 +170,7 @@ export function createTokenStore(db: Db, options: { adminToken?: string; cacheMs
         userId: input.userId ?? null,
         blueprints,
       });
+      misses.delete(sha256(token));
       return { id, token };
     },
     async list(listOptions = {}) {

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { AccessControl } from '../auth/access.ts';
 import { BadRequestError, NotFoundError } from '../errors.ts';
-import { type AppEnv, readJson, readNdjson, writeContext } from '../http.ts';
+import { type AppEnv, mediaType, ndjsonTypes, readJson, readNdjson, writeContext } from '../http.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
 import type { StoredEntity } from '../model/types.ts';
 import type { SearchService } from '../search/search.ts';
@@ -29,6 +29,8 @@ export function entityRoutes(deps: {
     const p = c.get('principal');
     const blueprint = c.req.param('blueprint');
     models.require(blueprint);
+    // Who may not write here is answered before the body is read.
+    access.assertMayWriteEntities(p, blueprint);
     const body = await readJson(c, jsonLimit);
     await access.checkUpsert(p, [body], { defaultBlueprint: blueprint });
     const result = await catalog.upsertEntities([body], writeContext(c), { merge: merge(c.req.query('merge')), defaultBlueprint: blueprint });
@@ -80,9 +82,9 @@ export function entityRoutes(deps: {
   });
 
   r.post('/entities/bulk', async (c) => {
-    const type = (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
+    access.assertMayWriteEntities(c.get('principal'));
     let entities: unknown[];
-    if (type === 'application/x-ndjson' || type === 'application/ndjson') {
+    if (ndjsonTypes.includes(mediaType(c))) {
       entities = [];
       await readNdjson(c, ndjsonLimit, (value) => entities.push(value));
     } else {

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +11,9 @@ const startScript = resolve(dirname(fileURLToPath(import.meta.url)), '../../../n
 export interface EmbeddedNeo4j {
   uri: string;
   /** The JVM itself: start.sh execs java, so this is the direct child. */
+  /** Credentials of the embedded database: user `neo4j` and the generated password. */
+  user: string;
+  password: string;
   process: ChildProcess;
   /** Sends SIGTERM and waits for the clean shutdown. */
   stop(): Promise<void>;
@@ -53,6 +57,23 @@ function lockMessage(dataDir: string, pid: number | undefined, own: number | und
 }
 
 /**
+ * The embedded Neo4j's password: read from `<dataDir>/plexus-neo4j-password`, or generated and
+ * written there with mode 0600 on first start. The server passes it to the launcher, which sets
+ * it on the `neo4j` user before Bolt answers queries.
+ */
+export function embeddedNeo4jPassword(dataDir: string): { file: string; password: string } {
+  const file = join(dataDir, 'plexus-neo4j-password');
+  if (existsSync(file)) {
+    chmodSync(file, 0o600);
+    return { file, password: readFileSync(file, 'utf8').trim() };
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const password = randomBytes(24).toString('base64url');
+  writeFileSync(file, password, { mode: 0o600, flag: 'wx' });
+  return { file, password };
+}
+
+/**
  * Starts Neo4j through `neo4j/start.sh` (which builds the launcher with Maven the first time)
  * and resolves once it prints its ready line. The JVM dies with this process, even on SIGKILL:
  * its stdin is a pipe from here and the launcher exits when it reads EOF or its parent changes
@@ -69,12 +90,14 @@ export async function startEmbeddedNeo4j(options: {
   timeoutMs?: number;
 }): Promise<EmbeddedNeo4j> {
   const port = options.port ?? (await freePort());
+  const secret = embeddedNeo4jPassword(options.dataDir);
   const child = spawn('bash', [startScript], {
     env: {
       ...process.env,
       NEO4J_BOLT_PORT: String(port),
       NEO4J_BOLT_HOST: '127.0.0.1',
       NEO4J_DATA_DIR: options.dataDir,
+      NEO4J_PASSWORD_FILE: secret.file,
       NEO4J_HEAP: options.heap ?? process.env.NEO4J_HEAP ?? '1g',
       NEO4J_PAGECACHE: options.pageCache ?? process.env.NEO4J_PAGECACHE ?? '256m',
       NEO4J_EXIT_WITH_PARENT: '1',
@@ -127,6 +150,8 @@ export async function startEmbeddedNeo4j(options: {
   });
   return {
     uri,
+    user: 'neo4j',
+    password: secret.password,
     process: child,
     async stop() {
       if (child.exitCode !== null) return;
@@ -141,6 +166,9 @@ export async function startEmbeddedNeo4j(options: {
 /** An embedded Neo4j kept running by `superviseEmbeddedNeo4j`. */
 export interface SupervisedNeo4j {
   uri: string;
+  /** Credentials of the embedded database (the password survives restarts: it is in the data directory). */
+  user: string;
+  password: string;
   /** Pid of the current JVM (undefined while it is being restarted). */
   pid(): number | undefined;
   /** How many times the database was restarted after dying on its own. */
@@ -212,6 +240,8 @@ export async function superviseEmbeddedNeo4j(
   watch(current);
   return {
     uri: current.uri,
+    user: current.user,
+    password: current.password,
     pid: () => current?.process.pid,
     restarts: () => restarts,
     async stop() {

@@ -8,7 +8,7 @@ import { startEmbeddedNeo4j } from './embedded-neo4j.ts';
 declare module 'vitest' {
   export interface ProvidedContext {
     neo4jUri: string;
-    /** Credentials for `neo4jUri` (the embedded Neo4j has authentication off). */
+    /** Credentials for `neo4jUri` (the embedded Neo4j's generated password). */
     neo4jUser: string;
     neo4jPassword: string;
   }
@@ -73,8 +73,8 @@ export default async function setup(project: TestProject) {
     },
   });
   project.provide('neo4jUri', neo.uri);
-  project.provide('neo4jUser', 'neo4j');
-  project.provide('neo4jPassword', 'neo4j');
+  project.provide('neo4jUser', neo.user);
+  project.provide('neo4jPassword', neo.password);
   return async () => {
     await neo.stop();
     rmSync(dataDir, { recursive: true, force: true });

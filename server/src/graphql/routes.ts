@@ -1,7 +1,7 @@
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { type Context, Hono } from 'hono';
 import { mapDatabaseError, PlexusError } from '../errors.ts';
-import { type AppEnv, writeContext } from '../http.ts';
+import { type AppEnv, readGraphqlRequest, writeContext } from '../http.ts';
 import type { Logger } from '../log.ts';
 import type { GraphqlContext, SchemaService } from './schema-service.ts';
 
@@ -18,13 +18,15 @@ export function graphqlContext(c: Context<AppEnv>, database?: string): GraphqlCo
  * `/graphql`: graphql-yoga serving whichever schema the schema service holds when a request
  * arrives. Plexus errors keep their message and code; anything else is masked.
  */
-export function graphqlRoutes(deps: { schemas: SchemaService; logger: Logger; database?: string }): Hono<AppEnv> {
+export function graphqlRoutes(deps: { schemas: SchemaService; logger: Logger; database?: string; jsonLimit?: number }): Hono<AppEnv> {
   const { schemas, logger } = deps;
   const yoga: YogaServerInstance<{ plexus: GraphqlContext }, GraphqlContext> = createYoga({
     graphqlEndpoint: '/graphql',
     schema: async () => (await schemas.forRequest()).schema,
     context: ({ plexus }) => plexus,
-    graphiql: { title: 'Plexus GraphQL' },
+    // GraphiQL loads its scripts from a CDN and inline, which the pages' CSP forbids, and a
+    // browser cannot send the bearer token /graphql needs anyway: clients use POST.
+    graphiql: false,
     logging: false,
     maskedErrors: {
       maskError(error, message) {
@@ -44,8 +46,11 @@ export function graphqlRoutes(deps: { schemas: SchemaService; logger: Logger; da
     },
   });
   const r = new Hono<AppEnv>();
-  r.on(['GET', 'POST'], '/graphql', (c) =>
-    yoga.fetch(c.req.raw, { plexus: graphqlContext(c, deps.database) }),
-  );
+  r.on(['GET', 'POST'], '/graphql', async (c) => {
+    // POST bodies go through the same reader as REST (JSON types only, size, UTF-8, depth,
+    // array length, reserved keys) before yoga sees them.
+    const request = c.req.method === 'POST' ? await readGraphqlRequest(c, deps.jsonLimit ?? 16 * 1024 ** 2) : c.req.raw;
+    return yoga.fetch(request, { plexus: graphqlContext(c, deps.database) });
+  });
   return r;
 }

@@ -3,7 +3,7 @@ import { adminChange, type AuditLog } from '../audit/audit.ts';
 import { graphqlContext } from '../graphql/routes.ts';
 import type { SchemaService } from '../graphql/schema-service.ts';
 import { BadRequestError, ForbiddenError } from '../errors.ts';
-import { type AppEnv, readBodyText, readJson, requireRole, writeContext } from '../http.ts';
+import { type AppEnv, readJson, requireRole, writeContext } from '../http.ts';
 import type { SavedQueries, SavedQuery } from './saved-queries.ts';
 
 /**
@@ -19,6 +19,7 @@ export function queryRoutes(deps: { queries: SavedQueries; schemas: SchemaServic
   r.get('/queries', async (c) => c.json({ queries: await queries.list() }));
   r.get('/queries/:query', async (c) => c.json(await queries.get(c.req.param('query'))));
   r.post('/queries', async (c) => {
+    requireRole(c, 'member', 'saving a query');
     const body = await readJson(c, jsonLimit);
     const p = requireRole(c, roleToSave(body), 'saving this query');
     const saved = await queries.save(body, { actor: p.name, mode: 'create', schema: (await schemas.forRequest()).schema });
@@ -26,6 +27,7 @@ export function queryRoutes(deps: { queries: SavedQueries; schemas: SchemaServic
     return c.json(saved, 201);
   });
   r.put('/queries/:query', async (c) => {
+    requireRole(c, 'member', 'saving a query');
     const body = await readJson(c, jsonLimit);
     const p = requireRole(c, roleToSave(body), 'saving this query');
     const id = c.req.param('query');
@@ -44,18 +46,14 @@ export function queryRoutes(deps: { queries: SavedQueries; schemas: SchemaServic
   });
   r.post('/queries/:query/run', async (c) => {
     const q = await queries.get(c.req.param('query'));
-    const text = await readBodyText(c, jsonLimit);
-    let args: { params?: Record<string, unknown> } = {};
-    try {
-      if (text.trim()) args = JSON.parse(text);
-    } catch (err) {
-      throw new BadRequestError(`request body is not valid JSON: ${(err as Error).message}`);
+    // Saved Cypher reads the graph directly, outside the per-blueprint read rules: refused before the body is read.
+    if (q.language === 'cypher' && !c.get('access').scope(c.get('principal')).unrestricted) {
+      throw new ForbiddenError('this saved query is Cypher, which reads the whole graph; running it needs read access to every blueprint (GraphQL saved queries apply your permissions)');
     }
+    const body = await readJson(c, jsonLimit, { optional: true });
+    if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) throw new BadRequestError('the body must be {"params"?: {...}}');
+    const args = (body ?? {}) as { params?: Record<string, unknown> };
     if (q.language === 'cypher') {
-      // Saved Cypher reads the graph directly, outside the per-blueprint read rules.
-      if (!c.get('access').scope(c.get('principal')).unrestricted) {
-        throw new ForbiddenError('this saved query is Cypher, which reads the whole graph; running it needs read access to every blueprint (GraphQL saved queries apply your permissions)');
-      }
       return c.json(await queries.runCypher(q, args.params ?? {}));
     }
     return c.json(await queries.runGraphql(q, args.params ?? {}, (await schemas.forRequest()).schema, graphqlContext(c, deps.database)));

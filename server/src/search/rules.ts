@@ -50,6 +50,9 @@ export interface CompiledSearch {
 const builtIn: Record<string, PropertySchema> = { identifier: { type: 'string' }, title: { type: 'string' } };
 const ordered = new Set(['number', 'integer', 'string']);
 const maxDepth = 10;
+/** How deep groups and relation rules may nest, and how many rules one search may hold: each is a subquery. */
+const maxNesting = 8;
+const maxRules = 200;
 
 interface Scope {
   variable: string;
@@ -205,7 +208,10 @@ export function compileSearch(model: Model, request: SearchRequest, readScope?: 
     return `EXISTS { MATCH ${named}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} }`;
   };
 
+  let ruleCount = 0;
   const one = (rule: unknown, scope: Scope, path: string): string => {
+    if (++ruleCount > maxRules) return ruleCount === maxRules + 1 ? fail(path, `a search may hold at most ${maxRules} rules; split it`) : 'false';
+    if (path.split('/rules/').length - 1 > maxNesting) return fail(path, `rules may nest at most ${maxNesting} levels deep`);
     if (!isObject(rule)) return fail(path, 'a rule must be an object');
     if ('property' in rule) return propertyRule(rule as unknown as PropertyRule, scope, path);
     if ('relation' in rule) return relationRule(rule as unknown as RelationRule, scope, path);

@@ -35,6 +35,7 @@ import {
 } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
+import { defaultBodyLimits, parseJsonText } from '../http.ts';
 import { createCatalogSyncStore } from './catalog-sync-store.ts';
 import { parseSchedule } from './schedule.ts';
 
@@ -582,8 +583,13 @@ export function createSourcesService(deps: {
     return entry.view;
   }
 
+  let prunedAt = 0;
   async function tick(): Promise<void> {
     if (stopped) return;
+    if (Date.now() - prunedAt > 3_600_000) {
+      prunedAt = Date.now();
+      await writeRows(db, loadQuery('sources/prune-deliveries'), { now: Date.now() }).catch((err) => logger.warn('pruning webhook deliveries failed', { err }));
+    }
     const rows = await readRows<{ source: StoredSource; lastRun: Record<string, unknown> | null }>(
       db,
       loadQuery('sources/list-sources'),
@@ -789,44 +795,58 @@ export function createSourcesService(deps: {
     },
 
     async handleWebhook(identifier, headers, rawBody) {
+      // An unknown source, one without webhooks and a bad signature get the same answer, so the
+      // endpoint does not tell which sources exist.
+      const refused = () =>
+        new UnauthorizedError("webhook signature is missing, stale or does not match the source's secret; nothing was changed");
       let stored: StoredSource;
       try {
         stored = (await load(identifier)).stored;
       } catch {
-        throw new NotFoundError(`no webhook source "${identifier}"`);
+        logger.warn('webhook for an unknown source', { source: identifier });
+        throw refused();
       }
       const prepared = prepare(stored);
       const handler = prepared.connector.webhook;
-      if (!handler) throw new NotFoundError(`source "${identifier}" (${stored.type}) does not take webhooks`);
+      if (!handler) throw refused();
       const h = normaliseHeaders(headers);
       if (!(await handler.verify(h, rawBody, prepared.config))) {
         logger.warn('webhook signature rejected', { source: identifier });
-        throw new UnauthorizedError(
-          "webhook signature is missing or does not match the source's secret; nothing was changed",
-        );
+        throw refused();
       }
-      let body: unknown;
-      try {
-        body = rawBody.trim() === '' ? null : JSON.parse(rawBody);
-      } catch (err) {
-        throw new BadRequestError(`webhook body is not valid JSON: ${(err as Error).message}`);
+      const body = rawBody.trim() === '' ? null : parseJsonText(rawBody, defaultBodyLimits, 'the webhook body');
+      // Remembered before anything is applied: of two copies racing, one wins the constraint.
+      const keys = (handler.replayKeys?.(h, body, prepared.config) ?? []).map((k) => `${identifier}\u0000${k}`);
+      if (keys.length > 0) {
+        const now = Date.now();
+        try {
+          await writeRows(db, loadQuery('sources/remember-deliveries'), { keys, source: identifier, now, expiresAt: now + 86_400_000 });
+        } catch (err) {
+          if ((err as { code?: string }).code === 'Neo.ClientError.Schema.ConstraintValidationFailed') {
+            logger.warn('webhook delivery replayed', { source: identifier });
+            throw new ConflictError('this webhook delivery was received before (same delivery id or signature); replays are refused and nothing was changed');
+          }
+          throw err;
+        }
       }
       const runId = `webhook-${randomUUID()}`;
       const controller = new AbortController();
-      const deltas = await handler.toDeltas(
-        h,
-        body,
-        prepared.config,
-        connectorContext(identifier, controller.signal),
-      );
-      const result = await applyDeltas({
-        sourceId: identifier,
-        deltas,
-        mapping: prepared.mapping,
-        store,
-        runId,
-        logger: logger.child({ source: identifier }),
-      });
+      let result: DeltaResult;
+      try {
+        const deltas = await handler.toDeltas(h, body, prepared.config, connectorContext(identifier, controller.signal));
+        result = await applyDeltas({
+          sourceId: identifier,
+          deltas,
+          mapping: prepared.mapping,
+          store,
+          runId,
+          logger: logger.child({ source: identifier }),
+        });
+      } catch (err) {
+        // Not applied: the sender's retry of this delivery must be accepted.
+        if (keys.length > 0) await writeRows(db, loadQuery('sources/forget-deliveries'), { keys }).catch(() => {});
+        throw err;
+      }
       const summary = {
         at: new Date().toISOString(),
         runId,

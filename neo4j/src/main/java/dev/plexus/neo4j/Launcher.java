@@ -2,6 +2,10 @@ package dev.plexus.neo4j;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.Map;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -21,7 +25,12 @@ import org.neo4j.io.ByteUnit;
  * instances (tests) or one long-lived one (npm start):
  * NEO4J_BOLT_HOST (127.0.0.1), NEO4J_BOLT_PORT (7687), NEO4J_DATA_DIR (.data/neo4j),
  * NEO4J_PLUGINS_DIR (target/plugins next to the jar), NEO4J_PAGECACHE (256m),
- * NEO4J_TX_MEMORY (1g), NEO4J_DENSE_NODE_THRESHOLD (10).
+ * NEO4J_TX_MEMORY (1g), NEO4J_DENSE_NODE_THRESHOLD (10), NEO4J_PASSWORD_FILE
+ * (&lt;data dir&gt;/plexus-neo4j-password).
+ *
+ * <p>Authentication is on: the {@code neo4j} user's password is the content of
+ * NEO4J_PASSWORD_FILE, generated (mode 0600) when the file does not exist, and set on every
+ * start before the ready line, so nothing else on the machine can use the Bolt port without it.
  *
  * <p>The dense-node threshold ({@code db.relationship_grouping_threshold}, Neo4j's default 50):
  * a node with more relationships than this keeps them grouped by type and direction. Catalog
@@ -55,6 +64,7 @@ public final class Launcher {
         Files.createDirectories(dataDir);
         Files.writeString(dataDir.resolve("plexus-neo4j.pid"), ProcessHandle.current().pid() + "\n");
         if ("1".equals(System.getenv("NEO4J_EXIT_WITH_PARENT"))) exitWithParent();
+        String password = readOrCreatePassword(Path.of(env("NEO4J_PASSWORD_FILE", dataDir.resolve("plexus-neo4j-password").toString())));
         if (!Files.isDirectory(pluginsDir)) {
             System.err.println("plugins directory " + pluginsDir + " is missing: run neo4j/start.sh once to build it");
             System.exit(2);
@@ -65,7 +75,7 @@ public final class Launcher {
                 .setConfig(BoltConnector.listen_address, new SocketAddress(host, port))
                 .setConfig(BoltConnector.encryption_level, BoltConnector.EncryptionLevel.DISABLED)
                 .setConfig(HttpConnector.enabled, false)
-                .setConfig(GraphDatabaseSettings.auth_enabled, false)
+                .setConfig(GraphDatabaseSettings.auth_enabled, true)
                 .setConfig(GraphDatabaseSettings.plugin_dir, pluginsDir)
                 .setConfig(GraphDatabaseSettings.procedure_unrestricted, List.of("apoc.*"))
                 .setConfig(GraphDatabaseSettings.procedure_allowlist, List.of("*"))
@@ -84,6 +94,15 @@ public final class Launcher {
             }
         }, "plexus-neo4j-shutdown"));
 
+        // Until this runs the neo4j user has the default password, which must be changed before
+        // any query: a client guessing it in this window can do nothing but change it, and this
+        // sets it again.
+        try {
+            dbms.database(GraphDatabaseSettings.SYSTEM_DATABASE_NAME)
+                    .executeTransactionally("ALTER USER neo4j SET PASSWORD $password CHANGE NOT REQUIRED", Map.of("password", password));
+        } catch (RuntimeException e) {
+            if (!String.valueOf(e.getMessage()).contains("Old password and new password cannot be the same")) throw e;
+        }
         // Touch the default database so the first client does not pay for its start-up.
         dbms.database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME).executeTransactionally("RETURN 1");
         System.out.println("PLEXUS_NEO4J_READY bolt://" + host + ":" + port);
@@ -135,6 +154,20 @@ public final class Launcher {
         halt.setDaemon(true);
         halt.start();
         System.exit(3);
+    /** The password in {@code file}, or a new random one written there with mode 0600. */
+    private static String readOrCreatePassword(Path file) throws java.io.IOException {
+        if (Files.exists(file)) {
+            String existing = Files.readString(file).trim();
+            if (existing.length() < 8) throw new IllegalStateException(file + " holds a password shorter than 8 characters");
+            return existing;
+        }
+        byte[] bytes = new byte[24];
+        new SecureRandom().nextBytes(bytes);
+        String password = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(file, password);
+        return password;
     }
 
     private static String env(String name, String fallback) {
