@@ -1,3 +1,4 @@
+import { createEgressPolicy, createFilePolicy } from '../../connectors/sdk/index.ts';
 import { type AuditLog, createAuditLog } from './audit/audit.ts';
 import { type AccessControl, createAccessControl, createIdentityStore, createTokenStore, type IdentityStore, type TokenStore } from './auth/index.ts';
 import { type Catalog, createCatalog } from './catalog/catalog.ts';
@@ -72,7 +73,10 @@ export async function createServices(config: PlexusConfig, db: Db, logger: Logge
         }, config.graphql.modelPollMs)
       : null;
   poll?.unref();
-  const sources = await startSourcesService({ db, catalog, models, logger, configured: config.sources, batchSize: config.limits.batchSize });
+  // One file policy and one egress policy for every connector (docs/security.md).
+  const files = createFilePolicy({ allowedRoots: config.files.roots, deniedRoots: [config.dataDir], maxPlaceholderBytes: config.files.maxPlaceholderBytes });
+  const egress = createEgressPolicy(config.egress);
+  const sources = await startSourcesService({ db, catalog, models, logger, configured: config.sources, batchSize: config.limits.batchSize, files, egress });
   return {
     config,
     db,
