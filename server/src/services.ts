@@ -1,4 +1,4 @@
-import { createEgressPolicy, createFilePolicy } from '../../connectors/sdk/index.ts';
+import { createEgressPolicy, createFilePolicy, type EgressPolicy, type FilePolicy } from '../../connectors/sdk/index.ts';
 import { type AuditLog, createAuditLog } from './audit/audit.ts';
 import { type AccessControl, createAccessControl, createIdentityStore, createTokenStore, type IdentityStore, type TokenStore } from './auth/index.ts';
 import { type Catalog, createCatalog } from './catalog/catalog.ts';
@@ -36,6 +36,10 @@ export interface Services {
   scorecards: ScorecardService;
   /** Changing scorecards: permission check and audit, shared by REST and GraphQL. */
   scorecardAdmin: ScorecardAdmin;
+  /** The one egress policy for every outbound call (connectors now, action invokers too). */
+  egress: EgressPolicy;
+  /** The one file policy for every file a connector reads. */
+  files: FilePolicy;
   /** Stops timers (model polling, schema rebuilds); does not close the driver. */
   stop(): void;
 }
@@ -95,6 +99,8 @@ export async function createServices(config: PlexusConfig, db: Db, logger: Logge
     sources,
     scorecards,
     scorecardAdmin,
+    egress,
+    files,
     stop() {
       sources.stop();
       scorecards.stop();
