@@ -7,6 +7,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -307,6 +308,183 @@ describe('backstage connector', () => {
     const { run } = await syncFolder({ paths: [], repositories: [{ url: repo, ref: 'main' }] });
     expect(run.status, run.message).toBe('succeeded');
     expect(run.entities).toBe(17);
+  });
+
+  describe('file boundaries', () => {
+    const component = (ns: string, name: string, description: unknown) =>
+      stringify({
+        apiVersion: 'backstage.io/v1alpha1',
+        kind: 'Component',
+        metadata: { name, namespace: ns, description },
+        spec: { type: 'service', lifecycle: 'production', owner: 'nobody' },
+      });
+    const envSample = Object.values(process.env).filter((v): v is string => !!v && v.length >= 8);
+
+    it('keeps a $text placeholder on /proc/self/environ a per-record error, reading nothing', async () => {
+      const ns = uniqueId('proc');
+      const dir = tempDir();
+      writeFileSync(
+        join(dir, 'catalog-info.yaml'),
+        [
+          component(ns, 'leaky', { $text: '/proc/self/environ' }),
+          component(ns, 'leaky-relative', { $text: '../../../../../../../../proc/self/environ' }),
+          component(ns, 'fine', 'a plain description'),
+        ].join('---\n'),
+      );
+      const { run } = await syncFolder({ paths: [dir] });
+      expect(run.status).toBe('partial');
+      expect(run.created).toBe(1);
+      const problems = run.errorDetails.filter((e: { stage: string }) => e.stage === 'fetch');
+      expect(problems).toHaveLength(2);
+      for (const p of problems) expect(p.message).toMatch(/\/proc is never readable/);
+      const details = JSON.stringify(run.errorDetails);
+      for (const v of envSample) expect(details).not.toContain(v);
+      expect((await entity('component', `${ns}/fine`)).properties.description).toBe('a plain description');
+      for (const name of ['leaky', 'leaky-relative']) {
+        const res = await plexus.call(
+          'GET',
+          `/api/v1/blueprints/component/entities/${encodeURIComponent(`${ns}/${name}`)}`,
+        );
+        expect(res.status).toBe(404);
+        for (const v of envSample) expect(JSON.stringify(res.body)).not.toContain(v);
+      }
+    });
+
+    it('keeps a ../ Location target outside the source a per-record error, reading nothing', async () => {
+      const ns = uniqueId('dots');
+      const base = tempDir();
+      const dir = join(base, 'catalog');
+      mkdirSync(dir);
+      // A real descriptor next to the source folder: readable to the server, but not this source's.
+      writeFileSync(join(base, 'outside.yaml'), component(ns, 'outsider', 'from outside the root'));
+      writeFileSync(
+        join(dir, 'catalog-info.yaml'),
+        stringify({
+          apiVersion: 'backstage.io/v1alpha1',
+          kind: 'Location',
+          metadata: { name: `${ns}-root`, namespace: ns },
+          spec: { targets: ['../../../../../../../../etc/passwd', '../outside.yaml', './inside.yaml'] },
+        }),
+      );
+      writeFileSync(join(dir, 'inside.yaml'), component(ns, 'insider', 'inside the root'));
+      const { run } = await syncFolder({ paths: [dir] });
+      expect(run.status).toBe('partial');
+      const messages = run.errorDetails.map((e: { message: string }) => e.message);
+      expect(messages).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/location target: refused .*etc\/passwd: \/etc is never readable/),
+          expect.stringMatching(
+            /location target: refused .*outside\.yaml: it resolves outside the source's roots/,
+          ),
+        ]),
+      );
+      expect(JSON.stringify(run.errorDetails)).not.toMatch(/root:x:0|from outside the root/);
+      expect((await entity('component', `${ns}/insider`)).properties.description).toBe('inside the root');
+      const outsider = await plexus.call(
+        'GET',
+        `/api/v1/blueprints/component/entities/${encodeURIComponent(`${ns}/outsider`)}`,
+      );
+      expect(outsider.status).toBe(404);
+    });
+
+    it('refuses a symlink inside the root that points outside it', async () => {
+      const ns = uniqueId('link');
+      const base = tempDir();
+      const dir = join(base, 'catalog');
+      mkdirSync(dir);
+      writeFileSync(join(base, 'secret.txt'), 'SYMLINKED-SECRET');
+      writeFileSync(join(base, 'elsewhere.yaml'), component(ns, 'via-link', 'through a link'));
+      symlinkSync(join(base, 'secret.txt'), join(dir, 'notes.txt'));
+      symlinkSync(join(base, 'elsewhere.yaml'), join(dir, 'linked.yaml'));
+      writeFileSync(
+        join(dir, 'catalog-info.yaml'),
+        [
+          component(ns, 'reader', { $text: './notes.txt' }),
+          stringify({
+            apiVersion: 'backstage.io/v1alpha1',
+            kind: 'Location',
+            metadata: { name: `${ns}-links`, namespace: ns },
+            spec: { target: './linked.yaml' },
+          }),
+        ].join('---\n'),
+      );
+      const { run } = await syncFolder({ paths: [dir] });
+      expect(run.status).toBe('partial');
+      const messages = run.errorDetails.map((e: { message: string }) => e.message);
+      expect(messages).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(
+            /placeholder: refused \.\/notes\.txt: it resolves \(through a symlink\) outside/,
+          ),
+          expect.stringMatching(
+            /location target: refused .*linked\.yaml: it resolves \(through a symlink\) outside/,
+          ),
+        ]),
+      );
+      expect(JSON.stringify(run.errorDetails)).not.toContain('SYMLINKED-SECRET');
+      for (const name of ['reader', 'via-link'])
+        expect(
+          (
+            await plexus.call(
+              'GET',
+              `/api/v1/blueprints/component/entities/${encodeURIComponent(`${ns}/${name}`)}`,
+            )
+          ).status,
+        ).toBe(404);
+    });
+
+    it('keeps a placeholder over the size cap a per-record error', async () => {
+      const ns = uniqueId('big');
+      const dir = tempDir();
+      writeFileSync(join(dir, 'huge.txt'), 'h'.repeat(1024 ** 2 + 1));
+      writeFileSync(join(dir, 'catalog-info.yaml'), component(ns, 'huge', { $text: './huge.txt' }));
+      const { run } = await syncFolder({ paths: [dir] });
+      expect(run.status).toBe('partial');
+      expect(run.errorDetails[0].message).toMatch(
+        /huge\.txt is 1048577 bytes, more than the 1048576 allowed \(PLEXUS_PLACEHOLDER_MAX_BYTES\)/,
+      );
+    });
+
+    it('does not quote file contents in parse errors', async () => {
+      const ns = uniqueId('quote');
+      const dir = tempDir();
+      writeFileSync(join(dir, 'not-json.txt'), 'QUOTED-SECRET=1');
+      writeFileSync(
+        join(dir, 'catalog-info.yaml'),
+        [component(ns, 'parsed', { $json: './not-json.txt' }), 'kind: [QUOTED-SECRET-TOO'].join('---\n'),
+      );
+      const { run } = await syncFolder({ paths: [dir] });
+      expect(run.errors).toBe(2);
+      expect(JSON.stringify(run.errorDetails)).not.toContain('QUOTED-SECRET');
+      expect(run.errorDetails.map((e: { message: string }) => e.message)).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/\$json \.\/not-json\.txt is not valid JSON/),
+          expect.stringMatching(/invalid YAML: not valid YAML/),
+        ]),
+      );
+    });
+
+    it('refuses, when saved, a source whose paths are outside PLEXUS_FILE_ROOTS or never readable', async () => {
+      for (const path of ['/etc', '/', '/proc/self']) {
+        const res = await plexus.call('POST', '/api/v1/sources', {
+          identifier: uniqueId('outside-'),
+          type: 'backstage',
+          config: { paths: [tempDir(), path] },
+        });
+        expect(res.status).toBe(422);
+        expect(res.body.error.details).toEqual([
+          { path: '/config/paths/1', message: expect.stringMatching(/never readable|PLEXUS_FILE_ROOTS/) },
+        ]);
+        expect(res.body.error.details[0].message).toContain(path);
+      }
+      const local = await plexus.call('POST', '/api/v1/sources', {
+        identifier: uniqueId('outside-'),
+        type: 'backstage',
+        config: { paths: [], repositories: [{ url: 'file:///etc' }] },
+      });
+      expect(local.status).toBe(422);
+      expect(local.body.error.details[0].path).toBe('/config/repositories/0/url');
+    });
   });
 
   it('marks a run partial and deletes nothing when a descriptor cannot be parsed', async () => {

@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import type { Connector, ConnectorContext, RawRecord } from '../sdk/contract.ts';
+import { type FileScope, parseErrorWithoutContent } from '../sdk/file-policy.ts';
 import { type BackstageConfig, backstageConfig } from './config.ts';
 import { backstageFunctions } from './entity-ref.ts';
 
@@ -80,6 +81,22 @@ async function expandGlob(pattern: string): Promise<string[]> {
 }
 
 /**
+ * The files a Location's file target names, each checked by the scope: a plain target must
+ * resolve inside the source's roots; a glob is expanded from its fixed prefix, which must too
+ * (symlinks met while walking are not followed).
+ */
+async function expandTarget(files: FileScope, from: string, target: string): Promise<string[]> {
+  const pattern = resolve(from, target);
+  if (!pattern.includes('*')) return [await files.resolve(pattern)];
+  const fixed = pattern.split(sep);
+  const first = fixed.findIndex((p) => p.includes('*'));
+  const root = await files.resolve(fixed.slice(0, first).join(sep) || sep);
+  const out: string[] = [];
+  for (const f of await expandGlob(join(root, ...fixed.slice(first)))) out.push(await files.resolve(f));
+  return out;
+}
+
+/**
  * Replaces Backstage's `$text`, `$json` and `$yaml` placeholders (e.g. an API's
  * `definition: {$text: ./openapi.yaml}`) with the referenced file's content, relative to the
  * descriptor.
@@ -97,9 +114,16 @@ async function resolvePlaceholders(
       ['$text', '$json', '$yaml'].includes(keys[0]) &&
       typeof v[keys[0]] === 'string'
     ) {
-      const text = await read(v[keys[0]] as string);
+      const target = v[keys[0]] as string;
+      const text = await read(target);
       if (keys[0] === '$text') return text;
-      return keys[0] === '$json' ? JSON.parse(text) : parseYaml(text);
+      try {
+        return keys[0] === '$json' ? JSON.parse(text) : parseYaml(text);
+      } catch (err) {
+        throw new Error(
+          `${keys[0]} ${target} is ${parseErrorWithoutContent(err, keys[0] === '$json' ? 'JSON' : 'YAML')}`,
+        );
+      }
     }
     const out: Record<string, unknown> = {};
     for (const k of keys) out[k] = await resolvePlaceholders(v[k], read);
@@ -112,7 +136,11 @@ async function* readDescriptors(
   config: BackstageConfig,
   ctx: ConnectorContext,
   roots: string[],
+  clones: string[],
 ): AsyncIterable<RawRecord> {
+  // Every file read below resolves, after realpath, inside the configured paths or the checkouts.
+  const files: FileScope = ctx.files.scope(config.paths, { baseDir: ctx.baseDir, trusted: clones });
+  const maxPlaceholder = ctx.files.settings.maxPlaceholderBytes;
   const include = config.include.map(wildcard);
   const queue: Place[] = [];
   const seen = new Set<string>();
@@ -124,19 +152,14 @@ async function* readDescriptors(
     }
   };
   for (const root of roots) {
-    const path = isAbsolute(root) ? root : resolve(ctx.baseDir, root);
-    let info: Awaited<ReturnType<typeof stat>>;
-    try {
-      info = await stat(path);
-    } catch {
-      // A configured root that is gone is the source failing, not one unreadable file.
-      throw new Error(`${path} does not exist`);
-    }
+    // A configured root that is gone or refused is the source failing, not one unreadable file.
+    const path = await files.resolve(isAbsolute(root) ? root : resolve(ctx.baseDir, root));
+    const info = await stat(path);
     if (info.isDirectory())
       for (const f of await walk(path, include, ctx.signal)) enqueue({ kind: 'file', path: f });
     else enqueue({ kind: 'file', path });
   }
-  const http = ctx.http({ headers: config.headers });
+  const http = ctx.http({ headers: config.headers, secretHeaders: Object.keys(config.headers ?? {}) });
   const display = (p: Place) => (p.kind === 'url' ? p.url : relative(ctx.baseDir, p.path) || p.path);
 
   while (queue.length > 0) {
@@ -147,15 +170,27 @@ async function* readDescriptors(
       if (/^https?:\/\//.test(target) || place.kind === 'url') {
         if (!config.allowUrlTargets) throw new Error(`reading ${target} needs allowUrlTargets: true`);
         const url = place.kind === 'url' ? new URL(target, place.url).toString() : target;
-        return String(await http.get<string>(url, { headers: { accept: '*/*' } }));
+        const body = await http.get<unknown>(url, { headers: { accept: '*/*' } });
+        const text = typeof body === 'string' ? body : JSON.stringify(body);
+        if (Buffer.byteLength(text) > maxPlaceholder)
+          throw new Error(
+            `${url} is more than the ${maxPlaceholder} bytes allowed (PLEXUS_PLACEHOLDER_MAX_BYTES)`,
+          );
+        return text;
       }
-      return readFile(resolve(dirname(place.path), target), 'utf8');
+      return files.readText(target, { from: dirname(place.path), maxBytes: maxPlaceholder }).catch((err) => {
+        throw new Error(
+          /more than/.test((err as Error).message)
+            ? `${(err as Error).message} (PLEXUS_PLACEHOLDER_MAX_BYTES)`
+            : (err as Error).message,
+        );
+      });
     };
     let text: string;
     try {
       text =
         place.kind === 'file'
-          ? await readFile(place.path, 'utf8')
+          ? await files.readText(place.path)
           : String(await http.get<string>(place.url, { headers: { accept: '*/*' } }));
     } catch (err) {
       ctx.reportProblem({ origin, message: `could not read ${origin}: ${(err as Error).message}` });
@@ -165,7 +200,11 @@ async function* readDescriptors(
     for (const [i, doc] of (Array.isArray(docs) ? docs : [docs]).entries()) {
       const where = `${origin}#${i + 1}`;
       if (doc.errors.length > 0) {
-        ctx.reportProblem({ origin: where, message: `invalid YAML: ${doc.errors[0].message}` });
+        // The parser's message quotes the offending lines; the run keeps only where it failed.
+        ctx.reportProblem({
+          origin: where,
+          message: `invalid YAML: ${parseErrorWithoutContent(doc.errors[0], 'YAML')}`,
+        });
         continue;
       }
       let data = doc.toJSON() as Record<string, any> | null;
@@ -217,15 +256,61 @@ async function* readDescriptors(
               url: place.kind === 'url' ? new URL(target, place.url).toString() : target,
             });
           } else if (place.kind === 'file') {
-            const files = await expandGlob(resolve(dirname(place.path), target));
-            if (files.length === 0 && data.spec?.presence !== 'optional')
+            const optional = data.spec?.presence === 'optional';
+            let found: string[];
+            try {
+              found = await expandTarget(files, dirname(place.path), target);
+            } catch (err) {
+              const missing = /does not exist$/.test((err as Error).message);
+              if (!(missing && optional))
+                ctx.reportProblem({ origin: where, message: `location target: ${(err as Error).message}` });
+              continue;
+            }
+            if (found.length === 0 && !optional)
               ctx.reportProblem({ origin: where, message: `location target ${target} matches no file` });
-            for (const f of files) enqueue({ kind: 'file', path: f });
+            for (const f of found) enqueue({ kind: 'file', path: f });
           }
         }
       }
     }
   }
+}
+
+/** A repository URL git would read from the local disk: a path or `file://`. */
+const localRepository = (url: string) =>
+  /^file:/i.test(url) || url.startsWith('/') || url.startsWith('.') || !url.includes(':');
+
+/**
+ * Checks a repository before git clones it: a local path must be readable by the file policy;
+ * a remote one must use http(s), ssh or git and its host must pass the egress policy (git opens
+ * its own connections, so this is checked on the name as resolved now).
+ */
+async function checkRepository(url: string, ctx: ConnectorContext): Promise<void> {
+  if (localRepository(url)) {
+    const path = /^file:/i.test(url) ? new URL(url).pathname : url;
+    const why = ctx.files.checkConfiguredPath(path, ctx.baseDir);
+    if (why) throw new Error(why);
+    return;
+  }
+  if (/^[a-z0-9+.-]+::/i.test(url))
+    throw new Error('git remote helpers (transport::address) are not allowed');
+  const scp = /^(?:[^@/]+@)?([^:/]+):(?!\/\/)/.exec(url);
+  let host: string;
+  let port: string;
+  if (scp && !/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
+    host = scp[1];
+    port = '22';
+  } else {
+    const u = new URL(url);
+    const scheme = u.protocol.slice(0, -1).toLowerCase();
+    if (!['http', 'https', 'ssh', 'git'].includes(scheme))
+      throw new Error(`repository URL scheme ${scheme}: is not allowed; use https, ssh, git or a local path`);
+    host = u.hostname;
+    port = u.port || { http: '80', https: '443', ssh: '22', git: '9418' }[scheme]!;
+  }
+  await ctx.egress.check(
+    `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}/`,
+  );
 }
 
 /**
@@ -241,13 +326,41 @@ export const backstageConnector: Connector<BackstageConfig> = {
   config: backstageConfig,
   defaultMapping: new URL('./mapping.yaml', import.meta.url),
   mappingFunctions: backstageFunctions,
+  filePaths: (config) => [
+    ...config.paths.map((path, i) => ({ pointer: `/paths/${i}`, path })),
+    ...config.repositories.flatMap((r, i) =>
+      localRepository(r.url)
+        ? [
+            {
+              pointer: `/repositories/${i}/url`,
+              path: /^file:/i.test(r.url) ? new URL(r.url).pathname : r.url,
+            },
+          ]
+        : [],
+    ),
+  ],
   async *fetch(config, ctx) {
     const clones: string[] = [];
     try {
       for (const repo of config.repositories) {
         const dir = await mkdtemp(join(tmpdir(), 'plexus-backstage-'));
         clones.push(dir);
+        try {
+          await checkRepository(repo.url, ctx);
+        } catch (err) {
+          ctx.reportProblem({ origin: repo.url, message: `not cloned: ${(err as Error).message}` });
+          clones.pop();
+          await rm(dir, { recursive: true, force: true });
+          continue;
+        }
         const args = [
+          // Redirects would lead git past the host just checked; ext:: and fd:: run commands.
+          '-c',
+          'http.followRedirects=false',
+          '-c',
+          'protocol.ext.allow=never',
+          '-c',
+          'protocol.fd.allow=never',
           'clone',
           '--quiet',
           '--depth',
@@ -269,7 +382,7 @@ export const backstageConnector: Connector<BackstageConfig> = {
           await rm(dir, { recursive: true, force: true });
         }
       }
-      yield* readDescriptors(config, ctx, [...config.paths, ...clones]);
+      yield* readDescriptors(config, ctx, [...config.paths, ...clones], clones);
     } finally {
       for (const dir of clones) await rm(dir, { recursive: true, force: true });
     }

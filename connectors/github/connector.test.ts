@@ -1,6 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Clock, ConnectorContext, FetchProblem, RawRecord } from '../sdk/contract.ts';
+import { createEgressPolicy } from '../sdk/egress.ts';
+import { createFilePolicy } from '../sdk/file-policy.ts';
 import { createHttpClient } from '../sdk/http-client.ts';
 import { compileMapping, type MappedEntity } from '../sdk/mapping.ts';
 import { type GitHubConfig, githubConfig } from './config.ts';
@@ -15,6 +17,9 @@ import {
   startFakeGitHub,
 } from './fake-github.ts';
 import { codeownersTeam, environmentType } from './mapping-functions.ts';
+
+// The fake servers listen on 127.0.0.1: allowed explicitly, as an operator would with PLEXUS_EGRESS_ALLOW.
+const egress = createEgressPolicy({ allow: ['127.0.0.1'] });
 
 const servers: FakeGitHub[] = [];
 afterEach(async () => {
@@ -40,11 +45,13 @@ function contextFor(clock: Clock, problems: FetchProblem[]): ConnectorContext {
   const logger = { debug() {}, info() {}, warn() {}, error() {} };
   return {
     sourceId: 'github-test',
-    http: (options = {}) => createHttpClient(options, { clock, logger, signal }),
+    http: (options = {}) => createHttpClient(options, { egress, clock, logger, signal }),
+    egress,
     clock,
     logger,
     signal,
     baseDir: process.cwd(),
+    files: createFilePolicy({ allowedRoots: [process.cwd()] }),
     reportProblem: (p) => problems.push(p),
   };
 }

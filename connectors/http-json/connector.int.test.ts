@@ -243,3 +243,147 @@ describe('http-json connector', () => {
     expect(res.status).toBe(403);
   });
 });
+
+describe('http-json connector behind the egress policy', () => {
+  // Started before Plexus, so its allow list can name one fake server's port and not the others'.
+  let plexus: TestPlexus;
+  let blueprint: string;
+  let allowedServer: FakeServer;
+  let otherServer: FakeServer;
+  let redirecting: FakeServer;
+  let oversized: FakeServer;
+  const prefix = uniqueId('e');
+  const served = { items: recorded.data, failure: 'none' as const };
+
+  beforeAll(async () => {
+    otherServer = await inventoryServer(served, prefix);
+    allowedServer = await inventoryServer(served, prefix);
+    redirecting = await startFakeServer(() => ({
+      status: 302,
+      headers: { location: `${otherServer.url}/v1/services` },
+    }));
+    oversized = await startFakeServer(() => ({ body: { data: [{ blob: 'z'.repeat(64 * 1024) }] } }));
+    plexus = await startTestPlexus({
+      egress: {
+        timeoutMs: 60_000,
+        maxRedirects: 5,
+        // Only these two listeners; the redirect target and the other server are not allowed.
+        allow: [
+          `127.0.0.1:${new URL(allowedServer.url).port}`,
+          `127.0.0.1:${new URL(redirecting.url).port}`,
+          `127.0.0.1:${new URL(oversized.url).port}`,
+        ],
+        maxResponseBytes: 16 * 1024,
+      },
+    });
+    blueprint = uniqueId('inv');
+    expect((await plexus.call('POST', '/api/v1/blueprints', serviceBlueprint(blueprint))).status).toBe(201);
+  });
+  afterAll(async () => {
+    for (const s of [allowedServer, otherServer, redirecting, oversized]) await s?.close();
+    await plexus?.close();
+  });
+
+  async function syncUrl(url: string) {
+    const id = uniqueId('egress-');
+    const created = await plexus.call('POST', '/api/v1/sources', {
+      identifier: id,
+      type: 'http-json',
+      config: { ...configFor(url), url },
+      mapping: mappingFor(blueprint),
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const started = await plexus.call('POST', `/api/v1/sources/${id}/sync`);
+    await plexus.services.sources.waitForRun(started.body.run);
+    return (await plexus.call('GET', `/api/v1/sources/${id}/runs/${started.body.run}`)).body;
+  }
+
+  it('refuses a local listener the allow list does not name, without connecting to it', async () => {
+    const before = otherServer.requests.length;
+    const run = await syncUrl(`${otherServer.url}/v1/services`);
+    expect(run.status).toBe('failed');
+    expect(run.message).toMatch(
+      /refused http:\/\/127\.0\.0\.1:\d+: it is a loopback address; allow it with PLEXUS_EGRESS_ALLOW/,
+    );
+    expect(run.created).toBe(0);
+    expect(otherServer.requests.length).toBe(before);
+  });
+
+  it('reads the listener the allow list names', async () => {
+    const run = await syncUrl(`${allowedServer.url}/v1/services`);
+    expect(run.status, run.message).toBe('succeeded');
+    expect(run.created).toBe(4);
+  });
+
+  it('refuses a redirect from an allowed host to a forbidden one', async () => {
+    const before = otherServer.requests.length;
+    const run = await syncUrl(`${redirecting.url}/v1/services`);
+    expect(run.status).toBe('failed');
+    expect(run.message).toMatch(
+      new RegExp(`refused http://127\\.0\\.0\\.1:${new URL(otherServer.url).port}: it is a loopback address`),
+    );
+    expect(redirecting.requests.length).toBeGreaterThan(0);
+    expect(otherServer.requests.length).toBe(before);
+  });
+
+  it('refuses a response larger than the cap', async () => {
+    const run = await syncUrl(`${oversized.url}/v1/services`);
+    expect(run.status).toBe('failed');
+    expect(run.message).toMatch(/larger than 16384 bytes \(PLEXUS_EGRESS_MAX_RESPONSE_BYTES\)/);
+  });
+});
+
+describe('http-json connector credentials on redirects', () => {
+  let plexus: TestPlexus;
+  let blueprint: string;
+  const servers: FakeServer[] = [];
+  beforeAll(async () => {
+    plexus = await startTestPlexus();
+    blueprint = uniqueId('inv');
+    expect((await plexus.call('POST', '/api/v1/blueprints', serviceBlueprint(blueprint))).status).toBe(201);
+  });
+  afterAll(async () => {
+    for (const s of servers) await s.close();
+    await plexus.close();
+  });
+
+  it('does not forward Authorization (or any configured header) to another origin', async () => {
+    // Two listeners, both allowed (the test Plexus allows 127.0.0.1): a different port is a different origin.
+    const prefix = uniqueId('r');
+    const landing = await startFakeServer((req) => ({
+      body: {
+        data: recorded.data.map((i) => ({ ...i, slug: `${prefix}-${i.slug}`, depends_on: [] })),
+        meta: { next_cursor: null },
+        seen: req.headers.authorization ?? null,
+      },
+    }));
+    const first = await startFakeServer(() => ({
+      status: 307,
+      headers: { location: `${landing.url}/v1/services` },
+    }));
+    servers.push(landing, first);
+    const id = uniqueId('redirect-');
+    const created = await plexus.call('POST', '/api/v1/sources', {
+      identifier: id,
+      type: 'http-json',
+      config: {
+        ...configFor(first.url),
+        headers: { authorization: 'Bearer inventory-token', 'x-inventory-key': 'k-123' },
+      },
+      mapping: mappingFor(blueprint),
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const started = await plexus.call('POST', `/api/v1/sources/${id}/sync`);
+    await plexus.services.sources.waitForRun(started.body.run);
+    const run = (await plexus.call('GET', `/api/v1/sources/${id}/runs/${started.body.run}`)).body;
+    expect(run.status, run.message).toBe('succeeded');
+    expect(run.created).toBe(4);
+    expect(first.requests[0].headers.authorization).toBe('Bearer inventory-token');
+    expect(first.requests[0].headers['x-inventory-key']).toBe('k-123');
+    expect(landing.requests.length).toBeGreaterThan(0);
+    for (const r of landing.requests) {
+      expect(r.headers.authorization).toBeUndefined();
+      expect(r.headers['x-inventory-key']).toBeUndefined();
+    }
+  });
+});

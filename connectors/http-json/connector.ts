@@ -47,7 +47,8 @@ export const httpJsonConnector: Connector<HttpJsonConfig> = {
   config: httpJsonConfig,
   defaultMapping: new URL('./mapping.yaml', import.meta.url),
   async *fetch(config, ctx) {
-    const http = ctx.http({});
+    // Configured headers are write-only credentials: none of them follows a redirect off the origin.
+    const http = ctx.http({ secretHeaders: Object.keys(config.headers ?? {}) });
     for await (const page of http.paginate(config.url, paginateOptions(config))) {
       for (const [i, item] of page.items.entries())
         yield { kind: config.kind, data: item, origin: `${page.response.url} #${i}` };

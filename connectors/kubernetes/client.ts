@@ -4,13 +4,15 @@
  * Objects come back as the API serves them, with the `kind` and `apiVersion` that list items
  * leave out put back, so API reads and `kubectl get -o json` dumps give the same records.
  */
-import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { ConnectorContext } from '../sdk/contract.ts';
-import { createHttpClient, type HttpClient } from '../sdk/http-client.ts';
+import type { TlsIdentity } from '../sdk/egress.ts';
+import type { HttpClient } from '../sdk/http-client.ts';
 import type { KubernetesConfig, KubernetesResource } from './config.ts';
-import { createTlsFetch, type TlsIdentity } from './tls-fetch.ts';
+
+/** The in-cluster service account's folder: fixed by Kubernetes, so readable without a file root. */
+export const defaultServiceAccountDir = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 /** A Kubernetes object; the connector reads its kind and metadata, the mapping the rest. */
 export interface KubeObject {
@@ -90,10 +92,15 @@ interface Named<T> {
 const b64 = (s: string) => Buffer.from(s, 'base64').toString('utf8');
 
 /** Reads the in-cluster service account: a fresh token each call, since bound tokens rotate. */
-async function inClusterConnection(config: KubernetesConfig): Promise<ApiConnection> {
+async function inClusterConnection(config: KubernetesConfig, ctx: ConnectorContext): Promise<ApiConnection> {
   const dir = config.serviceAccountDir;
-  const token = (await readFile(`${dir}/token`, 'utf8')).trim();
-  const ca = await readFile(`${dir}/ca.crt`, 'utf8').catch(() => undefined);
+  // Another folder than Kubernetes' own must be inside the allowed file roots like any path.
+  const files =
+    resolve(dir) === defaultServiceAccountDir
+      ? ctx.files.scope([], { baseDir: ctx.baseDir, trusted: [dir] })
+      : ctx.files.scope([dir], { baseDir: ctx.baseDir });
+  const token = (await files.readText(`${dir}/token`)).trim();
+  const ca = await files.readText(`${dir}/ca.crt`).catch(() => undefined);
   let server = config.server;
   if (!server) {
     const host = process.env.KUBERNETES_SERVICE_HOST;
@@ -112,6 +119,10 @@ async function kubeconfigConnection(config: KubernetesConfig, ctx: ConnectorCont
   const raw = config.kubeconfig!;
   const inline = /\n/.test(raw) || /^\s*[{]/.test(raw);
   const file = inline ? undefined : isAbsolute(raw) ? raw : resolve(ctx.baseDir, raw);
+  // The kubeconfig and the files it names (certificates, token files) must be inside the
+  // server's allowed file roots.
+  const files = ctx.files.scope(undefined, { baseDir: ctx.baseDir });
+  const readFile = (path: string, _encoding: 'utf8') => files.readText(path);
   const text = file ? await readFile(file, 'utf8') : raw;
   // Relative paths in a kubeconfig are relative to the file.
   const near = (p: string) => (isAbsolute(p) ? p : resolve(file ? dirname(file) : ctx.baseDir, p));
@@ -158,24 +169,13 @@ async function kubeconfigConnection(config: KubernetesConfig, ctx: ConnectorCont
 
 /** Finds the API server and credentials for a source. */
 export function resolveConnection(config: KubernetesConfig, ctx: ConnectorContext): Promise<ApiConnection> {
-  return config.inCluster ? inClusterConnection(config) : kubeconfigConnection(config, ctx);
+  return config.inCluster ? inClusterConnection(config, ctx) : kubeconfigConnection(config, ctx);
 }
 
 /** An HTTP client for the connection: the SDK's, with a TLS-capable fetch when the connection needs one. */
 export function apiClient(conn: ApiConnection, ctx: ConnectorContext): HttpClient {
-  const options = { baseUrl: conn.server, headers: conn.headers };
-  const tls = conn.tls;
-  const needsTls =
-    conn.server.startsWith('https:') &&
-    tls &&
-    (tls.ca || tls.cert || tls.key || tls.rejectUnauthorized === false);
-  if (!needsTls) return ctx.http(options);
-  return createHttpClient(options, {
-    fetch: createTlsFetch(tls),
-    clock: ctx.clock,
-    logger: ctx.logger,
-    signal: ctx.signal,
-  });
+  // Through the SDK's client, so the egress policy applies to the API server too.
+  return ctx.http({ baseUrl: conn.server, headers: conn.headers, tls: conn.tls });
 }
 
 /**

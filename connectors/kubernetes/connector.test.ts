@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import type { Clock, ConnectorContext, FetchProblem, RawRecord } from '../sdk/contract.ts';
+import { createEgressPolicy } from '../sdk/egress.ts';
 import type { FakeServer } from '../sdk/fake-server.ts';
+import { createFilePolicy } from '../sdk/file-policy.ts';
 import { createHttpClient } from '../sdk/http-client.ts';
 import { compileMapping, type MappedEntity } from '../sdk/mapping.ts';
 import { type KubernetesConfig, kubernetesConfig } from './config.ts';
@@ -24,6 +26,8 @@ afterEach(async () => {
 });
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
+// The fake servers listen on 127.0.0.1: allowed explicitly, as an operator would with PLEXUS_EGRESS_ALLOW.
+const egress = createEgressPolicy({ allow: ['127.0.0.1'] });
 const clock: Clock = { now: () => Date.now(), sleep: async () => {} };
 
 function contextFor(problems: FetchProblem[] = [], baseDir = scratch): ConnectorContext {
@@ -31,11 +35,13 @@ function contextFor(problems: FetchProblem[] = [], baseDir = scratch): Connector
   const logger = { debug() {}, info() {}, warn() {}, error() {} };
   return {
     sourceId: 'kubernetes-test',
-    http: (options = {}) => createHttpClient(options, { clock, logger, signal }),
+    http: (options = {}) => createHttpClient(options, { egress, clock, logger, signal }),
+    egress,
     clock,
     logger,
     signal,
     baseDir,
+    files: createFilePolicy({ allowedRoots: [baseDir, process.cwd()] }),
     reportProblem: (p) => problems.push(p),
   };
 }

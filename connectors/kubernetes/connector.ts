@@ -1,6 +1,14 @@
+import { resolve } from 'node:path';
 import type { Connector, ConnectorContext, RawRecord } from '../sdk/contract.ts';
 import { HttpError } from '../sdk/http-client.ts';
-import { apiClient, type KubeObject, listResource, resolveConnection, resourceApis } from './client.ts';
+import {
+  apiClient,
+  defaultServiceAccountDir,
+  type KubeObject,
+  listResource,
+  resolveConnection,
+  resourceApis,
+} from './client.ts';
 import { type KubernetesConfig, type KubernetesResource, kubernetesConfig } from './config.ts';
 import { readDumps } from './dumps.ts';
 import { kubernetesFunctions } from './mapping-functions.ts';
@@ -84,6 +92,15 @@ export const kubernetesConnector: Connector<KubernetesConfig> = {
   config: kubernetesConfig,
   defaultMapping: new URL('./mapping.yaml', import.meta.url),
   mappingFunctions: kubernetesFunctions,
+  filePaths: (config) => [
+    ...config.dumps.map((path, i) => ({ pointer: `/dumps/${i}`, path })),
+    ...(config.kubeconfig !== undefined && !/\n/.test(config.kubeconfig) && !/^\s*[{]/.test(config.kubeconfig)
+      ? [{ pointer: '/kubeconfig', path: config.kubeconfig }]
+      : []),
+    ...(config.inCluster && resolve(config.serviceAccountDir) !== defaultServiceAccountDir
+      ? [{ pointer: '/serviceAccountDir', path: config.serviceAccountDir }]
+      : []),
+  ],
   fetch(config, ctx) {
     return config.dumps.length > 0 ? fromDumps(config, ctx) : fromApi(config, ctx);
   },

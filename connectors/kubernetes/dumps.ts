@@ -2,10 +2,11 @@
  * Reading `kubectl get -o json` (or `-o yaml`) output: a `List` of objects, a typed list from the
  * API (`DeploymentList`, whose items lack `kind`), or one object; several YAML documents per file.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { ConnectorContext } from '../sdk/contract.ts';
+import { parseErrorWithoutContent } from '../sdk/file-policy.ts';
 import type { KubeObject } from './client.ts';
 
 const dumpFile = /\.(json|ya?ml)$/i;
@@ -40,22 +41,29 @@ export async function* readDumps(
   paths: readonly string[],
   ctx: ConnectorContext,
 ): AsyncIterable<{ object: KubeObject; origin: string }> {
+  // Dumps resolve, after realpath, inside the configured paths (symlinks out are refused).
+  const files = ctx.files.scope(paths, { baseDir: ctx.baseDir });
   for (const p of paths) {
-    const path = isAbsolute(p) ? p : resolve(ctx.baseDir, p);
-    const info = await stat(path).catch(() => null);
-    if (!info) throw new Error(`${path} does not exist`);
+    const path = await files.resolve(isAbsolute(p) ? p : resolve(ctx.baseDir, p));
+    const info = await stat(path);
     for (const file of info.isDirectory() ? await filesUnder(path) : [path]) {
       ctx.signal.throwIfAborted();
       const origin = relative(ctx.baseDir, file) || file;
       let docs: unknown[];
       try {
-        const text = await readFile(file, 'utf8');
-        if (/\.json$/i.test(file)) docs = [JSON.parse(text)];
-        else {
+        const text = await files.readText(file);
+        // Parser messages quote the text around the fault; the run keeps only where it was.
+        if (/\.json$/i.test(file)) {
+          try {
+            docs = [JSON.parse(text)];
+          } catch (err) {
+            throw new Error(parseErrorWithoutContent(err, 'JSON'));
+          }
+        } else {
           const parsed = parseAllDocuments(text);
           const list = Array.isArray(parsed) ? parsed : [parsed];
           const bad = list.find((d) => d.errors.length > 0);
-          if (bad) throw new Error(bad.errors[0].message);
+          if (bad) throw new Error(parseErrorWithoutContent(bad.errors[0], 'YAML'));
           docs = list.map((d) => d.toJSON());
         }
       } catch (err) {

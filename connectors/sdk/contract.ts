@@ -22,6 +22,8 @@
  * };
  */
 import type { ConfigSchema } from './config-schema.ts';
+import type { EgressPolicy } from './egress.ts';
+import type { FilePolicy } from './file-policy.ts';
 import type { HttpClient, HttpClientOptions } from './http-client.ts';
 import type { MappingDocument, MappingFunctions } from './mapping.ts';
 
@@ -73,6 +75,17 @@ export interface ConnectorContext {
   signal: AbortSignal;
   /** Folder relative paths in the config are resolved against (where plexus.yaml lives). */
   baseDir: string;
+  /**
+   * The server's file policy: every file a connector reads goes through a scope of it
+   * (`files.scope(configuredPaths, { baseDir })`), so paths resolve, after realpath, inside the
+   * source's own roots and never under the data directory, `/proc`, `/sys` or `/etc`.
+   */
+  files: FilePolicy;
+  /**
+   * The server's egress policy, which `http` clients already go through; for the rare outbound
+   * call that is not HTTP through the SDK (a `git clone`), check the destination with it first.
+   */
+  egress: EgressPolicy;
   /**
    * Reports a part of the source that could not be read (a broken file, a 404 for one repo).
    * The run goes on, is marked `partial`, and reconciliation deletes nothing: what was not read
@@ -145,6 +158,12 @@ export interface Connector<C = unknown> {
    */
   fetch?(config: C, ctx: ConnectorContext): AsyncIterable<RawRecord>;
   webhook?: WebhookHandler<C>;
+  /**
+   * The files and folders a parsed config names, with their JSON pointers in the config
+   * (`/paths/0`). The server checks them against its allowed roots when the source is saved and
+   * refuses the source (422) if one is outside.
+   */
+  filePaths?(config: C): { pointer: string; path: string }[];
 }
 
 export type { ConfigSchema } from './config-schema.ts';

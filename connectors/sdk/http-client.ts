@@ -5,6 +5,7 @@
  * Time and cancellation come from the connector context so tests never wait for real.
  */
 import type { Clock, ConnectorLogger } from './contract.ts';
+import { type EgressPolicy, EgressRefusedError, type TlsIdentity } from './egress.ts';
 
 /** Options a connector chooses per client. */
 export interface HttpClientOptions {
@@ -22,10 +23,21 @@ export interface HttpClientOptions {
   maxRateLimitWaitMs?: number;
   /** Per-attempt timeout. Default 30 s. */
   timeoutMs?: number;
+  /**
+   * Header names that must not follow a redirect to another origin, beyond the built-in ones
+   * (authorization, cookies, API-key and token headers).
+   */
+  secretHeaders?: string[];
+  /** TLS identity for https (a private CA, a client certificate). */
+  tls?: TlsIdentity;
 }
 
-/** What the SDK injects: the fetch implementation, clock, logger and cancellation. */
+/**
+ * What the SDK injects: the egress policy every request goes through, clock, logger and
+ * cancellation. `fetch` replaces the transport entirely (tests of the client itself).
+ */
 export interface HttpClientDeps {
+  egress?: EgressPolicy;
   fetch?: typeof fetch;
   clock: Clock;
   logger?: ConnectorLogger;
@@ -174,7 +186,10 @@ const retryable = (status: number) =>
  * @example const gh = createHttpClient({ baseUrl: 'https://api.github.com' }, { clock }); await gh.get('/orgs/acme/repos')
  */
 export function createHttpClient(options: HttpClientOptions, deps: HttpClientDeps): HttpClient {
-  const doFetch = deps.fetch ?? fetch;
+  const doFetch =
+    deps.fetch ??
+    deps.egress?.fetcher({ secretHeaders: options.secretHeaders, tls: options.tls }) ??
+    globalThis.fetch;
   const { clock, logger, signal } = deps;
   const retries = options.retries ?? 4;
   const backoff = options.backoffMs ?? 500;
@@ -222,6 +237,8 @@ export function createHttpClient(options: HttpClientOptions, deps: HttpClientDep
         });
       } catch (err) {
         if (signal?.aborted) throw signal.reason ?? err;
+        // A refusal by the egress policy is final: asking again gets the same answer.
+        if (err instanceof EgressRefusedError) throw new HttpError(0, url, '', err.message);
         if (attempt >= retries)
           throw new HttpError(
             0,

@@ -4,6 +4,8 @@
  */
 export * from './config-schema.ts';
 export * from './contract.ts';
+export * from './egress.ts';
+export * from './file-policy.ts';
 export * from './http-client.ts';
 export * from './mapping.ts';
 export * from './sync-engine.ts';

@@ -26,6 +26,8 @@ import type {
   RawRecord,
   WebhookDeltas,
 } from './contract.ts';
+import { createEgressPolicy, type EgressPolicy } from './egress.ts';
+import { createFilePolicy, type FilePolicy } from './file-policy.ts';
 import { createHttpClient, systemClock } from './http-client.ts';
 import type { CompiledMapping, MappedEntity, MappingError } from './mapping.ts';
 
@@ -154,6 +156,10 @@ export interface SyncOptions<C> {
   signal?: AbortSignal;
   /** fetch implementation for the connector's HTTP clients (tests may pass their own). */
   fetch?: typeof fetch;
+  /** Where the connector's HTTP may go. Default: public addresses only. */
+  egress?: EgressPolicy;
+  /** Which files the connector may read. Default: inside `baseDir` only. */
+  files?: FilePolicy;
   /** Folder relative config paths resolve against. */
   baseDir?: string;
   /** Entities per catalog write. Default 500. */
@@ -253,17 +259,29 @@ function makeContext(o: {
   clock: Clock;
   signal: AbortSignal;
   fetch?: typeof fetch;
+  egress?: EgressPolicy;
+  files?: FilePolicy;
   baseDir?: string;
   onProblem: (p: FetchProblem) => void;
 }): ConnectorContext {
+  const baseDir = o.baseDir ?? process.cwd();
+  const egress = o.egress ?? createEgressPolicy();
   return {
     sourceId: o.sourceId,
     http: (options = {}) =>
-      createHttpClient(options, { fetch: o.fetch, clock: o.clock, logger: o.logger, signal: o.signal }),
+      createHttpClient(options, {
+        fetch: o.fetch,
+        egress,
+        clock: o.clock,
+        logger: o.logger,
+        signal: o.signal,
+      }),
     clock: o.clock,
     logger: o.logger,
     signal: o.signal,
-    baseDir: o.baseDir ?? process.cwd(),
+    baseDir,
+    files: o.files ?? createFilePolicy({ allowedRoots: [baseDir] }),
+    egress,
     reportProblem: o.onProblem,
   };
 }
@@ -339,6 +357,8 @@ export async function runFullSync<C>(options: SyncOptions<C>): Promise<SyncResul
     clock,
     signal,
     fetch: options.fetch,
+    egress: options.egress,
+    files: options.files,
     baseDir: options.baseDir,
     onProblem: (p) => {
       problems.push(p);

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Clock, ConnectorContext, FetchProblem, RawRecord } from '../sdk/contract.ts';
+import { createEgressPolicy } from '../sdk/egress.ts';
 import type { FakeServer } from '../sdk/fake-server.ts';
+import { createFilePolicy } from '../sdk/file-policy.ts';
 import { createHttpClient } from '../sdk/http-client.ts';
 import { compileMapping, type MappedEntity } from '../sdk/mapping.ts';
 import { type TerraformConfig, terraformConfig } from './config.ts';
@@ -19,6 +21,8 @@ afterEach(async () => {
 });
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
+// The fake servers listen on 127.0.0.1: allowed explicitly, as an operator would with PLEXUS_EGRESS_ALLOW.
+const egress = createEgressPolicy({ allow: ['127.0.0.1'] });
 const clock: Clock = { now: () => Date.now(), sleep: async () => {} };
 
 function contextFor(problems: FetchProblem[] = []): ConnectorContext {
@@ -26,11 +30,13 @@ function contextFor(problems: FetchProblem[] = []): ConnectorContext {
   const logger = { debug() {}, info() {}, warn() {}, error() {} };
   return {
     sourceId: 'terraform-test',
-    http: (options = {}) => createHttpClient(options, { clock, logger, signal }),
+    http: (options = {}) => createHttpClient(options, { egress, clock, logger, signal }),
+    egress,
     clock,
     logger,
     signal,
     baseDir: scratch,
+    files: createFilePolicy({ allowedRoots: [scratch, process.cwd()] }),
     reportProblem: (p) => problems.push(p),
   };
 }

@@ -1,6 +1,7 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import type { Connector, ConnectorContext, RawRecord } from '../sdk/contract.ts';
+import { parseErrorWithoutContent } from '../sdk/file-policy.ts';
 import { type TerraformConfig, terraformConfig } from './config.ts';
 import { terraformFunctions } from './mapping-functions.ts';
 import { checkState, stateRecords, UnsupportedStateError } from './state.ts';
@@ -23,10 +24,11 @@ async function stateFilesUnder(dir: string): Promise<string[]> {
 
 /** The states of `paths`, each with the name its identifiers start with. */
 async function* fromFiles(config: TerraformConfig, ctx: ConnectorContext): AsyncIterable<RawRecord> {
+  // State files resolve, after realpath, inside the configured paths (symlinks out are refused).
+  const scope = ctx.files.scope(config.paths, { baseDir: ctx.baseDir });
   for (const p of config.paths) {
-    const path = isAbsolute(p) ? p : resolve(ctx.baseDir, p);
-    const info = await stat(path).catch(() => null);
-    if (!info) throw new Error(`${path} does not exist`);
+    const path = await scope.resolve(isAbsolute(p) ? p : resolve(ctx.baseDir, p));
+    const info = await stat(path);
     const files = info.isDirectory() ? await stateFilesUnder(path) : [path];
     for (const file of files) {
       // A file named on its own is the workspace; files under a folder keep their path in it.
@@ -37,7 +39,15 @@ async function* fromFiles(config: TerraformConfig, ctx: ConnectorContext): Async
       const origin = relative(ctx.baseDir, file) || file;
       let records: RawRecord[];
       try {
-        records = stateRecords(checkState(JSON.parse(await readFile(file, 'utf8'))), {
+        const text = await scope.readText(file);
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch (err) {
+          // JSON.parse quotes the text around the fault; the run keeps only where it was.
+          throw new Error(parseErrorWithoutContent(err, 'JSON'));
+        }
+        records = stateRecords(checkState(json), {
           name,
           environment: config.environment,
           origin,
@@ -57,7 +67,7 @@ async function* fromBackend(config: TerraformConfig, ctx: ConnectorContext): Asy
   const headers: Record<string, string> = { ...config.headers };
   if (config.username !== undefined)
     headers.authorization = `Basic ${Buffer.from(`${config.username}:${config.password ?? ''}`).toString('base64')}`;
-  const http = ctx.http({ headers });
+  const http = ctx.http({ headers, secretHeaders: Object.keys(headers) });
   const body = await http.get<unknown>(url);
   // The backend answers an empty body while no state was ever written: that is a misconfigured
   // address far more often than an empty estate, so it fails rather than deleting everything.
@@ -80,6 +90,7 @@ export const terraformConnector: Connector<TerraformConfig> = {
   config: terraformConfig,
   defaultMapping: new URL('./mapping.yaml', import.meta.url),
   mappingFunctions: terraformFunctions,
+  filePaths: (config) => config.paths.map((path, i) => ({ pointer: `/paths/${i}`, path })),
   async *fetch(config, ctx) {
     try {
       if (config.paths.length > 0) yield* fromFiles(config, ctx);

@@ -33,4 +33,39 @@ describe('readConfig', () => {
     writeFileSync(join(d, 'plexus.yaml'), 'server: [unclosed');
     expect(() => readConfig({}, d)).toThrow(/not valid YAML/);
   });
+
+  it('defaults files to the working directory and egress to public addresses only', () => {
+    const d = dir();
+    const c = readConfig({}, d);
+    expect(c.files).toEqual({ roots: [d], maxPlaceholderBytes: 1024 ** 2 });
+    expect(c.egress).toEqual({ allow: [], maxResponseBytes: 50 * 1024 ** 2, timeoutMs: 60_000, maxRedirects: 5 });
+  });
+
+  it('reads file roots, the placeholder cap and the egress settings', () => {
+    const d = dir();
+    const c = readConfig(
+      {
+        PLEXUS_FILE_ROOTS: `catalog:/srv/states`,
+        PLEXUS_PLACEHOLDER_MAX_BYTES: '64kb',
+        PLEXUS_EGRESS_ALLOW: '10.0.0.0/8, git.internal:443,[::1]:8080',
+        PLEXUS_EGRESS_MAX_RESPONSE_BYTES: '5mb',
+        PLEXUS_EGRESS_TIMEOUT_MS: '1000',
+        PLEXUS_EGRESS_MAX_REDIRECTS: '0',
+      },
+      d,
+    );
+    expect(c.files).toEqual({ roots: [join(d, 'catalog'), '/srv/states'], maxPlaceholderBytes: 64 * 1024 });
+    expect(c.egress).toEqual({
+      allow: ['10.0.0.0/8', 'git.internal:443', '[::1]:8080'],
+      maxResponseBytes: 5 * 1024 ** 2,
+      timeoutMs: 1000,
+      maxRedirects: 0,
+    });
+  });
+
+  it('names a bad egress allow entry', () => {
+    expect(() => readConfig({ PLEXUS_EGRESS_ALLOW: '10.0.0.0/99' }, dir())).toThrow(
+      /PLEXUS_EGRESS_ALLOW \(egress.allow\): egress allow entry "10.0.0.0\/99" is not a CIDR/,
+    );
+  });
 });

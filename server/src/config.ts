@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { delimiter, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { parseAllowList } from '../../connectors/sdk/egress.ts';
 import type { LogLevel } from './log.ts';
 
 /** Everything the server needs to start, after defaults are applied. */
@@ -52,6 +53,13 @@ export interface PlexusConfig {
   shutdownTimeoutMs?: number;
   /** Raw `sources:` of plexus.yaml, read by the sources module. */
   sources: unknown[];
+  /**
+   * Files connectors may read: sources' paths must lie in `roots` (PLEXUS_FILE_ROOTS, default the
+   * working directory); the data directory, /proc, /sys and /etc never are readable.
+   */
+  files: { roots: string[]; maxPlaceholderBytes: number };
+  /** Outbound calls: non-public addresses need an `allow` entry (PLEXUS_EGRESS_ALLOW). */
+  egress: { allow: string[]; maxResponseBytes: number; timeoutMs: number; maxRedirects: number };
 }
 
 /** OIDC/JWT bearer tokens, verified against the identity provider's JWKS. */
@@ -181,6 +189,47 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     demo: (env.PLEXUS_DEMO ?? String(y.demo ?? 'true')) !== 'false',
     shutdownTimeoutMs: toInt('PLEXUS_SHUTDOWN_TIMEOUT_MS', env.PLEXUS_SHUTDOWN_TIMEOUT_MS ?? server.shutdownTimeoutMs, 30_000, 0),
     sources,
+    files: readFilesConfig(env, y.files ?? {}, cwd),
+    egress: readEgressConfig(env, y.egress ?? {}),
+  };
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: raw YAML, checked field by field below
+function readFilesConfig(env: NodeJS.ProcessEnv, f: Record<string, any>, cwd: string): PlexusConfig['files'] {
+  const raw = env.PLEXUS_FILE_ROOTS ?? f.roots;
+  const roots =
+    raw === undefined || raw === ''
+      ? [cwd]
+      : (Array.isArray(raw) ? raw.map(String) : String(raw).split(delimiter)).map((r) => r.trim()).filter(Boolean);
+  if (roots.length === 0)
+    throw new ConfigError(`PLEXUS_FILE_ROOTS (files.roots) must list at least one folder, separated by "${delimiter}"`);
+  return {
+    roots: roots.map((r) => resolve(cwd, r)),
+    maxPlaceholderBytes: parseBytes(
+      'PLEXUS_PLACEHOLDER_MAX_BYTES',
+      env.PLEXUS_PLACEHOLDER_MAX_BYTES ?? f.maxPlaceholderBytes,
+      1024 ** 2,
+    ),
+  };
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: raw YAML, checked field by field below
+function readEgressConfig(env: NodeJS.ProcessEnv, e: Record<string, any>): PlexusConfig['egress'] {
+  const allow = list(env.PLEXUS_EGRESS_ALLOW ?? e.allow);
+  try {
+    parseAllowList(allow);
+  } catch (err) {
+    throw new ConfigError(`PLEXUS_EGRESS_ALLOW (egress.allow): ${(err as Error).message}`);
+  }
+  return {
+    allow,
+    maxResponseBytes: parseBytes(
+      'PLEXUS_EGRESS_MAX_RESPONSE_BYTES',
+      env.PLEXUS_EGRESS_MAX_RESPONSE_BYTES ?? e.maxResponseBytes,
+      50 * 1024 ** 2,
+    ),
+    timeoutMs: toInt('PLEXUS_EGRESS_TIMEOUT_MS', env.PLEXUS_EGRESS_TIMEOUT_MS ?? e.timeoutMs, 60_000, 1),
+    maxRedirects: toInt('PLEXUS_EGRESS_MAX_REDIRECTS', env.PLEXUS_EGRESS_MAX_REDIRECTS ?? e.maxRedirects, 5, 0),
   };
 }
 

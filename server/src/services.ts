@@ -1,3 +1,4 @@
+import { createEgressPolicy, createFilePolicy, type EgressPolicy, type FilePolicy } from '../../connectors/sdk/index.ts';
 import { type AuditLog, createAuditLog } from './audit/audit.ts';
 import { type AccessControl, createAccessControl, createIdentityStore, createTokenStore, type IdentityStore, type TokenStore } from './auth/index.ts';
 import { type Catalog, createCatalog } from './catalog/catalog.ts';
@@ -37,6 +38,10 @@ export interface Services {
   scorecardAdmin: ScorecardAdmin;
   /** Whether Neo4j answers (background probe): requests answer 503 at once while it does not. */
   health: DbHealth;
+  /** The one egress policy for every outbound call (connectors now, action invokers too). */
+  egress: EgressPolicy;
+  /** The one file policy for every file a connector reads. */
+  files: FilePolicy;
   /** Stops timers (model polling, schema rebuilds); does not close the driver. */
   stop(): void;
 }
@@ -77,7 +82,10 @@ export async function createServices(config: PlexusConfig, db: Db, logger: Logge
   const health = createDbHealth(db, {
     onChange: (up, reason) => (up ? logger.info('database is reachable again') : logger.warn('database is unreachable: answering 503 until it is back', { reason })),
   });
-  const sources = await startSourcesService({ db, catalog, models, logger, configured: config.sources, batchSize: config.limits.batchSize });
+  // One file policy and one egress policy for every connector (docs/security.md).
+  const files = createFilePolicy({ allowedRoots: config.files.roots, deniedRoots: [config.dataDir], maxPlaceholderBytes: config.files.maxPlaceholderBytes });
+  const egress = createEgressPolicy(config.egress);
+  const sources = await startSourcesService({ db, catalog, models, logger, configured: config.sources, batchSize: config.limits.batchSize, files, egress });
   return {
     config,
     db,
@@ -97,6 +105,8 @@ export async function createServices(config: PlexusConfig, db: Db, logger: Logge
     scorecards,
     scorecardAdmin,
     health,
+    egress,
+    files,
     stop() {
       health.stop();
       sources.stop();

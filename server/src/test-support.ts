@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import type { Plan } from 'neo4j-driver';
 import { inject } from 'vitest';
 import { createApp } from './app.ts';
@@ -37,7 +38,16 @@ export function uniqueId(prefix = 't'): string {
 export async function startTestPlexus(overrides: Partial<PlexusConfig> = {}): Promise<TestPlexus> {
   const adminToken = `test-admin-${randomBytes(8).toString('hex')}`;
   const base = readConfig({ NEO4J_URI: inject('neo4jUri'), NEO4J_USER: inject('neo4jUser'), NEO4J_PASSWORD: inject('neo4jPassword'), PLEXUS_ADMIN_TOKEN: adminToken, PLEXUS_CONFIG: '/dev/null' } as NodeJS.ProcessEnv);
-  const config: PlexusConfig = { ...base, graphql: { rebuildDebounceMs: 20, modelPollMs: 0 }, demo: false, ...overrides };
+  // Tests serve fake sources on 127.0.0.1 and from temporary folders: allowed explicitly here,
+  // as an operator would with PLEXUS_EGRESS_ALLOW and PLEXUS_FILE_ROOTS (override to test refusals).
+  const config: PlexusConfig = {
+    ...base,
+    graphql: { rebuildDebounceMs: 20, modelPollMs: 0 },
+    demo: false,
+    files: { ...base.files, roots: [process.cwd(), tmpdir()] },
+    egress: { ...base.egress, allow: ['127.0.0.1', '::1'] },
+    ...overrides,
+  };
   const driver = createDriver({ ...config.neo4j, uri: config.neo4j.uri! });
   const services = await createServices(config, { driver }, silentLogger, { eagerSchema: false });
   const created: string[] = [];

@@ -9,7 +9,11 @@ import {
   type Connector,
   type ConnectorContext,
   compileMapping,
+  createEgressPolicy,
+  createFilePolicy,
   createHttpClient,
+  type EgressPolicy,
+  type FilePolicy,
   type DeltaResult,
   keepSecrets,
   type MappingDocument,
@@ -197,12 +201,18 @@ export function createSourcesService(deps: {
   /** For connectors' waits (rate limits, backoff); tests pass an instant clock. */
   clock?: Clock;
   fetch?: typeof fetch;
+  /** Where connectors' HTTP may go (`PLEXUS_EGRESS_ALLOW`...). Default: public addresses only. */
+  egress?: EgressPolicy;
+  /** Which files connectors may read (`PLEXUS_FILE_ROOTS`...). Default: inside `baseDir`. */
+  files?: FilePolicy;
   /** How often the scheduler looks for due sources. Default 15 s. */
   tickMs?: number;
 }): SourcesService {
   const { db, catalog, models, logger } = deps;
   const clock = deps.clock ?? systemClock;
   const baseDir = deps.baseDir ?? process.cwd();
+  const egress = deps.egress ?? createEgressPolicy();
+  const files = deps.files ?? createFilePolicy({ allowedRoots: [baseDir] });
   const connectors = new Map<string, Connector<any>>(deps.connectors.map((c) => [c.type, c]));
   const store = createCatalogSyncStore({ db, catalog, models, batchSize: deps.batchSize });
   const live = new Map<
@@ -254,6 +264,12 @@ export function createSourcesService(deps: {
         if (!(err instanceof ConfigInvalidError)) throw err;
         for (const i of err.issues) details.push({ path: `/config${i.path}`, message: i.message });
       }
+      // Files a source names must lie inside the server's allowed roots (PLEXUS_FILE_ROOTS).
+      if (config !== undefined)
+        for (const f of connector.filePaths?.(config) ?? []) {
+          const why = files.checkConfiguredPath(f.path, baseDir);
+          if (why) details.push({ path: `/config${f.pointer}`, message: why });
+        }
     }
     let mappingDoc: MappingDocument | null = null;
     let mapping: CompiledMapping | undefined;
@@ -451,11 +467,13 @@ export function createSourcesService(deps: {
     const log = logger.child({ source: sourceId });
     return {
       sourceId,
-      http: (options = {}) => createHttpClient(options, { fetch: deps.fetch, clock, logger: log, signal }),
+      http: (options = {}) => createHttpClient(options, { fetch: deps.fetch, egress, clock, logger: log, signal }),
       clock,
       logger: log,
       signal,
       baseDir,
+      files,
+      egress,
       reportProblem: (p) => log.warn('webhook problem', { ...p }),
     };
   }
@@ -514,6 +532,8 @@ export function createSourcesService(deps: {
           clock,
           signal: controller.signal,
           fetch: deps.fetch,
+          egress,
+          files,
           baseDir,
           batchSize: Math.min(deps.batchSize ?? 500, 500),
           deletionThreshold: stored.deletionThreshold ?? 0.9,
