@@ -84,3 +84,20 @@ export class ValidationError extends PlexusError {
     super(422, 'validation_failed', message, details);
   }
 }
+
+/** 429: the caller sends too much at once; `retryAfterSeconds` goes out as Retry-After. */
+export class TooManyRequestsError extends PlexusError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(429, 'too_many_requests', message);
+  }
+}
+
+/** 503: the request ran out of time (its database work was stopped); nothing was changed. */
+export class TimeoutError extends PlexusError {
+  constructor(message: string) {
+    super(503, 'timeout', message);
+  }
+}
