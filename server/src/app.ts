@@ -3,10 +3,11 @@ import { join, resolve } from 'node:path';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { auditRoutes } from './audit/routes.ts';
+import { createConcurrencyLimiter, limitConcurrency } from './auth/concurrency.ts';
 import { authenticate, authRoutes, createOidcVerifier, createRateLimiter, safeEqual } from './auth/index.ts';
 import { entityRoutes } from './catalog/routes.ts';
 import { databaseUnavailable } from './db/driver.ts';
-import { NotFoundError, PlexusError, ServiceUnavailableError, UnauthorizedError } from './errors.ts';
+import { NotFoundError, PlexusError, ServiceUnavailableError, TooManyRequestsError, UnauthorizedError } from './errors.ts';
 import { graphqlRoutes } from './graphql/routes.ts';
 import { impactRoutes } from './impact/routes.ts';
 import type { AppEnv } from './http.ts';
@@ -55,6 +56,7 @@ export function createApp(services: Services, options: { webDist?: string } = {}
       c.header('retry-after', String(unavailable.retryAfterSeconds));
       return c.json(unavailable.toBody(), 503);
     }
+    if (err instanceof TooManyRequestsError) c.header('retry-after', String(err.retryAfterSeconds));
     if (err instanceof PlexusError) return c.json(err.toBody(), err.status as 400);
     logger.error('request failed', { method: c.req.method, path: c.req.path, err });
     return c.json({ error: { code: 'internal', message: 'internal server error; see the server log', details: [] } }, 500);
@@ -145,6 +147,9 @@ export function createApp(services: Services, options: { webDist?: string } = {}
   const auth = authenticate({ tokens, oidc, limiter, failures, trustProxy: config.trustProxy, logger });
   app.use('/api/*', auth);
   app.use('/graphql', auth);
+  // Heavy reads hold a database session each: a cap per caller keeps the pool for everyone.
+  const heavy = limitConcurrency(createConcurrencyLimiter(config.graphqlLimits.maxConcurrent), config.graphqlLimits.maxConcurrent);
+  for (const path of ['/graphql', '/api/v1/search', '/api/v1/search/*', '/api/v1/paths', '/api/v1/blueprints/:blueprint/entities/:identifier/impact', '/api/v1/queries/:query/run']) app.use(path, heavy);
   const api = new Hono<AppEnv>();
   api.route('/', blueprintRoutes({ models, catalog, events, audit: services.audit, jsonLimit }));
   api.route('/', entityRoutes({ catalog, models, access, search: services.search, jsonLimit, ndjsonLimit: config.limits.ndjsonBodyBytes }));
@@ -153,12 +158,12 @@ export function createApp(services: Services, options: { webDist?: string } = {}
   api.route('/', impactRoutes({ impact: services.impact, access }));
   api.route('/', auditRoutes(services.audit, models));
   api.route('/', viewRoutes({ views: createViewStore({ db: services.db, models }), models, audit: services.audit, jsonLimit }));
-  api.route('/', queryRoutes({ queries: services.queries, schemas, audit: services.audit, jsonLimit, database: services.db.database }));
+  api.route('/', queryRoutes({ queries: services.queries, schemas, audit: services.audit, jsonLimit, database: services.db.database, limits: config.graphqlLimits }));
   api.route('/', sourceRoutes(services.sources, services.audit, jsonLimit));
   api.route('/', scorecardRoutes({ scorecards: services.scorecards, scorecardAdmin: services.scorecardAdmin, access, jsonLimit }));
   app.route('/api/v1', api);
   app.route('/', webhookRoutes(services.sources, jsonLimit));
-  app.route('/', graphqlRoutes({ schemas, logger, database: services.db.database, jsonLimit }));
+  app.route('/', graphqlRoutes({ schemas, logger, database: services.db.database, jsonLimit, limits: config.graphqlLimits }));
 
   const dist = options.webDist ? resolve(options.webDist) : null;
   if (dist && existsSync(join(dist, 'index.html'))) {

@@ -68,4 +68,11 @@ describe('readConfig', () => {
       /PLEXUS_EGRESS_ALLOW \(egress.allow\): egress allow entry "10.0.0.0\/99" is not a CIDR/,
     );
   });
+
+  it('reads the GraphQL limits from the environment, with defaults', () => {
+    expect(readConfig({}, dir()).graphqlLimits).toEqual({ maxDepth: 10, maxAliases: 100, maxRootFields: 100, maxCost: 50000, timeoutMs: 30000, maxConcurrent: 4 });
+    const c = readConfig({ PLEXUS_GRAPHQL_MAX_DEPTH: '6', PLEXUS_GRAPHQL_MAX_COST: '1000', PLEXUS_GRAPHQL_MAX_CONCURRENT: '0' }, dir());
+    expect(c.graphqlLimits).toMatchObject({ maxDepth: 6, maxCost: 1000, maxConcurrent: 0 });
+    expect(() => readConfig({ PLEXUS_GRAPHQL_MAX_DEPTH: '0' }, dir())).toThrow(/PLEXUS_GRAPHQL_MAX_DEPTH \(graphql.maxDepth\) must be an integer >= 1/);
+  });
 });

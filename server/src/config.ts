@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { parseAllowList } from '../../connectors/sdk/egress.ts';
+import { defaultGraphqlLimits, type GraphqlLimits } from './graphql/limits.ts';
 import type { LogLevel } from './log.ts';
 
 /** Everything the server needs to start, after defaults are applied. */
@@ -43,6 +44,8 @@ export interface PlexusConfig {
    */
   trustProxy: boolean;
   graphql: { rebuildDebounceMs: number; modelPollMs: number };
+  /** What one GraphQL request may cost, its timeout, and heavy reads in flight per caller. */
+  graphqlLimits: GraphqlLimits;
   /** Audit events older than this are pruned (hourly). */
   audit: { retentionDays: number };
   /** Identities, permissions and request hardening (`auth:` in plexus.yaml). */
@@ -184,6 +187,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       rebuildDebounceMs: toInt('graphql.rebuildDebounceMs', y.graphql?.rebuildDebounceMs, 150),
       modelPollMs: toInt('graphql.modelPollMs', y.graphql?.modelPollMs, 5000),
     },
+    graphqlLimits: readGraphqlLimits(env, y.graphql ?? {}),
     audit: { retentionDays: toInt('PLEXUS_AUDIT_RETENTION_DAYS', env.PLEXUS_AUDIT_RETENTION_DAYS ?? y.audit?.retentionDays, 365, 1) },
     auth: readAuthConfig(env, y.auth ?? {}),
     demo: (env.PLEXUS_DEMO ?? String(y.demo ?? 'true')) !== 'false',
@@ -230,6 +234,19 @@ function readEgressConfig(env: NodeJS.ProcessEnv, e: Record<string, any>): Plexu
     ),
     timeoutMs: toInt('PLEXUS_EGRESS_TIMEOUT_MS', env.PLEXUS_EGRESS_TIMEOUT_MS ?? e.timeoutMs, 60_000, 1),
     maxRedirects: toInt('PLEXUS_EGRESS_MAX_REDIRECTS', env.PLEXUS_EGRESS_MAX_REDIRECTS ?? e.maxRedirects, 5, 0),
+  };
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: raw YAML, checked field by field below
+function readGraphqlLimits(env: NodeJS.ProcessEnv, g: Record<string, any>): GraphqlLimits {
+  const d = defaultGraphqlLimits;
+  return {
+    maxDepth: toInt('PLEXUS_GRAPHQL_MAX_DEPTH (graphql.maxDepth)', env.PLEXUS_GRAPHQL_MAX_DEPTH ?? g.maxDepth, d.maxDepth, 1),
+    maxAliases: toInt('PLEXUS_GRAPHQL_MAX_ALIASES (graphql.maxAliases)', env.PLEXUS_GRAPHQL_MAX_ALIASES ?? g.maxAliases, d.maxAliases, 0),
+    maxRootFields: toInt('PLEXUS_GRAPHQL_MAX_ROOT_FIELDS (graphql.maxRootFields)', env.PLEXUS_GRAPHQL_MAX_ROOT_FIELDS ?? g.maxRootFields, d.maxRootFields, 1),
+    maxCost: toInt('PLEXUS_GRAPHQL_MAX_COST (graphql.maxCost)', env.PLEXUS_GRAPHQL_MAX_COST ?? g.maxCost, d.maxCost, 1),
+    timeoutMs: toInt('PLEXUS_GRAPHQL_TIMEOUT_MS (graphql.timeoutMs)', env.PLEXUS_GRAPHQL_TIMEOUT_MS ?? g.timeoutMs, d.timeoutMs, 100),
+    maxConcurrent: toInt('PLEXUS_GRAPHQL_MAX_CONCURRENT (graphql.maxConcurrent; 0: no cap)', env.PLEXUS_GRAPHQL_MAX_CONCURRENT ?? g.maxConcurrent, d.maxConcurrent, 0),
   };
 }
 

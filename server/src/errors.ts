@@ -147,3 +147,20 @@ export class UnsupportedMediaTypeError extends PlexusError {
     super(415, 'unsupported_media_type', message);
   }
 }
+
+/** 429: the caller sends too much at once; `retryAfterSeconds` goes out as Retry-After. */
+export class TooManyRequestsError extends PlexusError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(429, 'too_many_requests', message);
+  }
+}
+
+/** 503: the request ran out of time (its database work was stopped); nothing was changed. */
+export class TimeoutError extends PlexusError {
+  constructor(message: string) {
+    super(503, 'timeout', message);
+  }
+}

@@ -1,6 +1,6 @@
 import { createContext, createResource, createSignal, type JSX, type Resource, useContext } from 'solid-js';
 import { withSchemaRetry } from './api/client.ts';
-import { pluralFieldOf } from './api/names.ts';
+import { countsQuery } from './api/counts-query.ts';
 import type { Blueprint } from './api/types.ts';
 import { useApi } from './session.tsx';
 
@@ -35,10 +35,7 @@ export function ModelProvider(props: { children: JSX.Element }) {
         if (stale) list = (await api.get<{ blueprints: Blueprint[] }>('/api/v1/blueprints')).blueprints;
         stale = true;
         if (list.length === 0) return {};
-        const fields = list
-          .map((bp, i) => `b${i}: ${pluralFieldOf(bp.identifier)}Connection { totalCount }`)
-          .join('\n');
-        const data = await api.graphql<Record<string, { totalCount: number }>>(`{ ${fields} }`);
+        const data = await api.graphql<Record<string, { totalCount: number }>>(countsQuery(list));
         return Object.fromEntries(list.map((bp, i) => [bp.identifier, data[`b${i}`]?.totalCount ?? 0]));
       };
       return withSchemaRetry(query);

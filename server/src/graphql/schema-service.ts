@@ -21,6 +21,8 @@ import { baseTypeDefs, generateTypeDefs } from './type-defs.ts';
 export interface GraphqlContext {
   write: WriteContext;
   sessionConfig?: { database?: string };
+  /** Transaction config @neo4j/graphql applies to the request's queries (timeout in ms). */
+  transaction?: { timeout?: number };
   /** The caller; custom resolvers check permissions against it. */
   principal: Principal;
   /**

@@ -1,16 +1,21 @@
 import { Hono } from 'hono';
 import { adminChange, type AuditLog } from '../audit/audit.ts';
+import { createRequire } from 'node:module';
+import { checkGraphqlLimits, defaultGraphqlLimits, type GraphqlLimits } from '../graphql/limits.ts';
 import { graphqlContext } from '../graphql/routes.ts';
 import type { SchemaService } from '../graphql/schema-service.ts';
 import { BadRequestError, ForbiddenError } from '../errors.ts';
 import { type AppEnv, readJson, requireRole, writeContext } from '../http.ts';
 import type { SavedQueries, SavedQuery } from './saved-queries.ts';
 
+// The copy of graphql @neo4j/graphql's schema belongs to (see saved-queries.ts).
+const { parse } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
+
 /**
  * `/api/v1/queries`: saved queries. Cypher ones read the graph directly, outside the per-blueprint
  * read rules, so only admins save them; GraphQL ones run with the caller's own GraphQL context.
  */
-export function queryRoutes(deps: { queries: SavedQueries; schemas: SchemaService; audit: AuditLog; jsonLimit: number; database?: string }): Hono<AppEnv> {
+export function queryRoutes(deps: { queries: SavedQueries; schemas: SchemaService; audit: AuditLog; jsonLimit: number; database?: string; limits?: GraphqlLimits }): Hono<AppEnv> {
   const { queries, schemas, audit, jsonLimit } = deps;
   const r = new Hono<AppEnv>();
   const record = (c: Parameters<typeof writeContext>[0], id: string, before: SavedQuery | null, after: SavedQuery | null) =>
@@ -56,7 +61,12 @@ export function queryRoutes(deps: { queries: SavedQueries; schemas: SchemaServic
     if (q.language === 'cypher') {
       return c.json(await queries.runCypher(q, args.params ?? {}));
     }
-    return c.json(await queries.runGraphql(q, args.params ?? {}, (await schemas.forRequest()).schema, graphqlContext(c, deps.database)));
+    const { schema } = await schemas.forRequest();
+    const limits = deps.limits ?? defaultGraphqlLimits;
+    // The same limits as POST /graphql: a saved query is no way around them.
+    const [refused] = checkGraphqlLimits(schema, parse(q.query), limits, { variables: args.params ?? {} });
+    if (refused) throw new BadRequestError(refused.message);
+    return c.json(await queries.runGraphql(q, args.params ?? {}, schema, graphqlContext(c, deps.database, limits.timeoutMs)));
   });
   return r;
 }
