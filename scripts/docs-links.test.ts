@@ -10,7 +10,10 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** The repository's Markdown files: git's list when there is one, else a walk without node_modules. */
 function markdownFiles(): string[] {
   try {
-    return execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '*.md'], { cwd: root, encoding: 'utf8' })
+    return execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '*.md'], {
+      cwd: root,
+      encoding: 'utf8',
+    })
       .split('\n')
       .filter(Boolean)
       .filter((f) => existsSync(join(root, f)));
@@ -41,14 +44,19 @@ function checkLink(file: string, target: string, exists: (path: string) => boole
   if (target.startsWith('/')) return `${file}: "${target}" is an absolute path; link relative to the file`;
   const path = target.split('#')[0].split('?')[0];
   const resolved = join(dirname(file), decodeURIComponent(path));
-  if (resolved.startsWith('..')) return `${file}: "${target}" points outside the repository; put the document under docs/ and link to it there`;
+  if (resolved.startsWith('..'))
+    return `${file}: "${target}" points outside the repository; put the document under docs/ and link to it there`;
   if (!exists(resolved)) return `${file}: "${target}" does not exist (resolved to ${resolved})`;
   return null;
 }
 
 describe('documentation links', () => {
   it('finds links, and tells good ones from bad', () => {
-    expect(linkTargets('See [the API](docs/api.md) and ![x](a.png "t"), not `[code](../x.md)`.\n```\n[no](../y.md)\n```')).toEqual(['docs/api.md', 'a.png']);
+    expect(
+      linkTargets(
+        'See [the API](docs/api.md) and ![x](a.png "t"), not `[code](../x.md)`.\n```\n[no](../y.md)\n```',
+      ),
+    ).toEqual(['docs/api.md', 'a.png']);
     const exists = (p: string) => ['docs/api.md', 'README.md'].includes(p);
     expect(checkLink('README.md', 'docs/api.md#graphql', exists)).toBeNull();
     expect(checkLink('docs/api.md', '../README.md', exists)).toBeNull();
@@ -72,7 +80,10 @@ describe('documentation links', () => {
   it('the README links to the architecture, API, conventions and operations documents', () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
     for (const doc of ['docs/architecture.md', 'docs/api.md', 'docs/conventions.md', 'docs/operations.md']) {
-      expect(linkTargets(readme).map((t) => t.split('#')[0]), doc).toContain(doc);
+      expect(
+        linkTargets(readme).map((t) => t.split('#')[0]),
+        doc,
+      ).toContain(doc);
       expect(existsSync(join(root, doc)), doc).toBe(true);
     }
   });
