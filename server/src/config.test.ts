@@ -17,7 +17,10 @@ describe('readConfig', () => {
 
   it('reads plexus.yaml and lets the environment win', () => {
     const d = dir();
-    writeFileSync(join(d, 'plexus.yaml'), 'server:\n  port: 5000\n  host: 0.0.0.0\nneo4j:\n  uri: bolt://db:7687\nsources:\n  - identifier: x\n');
+    writeFileSync(
+      join(d, 'plexus.yaml'),
+      'server:\n  port: 5000\n  host: 0.0.0.0\nneo4j:\n  uri: bolt://db:7687\nsources:\n  - identifier: x\n',
+    );
     const c = readConfig({ PORT: '6000' }, d);
     expect(c.port).toBe(6000);
     expect(c.host).toBe('0.0.0.0');
@@ -26,7 +29,9 @@ describe('readConfig', () => {
   });
 
   it('says which setting is wrong', () => {
-    expect(() => readConfig({ PORT: 'abc' }, dir())).toThrow(new ConfigError('PORT must be an integer >= 0, got "abc"'));
+    expect(() => readConfig({ PORT: 'abc' }, dir())).toThrow(
+      new ConfigError('PORT must be an integer >= 0, got "abc"'),
+    );
     expect(() => readConfig({ PLEXUS_MAX_BODY: 'lots' }, dir())).toThrow(/PLEXUS_MAX_BODY must be a size/);
     expect(() => readConfig({ PLEXUS_CONFIG: 'missing.yaml' }, dir())).toThrow(/does not exist/);
     const d = dir();
@@ -74,5 +79,32 @@ describe('readConfig', () => {
     const c = readConfig({ PLEXUS_GRAPHQL_MAX_DEPTH: '6', PLEXUS_GRAPHQL_MAX_COST: '1000', PLEXUS_GRAPHQL_MAX_CONCURRENT: '0' }, dir());
     expect(c.graphqlLimits).toMatchObject({ maxDepth: 6, maxCost: 1000, maxConcurrent: 0 });
     expect(() => readConfig({ PLEXUS_GRAPHQL_MAX_DEPTH: '0' }, dir())).toThrow(/PLEXUS_GRAPHQL_MAX_DEPTH \(graphql.maxDepth\) must be an integer >= 1/);
+  });
+  it('reads how replicas share the model and scheduled work', () => {
+    const d = dir();
+    expect(readConfig({}, d)).toMatchObject({
+      graphql: { modelPollMs: 2000 },
+      scheduler: {
+        leaseTtlMs: 30_000,
+        sourceTickMs: 15_000,
+        scorecardRunMs: 3_600_000,
+        auditPruneMs: 3_600_000,
+      },
+    });
+    writeFileSync(
+      join(d, 'plexus.yaml'),
+      'graphql:\n  modelPollMs: 500\nscheduler:\n  leaseTtlMs: 9000\n  auditPruneMs: 0\n',
+    );
+    expect(readConfig({ PLEXUS_LEASE_TTL_MS: '12000' }, d)).toMatchObject({
+      graphql: { modelPollMs: 500 },
+      scheduler: { leaseTtlMs: 12_000, auditPruneMs: 0 },
+    });
+    expect(readConfig({ PLEXUS_MODEL_POLL_MS: '0' }, d).graphql.modelPollMs).toBe(0);
+    expect(() => readConfig({ PLEXUS_LEASE_TTL_MS: '10' }, dir())).toThrow(
+      new ConfigError('PLEXUS_LEASE_TTL_MS must be an integer >= 100, got "10"'),
+    );
+    expect(() => readConfig({ PLEXUS_MODEL_POLL_MS: 'often' }, dir())).toThrow(
+      /PLEXUS_MODEL_POLL_MS must be an integer/,
+    );
   });
 });

@@ -46,6 +46,11 @@ export interface PlexusConfig {
   graphql: { rebuildDebounceMs: number; modelPollMs: number };
   /** What one GraphQL request may cost, its timeout, and heavy reads in flight per caller. */
   graphqlLimits: GraphqlLimits;
+  /**
+   * Periodic work, run once across replicas by whichever holds its lease in Neo4j (db/lease.ts):
+   * a lease not renewed for `leaseTtlMs` (its holder died) goes to another replica.
+   */
+  scheduler: { leaseTtlMs: number; sourceTickMs: number; scorecardRunMs: number; auditPruneMs: number };
   /** Audit events older than this are pruned (hourly). */
   audit: { retentionDays: number };
   /** Identities, permissions and request hardening (`auth:` in plexus.yaml). */
@@ -185,7 +190,13 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     trustProxy: readFlag('PLEXUS_TRUST_PROXY', env.PLEXUS_TRUST_PROXY ?? server.trustProxy),
     graphql: {
       rebuildDebounceMs: toInt('graphql.rebuildDebounceMs', y.graphql?.rebuildDebounceMs, 150),
-      modelPollMs: toInt('graphql.modelPollMs', y.graphql?.modelPollMs, 5000),
+      modelPollMs: toInt('PLEXUS_MODEL_POLL_MS', env.PLEXUS_MODEL_POLL_MS ?? y.graphql?.modelPollMs, 2000),
+    },
+    scheduler: {
+      leaseTtlMs: toInt('PLEXUS_LEASE_TTL_MS', env.PLEXUS_LEASE_TTL_MS ?? y.scheduler?.leaseTtlMs, 30_000, 100),
+      sourceTickMs: toInt('scheduler.sourceTickMs', y.scheduler?.sourceTickMs, 15_000, 0),
+      scorecardRunMs: toInt('scheduler.scorecardRunMs', y.scheduler?.scorecardRunMs, 3_600_000, 0),
+      auditPruneMs: toInt('scheduler.auditPruneMs', y.scheduler?.auditPruneMs, 3_600_000, 0),
     },
     graphqlLimits: readGraphqlLimits(env, y.graphql ?? {}),
     audit: { retentionDays: toInt('PLEXUS_AUDIT_RETENTION_DAYS', env.PLEXUS_AUDIT_RETENTION_DAYS ?? y.audit?.retentionDays, 365, 1) },

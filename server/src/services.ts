@@ -5,6 +5,7 @@ import { type Catalog, createCatalog } from './catalog/catalog.ts';
 import { createEventBus, type EventBus } from './catalog/events.ts';
 import type { PlexusConfig } from './config.ts';
 import { createDbHealth, type Db, type DbHealth } from './db/driver.ts';
+import { createJobScheduler, type JobScheduler } from './db/lease.ts';
 import { runMigrations } from './db/migrations.ts';
 import { createSchemaService, type SchemaService } from './graphql/schema-service.ts';
 import { createImpactService, type ImpactService } from './impact/impact.ts';
@@ -42,7 +43,9 @@ export interface Services {
   egress: EgressPolicy;
   /** The one file policy for every file a connector reads. */
   files: FilePolicy;
-  /** Stops timers (model polling, schema rebuilds); does not close the driver. */
+  /** Periodic work, run once across replicas through leases in Neo4j; `jobs.holder` names this replica. */
+  jobs: JobScheduler;
+  /** Stops timers (model polling, schema rebuilds, scheduled jobs, releasing their leases); does not close the driver. */
   stop(): void;
 }
 
@@ -50,7 +53,7 @@ export interface Services {
  * Wires the modules together: migrations, model store (loaded, then polled so replicas see
  * each other's blueprint changes), catalog, GraphQL schema service and token store.
  */
-export async function createServices(config: PlexusConfig, db: Db, logger: Logger, options: { eagerSchema?: boolean } = {}): Promise<Services> {
+export async function createServices(config: PlexusConfig, db: Db, logger: Logger, options: { eagerSchema?: boolean; leasePrefix?: string } = {}): Promise<Services> {
   await runMigrations(db);
   const events = createEventBus(logger);
   const models = createBlueprintStore(db, logger);
@@ -59,8 +62,10 @@ export async function createServices(config: PlexusConfig, db: Db, logger: Logge
   const search = createSearchService({ db, models });
   const impact = createImpactService({ db, models });
   const access = createAccessControl({ db, models, options: { ownerRelation: config.auth.ownerRelation } });
+  // Source syncs, scorecard full runs and audit pruning each run on one replica at a time.
+  const jobs = createJobScheduler(db, { ttlMs: config.scheduler.leaseTtlMs, logger, prefix: options.leasePrefix });
   // Re-evaluates on entity changes and, hourly, in full.
-  const scorecards = createScorecardService({ db, models, events, logger });
+  const scorecards = createScorecardService({ db, models, events, logger, options: { scheduleMs: config.scheduler.scorecardRunMs, scheduler: jobs } });
   const audit = createAuditLog(db);
   const scorecardAdmin = createScorecardAdmin({ scorecards, audit });
   const schemas = createSchemaService({ db, models, catalog, search, impact, access, scorecards, scorecardAdmin, logger, debounceMs: config.graphql.rebuildDebounceMs, eager: options.eagerSchema ?? true });
@@ -68,10 +73,7 @@ export async function createServices(config: PlexusConfig, db: Db, logger: Logge
   // Cached token verifications carry a user's role and teams: forget them when those change.
   const identities = createIdentityStore(db);
   identities.onChange(() => tokens.forget());
-  const prune = setInterval(() => {
-    audit.prune(config.audit.retentionDays).catch((err) => logger.warn('audit pruning failed', { err }));
-  }, 3_600_000);
-  prune.unref();
+  if (config.scheduler.auditPruneMs > 0) jobs.every('audit-prune', config.scheduler.auditPruneMs, () => audit.prune(config.audit.retentionDays));
   const poll =
     config.graphql.modelPollMs > 0
       ? setInterval(() => {
@@ -85,7 +87,7 @@ export async function createServices(config: PlexusConfig, db: Db, logger: Logge
   // One file policy and one egress policy for every connector (docs/security.md).
   const files = createFilePolicy({ allowedRoots: config.files.roots, deniedRoots: [config.dataDir], maxPlaceholderBytes: config.files.maxPlaceholderBytes });
   const egress = createEgressPolicy(config.egress);
-  const sources = await startSourcesService({ db, catalog, models, logger, configured: config.sources, batchSize: config.limits.batchSize, files, egress });
+  const sources = await startSourcesService({ db, catalog, models, logger, configured: config.sources, batchSize: config.limits.batchSize, files, egress, tickMs: config.scheduler.sourceTickMs, scheduler: jobs });
   return {
     config,
     db,
@@ -107,11 +109,12 @@ export async function createServices(config: PlexusConfig, db: Db, logger: Logge
     health,
     egress,
     files,
+    jobs,
     stop() {
       health.stop();
       sources.stop();
       scorecards.stop();
-      clearInterval(prune);
+      void jobs.stop();
       if (poll) clearInterval(poll);
       schemas.stop();
     },

@@ -9,6 +9,7 @@ import type {
   ScorecardLevelChangedEvent,
 } from '../catalog/events.ts';
 import { type Db, openSession, readRows, writeRows } from '../db/driver.ts';
+import type { JobScheduler } from '../db/lease.ts';
 import { checkLimit, cursorOf, latestTimestamp, parseCursor } from '../db/pages.ts';
 import { loadQuery } from '../db/query-loader.ts';
 import { BadRequestError, ConflictError, type ErrorDetail, NotFoundError } from '../errors.ts';
@@ -114,6 +115,8 @@ export interface ScorecardOptions {
   maxPartial?: number;
   /** Timer functions, passed in so tests can drive the schedule. */
   timers?: { setInterval: typeof setInterval; clearInterval: typeof clearInterval };
+  /** Runs the schedule on one replica at a time (db/lease.ts) instead of on `timers`. */
+  scheduler?: JobScheduler;
 }
 
 type StoredScorecard = Omit<Scorecard, 'rules' | 'filter' | 'status'> & {
@@ -871,22 +874,23 @@ export function createScorecardService(deps: {
         });
 
   const scheduleMs = o.scheduleMs ?? 3_600_000;
-  const timer =
-    scheduleMs > 0
-      ? timers.setInterval(() => {
-          const p = list()
-            .then((all) => {
-              const due = Date.now() - scheduleMs / 2;
-              for (const sc of all) {
-                const last = sc.status?.fullEvaluatedAt;
-                if (!last || Date.parse(last) < due) enqueue(sc.identifier, { full: true });
-              }
-            })
-            .catch((err) => logger.warn('scheduled scorecard evaluation failed', { err }));
-          handling.add(p);
-          void p.finally(() => handling.delete(p));
-        }, scheduleMs)
-      : null;
+  const runSchedule = (): Promise<void> => {
+    const p = list()
+      .then((all) => {
+        const due = Date.now() - scheduleMs / 2;
+        for (const sc of all) {
+          const last = sc.status?.fullEvaluatedAt;
+          if (!last || Date.parse(last) < due) enqueue(sc.identifier, { full: true });
+        }
+      })
+      .catch((err) => logger.warn('scheduled scorecard evaluation failed', { err }));
+    handling.add(p);
+    void p.finally(() => handling.delete(p));
+    return p;
+  };
+  const job =
+    scheduleMs > 0 && o.scheduler ? o.scheduler.every('scorecards-full-runs', scheduleMs, runSchedule) : null;
+  const timer = scheduleMs > 0 && !job ? timers.setInterval(() => void runSchedule(), scheduleMs) : null;
   (timer as { unref?: () => void } | null)?.unref?.();
 
   return {
@@ -1103,6 +1107,7 @@ export function createScorecardService(deps: {
       stopped = true;
       unsubscribe();
       if (timer) timers.clearInterval(timer);
+      void job?.stop();
     },
   };
 }

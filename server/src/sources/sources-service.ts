@@ -28,6 +28,7 @@ import {
 } from '../../../connectors/sdk/index.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { type Db, readRows, writeRows } from '../db/driver.ts';
+import type { JobScheduler, ScheduledJob } from '../db/lease.ts';
 import { cypherDir, loadQuery } from '../db/query-loader.ts';
 import {
   BadRequestError,
@@ -207,6 +208,11 @@ export function createSourcesService(deps: {
   files?: FilePolicy;
   /** How often the scheduler looks for due sources. Default 15 s. */
   tickMs?: number;
+  /**
+   * Runs the scheduler's ticks on one replica at a time (db/lease.ts); without it this
+   * instance ticks on its own timer.
+   */
+  scheduler?: JobScheduler;
 }): SourcesService {
   const { db, catalog, models, logger } = deps;
   const clock = deps.clock ?? systemClock;
@@ -221,6 +227,7 @@ export function createSourcesService(deps: {
   >();
   const finished = new Map<string, SourceRunView>();
   let timer: NodeJS.Timeout | null = null;
+  let job: ScheduledJob | null = null;
   let stopped = false;
 
   /** Checks a definition and compiles what it needs; every problem is a 422 detail with its path. */
@@ -676,7 +683,9 @@ export function createSourcesService(deps: {
       for (const statement of schema) await writeRows(db, statement);
       await registerConfigured();
       const tickMs = deps.tickMs ?? 15_000;
-      if (tickMs > 0) {
+      if (tickMs > 0 && deps.scheduler) {
+        job = deps.scheduler.every('sources-scheduler', tickMs, () => tick());
+      } else if (tickMs > 0) {
         timer = setInterval(() => {
           tick().catch((err) => logger.warn('source scheduler tick failed', { err }));
         }, tickMs);
@@ -687,6 +696,7 @@ export function createSourcesService(deps: {
     stop() {
       stopped = true;
       if (timer) clearInterval(timer);
+      void job?.stop();
       for (const run of live.values()) run.controller.abort(new Error('the server is stopping'));
     },
 
