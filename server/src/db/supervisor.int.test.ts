@@ -130,7 +130,7 @@ describe('the embedded Neo4j dies during a bulk load', () => {
     // The supervisor restarts it on the same port; the driver reconnects by itself.
     await until(
       'Neo4j to be restarted',
-      300_000,
+      600_000,
       async () => ((await call('GET', '/readyz')).body.checks.neo4j === 'ok' ? true : undefined),
       () => `supervisor: ${JSON.stringify(supervisorEvents)}`,
     );
@@ -151,5 +151,5 @@ describe('the embedded Neo4j dies during a bulk load', () => {
     expect(retry.body.upserted).toBe(2000);
     expect(retry.body.unchanged).toBeGreaterThanOrEqual(committed.length);
     expect(retry.body.created + retry.body.unchanged).toBe(2000);
-  }, 600_000);
+  }, 900_000);
 });
