@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { hashContribution, ledgerItemOf, mergeMapped } from './sync-engine.ts';
+import type { Connector } from './contract.ts';
+import { compileMapping } from './mapping.ts';
+import { hashContribution, type LedgerItem, ledgerItemOf, mergeMapped, runFullSync, type SyncStore } from './sync-engine.ts';
 
 const base = {
   blueprint: 'group',
@@ -40,5 +42,51 @@ describe('sync engine helpers', () => {
       properties: ['title', 'type'],
       relations: ['hasMember|ns/a'],
     });
+  });
+});
+
+describe('a full sync whose database goes away', () => {
+  it('ends failed and deletes nothing when a write fails part-way', async () => {
+    const connector = {
+      type: 'test',
+      title: 'Test',
+      config: {} as Connector['config'],
+      defaultMapping: { mappings: [] },
+      async *fetch() {
+        for (let i = 0; i < 6; i++) yield { kind: 'item', data: { name: `item-${i}` } };
+      },
+    } as unknown as Connector<unknown>;
+    const stale: LedgerItem = { blueprint: 'thing', identifier: 'gone', hash: 'h', properties: [], relations: [] };
+    let writes = 0;
+    const removed: LedgerItem[] = [];
+    const store: SyncStore = {
+      loadLedger: async () => new Map([['thing:gone', stale]]),
+      async writeContributions(items) {
+        writes++;
+        // The second batch meets a database that is gone (what neo4j-driver reports then).
+        if (writes === 2) throw Object.assign(new Error('Failed to connect to server: connect ECONNREFUSED 127.0.0.1:7687'), { code: 'ServiceUnavailable' });
+        return { created: items.length, updated: 0, unchanged: 0, rejected: [] };
+      },
+      async removeContributions(items) {
+        removed.push(...items);
+        return { deleted: items.length, detached: 0 };
+      },
+    };
+    const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+    const result = await runFullSync({
+      sourceId: 'src',
+      connector,
+      config: {},
+      mapping: compileMapping('mappings:\n  - kind: item\n    blueprint: thing\n    identifier: name\n'),
+      store,
+      runId: 'run-1',
+      logger: quiet as never,
+      batchSize: 2,
+    });
+    expect(result.status).toBe('failed');
+    expect(result.message).toMatch(/ECONNREFUSED.*nothing was deleted/);
+    expect(removed).toEqual([]);
+    expect(result.deleted).toBe(0);
+    expect(writes).toBe(2);
   });
 });

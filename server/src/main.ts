@@ -18,6 +18,9 @@ import { loadDemo } from './demo/load-demo.ts';
 import { createLogger } from './log.ts';
 import { createServices, type Services } from './services.ts';
 
+/** Set once SIGTERM/SIGINT arrived: a startup step failing after that is the shutdown, not an error. */
+let stopping = false;
+
 async function main(): Promise<void> {
   let config: ReturnType<typeof readConfig>;
   try {
@@ -38,7 +41,6 @@ async function main(): Promise<void> {
   let drained: (() => void) | null = null;
 
   // Registered first, so a signal during startup also stops the database in order.
-  let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -124,6 +126,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
+  if (stopping) return;
   process.stderr.write(`plexus: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

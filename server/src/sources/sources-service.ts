@@ -592,15 +592,34 @@ export function createSourcesService(deps: {
         rate: Math.round((result.records * 1000) / elapsed),
       });
       const final = runView(rec, true);
-      try {
+      const recordEnd = async () => {
         await saveRun(rec);
         await writeRows(db, loadQuery('sources/release-source'), { identifier, runId });
         await writeRows(db, loadQuery('sources/prune-runs'), {
           source: identifier,
           keep: neo4j.int(keepRuns),
         });
+      };
+      try {
+        await recordEnd();
       } catch (err) {
-        log.warn('could not record the end of a run', { err });
+        // The database is likely away (the run failed for that reason): record the outcome once it
+        // is back, so the stored run does not stay `running`. Tried every 5 s for 10 minutes.
+        log.warn('could not record the end of a run; retrying in the background', { err });
+        let attempts = 0;
+        let trying = false;
+        const retry = setInterval(() => {
+          if (stopped || ++attempts > 120) return clearInterval(retry);
+          if (trying) return;
+          trying = true;
+          recordEnd().then(
+            () => clearInterval(retry),
+            () => {
+              trying = false;
+            },
+          );
+        }, 5000);
+        retry.unref();
       }
       finished.set(runId, final);
       if (finished.size > 100) finished.delete(finished.keys().next().value as string);
