@@ -1,5 +1,7 @@
 import { Hono } from 'hono';
+import type { AccessControl } from '../auth/access.ts';
 import { canReadEntity, isAdmin, type ReadScope } from '../auth/authorize.ts';
+import type { Principal } from '../auth/principal.ts';
 import { BadRequestError } from '../errors.ts';
 import { type AppEnv, requireRole } from '../http.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
@@ -40,6 +42,18 @@ function visibleEvents(events: AuditEvent[], admin: boolean, scope: ReadScope, m
 }
 
 /**
+ * Entity snapshots of the events left, without relation values naming entities the caller may
+ * not read (an event they may see can still point at a hidden team or dependency).
+ */
+async function redactSnapshots(access: AccessControl, p: Principal, events: AuditEvent[]): Promise<AuditEvent[]> {
+  const entityEvents = events.filter((e) => e.kind === 'entity');
+  if (entityEvents.length === 0) return events;
+  const snapshots = await access.redactSnapshots(p, entityEvents.flatMap((e) => [e.before, e.after]));
+  const redacted = new Map(entityEvents.map((e, i) => [e, { ...e, before: snapshots[2 * i], after: snapshots[2 * i + 1] }]));
+  return events.map((e) => redacted.get(e) ?? e);
+}
+
+/**
  * `GET /api/v1/audit?entity=&blueprint=&actor=&since=&kind=&subject=` (entity as
  * `blueprint:identifier` or with `blueprint`; kind one of `auditKinds`, subject its identifier).
  */
@@ -70,7 +84,9 @@ export function auditRoutes(audit: AuditLog, models: BlueprintStore): Hono<AppEn
         cursor: c.req.query('cursor') || null,
     });
     // Filtering after paging may shorten a page; `next` still continues where it stopped.
-    return c.json({ ...page, events: visibleEvents(page.events, isAdmin(c.get('principal')), c.get('access').scope(c.get('principal')), models) });
+    const p = c.get('principal');
+    const events = visibleEvents(page.events, isAdmin(p), c.get('access').scope(p), models);
+    return c.json({ ...page, events: await redactSnapshots(c.get('access'), p, events) });
   });
   return r;
 }

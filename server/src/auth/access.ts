@@ -50,6 +50,15 @@ export interface AccessControl {
    * check that needs no body, so a refused write is answered before its body is read.
    */
   assertMayWriteEntities(p: Principal, blueprint?: string): void;
+  /**
+   * For past states of entities (audit before/after): keeps relation values whose target the
+   * principal may read — any entity of a blueprint readable in full (it may since have been
+   * deleted), and owned-only ones that exist and are owned by one of their teams — and drops the
+   * rest, so a snapshot names nothing hidden. Snapshots whose shape is unknown come back unchanged.
+   */
+  redactSnapshots<T>(p: Principal, snapshots: T[]): Promise<T[]>;
+  /** The references the principal may read, by the same rule as `redactSnapshots`, in order. */
+  readableRefs<T extends TargetRef>(p: Principal, refs: T[]): Promise<T[]>;
   /** 403 naming every record of an upsert the principal may not create or update; nothing is written. */
   checkUpsert(p: Principal, records: unknown[], options?: { defaultBlueprint?: string }): Promise<void>;
   /** 403 naming every entity the principal may not delete. */
@@ -165,6 +174,52 @@ export function createAccessControl(deps: { db: Db; models: BlueprintStore; opti
       if (model.size === 0 ? p.role === 'viewer' : ![...model.values()].some(writable)) {
         throw new ForbiddenError(`you may not write entities of any blueprint${p.role === 'viewer' ? ': that needs a role above viewer' : ''}; nothing was read or written`);
       }
+    },
+
+    async redactSnapshots(p, snapshots) {
+      const scope = readScope(p, models.current(), options);
+      if (scope.unrestricted || snapshots.length === 0) return snapshots;
+      const model = models.current();
+      const all = new Set(scope.all);
+      const shaped = (s: unknown): s is { blueprint: string; relations: Record<string, unknown> } =>
+        isObject(s) && typeof s.blueprint === 'string' && isObject(s.relations);
+      const lookups: TargetRef[] = [];
+      for (const s of snapshots) {
+        if (!shaped(s)) continue;
+        const bp = model.get(s.blueprint);
+        if (!bp) continue;
+        for (const [name, value] of Object.entries(s.relations)) {
+          for (const r of refsOf(bp, name, value)) if (!all.has(r.blueprint) && r.blueprint in scope.owned) lookups.push(r);
+        }
+      }
+      const seen = await visible(scope, lookups);
+      return snapshots.map((s) => {
+        if (!shaped(s)) return s;
+        const bp = model.get(s.blueprint);
+        const relations: Record<string, unknown> = {};
+        for (const [name, value] of Object.entries(s.relations)) {
+          const def = bp?.relations?.[name];
+          // A relation the blueprint no longer has: its targets cannot be checked, so it goes.
+          if (!bp || !def) continue;
+          const poly = targetsOf(def).length > 1;
+          const kept = refsOf(bp, name, value)
+            .filter((r) => all.has(r.blueprint) || seen.has(key(r)))
+            .map((r) => (poly ? `${r.blueprint}:${r.identifier}` : r.identifier));
+          relations[name] = Array.isArray(value) ? kept : (kept[0] ?? null);
+        }
+        return { ...s, relations };
+      });
+    },
+
+    async readableRefs(p, refs) {
+      const scope = readScope(p, models.current(), options);
+      if (scope.unrestricted || refs.length === 0) return refs;
+      const all = new Set(scope.all);
+      const seen = await visible(
+        scope,
+        refs.filter((r) => !all.has(r.blueprint) && r.blueprint in scope.owned).map((r) => ({ blueprint: r.blueprint, identifier: r.identifier })),
+      );
+      return refs.filter((r) => all.has(r.blueprint) || seen.has(key(r)));
     },
 
     async checkUpsert(p, records, upsertOptions = {}) {

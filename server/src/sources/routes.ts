@@ -1,7 +1,37 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { adminChange, type AuditLog } from '../audit/audit.ts';
+import { isAdmin, type ReadScope } from '../auth/authorize.ts';
 import { type AppEnv, readBodyText, readJson, requireRole, writeContext } from '../http.ts';
-import type { SourcesService, SourceView } from './sources-service.ts';
+import type { SourceRunView, SourcesService, SourceView } from './sources-service.ts';
+
+/** What a non-admin reads instead of a run's message or an error's text. */
+export const redactedRunText = 'details are shown to admins only (they may quote what the source read)';
+
+/**
+ * A run as a caller sees it. Messages and per-record errors can quote the files and payloads a
+ * source read (a YAML line, a placeholder's target), so only admins get them verbatim; others
+ * get the counts, each error's stage, position and field, and its entity only when they may read
+ * every entity of its blueprint.
+ */
+function runFor(run: SourceRunView, admin: boolean, scope: ReadScope): SourceRunView {
+  if (admin) return run;
+  const out: SourceRunView = { ...run, message: run.message === null ? null : redactedRunText };
+  if (run.errorDetails) {
+    out.errorDetails = run.errorDetails.map((raw) => {
+      const e = (raw ?? {}) as Record<string, unknown>;
+      const readable = typeof e.blueprint === 'string' && (scope.unrestricted || scope.all.includes(e.blueprint));
+      return {
+        stage: e.stage,
+        ...(typeof e.position === 'number' ? { position: e.position } : {}),
+        ...(typeof e.kind === 'string' ? { kind: e.kind } : {}),
+        ...(typeof e.field === 'string' ? { field: e.field } : {}),
+        ...(readable ? { blueprint: e.blueprint, ...(typeof e.identifier === 'string' ? { identifier: e.identifier } : {}) } : {}),
+        message: redactedRunText,
+      };
+    });
+  }
+  return out;
+}
 
 const flag = (v: string | undefined) => v === 'true' || v === '1';
 
@@ -29,7 +59,20 @@ function auditedSource(v: SourceView | null, body?: unknown): Record<string, unk
 export function sourceRoutes(sources: SourcesService, audit: AuditLog, jsonLimit: number): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
 
-  r.get('/sources', async (c) => c.json({ sources: await sources.list(), types: sources.connectorTypes() }));
+  const seen = (c: Context<AppEnv>) => {
+    const p = c.get('principal');
+    const admin = isAdmin(p);
+    const scope = c.get('access').scope(p);
+    return {
+      run: (run: SourceRunView) => runFor(run, admin, scope),
+      source: (v: SourceView): SourceView => (admin || !v.lastRun ? v : { ...v, lastRun: runFor(v.lastRun, admin, scope) }),
+    };
+  };
+
+  r.get('/sources', async (c) => {
+    const see = seen(c);
+    return c.json({ sources: (await sources.list()).map(see.source), types: sources.connectorTypes() });
+  });
 
   r.post('/sources', async (c) => {
     const p = requireRole(c, 'admin', 'registering a source');
@@ -39,7 +82,7 @@ export function sourceRoutes(sources: SourcesService, audit: AuditLog, jsonLimit
     return c.json(created, 201);
   });
 
-  r.get('/sources/:source', async (c) => c.json(await sources.get(c.req.param('source'))));
+  r.get('/sources/:source', async (c) => c.json(seen(c).source(await sources.get(c.req.param('source')))));
 
   r.put('/sources/:source', async (c) => {
     const p = requireRole(c, 'admin', 'changing a source');
@@ -76,22 +119,19 @@ export function sourceRoutes(sources: SourcesService, audit: AuditLog, jsonLimit
     );
   });
 
+  // Only what the caller may read: the ledger names entities of every blueprint the source feeds.
   r.get('/sources/:source/entities', async (c) =>
-    c.json({ entities: await sources.entities(c.req.param('source')) }),
+    c.json({ entities: await c.get('access').readableRefs(c.get('principal'), await sources.entities(c.req.param('source'))) }),
   );
 
   r.get('/sources/:source/runs', async (c) => {
     const limit = Number(c.req.query('limit') ?? 20);
-    return c.json({
-      runs: await sources.listRuns(
-        c.req.param('source'),
-        Number.isInteger(limit) && limit > 0 && limit <= 100 ? limit : 20,
-      ),
-    });
+    const runs = await sources.listRuns(c.req.param('source'), Number.isInteger(limit) && limit > 0 && limit <= 100 ? limit : 20);
+    return c.json({ runs: runs.map(seen(c).run) });
   });
 
   r.get('/sources/:source/runs/:run', async (c) =>
-    c.json(await sources.getRun(c.req.param('source'), c.req.param('run'))),
+    c.json(seen(c).run(await sources.getRun(c.req.param('source'), c.req.param('run')))),
   );
   return r;
 }
