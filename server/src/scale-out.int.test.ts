@@ -91,7 +91,7 @@ beforeAll(async () => {
   });
   a = await startReplica('a');
   b = await startReplica('b');
-});
+}, 300_000);
 
 afterAll(async () => {
   const alive = replicas.find((r) => !r.dead);
@@ -102,7 +102,7 @@ afterAll(async () => {
     if (!r.dead) await r.services.db.driver.close().catch(() => {});
   }
   await observer?.close();
-});
+}, 300_000);
 
 describe('two replicas on one Neo4j', () => {
   it('serve on one a blueprint created on the other, within seconds, in GraphQL and REST', async () => {

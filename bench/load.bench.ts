@@ -1,0 +1,91 @@
+import { createClient } from './client.ts';
+import type { Benchmark } from './harness.ts';
+import { formatNumber } from './harness.ts';
+import { type LoadCatalog, runLoadMix, seedLoadCatalog } from './load-mix.ts';
+
+/**
+ * Issue 15 item 5: a bounded mixed load against one Plexus server over HTTP on this machine's
+ * Neo4j: GraphQL lists with relations, full-text search, impact, entity reads and bulk writes
+ * from `BENCH_LOAD_CONCURRENCY` keep-alive clients for `BENCH_LOAD_SECONDS`, with one blueprint
+ * change half way. The server runs in this process, so the event-loop delay measured is the
+ * server's (plus the clients', which share the loop: an upper bound).
+ * Targets (2 cores): >= 300 requests/s, p99 < 500 ms, no errors, no request slower than 1 s
+ * while the blueprint change is stored and the schema rebuilt.
+ */
+const seconds = Number(process.env.BENCH_LOAD_SECONDS ?? 60);
+const concurrency = Number(process.env.BENCH_LOAD_CONCURRENCY ?? 16);
+const services = Number(process.env.BENCH_LOAD_SERVICES ?? 10_000);
+
+const bench: Benchmark = {
+  name: 'load',
+  title: 'Mixed load with a blueprint change (issue 15)',
+  async run(ctx) {
+    await ctx.resetDatabase();
+    const plexus = await ctx.startPlexus();
+    const api = createClient(plexus.url, plexus.token);
+    try {
+      const catalog: LoadCatalog = {
+        team: 'loadTeam',
+        service: 'loadService',
+        services,
+        teams: Math.max(5, Math.round(services / 50)),
+      };
+      ctx.log(`load: seeding ${services.toLocaleString('en-US')} services and ${catalog.teams} teams`);
+      await seedLoadCatalog(api, catalog);
+      await plexus.services.schemas.ready(plexus.services.models.version());
+      // Warm-up: plans cached and the server's code optimised before the clock starts.
+      ctx.log('load: warm-up (5 s)');
+      await runLoadMix({
+        url: plexus.url,
+        token: plexus.token,
+        catalog,
+        durationMs: 5000,
+        concurrency,
+        changeAtMs: null,
+      });
+      ctx.log(`load: ${seconds} s at concurrency ${concurrency}`);
+      const report = await runLoadMix({
+        url: plexus.url,
+        token: plexus.token,
+        catalog,
+        durationMs: seconds * 1000,
+        concurrency,
+        log: ctx.log,
+      });
+      const errors = report.kinds.find((k) => k.kind === 'all')!.errors;
+      for (const e of report.errorSamples) ctx.log(`load: error: ${e}`);
+      const ms = (v: number) => formatNumber(v, 1);
+      const rows = report.kinds.map((k) => [
+        k.kind,
+        k.count,
+        formatNumber(k.count / report.seconds, 1),
+        ms(k.p50),
+        ms(k.p95),
+        ms(k.p99),
+        ms(k.max),
+        k.errors,
+      ]);
+      const change = report.change;
+      return {
+        title: `Mixed load, ${concurrency} clients, ${formatNumber(report.seconds, 0)} s, ${services.toLocaleString('en-US')} services`,
+        table: {
+          columns: ['request', 'count', 'per s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'errors'],
+          rows,
+        },
+        notes: [
+          `Throughput ${formatNumber(report.throughput, 0)} requests/s (target >= 300), p99 ${ms(report.kinds.find((k) => k.kind === 'all')!.p99)} ms (target < 500), ${errors} errors (target 0).`,
+          `Event-loop delay of the server process: max ${ms(report.eventLoop.max)} ms, p99 ${ms(report.eventLoop.p99)} ms, mean ${ms(report.eventLoop.mean)} ms (clients share the loop: an upper bound).`,
+          change
+            ? `Blueprint change: stored in ${ms(change.ms)} ms, served by GraphQL ${ms(change.servedAfterMs)} ms after it started; slowest of the ${change.requestsDuring} requests meanwhile ${ms(change.maxLatencyDuringMs)} ms (target < 1000), event-loop max ${ms(change.eventLoopMaxMs)} ms.`
+            : 'Blueprint change: did not complete (see the errors).',
+          'Mix by weight: entity reads 35, GraphQL lists with owner and dependencies 25, full-text search 20, impact (upstream, depth 3) 15, bulk upserts of 50 services 5. One keep-alive connection per client; `BENCH_LOAD_SECONDS`, `BENCH_LOAD_CONCURRENCY` and `BENCH_LOAD_SERVICES` change the run.',
+        ],
+      };
+    } finally {
+      api.close();
+      await plexus.close();
+    }
+  },
+};
+
+export default bench;
