@@ -179,7 +179,7 @@ describe('concurrent upserts of the same entities', () => {
       { bp: svc },
     );
     expect(nodes).toBe(entities);
-  }, 900_000);
+  }, 1_800_000);
 
   it('retries a deadlock between two writers transparently', async () => {
     // Writer A links a-i → b-i, writer B links b-i → a-i: each locks its own sources first and
