@@ -305,7 +305,10 @@ describe('egress policy fetch', () => {
   it('makes the SDK client fail at once on a refusal instead of retrying', async () => {
     const server = await serve(() => ({ body: {} }));
     const http = createHttpClient({}, { egress: createEgressPolicy(), clock: systemClock });
-    const error = await http.get(`${server.url}/`).catch((e) => e);
+    const error = (await http.get(`${server.url}/`).then(
+      () => null,
+      (e: unknown) => e,
+    )) as HttpError;
     expect(error).toBeInstanceOf(HttpError);
     expect(error.message).toMatch(/loopback address/);
     expect(server.requests).toHaveLength(0);
