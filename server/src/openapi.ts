@@ -78,7 +78,7 @@ const routes: Record<string, Partial<Record<'get' | 'post' | 'put' | 'patch' | '
   '/audit': {
     get: {
       summary:
-        'Audit trail of every write (actor, origin, before/after), newest first, limited to what the caller may read (user, team and token events: admins only). kind: entity|blueprint|scorecard|source|user|team|token|query|view; subject: its identifier (blueprint:identifier for entities)',
+        'Audit trail of every write (actor, origin, before/after), newest first, limited to what the caller may read (user, team and token events: admins only; relation values naming entities the caller may not read are removed from before/after). kind: entity|blueprint|scorecard|source|user|team|token|query|view; subject: its identifier (blueprint:identifier for entities)',
       tags: ['Administration'],
       query: ['kind', 'subject', 'blueprint', 'entity', 'actor', 'since', 'limit', 'cursor'],
     },
@@ -94,8 +94,8 @@ const routes: Record<string, Partial<Record<'get' | 'post' | 'put' | 'patch' | '
   },
   '/sources/{source}/sync': { post: { summary: 'Start a reconcile run now (202 with the run)', tags: ['Sources'], query: ['allowMassDeletion'], responses: { '202': 'Run started' } } },
   '/sources/{source}/runs': { get: { summary: 'Recent runs with counts and errors', tags: ['Sources'], query: ['limit'] } },
-  '/sources/{source}/runs/{run}': { get: { summary: 'One run: progress, counts, errors', tags: ['Sources'] } },
-  '/sources/{source}/entities': { get: { summary: 'Entities a source has written', tags: ['Sources'], query: ['limit', 'cursor'] } },
+  '/sources/{source}/runs/{run}': { get: { summary: 'One run: progress, counts, errors (their messages for admins only: they may quote what the source read)', tags: ['Sources'] } },
+  '/sources/{source}/entities': { get: { summary: 'Entities a source has written that the caller may read', tags: ['Sources'], query: ['limit', 'cursor'] } },
   '/webhooks/{source}': { post: { summary: 'Deliver a webhook to a source; the signature is verified with the source\'s secret', tags: ['Sources'], responses: { '202': 'Accepted', '401': 'Bad signature' } } },
   '/scorecards': {
     get: { summary: 'List scorecards with level counts', tags: ['Scorecards'] },

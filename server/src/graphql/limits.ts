@@ -292,7 +292,9 @@ export function checkGraphqlLimits(
     new GraphQLError(
       `query refused: ${report.exceeded}; ask for less (fewer fields, aliases or rows, a smaller depth) or split it into several requests`,
       {
-        extensions: { code: 'QUERY_TOO_EXPENSIVE', http: { status: 400 } },
+        // `spec: false`: a 400 even for `application/json` clients, where yoga answers GraphQL
+        // validation errors with 200 as the GraphQL-over-HTTP spec says; this is a refusal, not a typo.
+        extensions: { code: 'QUERY_TOO_EXPENSIVE', http: { status: 400, spec: false } },
       },
     ),
   ];
