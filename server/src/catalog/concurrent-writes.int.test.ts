@@ -8,7 +8,9 @@ import { createCatalog } from './catalog.ts';
 import { createEventBus } from './events.ts';
 
 // Issue 15, item 1: concurrent upserts of the same entities end with exactly the relations of
-// the last committed write, and deadlocks between writers are retried transparently.
+// the last committed write (the 20 rounds take 7 min at load 7 and 24 min at load 30 on 2 cores:
+// writers of the same entities are serialised by design). Below: deadlocks between writers are
+// retried transparently.
 
 let px: TestPlexus;
 let team: string;
@@ -179,7 +181,7 @@ describe('concurrent upserts of the same entities', () => {
       { bp: svc },
     );
     expect(nodes).toBe(entities);
-  }, 1_800_000);
+  }, 3_600_000);
 
   it('retries a deadlock between two writers transparently', async () => {
     // Writer A links a-i → b-i, writer B links b-i → a-i: each locks its own sources first and
