@@ -20,13 +20,20 @@ const dirs: string[] = [];
 const children: ChildProcess[] = [];
 
 afterAll(() => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const child of children)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
 /** Starts main.ts with `env` on top of a clean environment; collects its output. */
-function startServer(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(NEO4J_|PLEXUS_|PORT$|HOST$)/.test(k)));
+function startServer(env: Record<string, string>): {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+} {
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^(NEO4J_|PLEXUS_|PORT$|HOST$)/.test(k)),
+  );
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
     cwd: root,
     env: { ...base, PLEXUS_CONFIG: '/dev/null', PLEXUS_DEMO: 'false', LOG_LEVEL: 'info', ...env },
@@ -44,12 +51,18 @@ function startServer(env: Record<string, string>): { child: ChildProcess; output
   return { child, output: () => out, exited };
 }
 
-async function until<T>(what: string, ms: number, check: () => T | undefined | Promise<T | undefined>, diagnostics = () => ''): Promise<T> {
+async function until<T>(
+  what: string,
+  ms: number,
+  check: () => T | undefined | Promise<T | undefined>,
+  diagnostics = () => '',
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await check();
     if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}\n${diagnostics()}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${ms} ms waiting for ${what}\n${diagnostics()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -67,13 +80,26 @@ describe('killing the server during startup', () => {
   it('leaves no Neo4j JVM behind', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'plexus-main-kill-'));
     dirs.push(dataDir);
-    const server = startServer({ PLEXUS_DATA_DIR: dataDir, PORT: String(await freePort()), NEO4J_BOLT_PORT: String(await freePort()), NEO4J_HEAP: '512m', NEO4J_PAGECACHE: '64m' });
+    const server = startServer({
+      PLEXUS_DATA_DIR: dataDir,
+      PORT: String(await freePort()),
+      NEO4J_BOLT_PORT: String(await freePort()),
+      NEO4J_HEAP: '512m',
+      NEO4J_PAGECACHE: '64m',
+    });
     // The launcher writes its pid as soon as the JVM runs, before the database starts.
-    const jvm = await until('the Neo4j JVM to start', 300_000, () => recordedNeo4jPid(join(dataDir, 'neo4j')), server.output);
+    const jvm = await until(
+      'the Neo4j JVM to start',
+      300_000,
+      () => recordedNeo4jPid(join(dataDir, 'neo4j')),
+      server.output,
+    );
     expect(running(jvm)).toBe(true);
     expect(readFileSync(`/proc/${jvm}/cmdline`, 'utf8')).toContain('dev.plexus.neo4j.Launcher');
     // start.sh execs java: the JVM is the server's direct child.
-    expect(readFileSync(`/proc/${jvm}/stat`, 'utf8').split(') ')[1].split(' ')[1]).toBe(String(server.child.pid));
+    expect(readFileSync(`/proc/${jvm}/stat`, 'utf8').split(') ')[1].split(' ')[1]).toBe(
+      String(server.child.pid),
+    );
 
     server.child.kill('SIGKILL');
     await server.exited;
@@ -88,8 +114,20 @@ describe('SIGTERM', () => {
     dirs.push(dataDir);
     const port = await freePort();
     const token = 'drain-test-admin-token';
-    const server = startServer({ PLEXUS_DATA_DIR: dataDir, PORT: String(port), NEO4J_URI: inject('neo4jUri'), NEO4J_USER: inject('neo4jUser'), NEO4J_PASSWORD: inject('neo4jPassword'), PLEXUS_ADMIN_TOKEN: token });
-    await until('the server to listen', 180_000, () => (server.output().includes('Plexus is running at') ? true : undefined), server.output);
+    const server = startServer({
+      PLEXUS_DATA_DIR: dataDir,
+      PORT: String(port),
+      NEO4J_URI: inject('neo4jUri'),
+      NEO4J_USER: inject('neo4jUser'),
+      NEO4J_PASSWORD: inject('neo4jPassword'),
+      PLEXUS_ADMIN_TOKEN: token,
+    });
+    await until(
+      'the server to listen',
+      180_000,
+      () => (server.output().includes('Plexus is running at') ? true : undefined),
+      server.output,
+    );
     const blueprint = `drain${Date.now().toString(36)}`;
     const created = await fetch(`http://127.0.0.1:${port}/api/v1/blueprints`, {
       method: 'POST',
@@ -104,7 +142,11 @@ describe('SIGTERM', () => {
       port,
       method: 'POST',
       path: '/api/v1/entities/bulk',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson', expect: '100-continue' },
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/x-ndjson',
+        expect: '100-continue',
+      },
     });
     const response = new Promise<{ status: number; body: string }>((ok, fail) => {
       req.once('response', (res) => {
@@ -121,15 +163,20 @@ describe('SIGTERM', () => {
     req.write(`${JSON.stringify({ blueprint, identifier: 'slow-0' })}\n`);
 
     server.child.kill('SIGTERM');
-    await until('new connections to be refused', 30_000, () =>
-      new Promise<true | undefined>((ok) => {
-        const socket = connect(port, '127.0.0.1');
-        socket.once('connect', () => {
-          socket.destroy();
-          ok(undefined);
-        });
-        socket.once('error', (err: NodeJS.ErrnoException) => ok(err.code === 'ECONNREFUSED' ? true : undefined));
-      }),
+    await until(
+      'new connections to be refused',
+      30_000,
+      () =>
+        new Promise<true | undefined>((ok) => {
+          const socket = connect(port, '127.0.0.1');
+          socket.once('connect', () => {
+            socket.destroy();
+            ok(undefined);
+          });
+          socket.once('error', (err: NodeJS.ErrnoException) =>
+            ok(err.code === 'ECONNREFUSED' ? true : undefined),
+          );
+        }),
     );
     expect(server.child.exitCode).toBeNull(); // still draining
 
@@ -142,7 +189,11 @@ describe('SIGTERM', () => {
 
     const px = await startTestPlexus();
     try {
-      const rows = await readRows<{ id: string }>(px.services.db, 'MATCH (n:Entity {_blueprint: $bp}) RETURN n.identifier AS id ORDER BY id', { bp: blueprint });
+      const rows = await readRows<{ id: string }>(
+        px.services.db,
+        'MATCH (n:Entity {_blueprint: $bp}) RETURN n.identifier AS id ORDER BY id',
+        { bp: blueprint },
+      );
       expect(rows.map((r) => r.id)).toEqual(['slow-0', 'slow-1']);
       expect((await px.call('DELETE', `/api/v1/blueprints/${blueprint}?force=true`)).status).toBe(200);
     } finally {

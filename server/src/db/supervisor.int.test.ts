@@ -24,32 +24,61 @@ let services: Services;
 let app: ReturnType<typeof createApp>;
 const supervisorEvents: string[] = [];
 
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any; headers: Headers; ms: number }> {
+async function call(
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: any; headers: Headers; ms: number }> {
   const started = performance.now();
   const res = await app.request(path, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers, ms: performance.now() - started };
+  return {
+    status: res.status,
+    body: text ? JSON.parse(text) : null,
+    headers: res.headers,
+    ms: performance.now() - started,
+  };
 }
 
 /** Polls `check` until it returns a value, at most `ms`. */
-async function until<T>(what: string, ms: number, check: () => Promise<T | undefined>, diagnostics = () => ''): Promise<T> {
+async function until<T>(
+  what: string,
+  ms: number,
+  check: () => Promise<T | undefined>,
+  diagnostics = () => '',
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await check();
     if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what} ${diagnostics()}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${ms} ms waiting for ${what} ${diagnostics()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'plexus-supervised-'));
-  neo = await superviseEmbeddedNeo4j({ dataDir: dir, heap: '512m', pageCache: '64m', backoffMs: 200, onEvent: (message) => supervisorEvents.push(message) });
-  const base = readConfig({ NEO4J_URI: neo.uri, PLEXUS_ADMIN_TOKEN: token, PLEXUS_CONFIG: '/dev/null', PLEXUS_BATCH_SIZE: '50' } as NodeJS.ProcessEnv);
+  neo = await superviseEmbeddedNeo4j({
+    dataDir: dir,
+    heap: '512m',
+    pageCache: '64m',
+    backoffMs: 200,
+    onEvent: (message) => supervisorEvents.push(message),
+  });
+  const base = readConfig({
+    NEO4J_URI: neo.uri,
+    PLEXUS_ADMIN_TOKEN: token,
+    PLEXUS_CONFIG: '/dev/null',
+    PLEXUS_BATCH_SIZE: '50',
+  } as NodeJS.ProcessEnv);
   const config = { ...base, graphql: { rebuildDebounceMs: 20, modelPollMs: 0 }, demo: false };
   driver = createDriver({ ...config.neo4j, uri: neo.uri });
   services = await createServices(config, { driver }, silentLogger, { eagerSchema: false });
@@ -65,8 +94,20 @@ afterAll(async () => {
 
 describe('the embedded Neo4j dies during a bulk load', () => {
   it('answers 503 fast, restarts it, and keeps every acknowledged write', async () => {
-    expect((await call('POST', '/api/v1/blueprints', { identifier: 'box', title: 'Box', schema: { properties: { n: { type: 'integer' } } } })).status).toBe(201);
-    const entities = Array.from({ length: 2000 }, (_, i) => ({ blueprint: 'box', identifier: `bulk-${i}`, properties: { n: i } }));
+    expect(
+      (
+        await call('POST', '/api/v1/blueprints', {
+          identifier: 'box',
+          title: 'Box',
+          schema: { properties: { n: { type: 'integer' } } },
+        })
+      ).status,
+    ).toBe(201);
+    const entities = Array.from({ length: 2000 }, (_, i) => ({
+      blueprint: 'box',
+      identifier: `bulk-${i}`,
+      properties: { n: i },
+    }));
 
     // Kill -9 the JVM as soon as the first batch (50 entities) of the bulk committed.
     const firstPid = neo.pid();
@@ -84,7 +125,10 @@ describe('the embedded Neo4j dies during a bulk load', () => {
     let writing = true;
     const writer = (async () => {
       for (let i = 0; writing; i++) {
-        const r = await call('POST', '/api/v1/blueprints/box/entities', { identifier: `single-${i}`, properties: { n: i } });
+        const r = await call('POST', '/api/v1/blueprints/box/entities', {
+          identifier: `single-${i}`,
+          properties: { n: i },
+        });
         if (r.status < 300) acknowledged.push(`single-${i}`);
         else expect(r.status).toBe(503);
         if (killed && r.status === 503) break;
@@ -100,12 +144,18 @@ describe('the embedded Neo4j dies during a bulk load', () => {
     expect(bulk.status).toBe(503);
     expect(Number(bulk.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(bulk.body.error.code).toBe('service_unavailable');
-    const committed: { index: number; blueprint: string; identifier: string; status: string }[] = bulk.body.error.committed;
+    const committed: { index: number; blueprint: string; identifier: string; status: string }[] =
+      bulk.body.error.committed;
     expect(committed.length).toBeGreaterThanOrEqual(50);
     expect(committed.length).toBeLessThan(2000);
     expect(bulk.body.error.committedCount).toBe(committed.length);
     expect(bulk.body.error.notCommittedCount).toBe(2000 - committed.length);
-    expect(committed[0]).toMatchObject({ index: 0, blueprint: 'box', identifier: 'bulk-0', status: 'created' });
+    expect(committed[0]).toMatchObject({
+      index: 0,
+      blueprint: 'box',
+      identifier: 'bulk-0',
+      status: 'created',
+    });
 
     // While it is away: /readyz says 503 within a second, and requests fail fast with Retry-After.
     const ready = await until('/readyz to answer 503', 30_000, async () => {
@@ -139,11 +189,26 @@ describe('the embedded Neo4j dies during a bulk load', () => {
     expect(neo.pid()).not.toBe(firstPid);
     expect(supervisorEvents[0]).toBe('embedded Neo4j exited on its own; restarting it');
     expect(supervisorEvents.at(-1)).toBe('embedded Neo4j restarted');
-    expect((await call('POST', '/api/v1/blueprints/box/entities', { identifier: 'after-restart', properties: { n: 1 } })).status).toBeLessThan(300);
+    expect(
+      (
+        await call('POST', '/api/v1/blueprints/box/entities', {
+          identifier: 'after-restart',
+          properties: { n: 1 },
+        })
+      ).status,
+    ).toBeLessThan(300);
 
     // Every acknowledged write is stored: the single writes and the committed part of the bulk.
-    const stored = new Set((await readRows<{ id: string }>(services.db, 'MATCH (n:Entity {_blueprint: "box"}) RETURN n.identifier AS id')).map((r) => r.id));
-    for (const id of [...acknowledged, ...committed.map((c) => c.identifier), 'after-restart']) expect(stored.has(id), id).toBe(true);
+    const stored = new Set(
+      (
+        await readRows<{ id: string }>(
+          services.db,
+          'MATCH (n:Entity {_blueprint: "box"}) RETURN n.identifier AS id',
+        )
+      ).map((r) => r.id),
+    );
+    for (const id of [...acknowledged, ...committed.map((c) => c.identifier), 'after-restart'])
+      expect(stored.has(id), id).toBe(true);
 
     // Retrying the whole bulk is safe: what was committed is unchanged, the rest is created.
     const retry = await call('POST', '/api/v1/entities/bulk', { entities });
