@@ -110,7 +110,7 @@ describe('content security policy', () => {
     expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
     expect(await violations()).toEqual([]);
     await page.context().close();
-  }, 120_000);
+  }, 400_000);
 
   it('renders /docs from its own script under the policy', async () => {
     const page = await newPage(browser);
