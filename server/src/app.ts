@@ -22,12 +22,14 @@ import { sourceRoutes, webhookRoutes } from './sources/index.ts';
 import { createViewStore, viewRoutes } from './views/index.ts';
 
 /**
- * The Content-Security-Policy of the UI and /docs: scripts, styles, fonts and fetches from this
- * origin only, images also from data:/blob: URLs (Cytoscape exports), no plugins, frames, base
- * or off-site form targets.
+ * The Content-Security-Policy of the UI and /docs: scripts, style sheets, fonts and fetches from
+ * this origin only, images also from data:/blob: URLs (Cytoscape exports), no plugins, frames,
+ * base or off-site form targets. Style *attributes* are allowed (`style-src-attr`): Solid's
+ * compiled templates carry static `style="…"` attributes; `<style>` elements and inline scripts
+ * are not (browsers without `style-src-attr` fall back to `style-src 'self'`).
  */
 export const pageCsp =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+  "default-src 'self'; script-src 'self'; style-src 'self'; style-src-elem 'self'; style-src-attr 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 /**
  * Builds the HTTP application. No side effects: tests call `app.request()` in-process and

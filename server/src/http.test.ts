@@ -36,13 +36,19 @@ describe('checkJsonShape', () => {
 
 describe('reserved keys', () => {
   it('names every __proto__, constructor and prototype key with its path', () => {
-    const value = JSON.parse('{"a":{"__proto__":{"x":1}},"list":[{"constructor":1}],"prototype":2,"ok":{"proto":1}}');
+    const value = JSON.parse(
+      '{"a":{"__proto__":{"x":1}},"list":[{"constructor":1}],"prototype":2,"ok":{"proto":1}}',
+    );
     try {
       assertNoForbiddenKeys(value);
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(ValidationError);
-      expect((e as ValidationError).details.map((d) => d.path)).toEqual(['/a/__proto__', '/list/0/constructor', '/prototype']);
+      expect((e as ValidationError).details.map((d) => d.path)).toEqual([
+        '/a/__proto__',
+        '/list/0/constructor',
+        '/prototype',
+      ]);
     }
   });
 

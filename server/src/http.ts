@@ -208,7 +208,7 @@ export function assertNoForbiddenKeys(value: unknown, where = 'the request body'
   const walk = (v: unknown, path: string) => {
     if (found.length >= 20 || typeof v !== 'object' || v === null) return;
     if (Array.isArray(v)) {
-      v.forEach((item, i) => walk(item, `${path}/${i}`));
+      for (let i = 0; i < v.length; i++) walk(v[i], `${path}/${i}`);
       return;
     }
     for (const key of Object.keys(v)) {

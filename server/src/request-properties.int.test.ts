@@ -14,7 +14,18 @@ type Operation = { method: string; path: string; body: string | null; query: str
 
 /** The operations of the OpenAPI document that take a body (POST, PUT, PATCH) or query parameters. */
 function operations(): Operation[] {
-  const doc = openApiDocument() as { paths: Record<string, Record<string, { parameters: { name: string; in: string }[]; requestBody?: { content: Record<string, { schema: { $ref: string } }> } }>> };
+  const doc = openApiDocument() as {
+    paths: Record<
+      string,
+      Record<
+        string,
+        {
+          parameters: { name: string; in: string }[];
+          requestBody?: { content: Record<string, { schema: { $ref: string } }> };
+        }
+      >
+    >;
+  };
   const out: Operation[] = [];
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(item)) {
@@ -23,7 +34,12 @@ function operations(): Operation[] {
       // DELETEs are left out: a valid one is meant to write, and they take no body.
       if (method === 'delete' || (!takesBody && query.length === 0)) continue;
       const ref = op.requestBody?.content['application/json']?.schema.$ref;
-      out.push({ method: method.toUpperCase(), path, body: takesBody ? (ref?.split('/').pop() ?? 'object') : null, query });
+      out.push({
+        method: method.toUpperCase(),
+        path,
+        body: takesBody ? (ref?.split('/').pop() ?? 'object') : null,
+        query,
+      });
     }
   }
   return out;
@@ -33,13 +49,27 @@ function operations(): Operation[] {
 function seed(schema: string | null): unknown {
   switch (schema) {
     case 'Entity':
-      return { identifier: 'e2', title: 'E', properties: { note: 'n', size: 3 }, relations: { dependsOn: ['e1'] } };
+      return {
+        identifier: 'e2',
+        title: 'E',
+        properties: { note: 'n', size: 3 },
+        relations: { dependsOn: ['e1'] },
+      };
     case 'BulkRequest':
       return { entities: [{ blueprint, identifier: 'e3', properties: { note: 'b' } }] };
     case 'SearchRequest':
-      return { blueprint, combinator: 'and', rules: [{ property: 'note', operator: '=', value: 'n' }], limit: 5 };
+      return {
+        blueprint,
+        combinator: 'and',
+        rules: [{ property: 'note', operator: '=', value: 'n' }],
+        limit: 5,
+      };
     case 'Blueprint':
-      return { identifier: `${blueprint}x`, title: 'X', schema: { properties: { note: { type: 'string' } } } };
+      return {
+        identifier: `${blueprint}x`,
+        title: 'X',
+        schema: { properties: { note: { type: 'string' } } },
+      };
     default:
       return { name: 'x', role: 'viewer', params: {}, title: 't' };
   }
@@ -53,14 +83,26 @@ function mutate(value: unknown): fc.Arbitrary<unknown> {
   const keys = Object.keys(value);
   return fc.oneof(
     fc.constant(value),
-    fc.tuple(fc.constantFrom(...(keys.length ? keys : ['k'])), json).map(([k, v]) => ({ ...(value as object), [k]: v })),
+    fc
+      .tuple(fc.constantFrom(...(keys.length ? keys : ['k'])), json)
+      .map(([k, v]) => ({ ...(value as object), [k]: v })),
     fc.constantFrom(...(keys.length ? keys : ['k'])).map((k) => {
       const copy = { ...(value as Record<string, unknown>) };
       delete copy[k];
       return copy;
     }),
-    fc.tuple(fc.constantFrom('__proto__', 'constructor', 'prototype'), json).map(([k, v]) => JSON.parse(JSON.stringify(value).replace(/^\{/, `{${JSON.stringify(k)}:${JSON.stringify(v) ?? 'null'},`))),
-    fc.constantFrom(...(keys.length ? keys : ['k'])).chain((k) => mutate((value as Record<string, unknown>)[k]).map((v) => ({ ...(value as object), [k]: v }))),
+    fc
+      .tuple(fc.constantFrom('__proto__', 'constructor', 'prototype'), json)
+      .map(([k, v]) =>
+        JSON.parse(
+          JSON.stringify(value).replace(/^\{/, `{${JSON.stringify(k)}:${JSON.stringify(v) ?? 'null'},`),
+        ),
+      ),
+    fc
+      .constantFrom(...(keys.length ? keys : ['k']))
+      .chain((k) =>
+        mutate((value as Record<string, unknown>)[k]).map((v) => ({ ...(value as object), [k]: v })),
+      ),
   );
 }
 
@@ -70,7 +112,10 @@ const bodyOf = (schema: string | null): fc.Arbitrary<Uint8Array> => {
   return fc.oneof(
     { weight: 6, arbitrary: mutate(seed(schema)).map((v) => text(JSON.stringify(v) ?? 'null')) },
     { weight: 2, arbitrary: json.map((v) => text(JSON.stringify(v))) },
-    { weight: 1, arbitrary: fc.integer({ min: 60, max: 3000 }).map((n) => text(`${'['.repeat(n)}${']'.repeat(n)}`)) },
+    {
+      weight: 1,
+      arbitrary: fc.integer({ min: 60, max: 3000 }).map((n) => text(`${'['.repeat(n)}${']'.repeat(n)}`)),
+    },
     { weight: 1, arbitrary: fc.string({ maxLength: 40 }).map(text) },
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 64 }) },
   );
@@ -78,18 +123,42 @@ const bodyOf = (schema: string | null): fc.Arbitrary<Uint8Array> => {
 
 const paramValue = fc.oneof(
   fc.string({ maxLength: 20 }),
-  fc.constantFrom('', 'true', 'false', '0', '-1', '1e309', 'NaN', '99999999999999999999', 'null', '[]', '{}', "'; MATCH (n) DETACH DELETE n //", '../../etc/passwd', '%00', 'e1'),
+  fc.constantFrom(
+    '',
+    'true',
+    'false',
+    '0',
+    '-1',
+    '1e309',
+    'NaN',
+    '99999999999999999999',
+    'null',
+    '[]',
+    '{}',
+    "'; MATCH (n) DETACH DELETE n //",
+    '../../etc/passwd',
+    '%00',
+    'e1',
+  ),
   fc.integer().map(String),
 );
 
 /** Path parameters: this test's blueprint and entity where the name says so, else anything. */
 function fill(path: string, values: Record<string, string>): string {
-  return path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(name === 'blueprint' ? blueprint : name === 'identifier' ? 'e1' : (values[name] ?? 'x')));
+  return path.replace(/\{(\w+)\}/g, (_, name: string) =>
+    encodeURIComponent(
+      name === 'blueprint' ? blueprint : name === 'identifier' ? 'e1' : (values[name] ?? 'x'),
+    ),
+  );
 }
 
 /** What a 4xx must leave alone: this blueprint's entities, its audit trail and its definition. */
 async function footprint(): Promise<string> {
-  const [row] = await readRows<{ audit: number }>(px.services.db, 'MATCH (a:_AuditEvent {blueprint: $blueprint}) RETURN count(a) AS audit', { blueprint });
+  const [row] = await readRows<{ audit: number }>(
+    px.services.db,
+    'MATCH (a:_AuditEvent {blueprint: $blueprint}) RETURN count(a) AS audit',
+    { blueprint },
+  );
   const entities = (await px.call('GET', `/api/v1/blueprints/${blueprint}/entities?limit=1000`)).body;
   const definition = (await px.call('GET', `/api/v1/blueprints/${blueprint}`)).body;
   return JSON.stringify({ row, entities, definition: { ...definition, meta: undefined } });
@@ -98,9 +167,21 @@ async function footprint(): Promise<string> {
 beforeAll(async () => {
   px = await startTestPlexus();
   blueprint = uniqueId('prop');
-  const created = await px.call('POST', '/api/v1/blueprints', { identifier: blueprint, title: 'Prop', schema: { properties: { note: { type: 'string' }, size: { type: 'integer', minimum: 0 } } }, relations: { dependsOn: { target: blueprint, many: true } } });
+  const created = await px.call('POST', '/api/v1/blueprints', {
+    identifier: blueprint,
+    title: 'Prop',
+    schema: { properties: { note: { type: 'string' }, size: { type: 'integer', minimum: 0 } } },
+    relations: { dependsOn: { target: blueprint, many: true } },
+  });
   expect(created.status).toBe(201);
-  expect((await px.call('POST', `/api/v1/blueprints/${blueprint}/entities`, { identifier: 'e1', properties: { note: 'n' } })).status).toBe(201);
+  expect(
+    (
+      await px.call('POST', `/api/v1/blueprints/${blueprint}/entities`, {
+        identifier: 'e1',
+        properties: { note: 'n' },
+      })
+    ).status,
+  ).toBe(201);
 });
 afterAll(async () => {
   await px?.call('DELETE', `/api/v1/blueprints/${blueprint}x?force=true`);
@@ -112,7 +193,14 @@ describe('arbitrary requests', () => {
 
   it('covers every body-carrying and query-taking operation of the OpenAPI document', () => {
     expect(ops.length).toBeGreaterThan(20);
-    expect(ops.map((o) => `${o.method} ${o.path}`)).toEqual(expect.arrayContaining(['POST /api/v1/entities/bulk', 'POST /api/v1/search', 'PUT /api/v1/blueprints/{blueprint}', 'GET /api/v1/audit']));
+    expect(ops.map((o) => `${o.method} ${o.path}`)).toEqual(
+      expect.arrayContaining([
+        'POST /api/v1/entities/bulk',
+        'POST /api/v1/search',
+        'PUT /api/v1/blueprints/{blueprint}',
+        'GET /api/v1/audit',
+      ]),
+    );
   });
 
   it('answer only 2xx or 4xx, write nothing on 4xx, and leave the server ready', async () => {
@@ -121,9 +209,21 @@ describe('arbitrary requests', () => {
       fc.record({
         op: fc.constant(op),
         path: fc.dictionary(fc.constantFrom('source', 'run', 'scorecard', 'query', 'id', 'pack'), paramValue),
-        query: fc.dictionary(op.query.length ? fc.constantFrom(...op.query) : fc.constant('limit'), paramValue, { maxKeys: 3 }),
+        query: fc.dictionary(
+          op.query.length ? fc.constantFrom(...op.query) : fc.constant('limit'),
+          paramValue,
+          { maxKeys: 3 },
+        ),
         body: op.body === null ? fc.constant(null) : bodyOf(op.body),
-        type: fc.constantFrom('application/json', 'application/json', 'application/json', 'application/x-ndjson', 'text/plain', 'application/x-www-form-urlencoded', null),
+        type: fc.constantFrom(
+          'application/json',
+          'application/json',
+          'application/json',
+          'application/x-ndjson',
+          'text/plain',
+          'application/x-www-form-urlencoded',
+          null,
+        ),
       }),
     );
     await fc.assert(
@@ -132,12 +232,20 @@ describe('arbitrary requests', () => {
         const search = new URLSearchParams(query).toString();
         const headers: Record<string, string> = { authorization: `Bearer ${px.adminToken}` };
         if (body && type) headers['content-type'] = type;
-        const res = await px.app.request(`${fill(op.path, path)}${search ? `?${search}` : ''}`, { method: op.method, headers, ...(body ? { body: body as unknown as BodyInit } : {}) });
+        const res = await px.app.request(`${fill(op.path, path)}${search ? `?${search}` : ''}`, {
+          method: op.method,
+          headers,
+          ...(body ? { body: body as unknown as BodyInit } : {}),
+        });
         const text = await res.text();
         seen.set(res.status, (seen.get(res.status) ?? 0) + 1);
-        expect(res.status, `${op.method} ${op.path} answered ${res.status}: ${text.slice(0, 300)}`).toBeLessThan(500);
+        expect(
+          res.status,
+          `${op.method} ${op.path} answered ${res.status}: ${text.slice(0, 300)}`,
+        ).toBeLessThan(500);
         expect(res.status).toBeGreaterThanOrEqual(200);
-        if (res.status >= 400) expect(await footprint(), `${op.method} ${op.path} wrote on ${res.status}`).toBe(before);
+        if (res.status >= 400)
+          expect(await footprint(), `${op.method} ${op.path} wrote on ${res.status}`).toBe(before);
       }),
       { numRuns: 150, interruptAfterTimeLimit: 45_000, markInterruptAsFailure: false },
     );
