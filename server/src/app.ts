@@ -102,9 +102,19 @@ export function createApp(services: Services, options: { webDist?: string } = {}
   });
 
   app.get('/metrics', (c) =>
-    c.text(metrics.render({ plexus_model_version: models.version(), plexus_blueprints: models.current().size, plexus_graphql_schema_build_seconds: (schemas.current()?.buildMs ?? 0) / 1000 }), 200, {
-      'content-type': 'text/plain; version=0.0.4',
-    }),
+    c.text(
+      metrics.render({
+        plexus_model_version: models.version(),
+        plexus_blueprints: models.current().size,
+        plexus_graphql_schema_build_seconds: (schemas.current()?.buildMs ?? 0) / 1000,
+        plexus_graphql_workers: schemas.workers().length,
+        plexus_graphql_worker_heap_bytes_max: Math.max(0, ...schemas.workers().map((w) => w.heapBytes)),
+      }),
+      200,
+      {
+        'content-type': 'text/plain; version=0.0.4',
+      },
+    ),
   );
   // The contract is public (it holds no data); every operation in it needs a token.
   app.get('/api/v1/openapi.json', (c) => c.json(openApiDocument()));
@@ -126,7 +136,7 @@ export function createApp(services: Services, options: { webDist?: string } = {}
   api.route('/', scorecardRoutes({ scorecards: services.scorecards, scorecardAdmin: services.scorecardAdmin, access, jsonLimit }));
   app.route('/api/v1', api);
   app.route('/', webhookRoutes(services.sources, jsonLimit));
-  app.route('/', graphqlRoutes({ schemas, logger, database: services.db.database }));
+  app.route('/', graphqlRoutes({ schemas, database: services.db.database }));
 
   const dist = options.webDist ? resolve(options.webDist) : null;
   if (dist && existsSync(join(dist, 'index.html'))) {

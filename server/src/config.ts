@@ -14,7 +14,8 @@ export interface PlexusConfig {
   adminToken?: string;
   logLevel: LogLevel;
   limits: { jsonBodyBytes: number; ndjsonBodyBytes: number; batchSize: number };
-  graphql: { rebuildDebounceMs: number; modelPollMs: number };
+  /** `workers`: GraphQL worker threads (at least 2: one serves while another rebuilds the schema). */
+  graphql: { rebuildDebounceMs: number; modelPollMs: number; workers?: number };
   /** Audit events older than this are pruned (hourly). */
   audit: { retentionDays: number };
   /** Identities, permissions and request hardening (`auth:` in plexus.yaml). */
@@ -125,6 +126,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     graphql: {
       rebuildDebounceMs: toInt('graphql.rebuildDebounceMs', y.graphql?.rebuildDebounceMs, 150),
       modelPollMs: toInt('graphql.modelPollMs', y.graphql?.modelPollMs, 5000),
+      workers: toInt('graphql.workers', y.graphql?.workers, 2, 2),
     },
     audit: { retentionDays: toInt('PLEXUS_AUDIT_RETENTION_DAYS', env.PLEXUS_AUDIT_RETENTION_DAYS ?? y.audit?.retentionDays, 365, 1) },
     auth: readAuthConfig(env, y.auth ?? {}),

@@ -84,3 +84,10 @@ export class ValidationError extends PlexusError {
     super(422, 'validation_failed', message, details);
   }
 }
+
+/** 503: a part of the server is briefly unavailable (e.g. a GraphQL worker restarting); retrying is safe. */
+export class ServiceUnavailableError extends PlexusError {
+  constructor(message: string) {
+    super(503, 'unavailable', message);
+  }
+}

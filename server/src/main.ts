@@ -41,7 +41,8 @@ async function main(): Promise<void> {
   const driver = createDriver({ ...config.neo4j, uri });
   await driver.verifyConnectivity({ database: config.neo4j.database });
   const db = { driver, database: config.neo4j.database };
-  const services = await createServices(config, db, logger);
+  // The GraphQL workers open their own connections to the same database.
+  const services = await createServices({ ...config, neo4j: { ...config.neo4j, uri } }, db, logger);
   const notice = await ensureAdminToken(services.tokens, { adminToken: config.adminToken, dataDir: config.dataDir });
   if (config.demo) {
     const loaded = await loadDemo(services);

@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { EventBus } from './catalog/events.ts';
 
 /** Counters and histograms exposed at `/metrics` in the Prometheus text format. */
@@ -14,8 +15,13 @@ function labels(l: Record<string, string | number>): string {
     .join(',')}}`;
 }
 
-/** Creates the metrics registry; counts entity changes from the event bus. */
+/**
+ * Creates the metrics registry; counts entity changes from the event bus and samples the
+ * event loop's delay (a stalled loop delays every request: schema builds run in workers).
+ */
 export function createMetrics(events: EventBus): Metrics {
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   const requests = new Map<string, number>();
   const durations = new Map<string, { counts: number[]; sum: number; total: number }>();
   const changes = new Map<string, number>();
@@ -51,6 +57,16 @@ export function createMetrics(events: EventBus): Metrics {
       }
       out.push('# HELP plexus_catalog_changes_total Change events emitted by the catalog, by type.', '# TYPE plexus_catalog_changes_total counter');
       for (const [type, v] of changes) out.push(`plexus_catalog_changes_total${labels({ type })} ${v}`);
+      // Since the previous scrape (then reset): the worst and the 99th percentile delay.
+      out.push(
+        '# HELP plexus_event_loop_delay_max_seconds Longest event-loop delay since the previous scrape.',
+        '# TYPE plexus_event_loop_delay_max_seconds gauge',
+        `plexus_event_loop_delay_max_seconds ${loopDelay.count > 0 ? loopDelay.max / 1e9 : 0}`,
+        '# HELP plexus_event_loop_delay_p99_seconds 99th percentile event-loop delay since the previous scrape.',
+        '# TYPE plexus_event_loop_delay_p99_seconds gauge',
+        `plexus_event_loop_delay_p99_seconds ${loopDelay.count > 0 ? loopDelay.percentile(99) / 1e9 : 0}`,
+      );
+      loopDelay.reset();
       for (const [name, v] of Object.entries(gauges)) out.push(`# TYPE ${name} gauge`, `${name} ${v}`);
       return `${out.join('\n')}\n`;
     },

@@ -35,7 +35,7 @@ export interface Services {
   scorecards: ScorecardService;
   /** Changing scorecards: permission check and audit, shared by REST and GraphQL. */
   scorecardAdmin: ScorecardAdmin;
-  /** Stops timers (model polling, schema rebuilds); does not close the driver. */
+  /** Stops timers (model polling, schema rebuilds) and the GraphQL workers; does not close the driver. */
   stop(): void;
 }
 
@@ -56,7 +56,9 @@ export async function createServices(config: PlexusConfig, db: Db, logger: Logge
   const scorecards = createScorecardService({ db, models, events, logger });
   const audit = createAuditLog(db);
   const scorecardAdmin = createScorecardAdmin({ scorecards, audit });
-  const schemas = createSchemaService({ db, models, catalog, search, impact, access, scorecards, scorecardAdmin, logger, debounceMs: config.graphql.rebuildDebounceMs, eager: options.eagerSchema ?? true });
+  if (!config.neo4j.uri) throw new Error('createServices needs config.neo4j.uri: the GraphQL workers connect to it');
+  const neo4j = { ...config.neo4j, uri: config.neo4j.uri };
+  const schemas = createSchemaService({ db, neo4j, models, catalog, search, impact, access, scorecards, scorecardAdmin, logger, debounceMs: config.graphql.rebuildDebounceMs, eager: options.eagerSchema ?? true, workers: config.graphql.workers });
   const tokens = createTokenStore(db, { adminToken: config.adminToken });
   // Cached token verifications carry a user's role and teams: forget them when those change.
   const identities = createIdentityStore(db);
@@ -96,7 +98,7 @@ export async function createServices(config: PlexusConfig, db: Db, logger: Logge
       scorecards.stop();
       clearInterval(prune);
       if (poll) clearInterval(poll);
-      schemas.stop();
+      void schemas.stop();
     },
   };
 }

@@ -34,12 +34,12 @@ export function uniqueId(prefix = 't'): string {
 }
 
 /** Starts Plexus in-process against the Neo4j the global setup provides. */
-export async function startTestPlexus(overrides: Partial<PlexusConfig> = {}): Promise<TestPlexus> {
+export async function startTestPlexus(overrides: Partial<PlexusConfig> = {}, options: { eagerSchema?: boolean } = {}): Promise<TestPlexus> {
   const adminToken = `test-admin-${randomBytes(8).toString('hex')}`;
   const base = readConfig({ NEO4J_URI: inject('neo4jUri'), NEO4J_USER: inject('neo4jUser'), NEO4J_PASSWORD: inject('neo4jPassword'), PLEXUS_ADMIN_TOKEN: adminToken, PLEXUS_CONFIG: '/dev/null' } as NodeJS.ProcessEnv);
   const config: PlexusConfig = { ...base, graphql: { rebuildDebounceMs: 20, modelPollMs: 0 }, demo: false, ...overrides };
   const driver = createDriver({ ...config.neo4j, uri: config.neo4j.uri! });
-  const services = await createServices(config, { driver }, silentLogger, { eagerSchema: false });
+  const services = await createServices(config, { driver }, silentLogger, { eagerSchema: options.eagerSchema ?? false });
   const created: string[] = [];
   const app = createApp(services);
   return {

@@ -1,10 +1,10 @@
 import neo4j, { type Driver, type Session } from 'neo4j-driver';
 import type { PlexusConfig } from '../config.ts';
 
-/** Creates the Neo4j driver from the configuration (Bolt or routing `neo4j://` URIs). */
-export function createDriver(config: PlexusConfig['neo4j'] & { uri: string }): Driver {
+/** Creates the Neo4j driver from the configuration (Bolt or routing `neo4j://` URIs); GraphQL workers use a smaller pool. */
+export function createDriver(config: PlexusConfig['neo4j'] & { uri: string; poolSize?: number }): Driver {
   return neo4j.driver(config.uri, neo4j.auth.basic(config.user, config.password), {
-    maxConnectionPoolSize: 50,
+    maxConnectionPoolSize: config.poolSize ?? 50,
     connectionAcquisitionTimeout: 30_000,
     disableLosslessIntegers: true,
     userAgent: 'plexus/0.1',

@@ -1,8 +1,5 @@
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { type Context, Hono } from 'hono';
-import { PlexusError } from '../errors.ts';
 import { type AppEnv, writeContext } from '../http.ts';
-import type { Logger } from '../log.ts';
 import type { GraphqlContext, SchemaService } from './schema-service.ts';
 
 /**
@@ -15,36 +12,13 @@ export function graphqlContext(c: Context<AppEnv>, database?: string): GraphqlCo
 }
 
 /**
- * `/graphql`: graphql-yoga serving whichever schema the schema service holds when a request
- * arrives. Plexus errors keep their message and code; anything else is masked.
+ * `/graphql`: authenticated here, executed by graphql-yoga in a worker thread on whichever
+ * schema is newest when the request arrives (schema-service.ts). Plexus errors keep their
+ * message and code; anything else is masked.
  */
-export function graphqlRoutes(deps: { schemas: SchemaService; logger: Logger; database?: string }): Hono<AppEnv> {
-  const { schemas, logger } = deps;
-  const yoga: YogaServerInstance<{ plexus: GraphqlContext }, GraphqlContext> = createYoga({
-    graphqlEndpoint: '/graphql',
-    schema: async () => (await schemas.forRequest()).schema,
-    context: ({ plexus }) => plexus,
-    graphiql: { title: 'Plexus GraphQL' },
-    logging: false,
-    maskedErrors: {
-      maskError(error, message) {
-        const original = (error as { originalError?: unknown }).originalError;
-        if (original instanceof PlexusError) {
-          return Object.assign(error as Error, {
-            message: original.message,
-            extensions: { code: original.code, status: original.status, details: original.details },
-          });
-        }
-        // Parse and validation errors have no original error and are safe to show.
-        if (!original) return error as Error;
-        logger.error('graphql resolver failed', { err: original ?? error });
-        return new Error(message) as Error;
-      },
-    },
-  });
+export function graphqlRoutes(deps: { schemas: SchemaService; database?: string }): Hono<AppEnv> {
+  const { schemas } = deps;
   const r = new Hono<AppEnv>();
-  r.on(['GET', 'POST'], '/graphql', (c) =>
-    yoga.fetch(c.req.raw, { plexus: graphqlContext(c, deps.database) }),
-  );
+  r.on(['GET', 'POST'], '/graphql', (c) => schemas.fetch(c.req.raw, graphqlContext(c, deps.database)));
   return r;
 }

@@ -21,7 +21,7 @@ export function queryRoutes(deps: { queries: SavedQueries; schemas: SchemaServic
   r.post('/queries', async (c) => {
     const body = await readJson(c, jsonLimit);
     const p = requireRole(c, roleToSave(body), 'saving this query');
-    const saved = await queries.save(body, { actor: p.name, mode: 'create', schema: (await schemas.forRequest()).schema });
+    const saved = await queries.save(body, { actor: p.name, mode: 'create', checkGraphql: (query) => schemas.validate(query) });
     await record(c, saved.identifier, null, saved);
     return c.json(saved, 201);
   });
@@ -30,7 +30,7 @@ export function queryRoutes(deps: { queries: SavedQueries; schemas: SchemaServic
     const p = requireRole(c, roleToSave(body), 'saving this query');
     const id = c.req.param('query');
     const before = await queries.get(id).catch(() => null);
-    const saved = await queries.save(body, { actor: p.name, mode: 'replace', identifier: id, schema: (await schemas.forRequest()).schema });
+    const saved = await queries.save(body, { actor: p.name, mode: 'replace', identifier: id, checkGraphql: (query) => schemas.validate(query) });
     await record(c, id, before, saved);
     return c.json(saved);
   });
@@ -58,7 +58,8 @@ export function queryRoutes(deps: { queries: SavedQueries; schemas: SchemaServic
       }
       return c.json(await queries.runCypher(q, args.params ?? {}));
     }
-    return c.json(await queries.runGraphql(q, args.params ?? {}, (await schemas.forRequest()).schema, graphqlContext(c, deps.database)));
+    // GraphQL saved queries run in a GraphQL worker with the caller's own context.
+    return c.json(await schemas.execute(q.query, args.params ?? {}, graphqlContext(c, deps.database)));
   });
   return r;
 }
