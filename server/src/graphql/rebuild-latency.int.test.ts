@@ -167,6 +167,7 @@ async function changeModelWhilePolling() {
     samples: poll.samples.length,
     graphqlDuringRebuild: poll.graphql.filter((g) => g.during).length,
     graphqlMaxMs: Math.round(Math.max(...poll.graphql.map((g) => g.ms))),
+    workerHeapMb: px.services.schemas.workers().map((w) => Math.round(w.heapBytes / 1048576)),
   };
   console.log('rebuild latency', JSON.stringify(report));
   return { poll, report, served: body, fresh, version };
@@ -197,9 +198,11 @@ describe('a schema rebuild stalls nothing', () => {
       const { poll, report, served, fresh, version } = await changeModelWhilePolling();
       expect(poll.samples.every((s) => s.status === 200)).toBe(true);
       expect(report.samples).toBeGreaterThan(120);
-      // 250 ms on top of the machine's own noise (the slowest answer before the change): before
-      // the fix every request waited for the whole build (30 s with 20 blueprints on a loaded machine).
-      const bound = 250 + Math.min(report.baselineMaxMs, 2_000);
+      // 250 ms on top of the machine's own noise (the slowest answer in the seconds before the
+      // change, same polling): on a shared 2-core machine at load 25 that noise alone reached
+      // seconds. Before the fix a request waited for the whole build (30 s with 20 blueprints on
+      // that machine, 1-9 s on an idle one), far above both.
+      const bound = 250 + report.baselineMaxMs;
       expect(report.healthzMaxMs).toBeLessThan(bound);
       expect(report.entityMaxMs).toBeLessThan(bound);
       // A blueprint change answers once stored, not after the rebuild.
@@ -209,6 +212,6 @@ describe('a schema rebuild stalls nothing', () => {
       expect(report.graphqlDuringRebuild).toBeGreaterThan(0);
       expect(served.data?.__type?.name).toBe(labelOf(fresh));
       expect(served.data?.plexusModelVersion).toBeGreaterThanOrEqual(version);
-    }, 600_000);
+    }, 1_200_000);
   }
 });

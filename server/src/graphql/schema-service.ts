@@ -51,6 +51,8 @@ export interface SchemaService {
   build(model: Model, version: number): Promise<BuiltSchema>;
   /** The worker threads, for /metrics. */
   workers(): WorkerInfo[];
+  /** Stops worker `index` abruptly, as a crash would: its requests get 503 and another starts. */
+  killWorker(index: number): Promise<void>;
   /** Stops the workers and timers; does not close the main driver. */
   stop(): Promise<void>;
 }
@@ -198,11 +200,16 @@ export function createSchemaService(deps: {
     }
   }
 
-  function onExit(slot: Slot, code: number): void {
+  /** Marks a worker gone: nothing more is sent to it and what it had in flight is answered 503. */
+  function fail(slot: Slot): void {
     slot.dead = true;
     for (const f of slot.onStarted.splice(0)) f();
     for (const p of slot.pending.values()) p.reject(new ServiceUnavailableError('the GraphQL worker stopped while answering; retry the request'));
     slot.pending.clear();
+  }
+
+  function onExit(slot: Slot, code: number): void {
+    fail(slot);
     slot.onBuilt?.({ type: 'built', version: -1, buildMs: 0, heapBytes: 0, error: `the worker exited (code ${code})` });
     const i = slots.indexOf(slot);
     if (i >= 0) slots.splice(i, 1);
@@ -376,6 +383,12 @@ export function createSchemaService(deps: {
           return dispatch(method, args, ctx);
         },
       });
+    },
+    async killWorker(index) {
+      const slot = slots[index];
+      if (!slot) return;
+      fail(slot);
+      await slot.worker.terminate();
     },
     workers: () => slots.map((s) => ({ version: s.version, building: s.building, heapBytes: s.heapBytes, inflight: s.pending.size })),
     async stop() {
