@@ -39,10 +39,10 @@ describe('operations endpoints', () => {
     while (performance.now() < until);
     await new Promise((ok) => setTimeout(ok, 30));
     const r = await px.call('GET', '/metrics', undefined, { token: null });
-    const max = Number(/plexus_event_loop_delay_max_seconds (\S+)/.exec(r.body)?.[1]);
+    const max = Number(/^plexus_event_loop_delay_max_seconds (\S+)$/m.exec(r.body)?.[1]);
     expect(max).toBeGreaterThanOrEqual(0.25);
-    expect(r.body).toMatch(/plexus_event_loop_delay_p99_seconds \d/);
-    expect(r.body).toMatch(/plexus_graphql_workers \d/);
+    expect(r.body).toMatch(/^plexus_event_loop_delay_p99_seconds \d/m);
+    expect(r.body).toMatch(/^plexus_graphql_workers \d/m);
   });
 
   it('publishes the OpenAPI contract and a docs page', async () => {
