@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readConfig } from '../config.ts';
 import { labelOf, pluralFieldOf } from '../model/names.ts';
 import { startTestPlexus, type TestPlexus, uniqueId } from '../test-support.ts';
 
@@ -174,7 +175,9 @@ async function changeModelWhilePolling() {
 }
 
 beforeAll(async () => {
-  px = await startTestPlexus({}, { eagerSchema: true });
+  // The pollers send ~50 requests a second with one token: above the default rate limit.
+  const { auth } = readConfig({ PLEXUS_CONFIG: '/dev/null', PLEXUS_RATE_LIMIT: '1000000', PLEXUS_RATE_BURST: '100000' } as NodeJS.ProcessEnv);
+  px = await startTestPlexus({ auth }, { eagerSchema: true });
   await new Promise<void>((ok) => {
     server = serve({ fetch: px.app.fetch, hostname: '127.0.0.1', port: 0 }, () => ok());
   });
