@@ -32,6 +32,19 @@ describe('operations endpoints', () => {
     expect(r.body).not.toContain('some-blueprint-that-is-not-there');
   });
 
+  it('exports the event-loop delay since the previous scrape', async () => {
+    await px.call('GET', '/metrics', undefined, { token: null });
+    // Block the loop on purpose: the next scrape reports at least that delay.
+    const until = performance.now() + 300;
+    while (performance.now() < until);
+    await new Promise((ok) => setTimeout(ok, 30));
+    const r = await px.call('GET', '/metrics', undefined, { token: null });
+    const max = Number(/^plexus_event_loop_delay_max_seconds (\S+)$/m.exec(r.body)?.[1]);
+    expect(max).toBeGreaterThanOrEqual(0.25);
+    expect(r.body).toMatch(/^plexus_event_loop_delay_p99_seconds \d/m);
+    expect(r.body).toMatch(/^plexus_graphql_workers \d/m);
+  });
+
   it('publishes the OpenAPI contract and a docs page', async () => {
     const doc = await px.call('GET', '/api/v1/openapi.json', undefined, { token: null });
     expect(doc.status).toBe(200);

@@ -129,7 +129,12 @@ export function createApp(services: Services, options: { webDist?: string } = {}
       const m = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '');
       if (!m || !safeEqual(m[1], config.metricsToken)) throw new UnauthorizedError('/metrics needs "Authorization: Bearer <PLEXUS_METRICS_TOKEN>"');
     }
-    return c.text(metrics.render({ plexus_model_version: models.version(), plexus_blueprints: models.current().size, plexus_graphql_schema_build_seconds: (schemas.current()?.buildMs ?? 0) / 1000 }), 200, {
+    return c.text(metrics.render({ plexus_model_version: models.version(), plexus_blueprints: models.current().size, plexus_graphql_schema_build_seconds: (schemas.current()?.buildMs ?? 0) / 1000,
+        plexus_graphql_workers: schemas.workers().length,
+        plexus_graphql_worker_heap_bytes_max: Math.max(0, ...schemas.workers().map((w) => w.heapBytes)),
+      }),
+      200,
+      {
       'content-type': 'text/plain; version=0.0.4',
     });
   });
@@ -165,7 +170,7 @@ export function createApp(services: Services, options: { webDist?: string } = {}
   api.route('/', scorecardRoutes({ scorecards: services.scorecards, scorecardAdmin: services.scorecardAdmin, access, jsonLimit }));
   app.route('/api/v1', api);
   app.route('/', webhookRoutes(services.sources, jsonLimit));
-  app.route('/', graphqlRoutes({ schemas, logger, database: services.db.database, jsonLimit, limits: config.graphqlLimits }));
+  app.route('/', graphqlRoutes({ schemas, database: services.db.database, jsonLimit, limits: config.graphqlLimits }));
 
   const dist = options.webDist ? resolve(options.webDist) : null;
   if (dist && existsSync(join(dist, 'index.html'))) {

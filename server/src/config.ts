@@ -43,7 +43,8 @@ export interface PlexusConfig {
    * behind a proxy that sets it (PLEXUS_TRUST_PROXY=true). Otherwise the socket's address counts.
    */
   trustProxy: boolean;
-  graphql: { rebuildDebounceMs: number; modelPollMs: number };
+  /** `workers`: GraphQL worker threads (at least 2: one serves while another rebuilds the schema). */
+  graphql: { rebuildDebounceMs: number; modelPollMs: number; workers?: number };
   /** What one GraphQL request may cost, its timeout, and heavy reads in flight per caller. */
   graphqlLimits: GraphqlLimits;
   /**
@@ -191,6 +192,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     graphql: {
       rebuildDebounceMs: toInt('graphql.rebuildDebounceMs', y.graphql?.rebuildDebounceMs, 150),
       modelPollMs: toInt('PLEXUS_MODEL_POLL_MS', env.PLEXUS_MODEL_POLL_MS ?? y.graphql?.modelPollMs, 2000),
+      workers: toInt('graphql.workers', y.graphql?.workers, 2, 2),
     },
     scheduler: {
       leaseTtlMs: toInt('PLEXUS_LEASE_TTL_MS', env.PLEXUS_LEASE_TTL_MS ?? y.scheduler?.leaseTtlMs, 30_000, 100),

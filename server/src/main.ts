@@ -96,7 +96,8 @@ async function main(): Promise<void> {
   driver = createDriver({ ...config.neo4j, ...credentials, uri });
   const db = { driver, database: config.neo4j.database };
   await waitForNeo4j(db, uri, { timeoutMs: config.neo4j.waitTimeoutMs ?? 300_000, log: (message, fields) => logger.warn(message, fields) });
-  services = await createServices(config, db, logger);
+  // The GraphQL workers open their own connections to the same database, with the same credentials.
+  services = await createServices({ ...config, neo4j: { ...config.neo4j, ...credentials, uri } }, db, logger);
   const notice = await ensureAdminToken(services.tokens, { adminToken: config.adminToken, dataDir: config.dataDir });
   if (config.demo) {
     const loaded = await loadDemo(services);

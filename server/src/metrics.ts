@@ -14,8 +14,21 @@ function labels(l: Record<string, string | number>): string {
     .join(',')}}`;
 }
 
-/** Creates the metrics registry; counts entity changes from the event bus. */
+/**
+ * Creates the metrics registry; counts entity changes from the event bus and samples the
+ * event loop's delay (a stalled loop delays every request: schema builds run in workers).
+ */
 export function createMetrics(events: EventBus): Metrics {
+  // How late a 10 ms timer fires is how long the loop was blocked. (perf_hooks'
+  // monitorEventLoopDelay on Node 20 missed a 300 ms block entirely in a test, so it is measured here.)
+  let lags: number[] = [];
+  let last = performance.now();
+  const tick = setInterval(() => {
+    const now = performance.now();
+    if (lags.length < 20_000) lags.push(Math.max(0, now - last - 10));
+    last = now;
+  }, 10);
+  tick.unref();
   const requests = new Map<string, number>();
   const durations = new Map<string, { counts: number[]; sum: number; total: number }>();
   const changes = new Map<string, number>();
@@ -51,6 +64,16 @@ export function createMetrics(events: EventBus): Metrics {
       }
       out.push('# HELP plexus_catalog_changes_total Change events emitted by the catalog, by type.', '# TYPE plexus_catalog_changes_total counter');
       for (const [type, v] of changes) out.push(`plexus_catalog_changes_total${labels({ type })} ${v}`);
+      // Since the previous scrape (then reset): the worst and the 99th percentile delay.
+      out.push(
+        '# HELP plexus_event_loop_delay_max_seconds Longest event-loop delay since the previous scrape.',
+        '# TYPE plexus_event_loop_delay_max_seconds gauge',
+        `plexus_event_loop_delay_max_seconds ${Math.max(0, ...lags) / 1000}`,
+        '# HELP plexus_event_loop_delay_p99_seconds 99th percentile event-loop delay since the previous scrape.',
+        '# TYPE plexus_event_loop_delay_p99_seconds gauge',
+        `plexus_event_loop_delay_p99_seconds ${lags.length > 0 ? [...lags].sort((a, b) => a - b)[Math.floor(lags.length * 0.99)] / 1000 : 0}`,
+      );
+      lags = [];
       for (const [name, v] of Object.entries(gauges)) out.push(`# TYPE ${name} gauge`, `${name} ${v}`);
       return `${out.join('\n')}\n`;
     },

@@ -45,7 +45,7 @@ export interface Services {
   files: FilePolicy;
   /** Periodic work, run once across replicas through leases in Neo4j; `jobs.holder` names this replica. */
   jobs: JobScheduler;
-  /** Stops timers (model polling, schema rebuilds, scheduled jobs, releasing their leases); does not close the driver. */
+  /** Stops timers (model polling, schema rebuilds, scheduled jobs, releasing their leases) and the GraphQL workers; does not close the driver. */
   stop(): void;
 }
 
@@ -68,7 +68,9 @@ export async function createServices(config: PlexusConfig, db: Db, logger: Logge
   const scorecards = createScorecardService({ db, models, events, logger, options: { scheduleMs: config.scheduler.scorecardRunMs, scheduler: jobs } });
   const audit = createAuditLog(db);
   const scorecardAdmin = createScorecardAdmin({ scorecards, audit });
-  const schemas = createSchemaService({ db, models, catalog, search, impact, access, scorecards, scorecardAdmin, logger, debounceMs: config.graphql.rebuildDebounceMs, eager: options.eagerSchema ?? true });
+  if (!config.neo4j.uri) throw new Error('createServices needs config.neo4j.uri: the GraphQL workers connect to it');
+  const neo4j = { ...config.neo4j, uri: config.neo4j.uri };
+  const schemas = createSchemaService({ db, neo4j, models, catalog, search, impact, access, scorecards, scorecardAdmin, logger, debounceMs: config.graphql.rebuildDebounceMs, eager: options.eagerSchema ?? true, workers: config.graphql.workers, limits: config.graphqlLimits });
   const tokens = createTokenStore(db, { adminToken: config.adminToken });
   // Cached token verifications carry a user's role and teams: forget them when those change.
   const identities = createIdentityStore(db);
@@ -116,7 +118,7 @@ export async function createServices(config: PlexusConfig, db: Db, logger: Logge
       scorecards.stop();
       void jobs.stop();
       if (poll) clearInterval(poll);
-      schemas.stop();
+      void schemas.stop();
     },
   };
 }

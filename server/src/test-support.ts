@@ -35,7 +35,7 @@ export function uniqueId(prefix = 't'): string {
 }
 
 /** Starts Plexus in-process against the Neo4j the global setup provides. */
-export async function startTestPlexus(overrides: Partial<PlexusConfig> = {}): Promise<TestPlexus> {
+export async function startTestPlexus(overrides: Partial<PlexusConfig> = {}, options: { eagerSchema?: boolean } = {}): Promise<TestPlexus> {
   const adminToken = `test-admin-${randomBytes(8).toString('hex')}`;
   const base = readConfig({ NEO4J_URI: inject('neo4jUri'), NEO4J_USER: inject('neo4jUser'), NEO4J_PASSWORD: inject('neo4jPassword'), PLEXUS_ADMIN_TOKEN: adminToken, PLEXUS_CONFIG: '/dev/null' } as NodeJS.ProcessEnv);
   // Tests serve fake sources on 127.0.0.1 and from temporary folders: allowed explicitly here,
@@ -49,7 +49,7 @@ export async function startTestPlexus(overrides: Partial<PlexusConfig> = {}): Pr
     ...overrides,
   };
   const driver = createDriver({ ...config.neo4j, uri: config.neo4j.uri! });
-  const services = await createServices(config, { driver }, silentLogger, { eagerSchema: false });
+  const services = await createServices(config, { driver }, silentLogger, { eagerSchema: options.eagerSchema ?? false });
   const created: string[] = [];
   const app = createApp(services);
   return {

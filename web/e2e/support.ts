@@ -37,6 +37,9 @@ function ensureWebBuild(): string {
 export async function startUiServer(): Promise<UiServer> {
   const webDist = ensureWebBuild();
   const px = await startTestPlexus();
+  // The UI reads through GraphQL: start the GraphQL worker (and a first schema) now, while the
+  // test seeds its data, not when the browser's first page asks (seconds on a loaded machine).
+  px.services.schemas.ready().catch(() => {});
   const app = createApp(px.services, { webDist });
   const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>((ok) => {
     const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info: AddressInfo) =>

@@ -171,7 +171,8 @@ describe('audit of entity writes from every origin', () => {
     expect(events.every((e) => e.kind === 'entity' && e.subject === `${bp}:${id}`)).toBe(true);
     // The webhook's secret is a source secret: recorded as set, never as a value.
     expect(await storedRowsContaining(secret)).toBe(0);
-  });
+    // The first GraphQL request of the file starts a GraphQL worker and builds its schema.
+  }, 240_000);
 });
 
 describe('audit of administered objects', () => {

@@ -6,12 +6,13 @@ import { mapDatabaseError, ServiceUnavailableError } from '../errors.ts';
  * Creates the Neo4j driver from the configuration (Bolt or routing `neo4j://` URIs). Connecting
  * and acquiring a connection give up after `connectTimeoutMs` (default 5 s) and retried
  * transactions after `maxRetryMs` (default 5 s), so a request made while the database is away
- * fails within seconds (503) instead of half a minute; the pool reconnects by itself.
+ * fails within seconds (503) instead of half a minute; the pool reconnects by itself. GraphQL
+ * workers use a smaller pool (`poolSize`).
  */
-export function createDriver(config: PlexusConfig['neo4j'] & { uri: string }): Driver {
+export function createDriver(config: PlexusConfig['neo4j'] & { uri: string; poolSize?: number }): Driver {
   const connect = config.connectTimeoutMs ?? 5000;
   return neo4j.driver(config.uri, neo4j.auth.basic(config.user, config.password), {
-    maxConnectionPoolSize: 50,
+    maxConnectionPoolSize: config.poolSize ?? 50,
     connectionAcquisitionTimeout: connect,
     connectionTimeout: connect,
     maxTransactionRetryTime: config.maxRetryMs ?? 5000,

@@ -150,4 +150,36 @@ describe('generated GraphQL API', () => {
     await waitForType(cap(id));
     expect(px.services.schemas.current()!.version).toBeGreaterThan(before.version);
   });
+
+  it('answers 503 for requests in flight when a GraphQL worker dies, then serves again from a new one', async () => {
+    const { schemas } = px.services;
+    await schemas.ready();
+    const query = `{ ${pluralFieldOf(svc)}(where: { identifier: { eq: "cart" } }) { identifier } }`;
+    let answer: Awaited<ReturnType<TestPlexus['call']>> | null = null;
+    // Catch a request while a worker holds it (it may answer first on a fast machine: try again).
+    for (let attempt = 0; attempt < 20 && !answer; attempt++) {
+      const sent = px.call('POST', '/graphql', { query });
+      let done = false;
+      void sent.finally(() => {
+        done = true;
+      });
+      while (!done && !schemas.workers().some((w) => w.inflight > 0)) await new Promise((ok) => setImmediate(ok));
+      if (done) continue;
+      await schemas.killWorker(schemas.workers().findIndex((w) => w.inflight > 0));
+      answer = await sent;
+    }
+    expect(answer?.status).toBe(503);
+    expect(answer?.body.error.code).toBe('service_unavailable');
+    // Another worker starts, builds the schema and answers.
+    const until = Date.now() + 180_000;
+    for (;;) {
+      const r = await px.call('POST', '/graphql', { query });
+      if (r.status === 200) {
+        expect(r.body.data[pluralFieldOf(svc)]).toEqual([{ identifier: 'cart' }]);
+        break;
+      }
+      if (Date.now() > until) throw new Error(`no new worker answered: ${r.status} ${JSON.stringify(r.body)}`);
+      await new Promise((ok) => setTimeout(ok, 100));
+    }
+  }, 240_000);
 });

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import type { Plugin } from 'graphql-yoga';
 import type {
   DocumentNode,
   FieldNode,
@@ -298,4 +299,18 @@ export function checkGraphqlLimits(
       },
     ),
   ];
+}
+
+/**
+ * A yoga plugin that refuses documents over the limits before graphql-js's own validation (whose
+ * overlapping-fields rule is quadratic in the number of aliases) and long before any Cypher runs.
+ */
+export function graphqlLimitsPlugin(limits: GraphqlLimits): Plugin {
+  return {
+    onValidate({ params, context, setResult }) {
+      const request = (context as { params?: { operationName?: string | null; variables?: Record<string, unknown> | null } }).params;
+      const errors = checkGraphqlLimits(params.schema, params.documentAST, limits, { operationName: request?.operationName, variables: request?.variables });
+      if (errors.length > 0) setResult(errors);
+    },
+  };
 }

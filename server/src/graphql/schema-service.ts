@@ -1,103 +1,99 @@
-import { randomBytes } from 'node:crypto';
-import { Neo4jGraphQL } from '@neo4j/graphql';
-import type { AccessControl, GraphqlJwt } from '../auth/access.ts';
-import type { Principal } from '../auth/principal.ts';
-import { GraphQLError, type GraphQLSchema, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
+import { Worker } from 'node:worker_threads';
+import type { AccessControl } from '../auth/access.ts';
 import type { Catalog } from '../catalog/catalog.ts';
-import type { WriteContext } from '../catalog/events.ts';
 import type { Db } from '../db/driver.ts';
-import { NotFoundError, UnauthorizedError } from '../errors.ts';
+import { PlexusError, ServiceUnavailableError } from '../errors.ts';
+import type { ImpactService } from '../impact/impact.ts';
 import type { Logger } from '../log.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
-import type { ImpactDirection, ImpactService } from '../impact/impact.ts';
-import { labelOf } from '../model/names.ts';
 import type { Model } from '../model/types.ts';
-import { createEntityScoreLoader, type EntityScoreLoader, type ScorecardAdmin, type ScorecardService } from '../scorecards/index.ts';
-import type { SearchRequest } from '../search/rules.ts';
+import type { ScorecardAdmin, ScorecardService } from '../scorecards/index.ts';
 import type { SearchService } from '../search/search.ts';
-import { baseTypeDefs, generateTypeDefs } from './type-defs.ts';
+import { type BuiltSchema, buildSchema, type ExecutionContext, type PlexusMethod } from './build-schema.ts';
+import { createPlexusDispatch, type GraphqlContext } from './plexus-calls.ts';
+import { defaultGraphqlLimits, type GraphqlLimits } from './limits.ts';
+import type { FromWorker, SerializedError, ToWorker, WorkerSettings } from './worker-protocol.ts';
 
-/** Per-request GraphQL context: who is calling and how their writes are stamped. */
-export interface GraphqlContext {
-  write: WriteContext;
-  sessionConfig?: { database?: string };
-  /** Transaction config @neo4j/graphql applies to the request's queries (timeout in ms). */
-  transaction?: { timeout?: number };
-  /** The caller; custom resolvers check permissions against it. */
-  principal: Principal;
-  /**
-   * The caller's read scope as claims, set by the server (never taken from the request):
-   * @neo4j/graphql treats a `jwt` in the context as verified and evaluates the generated
-   * @authorization rules against it.
-   */
-  jwt: GraphqlJwt;
-}
+export type { BuiltSchema } from './build-schema.ts';
+export type { GraphqlContext } from './plexus-calls.ts';
 
-const unusableKey = randomBytes(32).toString('base64url');
-
-function callerOf(ctx: GraphqlContext): Principal {
-  if (!ctx?.principal) throw new UnauthorizedError();
-  return ctx.principal;
-}
-
-function parseLiteral(ast: ValueNode): unknown {
-  switch (ast.kind) {
-    case Kind.STRING:
-    case Kind.BOOLEAN:
-      return ast.value;
-    case Kind.INT:
-    case Kind.FLOAT:
-      return Number(ast.value);
-    case Kind.OBJECT:
-      return Object.fromEntries(ast.fields.map((f) => [f.name.value, parseLiteral(f.value)]));
-    case Kind.LIST:
-      return ast.values.map(parseLiteral);
-    case Kind.NULL:
-      return null;
-    default:
-      throw new GraphQLError(`JSON cannot hold ${ast.kind}`);
-  }
-}
-
-const jsonScalar = new GraphQLScalarType({
-  name: 'JSON',
-  description: 'Any JSON value.',
-  serialize: (v) => v,
-  parseValue: (v) => v,
-  parseLiteral: (ast) => parseLiteral(ast),
-});
-
-/** The generated schema and the model version it was built from. */
-export interface BuiltSchema {
-  schema: GraphQLSchema;
+/** The schema the workers serve: its model version and how long its build took. */
+export interface SchemaInfo {
   version: number;
-  typeDefs: string;
   buildMs: number;
 }
 
-/** Builds GraphQL schemas from the model and swaps them in when blueprints change. */
-export interface SchemaService {
-  /** The schema requests use now (the previous one while a rebuild runs). */
-  current(): BuiltSchema | null;
-  /** Resolves once a schema exists for at least `version` (or the current model version). */
-  ready(version?: number): Promise<BuiltSchema>;
-  /**
-   * The schema for a request: eager services answer with the current schema at once (the old
-   * one while a rebuild runs); lazy ones (tests) first catch up with the model.
-   */
-  forRequest(): Promise<BuiltSchema>;
-  /** Builds a schema for a model without swapping it in (benchmarks, checks). */
-  build(model: Model, version: number): Promise<BuiltSchema>;
-  stop(): void;
+/** One GraphQL worker thread, for /metrics. */
+export interface WorkerInfo {
+  version: number;
+  building: boolean;
+  heapBytes: number;
+  inflight: number;
 }
 
 /**
- * Creates the schema service. It subscribes to model changes, debounces bursts
- * (`debounceMs`) and rebuilds off the request path; requests keep the schema object they
- * started with, so in-flight requests finish on the old one.
+ * Builds GraphQL schemas from the model and serves GraphQL from them, in worker threads: a
+ * build is seconds of CPU on big models and would stall every request if it ran on the
+ * server's event loop. While one worker builds, another serves the previous schema; requests
+ * go to the worker with the newest schema (the swap is atomic) and never to one that builds.
+ */
+export interface SchemaService {
+  /** The newest schema a worker serves (the previous one while a rebuild runs). */
+  current(): SchemaInfo | null;
+  /** Resolves once a worker serves a schema for at least `version` (or the current model version). */
+  ready(version?: number): Promise<SchemaInfo>;
+  /** Answers a `/graphql` request (already authenticated) in a worker, for the caller in `ctx`. */
+  fetch(request: Request, ctx: GraphqlContext): Promise<Response>;
+  /** Problems of a GraphQL query against the served schema (empty when it is a valid query). */
+  validate(query: string): Promise<string[]>;
+  /** Which GraphQL limits (depth, aliases, cost...) a query with these variables exceeds (empty: none). */
+  checkLimits(query: string, variables: Record<string, unknown>): Promise<string[]>;
+  /** Runs a GraphQL query for the caller in `ctx` (saved queries); the result as JSON. */
+  execute(query: string, variables: Record<string, unknown>, ctx: GraphqlContext): Promise<unknown>;
+  /** Builds a schema for a model in this thread without serving it (benchmarks, checks). */
+  build(model: Model, version: number): Promise<BuiltSchema>;
+  /** The worker threads, for /metrics. */
+  workers(): WorkerInfo[];
+  /** Stops worker `index` abruptly, as a crash would: its requests get 503 and another starts. */
+  killWorker(index: number): Promise<void>;
+  /** Stops the workers and timers; does not close the main driver. */
+  stop(): Promise<void>;
+}
+
+interface Slot {
+  worker: Worker;
+  started: boolean;
+  version: number;
+  buildMs: number;
+  heapBytes: number;
+  building: boolean;
+  draining: boolean;
+  dead: boolean;
+  /** Answers awaited from this worker, by request id. */
+  pending: Map<number, { resolve: (m: FromWorker) => void; reject: (e: unknown) => void }>;
+  onBuilt: ((m: Extract<FromWorker, { type: 'built' }>) => void) | null;
+  onStarted: (() => void)[];
+}
+
+// The worker runs TypeScript sources like the server does (tsx, also under vitest): a small
+// JavaScript entry registers tsx's loader in the worker, then imports worker-main.ts.
+const bootUrl = new URL('./worker-boot.mjs', import.meta.url);
+const entryUrl = new URL('./worker-main.ts', import.meta.url).href;
+
+function serializeError(err: unknown): SerializedError {
+  if (err instanceof PlexusError) return { plexus: true, name: err.name, status: err.status, code: err.code, message: err.message, details: err.details };
+  return { plexus: false, message: 'internal error; see the server log' };
+}
+
+/**
+ * Creates the schema service and its worker threads (`workers`, at least two when eager so one
+ * serves while another builds). It subscribes to model changes, debounces bursts (`debounceMs`)
+ * and rebuilds one worker at a time; in-flight requests finish on the schema they started with.
  */
 export function createSchemaService(deps: {
   db: Db;
+  /** Where the workers connect (each has its own driver with a small pool). */
+  neo4j: WorkerSettings['neo4j'];
   models: BlueprintStore;
   catalog: Catalog;
   search: SearchService;
@@ -109,192 +105,315 @@ export function createSchemaService(deps: {
   scorecardAdmin?: ScorecardAdmin;
   logger: Logger;
   debounceMs?: number;
-  /** Build as soon as the model changes (servers); false builds on the first GraphQL request (tests). */
+  /** Build as soon as the model changes (servers); false builds on the first GraphQL request (tests, one worker). */
   eager?: boolean;
+  /** Worker threads when eager (default 2, at least 2). */
+  workers?: number;
+  /** Neo4j connections per worker (default 10). */
+  workerPoolSize?: number;
+  /** What one GraphQL request may cost (checked in the worker before anything runs). */
+  limits?: GraphqlLimits;
 }): SchemaService {
-  const { db, models, catalog, search, impact, access, scorecards, scorecardAdmin, logger } = deps;
+  const { db, models, access, logger } = deps;
   const debounceMs = deps.debounceMs ?? 150;
-  let current: BuiltSchema | null = null;
+  const eager = deps.eager ?? true;
+  const size = eager ? Math.max(2, deps.workers ?? 2) : 1;
+  const dispatch = createPlexusDispatch(deps);
+  const ownerRelation = access.options.ownerRelation;
+  const slots: Slot[] = [];
+  const contexts = new Map<number, GraphqlContext>();
+  let nextId = 1;
   let timer: NodeJS.Timeout | null = null;
-  let building: Promise<void> | null = null;
-  let waiters: { version: number; resolve: (s: BuiltSchema) => void; reject: (e: unknown) => void }[] = [];
-  let lastError: unknown = null;
+  let reconciling = false;
+  let again = false;
+  let stopped = false;
+  let failed: { version: number; error: Error } | null = null;
+  let lastCrash = 0;
+  let waiters: (() => void)[] = [];
 
-  type ImpactArgs = { direction?: string; relations?: string[]; depth?: number };
-  const impactOf = (blueprint: string, identifier: string, a: ImpactArgs, ctx: GraphqlContext) =>
-    impact.impact(
-      { blueprint, identifier },
-      { scope: access.scope(callerOf(ctx)), direction: (a.direction ?? 'DOWNSTREAM').toLowerCase() as ImpactDirection, relations: a.relations, depth: a.depth },
-    );
-  // One loader per request (context) turns the `scorecards` field of a list into one query.
-  const scoreLoaders = new WeakMap<object, EntityScoreLoader>();
-  const scoresOf = (src: { identifier: string; _blueprint: string }, ctx: GraphqlContext) => {
-    if (!scorecards) return [];
-    let load = scoreLoaders.get(ctx);
-    if (!load) {
-      load = createEntityScoreLoader(scorecards);
-      scoreLoaders.set(ctx, load);
-    }
-    return load({ blueprint: src._blueprint, identifier: src.identifier });
+  /** Wakes everything waiting for a worker state change. */
+  const notify = () => {
+    const w = waiters;
+    waiters = [];
+    for (const f of w) f();
   };
-  type ResultArgs = { scorecard: string; level?: string; below?: string; limit?: number; cursor?: string };
-  const scorecardService = () => {
-    if (!scorecards) throw new NotFoundError('scorecards are not available on this server');
-    return scorecards;
-  };
-  const scorecardAdminOf = () => {
-    if (!scorecardAdmin) throw new NotFoundError('scorecards cannot be changed on this server');
-    return scorecardAdmin;
-  };
-  const baseResolvers = {
-    JSON: jsonScalar,
-    Query: {
-      scorecardResults: (_: unknown, a: ResultArgs, ctx: GraphqlContext) =>
-        scorecards
-          ? scorecards.results(a.scorecard, { scope: access.scope(callerOf(ctx)), level: a.level ?? undefined, below: a.below ?? undefined, limit: a.limit ?? undefined, cursor: a.cursor ?? undefined })
-          : { results: [], next: null },
-      scorecardDefinitions: (_: unknown, _a: unknown, ctx: GraphqlContext) => {
-        callerOf(ctx);
-        return scorecards ? scorecards.list() : [];
-      },
-      scorecardDefinition: async (_: unknown, a: { identifier: string }, ctx: GraphqlContext) => {
-        callerOf(ctx);
-        try {
-          return await scorecardService().get(a.identifier);
-        } catch (err) {
-          if (err instanceof NotFoundError) return null;
-          throw err;
-        }
-      },
-      plexusModelVersion: () => current?.version ?? 0,
-      search: async (_: unknown, a: { q: string; blueprint?: string; limit?: number }, ctx: GraphqlContext) =>
-        (await search.text(a.q, { scope: access.scope(callerOf(ctx)), blueprint: a.blueprint ?? undefined, limit: a.limit ?? undefined })).entities,
-      findEntities: (_: unknown, a: { search: SearchRequest }, ctx: GraphqlContext) => search.structured(a.search, { scope: access.scope(callerOf(ctx)) }),
-      impact: (_: unknown, a: ImpactArgs & { blueprint: string; identifier: string }, ctx: GraphqlContext) => impactOf(a.blueprint, a.identifier, a, ctx),
-    },
-    Mutation: {
-      upsertEntities: async (_: unknown, args: { entities: unknown[]; merge?: boolean }, ctx: GraphqlContext) => {
-        await access.checkUpsert(callerOf(ctx), args.entities);
-        return catalog.upsertEntities(args.entities, ctx.write, { merge: args.merge ?? false });
-      },
-      deleteEntities: async (_: unknown, args: { entities: { blueprint: string; identifier: string }[] }, ctx: GraphqlContext) => {
-        await access.checkDelete(callerOf(ctx), args.entities);
-        const { deleted } = await catalog.deleteEntities(args.entities, ctx.write);
-        return { deleted };
-      },
-      createScorecard: (_: unknown, a: { scorecard: unknown }, ctx: GraphqlContext) =>
-        scorecardAdminOf().create(callerOf(ctx), async () => a.scorecard, ctx.write),
-      replaceScorecard: (_: unknown, a: { identifier: string; scorecard: unknown }, ctx: GraphqlContext) =>
-        scorecardAdminOf().replace(callerOf(ctx), a.identifier, async () => a.scorecard, ctx.write),
-      deleteScorecard: async (_: unknown, a: { identifier: string }, ctx: GraphqlContext) => {
-        await scorecardAdminOf().delete(callerOf(ctx), a.identifier, ctx.write);
-        return true;
-      },
-      evaluateScorecard: (_: unknown, a: { identifier: string }, ctx: GraphqlContext) =>
-        scorecardAdminOf().evaluate(callerOf(ctx), a.identifier),
-    },
-  };
+  const changed = () => new Promise<void>((resolve) => waiters.push(resolve));
 
-  async function build(model: Model, version: number): Promise<BuiltSchema> {
-    const started = performance.now();
-    const typeDefs = `${baseTypeDefs}\n${generateTypeDefs(model, { ownerRelation: access.options.ownerRelation })}`;
-    const resolvers: Record<string, any> = { ...baseResolvers };
-    for (const bp of model.keys()) {
-      resolvers[labelOf(bp)] = {
-        impact: (src: { identifier: string; _blueprint: string }, a: ImpactArgs, ctx: GraphqlContext) => impactOf(src._blueprint, src.identifier, a, ctx),
-        scorecards: (src: { identifier: string; _blueprint: string }, _a: unknown, ctx: GraphqlContext) => scoresOf(src, ctx),
-      };
+  const serving = (s: Slot) => s.started && !s.dead && !s.building && !s.draining && s.version >= 0;
+  function newest(): Slot | null {
+    let best: Slot | null = null;
+    for (const s of slots) {
+      if (!serving(s)) continue;
+      if (!best || s.version > best.version || (s.version === best.version && s.pending.size < best.pending.size)) best = s;
     }
-    // The caller's claims arrive as a trusted `jwt` in the context (graphql/routes.ts), never as a
-    // token to decode; a random key only tells the library that authorization is configured.
-    const neo = new Neo4jGraphQL({
-      typeDefs,
-      driver: db.driver,
-      resolvers,
-      features: {
-        authorization: { key: unusableKey },
-        filters: { String: { CASE_INSENSITIVE: true } },
-        // Only the current filter syntax (`where: { name: { eq: ... } }`, `ownedBy: { some: ... }`):
-        // the deprecated forms (`name_EQ`, `ownedBy_SOME`, aggregation filters outside connections)
-        // made up 88% of the generated schema and about 40% of its build time (bench/RESULTS.md).
-        excludeDeprecatedFields: {
-          mutationOperations: true,
-          aggregationFilters: true,
-          aggregationFiltersOutsideConnection: true,
-          relationshipFilters: true,
-          attributeFilters: true,
-        },
-      },
-    });
-    const schema = await neo.getSchema();
-    return { schema, version, typeDefs, buildMs: performance.now() - started };
+    return best;
   }
 
-  function settle(): void {
-    if (!current) return;
-    const ready = waiters.filter((w) => w.version <= current!.version);
-    waiters = waiters.filter((w) => w.version > current!.version);
-    for (const w of ready) w.resolve(current);
+  function spawn(): Slot {
+    const settings: WorkerSettings = { neo4j: deps.neo4j, poolSize: deps.workerPoolSize ?? 10, limits: deps.limits ?? defaultGraphqlLimits };
+    const worker = new Worker(bootUrl, { workerData: { entry: entryUrl, settings }, name: 'plexus-graphql' });
+    const slot: Slot = { worker, started: false, version: -1, buildMs: 0, heapBytes: 0, building: false, draining: false, dead: false, pending: new Map(), onBuilt: null, onStarted: [] };
+    worker.on('message', (m: FromWorker) => onMessage(slot, m));
+    worker.on('error', (err) => logger.error('graphql worker failed', { err }));
+    worker.on('exit', (code) => onExit(slot, code));
+    return slot;
   }
 
-  async function rebuild(): Promise<void> {
-    const version = models.version();
-    if (current && current.version >= version) return;
+  function onMessage(slot: Slot, m: FromWorker): void {
+    switch (m.type) {
+      case 'started':
+        slot.started = true;
+        for (const f of slot.onStarted.splice(0)) f();
+        return;
+      case 'built':
+        slot.heapBytes = m.heapBytes;
+        slot.onBuilt?.(m);
+        return;
+      case 'call':
+        void answerCall(slot, m);
+        return;
+      case 'log':
+        logger.error(m.message, { err: m.err });
+        return;
+      default: {
+        const p = slot.pending.get(m.id);
+        if (!p) return;
+        slot.pending.delete(m.id);
+        if (m.type === 'failed') p.reject(new Error(`graphql worker: ${m.error}`));
+        else p.resolve(m);
+      }
+    }
+  }
+
+  async function answerCall(slot: Slot, m: Extract<FromWorker, { type: 'call' }>): Promise<void> {
+    const reply = (msg: ToWorker) => {
+      if (!slot.dead) slot.worker.postMessage(msg);
+    };
     try {
-      const built = await build(models.current(), version);
-      current = built;
-      lastError = null;
-      logger.info('graphql schema built', { modelVersion: version, types: models.current().size, ms: Math.round(built.buildMs) });
-      settle();
+      const ctx = contexts.get(m.request);
+      if (!ctx) throw new ServiceUnavailableError('the GraphQL request ended before its resolver ran');
+      const value = await dispatch(m.method as PlexusMethod, m.args, ctx);
+      try {
+        reply({ type: 'call-result', callId: m.callId, ok: true, value });
+      } catch {
+        // Not cloneable as is (a class with methods): its JSON shape is what GraphQL would return.
+        reply({ type: 'call-result', callId: m.callId, ok: true, value: JSON.parse(JSON.stringify(value ?? null)) });
+      }
     } catch (err) {
-      lastError = err;
-      logger.error('graphql schema build failed; keeping the previous schema', { err, modelVersion: version });
-      for (const w of waiters) w.reject(err);
-      waiters = [];
+      if (!(err instanceof PlexusError)) logger.error('graphql resolver failed', { err, method: m.method });
+      reply({ type: 'call-result', callId: m.callId, ok: false, error: serializeError(err) });
     }
   }
 
-  function schedule(): void {
+  /** Marks a worker gone: nothing more is sent to it and what it had in flight is answered 503. */
+  function fail(slot: Slot): void {
+    slot.dead = true;
+    for (const f of slot.onStarted.splice(0)) f();
+    for (const p of slot.pending.values()) p.reject(new ServiceUnavailableError('the GraphQL worker stopped while answering; retry the request'));
+    slot.pending.clear();
+  }
+
+  function onExit(slot: Slot, code: number): void {
+    fail(slot);
+    slot.onBuilt?.({ type: 'built', version: -1, buildMs: 0, heapBytes: 0, error: `the worker exited (code ${code})` });
+    const i = slots.indexOf(slot);
+    if (i >= 0) slots.splice(i, 1);
+    notify();
+    if (stopped) return;
+    logger.error('graphql worker exited; starting another', { code });
+    // A worker that keeps dying (out of memory on a huge model) is restarted at most once a second.
+    const delay = Date.now() - lastCrash < 10_000 ? 1_000 : 0;
+    lastCrash = Date.now();
+    setTimeout(() => {
+      if (stopped) return;
+      slots.push(spawn());
+      schedule(0);
+    }, delay).unref();
+  }
+
+  /** Sends a message to a worker and awaits its answer for `id`. */
+  function ask(slot: Slot, id: number, msg: ToWorker, transfer: ArrayBuffer[] = []): Promise<FromWorker> {
+    return new Promise((resolve, reject) => {
+      slot.pending.set(id, { resolve, reject });
+      try {
+        slot.worker.postMessage(msg, transfer);
+      } catch (err) {
+        slot.pending.delete(id);
+        reject(err);
+      }
+    });
+  }
+
+  async function buildOn(slot: Slot): Promise<void> {
+    if (!slot.started) await new Promise<void>((resolve) => slot.onStarted.push(resolve));
+    if (slot.dead) return;
+    // New requests go elsewhere; the ones already here finish before the worker is busy building.
+    slot.draining = true;
+    const until = Date.now() + 30_000;
+    while (slot.pending.size > 0 && !slot.dead && Date.now() < until) await Promise.race([changed(), new Promise((ok) => setTimeout(ok, 50))]);
+    const version = models.version();
+    const model = models.current();
+    slot.building = true;
+    const done = new Promise<Extract<FromWorker, { type: 'built' }>>((resolve) => {
+      slot.onBuilt = resolve;
+    });
+    slot.worker.postMessage({ type: 'build', model, version, ownerRelation } satisfies ToWorker);
+    const m = await done;
+    slot.onBuilt = null;
+    slot.building = false;
+    slot.draining = false;
+    if (m.error && !slot.dead) {
+      failed = { version, error: new Error(`the GraphQL schema for model version ${version} did not build: ${m.error}`) };
+      logger.error('graphql schema build failed; keeping the previous schema', { err: m.error, modelVersion: version });
+    } else if (!m.error) {
+      slot.version = m.version;
+      slot.buildMs = m.buildMs;
+      if (failed && failed.version <= m.version) failed = null;
+      logger.info('graphql schema built', { modelVersion: m.version, types: model.size, ms: Math.round(m.buildMs), heapMb: Math.round(m.heapBytes / 1048576) });
+    }
+    notify();
+  }
+
+  /** Brings every worker to the model's version, one build at a time, stalest first. */
+  async function reconcile(): Promise<void> {
+    if (reconciling) {
+      again = true;
+      return;
+    }
+    reconciling = true;
+    try {
+      do {
+        again = false;
+        while (!stopped) {
+          while (slots.length < size) slots.push(spawn());
+          const target = models.version();
+          if (failed && failed.version >= target) break;
+          const stale = slots.filter((s) => !s.dead && s.version < target).sort((a, b) => a.version - b.version);
+          if (stale.length === 0) break;
+          await buildOn(stale[0]);
+        }
+      } while (again && !stopped);
+    } catch (err) {
+      logger.error('graphql schema rebuild failed', { err });
+    } finally {
+      reconciling = false;
+      // Requests waiting for a version that will not come (its build failed) stop waiting.
+      notify();
+    }
+  }
+
+  function schedule(delay = debounceMs): void {
+    if (stopped) return;
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => {
       timer = null;
-      const run = async () => {
-        // One build at a time; a change during a build schedules another.
-        while (building) await building;
-        building = rebuild().finally(() => {
-          building = null;
-        });
-        await building;
-      };
-      void run();
-    }, debounceMs);
+      void reconcile();
+    }, delay);
   }
 
-  const eager = deps.eager ?? true;
+  function info(): SchemaInfo | null {
+    let best: Slot | null = null;
+    for (const s of slots) if (!s.dead && s.version >= 0 && (!best || s.version > best.version)) best = s;
+    return best ? { version: best.version, buildMs: best.buildMs } : null;
+  }
+
+  /** A worker serving at least `want`; waits for builds, fails when the build for it failed. */
+  async function servingAt(want: number): Promise<Slot> {
+    for (;;) {
+      const s = newest();
+      if (s && s.version >= want) return s;
+      if (stopped) throw new ServiceUnavailableError('the server is stopping');
+      if (failed && failed.version >= want && !timer && !reconciling) throw failed.error;
+      if (!timer && !reconciling) schedule(eager ? debounceMs : 0);
+      await changed();
+    }
+  }
+
   const unsubscribe = models.onChange(() => {
     if (eager) schedule();
   });
-  if (eager && models.version() >= 0) schedule();
+  if (eager && models.version() >= 0) schedule(0);
 
-  const service: SchemaService = {
-    current: () => current,
-    ready(version) {
-      const want = version ?? models.version();
-      if (current && current.version >= want) return Promise.resolve(current);
-      if (eager && lastError && !timer && !building) return Promise.reject(lastError);
-      const waiting = new Promise<BuiltSchema>((resolve, reject) => waiters.push({ version: want, resolve, reject }));
-      if (!eager && !timer) schedule();
-      return waiting;
+  async function withRequest<T>(ctx: GraphqlContext, run: (slot: Slot, id: number, context: ExecutionContext) => Promise<T>): Promise<T> {
+    // Eager servers answer with the newest schema at once (the old one while a rebuild runs);
+    // lazy ones (tests) first catch up with the model.
+    const slot = await servingAt(eager ? 0 : models.version());
+    const id = nextId++;
+    contexts.set(id, ctx);
+    try {
+      return await run(slot, id, { jwt: ctx.jwt, sessionConfig: ctx.sessionConfig, ...(ctx.transaction ? { transaction: ctx.transaction } : {}), request: id });
+    } finally {
+      contexts.delete(id);
+    }
+  }
+
+  return {
+    current: info,
+    async ready(version) {
+      const s = await servingAt(version ?? models.version());
+      return { version: s.version, buildMs: s.buildMs };
     },
-    forRequest() {
-      if (eager && current) return Promise.resolve(current);
-      return service.ready();
+    async fetch(request, ctx) {
+      const body = request.method === 'GET' || request.method === 'HEAD' ? null : await request.arrayBuffer();
+      // The worker needs no credentials: the caller is already known and stays on this thread.
+      const headers = [...request.headers].filter(([k]) => k !== 'authorization' && k !== 'cookie');
+      return withRequest(ctx, async (slot, id, context) => {
+        const m = await ask(slot, id, { type: 'http', id, method: request.method, url: request.url, headers, body, context });
+        if (m.type !== 'http-done') throw new Error(`graphql worker answered ${m.type}`);
+        return new Response(m.status === 204 || m.status === 304 ? null : m.body, { status: m.status, headers: m.headers });
+      });
     },
-    build,
-    stop() {
+    async validate(query) {
+      const slot = await servingAt(eager ? 0 : models.version());
+      const id = nextId++;
+      const m = await ask(slot, id, { type: 'validate', id, query });
+      return m.type === 'validated' ? m.messages : [];
+    },
+    async checkLimits(query, variables) {
+      const slot = await servingAt(eager ? 0 : models.version());
+      const id = nextId++;
+      const m = await ask(slot, id, { type: 'validate', id, query, variables });
+      return m.type === 'validated' ? m.messages : [];
+    },
+    execute(query, variables, ctx) {
+      return withRequest(ctx, async (slot, id, context) => {
+        const m = await ask(slot, id, { type: 'execute', id, query, variables, context });
+        return m.type === 'executed' ? m.result : null;
+      });
+    },
+    build(model, version) {
+      // In this thread, with Plexus's resolvers called directly: for benchmarks and checks.
+      return buildSchema({
+        model,
+        version,
+        driver: db.driver,
+        ownerRelation,
+        call: async (method, args, request) => {
+          const ctx = contexts.get(request);
+          if (!ctx) throw new ServiceUnavailableError('no caller for this GraphQL request');
+          return dispatch(method, args, ctx);
+        },
+      });
+    },
+    async killWorker(index) {
+      const slot = slots[index];
+      if (!slot) return;
+      fail(slot);
+      await slot.worker.terminate();
+    },
+    workers: () => slots.map((s) => ({ version: s.version, building: s.building, heapBytes: s.heapBytes, inflight: s.pending.size })),
+    async stop() {
+      stopped = true;
       unsubscribe();
       if (timer) clearTimeout(timer);
+      notify();
+      await Promise.all(
+        slots.map(async (s) => {
+          for (const p of s.pending.values()) p.reject(new ServiceUnavailableError('the server is stopping'));
+          s.pending.clear();
+          await s.worker.terminate();
+        }),
+      );
     },
   };
-  return service;
 }

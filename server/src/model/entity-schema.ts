@@ -20,9 +20,22 @@ function createAjv(useDefaults: boolean): Ajv {
 const ajvWithDefaults = createAjv(true);
 const ajv = createAjv(false);
 
-/** Compiles one property's schema (used to check enum values and defaults of a blueprint). */
+const propertyValidators = new Map<string, ValidateFunction>();
+
+/** Compiles one property's schema (used to check enum values and defaults of a blueprint), once per distinct schema. */
 export function compilePropertySchema(schema: PropertySchema): ValidateFunction {
-  return ajv.compile(schema);
+  const key = JSON.stringify(schema);
+  let v = propertyValidators.get(key);
+  if (!v) {
+    if (propertyValidators.size >= 5_000) {
+      const [oldestKey, oldest] = propertyValidators.entries().next().value as [string, ValidateFunction];
+      propertyValidators.delete(oldestKey);
+      ajv.removeSchema(oldest.schema as object);
+    }
+    v = ajv.compile(schema);
+    propertyValidators.set(key, v);
+  }
+  return v;
 }
 
 /** Validates the `properties` object of an entity of one blueprint. */
@@ -34,23 +47,39 @@ export interface PropertiesValidator {
 }
 
 const validators = new WeakMap<Blueprint, PropertiesValidator>();
+// By content: every model version brings new blueprint objects, mostly with unchanged schemas;
+// compiling them again would block the event loop after each blueprint change (Ajv compiles
+// synchronously, milliseconds per blueprint) and grow Ajv's own cache, which holds every schema
+// object it compiled.
+const compiled = new Map<string, PropertiesValidator>();
+const compiledLimit = 2_000;
 
 /**
- * Returns the compiled validators of a blueprint. Compiled once per blueprint object: the model
- * store hands out a new object for every new version, so a changed blueprint recompiles.
+ * Returns the compiled validators of a blueprint, compiled once per distinct schema (a changed
+ * blueprint recompiles, an unchanged one in a new model version does not).
  */
 export function propertiesValidator(bp: Blueprint): PropertiesValidator {
   let v = validators.get(bp);
   if (!v) {
-    const properties: Record<string, unknown> = {};
-    for (const [name, p] of Object.entries(bp.schema.properties)) {
-      properties[name] = p.type === 'object' ? { ...p, type: 'object' } : p;
+    const key = JSON.stringify([bp.schema.properties, bp.schema.required ?? []]);
+    v = compiled.get(key);
+    if (!v) {
+      const properties: Record<string, unknown> = {};
+      for (const [name, p] of Object.entries(bp.schema.properties)) {
+        properties[name] = p.type === 'object' ? { ...p, type: 'object' } : p;
+      }
+      const base = { type: 'object', properties, additionalProperties: false };
+      const full = { ...base, required: bp.schema.required ?? [] };
+      v = { full: ajvWithDefaults.compile(full), partial: ajv.compile(base) };
+      if (compiled.size >= compiledLimit) {
+        // Forget the oldest, in Ajv's caches too.
+        const [oldestKey, oldest] = compiled.entries().next().value as [string, PropertiesValidator];
+        compiled.delete(oldestKey);
+        ajvWithDefaults.removeSchema(oldest.full.schema as object);
+        ajv.removeSchema(oldest.partial.schema as object);
+      }
+      compiled.set(key, v);
     }
-    const base = { type: 'object', properties, additionalProperties: false };
-    v = {
-      full: ajvWithDefaults.compile({ ...base, required: bp.schema.required ?? [] }),
-      partial: ajv.compile(base),
-    };
     validators.set(bp, v);
   }
   return v;

@@ -1,15 +1,12 @@
 import { Hono } from 'hono';
 import { adminChange, type AuditLog } from '../audit/audit.ts';
-import { createRequire } from 'node:module';
-import { checkGraphqlLimits, defaultGraphqlLimits, type GraphqlLimits } from '../graphql/limits.ts';
+import { defaultGraphqlLimits, type GraphqlLimits } from '../graphql/limits.ts';
 import { graphqlContext } from '../graphql/routes.ts';
 import type { SchemaService } from '../graphql/schema-service.ts';
 import { BadRequestError, ForbiddenError } from '../errors.ts';
 import { type AppEnv, readJson, requireRole, writeContext } from '../http.ts';
 import type { SavedQueries, SavedQuery } from './saved-queries.ts';
 
-// The copy of graphql @neo4j/graphql's schema belongs to (see saved-queries.ts).
-const { parse } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
 
 /**
  * `/api/v1/queries`: saved queries. Cypher ones read the graph directly, outside the per-blueprint
@@ -27,7 +24,7 @@ export function queryRoutes(deps: { queries: SavedQueries; schemas: SchemaServic
     requireRole(c, 'member', 'saving a query');
     const body = await readJson(c, jsonLimit);
     const p = requireRole(c, roleToSave(body), 'saving this query');
-    const saved = await queries.save(body, { actor: p.name, mode: 'create', schema: (await schemas.forRequest()).schema });
+    const saved = await queries.save(body, { actor: p.name, mode: 'create', checkGraphql: (query) => schemas.validate(query) });
     await record(c, saved.identifier, null, saved);
     return c.json(saved, 201);
   });
@@ -37,7 +34,7 @@ export function queryRoutes(deps: { queries: SavedQueries; schemas: SchemaServic
     const p = requireRole(c, roleToSave(body), 'saving this query');
     const id = c.req.param('query');
     const before = await queries.get(id).catch(() => null);
-    const saved = await queries.save(body, { actor: p.name, mode: 'replace', identifier: id, schema: (await schemas.forRequest()).schema });
+    const saved = await queries.save(body, { actor: p.name, mode: 'replace', identifier: id, checkGraphql: (query) => schemas.validate(query) });
     await record(c, id, before, saved);
     return c.json(saved);
   });
@@ -61,12 +58,12 @@ export function queryRoutes(deps: { queries: SavedQueries; schemas: SchemaServic
     if (q.language === 'cypher') {
       return c.json(await queries.runCypher(q, args.params ?? {}));
     }
-    const { schema } = await schemas.forRequest();
     const limits = deps.limits ?? defaultGraphqlLimits;
     // The same limits as POST /graphql: a saved query is no way around them.
-    const [refused] = checkGraphqlLimits(schema, parse(q.query), limits, { variables: args.params ?? {} });
-    if (refused) throw new BadRequestError(refused.message);
-    return c.json(await queries.runGraphql(q, args.params ?? {}, schema, graphqlContext(c, deps.database, limits.timeoutMs)));
+    const [refused] = await schemas.checkLimits(q.query, args.params ?? {});
+    if (refused) throw new BadRequestError(refused);
+    // GraphQL saved queries run in a GraphQL worker with the caller's own context.
+    return c.json(await schemas.execute(q.query, args.params ?? {}, graphqlContext(c, deps.database, limits.timeoutMs)));
   });
   return r;
 }

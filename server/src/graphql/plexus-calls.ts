@@ -1,0 +1,115 @@
+import type { AccessControl, GraphqlJwt } from '../auth/access.ts';
+import type { Principal } from '../auth/principal.ts';
+import type { Catalog } from '../catalog/catalog.ts';
+import type { WriteContext } from '../catalog/events.ts';
+import { NotFoundError, UnauthorizedError } from '../errors.ts';
+import type { ImpactDirection, ImpactService } from '../impact/impact.ts';
+import type { ScorecardAdmin, ScorecardService } from '../scorecards/index.ts';
+import { entityScoreKey } from '../scorecards/index.ts';
+import type { SearchRequest } from '../search/rules.ts';
+import type { SearchService } from '../search/search.ts';
+import type { PlexusMethod } from './build-schema.ts';
+
+/** Per-request GraphQL context on the main thread: who is calling and how their writes are stamped. */
+export interface GraphqlContext {
+  write: WriteContext;
+  sessionConfig?: { database?: string };
+  /** Transaction config @neo4j/graphql applies to the request's queries (timeout in ms). */
+  transaction?: { timeout?: number };
+  /** The caller; Plexus's own resolvers check permissions against it. */
+  principal: Principal;
+  /** The caller's read scope as claims (see ExecutionContext.jwt). */
+  jwt: GraphqlJwt;
+}
+
+/** Runs one of Plexus's own GraphQL operations for the caller of a request. */
+export type PlexusDispatch = (method: PlexusMethod, args: Record<string, unknown>, ctx: GraphqlContext) => Promise<unknown>;
+
+function callerOf(ctx: GraphqlContext): Principal {
+  if (!ctx?.principal) throw new UnauthorizedError();
+  return ctx.principal;
+}
+
+/**
+ * The services behind Plexus's own GraphQL fields (search, impact, scorecards, the catalog
+ * mutations), with the caller's permissions and scope. Schemas built in worker threads call
+ * these over the message port, so writes keep one path, one event bus and one audit.
+ */
+export function createPlexusDispatch(deps: {
+  catalog: Catalog;
+  search: SearchService;
+  impact: ImpactService;
+  access: AccessControl;
+  /** Optional so schema-only uses (benchmarks, checks) need no scorecards. */
+  scorecards?: ScorecardService;
+  /** Changes scorecards (permission check and audit); without it the scorecard mutations answer an error. */
+  scorecardAdmin?: ScorecardAdmin;
+}): PlexusDispatch {
+  const { catalog, search, impact, access, scorecards, scorecardAdmin } = deps;
+  const scorecardService = () => {
+    if (!scorecards) throw new NotFoundError('scorecards are not available on this server');
+    return scorecards;
+  };
+  const scorecardAdminOf = () => {
+    if (!scorecardAdmin) throw new NotFoundError('scorecards cannot be changed on this server');
+    return scorecardAdmin;
+  };
+  const scope = (ctx: GraphqlContext) => access.scope(callerOf(ctx));
+  // biome-ignore lint/suspicious/noExplicitAny: arguments arrive as GraphQL validated them
+  const methods: Record<PlexusMethod, (a: any, ctx: GraphqlContext) => Promise<unknown> | unknown> = {
+    scorecardResults: (a, ctx) =>
+      scorecards
+        ? scorecards.results(a.scorecard, { scope: scope(ctx), level: a.level ?? undefined, below: a.below ?? undefined, limit: a.limit ?? undefined, cursor: a.cursor ?? undefined })
+        : { results: [], next: null },
+    scorecardDefinitions: (_a, ctx) => {
+      callerOf(ctx);
+      return scorecards ? scorecards.list() : [];
+    },
+    scorecardDefinition: async (a, ctx) => {
+      callerOf(ctx);
+      try {
+        return await scorecardService().get(a.identifier);
+      } catch (err) {
+        if (err instanceof NotFoundError) return null;
+        throw err;
+      }
+    },
+    search: async (a: { q: string; blueprint?: string; limit?: number }, ctx) =>
+      (await search.text(a.q, { scope: scope(ctx), blueprint: a.blueprint ?? undefined, limit: a.limit ?? undefined })).entities,
+    findEntities: (a: { search: SearchRequest }, ctx) => search.structured(a.search, { scope: scope(ctx) }),
+    impact: (a: { blueprint: string; identifier: string; direction?: string; relations?: string[]; depth?: number }, ctx) =>
+      impact.impact(
+        { blueprint: a.blueprint, identifier: a.identifier },
+        { scope: scope(ctx), direction: (a.direction ?? 'DOWNSTREAM').toLowerCase() as ImpactDirection, relations: a.relations ?? undefined, depth: a.depth ?? undefined },
+      ),
+    // The `scorecards` field of entities: one query for a whole list, one list per ref back.
+    entityScores: async (a: { refs: { blueprint: string; identifier: string }[] }, ctx) => {
+      callerOf(ctx);
+      if (!scorecards) return a.refs.map(() => []);
+      const scores = await scorecards.entityScores(a.refs);
+      return a.refs.map((r) => scores.get(entityScoreKey(r.blueprint, r.identifier)) ?? []);
+    },
+    upsertEntities: async (a: { entities: unknown[]; merge?: boolean }, ctx) => {
+      await access.checkUpsert(callerOf(ctx), a.entities);
+      return catalog.upsertEntities(a.entities, ctx.write, { merge: a.merge ?? false });
+    },
+    deleteEntities: async (a: { entities: { blueprint: string; identifier: string }[] }, ctx) => {
+      await access.checkDelete(callerOf(ctx), a.entities);
+      const { deleted } = await catalog.deleteEntities(a.entities, ctx.write);
+      return { deleted };
+    },
+    createScorecard: (a: { scorecard: unknown }, ctx) => scorecardAdminOf().create(callerOf(ctx), async () => a.scorecard, ctx.write),
+    replaceScorecard: (a: { identifier: string; scorecard: unknown }, ctx) =>
+      scorecardAdminOf().replace(callerOf(ctx), a.identifier, async () => a.scorecard, ctx.write),
+    deleteScorecard: async (a: { identifier: string }, ctx) => {
+      await scorecardAdminOf().delete(callerOf(ctx), a.identifier, ctx.write);
+      return true;
+    },
+    evaluateScorecard: (a: { identifier: string }, ctx) => scorecardAdminOf().evaluate(callerOf(ctx), a.identifier),
+  };
+  return async (method, args, ctx) => {
+    const run = methods[method];
+    if (!run) throw new NotFoundError(`no GraphQL operation "${method}"`);
+    return run(args, ctx);
+  };
+}

@@ -1,0 +1,149 @@
+/**
+ * A GraphQL worker thread: builds the schema of a model (seconds of CPU that would otherwise
+ * stall the server's event loop) and executes requests on it with its own Neo4j driver.
+ * Plexus's own resolvers run on the main thread: they are forwarded over the message port
+ * (see worker-pool.ts for the protocol and the main side).
+ */
+import { createRequire } from 'node:module';
+import { parentPort, workerData } from 'node:worker_threads';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { createDriver } from '../db/driver.ts';
+import { mapDatabaseError, PlexusError } from '../errors.ts';
+import type { Model } from '../model/types.ts';
+import { type BuiltSchema, buildSchema, type ExecutionContext, type PlexusMethod } from './build-schema.ts';
+import { checkGraphqlLimits, graphqlLimitsPlugin } from './limits.ts';
+import type { FromWorker, ToWorker, WorkerSettings } from './worker-protocol.ts';
+
+// @neo4j/graphql loads graphql as CommonJS; executing its schema needs that same copy of graphql.
+const { graphql, parse, validate } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
+
+const port = parentPort!;
+const settings = (workerData as { settings: WorkerSettings }).settings;
+const driver = createDriver({ ...settings.neo4j, poolSize: settings.poolSize });
+let built: BuiltSchema | null = null;
+let yoga: YogaServerInstance<{ plexus: ExecutionContext }, ExecutionContext> | null = null;
+
+const send = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
+const errorText = (err: unknown) => (err instanceof Error ? (err.stack ?? err.message) : String(err));
+
+let nextCall = 1;
+const calls = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+function call(method: PlexusMethod, args: Record<string, unknown>, request: number): Promise<unknown> {
+  const callId = nextCall++;
+  return new Promise((resolve, reject) => {
+    calls.set(callId, { resolve, reject });
+    send({ type: 'call', callId, request, method, args });
+  });
+}
+
+function makeYoga(): YogaServerInstance<{ plexus: ExecutionContext }, ExecutionContext> {
+  return createYoga({
+    graphqlEndpoint: '/graphql',
+    schema: () => built!.schema,
+    context: ({ plexus }) => plexus,
+    // GraphiQL loads its scripts from a CDN and inline, which the pages' CSP forbids, and a
+    // browser cannot send the bearer token /graphql needs anyway: clients use POST.
+    graphiql: false,
+    logging: false,
+    plugins: [graphqlLimitsPlugin(settings.limits)],
+    maskedErrors: {
+      maskError(error, message) {
+        const raw = (error as { originalError?: unknown }).originalError;
+        const code = (raw as { code?: unknown } | undefined)?.code;
+        if (typeof code === 'string' && code.startsWith('Neo.ClientError.Transaction.TransactionTimedOut')) {
+          return Object.assign(error as Error, {
+            message: `the query ran longer than ${settings.limits.timeoutMs} ms (PLEXUS_GRAPHQL_TIMEOUT_MS) and was stopped; ask for fewer rows or less depth`,
+            extensions: { code: 'timeout', status: 503 },
+          });
+        }
+        // A database that is away or busy: service_unavailable (503), like REST.
+        const original = mapDatabaseError(raw);
+        if (original instanceof PlexusError) {
+          return Object.assign(error as Error, {
+            message: original.message,
+            extensions: { code: original.code, status: original.status, details: original.details },
+          });
+        }
+        // Parse and validation errors have no original error and are safe to show.
+        if (!original) return error as Error;
+        send({ type: 'log', message: 'graphql resolver failed', err: errorText(original) });
+        return new Error(message) as Error;
+      },
+    },
+  });
+}
+
+async function handle(m: ToWorker): Promise<void> {
+  switch (m.type) {
+    case 'build': {
+      try {
+        const next = await buildSchema({ model: m.model as Model, version: m.version, driver, ownerRelation: m.ownerRelation, call });
+        built = next;
+        yoga ??= makeYoga();
+        send({ type: 'built', version: next.version, buildMs: next.buildMs, heapBytes: process.memoryUsage().heapUsed });
+      } catch (err) {
+        send({ type: 'built', version: m.version, buildMs: 0, heapBytes: process.memoryUsage().heapUsed, error: errorText(err) });
+      }
+      return;
+    }
+    case 'http': {
+      try {
+        const headers = new Headers(m.headers);
+        const req = new Request(m.url, { method: m.method, headers, body: m.body && m.method !== 'GET' && m.method !== 'HEAD' ? m.body : undefined });
+        const res = await yoga!.fetch(req, { plexus: m.context });
+        // Copied, not transferred: the fetch implementation may hand out a pooled buffer.
+        const body = await res.arrayBuffer();
+        send({ type: 'http-done', id: m.id, version: built!.version, status: res.status, headers: [...res.headers], body });
+      } catch (err) {
+        send({ type: 'failed', id: m.id, error: errorText(err) });
+      }
+      return;
+    }
+    case 'validate': {
+      try {
+        const doc = parse(m.query);
+        if (m.variables !== undefined) {
+          // The limits only: a saved query is no way around them.
+          send({ type: 'validated', id: m.id, messages: checkGraphqlLimits(built!.schema, doc, settings.limits, { variables: m.variables }).map((e) => e.message) });
+          return;
+        }
+        const messages = validate(built!.schema, doc).map((e) => e.message);
+        if (doc.definitions.some((d) => d.kind === 'OperationDefinition' && d.operation !== 'query')) messages.push('only queries can be saved, not mutations');
+        send({ type: 'validated', id: m.id, messages });
+      } catch (err) {
+        send({ type: 'validated', id: m.id, messages: [`GraphQL does not parse: ${(err as Error).message}`] });
+      }
+      return;
+    }
+    case 'execute': {
+      try {
+        const result = await graphql({ schema: built!.schema, source: m.query, variableValues: m.variables, contextValue: m.context });
+        // Errors as their JSON shape (message, locations, path, extensions): what a client sees.
+        send({ type: 'executed', id: m.id, result: JSON.parse(JSON.stringify(result)) });
+      } catch (err) {
+        send({ type: 'failed', id: m.id, error: errorText(err) });
+      }
+      return;
+    }
+    case 'call-result': {
+      const pending = calls.get(m.callId);
+      if (!pending) return;
+      calls.delete(m.callId);
+      if (m.ok) pending.resolve(m.value);
+      else if (m.error.plexus) {
+        const e = new PlexusError(m.error.status, m.error.code, m.error.message, m.error.details);
+        e.name = m.error.name;
+        pending.reject(e);
+      } else pending.reject(new Error(m.error.message));
+      return;
+    }
+    case 'stop': {
+      await driver.close().catch(() => {});
+      port.close();
+      return;
+    }
+  }
+}
+
+port.on('message', (m: ToWorker) => void handle(m));
+send({ type: 'started' });
