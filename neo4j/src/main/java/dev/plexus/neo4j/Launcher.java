@@ -154,6 +154,8 @@ public final class Launcher {
         halt.setDaemon(true);
         halt.start();
         System.exit(3);
+    }
+
     /** The password in {@code file}, or a new random one written there with mode 0600. */
     private static String readOrCreatePassword(Path file) throws java.io.IOException {
         if (Files.exists(file)) {
