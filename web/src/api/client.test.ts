@@ -49,6 +49,16 @@ describe('API client', () => {
     });
   });
 
+  it('waits and retries when the server answers 429, then gives up after a few attempts', async () => {
+    const busy = { status: 429, body: { error: { code: 'too_many_requests', message: 'busy' } } };
+    const seen: { url: string; init?: RequestInit }[] = [];
+    const api = makeApi({ token: () => 't', retryScale: 0.001, fetch: fakeFetch([busy, busy, { status: 200, body: { ok: 2 } }], seen) });
+    expect(await api.get('/api/v1/search?q=x')).toEqual({ ok: 2 });
+    expect(seen).toHaveLength(3);
+    const always = makeApi({ token: () => 't', retryScale: 0.001, fetch: fakeFetch(Array.from({ length: 20 }, () => busy)) });
+    await expect(always.get('/api/v1/search?q=x')).rejects.toMatchObject({ status: 429, code: 'too_many_requests' });
+  });
+
   it('signs out on 401', async () => {
     let signedOut = false;
     const api = makeApi({

@@ -50,7 +50,11 @@ export function makeApi(options: {
   token: () => string | null;
   onUnauthorized?: () => void;
   fetch?: typeof fetch;
+  /** Scales the Retry-After waits (tests). */
+  retryScale?: number;
 }): Api {
+  const maxAttempts = 8;
+  const retryScale = options.retryScale ?? 1;
   const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
 
   async function request<T>(method: string, path: string, body?: unknown, graphql = false): Promise<T> {
@@ -59,18 +63,26 @@ export function makeApi(options: {
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
-    try {
-      res = await doFetch(path, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    } catch (err) {
-      throw new ApiError(
-        0,
-        'network',
-        `Cannot reach the Plexus server (${(err as Error).message}). Check that it is running.`,
-      );
+    // A page sends several reads at once; the server caps heavy reads in flight per caller (429
+    // with Retry-After), so the ones over the cap wait their turn instead of failing.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        res = await doFetch(path, {
+          method,
+          headers,
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+      } catch (err) {
+        throw new ApiError(
+          0,
+          'network',
+          `Cannot reach the Plexus server (${(err as Error).message}). Check that it is running.`,
+        );
+      }
+      if (res.status !== 429 || attempt >= maxAttempts) break;
+      const after = Number(res.headers.get('retry-after'));
+      await res.body?.cancel();
+      await new Promise((r) => setTimeout(r, Math.min(5, after > 0 ? after : 1) * 1000 * retryScale));
     }
     const text = await res.text();
     let parsed: unknown = null;
