@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readConfig } from './config.ts';
 import { readRows } from './db/driver.ts';
 import { openApiDocument } from './openapi.ts';
 import { startTestPlexus, type TestPlexus, uniqueId } from './test-support.ts';
@@ -165,7 +166,10 @@ async function footprint(): Promise<string> {
 }
 
 beforeAll(async () => {
-  px = await startTestPlexus();
+  // Hundreds of requests from one token: the per-token rate limit (tested in hardening.int.test.ts)
+  // is off, or its 429s would stand in for the answers under test.
+  const defaults = readConfig({ PLEXUS_CONFIG: '/dev/null' } as NodeJS.ProcessEnv);
+  px = await startTestPlexus({ auth: { ...defaults.auth, rateLimit: { perMinute: 0, burst: 1 } } });
   blueprint = uniqueId('prop');
   const created = await px.call('POST', '/api/v1/blueprints', {
     identifier: blueprint,

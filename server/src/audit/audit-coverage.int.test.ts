@@ -1,4 +1,5 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { signTimestamped } from '../../../connectors/sdk/webhooks.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -133,7 +134,8 @@ describe('audit of entity writes from every origin', () => {
       token: null,
       headers: {
         'content-type': 'application/json',
-        'x-signature': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
+        'x-plexus-timestamp': String(Math.floor(Date.now() / 1000)),
+        'x-signature': signTimestamped(secret, Math.floor(Date.now() / 1000), body, 'sha256', 'sha256='),
       },
     });
     expect(delivered.status, JSON.stringify(delivered.body)).toBe(202);

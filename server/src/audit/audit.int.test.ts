@@ -130,7 +130,7 @@ describe('audit trail and read permissions', () => {
 
 describe('audit trail of connector writes', () => {
   it('records a connector update with the source as origin and before/after', async () => {
-    const { createHmac } = await import('node:crypto');
+    const { signTimestamped } = await import('../../../connectors/sdk/webhooks.ts');
     const source = uniqueId('hook-');
     const secret = 'audit-hook-secret';
     const created = await px.call('POST', '/api/v1/sources', {
@@ -142,8 +142,9 @@ describe('audit trail of connector writes', () => {
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const deliver = async (tier: number) => {
       const body = JSON.stringify({ items: [{ name: 'svc', tier }] });
-      const sig = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
-      const r = await px.call('POST', `/webhooks/${source}`, body, { token: null, headers: { 'content-type': 'application/json', 'x-signature': sig } });
+      const ts = Math.floor(Date.now() / 1000);
+      const sig = signTimestamped(secret, ts, body, 'sha256', 'sha256=');
+      const r = await px.call('POST', `/webhooks/${source}`, body, { token: null, headers: { 'content-type': 'application/json', 'x-plexus-timestamp': String(ts), 'x-signature': sig } });
       expect(r.status, JSON.stringify(r.body)).toBe(202);
     };
     await deliver(1);

@@ -198,7 +198,12 @@ describe('REST writes', () => {
   it('lets only admins and the moderator write a restricted blueprint', async () => {
     const member = await call('member', 'POST', `/api/v1/blueprints/${bp.sec}/entities`, { identifier: `s-${u}` });
     expect(member.status).toBe(403);
-    expect(member.body.error.details[0]).toMatchObject({ identifier: `s-${u}`, blueprint: bp.sec });
+    // Refused from the path alone, before the body is read.
+    expect(member.body.error.message).toContain(`"${bp.sec}"`);
+    // Through bulk, where the blueprint is in the body: the refusal names the record.
+    const bulk = await call('member', 'POST', '/api/v1/entities/bulk', { entities: [{ blueprint: bp.sec, identifier: `s-${u}` }] });
+    expect(bulk.status).toBe(403);
+    expect(bulk.body.error.details[0]).toMatchObject({ identifier: `s-${u}`, blueprint: bp.sec });
     expect((await call('moderator', 'POST', `/api/v1/blueprints/${bp.sec}/entities`, { identifier: `s-${u}` })).status).toBe(201);
     expect((await call('moderator', 'DELETE', `/api/v1/blueprints/${bp.sec}/entities/s-${u}`)).status).toBe(200);
   });

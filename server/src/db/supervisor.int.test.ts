@@ -75,6 +75,8 @@ beforeAll(async () => {
   });
   const base = readConfig({
     NEO4J_URI: neo.uri,
+    NEO4J_USER: neo.user,
+    NEO4J_PASSWORD: neo.password,
     PLEXUS_ADMIN_TOKEN: token,
     PLEXUS_CONFIG: '/dev/null',
     PLEXUS_BATCH_SIZE: '50',

@@ -211,7 +211,7 @@ export function analyseOperation(
         cost += impactCostPerHop * Math.max(1, hops);
       }
       if (sel.selectionSet && (!named || isCompositeType(named))) {
-        const limit = intArg(sel, ['limit', 'first'], defaults);
+        const limit = intArg(sel, ['limit', 'first'], defaults) ?? identifierRows(sel, variables, defaults);
         // A list field takes its own limit, or the one of the non-list field above it (connections).
         const rows = list ? (limit ?? inherited ?? (depth === 0 ? rootListSize : nestedListSize)) : 1;
         const below = walk(sel.selectionSet, named, d, list ? null : limit, onPath, null, false, defaults);
@@ -248,6 +248,40 @@ export function analyseOperation(
     if (!(err instanceof Exceeded)) throw err;
   }
   return report;
+}
+
+/**
+ * Rows a list can return when its `where` names identifiers (`identifier: { eq: ... }` or
+ * `{ in: [...] }` at its top level): identifiers are unique per blueprint, so an analyst's "this
+ * entity and its impact" is not costed as a page of 100. Null when the filter says nothing.
+ */
+function identifierRows(field: FieldNode, variables: Record<string, unknown>, defaults: Map<string, unknown>): number | null {
+  const where = field.arguments?.find((a) => a.name.value === 'where')?.value;
+  if (!where) return null;
+  const fromValue = (v: unknown): number | null => {
+    if (!v || typeof v !== 'object' || Array.isArray(v)) return null;
+    const id = (v as Record<string, unknown>).identifier;
+    if (!id || typeof id !== 'object') return null;
+    const cond = id as Record<string, unknown>;
+    if (typeof cond.eq === 'string') return 1;
+    if (Array.isArray(cond.in)) return cond.in.length;
+    return null;
+  };
+  if (where.kind === Kind.VARIABLE) return fromValue(variables[where.name.value] ?? defaults.get(where.name.value));
+  if (where.kind !== Kind.OBJECT) return null;
+  const id = where.fields.find((f) => f.name.value === 'identifier')?.value;
+  if (!id || id.kind !== Kind.OBJECT) return null;
+  for (const f of id.fields) {
+    if (f.name.value === 'eq' && (f.value.kind === Kind.STRING || f.value.kind === Kind.VARIABLE)) return 1;
+    if (f.name.value === 'in') {
+      if (f.value.kind === Kind.LIST) return f.value.values.length;
+      if (f.value.kind === Kind.VARIABLE) {
+        const v = variables[f.value.name.value] ?? defaults.get(f.value.name.value);
+        if (Array.isArray(v)) return v.length;
+      }
+    }
+  }
+  return null;
 }
 
 function listDepth(type: unknown): number {
