@@ -89,8 +89,10 @@ export async function openContext(options: { log: (msg: string) => void }): Prom
 
     async startPlexus() {
       const token = `bench-${randomBytes(16).toString('hex')}`;
-      const config = plexusConfig(uri!, token, join(scratch, `plexus-${++plexusCount}`));
-      const plexusDriver = createDriver({ ...config.neo4j, user: neo4jConfig.user, password: neo4jConfig.password, uri: uri! });
+      const base = plexusConfig(uri!, token, join(scratch, `plexus-${++plexusCount}`));
+      // The GraphQL workers connect with config.neo4j: the embedded database's generated password.
+      const config = { ...base, neo4j: { ...base.neo4j, user: neo4jConfig.user, password: neo4jConfig.password } };
+      const plexusDriver = createDriver({ ...config.neo4j, uri: uri! });
       const logger = createLogger({ level: config.logLevel, write: (line) => process.stderr.write(line) });
       const services = await createServices(
         config,

@@ -150,6 +150,11 @@ function stats(kind: KindStats['kind'], samples: Sample[]): KindStats {
 export async function runLoadMix(options: {
   url: string;
   token: string;
+  /**
+   * One token per client (they are different users: the server caps heavy reads in flight per
+   * caller); without them every client sends `token`.
+   */
+  clientTokens?: string[];
   catalog: LoadCatalog;
   durationMs: number;
   concurrency: number;
@@ -215,8 +220,9 @@ export async function runLoadMix(options: {
 
   // Every kind is sent at least once, however slow the server: the first requests take them in turn.
   const firsts: (typeof requestKinds)[number][] = [...requestKinds];
-  const worker = async () => {
-    const api = createClient(url, token);
+  const worker = async (client: number) => {
+    const tokens = options.clientTokens ?? [];
+    const api = createClient(url, tokens.length > 0 ? tokens[client % tokens.length] : token);
     try {
       while (performance.now() < deadline || firsts.length > 0) {
         const kind = firsts.shift() ?? pick();
@@ -281,7 +287,7 @@ export async function runLoadMix(options: {
     }
   };
 
-  await Promise.all([...Array.from({ length: concurrency }, () => worker()), changer()]);
+  await Promise.all([...Array.from({ length: concurrency }, (_, i) => worker(i)), changer()]);
   loop.disable();
   const seconds = (performance.now() - started) / 1000;
   const load = samples.filter((s) => s.kind !== 'blueprint-change');

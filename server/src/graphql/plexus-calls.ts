@@ -22,6 +22,18 @@ export interface GraphqlContext {
   jwt: GraphqlJwt;
 }
 
+/** The services Plexus's own GraphQL fields call. */
+export interface PlexusServices {
+  catalog: Catalog;
+  search: SearchService;
+  impact: ImpactService;
+  access: AccessControl;
+  /** Optional so schema-only uses (benchmarks, checks) need no scorecards. */
+  scorecards?: ScorecardService;
+  /** Changes scorecards (permission check and audit); without it the scorecard mutations answer an error. */
+  scorecardAdmin?: ScorecardAdmin;
+}
+
 /** Runs one of Plexus's own GraphQL operations for the caller of a request. */
 export type PlexusDispatch = (method: PlexusMethod, args: Record<string, unknown>, ctx: GraphqlContext) => Promise<unknown>;
 
@@ -35,16 +47,7 @@ function callerOf(ctx: GraphqlContext): Principal {
  * mutations), with the caller's permissions and scope. Schemas built in worker threads call
  * these over the message port, so writes keep one path, one event bus and one audit.
  */
-export function createPlexusDispatch(deps: {
-  catalog: Catalog;
-  search: SearchService;
-  impact: ImpactService;
-  access: AccessControl;
-  /** Optional so schema-only uses (benchmarks, checks) need no scorecards. */
-  scorecards?: ScorecardService;
-  /** Changes scorecards (permission check and audit); without it the scorecard mutations answer an error. */
-  scorecardAdmin?: ScorecardAdmin;
-}): PlexusDispatch {
+export function createPlexusDispatch(deps: PlexusServices): PlexusDispatch {
   const { catalog, search, impact, access, scorecards, scorecardAdmin } = deps;
   const scorecardService = () => {
     if (!scorecards) throw new NotFoundError('scorecards are not available on this server');

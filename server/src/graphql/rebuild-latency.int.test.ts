@@ -207,7 +207,10 @@ describe('a schema rebuild stalls nothing', () => {
       // that machine, 1-9 s on an idle one), far above both.
       const bound = 250 + report.baselineMaxMs;
       expect(report.healthzMaxMs).toBeLessThan(bound);
-      expect(report.entityMaxMs).toBeLessThan(bound);
+      // The REST read also waits on Neo4j, which the other test files of an `npm test` run share
+      // (and a build takes one of the two cores): it gets the noise twice. A stalled event loop
+      // would still show as the whole build (seconds).
+      expect(report.entityMaxMs).toBeLessThan(250 + 2 * report.baselineMaxMs);
       // A blueprint change answers once stored, not after the rebuild.
       expect(report.changeMs).toBeLessThan(Math.max(1_000, report.rebuildMs / 2));
       // GraphQL kept answering from the old schema during the rebuild, then serves the new type.

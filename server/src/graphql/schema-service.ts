@@ -1,16 +1,11 @@
 import { Worker } from 'node:worker_threads';
-import type { AccessControl } from '../auth/access.ts';
-import type { Catalog } from '../catalog/catalog.ts';
 import type { Db } from '../db/driver.ts';
 import { PlexusError, ServiceUnavailableError } from '../errors.ts';
-import type { ImpactService } from '../impact/impact.ts';
 import type { Logger } from '../log.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
 import type { Model } from '../model/types.ts';
-import type { ScorecardAdmin, ScorecardService } from '../scorecards/index.ts';
-import type { SearchService } from '../search/search.ts';
 import { type BuiltSchema, buildSchema, type ExecutionContext, type PlexusMethod } from './build-schema.ts';
-import { createPlexusDispatch, type GraphqlContext } from './plexus-calls.ts';
+import { createPlexusDispatch, type GraphqlContext, type PlexusServices } from './plexus-calls.ts';
 import { defaultGraphqlLimits, type GraphqlLimits } from './limits.ts';
 import type { FromWorker, SerializedError, ToWorker, WorkerSettings } from './worker-protocol.ts';
 
@@ -90,19 +85,11 @@ function serializeError(err: unknown): SerializedError {
  * serves while another builds). It subscribes to model changes, debounces bursts (`debounceMs`)
  * and rebuilds one worker at a time; in-flight requests finish on the schema they started with.
  */
-export function createSchemaService(deps: {
+export function createSchemaService(deps: PlexusServices & {
   db: Db;
   /** Where the workers connect (each has its own driver with a small pool). */
   neo4j: WorkerSettings['neo4j'];
   models: BlueprintStore;
-  catalog: Catalog;
-  search: SearchService;
-  impact: ImpactService;
-  access: AccessControl;
-  /** Optional so schema-only uses (benchmarks, checks) need no scorecards. */
-  scorecards?: ScorecardService;
-  /** Changes scorecards (permission check and audit); without it the scorecard mutations answer an error. */
-  scorecardAdmin?: ScorecardAdmin;
   logger: Logger;
   debounceMs?: number;
   /** Build as soon as the model changes (servers); false builds on the first GraphQL request (tests, one worker). */
