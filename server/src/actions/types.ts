@@ -1,0 +1,373 @@
+import type { EgressPolicy } from '../../../connectors/sdk/index.ts';
+import type { Principal } from '../auth/principal.ts';
+import type { Logger } from '../log.ts';
+import type { Grant, StoredEntity } from '../model/types.ts';
+import type { Rule } from '../search/rules.ts';
+
+/**
+ * Actions and runs (docs/actions.md; REST in docs/api.md "Actions and runs"). This file is the
+ * contract between the parts of `server/src/actions/`: definitions, runs, invokers, automations,
+ * REST and GraphQL all speak these types.
+ */
+
+export const actionOperations = ['CREATE', 'DAY-2', 'DELETE'] as const;
+export type ActionOperation = (typeof actionOperations)[number];
+
+export const runStatuses = [
+  'WAITING_FOR_APPROVAL',
+  'IN_PROGRESS',
+  'SUCCESS',
+  'FAILURE',
+  'DECLINED',
+  'CANCELLED',
+  'TIMED_OUT',
+] as const;
+export type RunStatus = (typeof runStatuses)[number];
+/** A run in one of these never changes again; its token is dead. */
+export const terminalStatuses: readonly RunStatus[] = [
+  'SUCCESS',
+  'FAILURE',
+  'DECLINED',
+  'CANCELLED',
+  'TIMED_OUT',
+];
+
+/** Who may run or approve: the blueprint grant shape, plus `roles` meaning "this role or stronger". */
+export type ActionGrant = Grant;
+
+/**
+ * One input of an action's form: a JSON Schema property plus UI hints. Expressions (`visible`,
+ * `required`, `default`, `enum` given as `{ "jsonata": "..." }`) are JSONata over
+ * `{ form, entity, user }` (the form's current values, the target entity, the caller).
+ */
+export interface ActionInput {
+  type: 'string' | 'number' | 'integer' | 'boolean' | 'array' | 'object';
+  title?: string;
+  description?: string;
+  /** `date-time`, `multi-line`, `secret`, `entity`, `user`, `team`, `email`, `url`. */
+  format?: 'date-time' | 'multi-line' | 'secret' | 'entity' | 'user' | 'team' | 'email' | 'url';
+  /** With `format: entity`: the blueprint to pick from, optionally narrowed by search rules. */
+  blueprint?: string;
+  dataset?: { combinator?: 'and' | 'or'; rules: Rule[] };
+  enum?: unknown[] | { jsonata: string };
+  default?: unknown | { jsonata: string };
+  visible?: boolean | { jsonata: string };
+  required?: boolean | { jsonata: string };
+  pattern?: string;
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  items?: {
+    type: 'string' | 'number' | 'integer' | 'boolean';
+    enum?: unknown[];
+    format?: string;
+    blueprint?: string;
+  };
+  minItems?: number;
+  maxItems?: number;
+}
+
+/** The form of an action: JSON Schema `properties`/`required`, plus optional multi-page steps. */
+export interface ActionInputs {
+  properties: Record<string, ActionInput>;
+  required?: string[];
+  /** Pages of the form, in order; every property appears in exactly one step. */
+  steps?: { title: string; properties: string[] }[];
+  /** Display order when there are no steps. */
+  order?: string[];
+}
+
+export interface WebhookInvoker {
+  type: 'webhook';
+  url: string;
+  method?: 'POST' | 'PUT' | 'PATCH';
+  /** Extra headers; values may be JSONata templates `{ "jsonata": "..." }` over the invocation payload. */
+  headers?: Record<string, string>;
+  /** Body template (JSONata over the invocation payload); default the documented payload. */
+  body?: { jsonata: string };
+  /** HMAC key; write-only (stored encrypted, answered as `"********"`). */
+  secret?: string;
+  timeoutMs?: number;
+  /** Retries on 5xx and network errors (never on 4xx), with exponential backoff. Default 2. */
+  retries?: number;
+}
+
+export interface GithubInvoker {
+  type: 'github';
+  /** Default https://api.github.com; GitHub Enterprise: https://<host>/api/v3. */
+  baseUrl?: string;
+  owner: string;
+  repo: string;
+  /** Workflow file name or id. */
+  workflow: string;
+  ref: string;
+  /** Workflow inputs: a JSONata template over the invocation payload; default the action's inputs. */
+  inputs?: { jsonata: string };
+  /** Write-only token (stored encrypted). */
+  token?: string;
+  /** Poll the workflow run this dispatch started and copy its conclusion and URL to the run. */
+  reportStatus?: boolean;
+}
+
+export interface GitlabInvoker {
+  type: 'gitlab';
+  /** Default https://gitlab.com; self-managed: its root URL. */
+  baseUrl?: string;
+  /** Project id or url-encoded path. */
+  project: string;
+  ref: string;
+  /** Pipeline variables: a JSONata template over the invocation payload; default the inputs. */
+  variables?: { jsonata: string };
+  /** Write-only pipeline trigger token (stored encrypted). */
+  token?: string;
+}
+
+export interface UpsertEntityInvoker {
+  type: 'upsert-entity';
+  /** JSONata over the invocation payload giving an entity record (or a list) for the one write path. */
+  mapping: { jsonata: string };
+}
+
+export type InvokerConfig = WebhookInvoker | GithubInvoker | GitlabInvoker | UpsertEntityInvoker;
+
+export interface ActionApproval {
+  required: boolean;
+  /** ANY: one approval is enough; ALL: every listed approver (users, and one per team/role). */
+  type?: 'ANY' | 'ALL';
+  /** Who may approve; when absent, `permissions.approve`, else admins. `owners`: the entity's owning team. */
+  approvers?: ActionGrant;
+}
+
+/** An action definition as the API shows it (secrets masked). Stored as `(:_Action)`. */
+export interface ActionDefinition {
+  identifier: string;
+  title: string;
+  description?: string;
+  icon?: string;
+  /** The blueprint the action creates (CREATE) or operates on (DAY-2, DELETE). */
+  blueprint?: string;
+  operation: ActionOperation;
+  /** Which entities a DAY-2/DELETE action applies to (search rules over the target). */
+  condition?: { combinator?: 'and' | 'or'; rules: Rule[] };
+  inputs: ActionInputs;
+  invoker: InvokerConfig;
+  approval?: ActionApproval;
+  permissions?: { execute?: ActionGrant; approve?: ActionGrant };
+  /** A run still IN_PROGRESS this long after it started ends TIMED_OUT. Default 3,600,000 (1 h). */
+  timeoutMs?: number;
+  createdAt?: string;
+  updatedAt?: string;
+  createdBy?: string;
+  updatedBy?: string;
+}
+
+export interface RunLogLine {
+  /** Position in the run's log, from 1: the SSE event id and the paging cursor. */
+  seq: number;
+  at: string;
+  message: string;
+  level?: 'info' | 'warn' | 'error';
+}
+
+export interface RunApproval {
+  by: string;
+  decision: 'approve' | 'decline';
+  reason?: string;
+  at: string;
+}
+
+/** A run as REST and GraphQL show it (API.md "Actions and runs"). Stored as `(:_Run)`. */
+export interface Run {
+  id: string;
+  action: string;
+  /** `blueprint:identifier`, or null for a CREATE action without a target. */
+  entity: string | null;
+  status: RunStatus;
+  statusLabel: string | null;
+  /** Secret inputs masked as "********". */
+  inputs: Record<string, unknown>;
+  /** The first page of the log (the rest through `GET /runs/{run}/logs?cursor=`). */
+  logs: RunLogLine[];
+  link: string | null;
+  summary: string | null;
+  /** `blueprint:identifier` of entities written with `?runId=<run>`. */
+  affectedEntities: string[];
+  approvals: RunApproval[];
+  /** The run this one re-runs, if any. */
+  rerunOf: string | null;
+  /** User id, or `automation:<identifier>`. */
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+  endedAt: string | null;
+}
+
+/** Something that happened to a run: what the SSE stream sends and automations see. */
+export type RunEvent =
+  | {
+      type: 'status';
+      run: string;
+      status: RunStatus;
+      statusLabel: string | null;
+      link: string | null;
+      summary: string | null;
+      at: string;
+    }
+  | { type: 'log'; run: string; line: RunLogLine };
+
+/** What an invoker gets: the documented webhook payload plus what it needs to reach its engine. */
+export interface InvocationPayload {
+  run: { id: string; token: string; apiUrl: string };
+  action: { identifier: string; title: string; operation: ActionOperation; blueprint: string | null };
+  entity: StoredEntity | null;
+  /** Inputs in clear (secrets included): only ever sent to the engine, never stored or logged. */
+  inputs: Record<string, unknown>;
+  trigger: { by: string; at: string };
+}
+
+export interface InvocationContext {
+  payload: InvocationPayload;
+  /** The invoker's configuration with its secrets decrypted. */
+  config: InvokerConfig;
+  egress: EgressPolicy;
+  logger: Logger;
+  /** Aborted when the run is cancelled or the server stops. */
+  signal: AbortSignal;
+  /** Lets an invoker append to the run's log and change its status (status copy, upsert-entity). */
+  report: RunReporter;
+}
+
+/**
+ * What an invocation ended with. `accepted`: the engine has it (the run stays IN_PROGRESS until the
+ * executor reports). `done`: the run ends now with this status (upsert-entity, a failed dispatch).
+ */
+export type InvocationResult =
+  | { outcome: 'accepted'; link?: string; statusLabel?: string }
+  | { outcome: 'done'; status: 'SUCCESS' | 'FAILURE'; summary?: string; link?: string };
+
+export interface RunReporter {
+  log(message: string, level?: RunLogLine['level']): Promise<void>;
+  update(patch: { status?: RunStatus; statusLabel?: string; link?: string; summary?: string }): Promise<void>;
+}
+
+/** One module per invoker type (`invokers/<type>.ts`), registered in `invokers/index.ts`. */
+export interface Invoker<C extends InvokerConfig = InvokerConfig> {
+  type: C['type'];
+  /** Field-level problems of a configuration (`path` relative to `invoker`), for the 422 on save. */
+  validate(config: C): { path: string; message: string }[];
+  /** Names of the configuration's secret fields (stored encrypted, masked when read). */
+  secretFields: readonly string[];
+  invoke(ctx: InvocationContext & { config: C }): Promise<InvocationResult>;
+  /** Tells the engine a run was cancelled, when it can be told (best effort). */
+  cancel?(ctx: InvocationContext & { config: C }): Promise<void>;
+}
+
+/** Who starts a run: a person (REST, GraphQL, UI) or an automation (its own identity). */
+export interface RunRequest {
+  action: string;
+  /** `blueprint:identifier` of the target; required for DAY-2 and DELETE. */
+  entity?: string | null;
+  inputs: Record<string, unknown>;
+  /** Automations: the chain depth (0 for a person), cut at a limit to stop loops. */
+  depth?: number;
+}
+
+/**
+ * The service behind REST, GraphQL, the UI and automations. Every method checks permissions with
+ * `principal` and audits what it changes.
+ */
+export interface ActionsService {
+  list(
+    principal: Principal,
+    filter?: { blueprint?: string; entity?: string; operation?: ActionOperation },
+  ): Promise<ActionDefinition[]>;
+  get(principal: Principal, identifier: string): Promise<ActionDefinition>;
+  create(principal: Principal, body: () => Promise<unknown>, source: string): Promise<ActionDefinition>;
+  replace(
+    principal: Principal,
+    identifier: string,
+    body: () => Promise<unknown>,
+    source: string,
+  ): Promise<ActionDefinition>;
+  delete(principal: Principal, identifier: string, source: string): Promise<void>;
+
+  /** Validates inputs (400 naming the field), checks execute permission and the condition, stores the run, invokes or waits for approval. */
+  run(principal: Principal, request: RunRequest, source: string): Promise<Run>;
+  listRuns(
+    principal: Principal,
+    filter: {
+      action?: string;
+      status?: RunStatus;
+      entity?: string;
+      actor?: string;
+      approver?: string;
+      limit?: number;
+      cursor?: string | null;
+    },
+  ): Promise<{ runs: Run[]; next: string | null }>;
+  getRun(principal: Principal, id: string): Promise<Run>;
+  logs(
+    principal: Principal,
+    id: string,
+    options: { after?: number; limit?: number },
+  ): Promise<{ logs: RunLogLine[]; next: number | null }>;
+  approve(
+    principal: Principal,
+    id: string,
+    decision: 'approve' | 'decline',
+    reason: string | undefined,
+  ): Promise<Run>;
+  cancel(principal: Principal, id: string): Promise<Run>;
+  rerun(principal: Principal, id: string, source: string): Promise<Run>;
+  /** Subscribes to a run's events from after `lastSeq` (SSE resume); returns an unsubscribe. */
+  subscribe(
+    principal: Principal,
+    id: string,
+    lastSeq: number,
+    onEvent: (event: RunEvent) => void,
+  ): Promise<() => void>;
+  /** Executor, authenticated by the run's token (401 when unknown, 403 for another run's or a dead token). */
+  report(
+    runToken: string,
+    id: string,
+    patch: { status?: RunStatus; statusLabel?: string; link?: string; summary?: string },
+  ): Promise<Run>;
+  appendLog(
+    runToken: string,
+    id: string,
+    body: { message: string; terminationStatus?: 'SUCCESS' | 'FAILURE' },
+  ): Promise<Run>;
+  /** Every run status change, for automations (after commit, this replica). */
+  onRunStatus(listener: (run: Run, before: RunStatus | null) => void): () => void;
+  stop(): void;
+}
+
+/** What fires an automation. */
+export type AutomationTrigger =
+  | { type: 'entity.created' | 'entity.updated' | 'entity.deleted'; blueprint: string }
+  | { type: 'scorecard.levelChanged'; scorecard: string; blueprint?: string }
+  | { type: 'run.statusChanged'; action?: string; status?: RunStatus[] }
+  /** Fires once per entity when the date property passes (e.g. an environment's `expiresAt`). */
+  | { type: 'property.expired'; blueprint: string; property: string };
+
+/** Stored as `(:_Automation)`; REST `/api/v1/automations`. */
+export interface AutomationDefinition {
+  identifier: string;
+  title: string;
+  description?: string;
+  enabled: boolean;
+  trigger: AutomationTrigger;
+  /** JSONata over `{ before, after, event }`; fires when it evaluates truthy. Absent: always. */
+  condition?: { jsonata: string };
+  /**
+   * An action run as the automation's own identity (`automation:<identifier>`), with inputs from a
+   * JSONata template and the event's entity as target unless `entity` says otherwise; or a signed webhook.
+   */
+  target:
+    | { type: 'action'; action: string; inputs?: { jsonata: string }; entity?: { jsonata: string } }
+    | { type: 'webhook'; url: string; secret?: string; headers?: Record<string, string> };
+  createdAt?: string;
+  updatedAt?: string;
+  createdBy?: string;
+}
