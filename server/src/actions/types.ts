@@ -371,3 +371,27 @@ export interface AutomationDefinition {
   updatedAt?: string;
   createdBy?: string;
 }
+
+/** What the form rules decide about one input, given the form's values, the target entity and the caller. */
+export interface FieldState {
+  visible: boolean;
+  required: boolean;
+  enum?: unknown[];
+  default?: unknown;
+}
+
+/** The scope form expressions (JSONata) see. */
+export interface FormScope {
+  form: Record<string, unknown>;
+  entity: StoredEntity | null;
+  user: { id: string; name: string; role: string; teams: string[] };
+}
+
+/**
+ * Implemented in `form-rules.ts` (isomorphic: no Node imports, the UI uses the same code):
+ * `evaluateForm(inputs, scope)` and `validateInputs(inputs, values, scope)` → `{ path: 'inputs.<name>', message }[]`.
+ */
+export interface FormRules {
+  evaluateForm(inputs: ActionInputs, scope: FormScope): Promise<Record<string, FieldState>>;
+  validateInputs(inputs: ActionInputs, values: Record<string, unknown>, scope: Omit<FormScope, 'form'>): Promise<{ path: string; message: string }[]>;
+}
