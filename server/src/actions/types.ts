@@ -307,6 +307,8 @@ export interface ActionsService {
     },
   ): Promise<{ runs: Run[]; next: string | null }>;
   getRun(principal: Principal, id: string): Promise<Run>;
+  /** The latest runs of each entity (`blueprint:identifier`) the caller may see, newest first: one query for a whole list (GraphQL's `runs` field). */
+  runsOf(principal: Principal, entities: string[], limit: number): Promise<Run[][]>;
   logs(
     principal: Principal,
     id: string,
@@ -393,5 +395,9 @@ export interface FormScope {
  */
 export interface FormRules {
   evaluateForm(inputs: ActionInputs, scope: FormScope): Promise<Record<string, FieldState>>;
-  validateInputs(inputs: ActionInputs, values: Record<string, unknown>, scope: Omit<FormScope, 'form'>): Promise<{ path: string; message: string }[]>;
+  validateInputs(
+    inputs: ActionInputs,
+    values: Record<string, unknown>,
+    scope: Omit<FormScope, 'form'>,
+  ): Promise<{ path: string; message: string }[]>;
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Neo4jGraphQL } from '@neo4j/graphql';
-import { GraphQLError, type GraphQLSchema, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
+import { GraphQLError, GraphQLScalarType, type GraphQLSchema, Kind, type ValueNode } from 'graphql';
 import type { Driver } from 'neo4j-driver';
 import type { GraphqlJwt } from '../auth/access.ts';
 import { labelOf } from '../model/names.ts';
@@ -31,10 +31,20 @@ export interface ExecutionContext {
  * where the services live: in-process for benchmarks, over the worker's message port for
  * served schemas. One write path, one event bus, one audit.
  */
-export type PlexusCall = (method: PlexusMethod, args: Record<string, unknown>, request: number) => Promise<unknown>;
+export type PlexusCall = (
+  method: PlexusMethod,
+  args: Record<string, unknown>,
+  request: number,
+) => Promise<unknown>;
 
 export type PlexusMethod =
   | 'scorecardResults'
+  | 'actions'
+  | 'action'
+  | 'runAction'
+  | 'runs'
+  | 'run'
+  | 'entityRuns'
   | 'scorecardDefinitions'
   | 'scorecardDefinition'
   | 'search'
@@ -91,32 +101,51 @@ type Ref = { blueprint: string; identifier: string };
  * Builds the GraphQL schema of a model: generated type defs plus @neo4j/graphql's getSchema
  * (CPU-bound for seconds on big models: servers run it in a worker thread, see worker-pool.ts).
  */
-export async function buildSchema(options: { model: Model; version: number; driver: Driver; ownerRelation: string; call: PlexusCall }): Promise<BuiltSchema> {
+export async function buildSchema(options: {
+  model: Model;
+  version: number;
+  driver: Driver;
+  ownerRelation: string;
+  call: PlexusCall;
+}): Promise<BuiltSchema> {
   const { model, version, driver, call } = options;
   const started = performance.now();
   const typeDefs = `${baseTypeDefs}\n${generateTypeDefs(model, { ownerRelation: options.ownerRelation })}`;
   type ImpactArgs = { direction?: string; relations?: string[]; depth?: number };
   // One batch per request and tick turns the `scorecards` field of a list into one call.
-  const scoreBatches = new WeakMap<object, { refs: Ref[]; done: Promise<unknown[][]> }>();
-  const scoresOf = (src: { identifier: string; _blueprint: string }, ctx: ExecutionContext) => {
-    let batch = scoreBatches.get(ctx);
+  /**
+   * Per-entity fields of a list (scorecards, runs) resolved with one call per request: refs are
+   * gathered until the microtask queue drains, then one call answers a list per ref, in order.
+   */
+  const batches = new WeakMap<object, Map<string, { refs: Ref[]; done: Promise<unknown[][]> }>>();
+  const batched = (
+    method: PlexusMethod,
+    extra: Record<string, unknown>,
+    src: { identifier: string; _blueprint: string },
+    ctx: ExecutionContext,
+  ) => {
+    const key = `${method}|${JSON.stringify(extra)}`;
+    let open = batches.get(ctx);
+    if (!open) batches.set(ctx, (open = new Map()));
+    let batch = open.get(key);
     if (!batch) {
       const refs: Ref[] = [];
       const current = {
         refs,
         done: new Promise<void>((resolve) => queueMicrotask(resolve)).then(async () => {
-          if (scoreBatches.get(ctx) === current) scoreBatches.delete(ctx);
-          // One list of scorecards per ref, in order.
-          return (await call('entityScores', { refs }, ctx.request)) as unknown[][];
+          if (open.get(key) === current) open.delete(key);
+          return (await call(method, { ...extra, refs }, ctx.request)) as unknown[][];
         }),
       };
       batch = current;
-      scoreBatches.set(ctx, batch);
+      open.set(key, batch);
     }
     const index = batch.refs.push({ blueprint: src._blueprint, identifier: src.identifier }) - 1;
     return batch.done.then((lists) => lists[index] ?? []);
   };
-  const forward = (method: PlexusMethod) => (_: unknown, args: Record<string, unknown>, ctx: ExecutionContext) => call(method, args ?? {}, ctx.request);
+  const forward =
+    (method: PlexusMethod) => (_: unknown, args: Record<string, unknown>, ctx: ExecutionContext) =>
+      call(method, args ?? {}, ctx.request);
   const resolvers: Record<string, any> = {
     JSON: jsonScalar,
     Query: {
@@ -127,6 +156,10 @@ export async function buildSchema(options: { model: Model; version: number; driv
       search: forward('search'),
       findEntities: forward('findEntities'),
       impact: forward('impact'),
+      actions: forward('actions'),
+      action: forward('action'),
+      runs: forward('runs'),
+      run: forward('run'),
     },
     Mutation: {
       upsertEntities: forward('upsertEntities'),
@@ -135,13 +168,17 @@ export async function buildSchema(options: { model: Model; version: number; driv
       replaceScorecard: forward('replaceScorecard'),
       deleteScorecard: forward('deleteScorecard'),
       evaluateScorecard: forward('evaluateScorecard'),
+      runAction: forward('runAction'),
     },
   };
   for (const bp of model.keys()) {
     resolvers[labelOf(bp)] = {
       impact: (src: { identifier: string; _blueprint: string }, a: ImpactArgs, ctx: ExecutionContext) =>
         call('impact', { ...a, blueprint: src._blueprint, identifier: src.identifier }, ctx.request),
-      scorecards: (src: { identifier: string; _blueprint: string }, _a: unknown, ctx: ExecutionContext) => scoresOf(src, ctx),
+      scorecards: (src: { identifier: string; _blueprint: string }, _a: unknown, ctx: ExecutionContext) =>
+        batched('entityScores', {}, src, ctx),
+      runs: (src: { identifier: string; _blueprint: string }, a: { limit?: number }, ctx: ExecutionContext) =>
+        batched('entityRuns', { limit: a.limit ?? 10 }, src, ctx),
     };
   }
   // The caller's claims arrive as a trusted `jwt` in the context (graphql/routes.ts), never as a

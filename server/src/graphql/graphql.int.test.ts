@@ -30,12 +30,26 @@ beforeAll(async () => {
   res = uniqueId('res');
   svc = uniqueId('svc');
   team = uniqueId('team');
-  await px.call('POST', '/api/v1/blueprints', { identifier: team, title: 'Team', schema: { properties: {} } });
-  await px.call('POST', '/api/v1/blueprints', { identifier: res, title: 'Resource', schema: { properties: { kind: { type: 'string' } } } });
+  await px.call('POST', '/api/v1/blueprints', {
+    identifier: team,
+    title: 'Team',
+    schema: { properties: {} },
+  });
+  await px.call('POST', '/api/v1/blueprints', {
+    identifier: res,
+    title: 'Resource',
+    schema: { properties: { kind: { type: 'string' } } },
+  });
   const s = await px.call('POST', '/api/v1/blueprints', {
     identifier: svc,
     title: 'Service',
-    schema: { properties: { language: { type: 'string' }, tier: { type: 'integer' }, tags: { type: 'array', items: { type: 'string' } } } },
+    schema: {
+      properties: {
+        language: { type: 'string' },
+        tier: { type: 'integer' },
+        tags: { type: 'array', items: { type: 'string' } },
+      },
+    },
     relations: {
       dependsOnRuntime: { target: res, many: true, inverse: 'runtimeDependencyOf' },
       dependsOnStorage: { target: res, many: true },
@@ -48,8 +62,19 @@ beforeAll(async () => {
       { blueprint: team, identifier: 'payments' },
       { blueprint: res, identifier: 'cart-cluster', properties: { kind: 'k8s' } },
       { blueprint: res, identifier: 'cart-db', properties: { kind: 'postgres' } },
-      { blueprint: svc, identifier: 'cart', title: 'Cart', properties: { language: 'ts', tier: 1, tags: ['shop'] }, relations: { dependsOnRuntime: ['cart-cluster'], dependsOnStorage: ['cart-db'], ownedBy: 'payments' } },
-      { blueprint: svc, identifier: 'products', properties: { language: 'go', tier: 2 }, relations: { dependsOnRuntime: ['cart-cluster'], ownedBy: 'payments' } },
+      {
+        blueprint: svc,
+        identifier: 'cart',
+        title: 'Cart',
+        properties: { language: 'ts', tier: 1, tags: ['shop'] },
+        relations: { dependsOnRuntime: ['cart-cluster'], dependsOnStorage: ['cart-db'], ownedBy: 'payments' },
+      },
+      {
+        blueprint: svc,
+        identifier: 'products',
+        properties: { language: 'go', tier: 2 },
+        relations: { dependsOnRuntime: ['cart-cluster'], ownedBy: 'payments' },
+      },
     ],
   });
   await waitForType(cap(svc));
@@ -59,15 +84,22 @@ afterAll(async () => {
 });
 
 describe('generated GraphQL API', () => {
-  it('passes @neo4j/graphql\'s compatibility check against the embedded Neo4j (APOC present)', async () => {
+  it("passes @neo4j/graphql's compatibility check against the embedded Neo4j (APOC present)", async () => {
     const neo = new Neo4jGraphQL({ typeDefs: 'type Probe @node { id: ID }', driver: px.services.db.driver });
     await expect(neo.checkNeo4jCompat()).resolves.toBeUndefined();
   });
 
   it('serves a blueprint created through REST without a restart', async () => {
     const id = uniqueId('fresh');
-    await px.call('POST', '/api/v1/blueprints', { identifier: id, title: 'Fresh', schema: { properties: { colour: { type: 'string' } } } });
-    await px.call('POST', `/api/v1/blueprints/${id}/entities`, { identifier: 'f1', properties: { colour: 'red' } });
+    await px.call('POST', '/api/v1/blueprints', {
+      identifier: id,
+      title: 'Fresh',
+      schema: { properties: { colour: { type: 'string' } } },
+    });
+    await px.call('POST', `/api/v1/blueprints/${id}/entities`, {
+      identifier: 'f1',
+      properties: { colour: 'red' },
+    });
     await waitForType(cap(id));
     const r = await gql(`{ ${pluralFieldOf(id)} { identifier colour } }`);
     expect(r.errors).toBeUndefined();
@@ -75,7 +107,9 @@ describe('generated GraphQL API', () => {
   });
 
   it('lists entities with typed property fields, filters and sorting', async () => {
-    const r = await gql(`{ ${pluralFieldOf(svc)}(where: { tier: { lte: 2 } }, sort: [{ identifier: DESC }]) { identifier title language tier tags } }`);
+    const r = await gql(
+      `{ ${pluralFieldOf(svc)}(where: { tier: { lte: 2 } }, sort: [{ identifier: DESC }]) { identifier title language tier tags } }`,
+    );
     expect(r.errors).toBeUndefined();
     expect(r.data[`${pluralFieldOf(svc)}`]).toEqual([
       { identifier: 'products', title: null, language: 'go', tier: 2, tags: null },
@@ -84,23 +118,43 @@ describe('generated GraphQL API', () => {
   });
 
   it('keeps two relations between the same two blueprints distinct', async () => {
-    const r = await gql(`{ ${pluralFieldOf(svc)}(where: { identifier: { eq: "cart" } }) { dependsOnRuntime { identifier } dependsOnStorage { identifier } } }`);
+    const r = await gql(
+      `{ ${pluralFieldOf(svc)}(where: { identifier: { eq: "cart" } }) { dependsOnRuntime { identifier } dependsOnStorage { identifier } } }`,
+    );
     expect(r.errors).toBeUndefined();
-    expect(r.data[`${pluralFieldOf(svc)}`][0]).toEqual({ dependsOnRuntime: [{ identifier: 'cart-cluster' }], dependsOnStorage: [{ identifier: 'cart-db' }] });
+    expect(r.data[`${pluralFieldOf(svc)}`][0]).toEqual({
+      dependsOnRuntime: [{ identifier: 'cart-cluster' }],
+      dependsOnStorage: [{ identifier: 'cart-db' }],
+    });
   });
 
   it('follows relations in both directions, with named and default inverse fields', async () => {
-    const r = await gql(`{ ${pluralFieldOf(res)}(sort: [{ identifier: ASC }]) { identifier runtimeDependencyOf(sort: [{ identifier: ASC }]) { identifier } ${pluralFieldOf(svc)}DependsOnStorage { identifier } } ${pluralFieldOf(team)} { ${pluralFieldOf(svc)}OwnedBy(sort: [{ identifier: ASC }]) { identifier } } }`);
+    const r = await gql(
+      `{ ${pluralFieldOf(res)}(sort: [{ identifier: ASC }]) { identifier runtimeDependencyOf(sort: [{ identifier: ASC }]) { identifier } ${pluralFieldOf(svc)}DependsOnStorage { identifier } } ${pluralFieldOf(team)} { ${pluralFieldOf(svc)}OwnedBy(sort: [{ identifier: ASC }]) { identifier } } }`,
+    );
     expect(r.errors).toBeUndefined();
     expect(r.data[`${pluralFieldOf(res)}`]).toEqual([
-      { identifier: 'cart-cluster', runtimeDependencyOf: [{ identifier: 'cart' }, { identifier: 'products' }], [`${pluralFieldOf(svc)}DependsOnStorage`]: [] },
-      { identifier: 'cart-db', runtimeDependencyOf: [], [`${pluralFieldOf(svc)}DependsOnStorage`]: [{ identifier: 'cart' }] },
+      {
+        identifier: 'cart-cluster',
+        runtimeDependencyOf: [{ identifier: 'cart' }, { identifier: 'products' }],
+        [`${pluralFieldOf(svc)}DependsOnStorage`]: [],
+      },
+      {
+        identifier: 'cart-db',
+        runtimeDependencyOf: [],
+        [`${pluralFieldOf(svc)}DependsOnStorage`]: [{ identifier: 'cart' }],
+      },
     ]);
-    expect(r.data[`${pluralFieldOf(team)}`][0][`${pluralFieldOf(svc)}OwnedBy`]).toEqual([{ identifier: 'cart' }, { identifier: 'products' }]);
+    expect(r.data[`${pluralFieldOf(team)}`][0][`${pluralFieldOf(svc)}OwnedBy`]).toEqual([
+      { identifier: 'cart' },
+      { identifier: 'products' },
+    ]);
   });
 
   it('filters on related entities (services whose storage includes a given resource)', async () => {
-    const r = await gql(`{ ${pluralFieldOf(svc)}(where: { dependsOnStorage: { some: { identifier: { eq: "cart-db" } } } }) { identifier } }`);
+    const r = await gql(
+      `{ ${pluralFieldOf(svc)}(where: { dependsOnStorage: { some: { identifier: { eq: "cart-db" } } } }) { identifier } }`,
+    );
     expect(r.errors).toBeUndefined();
     expect(r.data[`${pluralFieldOf(svc)}`]).toEqual([{ identifier: 'cart' }]);
   });
@@ -115,10 +169,23 @@ describe('generated GraphQL API', () => {
   it('writes through upsertEntities and deleteEntities with the REST validation rules', async () => {
     const ok = await gql(
       `mutation($e: [EntityInput!]!) { upsertEntities(entities: $e) { created updated results { identifier status } } }`,
-      { e: [{ blueprint: svc, identifier: 'gql-made', properties: { language: 'go' }, relations: { ownedBy: 'payments' } }] },
+      {
+        e: [
+          {
+            blueprint: svc,
+            identifier: 'gql-made',
+            properties: { language: 'go' },
+            relations: { ownedBy: 'payments' },
+          },
+        ],
+      },
     );
     expect(ok.errors).toBeUndefined();
-    expect(ok.data.upsertEntities).toEqual({ created: 1, updated: 0, results: [{ identifier: 'gql-made', status: 'created' }] });
+    expect(ok.data.upsertEntities).toEqual({
+      created: 1,
+      updated: 0,
+      results: [{ identifier: 'gql-made', status: 'created' }],
+    });
     const rest = await px.call('GET', `/api/v1/blueprints/${svc}/entities/gql-made`);
     expect(rest.body.relations.ownedBy).toBe('payments');
     expect(rest.body.meta.sources).toEqual(['graphql']);
@@ -129,22 +196,35 @@ describe('generated GraphQL API', () => {
     expect(bad.errors?.[0].extensions?.code).toBe('validation_failed');
     expect((bad.errors?.[0].extensions?.details as { index: number }[])[0].index).toBe(0);
 
-    const del = await gql(`mutation { deleteEntities(entities: [{ blueprint: "${svc}", identifier: "gql-made" }]) { deleted } }`);
+    const del = await gql(
+      `mutation { deleteEntities(entities: [{ blueprint: "${svc}", identifier: "gql-made" }]) { deleted } }`,
+    );
     expect(del.data.deleteEntities.deleted).toBe(1);
     expect((await px.call('GET', `/api/v1/blueprints/${svc}/entities/gql-made`)).status).toBe(404);
   });
 
   it('queries across blueprints through the Entity interface', async () => {
-    const r = await gql(`{ entities(where: { identifier: { in: ["cart", "cart-db"] } }, sort: [{ identifier: ASC }]) { identifier _blueprint } }`);
+    const r = await gql(
+      `{ entities(where: { identifier: { in: ["cart", "cart-db"] } }, sort: [{ identifier: ASC }]) { identifier _blueprint } }`,
+    );
     expect(r.errors).toBeUndefined();
-    expect(r.data.entities).toEqual(expect.arrayContaining([{ identifier: 'cart', _blueprint: svc }, { identifier: 'cart-db', _blueprint: res }]));
+    expect(r.data.entities).toEqual(
+      expect.arrayContaining([
+        { identifier: 'cart', _blueprint: svc },
+        { identifier: 'cart-db', _blueprint: res },
+      ]),
+    );
   });
 
   it('finishes requests in flight on the old schema while a new one is swapped in', async () => {
     const before = px.services.schemas.current()!;
     const id = uniqueId('swap');
     const inflight = gql(`{ ${pluralFieldOf(svc)}(where: { identifier: { eq: "cart" } }) { identifier } }`);
-    await px.call('POST', '/api/v1/blueprints', { identifier: id, title: 'Swap', schema: { properties: {} } });
+    await px.call('POST', '/api/v1/blueprints', {
+      identifier: id,
+      title: 'Swap',
+      schema: { properties: {} },
+    });
     const r = await inflight;
     expect(r.data[`${pluralFieldOf(svc)}`]).toEqual([{ identifier: 'cart' }]);
     await waitForType(cap(id));
@@ -163,7 +243,8 @@ describe('generated GraphQL API', () => {
       void sent.finally(() => {
         done = true;
       });
-      while (!done && !schemas.workers().some((w) => w.inflight > 0)) await new Promise((ok) => setImmediate(ok));
+      while (!done && !schemas.workers().some((w) => w.inflight > 0))
+        await new Promise((ok) => setImmediate(ok));
       if (done) continue;
       await schemas.killWorker(schemas.workers().findIndex((w) => w.inflight > 0));
       answer = await sent;
@@ -178,7 +259,8 @@ describe('generated GraphQL API', () => {
         expect(r.body.data[pluralFieldOf(svc)]).toEqual([{ identifier: 'cart' }]);
         break;
       }
-      if (Date.now() > until) throw new Error(`no new worker answered: ${r.status} ${JSON.stringify(r.body)}`);
+      if (Date.now() > until)
+        throw new Error(`no new worker answered: ${r.status} ${JSON.stringify(r.body)}`);
       await new Promise((ok) => setTimeout(ok, 100));
     }
   }, 240_000);

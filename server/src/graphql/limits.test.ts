@@ -127,13 +127,22 @@ describe('GraphQL query limits against hostile queries', () => {
 
   it('counts a list filtered to named identifiers as that many rows', () => {
     const deep = '{ impact(depth: 5) { nodes { identifier } } }';
-    const cost = (q: string, variables?: Record<string, unknown>) => analyseOperation(schema, parse(q), defaultGraphqlLimits, { variables }).cost;
+    const cost = (q: string, variables?: Record<string, unknown>) =>
+      analyseOperation(schema, parse(q), defaultGraphqlLimits, { variables }).cost;
     expect(cost(`{ components(where: { identifier: { eq: "cart" } }) ${deep} }`)).toBe(512);
     expect(cost(`{ components(where: { identifier: { in: ["a", "b"] } }) ${deep} }`)).toBe(2 * 512);
-    expect(cost(`query($id: String!) { components(where: { identifier: { eq: $id } }) ${deep} }`, { id: "x" })).toBe(512);
-    expect(cost(`query($w: ComponentWhere) { components(where: $w) ${deep} }`, { w: { identifier: { in: ['a', 'b', 'c'] } } })).toBe(3 * 512);
+    expect(
+      cost(`query($id: String!) { components(where: { identifier: { eq: $id } }) ${deep} }`, { id: 'x' }),
+    ).toBe(512);
+    expect(
+      cost(`query($w: ComponentWhere) { components(where: $w) ${deep} }`, {
+        w: { identifier: { in: ['a', 'b', 'c'] } },
+      }),
+    ).toBe(3 * 512);
     // Any other filter may match a whole page: the default page size counts.
-    expect(check(`{ components(where: { title: { eq: "Cart" } }) ${deep} }`)[0].message).toMatch(/estimated cost/);
+    expect(check(`{ components(where: { title: { eq: "Cart" } }) ${deep} }`)[0].message).toMatch(
+      /estimated cost/,
+    );
   });
 
   it('expands fragments where they are spread, and refuses a fragment cycle without looping', () => {

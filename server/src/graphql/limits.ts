@@ -1,5 +1,4 @@
 import { createRequire } from 'node:module';
-import type { Plugin } from 'graphql-yoga';
 import type {
   DocumentNode,
   FieldNode,
@@ -10,6 +9,7 @@ import type {
   SelectionSetNode,
   ValueNode,
 } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
 
 // The schema comes from @neo4j/graphql, which loads graphql as CommonJS: errors and type checks
 // must come from that same copy (see queries/saved-queries.ts).
@@ -255,7 +255,11 @@ export function analyseOperation(
  * `{ in: [...] }` at its top level): identifiers are unique per blueprint, so an analyst's "this
  * entity and its impact" is not costed as a page of 100. Null when the filter says nothing.
  */
-function identifierRows(field: FieldNode, variables: Record<string, unknown>, defaults: Map<string, unknown>): number | null {
+function identifierRows(
+  field: FieldNode,
+  variables: Record<string, unknown>,
+  defaults: Map<string, unknown>,
+): number | null {
   const where = field.arguments?.find((a) => a.name.value === 'where')?.value;
   if (!where) return null;
   const fromValue = (v: unknown): number | null => {
@@ -267,7 +271,8 @@ function identifierRows(field: FieldNode, variables: Record<string, unknown>, de
     if (Array.isArray(cond.in)) return cond.in.length;
     return null;
   };
-  if (where.kind === Kind.VARIABLE) return fromValue(variables[where.name.value] ?? defaults.get(where.name.value));
+  if (where.kind === Kind.VARIABLE)
+    return fromValue(variables[where.name.value] ?? defaults.get(where.name.value));
   if (where.kind !== Kind.OBJECT) return null;
   const id = where.fields.find((f) => f.name.value === 'identifier')?.value;
   if (!id || id.kind !== Kind.OBJECT) return null;
@@ -342,8 +347,13 @@ export function checkGraphqlLimits(
 export function graphqlLimitsPlugin(limits: GraphqlLimits): Plugin {
   return {
     onValidate({ params, context, setResult }) {
-      const request = (context as { params?: { operationName?: string | null; variables?: Record<string, unknown> | null } }).params;
-      const errors = checkGraphqlLimits(params.schema, params.documentAST, limits, { operationName: request?.operationName, variables: request?.variables });
+      const request = (
+        context as { params?: { operationName?: string | null; variables?: Record<string, unknown> | null } }
+      ).params;
+      const errors = checkGraphqlLimits(params.schema, params.documentAST, limits, {
+        operationName: request?.operationName,
+        variables: request?.variables,
+      });
       if (errors.length > 0) setResult(errors);
     },
   };

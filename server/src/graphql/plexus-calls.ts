@@ -1,3 +1,4 @@
+import type { ActionsService, RunRequest, RunStatus } from '../actions/types.ts';
 import type { AccessControl, GraphqlJwt } from '../auth/access.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Catalog } from '../catalog/catalog.ts';
@@ -32,10 +33,16 @@ export interface PlexusServices {
   scorecards?: ScorecardService;
   /** Changes scorecards (permission check and audit); without it the scorecard mutations answer an error. */
   scorecardAdmin?: ScorecardAdmin;
+  /** Actions and runs; without it the action fields answer an error (lists answer empty). */
+  actions?: ActionsService;
 }
 
 /** Runs one of Plexus's own GraphQL operations for the caller of a request. */
-export type PlexusDispatch = (method: PlexusMethod, args: Record<string, unknown>, ctx: GraphqlContext) => Promise<unknown>;
+export type PlexusDispatch = (
+  method: PlexusMethod,
+  args: Record<string, unknown>,
+  ctx: GraphqlContext,
+) => Promise<unknown>;
 
 function callerOf(ctx: GraphqlContext): Principal {
   if (!ctx?.principal) throw new UnauthorizedError();
@@ -48,7 +55,19 @@ function callerOf(ctx: GraphqlContext): Principal {
  * these over the message port, so writes keep one path, one event bus and one audit.
  */
 export function createPlexusDispatch(deps: PlexusServices): PlexusDispatch {
-  const { catalog, search, impact, access, scorecards, scorecardAdmin } = deps;
+  const { catalog, search, impact, access, scorecards, scorecardAdmin, actions } = deps;
+  const actionsOf = () => {
+    if (!actions) throw new NotFoundError('actions are not available on this server');
+    return actions;
+  };
+  const nullIfMissing = async <T>(work: () => Promise<T>): Promise<T | null> => {
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof NotFoundError) return null;
+      throw err;
+    }
+  };
   const scorecardService = () => {
     if (!scorecards) throw new NotFoundError('scorecards are not available on this server');
     return scorecards;
@@ -62,28 +81,43 @@ export function createPlexusDispatch(deps: PlexusServices): PlexusDispatch {
   const methods: Record<PlexusMethod, (a: any, ctx: GraphqlContext) => Promise<unknown> | unknown> = {
     scorecardResults: (a, ctx) =>
       scorecards
-        ? scorecards.results(a.scorecard, { scope: scope(ctx), level: a.level ?? undefined, below: a.below ?? undefined, limit: a.limit ?? undefined, cursor: a.cursor ?? undefined })
+        ? scorecards.results(a.scorecard, {
+            scope: scope(ctx),
+            level: a.level ?? undefined,
+            below: a.below ?? undefined,
+            limit: a.limit ?? undefined,
+            cursor: a.cursor ?? undefined,
+          })
         : { results: [], next: null },
     scorecardDefinitions: (_a, ctx) => {
       callerOf(ctx);
       return scorecards ? scorecards.list() : [];
     },
-    scorecardDefinition: async (a, ctx) => {
+    scorecardDefinition: (a, ctx) => {
       callerOf(ctx);
-      try {
-        return await scorecardService().get(a.identifier);
-      } catch (err) {
-        if (err instanceof NotFoundError) return null;
-        throw err;
-      }
+      return nullIfMissing(() => scorecardService().get(a.identifier));
     },
     search: async (a: { q: string; blueprint?: string; limit?: number }, ctx) =>
-      (await search.text(a.q, { scope: scope(ctx), blueprint: a.blueprint ?? undefined, limit: a.limit ?? undefined })).entities,
+      (
+        await search.text(a.q, {
+          scope: scope(ctx),
+          blueprint: a.blueprint ?? undefined,
+          limit: a.limit ?? undefined,
+        })
+      ).entities,
     findEntities: (a: { search: SearchRequest }, ctx) => search.structured(a.search, { scope: scope(ctx) }),
-    impact: (a: { blueprint: string; identifier: string; direction?: string; relations?: string[]; depth?: number }, ctx) =>
+    impact: (
+      a: { blueprint: string; identifier: string; direction?: string; relations?: string[]; depth?: number },
+      ctx,
+    ) =>
       impact.impact(
         { blueprint: a.blueprint, identifier: a.identifier },
-        { scope: scope(ctx), direction: (a.direction ?? 'DOWNSTREAM').toLowerCase() as ImpactDirection, relations: a.relations ?? undefined, depth: a.depth ?? undefined },
+        {
+          scope: scope(ctx),
+          direction: (a.direction ?? 'DOWNSTREAM').toLowerCase() as ImpactDirection,
+          relations: a.relations ?? undefined,
+          depth: a.depth ?? undefined,
+        },
       ),
     // The `scorecards` field of entities: one query for a whole list, one list per ref back.
     entityScores: async (a: { refs: { blueprint: string; identifier: string }[] }, ctx) => {
@@ -101,14 +135,64 @@ export function createPlexusDispatch(deps: PlexusServices): PlexusDispatch {
       const { deleted } = await catalog.deleteEntities(a.entities, ctx.write);
       return { deleted };
     },
-    createScorecard: (a: { scorecard: unknown }, ctx) => scorecardAdminOf().create(callerOf(ctx), async () => a.scorecard, ctx.write),
+    createScorecard: (a: { scorecard: unknown }, ctx) =>
+      scorecardAdminOf().create(callerOf(ctx), async () => a.scorecard, ctx.write),
     replaceScorecard: (a: { identifier: string; scorecard: unknown }, ctx) =>
       scorecardAdminOf().replace(callerOf(ctx), a.identifier, async () => a.scorecard, ctx.write),
     deleteScorecard: async (a: { identifier: string }, ctx) => {
       await scorecardAdminOf().delete(callerOf(ctx), a.identifier, ctx.write);
       return true;
     },
-    evaluateScorecard: (a: { identifier: string }, ctx) => scorecardAdminOf().evaluate(callerOf(ctx), a.identifier),
+    evaluateScorecard: (a: { identifier: string }, ctx) =>
+      scorecardAdminOf().evaluate(callerOf(ctx), a.identifier),
+    // Actions and runs: the same service, permission checks and audit as REST.
+    actions: (a: { blueprint?: string; entity?: string; operation?: 'CREATE' | 'DAY2' | 'DELETE' }, ctx) =>
+      actions
+        ? actions.list(callerOf(ctx), {
+            blueprint: a.blueprint ?? undefined,
+            entity: a.entity ?? undefined,
+            operation: a.operation ? (a.operation === 'DAY2' ? 'DAY-2' : a.operation) : undefined,
+          })
+        : [],
+    action: (a: { identifier: string }, ctx) =>
+      nullIfMissing(() => actionsOf().get(callerOf(ctx), a.identifier)),
+    runAction: (a: { action: string; entity?: string; inputs?: Record<string, unknown> }, ctx) =>
+      actionsOf().run(
+        callerOf(ctx),
+        { action: a.action, entity: a.entity ?? null, inputs: a.inputs ?? {} } satisfies RunRequest,
+        ctx.write.source,
+      ),
+    runs: (
+      a: {
+        action?: string;
+        status?: RunStatus;
+        entity?: string;
+        actor?: string;
+        limit?: number;
+        cursor?: string;
+      },
+      ctx,
+    ) =>
+      actions
+        ? actions.listRuns(callerOf(ctx), {
+            action: a.action ?? undefined,
+            status: a.status ?? undefined,
+            entity: a.entity ?? undefined,
+            actor: a.actor ?? undefined,
+            limit: a.limit ?? undefined,
+            cursor: a.cursor ?? undefined,
+          })
+        : { runs: [], next: null },
+    run: (a: { id: string }, ctx) => nullIfMissing(() => actionsOf().getRun(callerOf(ctx), a.id)),
+    // The `runs` field of entities: one query for a whole list, one list per ref back.
+    entityRuns: async (a: { refs: { blueprint: string; identifier: string }[]; limit?: number }, ctx) =>
+      actions
+        ? actions.runsOf(
+            callerOf(ctx),
+            a.refs.map((r) => `${r.blueprint}:${r.identifier}`),
+            Math.min(Math.max(a.limit ?? 10, 1), 100),
+          )
+        : a.refs.map(() => []),
   };
   return async (method, args, ctx) => {
     const run = methods[method];

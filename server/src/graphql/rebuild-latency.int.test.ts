@@ -107,14 +107,26 @@ function startPolling() {
     if (tick++ % 5 === 0) {
       const started = performance.now();
       pending.push(
-        post('/graphql', { query: `{ plexusModelVersion ${pluralFieldOf(idOf(0))}(where: { identifier: { eq: "e0" } }) { identifier status } }` })
+        post('/graphql', {
+          query: `{ plexusModelVersion ${pluralFieldOf(idOf(0))}(where: { identifier: { eq: "e0" } }) { identifier status } }`,
+        })
           .then(async (res) => {
             const body = (await res.json()) as { data?: Record<string, any>; errors?: unknown };
-            const ok = res.status === 200 && !body.errors && body.data?.[pluralFieldOf(idOf(0))]?.[0]?.identifier === 'e0';
+            const ok =
+              res.status === 200 &&
+              !body.errors &&
+              body.data?.[pluralFieldOf(idOf(0))]?.[0]?.identifier === 'e0';
             // Answered while the new schema was still building.
-            graphql.push({ ms: performance.now() - started, ok, during: rebuilding, version: body.data?.plexusModelVersion ?? -1 });
+            graphql.push({
+              ms: performance.now() - started,
+              ok,
+              during: rebuilding,
+              version: body.data?.plexusModelVersion ?? -1,
+            });
           })
-          .catch(() => graphql.push({ ms: performance.now() - started, ok: false, during: rebuilding, version: -1 })),
+          .catch(() =>
+            graphql.push({ ms: performance.now() - started, ok: false, during: rebuilding, version: -1 }),
+          ),
       );
     }
   }, 20);
@@ -141,7 +153,11 @@ async function changeModelWhilePolling() {
   const fresh = uniqueId(`${prefix}new`);
   poll.setRebuilding(true);
   const changeStarted = performance.now();
-  const created = await px.call('POST', '/api/v1/blueprints', { identifier: fresh, title: 'Fresh', schema: { properties: { colour: { type: 'string' } } } });
+  const created = await px.call('POST', '/api/v1/blueprints', {
+    identifier: fresh,
+    title: 'Fresh',
+    schema: { properties: { colour: { type: 'string' } } },
+  });
   const changeMs = performance.now() - changeStarted;
   expect(created.status).toBe(201);
   const version = px.services.models.version();
@@ -149,15 +165,19 @@ async function changeModelWhilePolling() {
   poll.setRebuilding(false);
   const rebuildMs = performance.now() - changeStarted;
   // The new type is served after the swap.
-  const r = await post('/graphql', { query: `{ __type(name: "${labelOf(fresh)}") { name } plexusModelVersion }` });
+  const r = await post('/graphql', {
+    query: `{ __type(name: "${labelOf(fresh)}") { name } plexusModelVersion }`,
+  });
   const body = (await r.json()) as { data?: { __type?: { name: string }; plexusModelVersion: number } };
   // A few more samples after the swap.
   const after = poll.samples.length + 10;
-  while (poll.samples.length < after && Date.now() < until + 60_000) await new Promise((ok) => setTimeout(ok, 20));
+  while (poll.samples.length < after && Date.now() < until + 60_000)
+    await new Promise((ok) => setTimeout(ok, 20));
   await poll.stop();
   await px.call('DELETE', `/api/v1/blueprints/${fresh}?force=true`);
   await settle();
-  const max = (what: string, baseline = false) => Math.max(0, ...poll.samples.filter((s) => s.what === what && s.baseline === baseline).map((s) => s.ms));
+  const max = (what: string, baseline = false) =>
+    Math.max(0, ...poll.samples.filter((s) => s.what === what && s.baseline === baseline).map((s) => s.ms));
   const report = {
     blueprints: count,
     baselineMaxMs: Math.round(Math.max(max('healthz', true), max('entity', true))),
@@ -176,14 +196,21 @@ async function changeModelWhilePolling() {
 
 beforeAll(async () => {
   // The pollers send ~50 requests a second with one token: above the default rate limit.
-  const { auth } = readConfig({ PLEXUS_CONFIG: '/dev/null', PLEXUS_RATE_LIMIT: '1000000', PLEXUS_RATE_BURST: '100000' } as NodeJS.ProcessEnv);
+  const { auth } = readConfig({
+    PLEXUS_CONFIG: '/dev/null',
+    PLEXUS_RATE_LIMIT: '1000000',
+    PLEXUS_RATE_BURST: '100000',
+  } as NodeJS.ProcessEnv);
   px = await startTestPlexus({ auth }, { eagerSchema: true });
   await new Promise<void>((ok) => {
     server = serve({ fetch: px.app.fetch, hostname: '127.0.0.1', port: 0 }, () => ok());
   });
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   await growModelTo(1);
-  const e = await px.call('POST', `/api/v1/blueprints/${idOf(0)}/entities`, { identifier: 'e0', properties: { status: 'active' } });
+  const e = await px.call('POST', `/api/v1/blueprints/${idOf(0)}/entities`, {
+    identifier: 'e0',
+    properties: { status: 'active' },
+  });
   expect(e.status).toBe(201);
 }, 300_000);
 

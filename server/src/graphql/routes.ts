@@ -27,18 +27,32 @@ export function graphqlContext(c: Context<AppEnv>, database?: string, timeoutMs?
  * limits are checked before anything runs. Plexus errors keep their message and code; anything
  * else is masked.
  */
-export function graphqlRoutes(deps: { schemas: SchemaService; database?: string; jsonLimit?: number; limits?: GraphqlLimits }): Hono<AppEnv> {
+export function graphqlRoutes(deps: {
+  schemas: SchemaService;
+  database?: string;
+  jsonLimit?: number;
+  limits?: GraphqlLimits;
+}): Hono<AppEnv> {
   const { schemas } = deps;
   const limits = deps.limits ?? defaultGraphqlLimits;
   const r = new Hono<AppEnv>();
   r.on(['GET', 'POST'], '/graphql', async (c) => {
-    const request = c.req.method === 'POST' ? await readGraphqlRequest(c, deps.jsonLimit ?? 16 * 1024 ** 2) : c.req.raw;
+    const request =
+      c.req.method === 'POST' ? await readGraphqlRequest(c, deps.jsonLimit ?? 16 * 1024 ** 2) : c.req.raw;
     const answer = schemas.fetch(request, graphqlContext(c, deps.database, limits.timeoutMs));
     // Neo4j stops the request's transactions at the timeout; custom resolvers that wait on
     // something else are cut off here a little later, and the caller gets a 503, not a hang.
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new TimeoutError(`the query ran longer than ${limits.timeoutMs} ms (PLEXUS_GRAPHQL_TIMEOUT_MS) and was abandoned`)), limits.timeoutMs + 2_000);
+      timer = setTimeout(
+        () =>
+          reject(
+            new TimeoutError(
+              `the query ran longer than ${limits.timeoutMs} ms (PLEXUS_GRAPHQL_TIMEOUT_MS) and was abandoned`,
+            ),
+          ),
+        limits.timeoutMs + 2_000,
+      );
     });
     try {
       return await Promise.race([answer, late]);

@@ -5,8 +5,8 @@ import type { Logger } from '../log.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
 import type { Model } from '../model/types.ts';
 import { type BuiltSchema, buildSchema, type ExecutionContext, type PlexusMethod } from './build-schema.ts';
-import { createPlexusDispatch, type GraphqlContext, type PlexusServices } from './plexus-calls.ts';
 import { defaultGraphqlLimits, type GraphqlLimits } from './limits.ts';
+import { createPlexusDispatch, type GraphqlContext, type PlexusServices } from './plexus-calls.ts';
 import type { FromWorker, SerializedError, ToWorker, WorkerSettings } from './worker-protocol.ts';
 
 export type { BuiltSchema } from './build-schema.ts';
@@ -76,7 +76,15 @@ const bootUrl = new URL('./worker-boot.mjs', import.meta.url);
 const entryUrl = new URL('./worker-main.ts', import.meta.url).href;
 
 function serializeError(err: unknown): SerializedError {
-  if (err instanceof PlexusError) return { plexus: true, name: err.name, status: err.status, code: err.code, message: err.message, details: err.details };
+  if (err instanceof PlexusError)
+    return {
+      plexus: true,
+      name: err.name,
+      status: err.status,
+      code: err.code,
+      message: err.message,
+      details: err.details,
+    };
   return { plexus: false, message: 'internal error; see the server log' };
 }
 
@@ -85,22 +93,24 @@ function serializeError(err: unknown): SerializedError {
  * serves while another builds). It subscribes to model changes, debounces bursts (`debounceMs`)
  * and rebuilds one worker at a time; in-flight requests finish on the schema they started with.
  */
-export function createSchemaService(deps: PlexusServices & {
-  db: Db;
-  /** Where the workers connect (each has its own driver with a small pool). */
-  neo4j: WorkerSettings['neo4j'];
-  models: BlueprintStore;
-  logger: Logger;
-  debounceMs?: number;
-  /** Build as soon as the model changes (servers); false builds on the first GraphQL request (tests, one worker). */
-  eager?: boolean;
-  /** Worker threads when eager (default 2, at least 2). */
-  workers?: number;
-  /** Neo4j connections per worker (default 10). */
-  workerPoolSize?: number;
-  /** What one GraphQL request may cost (checked in the worker before anything runs). */
-  limits?: GraphqlLimits;
-}): SchemaService {
+export function createSchemaService(
+  deps: PlexusServices & {
+    db: Db;
+    /** Where the workers connect (each has its own driver with a small pool). */
+    neo4j: WorkerSettings['neo4j'];
+    models: BlueprintStore;
+    logger: Logger;
+    debounceMs?: number;
+    /** Build as soon as the model changes (servers); false builds on the first GraphQL request (tests, one worker). */
+    eager?: boolean;
+    /** Worker threads when eager (default 2, at least 2). */
+    workers?: number;
+    /** Neo4j connections per worker (default 10). */
+    workerPoolSize?: number;
+    /** What one GraphQL request may cost (checked in the worker before anything runs). */
+    limits?: GraphqlLimits;
+  },
+): SchemaService {
   const { db, models, access, logger } = deps;
   const debounceMs = deps.debounceMs ?? 150;
   const eager = deps.eager ?? true;
@@ -131,15 +141,36 @@ export function createSchemaService(deps: PlexusServices & {
     let best: Slot | null = null;
     for (const s of slots) {
       if (!serving(s)) continue;
-      if (!best || s.version > best.version || (s.version === best.version && s.pending.size < best.pending.size)) best = s;
+      if (
+        !best ||
+        s.version > best.version ||
+        (s.version === best.version && s.pending.size < best.pending.size)
+      )
+        best = s;
     }
     return best;
   }
 
   function spawn(): Slot {
-    const settings: WorkerSettings = { neo4j: deps.neo4j, poolSize: deps.workerPoolSize ?? 10, limits: deps.limits ?? defaultGraphqlLimits };
+    const settings: WorkerSettings = {
+      neo4j: deps.neo4j,
+      poolSize: deps.workerPoolSize ?? 10,
+      limits: deps.limits ?? defaultGraphqlLimits,
+    };
     const worker = new Worker(bootUrl, { workerData: { entry: entryUrl, settings }, name: 'plexus-graphql' });
-    const slot: Slot = { worker, started: false, version: -1, buildMs: 0, heapBytes: 0, building: false, draining: false, dead: false, pending: new Map(), onBuilt: null, onStarted: [] };
+    const slot: Slot = {
+      worker,
+      started: false,
+      version: -1,
+      buildMs: 0,
+      heapBytes: 0,
+      building: false,
+      draining: false,
+      dead: false,
+      pending: new Map(),
+      onBuilt: null,
+      onStarted: [],
+    };
     worker.on('message', (m: FromWorker) => onMessage(slot, m));
     worker.on('error', (err) => logger.error('graphql worker failed', { err }));
     worker.on('exit', (code) => onExit(slot, code));
@@ -184,7 +215,12 @@ export function createSchemaService(deps: PlexusServices & {
         reply({ type: 'call-result', callId: m.callId, ok: true, value });
       } catch {
         // Not cloneable as is (a class with methods): its JSON shape is what GraphQL would return.
-        reply({ type: 'call-result', callId: m.callId, ok: true, value: JSON.parse(JSON.stringify(value ?? null)) });
+        reply({
+          type: 'call-result',
+          callId: m.callId,
+          ok: true,
+          value: JSON.parse(JSON.stringify(value ?? null)),
+        });
       }
     } catch (err) {
       if (!(err instanceof PlexusError)) logger.error('graphql resolver failed', { err, method: m.method });
@@ -196,13 +232,20 @@ export function createSchemaService(deps: PlexusServices & {
   function fail(slot: Slot): void {
     slot.dead = true;
     for (const f of slot.onStarted.splice(0)) f();
-    for (const p of slot.pending.values()) p.reject(new ServiceUnavailableError('the GraphQL worker stopped while answering; retry the request'));
+    for (const p of slot.pending.values())
+      p.reject(new ServiceUnavailableError('the GraphQL worker stopped while answering; retry the request'));
     slot.pending.clear();
   }
 
   function onExit(slot: Slot, code: number): void {
     fail(slot);
-    slot.onBuilt?.({ type: 'built', version: -1, buildMs: 0, heapBytes: 0, error: `the worker exited (code ${code})` });
+    slot.onBuilt?.({
+      type: 'built',
+      version: -1,
+      buildMs: 0,
+      heapBytes: 0,
+      error: `the worker exited (code ${code})`,
+    });
     const i = slots.indexOf(slot);
     if (i >= 0) slots.splice(i, 1);
     notify();
@@ -237,7 +280,8 @@ export function createSchemaService(deps: PlexusServices & {
     // New requests go elsewhere; the ones already here finish before the worker is busy building.
     slot.draining = true;
     const until = Date.now() + 30_000;
-    while (slot.pending.size > 0 && !slot.dead && Date.now() < until) await Promise.race([changed(), new Promise((ok) => setTimeout(ok, 50))]);
+    while (slot.pending.size > 0 && !slot.dead && Date.now() < until)
+      await Promise.race([changed(), new Promise((ok) => setTimeout(ok, 50))]);
     const version = models.version();
     const model = models.current();
     slot.building = true;
@@ -250,13 +294,24 @@ export function createSchemaService(deps: PlexusServices & {
     slot.building = false;
     slot.draining = false;
     if (m.error && !slot.dead) {
-      failed = { version, error: new Error(`the GraphQL schema for model version ${version} did not build: ${m.error}`) };
-      logger.error('graphql schema build failed; keeping the previous schema', { err: m.error, modelVersion: version });
+      failed = {
+        version,
+        error: new Error(`the GraphQL schema for model version ${version} did not build: ${m.error}`),
+      };
+      logger.error('graphql schema build failed; keeping the previous schema', {
+        err: m.error,
+        modelVersion: version,
+      });
     } else if (!m.error) {
       slot.version = m.version;
       slot.buildMs = m.buildMs;
       if (failed && failed.version <= m.version) failed = null;
-      logger.info('graphql schema built', { modelVersion: m.version, types: model.size, ms: Math.round(m.buildMs), heapMb: Math.round(m.heapBytes / 1048576) });
+      logger.info('graphql schema built', {
+        modelVersion: m.version,
+        types: model.size,
+        ms: Math.round(m.buildMs),
+        heapMb: Math.round(m.heapBytes / 1048576),
+      });
     }
     notify();
   }
@@ -275,7 +330,9 @@ export function createSchemaService(deps: PlexusServices & {
           while (slots.length < size) slots.push(spawn());
           const target = models.version();
           if (failed && failed.version >= target) break;
-          const stale = slots.filter((s) => !s.dead && s.version < target).sort((a, b) => a.version - b.version);
+          const stale = slots
+            .filter((s) => !s.dead && s.version < target)
+            .sort((a, b) => a.version - b.version);
           if (stale.length === 0) break;
           await buildOn(stale[0]);
         }
@@ -321,14 +378,22 @@ export function createSchemaService(deps: PlexusServices & {
   });
   if (eager && models.version() >= 0) schedule(0);
 
-  async function withRequest<T>(ctx: GraphqlContext, run: (slot: Slot, id: number, context: ExecutionContext) => Promise<T>): Promise<T> {
+  async function withRequest<T>(
+    ctx: GraphqlContext,
+    run: (slot: Slot, id: number, context: ExecutionContext) => Promise<T>,
+  ): Promise<T> {
     // Eager servers answer with the newest schema at once (the old one while a rebuild runs);
     // lazy ones (tests) first catch up with the model.
     const slot = await servingAt(eager ? 0 : models.version());
     const id = nextId++;
     contexts.set(id, ctx);
     try {
-      return await run(slot, id, { jwt: ctx.jwt, sessionConfig: ctx.sessionConfig, ...(ctx.transaction ? { transaction: ctx.transaction } : {}), request: id });
+      return await run(slot, id, {
+        jwt: ctx.jwt,
+        sessionConfig: ctx.sessionConfig,
+        ...(ctx.transaction ? { transaction: ctx.transaction } : {}),
+        request: id,
+      });
     } finally {
       contexts.delete(id);
     }
@@ -345,9 +410,20 @@ export function createSchemaService(deps: PlexusServices & {
       // The worker needs no credentials: the caller is already known and stays on this thread.
       const headers = [...request.headers].filter(([k]) => k !== 'authorization' && k !== 'cookie');
       return withRequest(ctx, async (slot, id, context) => {
-        const m = await ask(slot, id, { type: 'http', id, method: request.method, url: request.url, headers, body, context });
+        const m = await ask(slot, id, {
+          type: 'http',
+          id,
+          method: request.method,
+          url: request.url,
+          headers,
+          body,
+          context,
+        });
         if (m.type !== 'http-done') throw new Error(`graphql worker answered ${m.type}`);
-        return new Response(m.status === 204 || m.status === 304 ? null : m.body, { status: m.status, headers: m.headers });
+        return new Response(m.status === 204 || m.status === 304 ? null : m.body, {
+          status: m.status,
+          headers: m.headers,
+        });
       });
     },
     async validate(query) {
@@ -388,7 +464,13 @@ export function createSchemaService(deps: PlexusServices & {
       fail(slot);
       await slot.worker.terminate();
     },
-    workers: () => slots.map((s) => ({ version: s.version, building: s.building, heapBytes: s.heapBytes, inflight: s.pending.size })),
+    workers: () =>
+      slots.map((s) => ({
+        version: s.version,
+        building: s.building,
+        heapBytes: s.heapBytes,
+        inflight: s.pending.size,
+      })),
     async stop() {
       stopped = true;
       unsubscribe();

@@ -3,7 +3,12 @@ import { calculatedExpression } from '../model/blueprint-store.ts';
 import { inverseFieldOf, labelOf, pluralFieldOf, relTypeOf, targetsOf } from '../model/names.ts';
 import type { Blueprint, Model, PropertySchema } from '../model/types.ts';
 
-const scalarOf: Record<string, string> = { string: 'String', number: 'Float', integer: 'Int', boolean: 'Boolean' };
+const scalarOf: Record<string, string> = {
+  string: 'String',
+  number: 'Float',
+  integer: 'Int',
+  boolean: 'Boolean',
+};
 
 function fieldType(p: PropertySchema): string {
   if (p.type === 'array') return `[${scalarOf[p.items?.type ?? 'string']}!]`;
@@ -173,7 +178,55 @@ export const baseTypeDefs = /* GraphQL */ `
     next: String
   }
 
+  "A line of a run's log."
+  type ActionRunLog {
+    seq: Int!
+    at: String!
+    message: String!
+  }
+
+  "A run of an action (GET /api/v1/runs/{run})."
+  type ActionRun {
+    id: String!
+    action: String!
+    "blueprint:identifier of the target, null for a CREATE action."
+    entity: String
+    "WAITING_FOR_APPROVAL, IN_PROGRESS, SUCCESS, FAILURE, DECLINED, CANCELLED or TIMED_OUT."
+    status: String!
+    statusLabel: String
+    "Inputs, secrets masked."
+    inputs: JSON!
+    "The first page of the log (GET /api/v1/runs/{run}/logs for the rest)."
+    logs: [ActionRunLog!]!
+    link: String
+    summary: String
+    affectedEntities: [String!]!
+    createdBy: String!
+    createdAt: String!
+    updatedAt: String!
+    endedAt: String
+  }
+
+  type ActionRunPage {
+    runs: [ActionRun!]!
+    next: String
+  }
+
+  enum ActionOperation {
+    CREATE
+    DAY2
+    DELETE
+  }
+
   type Query {
+    "Actions the caller may see (GET /api/v1/actions): of a blueprint, or those that apply to an entity (blueprint:identifier) and the caller may run."
+    actions(blueprint: String, entity: String, operation: ActionOperation): [JSON!]!
+    "One action as GET /api/v1/actions/{action} returns it (secrets masked); null when it does not exist."
+    action(identifier: String!): JSON
+    "Runs the caller may see, newest first."
+    runs(action: String, status: String, entity: String, actor: String, limit: Int, cursor: String): ActionRunPage!
+    "One run; null when it does not exist or is not visible."
+    run(id: String!): ActionRun
     "Every scorecard: definition and evaluation status, as GET /api/v1/scorecards lists them."
     scorecardDefinitions: [JSON!]!
     "One scorecard as GET /api/v1/scorecards/{scorecard} returns it; null when it does not exist."
@@ -203,6 +256,8 @@ export const baseTypeDefs = /* GraphQL */ `
     deleteScorecard(identifier: String!): Boolean!
     "Evaluates a scorecard over all its target entities now (admin); returns the summary per level."
     evaluateScorecard(identifier: String!): JSON!
+    "Runs an action (POST /api/v1/actions/{action}/runs): entity is blueprint:identifier for DAY-2 and DELETE actions."
+    runAction(action: String!, entity: String, inputs: JSON): ActionRun!
   }
 `;
 
@@ -238,6 +293,8 @@ export function generateTypeDefs(model: Model, options: { ownerRelation?: string
       '  impact(direction: ImpactDirection = DOWNSTREAM, relations: [String!], depth: Int = 3): ImpactResult! @customResolver(requires: "identifier _blueprint")',
       '  "Where this entity stands on each scorecard that scores it."',
       '  scorecards: [EntityScorecard!]! @customResolver(requires: "identifier _blueprint")',
+      '  "The latest action runs on this entity, newest first."',
+      '  runs(limit: Int = 10): [ActionRun!]! @customResolver(requires: "identifier _blueprint")',
       '  identifier: String!',
       '  title: String',
       '  _blueprint: String!',
@@ -251,12 +308,16 @@ export function generateTypeDefs(model: Model, options: { ownerRelation?: string
     for (const [name, calc] of Object.entries(bp.calculated ?? {})) {
       // The expression was checked read-only on save; JSON string escaping is valid GraphQL string escaping.
       const statement = JSON.stringify(`RETURN ${calculatedExpression('this', calc.cypher)} AS value`);
-      lines.push(`  ${describe(calc.description ?? calc.title)}  ${name}: ${scalarOf[calc.type]} @cypher(statement: ${statement}, columnName: "value")`);
+      lines.push(
+        `  ${describe(calc.description ?? calc.title)}  ${name}: ${scalarOf[calc.type]} @cypher(statement: ${statement}, columnName: "value")`,
+      );
     }
     for (const [name, rel] of Object.entries(bp.relations ?? {})) {
       const targets = targetsOf(rel);
       const type = targets.length > 1 ? unionName(bp, name) : labelOf(targets[0]);
-      lines.push(`  ${describe(rel.description ?? rel.title)}  ${name}: [${type}!]! @relationship(type: "${relTypeOf(name)}", direction: OUT)${relationFilterDirective(targets.map((t) => model.get(t)))}`);
+      lines.push(
+        `  ${describe(rel.description ?? rel.title)}  ${name}: [${type}!]! @relationship(type: "${relTypeOf(name)}", direction: OUT)${relationFilterDirective(targets.map((t) => model.get(t)))}`,
+      );
     }
     lines.push(...(inverse.get(bp.identifier) ?? []));
     return `${describe(bp.description ?? bp.title)}type ${label} implements Entity @node(labels: ["${label}", "Entity"]) @mutation(operations: []) @plural(value: "${pluralFieldOf(bp.identifier)}") ${authorizationDirective(bp, ownerRelation)} {\n${lines.join('\n')}\n}`;

@@ -77,23 +77,51 @@ async function handle(m: ToWorker): Promise<void> {
   switch (m.type) {
     case 'build': {
       try {
-        const next = await buildSchema({ model: m.model as Model, version: m.version, driver, ownerRelation: m.ownerRelation, call });
+        const next = await buildSchema({
+          model: m.model as Model,
+          version: m.version,
+          driver,
+          ownerRelation: m.ownerRelation,
+          call,
+        });
         built = next;
         yoga ??= makeYoga();
-        send({ type: 'built', version: next.version, buildMs: next.buildMs, heapBytes: process.memoryUsage().heapUsed });
+        send({
+          type: 'built',
+          version: next.version,
+          buildMs: next.buildMs,
+          heapBytes: process.memoryUsage().heapUsed,
+        });
       } catch (err) {
-        send({ type: 'built', version: m.version, buildMs: 0, heapBytes: process.memoryUsage().heapUsed, error: errorText(err) });
+        send({
+          type: 'built',
+          version: m.version,
+          buildMs: 0,
+          heapBytes: process.memoryUsage().heapUsed,
+          error: errorText(err),
+        });
       }
       return;
     }
     case 'http': {
       try {
         const headers = new Headers(m.headers);
-        const req = new Request(m.url, { method: m.method, headers, body: m.body && m.method !== 'GET' && m.method !== 'HEAD' ? m.body : undefined });
+        const req = new Request(m.url, {
+          method: m.method,
+          headers,
+          body: m.body && m.method !== 'GET' && m.method !== 'HEAD' ? m.body : undefined,
+        });
         const res = await yoga!.fetch(req, { plexus: m.context });
         // Copied, not transferred: the fetch implementation may hand out a pooled buffer.
         const body = await res.arrayBuffer();
-        send({ type: 'http-done', id: m.id, version: built!.version, status: res.status, headers: [...res.headers], body });
+        send({
+          type: 'http-done',
+          id: m.id,
+          version: built!.version,
+          status: res.status,
+          headers: [...res.headers],
+          body,
+        });
       } catch (err) {
         send({ type: 'failed', id: m.id, error: errorText(err) });
       }
@@ -104,20 +132,36 @@ async function handle(m: ToWorker): Promise<void> {
         const doc = parse(m.query);
         if (m.variables !== undefined) {
           // The limits only: a saved query is no way around them.
-          send({ type: 'validated', id: m.id, messages: checkGraphqlLimits(built!.schema, doc, settings.limits, { variables: m.variables }).map((e) => e.message) });
+          send({
+            type: 'validated',
+            id: m.id,
+            messages: checkGraphqlLimits(built!.schema, doc, settings.limits, { variables: m.variables }).map(
+              (e) => e.message,
+            ),
+          });
           return;
         }
         const messages = validate(built!.schema, doc).map((e) => e.message);
-        if (doc.definitions.some((d) => d.kind === 'OperationDefinition' && d.operation !== 'query')) messages.push('only queries can be saved, not mutations');
+        if (doc.definitions.some((d) => d.kind === 'OperationDefinition' && d.operation !== 'query'))
+          messages.push('only queries can be saved, not mutations');
         send({ type: 'validated', id: m.id, messages });
       } catch (err) {
-        send({ type: 'validated', id: m.id, messages: [`GraphQL does not parse: ${(err as Error).message}`] });
+        send({
+          type: 'validated',
+          id: m.id,
+          messages: [`GraphQL does not parse: ${(err as Error).message}`],
+        });
       }
       return;
     }
     case 'execute': {
       try {
-        const result = await graphql({ schema: built!.schema, source: m.query, variableValues: m.variables, contextValue: m.context });
+        const result = await graphql({
+          schema: built!.schema,
+          source: m.query,
+          variableValues: m.variables,
+          contextValue: m.context,
+        });
         // Errors as their JSON shape (message, locations, path, extensions): what a client sees.
         send({ type: 'executed', id: m.id, result: JSON.parse(JSON.stringify(result)) });
       } catch (err) {

@@ -15,11 +15,25 @@ export type ToWorker =
   /** Build the schema of a model (a Map of blueprints, cloned). */
   | { type: 'build'; model: unknown; version: number; ownerRelation: string }
   /** A /graphql HTTP request, already authenticated; the context carries no caller. */
-  | { type: 'http'; id: number; method: string; url: string; headers: [string, string][]; body: ArrayBuffer | null; context: ExecutionContext }
+  | {
+      type: 'http';
+      id: number;
+      method: string;
+      url: string;
+      headers: [string, string][];
+      body: ArrayBuffer | null;
+      context: ExecutionContext;
+    }
   /** Check a saved GraphQL query against the schema; with `variables`, against the limits instead. */
   | { type: 'validate'; id: number; query: string; variables?: Record<string, unknown> }
   /** Run a saved GraphQL query. */
-  | { type: 'execute'; id: number; query: string; variables: Record<string, unknown>; context: ExecutionContext }
+  | {
+      type: 'execute';
+      id: number;
+      query: string;
+      variables: Record<string, unknown>;
+      context: ExecutionContext;
+    }
   /** The answer to a `call` the worker made. */
   | { type: 'call-result'; callId: number; ok: true; value: unknown }
   | { type: 'call-result'; callId: number; ok: false; error: SerializedError }
@@ -29,7 +43,14 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'started' }
   | { type: 'built'; version: number; buildMs: number; heapBytes: number; error?: string }
-  | { type: 'http-done'; id: number; version: number; status: number; headers: [string, string][]; body: ArrayBuffer }
+  | {
+      type: 'http-done';
+      id: number;
+      version: number;
+      status: number;
+      headers: [string, string][];
+      body: ArrayBuffer;
+    }
   | { type: 'validated'; id: number; messages: string[] }
   | { type: 'executed'; id: number; result: unknown }
   | { type: 'failed'; id: number; error: string }
