@@ -410,8 +410,10 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
   const catalog: Catalog = {
     async upsertEntities(records, ctx, options = {}) {
       const merge = options.merge ?? false;
-      // Checks the records against the model as it is now, sorted in lock order: (blueprint,
-      // identifier) for every writer, see lock-entities.cypher.
+      // Checks the records against the model as it is now. They are written in request order (a
+      // sender that puts targets before the entities pointing at them gets no pending relations),
+      // a slice per transaction, each slice sorted in lock order: (blueprint, identifier) for every
+      // writer, see lock-entities.cypher. A request holds the locks of one slice at a time.
       const check = () => {
         const version = models.version();
         const checked = checkRecords(models.current(), records, { merge, defaultBlueprint: options.defaultBlueprint });
@@ -424,8 +426,7 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
             details.push({ index: rec.index, identifier: rec.identifier, message: `entity ${key} appears twice in the request (first at index ${first})` });
           } else firstAt.set(key, rec.index);
         }
-        const sorted = [...checked.records].sort((a, b) => compare(a.blueprint.identifier, b.blueprint.identifier) || compare(a.identifier, b.identifier));
-        return { version, details, sorted };
+        return { version, details, records: checked.records };
       };
       const invalid = (details: ErrorDetail[]) => {
         details.sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
@@ -435,14 +436,14 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
       let checked = check();
       if (checked.details.some((d) => d.message.startsWith('unknown blueprint')) && (await models.refresh())) checked = check();
       if (checked.details.length > 0) throw invalid(checked.details);
-      if (merge && checked.sorted.length > batchSize) await precheckMerges(checked.sorted);
+      if (merge && checked.records.length > batchSize) await precheckMerges(checked.records);
       // A request larger than a batch is written a slice at a time: each slice is one transaction
       // that locks, reads and writes its entities, relationships and audit records, and its
       // events go out once it committed.
       const planned: Planned[] = [];
       let changed = 0;
-      for (let start = 0, changes = 0; start < checked.sorted.length; ) {
-        const slice = checked.sorted.slice(start, start + batchSize);
+      for (let start = 0, changes = 0; start < checked.records.length; ) {
+        const slice = checked.records.slice(start, start + batchSize).sort((a, b) => compare(a.blueprint.identifier, b.blueprint.identifier) || compare(a.identifier, b.identifier));
         let written: Awaited<ReturnType<typeof writeSlice>>;
         try {
           written = await writeSlice(slice, ctx, merge, checked.version);

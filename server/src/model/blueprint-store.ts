@@ -185,12 +185,15 @@ export function createBlueprintStore(db: Db, logger: Logger): BlueprintStore {
           loadQuery('model/create-constraint', { Name: constraintName(bp.identifier), Label: labelOf(bp.identifier) }),
         );
       }
-      for (const plan of migrations) await plan.apply();
       await writeRows(db, loadQuery('model/save-blueprints'), {
         rows: saved.map((bp) => ({ identifier: bp.identifier, definition: JSON.stringify(bp) })),
         now: new Date().toISOString(),
         actor,
       });
+      // The destructive part runs once the new model is stored: its version changed with it, so a
+      // write checked against the old model and not yet committed rolls back and is checked again
+      // (catalog.ts), and the values removed here cannot come back from such a write.
+      for (const plan of migrations) await plan.apply();
       const created = saved.filter((b) => !model.has(b.identifier)).map((b) => b.identifier);
       const updated = saved.filter((b) => model.has(b.identifier)).map((b) => b.identifier);
       await load();

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRows } from '../db/driver.ts';
+import { planBlueprintChange } from './migrate-blueprint.ts';
 import { startTestPlexus, type TestPlexus, uniqueId } from '../test-support.ts';
 
 let px: TestPlexus;
@@ -99,6 +100,20 @@ describe('blueprints at runtime', () => {
     expect(after.body.properties).toEqual({});
     const kept = await px.call('GET', `/api/v1/blueprints/${id}/entities/b`);
     expect(kept.body.properties).toEqual({ language: 'ts' });
+  });
+
+  it('a forced change removes the values written after it was measured too', async () => {
+    const id = uniqueId('svc');
+    await px.call('POST', '/api/v1/blueprints', blueprint(id));
+    await px.call('POST', `/api/v1/blueprints/${id}/entities`, { identifier: 'a', properties: { language: 'go' } });
+    const before = px.services.models.current().get(id)!;
+    const after = { ...before, schema: { ...before.schema, properties: { language: { type: 'string' as const, enum: ['ts'] } } } };
+    const plan = await planBlueprintChange(px.services.db, before, after);
+    expect(plan.changes.map((c) => [c.path, c.affected])).toEqual([["/schema/properties/language", 1], ["/schema/properties/tier", 0]]);
+    // A writer still on the old model, between the measurement and the apply.
+    await px.call('POST', `/api/v1/blueprints/${id}/entities`, { identifier: 'late', properties: { language: 'go' } });
+    await plan.apply();
+    for (const e of ['a', 'late']) expect((await px.call('GET', `/api/v1/blueprints/${id}/entities/${e}`)).body.properties).toEqual({});
   });
 
   it('deletes an empty blueprint, and a non-empty one only with force', async () => {

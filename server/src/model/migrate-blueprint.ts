@@ -59,10 +59,14 @@ export async function planBlueprintChange(db: Db, before: Blueprint, after: Blue
       affected: bad.length,
     });
     if (bad.length > 0) {
+      // Measured again when applied: entities written between the plan and the apply count too.
       steps.push(async () => {
-        for (let i = 0; i < bad.length; i += 5000) {
+        const now = await readRows<{ identifier: string; value: unknown }>(db, loadQuery('model/property-values', { Label }), { property: name });
+        const check = newSchema ? compilePropertySchema(newSchema) : null;
+        const invalid = now.filter((r) => !check || !check(fromStored(newSchema!.type, r.value))).map((r) => r.identifier);
+        for (let i = 0; i < invalid.length; i += 5000) {
           await writeRows(db, loadQuery('model/remove-property-values', { Label }), {
-            identifiers: bad.slice(i, i + 5000),
+            identifiers: invalid.slice(i, i + 5000),
             nulls: { [name]: null },
           });
         }
