@@ -251,9 +251,8 @@ function checkValue(
     out.push({ path, message: `must hold at most ${input.maxItems} items` });
   const items = input.items ?? { type: 'string' as const };
   const itemEnum = items.enum ?? state.enum;
-  value.forEach((v, i) =>
-    checkScalar(items.type, { enum: itemEnum, format: items.format }, v, `${path}[${i}]`, out),
-  );
+  for (const [i, v] of value.entries())
+    checkScalar(items.type, { enum: itemEnum, format: items.format }, v, `${path}[${i}]`, out);
 }
 
 /**
