@@ -1,6 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
 import { verifyTimestampedSignature } from '../../../connectors/sdk/index.ts';
+import type { ActionsConfig } from '../config.ts';
+import { startTestPlexus, type TestPlexus } from '../test-support.ts';
 
 /** One delivery the test executor received. */
 export interface Received {
@@ -74,4 +78,113 @@ export async function waitFor<T>(what: string, check: () => Promise<T> | T, time
       throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** Reads Server-Sent Events from a streaming response, one parsed event at a time. */
+export function readEvents(res: Response): {
+  next(timeoutMs?: number): Promise<{ id: string; event: string; data: any } | null>;
+  comments: string[];
+  cancel(): Promise<void>;
+} {
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  const comments: string[] = [];
+  return {
+    comments,
+    async next(timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const end = buffer.indexOf('\n\n');
+        if (end >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const fields: Record<string, string> = {};
+          for (const line of block.split('\n')) {
+            if (line.startsWith(':')) comments.push(line.slice(1).trim());
+            else {
+              const i = line.indexOf(':');
+              if (i > 0) fields[line.slice(0, i)] = line.slice(i + 1).replace(/^ /, '');
+            }
+          }
+          if (fields.data === undefined) continue;
+          return { id: fields.id, event: fields.event, data: JSON.parse(fields.data) };
+        }
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error('no event within the deadline');
+        let timer: NodeJS.Timeout | undefined;
+        const chunk = await Promise.race([
+          reader.read(),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error('no event within the deadline')), left);
+          }),
+        ]).finally(() => clearTimeout(timer));
+        if (chunk.done) return null;
+        buffer += decoder.decode(chunk.value, { stream: true });
+      }
+    },
+    cancel: () => reader.cancel().catch(() => {}),
+  };
+}
+
+/**
+ * A test Plexus served over HTTP on 127.0.0.1 (executors call it back at `baseUrl`), with its own
+ * secrets key; `api` calls it with the admin token unless told otherwise.
+ */
+export async function startServedPlexus(actions: Partial<ActionsConfig> = {}): Promise<{
+  px: TestPlexus;
+  baseUrl: string;
+  api(
+    method: string,
+    path: string,
+    body?: unknown,
+    token?: string | null,
+  ): Promise<{ status: number; body: any }>;
+  close(): Promise<void>;
+}> {
+  let fetchApp: (req: Request) => Response | Promise<Response> = () =>
+    new Response('starting', { status: 503 });
+  const { server, baseUrl } = await new Promise<{ server: Server; baseUrl: string }>((ok) => {
+    const s = serve({ fetch: (req) => fetchApp(req), hostname: '127.0.0.1', port: 0 }, (info: AddressInfo) =>
+      ok({ server: s as Server, baseUrl: `http://127.0.0.1:${info.port}` }),
+    );
+  });
+  const px = await startTestPlexus({
+    actions: {
+      publicUrl: baseUrl,
+      secretsKey: randomBytes(32).toString('base64'),
+      maxLogLineBytes: 8192,
+      maxLogLines: 10_000,
+      timeoutCheckMs: 0,
+      ...actions,
+    },
+  });
+  fetchApp = px.app.fetch;
+  return {
+    px,
+    baseUrl,
+    async api(method, path, body, token = px.adminToken) {
+      const headers: Record<string, string> = {};
+      if (token) headers.authorization = `Bearer ${token}`;
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      const res = await fetch(`${baseUrl}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      let parsed: any = text;
+      try {
+        parsed = text ? JSON.parse(text) : null;
+      } catch {}
+      return { status: res.status, body: parsed };
+    },
+    async close() {
+      await px.close();
+      await new Promise<void>((ok) => {
+        server.close(() => ok());
+        server.closeAllConnections();
+      });
+    },
+  };
 }
