@@ -342,6 +342,12 @@ export function createGithubInvoker(options: GithubInvokerOptions = {}): Invoker
     async invoke(ctx): Promise<InvocationResult> {
       const { config, payload, report } = ctx;
       const base = apiBase(config);
+      if (!config.token)
+        return {
+          outcome: 'done',
+          status: 'FAILURE',
+          summary: 'The action has no GitHub token (invoker.token)',
+        };
       let inputs: Record<string, string>;
       try {
         inputs = stringifyEngineInputs(await renderEngineInputs(config.inputs, payload));
