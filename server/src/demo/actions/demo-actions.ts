@@ -3,14 +3,14 @@
  * demo executor (examples/demo-executor), and what `npm start` needs to wire them: the
  * executor's credentials, its process, and loading the definitions.
  *
- * Wiring (main.ts, when `config.demo`):
+ * Wiring (main.ts, when `config.demo`): before createServices, let the webhook reach the
+ * executor on 127.0.0.1; after the demo organisation is loaded, start the executor and load the
+ * actions (`startDemoActions`), and stop it on shutdown.
  * @example
- * const executor = demoExecutorSettings(process.env);           // port, before createServices:
- * config.egress.allow.push(executor.egressAllow);                // the webhook goes to 127.0.0.1:<port>
+ * if (config.demo) config.egress.allow.push(demoExecutorSettings(process.env).egressAllow);
  * ...
- * const creds = await ensureDemoExecutorCredentials(services.tokens, config.dataDir);
- * const child = spawnDemoExecutor({ ...creds, port: executor.port, plexusUrl, logger });
- * await loadDemoActions(services.actions, demoPrincipal, { hookUrl: child.hookUrl, secret: creds.secret }, { blueprints: services.models.current().keys(), refresh: creds.fresh });
+ * const demoActions = config.demo ? await startDemoActions(services, { dataDir: config.dataDir, plexusUrl: url }) : null;
+ * // in stop(): demoActions?.stop();
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -191,4 +191,36 @@ export function spawnDemoExecutor(options: {
   };
   process.once('exit', stop);
   return { hookUrl: `http://127.0.0.1:${options.port}/hooks/plexus`, child, stop };
+}
+
+/**
+ * Everything the demo's actions need at start-up: the executor's credentials, its process, and the
+ * starter actions pointing at it. Returns what to stop on shutdown.
+ */
+export async function startDemoActions(
+  services: {
+    actions: Pick<ActionsService, 'create' | 'replace'>;
+    tokens: TokenStore;
+    models: { current(): ReadonlyMap<string, unknown> };
+    logger: Logger;
+  },
+  options: { dataDir: string; plexusUrl: string; env?: NodeJS.ProcessEnv },
+): Promise<{ hookUrl: string; stop(): void }> {
+  const { port } = demoExecutorSettings(options.env ?? process.env);
+  const creds = await ensureDemoExecutorCredentials(services.tokens, options.dataDir);
+  const executor = spawnDemoExecutor({
+    port,
+    secret: creds.secret,
+    apiToken: creds.apiToken,
+    plexusUrl: options.plexusUrl,
+    logger: services.logger,
+  });
+  const loaded = await loadDemoActions(
+    services.actions,
+    demoPrincipal,
+    { hookUrl: executor.hookUrl, secret: creds.secret },
+    { blueprints: services.models.current().keys(), refresh: creds.fresh },
+  );
+  services.logger.info('demo actions ready', { hookUrl: executor.hookUrl, ...loaded });
+  return { hookUrl: executor.hookUrl, stop: executor.stop };
 }

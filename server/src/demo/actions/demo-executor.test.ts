@@ -1,10 +1,17 @@
+import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type FakeServer, startFakeServer } from '../../../../connectors/sdk/fake-server.ts';
 import { signTimestamped } from '../../../../connectors/sdk/webhooks.ts';
 import { type DemoExecutor, startDemoExecutor } from '../../../../examples/demo-executor/executor.ts';
 import { handlers, refId } from '../../../../examples/demo-executor/handlers.ts';
 import { apiRoot } from '../../../../examples/demo-executor/plexus-client.ts';
-import { demoActionDefinitions, readDemoActions } from './demo-actions.ts';
+import { silentLogger } from '../../log.ts';
+import {
+  demoActionDefinitions,
+  demoExecutorSettings,
+  readDemoActions,
+  spawnDemoExecutor,
+} from './demo-actions.ts';
 
 const secret = 'demo-secret-0123456789abcdef0123456789';
 const apiToken = 'plx_executor_api_token';
@@ -197,5 +204,47 @@ describe('starter actions', () => {
     expect(apiRoot('http://h:4000')).toBe('http://h:4000/api/v1');
     expect(apiRoot('http://h:4000/api/v1/')).toBe('http://h:4000/api/v1');
     expect(apiRoot('http://h:4000/api/v1/runs/r1')).toBe('http://h:4000/api/v1');
+  });
+});
+
+describe('the demo executor process', () => {
+  it('starts as its own process with the settings it is given and refuses an unsigned delivery', async () => {
+    // A free port: bind one, release it, give it to the executor.
+    const probe = createServer();
+    await new Promise<void>((ok) => probe.listen(0, '127.0.0.1', ok));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise<void>((ok) => probe.close(() => ok()));
+    const lines: string[] = [];
+    const logger = {
+      ...silentLogger,
+      info: (m: string) => void lines.push(m),
+      warn: (m: string) => void lines.push(m),
+    };
+    const executor = spawnDemoExecutor({ port, secret, apiToken, plexusUrl: 'http://127.0.0.1:9', logger });
+    try {
+      const deadline = Date.now() + 30_000;
+      let health: Response | null = null;
+      while (!health && Date.now() < deadline) {
+        health = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null);
+        if (!health) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(health?.status).toBe(200);
+      const refused = await fetch(executor.hookUrl, { method: 'POST', body: '{}' });
+      expect(refused.status).toBe(401);
+      expect(lines.some((l) => l.includes('listening'))).toBe(true);
+    } finally {
+      executor.stop();
+      await new Promise((ok) =>
+        executor.child.exitCode !== null ? ok(null) : executor.child.once('exit', ok),
+      );
+    }
+  }, 60_000);
+
+  it('reads its port from DEMO_EXECUTOR_PORT and says what is wrong with a bad one', () => {
+    expect(demoExecutorSettings({})).toEqual({ port: 4100, egressAllow: '127.0.0.1:4100' });
+    expect(demoExecutorSettings({ DEMO_EXECUTOR_PORT: '4200' }).egressAllow).toBe('127.0.0.1:4200');
+    expect(() => demoExecutorSettings({ DEMO_EXECUTOR_PORT: 'x' })).toThrow(
+      /DEMO_EXECUTOR_PORT "x" is not a port number/,
+    );
   });
 });
