@@ -87,11 +87,15 @@ export async function openContext(options: { log: (msg: string) => void }): Prom
     driver,
     log,
 
-    async startPlexus() {
+    async startPlexus(options = {}) {
       const token = `bench-${randomBytes(16).toString('hex')}`;
       const base = plexusConfig(uri!, token, join(scratch, `plexus-${++plexusCount}`));
       // The GraphQL workers connect with config.neo4j: the embedded database's generated password.
-      const config = { ...base, neo4j: { ...base.neo4j, user: neo4jConfig.user, password: neo4jConfig.password } };
+      const config = {
+        ...base,
+        neo4j: { ...base.neo4j, user: neo4jConfig.user, password: neo4jConfig.password },
+        egress: { ...base.egress, allow: [...base.egress.allow, ...(options.egressAllow ?? [])] },
+      };
       const plexusDriver = createDriver({ ...config.neo4j, uri: uri! });
       const logger = createLogger({ level: config.logLevel, write: (line) => process.stderr.write(line) });
       const services = await createServices(
@@ -215,7 +219,10 @@ export async function describeMachine(ctx: OpenContext | null): Promise<MachineI
 /** A setting of the Neo4j behind `driver` (dbms.listConfig), or null when it cannot be read. */
 export async function neo4jSetting(driver: BenchContext['driver'], name: string): Promise<string | null> {
   try {
-    const res = await driver.executeQuery('CALL dbms.listConfig($name) YIELD name, value WHERE name = $name RETURN value', { name });
+    const res = await driver.executeQuery(
+      'CALL dbms.listConfig($name) YIELD name, value WHERE name = $name RETURN value',
+      { name },
+    );
     return (res.records[0]?.get('value') as string | undefined) ?? null;
   } catch {
     return null;

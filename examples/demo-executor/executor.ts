@@ -48,7 +48,15 @@ export interface DemoExecutor {
   url: string;
   /** Where the webhook invoker should POST: `${url}/hooks/plexus`. */
   hookUrl: string;
-  stats: { accepted: number; refused: number; duplicates: number; succeeded: number; failed: number };
+  /** `logLines`: log lines Plexus acknowledged (2xx), to check none went missing. */
+  stats: {
+    accepted: number;
+    refused: number;
+    duplicates: number;
+    succeeded: number;
+    failed: number;
+    logLines: number;
+  };
   /** Resolves when every run taken so far has been reported to its end. */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -90,12 +98,19 @@ export async function startDemoExecutor(options: DemoExecutorOptions): Promise<D
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const stepDelayMs = options.stepDelayMs ?? 300;
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
-  const stats = { accepted: 0, refused: 0, duplicates: 0, succeeded: 0, failed: 0 };
+  const stats = { accepted: 0, refused: 0, duplicates: 0, succeeded: 0, failed: 0, logLines: 0 };
   const taken = new Set<string>();
   const inFlight = new Set<Promise<void>>();
 
   async function execute(payload: ExecutorPayload): Promise<void> {
-    const plexus = createPlexusClient({ payload, plexusUrl: options.plexusUrl, apiToken: options.apiToken });
+    const client = createPlexusClient({ payload, plexusUrl: options.plexusUrl, apiToken: options.apiToken });
+    const plexus: typeof client = {
+      ...client,
+      async log(message, terminationStatus) {
+        await client.log(message, terminationStatus);
+        stats.logLines++;
+      },
+    };
     const handler = handlers[payload.action.identifier] ?? unknownAction;
     const ctx: StepContext = {
       payload,
