@@ -7,7 +7,8 @@
  * and a summary with the run's token (`PATCH /runs/{run}`, `POST /runs/{run}/logs`), writes the
  * catalog with ITS OWN API token adding `?runId=<run>` (so the entities become the run's affected
  * entities), and ends the run with `terminationStatus`. A run id it has already taken is answered
- * 200 "duplicate" and not run twice (deliveries are retried on 5xx and timeouts).
+ * 200 "duplicate" and not run twice (deliveries are retried on 5xx and timeouts). A signed
+ * `{"event": "run.cancelled", "run": {"id"}}` stops that run's work before its next step.
  *
  * What each starter action does is in `handlers.ts`; an action it does not know is acknowledged
  * with its inputs logged and ends SUCCESS, so a new action pointed here still completes.
@@ -55,6 +56,7 @@ export interface DemoExecutor {
     duplicates: number;
     succeeded: number;
     failed: number;
+    cancelled: number;
     logLines: number;
   };
   /** Resolves when every run taken so far has been reported to its end. */
@@ -63,6 +65,7 @@ export interface DemoExecutor {
 }
 
 class BodyTooLarge extends Error {}
+class RunCancelled extends Error {}
 
 async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   const chunks: Buffer[] = [];
@@ -98,8 +101,18 @@ export async function startDemoExecutor(options: DemoExecutorOptions): Promise<D
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const stepDelayMs = options.stepDelayMs ?? 300;
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
-  const stats = { accepted: 0, refused: 0, duplicates: 0, succeeded: 0, failed: 0, logLines: 0 };
+  const stats = {
+    accepted: 0,
+    refused: 0,
+    duplicates: 0,
+    succeeded: 0,
+    failed: 0,
+    cancelled: 0,
+    logLines: 0,
+  };
   const taken = new Set<string>();
+  /** Runs Plexus said were cancelled (`{"event": "run.cancelled"}`). */
+  const cancelled = new Set<string>();
   const inFlight = new Set<Promise<void>>();
 
   async function execute(payload: ExecutorPayload): Promise<void> {
@@ -116,6 +129,7 @@ export async function startDemoExecutor(options: DemoExecutorOptions): Promise<D
       payload,
       plexus,
       async step(label, message) {
+        if (cancelled.has(payload.run.id)) throw new RunCancelled();
         await plexus.report({ statusLabel: label });
         if (message) await plexus.log(message);
         if (stepDelayMs > 0) await new Promise((r) => setTimeout(r, stepDelayMs));
@@ -132,6 +146,11 @@ export async function startDemoExecutor(options: DemoExecutorOptions): Promise<D
       stats.succeeded++;
       log(`run ${payload.run.id} (${payload.action.identifier}) succeeded`);
     } catch (err) {
+      if (err instanceof RunCancelled || cancelled.has(payload.run.id)) {
+        stats.cancelled++;
+        log(`run ${payload.run.id} (${payload.action.identifier}) stopped: cancelled`);
+        return;
+      }
       stats.failed++;
       const message = (err as Error).message;
       log(`run ${payload.run.id} (${payload.action.identifier}) failed: ${message}`);
@@ -171,6 +190,14 @@ export async function startDemoExecutor(options: DemoExecutorOptions): Promise<D
         payload = JSON.parse(raw);
       } catch {
         return send(res, 400, { error: 'the body is not JSON' });
+      }
+      const event = (payload as { event?: unknown })?.event;
+      if (event === 'run.cancelled') {
+        // Plexus already ended the run: stop its work at the next step, report nothing more.
+        const id = String((payload as { run?: { id?: unknown } }).run?.id ?? '');
+        cancelled.add(id);
+        log(`run ${id} was cancelled`);
+        return send(res, 200, { status: 'cancelled', run: id });
       }
       if (!isPayload(payload))
         return send(res, 400, {

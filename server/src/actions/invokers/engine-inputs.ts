@@ -19,7 +19,7 @@ export function templateProblems(template: unknown, path: string): { path: strin
     jsonata((template as { jsonata: string }).jsonata);
     return [];
   } catch (err) {
-    return [{ path: `${path}.jsonata`, message: `does not compile: ${(err as Error).message}` }];
+    return [{ path: `${path}/jsonata`, message: `does not compile: ${(err as Error).message}` }];
   }
 }
 
@@ -57,6 +57,20 @@ export function stringifyEngineInputs(values: Record<string, unknown>): Record<s
     out[k] = typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
   }
   return out;
+}
+
+/** Keys of `config` that are not in `known`, as field problems naming what is allowed. */
+export function unknownKeys(
+  config: object,
+  known: readonly string[],
+  what: string,
+): { path: string; message: string }[] {
+  return Object.keys(config)
+    .filter((k) => !known.includes(k))
+    .map((k) => ({
+      path: k,
+      message: `unknown key "${k}"; ${what} has ${known.filter((x) => x !== 'type').join(', ')}`,
+    }));
 }
 
 /** An `http(s)://` base URL without a trailing slash, or a problem message. */

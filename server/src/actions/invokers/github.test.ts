@@ -340,8 +340,22 @@ describe('GitHub invoker: configuration', () => {
       baseUrl: 'ftp://x',
       inputs: { jsonata: '{"a": ' },
     } as unknown as GithubInvoker);
-    expect(problems.map((p) => p.path)).toEqual(['owner', 'ref', 'baseUrl', 'inputs.jsonata']);
+    expect(problems.map((p) => p.path)).toEqual(['owner', 'ref', 'baseUrl', 'inputs/jsonata']);
     expect(createGithubInvoker().secretFields).toEqual(['token']);
+    const extra = createGithubInvoker().validate({
+      type: 'github',
+      owner: 'o',
+      repo: 'r',
+      workflow: 'w',
+      ref: 'main',
+      branch: 'x',
+    } as unknown as GithubInvoker);
+    expect(extra).toEqual([
+      {
+        path: 'branch',
+        message: expect.stringMatching(/^unknown key "branch"; a github invoker has baseUrl, owner/),
+      },
+    ]);
   });
 
   it('accepts a complete configuration', () => {

@@ -30,6 +30,7 @@ import {
   renderEngineInputs,
   stringifyEngineInputs,
   templateProblems,
+  unknownKeys,
 } from './engine-inputs.ts';
 
 /** Tuning of the GitHub invoker (defaults suit github.com's rate limits). */
@@ -322,7 +323,11 @@ export function createGithubInvoker(options: GithubInvokerOptions = {}): Invoker
     secretFields: ['token'],
 
     validate(config) {
-      const problems: { path: string; message: string }[] = [];
+      const problems = unknownKeys(
+        config,
+        ['type', 'baseUrl', 'owner', 'repo', 'workflow', 'ref', 'inputs', 'token', 'reportStatus'],
+        'a github invoker',
+      );
       for (const field of ['owner', 'repo', 'workflow', 'ref'] as const) {
         const v = config[field];
         if (typeof v !== 'string' || v.trim() === '')

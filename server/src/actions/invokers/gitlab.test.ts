@@ -160,7 +160,7 @@ describe('GitLab invoker', () => {
       token: '',
       variables: { jsonata: '(' },
     } as unknown as GitlabInvoker);
-    expect(problems.map((p) => p.path)).toEqual(['project', 'ref', 'baseUrl', 'token', 'variables.jsonata']);
+    expect(problems.map((p) => p.path)).toEqual(['project', 'ref', 'baseUrl', 'token', 'variables/jsonata']);
     expect(
       createGitlabInvoker().validate({ type: 'gitlab', project: 'a/b', ref: 'main', token: 't' }),
     ).toEqual([]);

@@ -18,6 +18,7 @@ import {
   renderEngineInputs,
   stringifyEngineInputs,
   templateProblems,
+  unknownKeys,
 } from './engine-inputs.ts';
 
 /** Tuning of the GitLab invoker. */
@@ -67,7 +68,11 @@ export function createGitlabInvoker(options: GitlabInvokerOptions = {}): Invoker
     secretFields: ['token'],
 
     validate(config) {
-      const problems: { path: string; message: string }[] = [];
+      const problems = unknownKeys(
+        config,
+        ['type', 'baseUrl', 'project', 'ref', 'variables', 'token'],
+        'a gitlab invoker',
+      );
       for (const field of ['project', 'ref'] as const) {
         const v = config[field];
         if (typeof v !== 'string' || v.trim() === '')

@@ -20,6 +20,9 @@ let executor: DemoExecutor;
 /** Entities the fake Plexus holds, by `blueprint:identifier`. */
 let store: Map<string, Record<string, unknown>>;
 
+/** While set, the fake Plexus holds its answers until it resolves (to act in the middle of a run). */
+let gate: Promise<void> | null = null;
+
 async function start() {
   store = new Map([
     [
@@ -27,7 +30,8 @@ async function start() {
       { identifier: 'cart', properties: { language: 'go', labels: { team: 'orders' } }, relations: {} },
     ],
   ]);
-  plexus = await startFakeServer((req) => {
+  plexus = await startFakeServer(async (req) => {
+    if (gate) await gate;
     const entity = /^\/api\/v1\/blueprints\/([^/]+)\/entities(?:\/([^/]+))?$/.exec(req.path);
     if (entity && req.headers.authorization !== `Bearer ${apiToken}`)
       return { status: 401, body: { error: { message: 'no' } } };
@@ -64,6 +68,7 @@ async function start() {
 }
 
 afterEach(async () => {
+  gate = null;
   await executor?.close();
   await plexus?.close();
 });
@@ -168,6 +173,30 @@ describe('demo executor', () => {
       terminationStatus: 'FAILURE',
     });
     expect(executor.stats.failed).toBe(1);
+  });
+
+  it('stops a run Plexus says was cancelled before its next step, reporting nothing more', async () => {
+    await start();
+    let open = () => {};
+    gate = new Promise<void>((ok) => {
+      open = ok;
+    });
+    const entity = { identifier: 'cart', blueprint: 'service', properties: {}, relations: {} };
+    expect((await deliver(payload('toggle-feature-flag', { flag: 'x', enabled: true }, entity))).status).toBe(
+      202,
+    );
+    const cancel = await deliver({
+      event: 'run.cancelled',
+      run: { id: 'run-1' },
+      action: { identifier: 'toggle-feature-flag' },
+    });
+    expect(cancel.status).toBe(200);
+    gate = null;
+    open();
+    await executor.idle();
+    expect(executor.stats).toMatchObject({ cancelled: 1, succeeded: 0, failed: 0 });
+    expect(calls().some((c) => c.path.includes('/entities'))).toBe(false);
+    expect(calls().some((c) => c.body?.terminationStatus)).toBe(false);
   });
 
   it('refuses a signed body that is not a run payload with 400', async () => {
