@@ -154,6 +154,9 @@ const bench: Benchmark = {
         notes: [
           `${runs} POST /api/v1/actions/${action}/runs sent at once; each run is a signed webhook to the demo executor in this process, which verifies it, PATCHes a status label twice, posts 3 log lines, reads and upserts the service with ?runId= and its own token, and ends the run with terminationStatus.`,
           `IN_PROGRESS is the 201 answer timed by the requester (statuses in the answers: ${[...new Set(requested.map((r) => r.status))].join(', ')}); first log line and end are the server's timestamps minus the request time (same machine).`,
+          ...[...new Set(ended.filter((r) => r.status !== 'SUCCESS').map((r) => `${r.status}: ${r.summary}`))]
+            .slice(0, 3)
+            .map((why) => `Not SUCCESS: ${why}`),
           `Lost log lines: lines the executor got a 2xx for minus lines in the runs' logs; must be 0${lost === 0 ? ' (it is)' : ` — it is ${lost}`}.`,
         ],
       };

@@ -336,9 +336,18 @@ export async function executePlan(
       await api.call('PUT', `/api/v1/scorecards/${encodeURIComponent(p.name)}`, p.body);
   }
   for (const p of plan.filter((x) => x.kind === 'action')) {
-    if (p.action === 'create') await api.call('POST', '/api/v1/actions', p.body);
-    else if (p.action === 'update' || (options.force && p.action === 'unchanged'))
-      await api.call('PUT', `/api/v1/actions/${encodeURIComponent(p.name)}`, p.body);
+    try {
+      if (p.action === 'create') await api.call('POST', '/api/v1/actions', p.body);
+      else if (p.action === 'update' || (options.force && p.action === 'unchanged'))
+        await api.call('PUT', `/api/v1/actions/${encodeURIComponent(p.name)}`, p.body);
+    } catch (err) {
+      // A refused definition: say which file and which fields.
+      if (err instanceof CliError && err.details.length > 0) {
+        const lines = err.details.map((d) => `  action ${p.name}${d.path ? ` ${d.path}` : ''}: ${d.message}`);
+        throw new CliError(`${err.message} (${p.origin})\n${lines.join('\n')}`, err.exitCode, err.details);
+      }
+      throw err;
+    }
   }
   for (const p of plan.filter((x) => x.action === 'delete')) {
     if (p.kind === 'entity') {
