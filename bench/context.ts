@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
@@ -23,6 +23,15 @@ export interface OpenContext extends BenchContext {
   /** One line naming the Neo4j server (version and edition). */
   neo4jVersion(): Promise<string>;
   close(): Promise<void>;
+}
+
+/** A port nothing listens on now (bound and released). */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((ok) => probe.listen(0, '127.0.0.1', ok));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((ok) => probe.close(() => ok()));
+  return port;
 }
 
 /** Everything a Plexus process needs but the benchmark does not choose. */
@@ -87,11 +96,19 @@ export async function openContext(options: { log: (msg: string) => void }): Prom
     driver,
     log,
 
-    async startPlexus() {
+    async startPlexus(options = {}) {
       const token = `bench-${randomBytes(16).toString('hex')}`;
       const base = plexusConfig(uri!, token, join(scratch, `plexus-${++plexusCount}`));
+      // The port is chosen before the services exist: action runs tell executors this URL to report to.
+      const port = await freePort();
       // The GraphQL workers connect with config.neo4j: the embedded database's generated password.
-      const config = { ...base, neo4j: { ...base.neo4j, user: neo4jConfig.user, password: neo4jConfig.password } };
+      const config = {
+        ...base,
+        port,
+        actions: { ...base.actions, publicUrl: `http://127.0.0.1:${port}` },
+        neo4j: { ...base.neo4j, user: neo4jConfig.user, password: neo4jConfig.password },
+        egress: { ...base.egress, allow: [...base.egress.allow, ...(options.egressAllow ?? [])] },
+      };
       const plexusDriver = createDriver({ ...config.neo4j, uri: uri! });
       const logger = createLogger({ level: config.logLevel, write: (line) => process.stderr.write(line) });
       const services = await createServices(
@@ -101,10 +118,8 @@ export async function openContext(options: { log: (msg: string) => void }): Prom
       );
       await services.schemas.ready();
       const app = createApp(services);
-      const { server, port } = await new Promise<{ server: Server; port: number }>((ok) => {
-        const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info: AddressInfo) =>
-          ok({ server: s as Server, port: info.port }),
-        );
+      const server = await new Promise<Server>((ok) => {
+        const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port }, () => ok(s as Server));
       });
       const close = async () => {
         running.delete(close);
@@ -215,7 +230,10 @@ export async function describeMachine(ctx: OpenContext | null): Promise<MachineI
 /** A setting of the Neo4j behind `driver` (dbms.listConfig), or null when it cannot be read. */
 export async function neo4jSetting(driver: BenchContext['driver'], name: string): Promise<string | null> {
   try {
-    const res = await driver.executeQuery('CALL dbms.listConfig($name) YIELD name, value WHERE name = $name RETURN value', { name });
+    const res = await driver.executeQuery(
+      'CALL dbms.listConfig($name) YIELD name, value WHERE name = $name RETURN value',
+      { name },
+    );
     return (res.records[0]?.get('value') as string | undefined) ?? null;
   } catch {
     return null;

@@ -18,7 +18,10 @@ export interface BenchContext {
    * random admin token, the demo off and the rate limiter off. `services` is the same object the
    * server uses, for timing internals from outside.
    */
-  startPlexus(): Promise<{ url: string; token: string; services: Services; close(): Promise<void> }>;
+  startPlexus(options?: {
+    /** Outbound destinations allowed although not public (`PLEXUS_EGRESS_ALLOW`), e.g. a local executor. */
+    egressAllow?: string[];
+  }): Promise<{ url: string; token: string; services: Services; close(): Promise<void> }>;
   /** Deletes every node and relationship (in batches) and drops the per-blueprint constraints. */
   resetDatabase(): Promise<void>;
   /** A progress line on stderr, stamped with the time since the run started. */

@@ -3,7 +3,7 @@
  * (create / update / delete) and carries it out through the REST API. With `--prune`, entities
  * and sources that an earlier apply wrote (provenance `cli`) and the files no longer hold are
  * deleted; blueprints are never pruned (deleting one deletes data, so it stays a deliberate act),
- * nor are scorecards (their history would go with them).
+ * nor are scorecards (their history would go with them), nor actions (their runs refer to them).
  */
 import { type ApiClient, CliError, exitCodes } from './client.ts';
 import type { Resource, ResourceKind } from './files.ts';
@@ -75,6 +75,53 @@ function entityUnchanged(desired: Json, current: Json): boolean {
   );
 }
 
+/** Secret fields of an action's invoker: write-only, answered masked, so never compared. */
+const invokerSecrets = ['secret', 'token'];
+
+/** An action as the file sets it, less its invoker secrets (a changed secret alone is applied with --force). */
+export function withoutInvokerSecrets(action: Json): Json {
+  if (!action.invoker || typeof action.invoker !== 'object') return action;
+  const invoker = { ...action.invoker };
+  for (const k of invokerSecrets) delete invoker[k];
+  return { ...action, invoker };
+}
+
+/** A secret the file leaves out (as `plexus export` writes it) is sent masked, which keeps the stored one. */
+function keepStoredSecrets(desired: Json, current: Json): Json {
+  if (
+    !desired.invoker ||
+    typeof desired.invoker !== 'object' ||
+    desired.invoker.type !== current.invoker?.type
+  )
+    return desired;
+  const invoker = { ...desired.invoker };
+  for (const k of invokerSecrets)
+    if (invoker[k] === undefined && current.invoker?.[k] === '********') invoker[k] = '********';
+  return { ...desired, invoker };
+}
+
+function actionUnchanged(desired: Json, current: Json): boolean {
+  // Server-kept fields (timestamps, authors) are not drift; everything the file sets must match,
+  // and an invoker of another type, or with fewer settings, is a change.
+  const d = withoutInvokerSecrets(desired);
+  const c = withoutInvokerSecrets(current);
+  const names = (o: Json | undefined) =>
+    Object.keys(o ?? {})
+      .sort()
+      .join(',');
+  return (
+    names(d.invoker) === names(c.invoker) &&
+    names(d.inputs?.properties) === names(c.inputs?.properties) &&
+    covers(d, c)
+  );
+}
+
+/** The list in a listing's body: `{"<key>": [...]}` or a bare array. */
+function listOf(res: { body: unknown }, key: string): Json[] {
+  const body = res.body as Json;
+  return (Array.isArray(body) ? body : (body?.[key] ?? [])) as Json[];
+}
+
 async function listAll(api: ApiClient, blueprint: string): Promise<Json[]> {
   const out: Json[] = [];
   let cursor: string | null = null;
@@ -102,7 +149,7 @@ export async function planApply(
       (r.kind === 'entity' && typeof r.body.blueprint !== 'string')
     ) {
       problems.push(
-        `${r.origin}: ${r.kind === 'entity' ? 'an entity needs blueprint and identifier' : `a ${r.kind} needs an identifier`}`,
+        `${r.origin}: ${r.kind === 'entity' ? 'an entity needs blueprint and identifier' : `${r.kind === 'action' ? 'an' : 'a'} ${r.kind} needs an identifier`}`,
       );
       continue;
     }
@@ -183,6 +230,30 @@ export async function planApply(
     plan.push({ action, kind: 'scorecard', name: id, body: r.body, origin: r.origin });
   }
 
+  const actionFiles = resources.filter((x) => x.kind === 'action');
+  if (actionFiles.length > 0) {
+    // Asked only when the files hold actions, so files without them apply to servers without actions.
+    const actions = new Map<string, Json>(
+      listOf(await api.call('GET', '/api/v1/actions'), 'actions').map((a) => [a.identifier, a]),
+    );
+    for (const r of actionFiles) {
+      const id = r.body.identifier as string;
+      const current = actions.get(id);
+      const action: PlanItem['action'] = !current
+        ? 'create'
+        : actionUnchanged(r.body, current)
+          ? 'unchanged'
+          : 'update';
+      plan.push({
+        action,
+        kind: 'action',
+        name: id,
+        body: current ? keepStoredSecrets(r.body, current) : r.body,
+        origin: r.origin,
+      });
+    }
+  }
+
   if (options.prune) {
     // Only what `plexus apply` wrote: entities whose only provenance is the CLI, sources it registered.
     for (const [name, e] of existing) {
@@ -210,7 +281,7 @@ export function renderPlan(plan: PlanItem[]): string {
   return lines.join('\n');
 }
 
-/** Carries out a plan: blueprints, then entities (bulk), then sources, then scorecards, then deletions. */
+/** Carries out a plan: blueprints, then entities (bulk), then sources, scorecards, actions, then deletions. */
 export async function executePlan(
   api: ApiClient,
   plan: PlanItem[],
@@ -261,7 +332,22 @@ export async function executePlan(
   }
   for (const p of plan.filter((x) => x.kind === 'scorecard')) {
     if (p.action === 'create') await api.call('POST', '/api/v1/scorecards', p.body);
-    else if (p.action === 'update') await api.call('PUT', `/api/v1/scorecards/${encodeURIComponent(p.name)}`, p.body);
+    else if (p.action === 'update')
+      await api.call('PUT', `/api/v1/scorecards/${encodeURIComponent(p.name)}`, p.body);
+  }
+  for (const p of plan.filter((x) => x.kind === 'action')) {
+    try {
+      if (p.action === 'create') await api.call('POST', '/api/v1/actions', p.body);
+      else if (p.action === 'update' || (options.force && p.action === 'unchanged'))
+        await api.call('PUT', `/api/v1/actions/${encodeURIComponent(p.name)}`, p.body);
+    } catch (err) {
+      // A refused definition: say which file and which fields.
+      if (err instanceof CliError && err.details.length > 0) {
+        const lines = err.details.map((d) => `  action ${p.name}${d.path ? ` ${d.path}` : ''}: ${d.message}`);
+        throw new CliError(`${err.message} (${p.origin})\n${lines.join('\n')}`, err.exitCode, err.details);
+      }
+      throw err;
+    }
   }
   for (const p of plan.filter((x) => x.action === 'delete')) {
     if (p.kind === 'entity') {

@@ -248,7 +248,9 @@ ${extra}`;
     expect((await plexus.call('GET', `/api/v1/scorecards/${id}`)).body.rules[0].value).toBe(2);
 
     const out = join(dir, 'scorecards-export.yaml.txt');
-    expect((await cli(['export', '-o', out, '--blueprint', svc, '--no-entities', '--no-sources'])).code).toBe(exitCodes.ok);
+    expect((await cli(['export', '-o', out, '--blueprint', svc, '--no-entities', '--no-sources'])).code).toBe(
+      exitCodes.ok,
+    );
     const roundTrip = await cli(['apply', '-f', out, '--dry-run']);
     // The blueprint and the scorecard, both as the server holds them.
     expect(roundTrip.stdout).toContain('Plan: 0 to create, 0 to update, 0 to delete, 2 unchanged.');

@@ -42,7 +42,9 @@ describe('plexus apply files', () => {
     } catch (err) {
       expect(err).toBeInstanceOf(CliError);
       expect((err as CliError).exitCode).toBe(exitCodes.usage);
-      expect((err as CliError).message).toContain(`${bad}#1: kind must be Blueprint, Entity, Source or Scorecard`);
+      expect((err as CliError).message).toContain(
+        `${bad}#1: kind must be Blueprint, Entity, Source, Scorecard or Action`,
+      );
       expect((err as CliError).message).toContain(`${bad}#2: invalid YAML`);
     }
   });

@@ -4,7 +4,7 @@ import { parseAllDocuments } from 'yaml';
 import { CliError, exitCodes } from './client.ts';
 
 /** What `plexus apply` manages. */
-export type ResourceKind = 'blueprint' | 'entity' | 'source' | 'scorecard';
+export type ResourceKind = 'blueprint' | 'entity' | 'source' | 'scorecard' | 'action';
 
 /** One resource read from a file, with where it came from (for messages). */
 export interface Resource {
@@ -13,12 +13,19 @@ export interface Resource {
   origin: string;
 }
 
-const kinds: Record<string, ResourceKind> = { blueprint: 'blueprint', entity: 'entity', source: 'source', scorecard: 'scorecard' };
+const kinds: Record<string, ResourceKind> = {
+  blueprint: 'blueprint',
+  entity: 'entity',
+  source: 'source',
+  scorecard: 'scorecard',
+  action: 'action',
+};
 const lists: Record<string, ResourceKind> = {
   blueprints: 'blueprint',
   entities: 'entity',
   sources: 'source',
   scorecards: 'scorecard',
+  actions: 'action',
 };
 
 /** YAML and JSON files named directly, and those inside folders (recursively, in name order). */
@@ -40,9 +47,10 @@ export function listFiles(paths: string[]): string[] {
 }
 
 /**
- * Reads resources. A document is one resource with `kind: Blueprint | Entity | Source | Scorecard`
- * (the other keys are the resource as the REST API takes it), or holds lists: `blueprints:`,
- * `entities:`, `sources:`, `scorecards:` (the shape of a pack, and of `plexus export`).
+ * Reads resources. A document is one resource with `kind: Blueprint | Entity | Source | Scorecard
+ * | Action` (the other keys are the resource as the REST API takes it), or holds lists:
+ * `blueprints:`, `entities:`, `sources:`, `scorecards:`, `actions:` (the shape of a pack, and of
+ * `plexus export`).
  */
 export function readResources(paths: string[]): Resource[] {
   const out: Resource[] = [];
@@ -64,7 +72,10 @@ export function readResources(paths: string[]): Resource[] {
       const { kind, ...rest } = data as Record<string, unknown>;
       if (typeof kind === 'string') {
         const k = kinds[kind.toLowerCase()];
-        if (!k) problems.push(`${where}: kind must be Blueprint, Entity, Source or Scorecard; got "${kind}"`);
+        if (!k)
+          problems.push(
+            `${where}: kind must be Blueprint, Entity, Source, Scorecard or Action; got "${kind}"`,
+          );
         else out.push({ kind: k, body: rest, origin: where });
         continue;
       }
@@ -80,7 +91,8 @@ export function readResources(paths: string[]): Resource[] {
           }
         }
       }
-      if (!found) problems.push(`${where}: no "kind" and no blueprints/entities/sources/scorecards list`);
+      if (!found)
+        problems.push(`${where}: no "kind" and no blueprints/entities/sources/scorecards/actions list`);
     }
   }
   if (problems.length > 0)

@@ -11,7 +11,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { parse as parseYaml, stringify } from 'yaml';
-import { executePlan, planApply, renderPlan } from './apply.ts';
+import { executePlan, planApply, renderPlan, withoutInvokerSecrets } from './apply.ts';
 import { type ApiClient, CliError, createApiClient, exitCodes } from './client.ts';
 import { listFiles, readResources } from './files.ts';
 import { renderProgress } from './progress.ts';
@@ -132,13 +132,16 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   program
     .command('apply')
     .description(
-      'Make the server match YAML files of blueprints, entities, sources and scorecards; shows the plan first.',
+      'Make the server match YAML files of blueprints, entities, sources, scorecards and actions; shows the plan first.',
     )
     .requiredOption('-f, --file <paths...>', 'files or folders (YAML/JSON)')
     .option('--prune', 'delete entities and sources an earlier apply created that the files no longer hold')
     .option('--dry-run', 'show the plan and change nothing')
     .option('--detailed-exitcode', `with --dry-run: exit ${exitCodes.partial} when there are changes`)
-    .option('--force', 'apply blueprint changes that drop data, and re-send sources (e.g. a changed secret)')
+    .option(
+      '--force',
+      'apply blueprint changes that drop data, and re-send sources and actions (e.g. a changed secret)',
+    )
     .action(
       async (opts: {
         file: string[];
@@ -230,78 +233,108 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   program
     .command('export')
     .description(
-      'Write blueprints, entities, sources (without secrets) and scorecards as YAML that `plexus apply` reads back.',
+      'Write blueprints, entities, sources and actions (without secrets) and scorecards as YAML that `plexus apply` reads back.',
     )
     .option('-o, --output <file>', 'write to a file instead of stdout')
     .option('-b, --blueprint <blueprints...>', 'only these blueprints (and their entities)')
     .option('--no-entities', 'leave entities out')
     .option('--no-sources', 'leave sources out')
     .option('--no-scorecards', 'leave scorecards out')
-    .action(async (opts: { output?: string; blueprint?: string[]; entities: boolean; sources: boolean; scorecards: boolean }) => {
-      const client = api();
-      const all = (await client.call('GET', '/api/v1/blueprints')).body.blueprints as Json[];
-      const chosen = opts.blueprint ? all.filter((b) => opts.blueprint!.includes(b.identifier)) : all;
-      const strip = ({ createdAt, updatedAt, createdBy, updatedBy, ...rest }: Json) => rest;
-      const docs: Json[] = [{ blueprints: chosen.map(strip) }];
-      if (opts.entities) {
-        const entities: Json[] = [];
-        for (const bp of chosen) {
-          let cursor: string | null = null;
-          do {
-            const { body }: { body: Json } = await client.call(
-              'GET',
-              `/api/v1/blueprints/${encodeURIComponent(bp.identifier)}/entities?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
-            );
-            for (const e of body.entities) {
-              const relations = Object.fromEntries(
-                Object.entries(e.relations ?? {}).filter(
-                  ([, v]) => v !== null && !(Array.isArray(v) && v.length === 0),
-                ),
+    .option('--no-actions', 'leave actions out')
+    .action(
+      async (opts: {
+        output?: string;
+        blueprint?: string[];
+        entities: boolean;
+        sources: boolean;
+        scorecards: boolean;
+        actions: boolean;
+      }) => {
+        const client = api();
+        const all = (await client.call('GET', '/api/v1/blueprints')).body.blueprints as Json[];
+        const chosen = opts.blueprint ? all.filter((b) => opts.blueprint!.includes(b.identifier)) : all;
+        const strip = ({ createdAt, updatedAt, createdBy, updatedBy, ...rest }: Json) => rest;
+        const docs: Json[] = [{ blueprints: chosen.map(strip) }];
+        if (opts.entities) {
+          const entities: Json[] = [];
+          for (const bp of chosen) {
+            let cursor: string | null = null;
+            do {
+              const { body }: { body: Json } = await client.call(
+                'GET',
+                `/api/v1/blueprints/${encodeURIComponent(bp.identifier)}/entities?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
               );
-              entities.push({
-                blueprint: e.blueprint,
-                identifier: e.identifier,
-                ...(e.title ? { title: e.title } : {}),
-                properties: e.properties,
-                relations,
-              });
-            }
-            cursor = body.next;
-          } while (cursor);
+              for (const e of body.entities) {
+                const relations = Object.fromEntries(
+                  Object.entries(e.relations ?? {}).filter(
+                    ([, v]) => v !== null && !(Array.isArray(v) && v.length === 0),
+                  ),
+                );
+                entities.push({
+                  blueprint: e.blueprint,
+                  identifier: e.identifier,
+                  ...(e.title ? { title: e.title } : {}),
+                  properties: e.properties,
+                  relations,
+                });
+              }
+              cursor = body.next;
+            } while (cursor);
+          }
+          docs.push({ entities });
         }
-        docs.push({ entities });
-      }
-      if (opts.sources) {
-        const sources = ((await client.call('GET', '/api/v1/sources')).body.sources as Json[]).filter(
-          (s) => s.origin !== 'config',
-        );
-        docs.push({
-          sources: sources.map((s) => ({
-            identifier: s.identifier,
-            type: s.type,
-            config: s.config,
-            ...(s.mapping ? { mapping: s.mapping } : {}),
-            ...(s.schedule ? { schedule: s.schedule } : {}),
-          })),
-        });
-      }
-      if (opts.scorecards) {
-        const ids = new Set(chosen.map((b) => b.identifier));
-        const scorecards = ((await client.call('GET', '/api/v1/scorecards')).body.scorecards as Json[]).filter((s) =>
-          ids.has(s.blueprint),
-        );
-        if (scorecards.length > 0) {
+        if (opts.sources) {
+          const sources = ((await client.call('GET', '/api/v1/sources')).body.sources as Json[]).filter(
+            (s) => s.origin !== 'config',
+          );
           docs.push({
-            scorecards: scorecards.map(({ createdAt, updatedAt, createdBy, updatedBy, status, ...rest }: Json) => rest),
+            sources: sources.map((s) => ({
+              identifier: s.identifier,
+              type: s.type,
+              config: s.config,
+              ...(s.mapping ? { mapping: s.mapping } : {}),
+              ...(s.schedule ? { schedule: s.schedule } : {}),
+            })),
           });
         }
-      }
-      const text = docs.map((d) => stringify(d)).join('---\n');
-      if (opts.output) {
-        writeFileSync(opts.output, text);
-        io.stderr(`Exported ${chosen.length} blueprints to ${opts.output}.\n`);
-      } else io.stdout(text);
-    });
+        if (opts.scorecards) {
+          const ids = new Set(chosen.map((b) => b.identifier));
+          const scorecards = (
+            (await client.call('GET', '/api/v1/scorecards')).body.scorecards as Json[]
+          ).filter((s) => ids.has(s.blueprint));
+          if (scorecards.length > 0) {
+            docs.push({
+              scorecards: scorecards.map(
+                ({ createdAt, updatedAt, createdBy, updatedBy, status, ...rest }: Json) => rest,
+              ),
+            });
+          }
+        }
+        if (opts.actions) {
+          // A server without actions answers 404: there is nothing to export then.
+          const res = await client.call('GET', '/api/v1/actions', undefined, { allow: [404] });
+          const listed =
+            res.status === 404
+              ? []
+              : ((Array.isArray(res.body) ? res.body : (res.body?.actions ?? [])) as Json[]);
+          const ids = new Set(chosen.map((b) => b.identifier));
+          const actions = listed.filter((a) => (a.blueprint ? ids.has(a.blueprint) : !opts.blueprint));
+          if (actions.length > 0) {
+            docs.push({
+              actions: actions.map(({ createdAt, updatedAt, createdBy, updatedBy, ...rest }: Json) =>
+                // Secrets are answered masked: left out, as for sources (apply keeps the stored ones).
+                withoutInvokerSecrets(rest),
+              ),
+            });
+          }
+        }
+        const text = docs.map((d) => stringify(d)).join('---\n');
+        if (opts.output) {
+          writeFileSync(opts.output, text);
+          io.stderr(`Exported ${chosen.length} blueprints to ${opts.output}.\n`);
+        } else io.stdout(text);
+      },
+    );
 
   const packs = program.command('packs').description('Ready-made blueprint sets (backstage, sdlc).');
   packs

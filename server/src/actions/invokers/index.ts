@@ -1,6 +1,8 @@
 import type { AccessControl } from '../../auth/access.ts';
 import type { Catalog } from '../../catalog/catalog.ts';
 import type { Invoker } from '../types.ts';
+import { githubInvoker } from './github.ts';
+import { gitlabInvoker } from './gitlab.ts';
 import { createUpsertEntityInvoker } from './upsert-entity.ts';
 import { webhookInvoker } from './webhook.ts';
 
@@ -19,5 +21,7 @@ export function createInvokers(deps: InvokerDeps): InvokerRegistry {
   return {
     webhook: webhookInvoker,
     'upsert-entity': createUpsertEntityInvoker(deps),
+    github: githubInvoker,
+    gitlab: gitlabInvoker,
   };
 }
