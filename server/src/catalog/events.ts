@@ -47,13 +47,16 @@ export interface ScorecardLevelChangedEvent {
   entity: string;
   from: string;
   to: string;
+  /** Positions of `from` and `to` in the scorecard's levels (lowest first), when known: a drop is `toIndex < fromIndex`. */
+  fromIndex?: number | null;
+  toIndex?: number | null;
   /** `scorecard:<identifier>`: an evaluation, not a person, changed the level. */
   actor: string;
   at: string;
 }
 
 /** Administered objects other than entities and blueprints whose changes are audited. */
-export type AdminObjectKind = 'scorecard' | 'source' | 'user' | 'team' | 'token' | 'query' | 'view';
+export type AdminObjectKind = 'scorecard' | 'source' | 'user' | 'team' | 'token' | 'query' | 'view' | 'action' | 'automation';
 
 /**
  * A change to an administered object, recorded right after it was stored. `subject` is the
