@@ -1,4 +1,6 @@
 import { createEgressPolicy, createFilePolicy, type EgressPolicy, type FilePolicy } from '../../connectors/sdk/index.ts';
+import { type Automations, createAutomations } from './actions/automations/index.ts';
+import { createSecretBox, loadSecretsKey } from './actions/automations/secret-box.ts';
 import { type AuditLog, createAuditLog } from './audit/audit.ts';
 import { type AccessControl, createAccessControl, createIdentityStore, createTokenStore, type IdentityStore, type TokenStore } from './auth/index.ts';
 import { type Catalog, createCatalog } from './catalog/catalog.ts';
@@ -45,6 +47,8 @@ export interface Services {
   files: FilePolicy;
   /** Periodic work, run once across replicas through leases in Neo4j; `jobs.holder` names this replica. */
   jobs: JobScheduler;
+  /** Automation definitions and the consumer that fires them from the audit trail. */
+  automations: Automations;
   /** Stops timers (model polling, schema rebuilds, scheduled jobs, releasing their leases) and the GraphQL workers; does not close the driver. */
   stop(): void;
 }
@@ -89,6 +93,23 @@ export async function createServices(config: PlexusConfig, db: Db, logger: Logge
   // One file policy and one egress policy for every connector (docs/security.md).
   const files = createFilePolicy({ allowedRoots: config.files.roots, deniedRoots: [config.dataDir], maxPlaceholderBytes: config.files.maxPlaceholderBytes });
   const egress = createEgressPolicy(config.egress);
+  // Fires automations from the audit trail, on one replica at a time (its own lease).
+  const automations = createAutomations({
+    db,
+    catalog,
+    models,
+    scorecards,
+    events,
+    egress,
+    logger,
+    secrets: createSecretBox(loadSecretsKey(config.dataDir)),
+    consumer: {
+      name: `${options.leasePrefix ?? ''}automations`,
+      holder: jobs.holder,
+      leaseTtlMs: config.scheduler.leaseTtlMs,
+      ...config.automations,
+    },
+  });
   const sources = await startSourcesService({ db, catalog, models, logger, configured: config.sources, batchSize: config.limits.batchSize, files, egress, tickMs: config.scheduler.sourceTickMs, scheduler: jobs });
   return {
     config,
@@ -112,7 +133,9 @@ export async function createServices(config: PlexusConfig, db: Db, logger: Logge
     egress,
     files,
     jobs,
+    automations,
     stop() {
+      void automations.stop();
       health.stop();
       sources.stop();
       scorecards.stop();
