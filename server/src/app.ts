@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { automationRoutes } from './actions/automations/routes.ts';
+import { actionRoutes, runReportRoutes } from './actions/index.ts';
 import { auditRoutes } from './audit/routes.ts';
 import { createConcurrencyLimiter, limitConcurrency } from './auth/concurrency.ts';
 import { authenticate, authRoutes, createOidcVerifier, createRateLimiter, safeEqual } from './auth/index.ts';
@@ -152,6 +153,8 @@ export function createApp(services: Services, options: { webDist?: string } = {}
   };
   app.use('/api/*', needsDb);
   app.use('/graphql', needsDb);
+  // Executors report with their run's token, not an API token: these routes come before authentication.
+  app.route('/', runReportRoutes({ actions: services.actions, bodyLimit: Math.max(64 * 1024, 4 * config.actions.maxLogLineBytes + 4096) }));
   const auth = authenticate({ tokens, oidc, limiter, failures, trustProxy: config.trustProxy, logger });
   app.use('/api/*', auth);
   app.use('/graphql', auth);
@@ -168,6 +171,7 @@ export function createApp(services: Services, options: { webDist?: string } = {}
   api.route('/', viewRoutes({ views: createViewStore({ db: services.db, models }), models, audit: services.audit, jsonLimit }));
   api.route('/', queryRoutes({ queries: services.queries, schemas, audit: services.audit, jsonLimit, database: services.db.database, limits: config.graphqlLimits }));
   api.route('/', sourceRoutes(services.sources, services.audit, jsonLimit));
+  api.route('/', actionRoutes({ actions: services.actions, jsonLimit }));
   api.route('/', automationRoutes({ store: services.automations.store, db: services.db, jsonLimit }));
   api.route('/', scorecardRoutes({ scorecards: services.scorecards, scorecardAdmin: services.scorecardAdmin, access, jsonLimit }));
   app.route('/api/v1', api);

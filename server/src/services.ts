@@ -1,6 +1,6 @@
 import { createEgressPolicy, createFilePolicy, type EgressPolicy, type FilePolicy } from '../../connectors/sdk/index.ts';
 import { type Automations, createAutomations } from './actions/automations/index.ts';
-import { createSecretBox, loadSecretsKey } from './actions/automations/secret-box.ts';
+import { createActionsService, createSecretBox, loadSecretsKey, type PlexusActions } from './actions/index.ts';
 import { type AuditLog, createAuditLog } from './audit/audit.ts';
 import { type AccessControl, createAccessControl, createIdentityStore, createTokenStore, type IdentityStore, type TokenStore } from './auth/index.ts';
 import { type Catalog, createCatalog } from './catalog/catalog.ts';
@@ -47,6 +47,8 @@ export interface Services {
   files: FilePolicy;
   /** Periodic work, run once across replicas through leases in Neo4j; `jobs.holder` names this replica. */
   jobs: JobScheduler;
+  /** Actions, runs, approvals and executor reports (docs/actions.md). */
+  actions: PlexusActions;
   /** Automation definitions and the consumer that fires them from the audit trail. */
   automations: Automations;
   /** Stops timers (model polling, schema rebuilds, scheduled jobs, releasing their leases) and the GraphQL workers; does not close the driver. */
@@ -93,7 +95,12 @@ export async function createServices(config: PlexusConfig, db: Db, logger: Logge
   // One file policy and one egress policy for every connector (docs/security.md).
   const files = createFilePolicy({ allowedRoots: config.files.roots, deniedRoots: [config.dataDir], maxPlaceholderBytes: config.files.maxPlaceholderBytes });
   const egress = createEgressPolicy(config.egress);
-  // Fires automations from the audit trail, on one replica at a time (its own lease).
+  const sources = await startSourcesService({ db, catalog, models, logger, configured: config.sources, batchSize: config.limits.batchSize, files, egress, tickMs: config.scheduler.sourceTickMs, scheduler: jobs });
+  // Secrets of actions (invoker secrets, secret inputs) are sealed with this key (docs/actions.md).
+  const box = createSecretBox(loadSecretsKey(config.actions.secretsKey, config.dataDir));
+  const actions = createActionsService({ db, models, catalog, access, audit, egress, logger, config: config.actions, box, jobs });
+  // Fires automations from the audit trail, on one replica at a time: one consumer (lease and
+  // cursor) per database, whatever the lease prefix, since the automations are the database's.
   const automations = createAutomations({
     db,
     catalog,
@@ -102,18 +109,15 @@ export async function createServices(config: PlexusConfig, db: Db, logger: Logge
     events,
     egress,
     logger,
-    secrets: createSecretBox(loadSecretsKey(config.dataDir)),
-    consumer: {
-      name: `${options.leasePrefix ?? ''}automations`,
-      holder: jobs.holder,
-      leaseTtlMs: config.scheduler.leaseTtlMs,
-      ...config.automations,
-    },
+    secrets: box,
+    actions: () => actions,
+    consumer: { name: 'automations', holder: jobs.holder, leaseTtlMs: config.scheduler.leaseTtlMs, ...config.automations },
   });
-  const sources = await startSourcesService({ db, catalog, models, logger, configured: config.sources, batchSize: config.limits.batchSize, files, egress, tickMs: config.scheduler.sourceTickMs, scheduler: jobs });
+  actions.onRunStatus(() => automations.consumer?.nudge());
   return {
     config,
     db,
+    actions,
     logger,
     events,
     models,
@@ -136,6 +140,7 @@ export async function createServices(config: PlexusConfig, db: Db, logger: Logge
     automations,
     stop() {
       void automations.stop();
+      actions.stop();
       health.stop();
       sources.stop();
       scorecards.stop();

@@ -7,7 +7,7 @@ import type { BlueprintStore } from '../../model/blueprint-store.ts';
 import type { ScorecardService } from '../../scorecards/index.ts';
 import type { ActionsService } from '../types.ts';
 import { type AutomationConsumer, type AutomationConsumerOptions, createAutomationConsumer } from './consumer.ts';
-import type { SecretBox } from './secret-box.ts';
+import type { SecretBox } from '../secrets.ts';
 import { type AutomationStore, createAutomationStore } from './store.ts';
 
 export type { AutomationConsumer } from './consumer.ts';

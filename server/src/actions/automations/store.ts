@@ -5,7 +5,7 @@ import { type Db, openSession, readRows, writeRows } from '../../db/driver.ts';
 import { loadQuery } from '../../db/query-loader.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
 import type { AutomationDefinition } from '../types.ts';
-import type { SecretBox } from './secret-box.ts';
+import type { SecretBox } from '../secrets.ts';
 import { type AutomationContext, checkAutomation, maskedSecret } from './validate-automation.ts';
 
 /** What the consumer keeps about an automation besides its definition. */
@@ -46,7 +46,7 @@ function parse<T>(text: unknown): T | undefined {
 
 function decode(row: Row, secrets: SecretBox, reveal: boolean): AutomationDefinition {
   const target = parse<AutomationDefinition['target']>(row.target)!;
-  if (target.type === 'webhook' && target.secret) target.secret = reveal ? secrets.open(target.secret) : maskedSecret;
+  if (target.type === 'webhook' && target.secret) target.secret = reveal ? secrets.decrypt(target.secret) : maskedSecret;
   const condition = parse<{ jsonata: string }>(row.condition);
   return {
     identifier: row.identifier as string,
@@ -147,7 +147,7 @@ export function createAutomationStore(deps: { db: Db; secrets: SecretBox; contex
         throw new ValidationError('the automation is invalid', [{ path: '/target/secret', message: `"${maskedSecret}" stands for a stored secret; a new automation needs the secret itself` }]);
       }
       const now = new Date().toISOString();
-      const sealed = d.target.type === 'webhook' && d.target.secret ? secrets.seal(d.target.secret) : null;
+      const sealed = d.target.type === 'webhook' && d.target.secret ? secrets.encrypt(d.target.secret) : null;
       const change = await write(
         async (tx) => {
           const res = await tx.run(loadQuery('automations/create-automation'), {
@@ -180,7 +180,7 @@ export function createAutomationStore(deps: { db: Db; secrets: SecretBox; contex
               throw new ValidationError('the automation is invalid', [{ path: '/target/secret', message: `"${maskedSecret}" keeps the stored secret, and there is none for this URL; send the secret itself` }]);
             }
             sealed = old.secret;
-          } else if (d.target.type === 'webhook' && d.target.secret) sealed = secrets.seal(d.target.secret);
+          } else if (d.target.type === 'webhook' && d.target.secret) sealed = secrets.encrypt(d.target.secret);
           const now = new Date().toISOString();
           const written = await tx.run(loadQuery('automations/replace-automation'), {
             identifier,
