@@ -26,9 +26,17 @@ const firingsOf = (automation: string) =>
 beforeAll(async () => {
   px = await startTestPlexus({ automations: { pollMs: 100, maxDepth: 3, expirySweepMs: 60_000 } });
   // This server's consumer is the one under test (other test files' servers share the database).
-  await writeRows(px.services.db, "MERGE (l:_Lease {name: 'automations'}) SET l.holder = $holder, l.until = timestamp() + 30000", { holder: px.services.jobs.holder });
+  await writeRows(
+    px.services.db,
+    "MERGE (l:_Lease {name: 'automations'}) SET l.holder = $holder, l.until = timestamp() + 30000",
+    { holder: px.services.jobs.holder },
+  );
   bp = uniqueId('act');
-  const res = await px.call('POST', '/api/v1/blueprints', { identifier: bp, title: 'Acted on', schema: { properties: { tier: { type: 'integer' } } } });
+  const res = await px.call('POST', '/api/v1/blueprints', {
+    identifier: bp,
+    title: 'Acted on',
+    schema: { properties: { tier: { type: 'integer' } } },
+  });
   expect(res.status).toBe(201);
 }, 120_000);
 afterAll(async () => {
@@ -44,7 +52,12 @@ async function bumpAction(users: string[]): Promise<string> {
     blueprint: bp,
     operation: 'DAY-2',
     inputs: { properties: { reason: { type: 'string' } } },
-    invoker: { type: 'upsert-entity', mapping: { jsonata: `{"blueprint": "${bp}", "identifier": entity.identifier, "properties": {"tier": entity.properties.tier + 1}}` } },
+    invoker: {
+      type: 'upsert-entity',
+      mapping: {
+        jsonata: `{"blueprint": "${bp}", "identifier": entity.identifier, "properties": {"tier": entity.properties.tier + 1}}`,
+      },
+    },
     permissions: { execute: { users } },
   });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
@@ -59,7 +72,11 @@ describe('action targets', () => {
       identifier: automation,
       title: 'Bump on every update',
       trigger: { type: 'entity.updated', blueprint: bp },
-      target: { type: 'action', action, inputs: { jsonata: '{"reason": "tier is now " & $string(after.properties.tier)}' } },
+      target: {
+        type: 'action',
+        action,
+        inputs: { jsonata: '{"reason": "tier is now " & $string(after.properties.tier)}' },
+      },
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const e = uniqueId('e');
@@ -88,7 +105,10 @@ describe('action targets', () => {
     expect(status.body.status.lastError).toMatch(/loop cut/);
     // The run is audited as the automation's.
     const audit = await px.call('GET', `/api/v1/audit?kind=run&subject=${all[0].runId}`);
-    expect(audit.body.events.at(-1)).toMatchObject({ type: 'run.created', actor: `automation:${automation}` });
+    expect(audit.body.events.at(-1)).toMatchObject({
+      type: 'run.created',
+      actor: `automation:${automation}`,
+    });
     await px.call('DELETE', `/api/v1/automations/${automation}`);
   }, 120_000);
 
@@ -113,7 +133,9 @@ describe('action targets', () => {
     });
     expect(f.error).toMatch(/may not run/);
     expect(f.runId).toBeNull();
-    expect((await px.call('GET', `/api/v1/automations/${automation}`)).body.status.lastError).toMatch(/may not run/);
+    expect((await px.call('GET', `/api/v1/automations/${automation}`)).body.status.lastError).toMatch(
+      /may not run/,
+    );
     expect((await px.call('GET', `/api/v1/blueprints/${bp}/entities/${e}`)).body.properties.tier).toBe(1);
     await px.call('DELETE', `/api/v1/automations/${automation}`);
   }, 120_000);

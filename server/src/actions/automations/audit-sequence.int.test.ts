@@ -12,7 +12,11 @@ let bp: string;
 beforeAll(async () => {
   px = await startTestPlexus({ automations: { pollMs: 0, maxDepth: 3, expirySweepMs: 60_000 } });
   bp = uniqueId('seq');
-  await px.call('POST', '/api/v1/blueprints', { identifier: bp, title: 'Seq', schema: { properties: { n: { type: 'integer' } } } });
+  await px.call('POST', '/api/v1/blueprints', {
+    identifier: bp,
+    title: 'Seq',
+    schema: { properties: { n: { type: 'integer' } } },
+  });
 }, 120_000);
 afterAll(async () => {
   await px?.close();
@@ -21,9 +25,11 @@ afterAll(async () => {
 describe('audit sequence', () => {
   it('numbers concurrent writes without duplicates, and never makes a number visible before a smaller one', async () => {
     const seqs = () =>
-      readRows<{ seq: number }>(px.services.db, 'MATCH (a:_AuditEvent {blueprint: $bp}) WHERE a.kind = "entity" RETURN a.seq AS seq', { bp }).then((r) =>
-        r.map((x) => x.seq),
-      );
+      readRows<{ seq: number }>(
+        px.services.db,
+        'MATCH (a:_AuditEvent {blueprint: $bp}) WHERE a.kind = "entity" RETURN a.seq AS seq',
+        { bp },
+      ).then((r) => r.map((x) => x.seq));
     // While 40 writers race, a reader keeps taking snapshots of the numbers visible. Whatever it
     // saw, every number below the highest one it saw must have been visible already: one that
     // shows up later would have been skipped by a cursor.
@@ -52,7 +58,9 @@ describe('audit sequence', () => {
     const late = snapshots.flatMap((seen) => {
       const visible = new Set(seen);
       const top = Math.max(0, ...seen);
-      return got.filter((n) => n < top && !visible.has(n)).map((n) => `${n} appeared after ${top} was visible`);
+      return got
+        .filter((n) => n < top && !visible.has(n))
+        .map((n) => `${n} appeared after ${top} was visible`);
     });
     expect(late).toEqual([]);
   }, 120_000);

@@ -3,12 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyTimestampedSignature } from '../../../../connectors/sdk/index.ts';
 import { readRows, writeRows } from '../../db/driver.ts';
-import { startTestPlexus, type TestPlexus, uniqueId } from '../../test-support.ts';
 import type { Services } from '../../services.ts';
+import { startTestPlexus, type TestPlexus, uniqueId } from '../../test-support.ts';
 
 /** A local receiver: verifies signatures and keeps every delivery. */
 interface Receiver {
   url: string;
+  // biome-ignore lint/suspicious/noExplicitAny: JSON bodies of several shapes, checked by each test
   deliveries: { body: any; headers: Record<string, string | string[] | undefined>; verified: boolean }[];
   close(): Promise<void>;
 }
@@ -33,11 +34,19 @@ async function startReceiver(): Promise<Receiver> {
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/hook`, deliveries, close: () => new Promise((ok) => server.close(() => ok())) };
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    deliveries,
+    close: () => new Promise((ok) => server.close(() => ok())),
+  };
 }
 
 /** Polls until `check` returns a value, or fails after `ms`. */
-async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
+async function until<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  ms = 30_000,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await check();
@@ -52,9 +61,13 @@ async function until<T>(what: string, check: () => Promise<T | undefined> | T | 
  * the database and compete for it): the holder is what these tests are about.
  */
 async function takeLease(services: Services): Promise<void> {
-  await writeRows(services.db, "MERGE (l:_Lease {name: 'automations'}) SET l.holder = $holder, l.until = timestamp() + 30000", {
-    holder: services.jobs.holder,
-  });
+  await writeRows(
+    services.db,
+    "MERGE (l:_Lease {name: 'automations'}) SET l.holder = $holder, l.until = timestamp() + 30000",
+    {
+      holder: services.jobs.holder,
+    },
+  );
   await services.automations.consumer?.tick();
 }
 
@@ -88,7 +101,8 @@ afterAll(async () => {
   await receiver?.close();
 });
 
-const deliveriesOf = (automation: string) => receiver.deliveries.filter((d) => d.body.automation.identifier === automation);
+const deliveriesOf = (automation: string) =>
+  receiver.deliveries.filter((d) => d.body.automation.identifier === automation);
 
 describe('automation definitions', () => {
   it('stores, masks the secret, audits, and keeps the secret on a PUT that sends the mask', async () => {
@@ -102,18 +116,41 @@ describe('automation definitions', () => {
     });
     expect(created.status).toBe(201);
     expect(created.body.target.secret).toBe('********');
-    expect(created.body.status).toEqual({ lastFiredAt: null, lastError: null, lastErrorAt: null, firings: 0 });
-    const [stored] = await readRows<{ target: string }>(px.services.db, 'MATCH (a:_Automation {identifier: $id}) RETURN a.target AS target', { id });
+    expect(created.body.status).toEqual({
+      lastFiredAt: null,
+      lastError: null,
+      lastErrorAt: null,
+      firings: 0,
+    });
+    const [stored] = await readRows<{ target: string }>(
+      px.services.db,
+      'MATCH (a:_Automation {identifier: $id}) RETURN a.target AS target',
+      { id },
+    );
     expect(stored.target).not.toContain(secret);
-    const put = await px.call('PUT', `/api/v1/automations/${id}`, { ...created.body, title: 'Notify 2', status: undefined });
+    const put = await px.call('PUT', `/api/v1/automations/${id}`, {
+      ...created.body,
+      title: 'Notify 2',
+      status: undefined,
+    });
     expect(put.status).toBe(200);
     const active = (await px.services.automations.store.active()).find((a) => a.identifier === id);
     expect(active).toBeUndefined(); // disabled
     const events = await px.call('GET', `/api/v1/audit?kind=automation&subject=${id}`);
-    expect(events.body.events.map((e: { type: string }) => e.type)).toEqual(['automation.updated', 'automation.created']);
+    expect(events.body.events.map((e: { type: string }) => e.type)).toEqual([
+      'automation.updated',
+      'automation.created',
+    ]);
     expect(JSON.stringify(events.body.events)).not.toContain(secret);
     expect((await px.call('POST', '/api/v1/automations', created.body)).status).toBe(422); // the mask is no secret
-    expect((await px.call('POST', '/api/v1/automations', { ...created.body, target: { ...created.body.target, secret } })).status).toBe(409);
+    expect(
+      (
+        await px.call('POST', '/api/v1/automations', {
+          ...created.body,
+          target: { ...created.body.target, secret },
+        })
+      ).status,
+    ).toBe(409);
     expect((await px.call('DELETE', `/api/v1/automations/${id}`)).status).toBe(200);
     expect((await px.call('GET', `/api/v1/automations/${id}`)).status).toBe(404);
   });
@@ -130,7 +167,9 @@ describe('automation definitions', () => {
     expect(res.status).toBe(422);
     const paths = res.body.error.details.map((d: { path: string }) => d.path).sort();
     expect(paths).toEqual(['/condition/jsonata', '/target/url', '/trigger/property']);
-    expect(res.body.error.details.find((d: { path: string }) => d.path === '/trigger/property').message).toMatch(/date-time/);
+    expect(
+      res.body.error.details.find((d: { path: string }) => d.path === '/trigger/property').message,
+    ).toMatch(/date-time/);
     const unknown = await px.call('POST', '/api/v1/automations', {
       identifier: id,
       title: 'Bad',
@@ -138,7 +177,10 @@ describe('automation definitions', () => {
       target: { type: 'action' },
     });
     expect(unknown.status).toBe(422);
-    expect(unknown.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(['/target/action', '/trigger/scorecard']);
+    expect(unknown.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual([
+      '/target/action',
+      '/trigger/scorecard',
+    ]);
     expect((await px.call('GET', `/api/v1/automations/${id}`)).status).toBe(404);
   });
 
@@ -148,11 +190,18 @@ describe('automation definitions', () => {
     const res = await px.call(
       'POST',
       '/api/v1/automations',
-      { identifier: 'nope', title: 'x', trigger: { type: 'entity.created', blueprint: bp }, target: { type: 'webhook', url: receiver.url } },
+      {
+        identifier: 'nope',
+        title: 'x',
+        trigger: { type: 'entity.created', blueprint: bp },
+        target: { type: 'webhook', url: receiver.url },
+      },
       { token: token.body.token },
     );
     expect(res.status).toBe(403);
-    expect((await px.call('GET', '/api/v1/automations', undefined, { token: token.body.token })).status).toBe(200);
+    expect((await px.call('GET', '/api/v1/automations', undefined, { token: token.body.token })).status).toBe(
+      200,
+    );
   });
 });
 
@@ -168,13 +217,16 @@ describe('firing', () => {
     });
     expect(created.status).toBe(201);
     const e = uniqueId('e');
-    const write = (tier: number) => px.call('POST', `/api/v1/blueprints/${bp}/entities`, { identifier: e, properties: { tier } });
+    const write = (tier: number) =>
+      px.call('POST', `/api/v1/blueprints/${bp}/entities`, { identifier: e, properties: { tier } });
     await write(1); // created: not this trigger
     await write(2); // up: fires
     await write(1); // down: condition false
     await write(3); // up: fires
     await until('two deliveries', () => (deliveriesOf(id).length >= 2 ? true : undefined));
-    await until('firings finished', async () => ((await firings(px.services, id)).every((f) => f.state === 'done') ? true : undefined));
+    await until('firings finished', async () =>
+      (await firings(px.services, id)).every((f) => f.state === 'done') ? true : undefined,
+    );
     await px.services.automations.consumer!.tick();
     const got = deliveriesOf(id);
     expect(got).toHaveLength(2);
@@ -183,7 +235,12 @@ describe('firing', () => {
       [1, 2],
       [1, 3],
     ]);
-    expect(got[0].body.event).toMatchObject({ type: 'entity.updated', blueprint: bp, identifier: e, entity: `${bp}:${e}` });
+    expect(got[0].body.event).toMatchObject({
+      type: 'entity.updated',
+      blueprint: bp,
+      identifier: e,
+      entity: `${bp}:${e}`,
+    });
     expect(got[0].headers['x-plexus-delivery']).toBe(got[0].body.delivery);
     const status = await px.call('GET', `/api/v1/automations/${id}`);
     expect(status.body.status.firings).toBe(2);
@@ -206,10 +263,21 @@ describe('firing', () => {
     await writeRows(
       px.services.db,
       "UNWIND $rows AS r CREATE (:_AutomationFiring {key: r.key, automation: 'elsewhere', event: r.key, seq: 0, depth: r.depth, state: 'done', runId: r.run})",
-      { rows: [{ key: uniqueId('k'), depth: 3, run: deep }, { key: uniqueId('k'), depth: 2, run: shallow }] },
+      {
+        rows: [
+          { key: uniqueId('k'), depth: 3, run: deep },
+          { key: uniqueId('k'), depth: 2, run: shallow },
+        ],
+      },
     );
-    await px.call('POST', `/api/v1/blueprints/${bp}/entities?runId=${deep}`, { identifier: e, properties: { tier: 2 } });
-    await px.call('POST', `/api/v1/blueprints/${bp}/entities?runId=${shallow}`, { identifier: e, properties: { tier: 3 } });
+    await px.call('POST', `/api/v1/blueprints/${bp}/entities?runId=${deep}`, {
+      identifier: e,
+      properties: { tier: 2 },
+    });
+    await px.call('POST', `/api/v1/blueprints/${bp}/entities?runId=${shallow}`, {
+      identifier: e,
+      properties: { tier: 3 },
+    });
     const all = await until('both firings recorded', async () => {
       const f = await firings(px.services, id);
       return f.length === 2 && f[1].state === 'done' ? f : undefined;
@@ -243,15 +311,26 @@ describe('firing', () => {
     await px.call('POST', '/api/v1/entities/bulk', {
       entities: [
         { blueprint: bp, identifier: soon, properties: { expiresAt } },
-        { blueprint: bp, identifier: later, properties: { expiresAt: new Date(Date.now() + 3_600_000).toISOString() } },
+        {
+          blueprint: bp,
+          identifier: later,
+          properties: { expiresAt: new Date(Date.now() + 3_600_000).toISOString() },
+        },
       ],
     });
     await until('the expiry delivery', () => (deliveriesOf(id).length >= 1 ? true : undefined));
-    await until('firing finished', async () => ((await firings(px.services, id)).every((f) => f.state === 'done') ? true : undefined));
+    await until('firing finished', async () =>
+      (await firings(px.services, id)).every((f) => f.state === 'done') ? true : undefined,
+    );
     for (let i = 0; i < 3; i++) await px.services.automations.consumer!.tick();
     const got = deliveriesOf(id);
     expect(got).toHaveLength(1);
-    expect(got[0].body.event).toMatchObject({ type: 'property.expired', identifier: soon, property: 'expiresAt', value: expiresAt });
+    expect(got[0].body.event).toMatchObject({
+      type: 'property.expired',
+      identifier: soon,
+      property: 'expiresAt',
+      value: expiresAt,
+    });
     expect(got[0].body.after.identifier).toBe(soon);
     await px.call('DELETE', `/api/v1/automations/${id}`);
   });

@@ -91,20 +91,32 @@ export function automationPrincipal(identifier: string): Principal {
 }
 
 /** Whether an audit event is one the trigger fires on (property.expired is swept, never matched here). */
-export function matches(trigger: AutomationTrigger, e: AutomationEvent, before: unknown, after: unknown): boolean {
+export function matches(
+  trigger: AutomationTrigger,
+  e: AutomationEvent,
+  before: unknown,
+  after: unknown,
+): boolean {
   switch (trigger.type) {
     case 'entity.created':
     case 'entity.updated':
     case 'entity.deleted':
       return e.kind === 'entity' && e.type === trigger.type && e.blueprint === trigger.blueprint;
     case 'scorecard.levelChanged':
-      return e.type === 'scorecard.levelChanged' && e.subject === trigger.scorecard && (!trigger.blueprint || e.blueprint === trigger.blueprint);
+      return (
+        e.type === 'scorecard.levelChanged' &&
+        e.subject === trigger.scorecard &&
+        (!trigger.blueprint || e.blueprint === trigger.blueprint)
+      );
     case 'run.statusChanged': {
       if (e.kind !== 'run') return false;
       const a = after as { status?: string; action?: string } | null;
       const b = before as { status?: string } | null;
       if (!a?.status || a.status === b?.status) return false;
-      return (!trigger.action || a.action === trigger.action) && (!trigger.status || (trigger.status as string[]).includes(a.status));
+      return (
+        (!trigger.action || a.action === trigger.action) &&
+        (!trigger.status || (trigger.status as string[]).includes(a.status))
+      );
     }
     case 'property.expired':
       return false;
@@ -114,13 +126,15 @@ export function matches(trigger: AutomationTrigger, e: AutomationEvent, before: 
 /** Whether a trigger could match events of this (kind, type): the cheap pre-filter before snapshots are read. */
 function mayMatch(trigger: AutomationTrigger, e: AutomationEvent): boolean {
   if (trigger.type === 'run.statusChanged') return e.kind === 'run';
-  if (trigger.type === 'scorecard.levelChanged') return e.type === trigger.type && e.subject === trigger.scorecard;
+  if (trigger.type === 'scorecard.levelChanged')
+    return e.type === trigger.type && e.subject === trigger.scorecard;
   if (trigger.type === 'property.expired') return false;
   return e.type === trigger.type && e.blueprint === trigger.blueprint;
 }
 
 function entityOf(e: AutomationEvent, after: unknown, before: unknown): string | null {
-  if ((e.kind === 'entity' || e.type === 'scorecard.levelChanged') && e.blueprint && e.identifier) return `${e.blueprint}:${e.identifier}`;
+  if ((e.kind === 'entity' || e.type === 'scorecard.levelChanged') && e.blueprint && e.identifier)
+    return `${e.blueprint}:${e.identifier}`;
   if (e.kind === 'run') return ((after ?? before) as { entity?: string | null } | null)?.entity ?? null;
   return null;
 }
@@ -212,27 +226,58 @@ export function createAutomationConsumer(deps: {
 
   /** Reads the next page, records its firings and advances the cursor; false when caught up. */
   async function page(automations: ActiveAutomation[]): Promise<boolean> {
-    const [pos] = await writeRows<{ cursor: number; top: number }>(db, loadQuery('automations/read-position'), { cursor: name });
+    const [pos] = await writeRows<{ cursor: number; top: number }>(
+      db,
+      loadQuery('automations/read-position'),
+      { cursor: name },
+    );
     if (pos.cursor >= pos.top) return false;
     if (automations.length === 0) {
       // Nothing to fire: jump to the end. `top` was read before the automations, so one enabled
       // meanwhile has a sinceSeq past it and misses nothing.
-      await writeRows(db, loadQuery('automations/advance-cursor'), { ...fence, cursor: name, from: pos.cursor, to: pos.top });
+      await writeRows(db, loadQuery('automations/advance-cursor'), {
+        ...fence,
+        cursor: name,
+        from: pos.cursor,
+        to: pos.top,
+      });
       return false;
     }
-    const events = await writeRows<AutomationEvent>(db, loadQuery('automations/read-events'), { after: pos.cursor, limit: neo4j.int(pageSize) });
+    const events = await writeRows<AutomationEvent>(db, loadQuery('automations/read-events'), {
+      after: pos.cursor,
+      limit: neo4j.int(pageSize),
+    });
     if (events.length === 0) return false;
-    const candidates = events.filter((e) => automations.some((a) => e.seq > a.sinceSeq && mayMatch(a.trigger, e)));
+    const candidates = events.filter((e) =>
+      automations.some((a) => e.seq > a.sinceSeq && mayMatch(a.trigger, e)),
+    );
     const snapshots = new Map<number, { before: unknown; after: unknown }>();
     if (candidates.length > 0) {
-      const rows = await writeRows<{ seq: number; before: string | null; after: string | null }>(db, loadQuery('automations/read-snapshots'), { seqs: candidates.map((e) => e.seq) });
-      for (const r of rows) snapshots.set(r.seq, { before: r.before ? JSON.parse(r.before) : null, after: r.after ? JSON.parse(r.after) : null });
+      const rows = await writeRows<{ seq: number; before: string | null; after: string | null }>(
+        db,
+        loadQuery('automations/read-snapshots'),
+        { seqs: candidates.map((e) => e.seq) },
+      );
+      for (const r of rows)
+        snapshots.set(r.seq, {
+          before: r.before ? JSON.parse(r.before) : null,
+          after: r.after ? JSON.parse(r.after) : null,
+        });
     }
     // Depth: a change made by a run that a firing started is one step deeper than that firing.
-    const runIds = [...new Set(candidates.map((e) => (e.kind === 'run' ? e.subject : e.runId)).filter((r): r is string => !!r))];
+    const runIds = [
+      ...new Set(
+        candidates.map((e) => (e.kind === 'run' ? e.subject : e.runId)).filter((r): r is string => !!r),
+      ),
+    ];
     const depths = new Map<string, number>();
     if (runIds.length > 0) {
-      for (const r of await writeRows<{ runId: string; depth: number }>(db, loadQuery('automations/run-depths'), { runIds })) depths.set(r.runId, r.depth);
+      for (const r of await writeRows<{ runId: string; depth: number }>(
+        db,
+        loadQuery('automations/run-depths'),
+        { runIds },
+      ))
+        depths.set(r.runId, r.depth);
     }
     const firings: Firing[] = [];
     const conditionErrors = new Map<string, string>();
@@ -245,7 +290,10 @@ export function createAutomationConsumer(deps: {
           try {
             if (!truthy(await evaluate(a.condition.jsonata, { ...snap, event }))) continue;
           } catch (err) {
-            conditionErrors.set(a.identifier, `condition failed on event ${e.id} (${e.type} ${e.subject}): ${(err as Error).message}`);
+            conditionErrors.set(
+              a.identifier,
+              `condition failed on event ${e.id} (${e.type} ${e.subject}): ${(err as Error).message}`,
+            );
             continue;
           }
         }
@@ -255,7 +303,8 @@ export function createAutomationConsumer(deps: {
         const error = cut
           ? `loop cut: event ${e.id} (${e.type} ${e.subject}) was made by run ${e.kind === 'run' ? e.subject : e.runId}, itself started by an automation chain ${depth - 1} deep; the limit is ${maxDepth} (PLEXUS_AUTOMATION_MAX_DEPTH)`
           : null;
-        if (cut) logger.warn('automation loop cut', { automation: a.identifier, event: e.id, depth, maxDepth });
+        if (cut)
+          logger.warn('automation loop cut', { automation: a.identifier, event: e.id, depth, maxDepth });
         firings.push({
           key: `${a.identifier}|${e.id}`,
           automation: a.identifier,
@@ -275,11 +324,19 @@ export function createAutomationConsumer(deps: {
     let advanced = false;
     try {
       advanced = await session.executeWrite(async (tx) => {
-        const moved = await tx.run(loadQuery('automations/advance-cursor'), { ...fence, cursor: name, from: pos.cursor, to: last });
+        const moved = await tx.run(loadQuery('automations/advance-cursor'), {
+          ...fence,
+          cursor: name,
+          from: pos.cursor,
+          to: last,
+        });
         if (moved.records.length === 0) return false;
         if (firings.length > 0) await tx.run(loadQuery('automations/record-firings'), { firings });
         for (const [identifier, error] of conditionErrors) {
-          await tx.run('MATCH (a:_Automation {identifier: $identifier}) SET a.lastError = $error, a.lastErrorAt = timestamp()', { identifier, error });
+          await tx.run(
+            'MATCH (a:_Automation {identifier: $identifier}) SET a.lastError = $error, a.lastErrorAt = timestamp()',
+            { identifier, error },
+          );
         }
         return true;
       });
@@ -313,7 +370,14 @@ export function createAutomationConsumer(deps: {
         continue;
       }
       if (found.length === 0) continue;
-      const entities = new Map((await catalog.getEntities(blueprint, found.map((f) => f.identifier))).map((e) => [e.identifier, e]));
+      const entities = new Map(
+        (
+          await catalog.getEntities(
+            blueprint,
+            found.map((f) => f.identifier),
+          )
+        ).map((e) => [e.identifier, e]),
+      );
       const firings: Firing[] = [];
       for (const f of found) {
         const entity = entities.get(f.identifier) ?? null;
@@ -338,21 +402,36 @@ export function createAutomationConsumer(deps: {
         let error: string | null = null;
         if (a.condition) {
           try {
-            if (!truthy(await evaluate(a.condition.jsonata, { before: entity, after: entity, event }))) state = 'skipped';
+            if (!truthy(await evaluate(a.condition.jsonata, { before: entity, after: entity, event })))
+              state = 'skipped';
           } catch (err) {
             state = 'skipped';
             error = `condition failed on ${id}: ${(err as Error).message}`;
           }
         }
         // The key holds the value: a new date fires again once it passes; the same one never does.
-        firings.push({ key: `${prefix}${f.identifier}|${f.value}`, automation: a.identifier, event: id, seq: 0, depth: 1, state, entity: event.entity, payload: JSON.stringify({ event, before: entity, after: entity }), error });
+        firings.push({
+          key: `${prefix}${f.identifier}|${f.value}`,
+          automation: a.identifier,
+          event: id,
+          seq: 0,
+          depth: 1,
+          state,
+          entity: event.entity,
+          payload: JSON.stringify({ event, before: entity, after: entity }),
+          error,
+        });
       }
       check();
       await writeRows(db, loadQuery('automations/record-expiry-firings'), { ...fence, firings });
     }
   }
 
-  async function finish(f: Firing, state: Firing['state'], result: { error?: string | null; runId?: string | null; status?: number | null }) {
+  async function finish(
+    f: Firing,
+    state: Firing['state'],
+    result: { error?: string | null; runId?: string | null; status?: number | null },
+  ) {
     await writeRows(db, loadQuery('automations/finish-firing'), {
       key: f.key,
       state,
@@ -366,19 +445,25 @@ export function createAutomationConsumer(deps: {
   async function fire(automations: ActiveAutomation[]): Promise<void> {
     const byId = new Map(automations.map((a) => [a.identifier, a]));
     for (;;) {
-      const rows = await writeRows<{ firing: Firing }>(db, loadQuery('automations/pending-firings'), { limit: neo4j.int(50) });
+      const rows = await writeRows<{ firing: Firing }>(db, loadQuery('automations/pending-firings'), {
+        limit: neo4j.int(50),
+      });
       if (rows.length === 0) return;
       for (const { firing: f } of rows) {
         check();
         const a = byId.get(f.automation);
         if (!a) {
-          await finish(f, 'skipped', { error: 'the automation was deleted or disabled before its firing ran' });
+          await finish(f, 'skipped', {
+            error: 'the automation was deleted or disabled before its firing ran',
+          });
           continue;
         }
         // A firing already started by a holder that died: a webhook is delivered again (same
         // delivery id, receivers deduplicate); an action is not run twice (at most once).
         if (f.state === 'running' && a.target.type === 'action') {
-          await finish(f, 'interrupted', { error: `the replica running this firing stopped before the run was stored; not run again (at most once). Event ${f.event}` });
+          await finish(f, 'interrupted', {
+            error: `the replica running this firing stopped before the run was stored; not run again (at most once). Event ${f.event}`,
+          });
           continue;
         }
         const claimed = await writeRows(db, loadQuery('automations/claim-firing'), { ...fence, key: f.key });
@@ -408,8 +493,15 @@ export function createAutomationConsumer(deps: {
       check();
       if (result.ok) await finish(f, 'done', { status: result.status });
       else {
-        logger.warn('automation webhook failed', { automation: a.identifier, event: f.event, reason: result.reason });
-        await finish(f, 'failed', { status: result.status, error: `webhook: ${result.reason ?? `answered ${result.status}`}` });
+        logger.warn('automation webhook failed', {
+          automation: a.identifier,
+          event: f.event,
+          reason: result.reason,
+        });
+        await finish(f, 'failed', {
+          status: result.status,
+          error: `webhook: ${result.reason ?? `answered ${result.status}`}`,
+        });
       }
       return;
     }
@@ -422,9 +514,21 @@ export function createAutomationConsumer(deps: {
     try {
       const tpl = { ...scope, automation };
       const inputs = target.inputs ? ((await evaluate(target.inputs.jsonata, tpl)) ?? {}) : {};
-      if (typeof inputs !== 'object' || Array.isArray(inputs)) throw new Error('target.inputs must evaluate to an object');
-      const entity = target.entity ? ((await evaluate(target.entity.jsonata, tpl)) as string | null) : (f.entity ?? null);
-      const r = await actions.run(automationPrincipal(a.identifier), { action: target.action, entity: entity ?? null, inputs: inputs as Record<string, unknown>, depth: f.depth }, 'automation');
+      if (typeof inputs !== 'object' || Array.isArray(inputs))
+        throw new Error('target.inputs must evaluate to an object');
+      const entity = target.entity
+        ? ((await evaluate(target.entity.jsonata, tpl)) as string | null)
+        : (f.entity ?? null);
+      const r = await actions.run(
+        automationPrincipal(a.identifier),
+        {
+          action: target.action,
+          entity: entity ?? null,
+          inputs: inputs as Record<string, unknown>,
+          depth: f.depth,
+        },
+        'automation',
+      );
       check();
       await finish(f, 'done', { runId: r.id });
     } catch (err) {

@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRows, writeRows } from '../../db/driver.ts';
 import type { Services } from '../../services.ts';
-import { createAutomationConsumer } from './consumer.ts';
 import { startTestPlexus, type TestPlexus, uniqueId } from '../../test-support.ts';
+import { createAutomationConsumer } from './consumer.ts';
 
 /**
  * The Done-when of issue 16 for automations: an automation firing on a scorecard level drop runs
@@ -17,9 +17,14 @@ import { startTestPlexus, type TestPlexus, uniqueId } from '../../test-support.t
 const secret = 'exactly-once-secret';
 let server: Server;
 let url: string;
+// biome-ignore lint/suspicious/noExplicitAny: JSON bodies of several shapes, checked by each test
 const deliveries: { automation: string; delivery: string; event: any; before: any; after: any }[] = [];
 
-async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, ms = 60_000): Promise<T> {
+async function until<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  ms = 60_000,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await check();
@@ -31,9 +36,13 @@ async function until<T>(what: string, check: () => Promise<T | undefined> | T | 
 
 /** Makes this server's consumer the lease holder (other test files' servers share the database). */
 async function takeLease(services: Services): Promise<void> {
-  await writeRows(services.db, "MERGE (l:_Lease {name: 'automations'}) SET l.holder = $holder, l.until = timestamp() + 30000", {
-    holder: services.jobs.holder,
-  });
+  await writeRows(
+    services.db,
+    "MERGE (l:_Lease {name: 'automations'}) SET l.holder = $holder, l.until = timestamp() + 30000",
+    {
+      holder: services.jobs.holder,
+    },
+  );
 }
 
 const firingsOf = (services: Services, automation: string) =>
@@ -54,7 +63,10 @@ let entity: string;
 
 /** Writes the entity with or without a tier: with, it is Gold; without, it drops to Basic. */
 async function setTier(px: TestPlexus, tier: number | null) {
-  const res = await px.call('POST', `/api/v1/blueprints/${bp}/entities`, { identifier: entity, properties: tier === null ? {} : { tier } });
+  const res = await px.call('POST', `/api/v1/blueprints/${bp}/entities`, {
+    identifier: entity,
+    properties: tier === null ? {} : { tier },
+  });
   expect(res.status).toBeLessThan(300);
   expect((await px.call('POST', `/api/v1/scorecards/${scorecard}/evaluate`)).status).toBe(200);
 }
@@ -78,7 +90,13 @@ beforeAll(async () => {
     req.on('data', (c) => (raw += c));
     req.on('end', () => {
       const body = JSON.parse(raw);
-      deliveries.push({ automation: body.automation.identifier, delivery: body.delivery, event: body.event, before: body.before, after: body.after });
+      deliveries.push({
+        automation: body.automation.identifier,
+        delivery: body.delivery,
+        event: body.event,
+        before: body.before,
+        after: body.after,
+      });
       res.writeHead(200).end('{}');
     });
   });
@@ -88,13 +106,29 @@ beforeAll(async () => {
   bp = uniqueId('once');
   scorecard = uniqueId('ready-').toLowerCase();
   entity = uniqueId('svc');
-  expect((await setup.call('POST', '/api/v1/blueprints', { identifier: bp, title: 'Once', schema: { properties: { tier: { type: 'integer' } } } })).status).toBe(201);
+  expect(
+    (
+      await setup.call('POST', '/api/v1/blueprints', {
+        identifier: bp,
+        title: 'Once',
+        schema: { properties: { tier: { type: 'integer' } } },
+      })
+    ).status,
+  ).toBe(201);
   const sc = await setup.call('POST', '/api/v1/scorecards', {
     identifier: scorecard,
     title: 'Ready',
     blueprint: bp,
     levels: ['Basic', 'Gold'],
-    rules: [{ identifier: 'tier-set', title: 'Tier is set', level: 'Gold', property: 'tier', operator: 'isNotEmpty' }],
+    rules: [
+      {
+        identifier: 'tier-set',
+        title: 'Tier is set',
+        level: 'Gold',
+        property: 'tier',
+        operator: 'isNotEmpty',
+      },
+    ],
   });
   expect(sc.status).toBe(201);
   await setTier(setup, 1);
@@ -112,7 +146,12 @@ describe('exactly once across a restart', () => {
     const first = await startTestPlexus(notConsuming);
     await setTier(first, null);
     const drop = await first.call('GET', `/api/v1/audit?kind=scorecard&subject=${scorecard}`);
-    expect(drop.body.events[0]).toMatchObject({ type: 'scorecard.levelChanged', identifier: entity, before: { level: 'Gold' }, after: { level: 'Basic' } });
+    expect(drop.body.events[0]).toMatchObject({
+      type: 'scorecard.levelChanged',
+      identifier: entity,
+      before: { level: 'Gold' },
+      after: { level: 'Basic' },
+    });
     await first.close();
     // The restarted server resumes from the stored cursor.
     const second = await startTestPlexus(consuming);
@@ -124,7 +163,11 @@ describe('exactly once across a restart', () => {
       });
       for (let i = 0; i < 3; i++) await second.services.automations.consumer!.tick();
       expect(deliveriesOf(id)).toHaveLength(1);
-      expect(deliveriesOf(id)[0]).toMatchObject({ event: { type: 'scorecard.levelChanged', entity: `${bp}:${entity}` }, before: { level: 'Gold' }, after: { level: 'Basic' } });
+      expect(deliveriesOf(id)[0]).toMatchObject({
+        event: { type: 'scorecard.levelChanged', entity: `${bp}:${entity}` },
+        before: { level: 'Gold' },
+        after: { level: 'Basic' },
+      });
       expect(await firingsOf(second.services, id)).toHaveLength(1);
     } finally {
       await second.close();
@@ -177,7 +220,9 @@ describe('exactly once across a restart', () => {
       for (let i = 0; i < 3; i++) await second.px.services.automations.consumer!.tick();
       expect(deliveriesOf(id)).toHaveLength(1);
       expect(deliveriesOf(id)[0].delivery).toBe(stoppedAt);
-      expect(await firingsOf(second.px.services, id)).toEqual([{ key: stoppedAt, state: 'done', attempts: 1 }]);
+      expect(await firingsOf(second.px.services, id)).toEqual([
+        { key: stoppedAt, state: 'done', attempts: 1 },
+      ]);
     } finally {
       await second.px?.close();
       await setTier(setup, 1);

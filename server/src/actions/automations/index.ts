@@ -5,9 +5,13 @@ import type { Db } from '../../db/driver.ts';
 import type { Logger } from '../../log.ts';
 import type { BlueprintStore } from '../../model/blueprint-store.ts';
 import type { ScorecardService } from '../../scorecards/index.ts';
-import type { ActionsService } from '../types.ts';
-import { type AutomationConsumer, type AutomationConsumerOptions, createAutomationConsumer } from './consumer.ts';
 import type { SecretBox } from '../secrets.ts';
+import type { ActionsService } from '../types.ts';
+import {
+  type AutomationConsumer,
+  type AutomationConsumerOptions,
+  createAutomationConsumer,
+} from './consumer.ts';
 import { type AutomationStore, createAutomationStore } from './store.ts';
 
 export type { AutomationConsumer } from './consumer.ts';
@@ -46,16 +50,32 @@ export function createAutomations(deps: {
       const actions = deps.actions?.();
       return {
         model: models.current(),
-        scorecard: (id) => scorecards.get(id).then((s) => ({ blueprint: s.blueprint }), () => null),
+        scorecard: (id) =>
+          scorecards.get(id).then(
+            (s) => ({ blueprint: s.blueprint }),
+            () => null,
+          ),
         egress,
         // An admin's view: whether the action exists at all.
         ...(actions
           ? {
               actionExists: (id: string) =>
-                actions.get({ id: 'automations', name: 'automations', kind: 'service', role: 'admin', teams: [], moderates: [] }, id).then(
-                  () => true,
-                  () => false,
-                ),
+                actions
+                  .get(
+                    {
+                      id: 'automations',
+                      name: 'automations',
+                      kind: 'service',
+                      role: 'admin',
+                      teams: [],
+                      moderates: [],
+                    },
+                    id,
+                  )
+                  .then(
+                    () => true,
+                    () => false,
+                  ),
             }
           : {}),
       };
@@ -64,7 +84,15 @@ export function createAutomations(deps: {
   const pollMs = deps.consumer.pollMs ?? 1000;
   const consumer =
     pollMs > 0
-      ? createAutomationConsumer({ db, store, catalog: deps.catalog, egress, logger: deps.logger, actions: deps.actions, options: deps.consumer })
+      ? createAutomationConsumer({
+          db,
+          store,
+          catalog: deps.catalog,
+          egress,
+          logger: deps.logger,
+          actions: deps.actions,
+          options: deps.consumer,
+        })
       : null;
   const off = consumer ? deps.events.on(() => consumer.nudge()) : () => {};
   return {

@@ -25,7 +25,11 @@ export function automationRoutes(deps: { store: AutomationStore; db: Db; jsonLim
     requireRole(c, 'member', 'reading automations');
     const automation = (await store.get(c.req.param('automation'))).identifier;
     const limit = checkLimit(c.req.query('limit') ? Number(c.req.query('limit')) : undefined, 50);
-    const rows = await readRows<{ firing: Record<string, unknown> }>(db, loadQuery('automations/list-firings'), { automation, limit: neo4j.int(limit) });
+    const rows = await readRows<{ firing: Record<string, unknown> }>(
+      db,
+      loadQuery('automations/list-firings'),
+      { automation, limit: neo4j.int(limit) },
+    );
     const at = (v: unknown) => (typeof v === 'number' ? new Date(v).toISOString() : null);
     return c.json({
       firings: rows.map(({ firing: f }) => ({
@@ -49,7 +53,9 @@ export function automationRoutes(deps: { store: AutomationStore; db: Db; jsonLim
   });
   r.put('/automations/:automation', async (c) => {
     requireRole(c, 'admin', 'changing automations');
-    return c.json(await store.replace(c.req.param('automation'), await readJson(c, jsonLimit), writeContext(c)));
+    return c.json(
+      await store.replace(c.req.param('automation'), await readJson(c, jsonLimit), writeContext(c)),
+    );
   });
   r.delete('/automations/:automation', async (c) => {
     const id = c.req.param('automation');

@@ -4,8 +4,8 @@ import type { WriteContext } from '../../catalog/events.ts';
 import { type Db, openSession, readRows, writeRows } from '../../db/driver.ts';
 import { loadQuery } from '../../db/query-loader.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
-import type { AutomationDefinition } from '../types.ts';
 import type { SecretBox } from '../secrets.ts';
+import type { AutomationDefinition } from '../types.ts';
 import { type AutomationContext, checkAutomation, maskedSecret } from './validate-automation.ts';
 
 /** What the consumer keeps about an automation besides its definition. */
@@ -46,7 +46,8 @@ function parse<T>(text: unknown): T | undefined {
 
 function decode(row: Row, secrets: SecretBox, reveal: boolean): AutomationDefinition {
   const target = parse<AutomationDefinition['target']>(row.target)!;
-  if (target.type === 'webhook' && target.secret) target.secret = reveal ? secrets.decrypt(target.secret) : maskedSecret;
+  if (target.type === 'webhook' && target.secret)
+    target.secret = reveal ? secrets.decrypt(target.secret) : maskedSecret;
   const condition = parse<{ jsonata: string }>(row.condition);
   return {
     identifier: row.identifier as string,
@@ -82,23 +83,36 @@ function audited(v: AutomationView | null): object | null {
   return definition;
 }
 
-export function createAutomationStore(deps: { db: Db; secrets: SecretBox; context: () => AutomationContext }): AutomationStore {
+export function createAutomationStore(deps: {
+  db: Db;
+  secrets: SecretBox;
+  context: () => AutomationContext;
+}): AutomationStore {
   const { db, secrets } = deps;
 
   async function getRow(identifier: string): Promise<Row | null> {
-    const [row] = await readRows<{ automation: Row }>(db, loadQuery('automations/get-automation'), { identifier });
+    const [row] = await readRows<{ automation: Row }>(db, loadQuery('automations/get-automation'), {
+      identifier,
+    });
     return row?.automation ?? null;
   }
 
   async function validate(body: unknown, identifier?: string): Promise<AutomationDefinition> {
     const { definition, details } = await checkAutomation(body, deps.context(), identifier);
-    if (!definition) throw new ValidationError(`the automation is invalid: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`, details);
+    if (!definition)
+      throw new ValidationError(
+        `the automation is invalid: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`,
+        details,
+      );
     return definition;
   }
 
   /** Node properties of a definition (every field present, null removes an optional one). */
   function props(d: AutomationDefinition, sealedSecret: string | null): Row {
-    const target = d.target.type === 'webhook' ? { ...d.target, ...(sealedSecret ? { secret: sealedSecret } : {}) } : d.target;
+    const target =
+      d.target.type === 'webhook'
+        ? { ...d.target, ...(sealedSecret ? { secret: sealedSecret } : {}) }
+        : d.target;
     if (target.type === 'webhook' && !sealedSecret) delete target.secret;
     return {
       identifier: d.identifier,
@@ -112,13 +126,25 @@ export function createAutomationStore(deps: { db: Db; secrets: SecretBox; contex
   }
 
   /** Runs `work`, then the audit record of the change, in one transaction. */
-  async function write(work: (tx: ManagedTransaction) => Promise<{ before: AutomationView | null; after: AutomationView | null; since?: string } | null>, ctx: WriteContext, identifier: string) {
+  async function write(
+    work: (
+      tx: ManagedTransaction,
+    ) => Promise<{ before: AutomationView | null; after: AutomationView | null; since?: string } | null>,
+    ctx: WriteContext,
+    identifier: string,
+  ) {
     const session = openSession(db, 'WRITE');
     try {
       return await session.executeWrite(async (tx) => {
         const change = await work(tx);
         if (!change) return null;
-        const events = adminChange('automation', identifier, ctx, audited(change.before), audited(change.after));
+        const events = adminChange(
+          'automation',
+          identifier,
+          ctx,
+          audited(change.before),
+          audited(change.after),
+        );
         if (events.length > 0) await tx.run(recordEventsQuery(), { events: auditRows(events) });
         // After the audit record: the sequence now stands at this change's own event.
         if (change.since) await tx.run(loadQuery('automations/mark-since'), { identifier, at: change.since });
@@ -137,24 +163,41 @@ export function createAutomationStore(deps: { db: Db; secrets: SecretBox; contex
 
     async get(identifier) {
       const row = await getRow(identifier);
-      if (!row) throw new NotFoundError(`automation "${identifier}" does not exist; GET /api/v1/automations lists them`);
+      if (!row)
+        throw new NotFoundError(
+          `automation "${identifier}" does not exist; GET /api/v1/automations lists them`,
+        );
       return view(row, secrets);
     },
 
     async create(body, ctx) {
       const d = await validate(body);
       if (d.target.type === 'webhook' && d.target.secret === maskedSecret) {
-        throw new ValidationError('the automation is invalid', [{ path: '/target/secret', message: `"${maskedSecret}" stands for a stored secret; a new automation needs the secret itself` }]);
+        throw new ValidationError('the automation is invalid', [
+          {
+            path: '/target/secret',
+            message: `"${maskedSecret}" stands for a stored secret; a new automation needs the secret itself`,
+          },
+        ]);
       }
       const now = new Date().toISOString();
       const sealed = d.target.type === 'webhook' && d.target.secret ? secrets.encrypt(d.target.secret) : null;
       const change = await write(
         async (tx) => {
           const res = await tx.run(loadQuery('automations/create-automation'), {
-            props: { ...props(d, sealed), createdAt: now, updatedAt: now, createdBy: ctx.actor, updatedBy: ctx.actor },
+            props: {
+              ...props(d, sealed),
+              createdAt: now,
+              updatedAt: now,
+              createdBy: ctx.actor,
+              updatedBy: ctx.actor,
+            },
           });
           const row = res.records[0].toObject() as { created: boolean; automation: Row };
-          if (!row.created) throw new ConflictError(`automation "${d.identifier}" already exists; PUT /api/v1/automations/${d.identifier} replaces it`);
+          if (!row.created)
+            throw new ConflictError(
+              `automation "${d.identifier}" already exists; PUT /api/v1/automations/${d.identifier} replaces it`,
+            );
           return { before: null, after: view(row.automation, secrets), since: now };
         },
         ctx,
@@ -169,7 +212,10 @@ export function createAutomationStore(deps: { db: Db; secrets: SecretBox; contex
         async (tx) => {
           const res = await tx.run(loadQuery('automations/get-automation'), { identifier });
           const stored = res.records[0]?.get('automation') as Row | undefined;
-          if (!stored) throw new NotFoundError(`automation "${identifier}" does not exist; POST /api/v1/automations creates it`);
+          if (!stored)
+            throw new NotFoundError(
+              `automation "${identifier}" does not exist; POST /api/v1/automations creates it`,
+            );
           const before = view(stored, secrets);
           // The masked secret sent back means "keep the stored one" (only for the same URL: a
           // secret is not carried to another receiver).
@@ -177,10 +223,16 @@ export function createAutomationStore(deps: { db: Db; secrets: SecretBox; contex
           if (d.target.type === 'webhook' && d.target.secret === maskedSecret) {
             const old = parse<AutomationDefinition['target']>(stored.target);
             if (old?.type !== 'webhook' || !old.secret || old.url !== d.target.url) {
-              throw new ValidationError('the automation is invalid', [{ path: '/target/secret', message: `"${maskedSecret}" keeps the stored secret, and there is none for this URL; send the secret itself` }]);
+              throw new ValidationError('the automation is invalid', [
+                {
+                  path: '/target/secret',
+                  message: `"${maskedSecret}" keeps the stored secret, and there is none for this URL; send the secret itself`,
+                },
+              ]);
             }
             sealed = old.secret;
-          } else if (d.target.type === 'webhook' && d.target.secret) sealed = secrets.encrypt(d.target.secret);
+          } else if (d.target.type === 'webhook' && d.target.secret)
+            sealed = secrets.encrypt(d.target.secret);
           const now = new Date().toISOString();
           const written = await tx.run(loadQuery('automations/replace-automation'), {
             identifier,
@@ -201,7 +253,10 @@ export function createAutomationStore(deps: { db: Db; secrets: SecretBox; contex
         async (tx) => {
           const res = await tx.run(loadQuery('automations/get-automation'), { identifier });
           const stored = res.records[0]?.get('automation') as Row | undefined;
-          if (!stored) throw new NotFoundError(`automation "${identifier}" does not exist; GET /api/v1/automations lists them`);
+          if (!stored)
+            throw new NotFoundError(
+              `automation "${identifier}" does not exist; GET /api/v1/automations lists them`,
+            );
           await tx.run(loadQuery('automations/delete-automation'), { identifier });
           return { before: view(stored, secrets), after: null };
         },
