@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
+import { automationRoutes } from './actions/automations/routes.ts';
 import { actionRoutes, runReportRoutes } from './actions/index.ts';
 import { auditRoutes } from './audit/routes.ts';
 import { createConcurrencyLimiter, limitConcurrency } from './auth/concurrency.ts';
@@ -171,6 +172,7 @@ export function createApp(services: Services, options: { webDist?: string } = {}
   api.route('/', queryRoutes({ queries: services.queries, schemas, audit: services.audit, jsonLimit, database: services.db.database, limits: config.graphqlLimits }));
   api.route('/', sourceRoutes(services.sources, services.audit, jsonLimit));
   api.route('/', actionRoutes({ actions: services.actions, jsonLimit }));
+  api.route('/', automationRoutes({ store: services.automations.store, db: services.db, jsonLimit }));
   api.route('/', scorecardRoutes({ scorecards: services.scorecards, scorecardAdmin: services.scorecardAdmin, access, jsonLimit }));
   app.route('/api/v1', api);
   app.route('/', webhookRoutes(services.sources, jsonLimit));

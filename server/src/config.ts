@@ -54,6 +54,12 @@ export interface PlexusConfig {
   scheduler: { leaseTtlMs: number; sourceTickMs: number; scorecardRunMs: number; auditPruneMs: number };
   /** Audit events older than this are pruned (hourly). */
   audit: { retentionDays: number };
+  /**
+   * Automations (docs/actions.md "Automations"): how often the consumer polls the audit trail
+   * (0: this replica does not consume), the depth at which a chain of automations is cut, and how
+   * often date properties are swept for property.expired triggers.
+   */
+  automations: { pollMs: number; maxDepth: number; expirySweepMs: number };
   /** Identities, permissions and request hardening (`auth:` in plexus.yaml). */
   auth: AuthConfig;
   /** Load the demo organisation when the catalog is empty. */
@@ -218,6 +224,11 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     graphqlLimits: readGraphqlLimits(env, y.graphql ?? {}),
     audit: { retentionDays: toInt('PLEXUS_AUDIT_RETENTION_DAYS', env.PLEXUS_AUDIT_RETENTION_DAYS ?? y.audit?.retentionDays, 365, 1) },
+    automations: {
+      pollMs: toInt('PLEXUS_AUTOMATION_POLL_MS', env.PLEXUS_AUTOMATION_POLL_MS ?? y.automations?.pollMs, 1000, 0),
+      maxDepth: toInt('PLEXUS_AUTOMATION_MAX_DEPTH', env.PLEXUS_AUTOMATION_MAX_DEPTH ?? y.automations?.maxDepth, 3, 1),
+      expirySweepMs: toInt('PLEXUS_AUTOMATION_EXPIRY_SWEEP_MS', env.PLEXUS_AUTOMATION_EXPIRY_SWEEP_MS ?? y.automations?.expirySweepMs, 60_000, 100),
+    },
     auth: readAuthConfig(env, y.auth ?? {}),
     demo: (env.PLEXUS_DEMO ?? String(y.demo ?? 'true')) !== 'false',
     shutdownTimeoutMs: toInt('PLEXUS_SHUTDOWN_TIMEOUT_MS', env.PLEXUS_SHUTDOWN_TIMEOUT_MS ?? server.shutdownTimeoutMs, 30_000, 0),

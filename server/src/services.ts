@@ -1,4 +1,5 @@
 import { createEgressPolicy, createFilePolicy, type EgressPolicy, type FilePolicy } from '../../connectors/sdk/index.ts';
+import { type Automations, createAutomations } from './actions/automations/index.ts';
 import { createActionsService, createSecretBox, loadSecretsKey, type PlexusActions } from './actions/index.ts';
 import { type AuditLog, createAuditLog } from './audit/audit.ts';
 import { type AccessControl, createAccessControl, createIdentityStore, createTokenStore, type IdentityStore, type TokenStore } from './auth/index.ts';
@@ -48,6 +49,8 @@ export interface Services {
   jobs: JobScheduler;
   /** Actions, runs, approvals and executor reports (docs/actions.md). */
   actions: PlexusActions;
+  /** Automation definitions and the consumer that fires them from the audit trail. */
+  automations: Automations;
   /** Stops timers (model polling, schema rebuilds, scheduled jobs, releasing their leases) and the GraphQL workers; does not close the driver. */
   stop(): void;
 }
@@ -96,6 +99,21 @@ export async function createServices(config: PlexusConfig, db: Db, logger: Logge
   // Secrets of actions (invoker secrets, secret inputs) are sealed with this key (docs/actions.md).
   const box = createSecretBox(loadSecretsKey(config.actions.secretsKey, config.dataDir));
   const actions = createActionsService({ db, models, catalog, access, audit, egress, logger, config: config.actions, box, jobs });
+  // Fires automations from the audit trail, on one replica at a time: one consumer (lease and
+  // cursor) per database, whatever the lease prefix, since the automations are the database's.
+  const automations = createAutomations({
+    db,
+    catalog,
+    models,
+    scorecards,
+    events,
+    egress,
+    logger,
+    secrets: box,
+    actions: () => actions,
+    consumer: { name: 'automations', holder: jobs.holder, leaseTtlMs: config.scheduler.leaseTtlMs, ...config.automations },
+  });
+  actions.onRunStatus(() => automations.consumer?.nudge());
   return {
     config,
     db,
@@ -119,7 +137,9 @@ export async function createServices(config: PlexusConfig, db: Db, logger: Logge
     egress,
     files,
     jobs,
+    automations,
     stop() {
+      void automations.stop();
       actions.stop();
       health.stop();
       sources.stop();

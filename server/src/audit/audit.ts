@@ -28,6 +28,11 @@ export interface AuditEvent {
   identifier: string | null;
   before: unknown;
   after: unknown;
+  /**
+   * Position in the audit sequence (audit/record-events.cypher): events become visible in this
+   * order without gaps. Absent on events recorded before the sequence existed.
+   */
+  seq?: number;
 }
 
 /** Kinds of audited objects, the `kind` filter of `GET /api/v1/audit`. */
@@ -41,7 +46,7 @@ function isAuditKind(k: string): k is AuditKind {
 /** Kind, subject and the blueprint/identifier columns of an event's audit row. */
 function subjectOf(e: ChangeEvent): { kind: AuditKind; subject: string; blueprint: string | null; identifier: string | null } {
   if ('kind' in e) return { kind: e.kind, subject: e.subject, blueprint: e.blueprint ?? null, identifier: null };
-  if (e.type === 'scorecard.levelChanged') return { kind: 'scorecard', subject: e.scorecard, blueprint: e.blueprint, identifier: null };
+  if (e.type === 'scorecard.levelChanged') return { kind: 'scorecard', subject: e.scorecard, blueprint: e.blueprint, identifier: e.entity };
   if ('identifier' in e) return { kind: 'entity', subject: `${e.blueprint}:${e.identifier}`, blueprint: e.blueprint, identifier: e.identifier };
   return { kind: 'blueprint', subject: e.blueprint, blueprint: e.blueprint, identifier: null };
 }
@@ -104,8 +109,15 @@ export function auditRows(events: readonly ChangeEvent[]): Record<string, unknow
     actor: e.actor,
     origin: ('source' in e && e.source) || 'api',
     runId: ('runId' in e ? e.runId : null) ?? null,
-    before: 'before' in e && e.before ? JSON.stringify(e.before) : null,
-    after: 'after' in e && e.after ? JSON.stringify(e.after) : null,
+    ...(e.type === 'scorecard.levelChanged'
+      ? {
+          before: JSON.stringify({ level: e.from, levelIndex: e.fromIndex ?? null }),
+          after: JSON.stringify({ level: e.to, levelIndex: e.toIndex ?? null }),
+        }
+      : {
+          before: 'before' in e && e.before ? JSON.stringify(e.before) : null,
+          after: 'after' in e && e.after ? JSON.stringify(e.after) : null,
+        }),
   }));
 }
 

@@ -47,6 +47,9 @@ export interface ScorecardLevelChangedEvent {
   entity: string;
   from: string;
   to: string;
+  /** Positions of `from` and `to` in the scorecard's levels (lowest first), when known: a drop is `toIndex < fromIndex`. */
+  fromIndex?: number | null;
+  toIndex?: number | null;
   /** `scorecard:<identifier>`: an evaluation, not a person, changed the level. */
   actor: string;
   at: string;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import neo4j from 'neo4j-driver';
+import { auditRows, recordEventsQuery } from '../audit/audit.ts';
 import type { ReadScope } from '../auth/authorize.ts';
 import { loadScopedQuery, scopeParams } from '../auth/read-scope-cypher.ts';
 import type {
@@ -196,6 +197,25 @@ function describeFailure(err: unknown, timeoutMs: number): string {
 interface Scored {
   entity: string;
   passed: boolean[];
+}
+
+/** The `scorecard.levelChanged` events of stored results (a first result is not a change). */
+function levelChangeEvents(sc: Scorecard, rows: { entity: string; from: string | null; to: string }[], at: string): ScorecardLevelChangedEvent[] {
+  const index = (level: string) => (sc.levels.includes(level) ? sc.levels.indexOf(level) : null);
+  return rows
+    .filter((r) => r.from !== null)
+    .map((r) => ({
+      type: 'scorecard.levelChanged',
+      scorecard: sc.identifier,
+      blueprint: sc.blueprint,
+      entity: r.entity,
+      from: r.from!,
+      to: r.to,
+      fromIndex: index(r.from!),
+      toIndex: index(r.to),
+      actor: `scorecard:${sc.identifier}`,
+      at,
+    }));
 }
 
 /** Per-scorecard queue: runs one after another, and changes coalesce while one runs. */
@@ -468,11 +488,26 @@ export function createScorecardService(deps: {
       const batch = outcomes
         .slice(i, i + batchSize)
         .map((o) => ({ ...o, levelIndex: neo4j.int(sc.levels.indexOf(o.level)), hash: outcomeHash(o) }));
-      const written = await writeRows<{ entity: string; from: string | null; to: string }>(
-        db,
-        loadQuery('scorecards/save-results', { Label: labelOf(sc.blueprint) }),
-        { rows: batch, scorecard: sc.identifier, blueprint: sc.blueprint, now },
-      );
+      // The level changes are audited in the same transaction (automations read them from the
+      // audit trail, so a change that committed is never missed).
+      const session = openSession(db, 'WRITE');
+      let written: { entity: string; from: string | null; to: string }[];
+      try {
+        written = await session.executeWrite(async (tx) => {
+          const res = await tx.run(loadQuery('scorecards/save-results', { Label: labelOf(sc.blueprint) }), {
+            rows: batch,
+            scorecard: sc.identifier,
+            blueprint: sc.blueprint,
+            now,
+          });
+          const rows = res.records.map((r) => r.toObject() as { entity: string; from: string | null; to: string });
+          const moved = levelChangeEvents(sc, rows, now);
+          if (moved.length > 0) await tx.run(recordEventsQuery(), { events: auditRows(moved) });
+          return rows;
+        });
+      } finally {
+        await session.close();
+      }
       for (const w of written) {
         changes.push({
           scorecard: sc.identifier,
@@ -685,20 +720,8 @@ export function createScorecardService(deps: {
       total: neo4j.int(summary.entities),
       now,
     });
-    const moved = changes.filter((c) => c.from !== null);
-    if (moved.length > 0) {
-      const evts: ScorecardLevelChangedEvent[] = moved.map((c) => ({
-        type: 'scorecard.levelChanged',
-        scorecard: c.scorecard,
-        blueprint: c.blueprint,
-        entity: c.entity,
-        from: c.from!,
-        to: c.to,
-        actor: `scorecard:${c.scorecard}`,
-        at: c.at,
-      }));
-      events.emit(evts);
-    }
+    const moved = levelChangeEvents(sc, changes.map((c) => ({ entity: c.entity, from: c.from, to: c.to })), now);
+    if (moved.length > 0) events.emit(moved);
     const failedBy = new Map(errors.filter((e) => e.rule).map((e) => [e.rule!, e.message]));
     const result: EvaluationRun = {
       scorecard: sc.identifier,

@@ -1,0 +1,3 @@
+// One automation definition.
+MATCH (a:_Automation {identifier: $identifier})
+RETURN a {.*} AS automation

@@ -1,0 +1,153 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readRows, writeRows } from '../../db/driver.ts';
+import { startTestPlexus, type TestPlexus, uniqueId } from '../../test-support.ts';
+
+/** Automations whose target is an action: run as the automation's own identity, loops cut at the depth limit. */
+let px: TestPlexus;
+let bp: string;
+
+async function until<T>(what: string, check: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const firingsOf = (automation: string) =>
+  readRows<{ state: string; depth: number; runId: string | null; error: string | null }>(
+    px.services.db,
+    'MATCH (f:_AutomationFiring {automation: $automation}) RETURN f.state AS state, f.depth AS depth, f.runId AS runId, f.error AS error ORDER BY f.seq',
+    { automation },
+  );
+
+beforeAll(async () => {
+  px = await startTestPlexus({ automations: { pollMs: 100, maxDepth: 3, expirySweepMs: 60_000 } });
+  // This server's consumer is the one under test (other test files' servers share the database).
+  await writeRows(
+    px.services.db,
+    "MERGE (l:_Lease {name: 'automations'}) SET l.holder = $holder, l.until = timestamp() + 30000",
+    { holder: px.services.jobs.holder },
+  );
+  bp = uniqueId('act');
+  const res = await px.call('POST', '/api/v1/blueprints', {
+    identifier: bp,
+    title: 'Acted on',
+    schema: { properties: { tier: { type: 'integer' } } },
+  });
+  expect(res.status).toBe(201);
+}, 120_000);
+afterAll(async () => {
+  await px?.close();
+});
+
+/** A DAY-2 action that bumps the entity's tier by one (upsert-entity: no engine), executable by `users`. */
+async function bumpAction(users: string[]): Promise<string> {
+  const id = uniqueId('bump-').toLowerCase();
+  const res = await px.call('POST', '/api/v1/actions', {
+    identifier: id,
+    title: 'Bump tier',
+    blueprint: bp,
+    operation: 'DAY-2',
+    inputs: { properties: { reason: { type: 'string' } } },
+    invoker: {
+      type: 'upsert-entity',
+      mapping: {
+        jsonata: `{"blueprint": "${bp}", "identifier": entity.identifier, "properties": {"tier": entity.properties.tier + 1}}`,
+      },
+    },
+    permissions: { execute: { users } },
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return id;
+}
+
+describe('action targets', () => {
+  it('runs the action as the automation, and cuts the loop its own writes make at the depth limit', async () => {
+    const automation = uniqueId('chain-').toLowerCase();
+    const action = await bumpAction([`automation:${automation}`]);
+    const created = await px.call('POST', '/api/v1/automations', {
+      identifier: automation,
+      title: 'Bump on every update',
+      trigger: { type: 'entity.updated', blueprint: bp },
+      target: {
+        type: 'action',
+        action,
+        inputs: { jsonata: '{"reason": "tier is now " & $string(after.properties.tier)}' },
+      },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const e = uniqueId('e');
+    await px.call('POST', `/api/v1/blueprints/${bp}/entities`, { identifier: e, properties: { tier: 1 } });
+    await px.call('POST', `/api/v1/blueprints/${bp}/entities`, { identifier: e, properties: { tier: 2 } });
+    // Person → tier 2 (fires, depth 1) → run writes 3 (depth 2) → 4 (depth 3) → 5 (depth 4: cut).
+    const all = await until('the chain to be cut', async () => {
+      const f = await firingsOf(automation);
+      return f.length === 4 && f.every((x) => x.state !== 'pending' && x.state !== 'running') ? f : undefined;
+    });
+    expect(all.map((f) => [f.state, f.depth])).toEqual([
+      ['done', 1],
+      ['done', 2],
+      ['done', 3],
+      ['cut', 4],
+    ]);
+    const entity = await px.call('GET', `/api/v1/blueprints/${bp}/entities/${e}`);
+    expect(entity.body.properties.tier).toBe(5);
+    const runs = await Promise.all(all.slice(0, 3).map((f) => px.call('GET', `/api/v1/runs/${f.runId}`)));
+    expect(runs.map((r) => [r.body.status, r.body.createdBy, r.body.entity, r.body.inputs.reason])).toEqual([
+      ['SUCCESS', `automation:${automation}`, `${bp}:${e}`, 'tier is now 2'],
+      ['SUCCESS', `automation:${automation}`, `${bp}:${e}`, 'tier is now 3'],
+      ['SUCCESS', `automation:${automation}`, `${bp}:${e}`, 'tier is now 4'],
+    ]);
+    const status = await px.call('GET', `/api/v1/automations/${automation}`);
+    expect(status.body.status.lastError).toMatch(/loop cut/);
+    // The run is audited as the automation's.
+    const audit = await px.call('GET', `/api/v1/audit?kind=run&subject=${all[0].runId}`);
+    expect(audit.body.events.at(-1)).toMatchObject({
+      type: 'run.created',
+      actor: `automation:${automation}`,
+    });
+    await px.call('DELETE', `/api/v1/automations/${automation}`);
+  }, 120_000);
+
+  it('reports a firing whose action the automation may not run, and runs nothing', async () => {
+    const automation = uniqueId('denied-').toLowerCase();
+    const action = await bumpAction(['somebody-else']);
+    expect(
+      (
+        await px.call('POST', '/api/v1/automations', {
+          identifier: automation,
+          title: 'Not allowed',
+          trigger: { type: 'entity.created', blueprint: bp },
+          target: { type: 'action', action },
+        })
+      ).status,
+    ).toBe(201);
+    const e = uniqueId('e');
+    await px.call('POST', `/api/v1/blueprints/${bp}/entities`, { identifier: e, properties: { tier: 1 } });
+    const [f] = await until('the firing to fail', async () => {
+      const got = await firingsOf(automation);
+      return got.length === 1 && got[0].state === 'failed' ? got : undefined;
+    });
+    expect(f.error).toMatch(/may not run/);
+    expect(f.runId).toBeNull();
+    expect((await px.call('GET', `/api/v1/automations/${automation}`)).body.status.lastError).toMatch(
+      /may not run/,
+    );
+    expect((await px.call('GET', `/api/v1/blueprints/${bp}/entities/${e}`)).body.properties.tier).toBe(1);
+    await px.call('DELETE', `/api/v1/automations/${automation}`);
+  }, 120_000);
+
+  it('refuses an automation naming an action that does not exist', async () => {
+    const res = await px.call('POST', '/api/v1/automations', {
+      identifier: uniqueId('none-').toLowerCase(),
+      title: 'Nothing to run',
+      trigger: { type: 'entity.created', blueprint: bp },
+      target: { type: 'action', action: 'no-such-action' },
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.error.details).toEqual([expect.objectContaining({ path: '/target/action' })]);
+  });
+});
