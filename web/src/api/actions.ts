@@ -19,6 +19,7 @@ export type {
   RunLogLine,
   RunStatus,
 } from '../../../server/src/actions/types.ts';
+
 import type { ActionDefinition, Run, RunLogLine, RunStatus } from '../../../server/src/actions/types.ts';
 
 /** Every run status, in lifecycle order (filters, badges). */
@@ -89,7 +90,8 @@ export function actionsApi(api: Api) {
       api.post<Run>(`/api/v1/actions/${seg(id)}/runs`, body),
     async runs(filter: Record<string, string | number | undefined | null>) {
       const q = new URLSearchParams();
-      for (const [k, v] of Object.entries(filter)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+      for (const [k, v] of Object.entries(filter))
+        if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
       const body = await api.get<{ runs?: Run[]; next?: string | null }>(`/api/v1/runs?${q}`);
       return { runs: listOf<Run>(body, 'runs'), next: (body as { next?: string | null }).next ?? null };
     },

@@ -21,7 +21,7 @@ describe('createSseParser', () => {
 function scriptedFetch(bodies: string[], sent: (string | null)[]): typeof fetch {
   let call = 0;
   return (async (_url: RequestInfo | URL, init?: RequestInit) => {
-    sent.push((init?.headers as Record<string, string>)['last-event-id'] ?? null);
+    sent.push(((init?.headers ?? {}) as Record<string, string>)['last-event-id'] ?? null);
     const text = bodies[call++];
     if (text === undefined) return new Response('gone', { status: 404 });
     return new Response(
