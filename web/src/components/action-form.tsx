@@ -16,17 +16,10 @@ import type { StoredEntity } from '../api/types.ts';
 import { formRules } from '../routes/actions/form-rules.ts';
 import { useApi } from '../session.tsx';
 import { EntityPicker } from './entity-picker.tsx';
+import { peek } from './peek.ts';
 import '../routes/actions/actions.css';
 
 type Values = Record<string, unknown>;
-
-/**
- * A resource's value without suspending: reading a pending resource inside the page's
- * Suspense would blank the page while a form re-evaluates or a list loads.
- */
-export function peek<T>(r: { state: string; latest: T | undefined }): T | undefined {
-  return r.state === 'ready' || r.state === 'refreshing' ? r.latest : undefined;
-}
 
 /** Field names of the form in display order, grouped into pages (one page without steps). */
 export function formPages(inputs: ActionInputs): { title: string; properties: string[] }[] {

@@ -1,15 +1,19 @@
 import { A } from '@solidjs/router';
-import { createResource, createSignal, For, Show } from 'solid-js';
+import { createResource, createSignal, For, lazy, Show, Suspense } from 'solid-js';
 import { type ActionDefinition, actionsApi } from '../../api/actions.ts';
 import { entityKey, type StoredEntity } from '../../api/types.ts';
-import { peek } from '../../components/action-form.tsx';
 import { Icon } from '../../components/icons.tsx';
+import { peek } from '../../components/peek.ts';
 import { formatDate } from '../../components/property-value.tsx';
 import { ErrorState } from '../../components/states.tsx';
 import { useApi } from '../../session.tsx';
-import { RunActionDialog } from './run-action-dialog.tsx';
 import { RunStatusBadge } from './run-status.tsx';
 import './actions.css';
+
+// The form (and the JSONata its rules run) loads when a form is first opened.
+const RunActionDialog = lazy(() =>
+  import('./run-action-dialog.tsx').then((m) => ({ default: m.RunActionDialog })),
+);
 
 const operationIcon: Record<string, string> = { CREATE: 'plus', 'DAY-2': 'radius', DELETE: 'trash' };
 
@@ -99,7 +103,9 @@ export function ActionsPanel(props: { entity: StoredEntity }) {
         </div>
       </Show>
       <Show when={open()}>
-        <RunActionDialog action={open()!} entity={props.entity} onClose={() => setOpen(null)} />
+        <Suspense>
+          <RunActionDialog action={open()!} entity={props.entity} onClose={() => setOpen(null)} />
+        </Suspense>
       </Show>
     </div>
   );
@@ -140,7 +146,9 @@ export function CreateActions(props: { blueprint: string }) {
         )}
       </For>
       <Show when={open()}>
-        <RunActionDialog action={open()!} entity={null} onClose={() => setOpen(null)} />
+        <Suspense>
+          <RunActionDialog action={open()!} entity={null} onClose={() => setOpen(null)} />
+        </Suspense>
       </Show>
     </>
   );
