@@ -11,58 +11,15 @@ import {
   Switch,
 } from 'solid-js';
 import type { ActionInput, ActionInputs, FieldState, Me } from '../api/actions.ts';
-import { ApiError, type ErrorDetail } from '../api/client.ts';
 import type { StoredEntity } from '../api/types.ts';
 import { formRules } from '../routes/actions/form-rules.ts';
 import { useApi } from '../session.tsx';
+import { formPages } from './action-form-model.ts';
 import { EntityPicker } from './entity-picker.tsx';
 import { peek } from './peek.ts';
 import '../routes/actions/actions.css';
 
 type Values = Record<string, unknown>;
-
-/** Field names of the form in display order, grouped into pages (one page without steps). */
-export function formPages(inputs: ActionInputs): { title: string; properties: string[] }[] {
-  const names = Object.keys(inputs.properties ?? {});
-  if (inputs.steps && inputs.steps.length > 0) {
-    const listed = new Set(inputs.steps.flatMap((s) => s.properties));
-    const rest = names.filter((n) => !listed.has(n));
-    const pages = inputs.steps.map((s) => ({
-      title: s.title,
-      properties: s.properties.filter((p) => names.includes(p)),
-    }));
-    if (rest.length > 0) pages[pages.length - 1].properties.push(...rest);
-    return pages;
-  }
-  const order = inputs.order ?? [];
-  return [
-    {
-      title: '',
-      properties: [...order.filter((n) => names.includes(n)), ...names.filter((n) => !order.includes(n))],
-    },
-  ];
-}
-
-/**
- * Splits a server error's details over the form's fields: `inputs.<name>`, `/inputs/<name>` or
- * `<name>` name a field; the rest is shown above the form.
- */
-export function fieldErrorsOf(
-  err: unknown,
-  names: string[],
-): { fields: Record<string, string[]>; rest: string[] } {
-  const fields: Record<string, string[]> = {};
-  const rest: string[] = [];
-  if (!(err instanceof ApiError)) return { fields, rest: [(err as Error)?.message ?? String(err)] };
-  for (const d of err.details as ErrorDetail[]) {
-    const m = /^\/?(?:inputs[./])?([^./[\]]+)/.exec(d.path ?? '');
-    const name = m && names.includes(m[1]) ? m[1] : null;
-    if (name) fields[name] = [...(fields[name] ?? []), d.message];
-    else rest.push(d.path ? `${d.path}: ${d.message}` : d.message);
-  }
-  if (Object.keys(fields).length === 0 && rest.length === 0) rest.push(err.message);
-  return { fields, rest };
-}
 
 const empty = (v: unknown) =>
   v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0);
@@ -179,12 +136,24 @@ export function ActionForm(props: {
     return out;
   };
 
+  const submittedLoose = (): Values =>
+    Object.fromEntries(
+      Object.entries(values()).filter(([k, v]) => k in props.inputs.properties && !empty(v)),
+    );
+
   const check = async (only?: string[]) => {
-    const out = await submitted();
-    const details = await formRules.validateInputs(props.inputs, out, scopeBase());
+    let out: Values;
+    let details: { path: string; message: string }[];
+    try {
+      out = await submitted();
+      details = await formRules.validateInputs(props.inputs, out, scopeBase());
+    } catch (err) {
+      // A broken rule in the definition: the server will say so too; let it answer.
+      return { out: await submittedLoose(), ok: true, error: err };
+    }
     const byField: Record<string, string[]> = {};
     for (const d of details) {
-      const name = d.path.replace(/^inputs\./, '');
+      const name = d.path.replace(/^inputs\./, '').replace(/\[\d+\]$/, '');
       if (only && !only.includes(name)) continue;
       byField[name] = [...(byField[name] ?? []), d.message];
     }
@@ -220,6 +189,11 @@ export function ActionForm(props: {
             )}
           </For>
         </ol>
+      </Show>
+      <Show when={states.error}>
+        <div class="alert error" role="alert" data-testid="form-rule-error">
+          {(states.error as Error)?.message ?? String(states.error)}
+        </div>
       </Show>
       <div class="form-grid">
         <For each={pages()[page()]?.properties ?? []}>
