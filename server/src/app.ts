@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
+import { actionRoutes, runReportRoutes } from './actions/index.ts';
 import { auditRoutes } from './audit/routes.ts';
 import { createConcurrencyLimiter, limitConcurrency } from './auth/concurrency.ts';
 import { authenticate, authRoutes, createOidcVerifier, createRateLimiter, safeEqual } from './auth/index.ts';
@@ -151,6 +152,8 @@ export function createApp(services: Services, options: { webDist?: string } = {}
   };
   app.use('/api/*', needsDb);
   app.use('/graphql', needsDb);
+  // Executors report with their run's token, not an API token: these routes come before authentication.
+  app.route('/', runReportRoutes({ actions: services.actions, bodyLimit: Math.max(64 * 1024, 4 * config.actions.maxLogLineBytes + 4096) }));
   const auth = authenticate({ tokens, oidc, limiter, failures, trustProxy: config.trustProxy, logger });
   app.use('/api/*', auth);
   app.use('/graphql', auth);
@@ -167,6 +170,7 @@ export function createApp(services: Services, options: { webDist?: string } = {}
   api.route('/', viewRoutes({ views: createViewStore({ db: services.db, models }), models, audit: services.audit, jsonLimit }));
   api.route('/', queryRoutes({ queries: services.queries, schemas, audit: services.audit, jsonLimit, database: services.db.database, limits: config.graphqlLimits }));
   api.route('/', sourceRoutes(services.sources, services.audit, jsonLimit));
+  api.route('/', actionRoutes({ actions: services.actions, jsonLimit }));
   api.route('/', scorecardRoutes({ scorecards: services.scorecards, scorecardAdmin: services.scorecardAdmin, access, jsonLimit }));
   app.route('/api/v1', api);
   app.route('/', webhookRoutes(services.sources, jsonLimit));

@@ -69,6 +69,22 @@ export interface PlexusConfig {
   files: { roots: string[]; maxPlaceholderBytes: number };
   /** Outbound calls: non-public addresses need an `allow` entry (PLEXUS_EGRESS_ALLOW). */
   egress: { allow: string[]; maxResponseBytes: number; timeoutMs: number; maxRedirects: number };
+  /** Actions and runs (`actions:` in plexus.yaml; docs/actions.md). */
+  actions: ActionsConfig;
+}
+
+/** Settings of actions and runs. */
+export interface ActionsConfig {
+  /** Base64 of 32 bytes (PLEXUS_SECRETS_KEY): encrypts invoker and input secrets; else `<dataDir>/secrets.key`. */
+  secretsKey?: string;
+  /** The URL executors call back (`run.apiUrl` is this + `/api/v1`): PLEXUS_PUBLIC_URL, default http://<host>:<port>. */
+  publicUrl: string;
+  /** Longest log line and run report field, in bytes (PLEXUS_RUN_LOG_LINE_BYTES, 8kb); 413 above. */
+  maxLogLineBytes: number;
+  /** Most log lines one run keeps (PLEXUS_RUN_MAX_LOG_LINES, 10000); 413 above. */
+  maxLogLines: number;
+  /** How often runs past their action's timeout are ended TIMED_OUT (actions.timeoutCheckMs, 30000; 0 off). */
+  timeoutCheckMs: number;
 }
 
 /** OIDC/JWT bearer tokens, verified against the identity provider's JWKS. */
@@ -208,6 +224,27 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     sources,
     files: readFilesConfig(env, y.files ?? {}, cwd),
     egress: readEgressConfig(env, y.egress ?? {}),
+    actions: readActionsConfig(env, y.actions ?? {}, env.HOST ?? server.host ?? '127.0.0.1', toInt('PORT', env.PORT ?? server.port, 4000, 0)),
+  };
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: raw YAML, checked field by field below
+function readActionsConfig(env: NodeJS.ProcessEnv, a: Record<string, any>, host: string, port: number): ActionsConfig {
+  const key = env.PLEXUS_SECRETS_KEY || a.secretsKey || undefined;
+  if (key !== undefined && Buffer.from(String(key), 'base64').length !== 32) {
+    throw new ConfigError('PLEXUS_SECRETS_KEY (actions.secretsKey) must be 32 random bytes in base64, e.g. the output of `openssl rand -base64 32`');
+  }
+  const local = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const publicUrl = String(env.PLEXUS_PUBLIC_URL ?? a.publicUrl ?? `http://${local.includes(':') ? `[${local}]` : local}:${port}`).replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/\s]+(\/\S*)?$/.test(publicUrl)) {
+    throw new ConfigError(`PLEXUS_PUBLIC_URL (actions.publicUrl) must be the http(s) URL executors reach this server at, such as https://plexus.example.com; got "${publicUrl}"`);
+  }
+  return {
+    secretsKey: key === undefined ? undefined : String(key),
+    publicUrl,
+    maxLogLineBytes: parseBytes('PLEXUS_RUN_LOG_LINE_BYTES', env.PLEXUS_RUN_LOG_LINE_BYTES ?? a.maxLogLineBytes, 8 * 1024),
+    maxLogLines: toInt('PLEXUS_RUN_MAX_LOG_LINES', env.PLEXUS_RUN_MAX_LOG_LINES ?? a.maxLogLines, 10_000, 1),
+    timeoutCheckMs: toInt('actions.timeoutCheckMs', a.timeoutCheckMs, 30_000, 0),
   };
 }
 

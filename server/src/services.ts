@@ -1,4 +1,5 @@
 import { createEgressPolicy, createFilePolicy, type EgressPolicy, type FilePolicy } from '../../connectors/sdk/index.ts';
+import { createActionsService, createSecretBox, loadSecretsKey, type PlexusActions } from './actions/index.ts';
 import { type AuditLog, createAuditLog } from './audit/audit.ts';
 import { type AccessControl, createAccessControl, createIdentityStore, createTokenStore, type IdentityStore, type TokenStore } from './auth/index.ts';
 import { type Catalog, createCatalog } from './catalog/catalog.ts';
@@ -45,6 +46,8 @@ export interface Services {
   files: FilePolicy;
   /** Periodic work, run once across replicas through leases in Neo4j; `jobs.holder` names this replica. */
   jobs: JobScheduler;
+  /** Actions, runs, approvals and executor reports (docs/actions.md). */
+  actions: PlexusActions;
   /** Stops timers (model polling, schema rebuilds, scheduled jobs, releasing their leases) and the GraphQL workers; does not close the driver. */
   stop(): void;
 }
@@ -90,9 +93,13 @@ export async function createServices(config: PlexusConfig, db: Db, logger: Logge
   const files = createFilePolicy({ allowedRoots: config.files.roots, deniedRoots: [config.dataDir], maxPlaceholderBytes: config.files.maxPlaceholderBytes });
   const egress = createEgressPolicy(config.egress);
   const sources = await startSourcesService({ db, catalog, models, logger, configured: config.sources, batchSize: config.limits.batchSize, files, egress, tickMs: config.scheduler.sourceTickMs, scheduler: jobs });
+  // Secrets of actions (invoker secrets, secret inputs) are sealed with this key (docs/actions.md).
+  const box = createSecretBox(loadSecretsKey(config.actions.secretsKey, config.dataDir));
+  const actions = createActionsService({ db, models, catalog, access, audit, egress, logger, config: config.actions, box, jobs });
   return {
     config,
     db,
+    actions,
     logger,
     events,
     models,
@@ -113,6 +120,7 @@ export async function createServices(config: PlexusConfig, db: Db, logger: Logge
     files,
     jobs,
     stop() {
+      actions.stop();
       health.stop();
       sources.stop();
       scorecards.stop();

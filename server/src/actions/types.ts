@@ -208,6 +208,8 @@ export type RunEvent =
   | {
       type: 'status';
       run: string;
+      /** The event's number in the run (the SSE id); log lines share the sequence. */
+      seq?: number;
       status: RunStatus;
       statusLabel: string | null;
       link: string | null;
@@ -236,6 +238,8 @@ export interface InvocationContext {
   signal: AbortSignal;
   /** Lets an invoker append to the run's log and change its status (status copy, upsert-entity). */
   report: RunReporter;
+  /** Who started the run, as its permissions were then (upsert-entity writes as them). */
+  actor?: Principal;
 }
 
 /**
@@ -326,6 +330,8 @@ export interface ActionsService {
     id: string,
     lastSeq: number,
     onEvent: (event: RunEvent) => void,
+    /** Called once the run has ended and every event up to its end was delivered. */
+    onEnd?: () => void,
   ): Promise<() => void>;
   /** Executor, authenticated by the run's token (401 when unknown, 403 for another run's or a dead token). */
   report(

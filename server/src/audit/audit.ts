@@ -31,7 +31,7 @@ export interface AuditEvent {
 }
 
 /** Kinds of audited objects, the `kind` filter of `GET /api/v1/audit`. */
-export const auditKinds = ['entity', 'blueprint', 'scorecard', 'source', 'user', 'team', 'token', 'query', 'view'] as const;
+export const auditKinds = ['entity', 'blueprint', 'scorecard', 'source', 'user', 'team', 'token', 'query', 'view', 'action', 'automation', 'run'] as const;
 export type AuditKind = (typeof auditKinds)[number];
 
 function isAuditKind(k: string): k is AuditKind {

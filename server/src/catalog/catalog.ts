@@ -2,7 +2,7 @@ import neo4j from 'neo4j-driver';
 import type { ManagedTransaction } from 'neo4j-driver';
 import { auditRows, recordEventsQuery } from '../audit/audit.ts';
 import { readCalculated } from './calculated.ts';
-import { databaseUnavailable, type Db, openSession, readRows } from '../db/driver.ts';
+import { databaseUnavailable, type Db, openSession, readRows, writeRows } from '../db/driver.ts';
 import { checkLimit, cursorOf, parseCursor } from '../db/pages.ts';
 import { loadQuery } from '../db/query-loader.ts';
 import { ConflictError, NotFoundError, ServiceUnavailableError, ValidationError, type ErrorDetail } from '../errors.ts';
@@ -474,6 +474,10 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
           .map((p) => ({ blueprint: p.desired.blueprint, identifier: p.desired.identifier, status: p.status })),
       };
       if (changed > 0) logger.debug('entities upserted', { ...result, results: undefined, actor: ctx.actor, source: ctx.source });
+      // Written with ?runId=<action run>: the run lists them as affected (docs/actions.md). Sync runs are not action runs.
+      if (ctx.runId && !ctx.source.startsWith('connector:') && result.results.length > 0) {
+        await writeRows(db, loadQuery('actions/link-affected'), { runId: ctx.runId, refs: result.results.map(({ blueprint, identifier }) => ({ blueprint, identifier })) });
+      }
       return result;
     },
 

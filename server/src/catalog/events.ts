@@ -53,7 +53,7 @@ export interface ScorecardLevelChangedEvent {
 }
 
 /** Administered objects other than entities and blueprints whose changes are audited. */
-export type AdminObjectKind = 'scorecard' | 'source' | 'user' | 'team' | 'token' | 'query' | 'view';
+export type AdminObjectKind = 'scorecard' | 'source' | 'user' | 'team' | 'token' | 'query' | 'view' | 'action' | 'automation' | 'run';
 
 /**
  * A change to an administered object, recorded right after it was stored. `subject` is the

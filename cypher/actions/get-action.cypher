@@ -1,0 +1,2 @@
+MATCH (a:_Action {identifier: $identifier})
+RETURN a {.*} AS action

@@ -1,0 +1,2 @@
+MATCH (r:_Run {id: $id})
+RETURN r {.*} AS run

@@ -1,0 +1,3 @@
+UNWIND $ids AS id
+MATCH (r:_Run {id: id})
+RETURN r {.*} AS run
