@@ -388,7 +388,9 @@ describe('actions in the browser', () => {
     await signIn(page, server.url, server.px.adminToken, '/approvals');
     const card = page.locator(`[data-testid="approval-card"][data-run="${runId}"]`);
     await card.waitFor();
-    await card.getByText(requester).waitFor();
+    // The requester by name, the action by title, the target and the inputs.
+    await card.getByText('Dev Eloper').waitFor();
+    await card.getByText('Temporary database access').waitFor();
     await shot(page, 'approvals-inbox');
     await card.getByTestId('approval-reason').fill('On call this week');
     await card.getByTestId('approve').click();

@@ -93,7 +93,7 @@ export function ActionsPanel(props: { entity: StoredEntity }) {
             {(r) => (
               <div class="run-line">
                 <A href={`/runs/${encodeURIComponent(r.id)}`} class="grow truncate">
-                  {r.action}
+                  {peek(actions)?.find((a) => a.identifier === r.action)?.title || r.action}
                 </A>
                 <RunStatusBadge status={r.status} />
                 <span class="faint small">{formatDate(r.createdAt).relative}</span>

@@ -8,6 +8,7 @@ import { formatDate } from '../../components/property-value.tsx';
 import { Empty, ErrorState, Loading } from '../../components/states.tsx';
 import { useToast } from '../../components/toasts.tsx';
 import { useApi } from '../../session.tsx';
+import { RunStatusBadge } from './run-status.tsx';
 import './actions.css';
 
 /** Approve or decline a waiting run, with an optional reason (required to decline). */
@@ -100,6 +101,14 @@ export function ApprovalsPage() {
     }
     return all;
   });
+  const [actions] = createResource(async () => {
+    try {
+      return await actionsApi(api).list();
+    } catch {
+      return [];
+    }
+  });
+  const titleOf = (id: string) => peek(actions)?.find((a) => a.identifier === id)?.title || id;
   const [decided, setDecided] = createSignal<Run[]>([]);
   return (
     <div class="page" data-testid="approvals-page">
@@ -129,7 +138,7 @@ export function ApprovalsPage() {
             <div class="card approval-card" data-testid="approval-card" data-run={r.id}>
               <div class="card-header">
                 <h3 class="grow">
-                  <A href={`/runs/${encodeURIComponent(r.id)}`}>{r.action}</A>
+                  <A href={`/runs/${encodeURIComponent(r.id)}`}>{titleOf(r.action)}</A>
                 </h3>
                 <span class="faint small">
                   requested by <strong>{r.createdBy}</strong> {formatDate(r.createdAt).relative}
@@ -175,9 +184,9 @@ export function ApprovalsPage() {
             {(r) => (
               <div class="run-line card-body" data-testid="decided-run">
                 <A href={`/runs/${encodeURIComponent(r.id)}`} class="grow">
-                  {r.action}
+                  {titleOf(r.action)}
                 </A>
-                <span class="badge">{r.status}</span>
+                <RunStatusBadge status={r.status} label={r.statusLabel} />
               </div>
             )}
           </For>

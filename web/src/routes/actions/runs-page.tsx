@@ -159,7 +159,9 @@ export function RunsPage() {
                 {(r) => (
                   <tr data-run={r.id}>
                     <td>
-                      <A href={`/runs/${encodeURIComponent(r.id)}`}>{r.action}</A>
+                      <A href={`/runs/${encodeURIComponent(r.id)}`}>
+                        {peek(actions)?.find((a) => a.identifier === r.action)?.title || r.action}
+                      </A>
                     </td>
                     <td>
                       {r.entity ? <EntityChip {...parseEntityKey(r.entity)} /> : <span class="faint">—</span>}
