@@ -412,4 +412,78 @@ describe('actions in the browser', () => {
     expect(await violations()).toEqual([]);
     await page.context().close();
   }, 300_000);
+
+  it('edits an action (422 details shown), then cancels and re-runs a run', async () => {
+    const page = await newPage(browser);
+    onTestFailed(async () => {
+      await screenshot(page, 'failed-actions-editor').catch(() => {});
+    });
+    page.on('dialog', (d) => void d.accept());
+    const violations = await watchCsp(page);
+    await signIn(page, server.url, server.px.adminToken, '/actions/new');
+    const editor = page.getByTestId('action-editor');
+    await editor.getByTestId('action-json').waitFor();
+    const id = uniqueId('flag');
+    const definition = {
+      identifier: id,
+      title: 'Toggle a feature flag',
+      blueprint: svc,
+      operation: 'SOMETIMES',
+      inputs: {
+        properties: {
+          flag: { type: 'string', title: 'Flag' },
+          on: { type: 'boolean', title: 'On' },
+          percent: { type: 'integer', title: 'Rollout %', visible: { jsonata: 'form.on' } },
+        },
+        required: ['flag'],
+      },
+      invoker: { type: 'webhook', url: executor.url, secret: webhookSecret },
+    };
+    await editor.getByTestId('action-json').fill(JSON.stringify(definition, null, 2));
+    // The preview follows the JSON: the percentage appears once "On" is ticked.
+    const preview = editor.getByTestId('form-preview');
+    await preview.getByLabel('Flag').waitFor();
+    expect(await preview.locator('[data-input="percent"]').count()).toBe(0);
+    await preview.getByLabel('On', { exact: true }).check();
+    await preview.locator('[data-input="percent"]').waitFor();
+    await editor.getByTestId('save-action').click();
+    await expect.poll(() => editor.getByTestId('action-problems').innerText()).toMatch(/operation/);
+    await editor
+      .getByTestId('action-json')
+      .fill(JSON.stringify({ ...definition, operation: 'DAY-2' }, null, 2));
+    await editor.getByTestId('save-action').click();
+    await page.waitForURL(new RegExp(`/actions/${id}$`));
+    const saved = await server.px.call('GET', `/api/v1/actions/${id}`);
+    expect(saved.status).toBe(200);
+    expect(saved.body.operation).toBe('DAY-2');
+
+    // A waiting run is cancelled from its page, then re-run with the same inputs.
+    const requested = await server.px.call(
+      'POST',
+      `/api/v1/actions/${dbAccess}/runs`,
+      { entity: `${svc}:checkout`, inputs: { access: 'write' } },
+      { token: requesterToken },
+    );
+    expect(requested.status, JSON.stringify(requested.body)).toBe(201);
+    const first = requested.body.id as string;
+    await page.goto(`${server.url}/runs/${encodeURIComponent(first)}`);
+    await page.locator('[data-testid="run-status"]', { hasText: 'Waiting for approval' }).waitFor();
+    await page.getByTestId('cancel-run').click();
+    await page.locator('[data-testid="run-status"]', { hasText: 'Cancelled' }).waitFor();
+    expect((await server.px.call('GET', `/api/v1/runs/${first}`)).body.status).toBe('CANCELLED');
+    await page.getByTestId('rerun').click();
+    await page.waitForURL(
+      (u) => u.pathname.startsWith('/runs/') && !u.pathname.endsWith(encodeURIComponent(first)),
+    );
+    const second = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
+    await page.locator('[data-testid="run-status"]', { hasText: 'Waiting for approval' }).waitFor();
+    const again = (await server.px.call('GET', `/api/v1/runs/${second}`)).body;
+    expect(again).toMatchObject({
+      rerunOf: first,
+      inputs: { access: 'write' },
+      status: 'WAITING_FOR_APPROVAL',
+    });
+    expect(await violations()).toEqual([]);
+    await page.context().close();
+  }, 300_000);
 });

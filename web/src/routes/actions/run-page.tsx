@@ -270,9 +270,9 @@ export function RunPage() {
                   </div>
                   <div class="log-view" ref={logBox} data-testid="run-logs" role="log" aria-live="polite">
                     <For each={logs()} fallback={<span class="faint">No log lines yet.</span>}>
-                      {(l) => (
+                      {(l, i) => (
                         <div class={`log-line ${l.level ?? ''}`} data-seq={l.seq}>
-                          <span class="log-seq">{l.seq}</span>
+                          <span class="log-seq">{i() + 1}</span>
                           <span class="log-at">{l.at ? new Date(l.at).toLocaleTimeString() : ''}</span>
                           <span class="log-msg">{l.message}</span>
                         </div>
