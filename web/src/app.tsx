@@ -18,6 +18,13 @@ const EntityPage = lazy(() =>
 const ExplorerPage = lazy(() =>
   import('./routes/graph/explorer-page.tsx').then((m) => ({ default: m.ExplorerPage })),
 );
+// Actions, runs and approvals: their own chunk.
+const actionsChunk = () => import('./routes/actions/pages.ts');
+const ActionsPage = lazy(() => actionsChunk().then((m) => ({ default: m.ActionsPage })));
+const ActionEditorPage = lazy(() => actionsChunk().then((m) => ({ default: m.ActionEditorPage })));
+const RunsPage = lazy(() => actionsChunk().then((m) => ({ default: m.RunsPage })));
+const RunPage = lazy(() => actionsChunk().then((m) => ({ default: m.RunPage })));
+const ApprovalsPage = lazy(() => actionsChunk().then((m) => ({ default: m.ApprovalsPage })));
 const ModelPage = lazy(() => import('./routes/model/model-page.tsx').then((m) => ({ default: m.ModelPage })));
 
 function Signed(props: { children: JSX.Element }) {
@@ -74,6 +81,11 @@ export function App() {
         <Route path="/model/:blueprint" component={ModelPage} />
         <Route path="/scorecards" component={ScorecardsPage} />
         <Route path="/scorecards/:scorecard" component={ScorecardPage} />
+        <Route path="/actions" component={ActionsPage} />
+        <Route path="/actions/:id" component={ActionEditorPage} />
+        <Route path="/runs" component={RunsPage} />
+        <Route path="/runs/:id" component={RunPage} />
+        <Route path="/approvals" component={ApprovalsPage} />
         <Route path="*" component={NotFound} />
       </Router>
     </SessionProvider>

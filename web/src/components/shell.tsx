@@ -59,6 +59,15 @@ export function Shell(props: { children?: JSX.Element }) {
           <A href="/scorecards" class="nav-link" activeClass="active" data-testid="nav-scorecards">
             <Icon name="layout" /> Scorecards
           </A>
+          <A href="/actions" class="nav-link" activeClass="active" data-testid="nav-actions">
+            <Icon name="radius" /> Actions
+          </A>
+          <A href="/runs" class="nav-link" activeClass="active" data-testid="nav-runs">
+            <Icon name="clock" /> Runs
+          </A>
+          <A href="/approvals" class="nav-link" activeClass="active" data-testid="nav-approvals">
+            <Icon name="key" /> Approvals
+          </A>
           <div class="nav-section">
             <span>Catalog</span>
             <A href="/model/new" class="faint" title="New blueprint" aria-label="New blueprint">

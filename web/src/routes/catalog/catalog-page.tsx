@@ -22,6 +22,7 @@ import { Empty, ErrorState, SkeletonRows } from '../../components/states.tsx';
 import { useToast } from '../../components/toasts.tsx';
 import { useModel } from '../../model.tsx';
 import { useApi } from '../../session.tsx';
+import { CreateActions } from '../actions/actions-panel.tsx';
 import { ColumnPicker } from './column-picker.tsx';
 import { describeFilter, FilterBuilder } from './filter-builder.tsx';
 import {
@@ -266,6 +267,7 @@ function CatalogTable(props: { blueprint: Blueprint }) {
         <A href={`/model/${bp().identifier}`} class="btn">
           <Icon name="edit" /> Edit blueprint
         </A>
+        <CreateActions blueprint={bp().identifier} />
         <button type="button" class="btn primary" onClick={() => setCreating(true)} data-testid="new-entity">
           <Icon name="plus" /> New {bp().title || bp().identifier}
         </button>

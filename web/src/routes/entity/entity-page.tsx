@@ -22,6 +22,7 @@ import { createGraphView } from '../../graph/create-graph-view.ts';
 import { impactQuery, impactToGraph } from '../../graph/graph-data.ts';
 import { useModel } from '../../model.tsx';
 import { useApi } from '../../session.tsx';
+import { ActionsPanel } from '../actions/actions-panel.tsx';
 import { HistoryPanel } from './history-panel.tsx';
 import { ScorecardsPanel } from './scorecards-panel.tsx';
 
@@ -407,10 +408,7 @@ function EntityBody(props: {
             identifier={e().identifier}
             version={e().meta.updatedAt}
           />
-          <div class="slot" data-slot="actions">
-            <h4>Actions</h4>
-            Day-2 operations (roll back, scale, rotate secrets) will be run from here.
-          </div>
+          <ActionsPanel entity={e()} />
           <HistoryPanel blueprint={b()} identifier={e().identifier} version={e().meta.updatedAt} />
         </div>
       </div>
