@@ -7,3 +7,4 @@ CREATE INDEX plexus_run_token IF NOT EXISTS FOR (r:_Run) ON (r.tokenHash);
 CREATE INDEX plexus_run_status IF NOT EXISTS FOR (r:_Run) ON (r.status);
 CREATE INDEX plexus_run_created IF NOT EXISTS FOR (r:_Run) ON (r.createdAt);
 CREATE INDEX plexus_run_event IF NOT EXISTS FOR (e:_RunEvent) ON (e.run, e.seq);
+CREATE INDEX plexus_run_entity IF NOT EXISTS FOR (r:_Run) ON (r.entity, r.createdAt);

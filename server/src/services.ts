@@ -1,8 +1,25 @@
-import { createEgressPolicy, createFilePolicy, type EgressPolicy, type FilePolicy } from '../../connectors/sdk/index.ts';
+import {
+  createEgressPolicy,
+  createFilePolicy,
+  type EgressPolicy,
+  type FilePolicy,
+} from '../../connectors/sdk/index.ts';
 import { type Automations, createAutomations } from './actions/automations/index.ts';
-import { createActionsService, createSecretBox, loadSecretsKey, type PlexusActions } from './actions/index.ts';
+import {
+  createActionsService,
+  createSecretBox,
+  loadSecretsKey,
+  type PlexusActions,
+} from './actions/index.ts';
 import { type AuditLog, createAuditLog } from './audit/audit.ts';
-import { type AccessControl, createAccessControl, createIdentityStore, createTokenStore, type IdentityStore, type TokenStore } from './auth/index.ts';
+import {
+  type AccessControl,
+  createAccessControl,
+  createIdentityStore,
+  createTokenStore,
+  type IdentityStore,
+  type TokenStore,
+} from './auth/index.ts';
 import { type Catalog, createCatalog } from './catalog/catalog.ts';
 import { createEventBus, type EventBus } from './catalog/events.ts';
 import type { PlexusConfig } from './config.ts';
@@ -11,10 +28,15 @@ import { createJobScheduler, type JobScheduler } from './db/lease.ts';
 import { runMigrations } from './db/migrations.ts';
 import { createSchemaService, type SchemaService } from './graphql/schema-service.ts';
 import { createImpactService, type ImpactService } from './impact/impact.ts';
-import { createSavedQueries, type SavedQueries } from './queries/saved-queries.ts';
 import type { Logger } from './log.ts';
 import { type BlueprintStore, createBlueprintStore } from './model/blueprint-store.ts';
-import { createScorecardAdmin, createScorecardService, type ScorecardAdmin, type ScorecardService } from './scorecards/index.ts';
+import { createSavedQueries, type SavedQueries } from './queries/saved-queries.ts';
+import {
+  createScorecardAdmin,
+  createScorecardService,
+  type ScorecardAdmin,
+  type ScorecardService,
+} from './scorecards/index.ts';
 import { createSearchService, type SearchService } from './search/search.ts';
 import { type SourcesService, startSourcesService } from './sources/index.ts';
 
@@ -59,7 +81,12 @@ export interface Services {
  * Wires the modules together: migrations, model store (loaded, then polled so replicas see
  * each other's blueprint changes), catalog, GraphQL schema service and token store.
  */
-export async function createServices(config: PlexusConfig, db: Db, logger: Logger, options: { eagerSchema?: boolean; leasePrefix?: string } = {}): Promise<Services> {
+export async function createServices(
+  config: PlexusConfig,
+  db: Db,
+  logger: Logger,
+  options: { eagerSchema?: boolean; leasePrefix?: string } = {},
+): Promise<Services> {
   await runMigrations(db);
   const events = createEventBus(logger);
   const models = createBlueprintStore(db, logger);
@@ -69,19 +96,68 @@ export async function createServices(config: PlexusConfig, db: Db, logger: Logge
   const impact = createImpactService({ db, models });
   const access = createAccessControl({ db, models, options: { ownerRelation: config.auth.ownerRelation } });
   // Source syncs, scorecard full runs and audit pruning each run on one replica at a time.
-  const jobs = createJobScheduler(db, { ttlMs: config.scheduler.leaseTtlMs, logger, prefix: options.leasePrefix });
+  const jobs = createJobScheduler(db, {
+    ttlMs: config.scheduler.leaseTtlMs,
+    logger,
+    prefix: options.leasePrefix,
+  });
   // Re-evaluates on entity changes and, hourly, in full.
-  const scorecards = createScorecardService({ db, models, events, logger, options: { scheduleMs: config.scheduler.scorecardRunMs, scheduler: jobs } });
+  const scorecards = createScorecardService({
+    db,
+    models,
+    events,
+    logger,
+    options: { scheduleMs: config.scheduler.scorecardRunMs, scheduler: jobs },
+  });
   const audit = createAuditLog(db);
   const scorecardAdmin = createScorecardAdmin({ scorecards, audit });
-  if (!config.neo4j.uri) throw new Error('createServices needs config.neo4j.uri: the GraphQL workers connect to it');
+  // One file policy and one egress policy for every connector and action invoker (docs/security.md).
+  const files = createFilePolicy({
+    allowedRoots: config.files.roots,
+    deniedRoots: [config.dataDir],
+    maxPlaceholderBytes: config.files.maxPlaceholderBytes,
+  });
+  const egress = createEgressPolicy(config.egress);
+  // Secrets of actions (invoker secrets, secret inputs) are sealed with this key (docs/actions.md).
+  const box = createSecretBox(loadSecretsKey(config.actions.secretsKey, config.dataDir));
+  const actions = createActionsService({
+    db,
+    models,
+    catalog,
+    access,
+    audit,
+    egress,
+    logger,
+    config: config.actions,
+    box,
+    jobs,
+  });
+  if (!config.neo4j.uri)
+    throw new Error('createServices needs config.neo4j.uri: the GraphQL workers connect to it');
   const neo4j = { ...config.neo4j, uri: config.neo4j.uri };
-  const schemas = createSchemaService({ db, neo4j, models, catalog, search, impact, access, scorecards, scorecardAdmin, logger, debounceMs: config.graphql.rebuildDebounceMs, eager: options.eagerSchema ?? true, workers: config.graphql.workers, limits: config.graphqlLimits });
+  const schemas = createSchemaService({
+    db,
+    neo4j,
+    models,
+    catalog,
+    search,
+    impact,
+    access,
+    scorecards,
+    scorecardAdmin,
+    actions,
+    logger,
+    debounceMs: config.graphql.rebuildDebounceMs,
+    eager: options.eagerSchema ?? true,
+    workers: config.graphql.workers,
+    limits: config.graphqlLimits,
+  });
   const tokens = createTokenStore(db, { adminToken: config.adminToken });
   // Cached token verifications carry a user's role and teams: forget them when those change.
   const identities = createIdentityStore(db);
   identities.onChange(() => tokens.forget());
-  if (config.scheduler.auditPruneMs > 0) jobs.every('audit-prune', config.scheduler.auditPruneMs, () => audit.prune(config.audit.retentionDays));
+  if (config.scheduler.auditPruneMs > 0)
+    jobs.every('audit-prune', config.scheduler.auditPruneMs, () => audit.prune(config.audit.retentionDays));
   const poll =
     config.graphql.modelPollMs > 0
       ? setInterval(() => {
@@ -90,15 +166,23 @@ export async function createServices(config: PlexusConfig, db: Db, logger: Logge
       : null;
   poll?.unref();
   const health = createDbHealth(db, {
-    onChange: (up, reason) => (up ? logger.info('database is reachable again') : logger.warn('database is unreachable: answering 503 until it is back', { reason })),
+    onChange: (up, reason) =>
+      up
+        ? logger.info('database is reachable again')
+        : logger.warn('database is unreachable: answering 503 until it is back', { reason }),
   });
-  // One file policy and one egress policy for every connector (docs/security.md).
-  const files = createFilePolicy({ allowedRoots: config.files.roots, deniedRoots: [config.dataDir], maxPlaceholderBytes: config.files.maxPlaceholderBytes });
-  const egress = createEgressPolicy(config.egress);
-  const sources = await startSourcesService({ db, catalog, models, logger, configured: config.sources, batchSize: config.limits.batchSize, files, egress, tickMs: config.scheduler.sourceTickMs, scheduler: jobs });
-  // Secrets of actions (invoker secrets, secret inputs) are sealed with this key (docs/actions.md).
-  const box = createSecretBox(loadSecretsKey(config.actions.secretsKey, config.dataDir));
-  const actions = createActionsService({ db, models, catalog, access, audit, egress, logger, config: config.actions, box, jobs });
+  const sources = await startSourcesService({
+    db,
+    catalog,
+    models,
+    logger,
+    configured: config.sources,
+    batchSize: config.limits.batchSize,
+    files,
+    egress,
+    tickMs: config.scheduler.sourceTickMs,
+    scheduler: jobs,
+  });
   // Fires automations from the audit trail, on one replica at a time: one consumer (lease and
   // cursor) per database, whatever the lease prefix, since the automations are the database's.
   const automations = createAutomations({
@@ -111,7 +195,12 @@ export async function createServices(config: PlexusConfig, db: Db, logger: Logge
     logger,
     secrets: box,
     actions: () => actions,
-    consumer: { name: 'automations', holder: jobs.holder, leaseTtlMs: config.scheduler.leaseTtlMs, ...config.automations },
+    consumer: {
+      name: 'automations',
+      holder: jobs.holder,
+      leaseTtlMs: config.scheduler.leaseTtlMs,
+      ...config.automations,
+    },
   });
   actions.onRunStatus(() => automations.consumer?.nudge());
   return {

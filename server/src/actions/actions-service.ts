@@ -853,6 +853,12 @@ export function createActionsService(deps: ActionsDeps, options: ActionsOptions 
       return toView(row, logs.map(toLine));
     },
 
+    async runsOf(p, entities, limit) {
+      const lists = await runs.ofEntities(entities, limit);
+      const visible = new Set((await visibleRuns(p, lists.flat())).map((r) => r.id));
+      return lists.map((list) => list.filter((r) => visible.has(r.id)).map((r) => toView(r)));
+    },
+
     async logs(p, id, opts) {
       await readableRun(p, id);
       const after = opts.after ?? 0;

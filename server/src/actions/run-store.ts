@@ -140,6 +140,8 @@ export interface RunStore {
     limit: number;
   }): Promise<RunRow[]>;
   overdue(nowMs: number): Promise<string[]>;
+  /** The latest `limit` runs of each entity (`blueprint:identifier`), newest first, in the order asked. */
+  ofEntities(entities: string[], limit: number): Promise<RunRow[][]>;
 }
 
 export function createRunStore(db: Db): RunStore {
@@ -243,6 +245,15 @@ export function createRunStore(db: Db): RunStore {
         limit: neo4j.int(filter.limit),
       });
       return rows.map((r) => normalise(r.run));
+    },
+    async ofEntities(entities, limit) {
+      const rows = await readRows<{ entity: string; runs: RunRow[] }>(
+        db,
+        loadQuery('actions/runs-of-entities'),
+        { entities, limit: neo4j.int(limit) },
+      );
+      const byEntity = new Map(rows.map((r) => [r.entity, r.runs.map(normalise)]));
+      return entities.map((e) => byEntity.get(e) ?? []);
     },
     async overdue(nowMs) {
       const rows = await readRows<{ id: string }>(db, loadQuery('actions/overdue-runs'), { nowMs });
