@@ -486,4 +486,64 @@ describe('actions in the browser', () => {
     expect(await violations()).toEqual([]);
     await page.context().close();
   }, 300_000);
+
+  it('runs a CREATE action from the catalog page, with an entity picker narrowed by search rules', async () => {
+    const id = uniqueId('newsvc');
+    const created = await server.px.call('POST', '/api/v1/actions', {
+      identifier: id,
+      title: 'Scaffold a service',
+      blueprint: svc,
+      operation: 'CREATE',
+      inputs: {
+        properties: {
+          name: { type: 'string', title: 'Name', pattern: '^[a-z][a-z0-9-]*$' },
+          owner: {
+            type: 'string',
+            title: 'Owner',
+            format: 'entity',
+            blueprint: team,
+            dataset: {
+              combinator: 'and',
+              rules: [{ property: 'identifier', operator: '=', value: 'payments' }],
+            },
+          },
+        },
+        required: ['name', 'owner'],
+      },
+      invoker: {
+        type: 'upsert-entity',
+        mapping: {
+          jsonata: `{"blueprint": "${svc}", "identifier": inputs.name, "title": inputs.name, "relations": {"ownedBy": inputs.owner}}`,
+        },
+      },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const other = await server.px.call('POST', `/api/v1/blueprints/${team}/entities`, {
+      identifier: 'growth',
+    });
+    expect(other.status).toBeLessThan(300);
+
+    const page = await newPage(browser);
+    onTestFailed(async () => {
+      await screenshot(page, 'failed-actions-create').catch(() => {});
+    });
+    const violations = await watchCsp(page);
+    await signIn(page, server.url, server.px.adminToken, `/catalog/${svc}`);
+    await page.locator(`[data-testid="create-action"][data-action="${id}"]`).click();
+    const dialog = page.getByTestId('run-action-dialog');
+    await dialog.getByLabel('Name').fill('billing');
+    // Only the teams the dataset rules match are offered.
+    const owner = dialog.getByLabel('Owner');
+    await expect.poll(() => owner.locator('option').allInnerTexts()).toEqual(['—', 'Payments']);
+    await owner.selectOption('payments');
+    await dialog.getByTestId('run-submit').click();
+    await page.waitForURL(/\/runs\/[^/]+$/);
+    await page.locator('[data-testid="run-status"]', { hasText: 'Success' }).waitFor();
+    await page.getByTestId('affected-entities').getByText('billing').waitFor();
+    const entity = await server.px.call('GET', `/api/v1/blueprints/${svc}/entities/billing`);
+    expect(entity.status).toBe(200);
+    expect(entity.body.relations.ownedBy).toBe('payments');
+    expect(await violations()).toEqual([]);
+    await page.context().close();
+  }, 300_000);
 });

@@ -1,13 +1,12 @@
 import { A } from '@solidjs/router';
 import { createResource, createSignal, For, Show } from 'solid-js';
 import { actionsApi, type Run } from '../../api/actions.ts';
-import { parseEntityKey } from '../../api/types.ts';
-import { EntityChip } from '../../components/entity-chip.tsx';
 import { peek } from '../../components/peek.ts';
 import { formatDate } from '../../components/property-value.tsx';
 import { Empty, ErrorState, Loading } from '../../components/states.tsx';
 import { useToast } from '../../components/toasts.tsx';
 import { useApi } from '../../session.tsx';
+import { EntityRef } from './entity-ref.tsx';
 import { RunStatusBadge } from './run-status.tsx';
 import './actions.css';
 
@@ -147,7 +146,7 @@ export function ApprovalsPage() {
               <div class="card-body">
                 <Show when={r.entity}>
                   <div class="row">
-                    <span class="faint small">On</span> <EntityChip {...parseEntityKey(r.entity!)} />
+                    <span class="faint small">On</span> <EntityRef entityKey={r.entity!} />
                   </div>
                 </Show>
                 <Show when={Object.keys(r.inputs ?? {}).length > 0}>

@@ -13,8 +13,6 @@ import {
 import { actionsApi, isTerminal, type Run, type RunLogLine } from '../../api/actions.ts';
 import { seg } from '../../api/client.ts';
 import { followStream } from '../../api/sse.ts';
-import { parseEntityKey } from '../../api/types.ts';
-import { EntityChip } from '../../components/entity-chip.tsx';
 import { Icon } from '../../components/icons.tsx';
 import { peek } from '../../components/peek.ts';
 import { formatDate } from '../../components/property-value.tsx';
@@ -22,6 +20,7 @@ import { ErrorState, Loading } from '../../components/states.tsx';
 import { useToast } from '../../components/toasts.tsx';
 import { useApi, useSession } from '../../session.tsx';
 import { ApprovalBox } from './approvals-page.tsx';
+import { EntityRef } from './entity-ref.tsx';
 import { applyStatus, mergeLogs, toRunEvent } from './run-events.ts';
 import { RunStatusBadge } from './run-status.tsx';
 import './actions.css';
@@ -294,7 +293,7 @@ export function RunPage() {
                     <dt>Target</dt>
                     <dd>
                       {r().entity ? (
-                        <EntityChip {...parseEntityKey(r().entity!)} />
+                        <EntityRef entityKey={r().entity!} />
                       ) : (
                         <span class="faint">none (creates)</span>
                       )}
@@ -312,7 +311,7 @@ export function RunPage() {
                     <dt>Affected</dt>
                     <dd class="rel-list" data-testid="affected-entities">
                       <For each={r().affectedEntities ?? []} fallback={<span class="faint">none yet</span>}>
-                        {(k) => <EntityChip {...parseEntityKey(k)} />}
+                        {(k) => <EntityRef entityKey={k} />}
                       </For>
                     </dd>
                   </dl>
