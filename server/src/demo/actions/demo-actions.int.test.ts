@@ -1,12 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoExecutor, startDemoExecutor } from '../../../../examples/demo-executor/executor.ts';
 import { startServedPlexus, waitFor } from '../../actions/test-executor.ts';
 import { uniqueId } from '../../test-support.ts';
-import { demoPrincipal, ensureDemoExecutorCredentials, loadDemoActions } from './demo-actions.ts';
+import {
+  demoPrincipal,
+  ensureDemoExecutorCredentials,
+  loadDemoActions,
+  startDemoActions,
+} from './demo-actions.ts';
 
 /**
  * The demo end to end: the starter actions loaded through the actions service, run through the
@@ -230,6 +236,46 @@ describe('demo executor credentials', () => {
       expect(replaced.apiToken).not.toBe('plx_not_a_real_token');
       expect(await tokens.verify(replaced.apiToken)).not.toBeNull();
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('what npm start does with the demo on', { timeout: 180_000 }, () => {
+  it('startDemoActions spawns the executor process and points the starter actions at it; a deploy runs through it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plexus-demo-start-'));
+    const probe = createServer();
+    await new Promise<void>((ok) => probe.listen(0, '127.0.0.1', ok));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise<void>((ok) => probe.close(() => ok()));
+    const started = await startDemoActions(served.px.services, {
+      dataDir: dir,
+      plexusUrl: served.baseUrl,
+      env: { DEMO_EXECUTOR_PORT: String(port) },
+    });
+    try {
+      expect(started.hookUrl).toBe(`http://127.0.0.1:${port}/hooks/plexus`);
+      // The actions were re-pointed at the new executor and its fresh secret.
+      expect((await api('GET', '/api/v1/actions/deploy-service')).body.invoker).toMatchObject({
+        url: started.hookUrl,
+        secret: '********',
+      });
+      await waitFor(
+        'the executor process to listen',
+        async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.ok,
+      );
+      const done = await ended(
+        (
+          await run('deploy-service', {
+            entity: `service:${service}`,
+            inputs: { version: '2.0.0', environment: env },
+          })
+        ).id,
+      );
+      expect(done.status, done.summary).toBe('SUCCESS');
+      expect(done.summary).toBe(`${service} 2.0.0 deployed to ${env}`);
+    } finally {
+      started.stop();
       rmSync(dir, { recursive: true, force: true });
     }
   });
