@@ -38,7 +38,7 @@ const ended = (id: string) =>
       const r = (await api('GET', `/api/v1/runs/${id}`)).body;
       return r?.endedAt ? r : null;
     },
-    60_000,
+    100_000,
   );
 async function run(action: string, body: Record<string, unknown>, token?: string) {
   const res = await api('POST', `/api/v1/actions/${action}/runs`, body, token);
@@ -194,6 +194,51 @@ describe('the demo actions against the demo executor', { timeout: 120_000 }, () 
     expect(Date.parse(grant.properties.expiresAt) - Date.parse(grant.properties.grantedAt)).toBe(
       2 * 3_600_000,
     );
+  });
+
+  it("roll back records the earlier version; the Order example's component is scaffolded and deployed", async () => {
+    const back = await ended(
+      (
+        await run('rollback-service', {
+          entity: `service:${service}`,
+          inputs: { environment: env, version: '1.4.1', reason: 'error rate up' },
+        })
+      ).id,
+    );
+    expect(back.status, back.summary).toBe('SUCCESS');
+    expect(back.summary).toBe(`${service} rolled back to 1.4.1 in ${env}`);
+    expect(await allLogs(back.id)).toContain('Reason: error rate up');
+
+    const group = `grp-${u}`;
+    expect(
+      (
+        await api('POST', '/api/v1/blueprints/group/entities', {
+          identifier: group,
+          properties: { type: 'team' },
+        })
+      ).status,
+    ).toBeLessThan(300);
+    const name = `comp-${u}`.toLowerCase();
+    const made = await ended(
+      (await run('scaffold-component', { inputs: { name, type: 'service', owner: group } })).id,
+    );
+    expect(made.status, made.summary).toBe('SUCCESS');
+    expect(made.affectedEntities).toEqual([`component:${name}`]);
+    const deployed = await ended(
+      (
+        await run('deploy-component', {
+          entity: `component:${name}`,
+          inputs: { version: '0.1.0', environment: 'staging' },
+        })
+      ).id,
+    );
+    expect(deployed.status, deployed.summary).toBe('SUCCESS');
+    const component = (await api('GET', `/api/v1/blueprints/component/entities/${name}`)).body;
+    expect(component.properties.annotations).toMatchObject({
+      'github.com/project-slug': `acme/${name}`,
+      'plexus.io/staging-version': '0.1.0',
+    });
+    expect(component.relations.ownedBy).toBe(`group:${group}`);
   });
 
   it('scaffold creates a service and decommission removes one', async () => {
