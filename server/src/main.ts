@@ -14,6 +14,7 @@ import { ensureAdminToken } from './auth/bootstrap.ts';
 import { ConfigError, readConfig } from './config.ts';
 import { createDriver, waitForNeo4j } from './db/driver.ts';
 import { type SupervisedNeo4j, superviseEmbeddedNeo4j } from './db/embedded-neo4j.ts';
+import { demoExecutorSettings, startDemoActions } from './demo/actions/demo-actions.ts';
 import { loadDemo } from './demo/load-demo.ts';
 import { createLogger } from './log.ts';
 import { createServices, type Services } from './services.ts';
@@ -25,6 +26,8 @@ async function main(): Promise<void> {
   let config: ReturnType<typeof readConfig>;
   try {
     config = readConfig();
+    // The demo's actions call the demo executor on 127.0.0.1: that one address:port is allowed.
+    if (config.demo) config.egress.allow.push(demoExecutorSettings(process.env).egressAllow);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`plexus: configuration error: ${err.message}\n`);
@@ -36,6 +39,7 @@ async function main(): Promise<void> {
   let embedded: SupervisedNeo4j | null = null;
   let driver: Driver | null = null;
   let services: Services | null = null;
+  let demoActions: { stop(): void } | null = null;
   let server: ServerType | null = null;
   let inFlight = 0;
   let drained: (() => void) | null = null;
@@ -57,12 +61,21 @@ async function main(): Promise<void> {
           });
     if (server) {
       // No new connections from here on; requests already received run to the end.
-      logger.info('shutting down: no new connections, waiting for in-flight requests', { signal, inFlight, timeoutMs });
+      logger.info('shutting down: no new connections, waiting for in-flight requests', {
+        signal,
+        inFlight,
+        timeoutMs,
+      });
       server.close();
-      if (!(await settle(timeoutMs))) logger.warn('in-flight requests did not finish in time; closing the database under them', { inFlight, timeoutMs });
+      if (!(await settle(timeoutMs)))
+        logger.warn('in-flight requests did not finish in time; closing the database under them', {
+          inFlight,
+          timeoutMs,
+        });
     } else {
       logger.info('shutting down during startup', { signal });
     }
+    demoActions?.stop();
     services?.stop();
     await driver?.close().catch(() => {});
     // Requests still running fail now with a 503 (a bulk write lists what it committed): let them answer.
@@ -84,7 +97,8 @@ async function main(): Promise<void> {
       dataDir,
       port: Number(process.env.NEO4J_BOLT_PORT ?? 7687),
       onOutput: (line) => {
-        if (line.startsWith('neo4j:') || /ERROR|Exception/.test(line)) logger.info(line, { component: 'neo4j' });
+        if (line.startsWith('neo4j:') || /ERROR|Exception/.test(line))
+          logger.info(line, { component: 'neo4j' });
       },
       onEvent: (message, fields) => logger.warn(message, fields),
     });
@@ -95,17 +109,30 @@ async function main(): Promise<void> {
   }
   driver = createDriver({ ...config.neo4j, ...credentials, uri });
   const db = { driver, database: config.neo4j.database };
-  await waitForNeo4j(db, uri, { timeoutMs: config.neo4j.waitTimeoutMs ?? 300_000, log: (message, fields) => logger.warn(message, fields) });
+  await waitForNeo4j(db, uri, {
+    timeoutMs: config.neo4j.waitTimeoutMs ?? 300_000,
+    log: (message, fields) => logger.warn(message, fields),
+  });
   // The GraphQL workers open their own connections to the same database, with the same credentials.
   services = await createServices({ ...config, neo4j: { ...config.neo4j, ...credentials, uri } }, db, logger);
-  const notice = await ensureAdminToken(services.tokens, { adminToken: config.adminToken, dataDir: config.dataDir });
+  const notice = await ensureAdminToken(services.tokens, {
+    adminToken: config.adminToken,
+    dataDir: config.dataDir,
+  });
   if (config.demo) {
     const loaded = await loadDemo(services);
     if (loaded > 0) logger.info('demo organisation ready', { entities: loaded });
+    // The demo executor (its own process) and the starter actions that run on it.
+    demoActions = await startDemoActions(services, {
+      dataDir: config.dataDir,
+      plexusUrl: config.actions.publicUrl,
+    });
   }
   await services.schemas.ready();
   if (stopping) return;
-  const app = createApp(services, { webDist: process.env.PLEXUS_WEB_DIST ?? join(process.cwd(), 'web', 'dist') });
+  const app = createApp(services, {
+    webDist: process.env.PLEXUS_WEB_DIST ?? join(process.cwd(), 'web', 'dist'),
+  });
   server = serve({ fetch: app.fetch, hostname: config.host, port: config.port });
   server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
     inFlight++;
@@ -119,7 +146,11 @@ async function main(): Promise<void> {
   if (notice.kind === 'generated') {
     lines.push(`Admin token (shown once; also saved to ${notice.file}, mode 600):`, `  ${notice.token}`);
   } else if (notice.kind === 'existing') {
-    lines.push(notice.file ? `Admin token: see ${notice.file}` : 'Admin token: generated on first start (set PLEXUS_ADMIN_TOKEN to choose one)');
+    lines.push(
+      notice.file
+        ? `Admin token: see ${notice.file}`
+        : 'Admin token: generated on first start (set PLEXUS_ADMIN_TOKEN to choose one)',
+    );
   } else {
     lines.push('Admin token: the value of PLEXUS_ADMIN_TOKEN');
   }
@@ -128,6 +159,8 @@ async function main(): Promise<void> {
 
 main().catch((err) => {
   if (stopping) return;
-  process.stderr.write(`plexus: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(
+    `plexus: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
   process.exit(1);
 });

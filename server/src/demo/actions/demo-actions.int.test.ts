@@ -1,12 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoExecutor, startDemoExecutor } from '../../../../examples/demo-executor/executor.ts';
 import { startServedPlexus, waitFor } from '../../actions/test-executor.ts';
 import { uniqueId } from '../../test-support.ts';
-import { demoPrincipal, ensureDemoExecutorCredentials, loadDemoActions } from './demo-actions.ts';
+import {
+  demoPrincipal,
+  ensureDemoExecutorCredentials,
+  loadDemoActions,
+  startDemoActions,
+} from './demo-actions.ts';
 
 /**
  * The demo end to end: the starter actions loaded through the actions service, run through the
@@ -32,7 +38,7 @@ const ended = (id: string) =>
       const r = (await api('GET', `/api/v1/runs/${id}`)).body;
       return r?.endedAt ? r : null;
     },
-    60_000,
+    100_000,
   );
 async function run(action: string, body: Record<string, unknown>, token?: string) {
   const res = await api('POST', `/api/v1/actions/${action}/runs`, body, token);
@@ -190,6 +196,51 @@ describe('the demo actions against the demo executor', { timeout: 120_000 }, () 
     );
   });
 
+  it("roll back records the earlier version; the Order example's component is scaffolded and deployed", async () => {
+    const back = await ended(
+      (
+        await run('rollback-service', {
+          entity: `service:${service}`,
+          inputs: { environment: env, version: '1.4.1', reason: 'error rate up' },
+        })
+      ).id,
+    );
+    expect(back.status, back.summary).toBe('SUCCESS');
+    expect(back.summary).toBe(`${service} rolled back to 1.4.1 in ${env}`);
+    expect(await allLogs(back.id)).toContain('Reason: error rate up');
+
+    const group = `grp-${u}`;
+    expect(
+      (
+        await api('POST', '/api/v1/blueprints/group/entities', {
+          identifier: group,
+          properties: { type: 'team' },
+        })
+      ).status,
+    ).toBeLessThan(300);
+    const name = `comp-${u}`.toLowerCase();
+    const made = await ended(
+      (await run('scaffold-component', { inputs: { name, type: 'service', owner: group } })).id,
+    );
+    expect(made.status, made.summary).toBe('SUCCESS');
+    expect(made.affectedEntities).toEqual([`component:${name}`]);
+    const deployed = await ended(
+      (
+        await run('deploy-component', {
+          entity: `component:${name}`,
+          inputs: { version: '0.1.0', environment: 'staging' },
+        })
+      ).id,
+    );
+    expect(deployed.status, deployed.summary).toBe('SUCCESS');
+    const component = (await api('GET', `/api/v1/blueprints/component/entities/${name}`)).body;
+    expect(component.properties.annotations).toMatchObject({
+      'github.com/project-slug': `acme/${name}`,
+      'plexus.io/staging-version': '0.1.0',
+    });
+    expect(component.relations.ownedBy).toBe(`group:${group}`);
+  });
+
   it('scaffold creates a service and decommission removes one', async () => {
     const name = `new-${u}`.toLowerCase();
     const created = await ended(
@@ -230,6 +281,46 @@ describe('demo executor credentials', () => {
       expect(replaced.apiToken).not.toBe('plx_not_a_real_token');
       expect(await tokens.verify(replaced.apiToken)).not.toBeNull();
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('what npm start does with the demo on', { timeout: 180_000 }, () => {
+  it('startDemoActions spawns the executor process and points the starter actions at it; a deploy runs through it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plexus-demo-start-'));
+    const probe = createServer();
+    await new Promise<void>((ok) => probe.listen(0, '127.0.0.1', ok));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise<void>((ok) => probe.close(() => ok()));
+    const started = await startDemoActions(served.px.services, {
+      dataDir: dir,
+      plexusUrl: served.baseUrl,
+      env: { DEMO_EXECUTOR_PORT: String(port) },
+    });
+    try {
+      expect(started.hookUrl).toBe(`http://127.0.0.1:${port}/hooks/plexus`);
+      // The actions were re-pointed at the new executor and its fresh secret.
+      expect((await api('GET', '/api/v1/actions/deploy-service')).body.invoker).toMatchObject({
+        url: started.hookUrl,
+        secret: '********',
+      });
+      await waitFor(
+        'the executor process to listen',
+        async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.ok,
+      );
+      const done = await ended(
+        (
+          await run('deploy-service', {
+            entity: `service:${service}`,
+            inputs: { version: '2.0.0', environment: env },
+          })
+        ).id,
+      );
+      expect(done.status, done.summary).toBe('SUCCESS');
+      expect(done.summary).toBe(`${service} 2.0.0 deployed to ${env}`);
+    } finally {
+      started.stop();
       rmSync(dir, { recursive: true, force: true });
     }
   });

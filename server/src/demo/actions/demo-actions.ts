@@ -9,7 +9,7 @@
  * @example
  * if (config.demo) config.egress.allow.push(demoExecutorSettings(process.env).egressAllow);
  * ...
- * const demoActions = config.demo ? await startDemoActions(services, { dataDir: config.dataDir, plexusUrl: url }) : null;
+ * const demoActions = config.demo ? await startDemoActions(services, { dataDir: config.dataDir, plexusUrl: config.actions.publicUrl }) : null;
  * // in stop(): demoActions?.stop();
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import type { ActionDefinition, ActionsService } from '../../actions/types.ts';
 import type { Principal } from '../../auth/principal.ts';
 import type { TokenStore } from '../../auth/tokens.ts';
+import { ConfigError } from '../../config.ts';
 import { ConflictError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 
@@ -102,7 +103,7 @@ export async function loadDemoActions(
 export function demoExecutorSettings(env: NodeJS.ProcessEnv): { port: number; egressAllow: string } {
   const port = Number(env.DEMO_EXECUTOR_PORT ?? 4100);
   if (!Number.isInteger(port) || port < 1 || port > 65535)
-    throw new Error(`DEMO_EXECUTOR_PORT "${env.DEMO_EXECUTOR_PORT}" is not a port number (1-65535)`);
+    throw new ConfigError(`DEMO_EXECUTOR_PORT "${env.DEMO_EXECUTOR_PORT}" is not a port number (1-65535)`);
   return { port, egressAllow: `127.0.0.1:${port}` };
 }
 
