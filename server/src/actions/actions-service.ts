@@ -395,8 +395,19 @@ export function createActionsService(deps: ActionsDeps, options: ActionsOptions 
     const done = await runs.update(row.id, from, clean, ctx);
     if (!done) return null;
     announce(done.run, done.before);
-    if (clean.status && terminal(clean.status)) inflight.get(row.id)?.abort();
+    if (clean.status && terminal(clean.status)) release(row.id);
     return done.run;
+  }
+
+  /**
+   * Tells the invocation of an ended run to stop (a status copy still polling its engine) and
+   * forgets it. An invocation that continues after it was accepted keeps its controller until the
+   * run ends: here, or, when it ended on another replica, at the invoker's next report (which then
+   * finds the run ended).
+   */
+  function release(id: string): void {
+    inflight.get(id)?.abort();
+    inflight.delete(id);
   }
 
   function reporterFor(row: RunRow): RunReporter {
@@ -412,7 +423,7 @@ export function createActionsService(deps: ActionsDeps, options: ActionsOptions 
         if (patch.statusLabel !== undefined) fields.statusLabel = patch.statusLabel;
         if (patch.link !== undefined) fields.link = patch.link;
         if (patch.summary !== undefined) fields.summary = patch.summary;
-        await transition(row, ['IN_PROGRESS'], fields);
+        if (!(await transition(row, ['IN_PROGRESS'], fields))) release(row.id);
       },
     };
   }
@@ -465,9 +476,8 @@ export function createActionsService(deps: ActionsDeps, options: ActionsOptions 
         status: 'FAILURE',
         summary: `the invocation failed: ${(err as Error).message}`,
       };
-    } finally {
-      inflight.delete(row.id);
     }
+    if (result.outcome !== 'accepted' || !result.continues) inflight.delete(row.id);
     try {
       if (result.outcome === 'accepted') {
         if (result.link || result.statusLabel)

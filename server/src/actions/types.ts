@@ -247,7 +247,8 @@ export interface InvocationContext {
  * executor reports). `done`: the run ends now with this status (upsert-entity, a failed dispatch).
  */
 export type InvocationResult =
-  | { outcome: 'accepted'; link?: string; statusLabel?: string }
+  /** `continues`: the invoker keeps working after it answered (a status copy) and needs `signal` until the run ends. */
+  | { outcome: 'accepted'; link?: string; statusLabel?: string; continues?: boolean }
   | { outcome: 'done'; status: 'SUCCESS' | 'FAILURE'; summary?: string; link?: string };
 
 export interface RunReporter {

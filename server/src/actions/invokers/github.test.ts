@@ -87,6 +87,8 @@ describe('GitHub invoker: dispatch', () => {
       outcome: 'accepted',
       link: `${fake.url}/acme/cart-service/actions/runs/${fake.runs[0].run.id}`,
       statusLabel: 'Workflow dispatched',
+      // No status copy asked for: nothing goes on after the answer.
+      continues: false,
     });
     expect(ctx.report.recorded.logs[0].message).toContain(
       'Dispatched workflow deploy.yml on main in acme/cart-service',

@@ -400,7 +400,12 @@ export function createGithubInvoker(options: GithubInvokerOptions = {}): Invoker
           : undefined);
       await report.log(`Dispatched workflow ${config.workflow} on ${config.ref} in ${where}`);
       if (config.reportStatus) void track(ctx, dispatchedAt, details);
-      return { outcome: 'accepted', link, statusLabel: 'Workflow dispatched' };
+      return {
+        outcome: 'accepted',
+        link,
+        statusLabel: 'Workflow dispatched',
+        continues: config.reportStatus === true,
+      };
     },
 
     async cancel(ctx) {
