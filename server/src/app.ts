@@ -170,7 +170,7 @@ export function createApp(services: Services, options: { webDist?: string } = {}
   api.route('/', viewRoutes({ views: createViewStore({ db: services.db, models }), models, audit: services.audit, jsonLimit }));
   api.route('/', queryRoutes({ queries: services.queries, schemas, audit: services.audit, jsonLimit, database: services.db.database, limits: config.graphqlLimits }));
   api.route('/', sourceRoutes(services.sources, services.audit, jsonLimit));
-  api.route('/', actionRoutes({ actions: services.actions, jsonLimit }));
+  api.route('/', actionRoutes({ actions: services.actions, jsonLimit, heartbeatMs: config.actions.heartbeatMs }));
   api.route('/', scorecardRoutes({ scorecards: services.scorecards, scorecardAdmin: services.scorecardAdmin, access, jsonLimit }));
   app.route('/api/v1', api);
   app.route('/', webhookRoutes(services.sources, jsonLimit));

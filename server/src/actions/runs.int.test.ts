@@ -125,6 +125,7 @@ beforeAll(async () => {
       maxLogLineBytes: 1024,
       maxLogLines: 20,
       timeoutCheckMs: 0,
+      heartbeatMs: 15_000,
     },
   });
   fetchApp = px.app.fetch;
