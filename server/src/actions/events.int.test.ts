@@ -197,7 +197,7 @@ describe('heartbeats', () => {
       return text.includes(': heartbeat\n\n');
     });
     await reader.cancel();
-    expect(text).toMatch(/^id: 1\nevent: status\n/);
+    expect(text).toMatch(/^event: status\ndata: .*\nid: 1\n\n/);
   });
 });
 
