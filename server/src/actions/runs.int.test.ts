@@ -284,6 +284,38 @@ describe('a run through the webhook invoker', () => {
   });
 });
 
+describe('run listings', () => {
+  it("pages runs newest first, filtered by entity and action, and takes the link from the executor's answer", async () => {
+    const exec = await startTestExecutor({
+      secret,
+      answer: () => ({ link: 'https://ci.example.com/runs/42' }),
+    });
+    executors.push(exec);
+    const act = await action({ invoker: { type: 'webhook', url: exec.url, secret } });
+    const target = await entity();
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++)
+      ids.push((await api('POST', `/api/v1/actions/${act}/runs`, { entity: `${bp}:${target}` })).body.id);
+    await waitFor('the links', async () =>
+      (await Promise.all(ids.map((id) => runOf(id)))).every(
+        (r) => r.link === 'https://ci.example.com/runs/42',
+      ),
+    );
+    const first = await api('GET', `/api/v1/runs?entity=${bp}:${target}&limit=2`);
+    expect(first.body.runs.map((r: { id: string }) => r.id)).toEqual([ids[2], ids[1]]);
+    expect(first.body.runs[0].logs).toEqual([]);
+    const second = await api(
+      'GET',
+      `/api/v1/runs?entity=${bp}:${target}&limit=2&cursor=${encodeURIComponent(first.body.next)}`,
+    );
+    expect(second.body.runs.map((r: { id: string }) => r.id)).toEqual([ids[0]]);
+    expect(second.body.next).toBeNull();
+    expect((await api('GET', `/api/v1/runs?action=${act}&status=IN_PROGRESS`)).body.runs).toHaveLength(3);
+    expect((await api('GET', `/api/v1/runs?action=${act}&status=SUCCESS`)).body.runs).toHaveLength(0);
+    expect((await api('GET', '/api/v1/runs?status=DONE')).status).toBe(400);
+  });
+});
+
 describe('run requests', () => {
   it('answers 400 naming the field for invalid inputs, and stores no run', async () => {
     const exec = await executor();
