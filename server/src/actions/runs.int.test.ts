@@ -262,6 +262,34 @@ describe('a run through the webhook invoker', () => {
     expect(afterEnd.logs.map((l: { message: string }) => l.message)).toEqual(['bye']);
   });
 
+  it("sends the body and header templates' results, signed", async () => {
+    const exec = await executor();
+    const act = await action({
+      inputs: { properties: { version: { type: 'string' } } },
+      invoker: {
+        type: 'webhook',
+        url: exec.url,
+        secret,
+        method: 'PUT',
+        headers: { 'x-team': 'payments', 'x-target': { jsonata: 'entity.identifier' } },
+        body: { jsonata: "{'ref': inputs.version, 'callback': run.apiUrl & '/runs/' & run.id}" },
+      },
+    });
+    const target = await entity();
+    const started = await api('POST', `/api/v1/actions/${act}/runs`, {
+      entity: `${bp}:${target}`,
+      inputs: { version: 'v3' },
+    });
+    const got = await waitFor('the delivery', () => exec.received[0]);
+    expect(got.verified).toBe(true);
+    expect(got.body).toEqual({ ref: 'v3', callback: `${baseUrl}/api/v1/runs/${started.body.id}` });
+    expect(got.headers).toMatchObject({
+      'x-team': 'payments',
+      'x-target': target,
+      'x-plexus-event': 'run.requested',
+    });
+  });
+
   it('ends the run FAILURE with the reason when the executor answers 4xx, without retrying', async () => {
     const exec = await executor(undefined, () => 422);
     const act = await action({ invoker: { type: 'webhook', url: exec.url, secret, retries: 3 } });
