@@ -78,7 +78,7 @@ const routes: Record<string, Partial<Record<'get' | 'post' | 'put' | 'patch' | '
   '/audit': {
     get: {
       summary:
-        'Audit trail of every write (actor, origin, before/after), newest first, limited to what the caller may read (user, team and token events: admins only; relation values naming entities the caller may not read are removed from before/after). kind: entity|blueprint|scorecard|source|user|team|token|query|view; subject: its identifier (blueprint:identifier for entities)',
+        'Audit trail of every write (actor, origin, before/after), newest first, limited to what the caller may read (user, team and token events: admins only; relation values naming entities the caller may not read are removed from before/after). kind: entity|blueprint|scorecard|source|user|team|token|query|view|action|automation|run; subject: its identifier (blueprint:identifier for entities, the id of a run)',
       tags: ['Administration'],
       query: ['kind', 'subject', 'blueprint', 'entity', 'actor', 'since', 'limit', 'cursor'],
     },

@@ -478,6 +478,8 @@ export function createActionsService(deps: ActionsDeps, options: ActionsOptions 
       };
     }
     if (result.outcome !== 'accepted' || !result.continues) inflight.delete(row.id);
+    // Shutting down: the delivery was cut short, not refused; the run's timeout settles it.
+    if (stopping.signal.aborted) return;
     try {
       if (result.outcome === 'accepted') {
         if (result.link || result.statusLabel)

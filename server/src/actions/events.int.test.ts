@@ -12,7 +12,7 @@ const secret = `whsec-${randomBytes(12).toString('hex')}`;
 const tokens = new Map<string, string>();
 
 beforeAll(async () => {
-  served = await startServedPlexus();
+  served = await startServedPlexus({ heartbeatMs: 200 });
   exec = await startTestExecutor({
     secret,
     onRun: (payload) => {
@@ -181,6 +181,23 @@ describe('GET /runs/{run}/events', () => {
     } finally {
       await other.close();
     }
+  });
+});
+
+describe('heartbeats', () => {
+  it('keeps an idle stream open with comments', async () => {
+    const { run } = await startRun();
+    const res = await stream(run.id);
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    await waitFor('a heartbeat comment', async () => {
+      const chunk = await reader.read();
+      text += decoder.decode(chunk.value ?? new Uint8Array(), { stream: true });
+      return text.includes(': heartbeat\n\n');
+    });
+    await reader.cancel();
+    expect(text).toMatch(/^event: status\ndata: .*\nid: 1\n\n/);
   });
 });
 

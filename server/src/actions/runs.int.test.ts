@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyTimestampedSignature } from '../../../connectors/sdk/index.ts';
 import { startTestPlexus, type TestPlexus, uniqueId } from '../test-support.ts';
 import { startTestExecutor, waitFor } from './test-executor.ts';
 
@@ -125,6 +126,7 @@ beforeAll(async () => {
       maxLogLineBytes: 1024,
       maxLogLines: 20,
       timeoutCheckMs: 0,
+      heartbeatMs: 15_000,
     },
   });
   fetchApp = px.app.fetch;
@@ -181,6 +183,19 @@ describe('a run through the webhook invoker', () => {
     const run = await ended(started.body.id);
     expect(exec.errors).toEqual([]);
     expect(exec.received[0].verified).toBe(true);
+    // The same delivery replayed more than 5 minutes later, or with its body changed, fails verification.
+    const { headers, raw } = exec.received[0];
+    const check = (body: string, now = Date.now()) =>
+      verifyTimestampedSignature({
+        secret,
+        rawBody: body,
+        signature: headers['x-plexus-signature'] as string,
+        timestamp: headers['x-plexus-timestamp'] as string,
+        now,
+      });
+    expect(check(raw)).toBe(true);
+    expect(check(raw, Date.now() + 6 * 60_000)).toBe(false);
+    expect(check(raw.replace('v1.2', 'v9.9'))).toBe(false);
     const payload = exec.received[0].body;
     expect(payload).toMatchObject({
       run: { id: started.body.id, apiUrl: `${baseUrl}/api/v1` },
@@ -247,6 +262,34 @@ describe('a run through the webhook invoker', () => {
     expect(afterEnd.logs.map((l: { message: string }) => l.message)).toEqual(['bye']);
   });
 
+  it("sends the body and header templates' results, signed", async () => {
+    const exec = await executor();
+    const act = await action({
+      inputs: { properties: { version: { type: 'string' } } },
+      invoker: {
+        type: 'webhook',
+        url: exec.url,
+        secret,
+        method: 'PUT',
+        headers: { 'x-team': 'payments', 'x-target': { jsonata: 'entity.identifier' } },
+        body: { jsonata: "{'ref': inputs.version, 'callback': run.apiUrl & '/runs/' & run.id}" },
+      },
+    });
+    const target = await entity();
+    const started = await api('POST', `/api/v1/actions/${act}/runs`, {
+      entity: `${bp}:${target}`,
+      inputs: { version: 'v3' },
+    });
+    const got = await waitFor('the delivery', () => exec.received[0]);
+    expect(got.verified).toBe(true);
+    expect(got.body).toEqual({ ref: 'v3', callback: `${baseUrl}/api/v1/runs/${started.body.id}` });
+    expect(got.headers).toMatchObject({
+      'x-team': 'payments',
+      'x-target': target,
+      'x-plexus-event': 'run.requested',
+    });
+  });
+
   it('ends the run FAILURE with the reason when the executor answers 4xx, without retrying', async () => {
     const exec = await executor(undefined, () => 422);
     const act = await action({ invoker: { type: 'webhook', url: exec.url, secret, retries: 3 } });
@@ -266,6 +309,38 @@ describe('a run through the webhook invoker', () => {
     expect(run.status).toBe('FAILURE');
     expect(run.summary).toMatch(/could not be reached/);
     expect(run.logs[0].message).toMatch(/could not be reached/);
+  });
+});
+
+describe('run listings', () => {
+  it("pages runs newest first, filtered by entity and action, and takes the link from the executor's answer", async () => {
+    const exec = await startTestExecutor({
+      secret,
+      answer: () => ({ link: 'https://ci.example.com/runs/42' }),
+    });
+    executors.push(exec);
+    const act = await action({ invoker: { type: 'webhook', url: exec.url, secret } });
+    const target = await entity();
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++)
+      ids.push((await api('POST', `/api/v1/actions/${act}/runs`, { entity: `${bp}:${target}` })).body.id);
+    await waitFor('the links', async () =>
+      (await Promise.all(ids.map((id) => runOf(id)))).every(
+        (r) => r.link === 'https://ci.example.com/runs/42',
+      ),
+    );
+    const first = await api('GET', `/api/v1/runs?entity=${bp}:${target}&limit=2`);
+    expect(first.body.runs.map((r: { id: string }) => r.id)).toEqual([ids[2], ids[1]]);
+    expect(first.body.runs[0].logs).toEqual([]);
+    const second = await api(
+      'GET',
+      `/api/v1/runs?entity=${bp}:${target}&limit=2&cursor=${encodeURIComponent(first.body.next)}`,
+    );
+    expect(second.body.runs.map((r: { id: string }) => r.id)).toEqual([ids[0]]);
+    expect(second.body.next).toBeNull();
+    expect((await api('GET', `/api/v1/runs?action=${act}&status=IN_PROGRESS`)).body.runs).toHaveLength(3);
+    expect((await api('GET', `/api/v1/runs?action=${act}&status=SUCCESS`)).body.runs).toHaveLength(0);
+    expect((await api('GET', '/api/v1/runs?status=DONE')).status).toBe(400);
   });
 });
 

@@ -22,6 +22,8 @@ export async function startTestExecutor(options: {
   secret: string;
   onRun?: (body: any, received: Received) => Promise<void> | void;
   status?: () => number;
+  /** The JSON body of the answer (default `{accepted}`). */
+  answer?: () => unknown;
 }): Promise<{ url: string; received: Received[]; errors: unknown[]; close(): Promise<void> }> {
   const received: Received[] = [];
   const errors: unknown[] = [];
@@ -45,7 +47,7 @@ export async function startTestExecutor(options: {
       const status = options.status?.() ?? (verified ? 202 : 401);
       res
         .writeHead(status, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ accepted: status < 300 }));
+        .end(JSON.stringify(options.answer?.() ?? { accepted: status < 300 }));
       if (status < 300 && verified && options.onRun && req.headers['x-plexus-event'] === 'run.requested') {
         Promise.resolve()
           .then(() => options.onRun?.(body, r))
@@ -156,8 +158,9 @@ export async function startServedPlexus(actions: Partial<ActionsConfig> = {}): P
       maxLogLineBytes: 8192,
       maxLogLines: 10_000,
       timeoutCheckMs: 0,
+      heartbeatMs: 15_000,
       ...actions,
-    },
+    } as ActionsConfig,
   });
   fetchApp = px.app.fetch;
   return {
