@@ -170,7 +170,7 @@ ${extra}`;
     expect(missing.code).toBe(exitCodes.usage);
     const bad = await cli(['apply', '-f', file('broken.yml', 'kind: Widget\nidentifier: x\n')]);
     expect(bad.code).toBe(exitCodes.usage);
-    expect(bad.stderr).toContain('kind must be Blueprint, Entity, Source or Scorecard');
+    expect(bad.stderr).toContain('kind must be Blueprint, Entity, Source, Scorecard or Action');
     rmSync(join(dir, 'broken.yml'));
     expect((await cli(['no-such-command'])).code).toBe(exitCodes.usage);
   });
