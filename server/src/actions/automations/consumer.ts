@@ -461,9 +461,15 @@ export function createAutomationConsumer(deps: {
         // A firing already started by a holder that died: a webhook is delivered again (same
         // delivery id, receivers deduplicate); an action is not run twice (at most once).
         if (f.state === 'running' && a.target.type === 'action') {
-          await finish(f, 'interrupted', {
-            error: `the replica running this firing stopped before the run was stored; not run again (at most once). Event ${f.event}`,
+          const settled = await writeRows(db, loadQuery('automations/interrupt-firing'), {
+            ...fence,
+            key: f.key,
+            error: `the replica running this firing stopped before it finished; the action is not run again (at most once). Event ${f.event}`,
           });
+          if (settled.length === 0) {
+            held = false;
+            return;
+          }
           continue;
         }
         const claimed = await writeRows(db, loadQuery('automations/claim-firing'), { ...fence, key: f.key });
