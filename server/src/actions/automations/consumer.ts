@@ -235,12 +235,13 @@ export function createAutomationConsumer(deps: {
     if (automations.length === 0) {
       // Nothing to fire: jump to the end. `top` was read before the automations, so one enabled
       // meanwhile has a sinceSeq past it and misses nothing.
-      await writeRows(db, loadQuery('automations/advance-cursor'), {
+      const moved = await writeRows(db, loadQuery('automations/advance-cursor'), {
         ...fence,
         cursor: name,
         from: pos.cursor,
         to: pos.top,
       });
+      if (moved.length === 0) held = false;
       return false;
     }
     const events = await writeRows<AutomationEvent>(db, loadQuery('automations/read-events'), {
