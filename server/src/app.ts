@@ -171,7 +171,7 @@ export function createApp(services: Services, options: { webDist?: string } = {}
   api.route('/', viewRoutes({ views: createViewStore({ db: services.db, models }), models, audit: services.audit, jsonLimit }));
   api.route('/', queryRoutes({ queries: services.queries, schemas, audit: services.audit, jsonLimit, database: services.db.database, limits: config.graphqlLimits }));
   api.route('/', sourceRoutes(services.sources, services.audit, jsonLimit));
-  api.route('/', actionRoutes({ actions: services.actions, jsonLimit }));
+  api.route('/', actionRoutes({ actions: services.actions, jsonLimit, heartbeatMs: config.actions.heartbeatMs }));
   api.route('/', automationRoutes({ store: services.automations.store, db: services.db, jsonLimit }));
   api.route('/', scorecardRoutes({ scorecards: services.scorecards, scorecardAdmin: services.scorecardAdmin, access, jsonLimit }));
   app.route('/api/v1', api);

@@ -91,6 +91,8 @@ export interface ActionsConfig {
   maxLogLines: number;
   /** How often runs past their action's timeout are ended TIMED_OUT (actions.timeoutCheckMs, 30000; 0 off). */
   timeoutCheckMs: number;
+  /** Idle run event streams get a comment this often, so proxies keep them open (actions.heartbeatMs, 15000). */
+  heartbeatMs: number;
 }
 
 /** OIDC/JWT bearer tokens, verified against the identity provider's JWKS. */
@@ -256,6 +258,7 @@ function readActionsConfig(env: NodeJS.ProcessEnv, a: Record<string, any>, host:
     maxLogLineBytes: parseBytes('PLEXUS_RUN_LOG_LINE_BYTES', env.PLEXUS_RUN_LOG_LINE_BYTES ?? a.maxLogLineBytes, 8 * 1024),
     maxLogLines: toInt('PLEXUS_RUN_MAX_LOG_LINES', env.PLEXUS_RUN_MAX_LOG_LINES ?? a.maxLogLines, 10_000, 1),
     timeoutCheckMs: toInt('actions.timeoutCheckMs', a.timeoutCheckMs, 30_000, 0),
+    heartbeatMs: toInt('actions.heartbeatMs', a.heartbeatMs, 15_000, 10),
   };
 }
 

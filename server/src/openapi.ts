@@ -78,7 +78,7 @@ const routes: Record<string, Partial<Record<'get' | 'post' | 'put' | 'patch' | '
   '/audit': {
     get: {
       summary:
-        'Audit trail of every write (actor, origin, before/after), newest first, limited to what the caller may read (user, team and token events: admins only; relation values naming entities the caller may not read are removed from before/after). kind: entity|blueprint|scorecard|source|user|team|token|query|view; subject: its identifier (blueprint:identifier for entities)',
+        'Audit trail of every write (actor, origin, before/after), newest first, limited to what the caller may read (user, team and token events: admins only; relation values naming entities the caller may not read are removed from before/after). kind: entity|blueprint|scorecard|source|user|team|token|query|view|action|automation|run; subject: its identifier (blueprint:identifier for entities, the id of a run)',
       tags: ['Administration'],
       query: ['kind', 'subject', 'blueprint', 'entity', 'actor', 'since', 'limit', 'cursor'],
     },
@@ -141,6 +141,29 @@ const routes: Record<string, Partial<Record<'get' | 'post' | 'put' | 'patch' | '
     put: { summary: 'Change a view (its author or an admin)', tags: ['Catalog views'] },
     delete: { summary: 'Delete a view (its author or an admin)', tags: ['Catalog views'] },
   },
+  '/actions': {
+    get: { summary: 'Actions the caller may see; ?entity=blueprint:identifier: those that apply to it and the caller may run; ?blueprint=: its CREATE actions the caller may run', tags: ['Actions'], query: ['entity', 'blueprint', 'operation'] },
+    post: { summary: 'Create an action (admin, or moderator of its blueprint); secrets are stored encrypted and answered as "********"', tags: ['Actions'], responses: { '201': 'Created', '409': 'Exists', '422': 'Invalid definition' } },
+  },
+  '/actions/{action}': {
+    get: { summary: 'Read an action (secrets masked)', tags: ['Actions'] },
+    put: { summary: 'Replace an action; a secret sent as "********" keeps the stored one', tags: ['Actions'], responses: { '422': 'Invalid definition' } },
+    delete: { summary: 'Delete an action (its runs stay)', tags: ['Actions'] },
+  },
+  '/actions/{action}/runs': { post: { summary: 'Run an action: {entity?, inputs}; 400 names the invalid input', tags: ['Actions'], responses: { '201': 'The run (IN_PROGRESS or WAITING_FOR_APPROVAL)', '400': 'Invalid inputs or entity', '403': 'Not allowed to run it' } } },
+  '/runs': { get: { summary: 'Runs the caller may read, newest first; approver=me: runs waiting for the caller\'s approval', tags: ['Actions'], query: ['action', 'status', 'entity', 'actor', 'approver', 'limit', 'cursor'] } },
+  '/runs/{run}': {
+    get: { summary: 'A run with the first page of its log', tags: ['Actions'] },
+    patch: { summary: 'Executor: report status, statusLabel, link, summary (Authorization: Bearer <run token>)', tags: ['Actions'], responses: { '401': 'Not a run token', '403': 'Another run\'s token, or the run has ended', '413': 'A field over the size limit' } },
+  },
+  '/runs/{run}/logs': {
+    get: { summary: 'A page of the run\'s log after a line (seq)', tags: ['Actions'], query: ['after', 'limit'] },
+    post: { summary: 'Executor: append a log line {message, level?, terminationStatus?} (Authorization: Bearer <run token>)', tags: ['Actions'], responses: { '201': 'Appended', '401': 'Not a run token', '403': 'Another run\'s token, or the run has ended', '413': 'Line too long or the run\'s log is full' } },
+  },
+  '/runs/{run}/events': { get: { summary: 'Server-Sent Events: status changes and log lines; Last-Event-ID resumes; ends after the final status', tags: ['Actions'], query: ['lastEventId'], responses: { '200': 'text/event-stream' } } },
+  '/runs/{run}/approval': { post: { summary: 'Approve or decline a waiting run {decision, reason?}', tags: ['Actions'], responses: { '403': 'Not an approver, or your own run', '409': 'Not waiting for approval' } } },
+  '/runs/{run}/cancel': { post: { summary: 'Cancel a waiting or running run (its creator, approvers, admins); the executor is told', tags: ['Actions'], responses: { '409': 'Already ended' } } },
+  '/runs/{run}/rerun': { post: { summary: 'Run again with the same inputs (secrets included) as a new run', tags: ['Actions'], responses: { '201': 'The new run' } } },
 };
 
 /** Builds the OpenAPI document for the routes above (other modules may add theirs). */

@@ -181,13 +181,14 @@ describe('two replicas on one Neo4j', () => {
       const names = leases
         .filter((l) => l.holder && holders.has(l.holder))
         .map((l) => l.name.slice(leasePrefix.length));
-      return ['audit-prune', 'probe', 'scorecards-full-runs', 'sources-scheduler'].every((n) =>
+      return ['action-run-timeouts', 'audit-prune', 'probe', 'scorecards-full-runs', 'sources-scheduler'].every((n) =>
         names.includes(n),
       )
         ? leases
         : undefined;
     });
     expect(held.map((l) => l.name.slice(leasePrefix.length)).sort()).toEqual([
+      'action-run-timeouts',
       'audit-prune',
       'probe',
       'scorecards-full-runs',

@@ -6,6 +6,7 @@ import { access as accessOf, assertCanAdminister, canAdminister, isAdmin } from 
 import { ownerRelationOf } from '../auth/permissions.ts';
 import { type Principal, roleAtLeast } from '../auth/principal.ts';
 import type { Catalog } from '../catalog/catalog.ts';
+import type { WriteContext } from '../catalog/events.ts';
 import type { ActionsConfig } from '../config.ts';
 import { type Db, readRows } from '../db/driver.ts';
 import type { JobScheduler, ScheduledJob } from '../db/lease.ts';
@@ -28,7 +29,7 @@ import { compileSearch } from '../search/rules.ts';
 import { type ActionStore, createActionStore, type SealedAction } from './action-store.ts';
 import { resolveInputs, secretInputNames } from './form-rules.ts';
 import { createInvokers, type InvokerRegistry } from './invokers/index.ts';
-import { createRunStore, type RunEventRow, type RunRow } from './run-store.ts';
+import { createRunStore, type RunEventRow, type RunRow, runSnapshot } from './run-store.ts';
 import { mask, redact, redactValue, type SecretBox } from './secrets.ts';
 import {
   type ActionDefinition,
@@ -382,6 +383,7 @@ export function createActionsService(deps: ActionsDeps, options: ActionsOptions 
     row: RunRow,
     from: readonly RunStatus[],
     patch: Partial<RunRow>,
+    ctx: WriteContext = { actor: 'plexus', source: 'actions', runId: row.id },
   ): Promise<RunRow | null> {
     const secrets = await secretsOf(row);
     const clean: Partial<RunRow> = { ...patch };
@@ -390,7 +392,7 @@ export function createActionsService(deps: ActionsDeps, options: ActionsOptions 
       if (typeof v === 'string') clean[k] = redact(v, secrets);
     }
     if (clean.status && terminal(clean.status)) clean.endedAt = new Date().toISOString();
-    const done = await runs.update(row.id, from, clean);
+    const done = await runs.update(row.id, from, clean, ctx);
     if (!done) return null;
     announce(done.run, done.before);
     if (clean.status && terminal(clean.status)) inflight.get(row.id)?.abort();
@@ -466,6 +468,8 @@ export function createActionsService(deps: ActionsDeps, options: ActionsOptions 
     } finally {
       inflight.delete(row.id);
     }
+    // Shutting down: the delivery was cut short, not refused; the run's timeout settles it.
+    if (stopping.signal.aborted) return;
     try {
       if (result.outcome === 'accepted') {
         if (result.link || result.statusLabel)
@@ -569,6 +573,8 @@ export function createActionsService(deps: ActionsDeps, options: ActionsOptions 
       entity,
       user: userOf(p),
     });
+    if (resolved.problems.length === 0)
+      resolved.problems.push(...(await checkEntityInputs(p, action, resolved.values)));
     if (resolved.problems.length > 0) {
       const first = resolved.problems[0];
       throw new BadRequestError(
@@ -620,28 +626,60 @@ export function createActionsService(deps: ActionsDeps, options: ActionsOptions 
       seq: 1,
       logCount: 0,
     };
-    const stored = await runs.create(row, ref);
+    const stored = await runs.create(row, ref, { actor: p.name, source });
     secretCache.set(stored.id, secrets);
-    await audit.record(
-      adminChange('run', stored.id, { actor: p.name, source }, null, auditSnapshot(stored), {
-        blueprint: action.blueprint ?? null,
-      }),
-    );
     announce(stored, null);
     if (started) startInvocation(stored, started.token);
     return toView(stored);
   }
 
-  const auditSnapshot = (r: RunRow) => ({
-    id: r.id,
-    action: r.action,
-    entity: r.entity,
-    status: r.status,
-    inputs: parseJson(r.inputs, {}),
-    rerunOf: r.rerunOf,
-    approvals: toView(r).approvals,
-    summary: r.summary,
-  });
+  /**
+   * Entity pickers (`format: entity`): each value must name an entity of the input's blueprint
+   * that the caller may read and that matches the input's `dataset` rules.
+   */
+  async function checkEntityInputs(
+    p: Principal,
+    action: ActionDefinition,
+    values: Record<string, unknown>,
+  ): Promise<{ path: string; message: string }[]> {
+    const problems: { path: string; message: string }[] = [];
+    for (const [name, input] of Object.entries(action.inputs?.properties ?? {})) {
+      const isPicker =
+        input.format === 'entity' || (input.type === 'array' && input.items?.format === 'entity');
+      const blueprint = input.format === 'entity' ? input.blueprint : input.items?.blueprint;
+      if (!isPicker || !blueprint || values[name] === undefined) continue;
+      const list = (Array.isArray(values[name]) ? values[name] : [values[name]]) as unknown[];
+      const identifiers = list.map((v) =>
+        typeof v === 'string' && v.startsWith(`${blueprint}:`) ? v.slice(blueprint.length + 1) : v,
+      );
+      const rules: unknown[] = [{ property: 'identifier', operator: 'in', value: identifiers }];
+      if (input.dataset?.rules?.length)
+        rules.unshift({ combinator: input.dataset.combinator ?? 'and', rules: input.dataset.rules });
+      let found = new Set<string>();
+      try {
+        const compiled = compileSearch(
+          models.current(),
+          { blueprint, combinator: 'and', rules: rules as never, limit: 1000 },
+          access.scope(p),
+        );
+        found = new Set(
+          (await readRows<{ props: { identifier: string } }>(db, compiled.query, compiled.params)).map(
+            (r) => r.props.identifier,
+          ),
+        );
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+      }
+      for (const [i, id] of identifiers.entries()) {
+        if (!found.has(String(id)))
+          problems.push({
+            path: `inputs.${name}${Array.isArray(values[name]) ? `[${i}]` : ''}`,
+            message: `${JSON.stringify(list[i])} is not a ${blueprint} entity you may pick here`,
+          });
+      }
+    }
+    return problems;
+  }
 
   function allApproved(grant: Grant, approvals: StoredApproval[], owners: string[]): boolean {
     const yes = approvals.filter((a) => a.decision === 'approve');
@@ -856,15 +894,21 @@ export function createActionsService(deps: ActionsDeps, options: ActionsOptions 
         role: isAdmin(p) ? 'admin' : p.role,
         teams: p.teams,
       };
+      const who: WriteContext = { actor: p.name, source: 'api', runId: id };
       const withApproval = await runs.addApproval(id, JSON.stringify(approval));
       if (!withApproval) throw new ConflictError(`run ${id} is no longer waiting for approval`);
       let after: RunRow | null = withApproval;
       if (decision === 'decline') {
-        after = await transition(withApproval, ['WAITING_FOR_APPROVAL'], {
-          status: 'DECLINED',
-          statusLabel: 'declined',
-          summary: `declined by ${p.name}${reason ? `: ${reason}` : ''}`,
-        });
+        after = await transition(
+          withApproval,
+          ['WAITING_FOR_APPROVAL'],
+          {
+            status: 'DECLINED',
+            statusLabel: 'declined',
+            summary: `declined by ${p.name}${reason ? `: ${reason}` : ''}`,
+          },
+          who,
+        );
       } else {
         const approvals = withApproval.approvals.map((a) =>
           parseJson<StoredApproval>(a, {} as StoredApproval),
@@ -873,25 +917,31 @@ export function createActionsService(deps: ActionsDeps, options: ActionsOptions 
           (action.approval?.type ?? 'ANY') === 'ANY' || allApproved(approveGrant(action), approvals, owners);
         if (enough) {
           const started = newToken(row.timeoutMs);
-          after = await transition(withApproval, ['WAITING_FOR_APPROVAL'], {
-            status: 'IN_PROGRESS',
-            statusLabel: `approved by ${approvals
-              .filter((a) => a.decision === 'approve')
-              .map((a) => a.name)
-              .join(', ')}`,
-            ...started.fields,
-          });
+          after = await transition(
+            withApproval,
+            ['WAITING_FOR_APPROVAL'],
+            {
+              status: 'IN_PROGRESS',
+              statusLabel: `approved by ${approvals
+                .filter((a) => a.decision === 'approve')
+                .map((a) => a.name)
+                .join(', ')}`,
+              ...started.fields,
+            },
+            who,
+          );
           if (after) startInvocation(after, started.token);
         } else {
+          // Recorded on its own: the status did not change, so no transition audited it.
+          await audit.record(
+            adminChange('run', id, who, runSnapshot(row), runSnapshot(withApproval), {
+              blueprint: row.blueprint,
+            }),
+          );
           wake(id);
         }
       }
       const final = after ?? (await runs.get(id)) ?? withApproval;
-      await audit.record(
-        adminChange('run', id, { actor: p.name, source: 'api' }, auditSnapshot(row), auditSnapshot(final), {
-          blueprint: row.blueprint,
-        }),
-      );
       return toView(final);
     },
 
@@ -908,11 +958,12 @@ export function createActionsService(deps: ActionsDeps, options: ActionsOptions 
           'cancelling a run is for the person who started it, its approvers and admins',
         );
       if (terminal(row.status)) throw new ConflictError(`run ${id} has already ended (${row.status})`);
-      const after = await transition(row, ['WAITING_FOR_APPROVAL', 'IN_PROGRESS'], {
-        status: 'CANCELLED',
-        statusLabel: 'cancelled',
-        summary: `cancelled by ${p.name}`,
-      });
+      const after = await transition(
+        row,
+        ['WAITING_FOR_APPROVAL', 'IN_PROGRESS'],
+        { status: 'CANCELLED', statusLabel: 'cancelled', summary: `cancelled by ${p.name}` },
+        { actor: p.name, source: 'api', runId: id },
+      );
       if (!after) throw new ConflictError(`run ${id} ended meanwhile`);
       if (row.status === 'IN_PROGRESS' && action) {
         // Best effort: tell the engine (the token in the payload is already dead).
@@ -935,11 +986,6 @@ export function createActionsService(deps: ActionsDeps, options: ActionsOptions 
             );
         }
       }
-      await audit.record(
-        adminChange('run', id, { actor: p.name, source: 'api' }, auditSnapshot(row), auditSnapshot(after), {
-          blueprint: row.blueprint,
-        }),
-      );
       return toView(after);
     },
 
@@ -1033,7 +1079,11 @@ export function createActionsService(deps: ActionsDeps, options: ActionsOptions 
       }
       if (typeof fields.link === 'string' && !/^https?:\/\/\S+$/.test(fields.link))
         throw new BadRequestError('link must be an http(s) URL');
-      const after = await transition(row, ['IN_PROGRESS'], fields);
+      const after = await transition(row, ['IN_PROGRESS'], fields, {
+        actor: `run:${id}`,
+        source: 'executor',
+        runId: id,
+      });
       if (!after) throw new ForbiddenError(`run ${id} has ended; its token no longer reports`);
       return toView(after);
     },
@@ -1056,7 +1106,13 @@ export function createActionsService(deps: ActionsDeps, options: ActionsOptions 
       checkSize(body.message, 'message');
       let after = await appendLines(row, [{ message: body.message, level: level as RunLogLine['level'] }]);
       if (body.terminationStatus) {
-        after = (await transition(after, ['IN_PROGRESS'], { status: body.terminationStatus })) ?? after;
+        after =
+          (await transition(
+            after,
+            ['IN_PROGRESS'],
+            { status: body.terminationStatus },
+            { actor: `run:${id}`, source: 'executor', runId: id },
+          )) ?? after;
       }
       return toView(after);
     },
@@ -1076,11 +1132,16 @@ export function createActionsService(deps: ActionsDeps, options: ActionsOptions 
           { message: `timed out: no result within ${row.timeoutMs} ms`, level: 'error' },
         ]).catch(() => {});
         if (
-          await transition(row, ['IN_PROGRESS'], {
-            status: 'TIMED_OUT',
-            statusLabel: 'timed out',
-            summary: `no result within ${row.timeoutMs} ms of the start`,
-          })
+          await transition(
+            row,
+            ['IN_PROGRESS'],
+            {
+              status: 'TIMED_OUT',
+              statusLabel: 'timed out',
+              summary: `no result within ${row.timeoutMs} ms of the start`,
+            },
+            { actor: 'plexus', source: 'timeout', runId: id },
+          )
         )
           ended++;
       }

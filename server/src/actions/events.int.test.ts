@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { uniqueId } from '../test-support.ts';
+import type { Principal } from '../auth/principal.ts';
+import { startTestPlexus, uniqueId } from '../test-support.ts';
 import { readEvents, startServedPlexus, startTestExecutor, waitFor } from './test-executor.ts';
+import type { RunEvent } from './types.ts';
 
 let served: Awaited<ReturnType<typeof startServedPlexus>>;
 let exec: Awaited<ReturnType<typeof startTestExecutor>>;
@@ -10,7 +12,7 @@ const secret = `whsec-${randomBytes(12).toString('hex')}`;
 const tokens = new Map<string, string>();
 
 beforeAll(async () => {
-  served = await startServedPlexus();
+  served = await startServedPlexus({ heartbeatMs: 200 });
   exec = await startTestExecutor({
     secret,
     onRun: (payload) => {
@@ -141,5 +143,78 @@ describe('GET /runs/{run}/events', () => {
     expect(refused.status).toBe(404);
     expect(refused.headers.get('content-type')).toMatch(/json/);
     expect((await stream('no-such-run')).status).toBe(404);
+  });
+
+  it('reaches a subscriber on another replica (which polls the store)', async () => {
+    const other = await startTestPlexus();
+    try {
+      const { run, report } = await startRun();
+      const admin: Principal = {
+        id: 'admin',
+        name: 'admin',
+        kind: 'token',
+        role: 'admin',
+        teams: [],
+        moderates: [],
+      };
+      const seen: RunEvent[] = [];
+      let done = false;
+      const stop = await other.services.actions.subscribe(
+        admin,
+        run.id,
+        0,
+        (e) => seen.push(e),
+        () => {
+          done = true;
+        },
+      );
+      await report('/logs', { message: 'from replica one' });
+      await report('/logs', { message: 'last', terminationStatus: 'SUCCESS' });
+      await waitFor('the other replica to see the end', () => done);
+      stop();
+      expect(seen.map((e) => (e.type === 'log' ? e.line.message : e.status))).toEqual([
+        'IN_PROGRESS',
+        'from replica one',
+        'last',
+        'SUCCESS',
+      ]);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+describe('heartbeats', () => {
+  it('keeps an idle stream open with comments', async () => {
+    const { run } = await startRun();
+    const res = await stream(run.id);
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    await waitFor('a heartbeat comment', async () => {
+      const chunk = await reader.read();
+      text += decoder.decode(chunk.value ?? new Uint8Array(), { stream: true });
+      return text.includes(': heartbeat\n\n');
+    });
+    await reader.cancel();
+    expect(text).toMatch(/^event: status\ndata: .*\nid: 1\n\n/);
+  });
+});
+
+describe('concurrent log lines', () => {
+  it('keeps every line of concurrent appends, each with its own sequence number', async () => {
+    const { run, report } = await startRun();
+    const n = 40;
+    const answers = await Promise.all(
+      Array.from({ length: n }, (_, i) => report('/logs', { message: `line ${i}` })),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array(n).fill(201));
+    const page = (await served.api('GET', `/api/v1/runs/${run.id}/logs?limit=1000`)).body.logs as {
+      seq: number;
+      message: string;
+    }[];
+    expect(page).toHaveLength(n);
+    expect(new Set(page.map((l) => l.seq)).size).toBe(n);
+    expect(new Set(page.map((l) => l.message)).size).toBe(n);
   });
 });

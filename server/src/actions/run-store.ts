@@ -1,5 +1,7 @@
 import neo4j from 'neo4j-driver';
-import { type Db, readRows, writeRows } from '../db/driver.ts';
+import { adminChange, auditRows, recordEventsQuery } from '../audit/audit.ts';
+import type { WriteContext } from '../catalog/events.ts';
+import { type Db, openSession, readRows, writeRows } from '../db/driver.ts';
 import { loadQuery } from '../db/query-loader.ts';
 import { type RunStatus, terminalStatuses } from './types.ts';
 
@@ -77,16 +79,49 @@ function normalise(r: Partial<RunRow>): RunRow {
   return out;
 }
 
+/**
+ * What the audit trail records of a run (`kind: run`): enough for automations to react to a status
+ * change without reading the run, and no secrets (inputs are masked).
+ */
+export function runSnapshot(r: RunRow): Record<string, unknown> {
+  return {
+    id: r.id,
+    action: r.action,
+    entity: r.entity,
+    status: r.status,
+    statusLabel: r.statusLabel,
+    summary: r.summary,
+    link: r.link,
+    inputs: JSON.parse(r.inputs || '{}'),
+    approvals: r.approvals.map((a) => {
+      const { by, decision, reason, at } = JSON.parse(a) as Record<string, unknown>;
+      return { by, decision, reason, at };
+    }),
+    rerunOf: r.rerunOf,
+    createdBy: r.createdBy,
+    depth: r.depth,
+  };
+}
+
 /** The queries of runs and their events (cypher/actions/*). */
 export interface RunStore {
-  create(row: RunRow, entity: { blueprint: string; identifier: string } | null): Promise<RunRow>;
+  /** Stores the run and its `run.created` audit event in one transaction. */
+  create(
+    row: RunRow,
+    entity: { blueprint: string; identifier: string } | null,
+    ctx: WriteContext,
+  ): Promise<RunRow>;
   get(id: string): Promise<RunRow | null>;
   findByToken(hash: string): Promise<{ id: string; status: RunStatus } | null>;
-  /** Applies `patch` if the run's status is one of `from`; null when it was not. */
+  /**
+   * Applies `patch` if the run's status is one of `from`; null when it was not. A status change is
+   * audited (`run.updated`, before/after) in the same transaction, as `ctx`.
+   */
   update(
     id: string,
     from: readonly RunStatus[],
     patch: Partial<RunRow>,
+    ctx: WriteContext,
   ): Promise<{ run: RunRow; before: RunStatus } | null>;
   /** Appends lines unless the run has ended or would pass `maxLines`; null then. */
   appendLogs(
@@ -110,15 +145,29 @@ export interface RunStore {
 export function createRunStore(db: Db): RunStore {
   const now = () => new Date().toISOString();
   return {
-    async create(row, entity) {
-      const [r] = await writeRows<{ run: RunRow }>(db, loadQuery('actions/create-run'), {
-        run: row,
-        entityBlueprint: entity?.blueprint ?? null,
-        entityIdentifier: entity?.identifier ?? null,
-        actorId: row.createdById,
-      });
-      if (!r) throw new Error(`action "${row.action}" vanished while its run was being stored`);
-      return normalise(r.run);
+    async create(row, entity, ctx) {
+      const session = openSession(db);
+      try {
+        return await session.executeWrite(async (tx) => {
+          const res = await tx.run(loadQuery('actions/create-run'), {
+            run: row,
+            entityBlueprint: entity?.blueprint ?? null,
+            entityIdentifier: entity?.identifier ?? null,
+            actorId: row.createdById,
+          });
+          const r = res.records[0]?.toObject() as { run: RunRow } | undefined;
+          if (!r) throw new Error(`action "${row.action}" vanished while its run was being stored`);
+          const run = normalise(r.run);
+          const events = adminChange('run', run.id, ctx, null, runSnapshot(run), {
+            blueprint: run.blueprint,
+            at: run.createdAt,
+          });
+          await tx.run(recordEventsQuery(), { events: auditRows(events) });
+          return run;
+        });
+      } finally {
+        await session.close();
+      }
     },
     async get(id) {
       const [r] = await readRows<{ run: RunRow }>(db, loadQuery('actions/get-run'), { id });
@@ -132,14 +181,28 @@ export function createRunStore(db: Db): RunStore {
       );
       return r ?? null;
     },
-    async update(id, from, patch) {
-      const [r] = await writeRows<{ run: RunRow; before: RunStatus }>(db, loadQuery('actions/update-run'), {
-        id,
-        from,
-        patch,
-        now: now(),
-      });
-      return r ? { run: normalise(r.run), before: r.before } : null;
+    async update(id, from, patch, ctx) {
+      const session = openSession(db);
+      try {
+        return await session.executeWrite(async (tx) => {
+          const at = now();
+          const res = await tx.run(loadQuery('actions/update-run'), { id, from, patch, now: at });
+          const r = res.records[0]?.toObject() as { run: RunRow; before: RunStatus } | undefined;
+          if (!r) return null;
+          const run = normalise(r.run);
+          if (r.before !== run.status) {
+            const before = { ...runSnapshot(run), status: r.before };
+            const events = adminChange('run', run.id, ctx, before, runSnapshot(run), {
+              blueprint: run.blueprint,
+              at,
+            });
+            await tx.run(recordEventsQuery(), { events: auditRows(events) });
+          }
+          return { run, before: r.before };
+        });
+      } finally {
+        await session.close();
+      }
     },
     async appendLogs(id, lines, maxLines) {
       const rows = await writeRows<{ run: RunRow; seq: number }>(db, loadQuery('actions/append-log'), {

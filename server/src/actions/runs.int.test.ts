@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyTimestampedSignature } from '../../../connectors/sdk/index.ts';
 import { startTestPlexus, type TestPlexus, uniqueId } from '../test-support.ts';
 import { startTestExecutor, waitFor } from './test-executor.ts';
 
@@ -125,6 +126,7 @@ beforeAll(async () => {
       maxLogLineBytes: 1024,
       maxLogLines: 20,
       timeoutCheckMs: 0,
+      heartbeatMs: 15_000,
     },
   });
   fetchApp = px.app.fetch;
@@ -181,6 +183,19 @@ describe('a run through the webhook invoker', () => {
     const run = await ended(started.body.id);
     expect(exec.errors).toEqual([]);
     expect(exec.received[0].verified).toBe(true);
+    // The same delivery replayed more than 5 minutes later, or with its body changed, fails verification.
+    const { headers, raw } = exec.received[0];
+    const check = (body: string, now = Date.now()) =>
+      verifyTimestampedSignature({
+        secret,
+        rawBody: body,
+        signature: headers['x-plexus-signature'] as string,
+        timestamp: headers['x-plexus-timestamp'] as string,
+        now,
+      });
+    expect(check(raw)).toBe(true);
+    expect(check(raw, Date.now() + 6 * 60_000)).toBe(false);
+    expect(check(raw.replace('v1.2', 'v9.9'))).toBe(false);
     const payload = exec.received[0].body;
     expect(payload).toMatchObject({
       run: { id: started.body.id, apiUrl: `${baseUrl}/api/v1` },

@@ -156,8 +156,9 @@ export async function startServedPlexus(actions: Partial<ActionsConfig> = {}): P
       maxLogLineBytes: 8192,
       maxLogLines: 10_000,
       timeoutCheckMs: 0,
+      heartbeatMs: 15_000,
       ...actions,
-    },
+    } as ActionsConfig,
   });
   fetchApp = px.app.fetch;
   return {

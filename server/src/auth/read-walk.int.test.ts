@@ -29,6 +29,10 @@ const sc = { vis: `sc-vis-${u}`, hid: `sc-hid-${u}` };
 const queries = { cypher: `q-cypher-${u}`, graphql: `q-graphql-${u}` };
 const views: string[] = [];
 let runId = '';
+const actionHid = `act-hid-${u}`;
+let actionRunId = '';
+const actionVis = `act-vis-${u}`;
+let visibleRunId = '';
 let viewer = '';
 let member = '';
 
@@ -165,6 +169,25 @@ beforeAll(async () => {
     }),
   );
 
+  // An action on the hidden blueprint and a run of it on a hidden entity (waiting for approval:
+  // nothing is invoked); neither may show to those who cannot read the blueprint.
+  await ok(
+    admin('POST', '/api/v1/actions', {
+      identifier: actionHid,
+      title: `Hidden ${mark}`,
+      blueprint: bp.hid,
+      operation: 'DAY-2',
+      inputs: { properties: {} },
+      approval: { required: true },
+      invoker: { type: 'webhook', url: 'https://executor.example.com/hooks', secret: 'a-long-enough-signing-secret' },
+    }),
+  );
+  actionRunId = (await ok(admin('POST', `/api/v1/actions/${actionHid}/runs`, { entity: `${bp.hid}:${id.alpha}` }))).id;
+  // And a visible one, ended (cancelled while waiting), so its event stream ends too.
+  await ok(admin('POST', '/api/v1/actions', { identifier: actionVis, title: 'Visible', blueprint: bp.vis, operation: 'DAY-2', inputs: { properties: {} }, approval: { required: true }, invoker: { type: 'webhook', url: 'https://executor.example.com/hooks', secret: 'a-long-enough-signing-secret' } }));
+  visibleRunId = (await ok(admin('POST', `/api/v1/actions/${actionVis}/runs`, { entity: `${bp.vis}:${id.visOne}` }))).id;
+  await ok(admin('POST', `/api/v1/runs/${visibleRunId}/cancel`));
+
   viewer = (await ok(admin('POST', '/api/v1/tokens', { name: `walker-${u}`, role: 'viewer' }))).token;
   // The audit trail is for members: the issue's leak was a member's.
   member = (await ok(admin('POST', '/api/v1/tokens', { name: `member-${u}`, role: 'member' }))).token;
@@ -180,7 +203,8 @@ function pathValues(): Record<string, string[]> {
     blueprint: [bp.vis, bp.hid],
     identifier: [id.visOne, id.visTwo, id.alpha, id.gamma],
     source: [source],
-    run: [runId],
+    run: [runId, actionRunId, visibleRunId],
+    action: [actionHid, actionVis],
     scorecard: [sc.vis, sc.hid],
     query: [queries.cypher, queries.graphql],
     id: [...views, 'me'],

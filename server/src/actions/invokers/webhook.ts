@@ -141,7 +141,20 @@ export const webhookInvoker: Invoker<WebhookInvoker> = {
       retries: config.retries,
       signal: ctx.signal,
     });
-    if (result.ok) return { outcome: 'accepted' };
+    if (result.ok) {
+      // An executor may answer with where to follow the run: {"link": "https://..."}.
+      let link: string | undefined;
+      try {
+        const answer = JSON.parse(result.responseText ?? '') as { link?: unknown };
+        if (
+          typeof answer?.link === 'string' &&
+          /^https?:\/\/\S+$/.test(answer.link) &&
+          answer.link.length <= 2000
+        )
+          link = answer.link;
+      } catch {}
+      return { outcome: 'accepted', ...(link ? { link } : {}) };
+    }
     return {
       outcome: 'done',
       status: 'FAILURE',
