@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { AutomationTrigger } from '../types.ts';
 import { type AutomationEvent, automationPrincipal, matches } from './consumer.ts';
 
 const event = (over: Partial<AutomationEvent>): AutomationEvent => ({
@@ -36,7 +37,7 @@ describe('trigger matching', () => {
 
   it('matches a run only when its status changed, filtered by action and status', () => {
     const e = event({ type: 'run.updated', kind: 'run', subject: 'r1' });
-    const t = { type: 'run.statusChanged', action: 'deploy', status: ['FAILURE'] } as const;
+    const t: AutomationTrigger = { type: 'run.statusChanged', action: 'deploy', status: ['FAILURE'] };
     expect(matches(t, e, { status: 'IN_PROGRESS' }, { status: 'FAILURE', action: 'deploy' })).toBe(true);
     expect(matches(t, e, { status: 'FAILURE' }, { status: 'FAILURE', action: 'deploy' })).toBe(false);
     expect(matches(t, e, { status: 'IN_PROGRESS' }, { status: 'SUCCESS', action: 'deploy' })).toBe(false);
