@@ -122,6 +122,16 @@ const routes: Record<string, Partial<Record<'get' | 'post' | 'put' | 'patch' | '
     delete: { summary: 'Delete a saved query', tags: ['Search'] },
   },
   '/queries/{query}/run': { post: { summary: 'Run a saved query with parameters', tags: ['Search'] } },
+  '/automations': {
+    get: { summary: 'Automations (member; webhook secrets masked)', tags: ['Automations'] },
+    post: { summary: 'Create an automation (admin)', tags: ['Automations'], responses: { '201': 'Created', '409': 'Identifier taken', '422': 'Invalid automation' } },
+  },
+  '/automations/{automation}': {
+    get: { summary: 'Read an automation with its status (last firing, last error)', tags: ['Automations'] },
+    put: { summary: 'Replace an automation (admin); "********" keeps the stored webhook secret', tags: ['Automations'], responses: { '200': 'OK', '422': 'Invalid automation' } },
+    delete: { summary: 'Delete an automation (admin)', tags: ['Automations'] },
+  },
+  '/automations/{automation}/firings': { get: { summary: "An automation's latest firings (state, depth, run, error)", tags: ['Automations'], query: ['limit'] } },
   '/views': {
     get: { summary: 'Saved catalog views of the blueprints the caller may read', tags: ['Catalog views'], query: ['blueprint'] },
     post: { summary: 'Save a catalog view (member)', tags: ['Catalog views'], responses: { '201': 'Created', '409': 'Name taken', '422': 'Invalid view' } },

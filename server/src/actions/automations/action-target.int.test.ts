@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRows, writeRows } from '../../db/driver.ts';
 import { startTestPlexus, type TestPlexus, uniqueId } from '../../test-support.ts';
+import { createAutomationConsumer } from './consumer.ts';
 
 /** Automations whose target is an action: run as the automation's own identity, loops cut at the depth limit. */
 let px: TestPlexus;
@@ -44,7 +45,7 @@ afterAll(async () => {
 });
 
 /** A DAY-2 action that bumps the entity's tier by one (upsert-entity: no engine), executable by `users`. */
-async function bumpAction(users: string[]): Promise<string> {
+async function bumpAction(users: string[], extra: Record<string, unknown> = {}): Promise<string> {
   const id = uniqueId('bump-').toLowerCase();
   const res = await px.call('POST', '/api/v1/actions', {
     identifier: id,
@@ -59,6 +60,7 @@ async function bumpAction(users: string[]): Promise<string> {
       },
     },
     permissions: { execute: { users } },
+    ...extra,
   });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return id;
@@ -95,7 +97,11 @@ describe('action targets', () => {
     ]);
     const entity = await px.call('GET', `/api/v1/blueprints/${bp}/entities/${e}`);
     expect(entity.body.properties.tier).toBe(5);
-    const runs = await Promise.all(all.slice(0, 3).map((f) => px.call('GET', `/api/v1/runs/${f.runId}`)));
+    // The last run ends once its write is stored: wait for it.
+    const runs = await until('the three runs to end', async () => {
+      const got = await Promise.all(all.slice(0, 3).map((f) => px.call('GET', `/api/v1/runs/${f.runId}`)));
+      return got.every((r) => r.body.status !== 'IN_PROGRESS') ? got : undefined;
+    });
     expect(runs.map((r) => [r.body.status, r.body.createdBy, r.body.entity, r.body.inputs.reason])).toEqual([
       ['SUCCESS', `automation:${automation}`, `${bp}:${e}`, 'tier is now 2'],
       ['SUCCESS', `automation:${automation}`, `${bp}:${e}`, 'tier is now 3'],
@@ -150,4 +156,124 @@ describe('action targets', () => {
     expect(res.status).toBe(422);
     expect(res.body.error.details).toEqual([expect.objectContaining({ path: '/target/action' })]);
   });
+
+  it('fires on a run status change (a cancelled run), filtered by action and status', async () => {
+    const automation = uniqueId('oncancel-').toLowerCase();
+    const bump = await bumpAction([`automation:${automation}`]);
+    const gated = await bumpAction(['admin'], {
+      approval: { required: true },
+      permissions: { execute: { roles: ['admin'] } },
+    });
+    expect(
+      (
+        await px.call('POST', '/api/v1/automations', {
+          identifier: automation,
+          title: 'Bump when a gated run is cancelled',
+          trigger: { type: 'run.statusChanged', action: gated, status: ['CANCELLED'] },
+          target: { type: 'action', action: bump },
+        })
+      ).status,
+    ).toBe(201);
+    const e = uniqueId('e');
+    await px.call('POST', `/api/v1/blueprints/${bp}/entities`, { identifier: e, properties: { tier: 1 } });
+    const run = await px.call('POST', `/api/v1/actions/${gated}/runs`, { entity: `${bp}:${e}`, inputs: {} });
+    expect(run.status, JSON.stringify(run.body)).toBe(201);
+    expect(run.body.status).toBe('WAITING_FOR_APPROVAL');
+    expect((await px.call('POST', `/api/v1/runs/${run.body.id}/cancel`)).status).toBe(200);
+    const [f] = await until('the firing to finish', async () => {
+      const got = await firingsOf(automation);
+      return got.length === 1 && got[0].state === 'done' ? got : undefined;
+    });
+    expect(f.depth).toBe(1);
+    // The firing stored the run; the run then bumps the tier.
+    await until('the bump run to write', async () => {
+      const got = await px.call('GET', `/api/v1/blueprints/${bp}/entities/${e}`);
+      return got.body.properties.tier === 2 ? true : undefined;
+    });
+    // The bump run's own creation is another action's: no second firing.
+    await px.services.automations.consumer!.tick();
+    expect(await firingsOf(automation)).toHaveLength(1);
+    await px.call('DELETE', `/api/v1/automations/${automation}`);
+  }, 120_000);
+
+  it('does not run an action again when the replica died while starting it (at most once)', async () => {
+    const automation = uniqueId('crash-').toLowerCase();
+    const action = await bumpAction([`automation:${automation}`]);
+    expect(
+      (
+        await px.call('POST', '/api/v1/automations', {
+          identifier: automation,
+          title: 'Bump on create',
+          trigger: { type: 'entity.created', blueprint: bp },
+          target: { type: 'action', action },
+          enabled: false,
+        })
+      ).status,
+    ).toBe(201);
+    // A consumer that dies after marking the firing running, before the run is stored.
+    let died = false;
+    const dying = createAutomationConsumer({
+      db: px.services.db,
+      store: px.services.automations.store,
+      catalog: px.services.catalog,
+      egress: px.services.egress,
+      logger: px.services.logger,
+      actions: () => px.services.actions,
+      options: {
+        holder: 'dying-replica',
+        pollMs: 50,
+        leaseTtlMs: 60_000,
+        failpoint: (stage, f) => {
+          if (stage === 'claimed' && f.automation === automation) {
+            died = true;
+            throw new Error('killed');
+          }
+        },
+      },
+    });
+    const holder = px.services.jobs.holder;
+    try {
+      await writeRows(
+        px.services.db,
+        "MATCH (l:_Lease {name: 'automations'}) SET l.holder = 'dying-replica', l.until = timestamp() + 60000",
+      );
+      const def = (await px.call('GET', `/api/v1/automations/${automation}`)).body;
+      expect(
+        (
+          await px.call('PUT', `/api/v1/automations/${automation}`, {
+            ...def,
+            enabled: true,
+            status: undefined,
+          })
+        ).status,
+      ).toBe(200);
+      const e = uniqueId('e');
+      await px.call('POST', `/api/v1/blueprints/${bp}/entities`, { identifier: e, properties: { tier: 1 } });
+      await until('the consumer to die', async () => (died ? true : undefined));
+      expect((await firingsOf(automation)).map((f) => f.state)).toEqual(['running']);
+      dying.halt();
+      // This server takes over: the firing is reported interrupted, the action is not run.
+      await writeRows(
+        px.services.db,
+        "MATCH (l:_Lease {name: 'automations'}) SET l.holder = $holder, l.until = timestamp() + 30000",
+        { holder },
+      );
+      const [f] = await until('the firing to be settled', async () => {
+        const got = await firingsOf(automation);
+        return got.length === 1 && got[0].state !== 'running' ? got : undefined;
+      });
+      expect(f.state).toBe('interrupted');
+      expect(f.runId).toBeNull();
+      expect((await px.call('GET', `/api/v1/blueprints/${bp}/entities/${e}`)).body.properties.tier).toBe(1);
+      expect((await px.call('GET', `/api/v1/runs?action=${action}`)).body.runs).toEqual([]);
+    } finally {
+      dying.halt();
+      await writeRows(
+        px.services.db,
+        "MATCH (l:_Lease {name: 'automations'}) SET l.holder = $holder, l.until = timestamp() + 30000",
+        { holder },
+      );
+      await px.call('DELETE', `/api/v1/automations/${automation}`);
+    }
+  }, 120_000);
 });

@@ -235,12 +235,13 @@ export function createAutomationConsumer(deps: {
     if (automations.length === 0) {
       // Nothing to fire: jump to the end. `top` was read before the automations, so one enabled
       // meanwhile has a sinceSeq past it and misses nothing.
-      await writeRows(db, loadQuery('automations/advance-cursor'), {
+      const moved = await writeRows(db, loadQuery('automations/advance-cursor'), {
         ...fence,
         cursor: name,
         from: pos.cursor,
         to: pos.top,
       });
+      if (moved.length === 0) held = false;
       return false;
     }
     const events = await writeRows<AutomationEvent>(db, loadQuery('automations/read-events'), {
@@ -461,9 +462,15 @@ export function createAutomationConsumer(deps: {
         // A firing already started by a holder that died: a webhook is delivered again (same
         // delivery id, receivers deduplicate); an action is not run twice (at most once).
         if (f.state === 'running' && a.target.type === 'action') {
-          await finish(f, 'interrupted', {
-            error: `the replica running this firing stopped before the run was stored; not run again (at most once). Event ${f.event}`,
+          const settled = await writeRows(db, loadQuery('automations/interrupt-firing'), {
+            ...fence,
+            key: f.key,
+            error: `the replica running this firing stopped before it finished; the action is not run again (at most once). Event ${f.event}`,
           });
+          if (settled.length === 0) {
+            held = false;
+            return;
+          }
           continue;
         }
         const claimed = await writeRows(db, loadQuery('automations/claim-firing'), { ...fence, key: f.key });
