@@ -32,6 +32,8 @@ let runId = '';
 const actionHid = `act-hid-${u}`;
 let actionRunId = '';
 const actionVis = `act-vis-${u}`;
+const automationHid = `auto-hid-${u}`;
+const automationVis = `auto-vis-${u}`;
 let visibleRunId = '';
 let viewer = '';
 let member = '';
@@ -179,14 +181,57 @@ beforeAll(async () => {
       operation: 'DAY-2',
       inputs: { properties: {} },
       approval: { required: true },
-      invoker: { type: 'webhook', url: 'https://executor.example.com/hooks', secret: 'a-long-enough-signing-secret' },
+      invoker: {
+        type: 'webhook',
+        url: 'https://executor.example.com/hooks',
+        secret: 'a-long-enough-signing-secret',
+      },
     }),
   );
-  actionRunId = (await ok(admin('POST', `/api/v1/actions/${actionHid}/runs`, { entity: `${bp.hid}:${id.alpha}` }))).id;
+  actionRunId = (
+    await ok(admin('POST', `/api/v1/actions/${actionHid}/runs`, { entity: `${bp.hid}:${id.alpha}` }))
+  ).id;
   // And a visible one, ended (cancelled while waiting), so its event stream ends too.
-  await ok(admin('POST', '/api/v1/actions', { identifier: actionVis, title: 'Visible', blueprint: bp.vis, operation: 'DAY-2', inputs: { properties: {} }, approval: { required: true }, invoker: { type: 'webhook', url: 'https://executor.example.com/hooks', secret: 'a-long-enough-signing-secret' } }));
-  visibleRunId = (await ok(admin('POST', `/api/v1/actions/${actionVis}/runs`, { entity: `${bp.vis}:${id.visOne}` }))).id;
+  await ok(
+    admin('POST', '/api/v1/actions', {
+      identifier: actionVis,
+      title: 'Visible',
+      blueprint: bp.vis,
+      operation: 'DAY-2',
+      inputs: { properties: {} },
+      approval: { required: true },
+      invoker: {
+        type: 'webhook',
+        url: 'https://executor.example.com/hooks',
+        secret: 'a-long-enough-signing-secret',
+      },
+    }),
+  );
+  visibleRunId = (
+    await ok(admin('POST', `/api/v1/actions/${actionVis}/runs`, { entity: `${bp.vis}:${id.visOne}` }))
+  ).id;
   await ok(admin('POST', `/api/v1/runs/${visibleRunId}/cancel`));
+
+  // An automation on the hidden blueprint (its firings name the hidden entities that fired it).
+  await ok(
+    admin('POST', '/api/v1/automations', {
+      identifier: automationHid,
+      title: `Hidden ${mark}`,
+      enabled: false,
+      trigger: { type: 'entity.updated', blueprint: bp.hid },
+      target: { type: 'action', action: actionHid },
+    }),
+  );
+
+  await ok(
+    admin('POST', '/api/v1/automations', {
+      identifier: automationVis,
+      title: 'Visible',
+      enabled: false,
+      trigger: { type: 'entity.updated', blueprint: bp.vis },
+      target: { type: 'action', action: actionVis },
+    }),
+  );
 
   viewer = (await ok(admin('POST', '/api/v1/tokens', { name: `walker-${u}`, role: 'viewer' }))).token;
   // The audit trail is for members: the issue's leak was a member's.
@@ -205,6 +250,7 @@ function pathValues(): Record<string, string[]> {
     source: [source],
     run: [runId, actionRunId, visibleRunId],
     action: [actionHid, actionVis],
+    automation: [automationHid, automationVis],
     scorecard: [sc.vis, sc.hid],
     query: [queries.cypher, queries.graphql],
     id: [...views, 'me'],
@@ -310,7 +356,15 @@ describe('GET routes as a viewer kept from one blueprint', () => {
         '/api/v1/tokens',
         '/api/v1/users',
         '/api/v1/users/{id}',
-        ...(who === 'viewer' ? ['/api/v1/audit'] : []),
+        // Automations are for members (they describe what fires on which changes), like the audit trail.
+        ...(who === 'viewer'
+          ? [
+              '/api/v1/audit',
+              '/api/v1/automations',
+              '/api/v1/automations/{automation}',
+              '/api/v1/automations/{automation}/firings',
+            ]
+          : []),
       ]);
       for (const [template, statuses] of statusByRoute) {
         if (!refused.has(template)) expect(statuses, template).toContain(200);

@@ -1,10 +1,25 @@
+import type { Context } from 'hono';
 import { Hono } from 'hono';
 import neo4j from 'neo4j-driver';
+import type { Principal } from '../../auth/principal.ts';
 import { type Db, readRows } from '../../db/driver.ts';
 import { checkLimit } from '../../db/pages.ts';
 import { loadQuery } from '../../db/query-loader.ts';
+import { NotFoundError } from '../../errors.ts';
 import { type AppEnv, readJson, requireRole, writeContext } from '../../http.ts';
+import type { AutomationDefinition } from '../types.ts';
 import type { AutomationStore } from './store.ts';
+
+/**
+ * Whether a member may see an automation: its trigger's blueprint must be readable to them (an
+ * automation on a blueprint they cannot read would name it and describe its entities).
+ */
+function readable(c: Context<AppEnv>, p: Principal, a: AutomationDefinition): boolean {
+  const blueprint = 'blueprint' in a.trigger ? a.trigger.blueprint : undefined;
+  if (!blueprint) return true;
+  const scope = c.get('access').scope(p);
+  return scope.unrestricted || scope.all.includes(blueprint) || blueprint in scope.owned;
+}
 
 /**
  * `/api/v1/automations`: members read them (webhook secrets masked), admins change them (audited
@@ -14,16 +29,22 @@ export function automationRoutes(deps: { store: AutomationStore; db: Db; jsonLim
   const { store, db, jsonLimit } = deps;
   const r = new Hono<AppEnv>();
   r.get('/automations', async (c) => {
-    requireRole(c, 'member', 'reading automations');
-    return c.json({ automations: await store.list() });
+    const p = requireRole(c, 'member', 'reading automations');
+    return c.json({ automations: (await store.list()).filter((a) => readable(c, p, a)) });
   });
-  r.get('/automations/:automation', async (c) => {
-    requireRole(c, 'member', 'reading automations');
-    return c.json(await store.get(c.req.param('automation')));
-  });
+  const readableOne = async (c: Context<AppEnv>) => {
+    const p = requireRole(c, 'member', 'reading automations');
+    const a = await store.get(c.req.param('automation') ?? '');
+    if (!readable(c, p, a))
+      throw new NotFoundError(
+        `automation "${a.identifier}" does not exist; GET /api/v1/automations lists them`,
+      );
+    return { p, a };
+  };
+  r.get('/automations/:automation', async (c) => c.json((await readableOne(c)).a));
   r.get('/automations/:automation/firings', async (c) => {
-    requireRole(c, 'member', 'reading automations');
-    const automation = (await store.get(c.req.param('automation'))).identifier;
+    const { p, a } = await readableOne(c);
+    const automation = a.identifier;
     const limit = checkLimit(c.req.query('limit') ? Number(c.req.query('limit')) : undefined, 50);
     const rows = await readRows<{ firing: Record<string, unknown> }>(
       db,
@@ -31,8 +52,23 @@ export function automationRoutes(deps: { store: AutomationStore; db: Db; jsonLim
       { automation, limit: neo4j.int(limit) },
     );
     const at = (v: unknown) => (typeof v === 'number' ? new Date(v).toISOString() : null);
+    // Firings name the entity that fired them: only those the caller may read.
+    const refs = rows.map(({ firing: f }, i) => {
+      const ref = typeof f.entity === 'string' ? f.entity : '';
+      const colon = ref.indexOf(':');
+      return { blueprint: ref.slice(0, colon), identifier: ref.slice(colon + 1), i };
+    });
+    const shown = new Set(
+      (
+        await c.get('access').readableRefs(
+          p,
+          refs.filter((r) => r.blueprint),
+        )
+      ).map((r) => r.i),
+    );
+    const visible = rows.filter(({ firing: f }, i) => !f.entity || shown.has(i));
     return c.json({
-      firings: rows.map(({ firing: f }) => ({
+      firings: visible.map(({ firing: f }) => ({
         key: f.key,
         event: f.event,
         state: f.state,
