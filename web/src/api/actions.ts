@@ -20,18 +20,16 @@ export type {
   RunStatus,
 } from '../../../server/src/actions/types.ts';
 
-import type { ActionDefinition, Run, RunLogLine, RunStatus } from '../../../server/src/actions/types.ts';
+import {
+  type ActionDefinition,
+  type Run,
+  type RunLogLine,
+  type RunStatus,
+  runStatuses,
+} from '../../../server/src/actions/types.ts';
 
-/** Every run status, in lifecycle order (filters, badges). */
-export const allRunStatuses: RunStatus[] = [
-  'WAITING_FOR_APPROVAL',
-  'IN_PROGRESS',
-  'SUCCESS',
-  'FAILURE',
-  'DECLINED',
-  'CANCELLED',
-  'TIMED_OUT',
-];
+/** Every run status, in lifecycle order (filters, badges): the server's own list. */
+export const allRunStatuses: readonly RunStatus[] = runStatuses;
 
 /** A status after which the run never changes again. */
 export const isTerminal = (s: RunStatus) => s !== 'WAITING_FOR_APPROVAL' && s !== 'IN_PROGRESS';
