@@ -5,7 +5,7 @@ import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyTimestampedSignature } from '../../../connectors/sdk/index.ts';
 import { startTestPlexus, type TestPlexus, uniqueId } from '../test-support.ts';
-import { startTestExecutor, waitFor } from './test-executor.ts';
+import { callJson, startTestExecutor, waitFor } from './test-executor.ts';
 
 /**
  * Runs end to end: Plexus served on 127.0.0.1, a real executor that verifies the signed webhook
@@ -25,21 +25,8 @@ const secret = `whsec-${randomBytes(12).toString('hex')}`;
 type Executor = Awaited<ReturnType<typeof startTestExecutor>>;
 const executors: Executor[] = [];
 
-async function api(method: string, path: string, body?: unknown, token: string | null = px.adminToken) {
-  const headers: Record<string, string> = {};
-  if (token) headers.authorization = `Bearer ${token}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${baseUrl}${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let parsed: any = text;
-  try {
-    parsed = text ? JSON.parse(text) : null;
-  } catch {}
-  return { status: res.status, body: parsed };
+function api(method: string, path: string, body?: unknown, token: string | null = px.adminToken) {
+  return callJson(`${baseUrl}${path}`, method, body, token);
 }
 
 /** What a real executor does with a run: progress, log lines, an entity upsert with ?runId, the end. */

@@ -129,6 +129,29 @@ export function readEvents(res: Response): {
   };
 }
 
+/** One JSON call over real HTTP, as an outside client makes it: the answer's status and parsed body (text when not JSON). */
+export async function callJson(
+  url: string,
+  method: string,
+  body?: unknown,
+  token?: string | null,
+): Promise<{ status: number; body: any }> {
+  const headers: Record<string, string> = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(url, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed: any = text;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {}
+  return { status: res.status, body: parsed };
+}
+
 /**
  * A test Plexus served over HTTP on 127.0.0.1 (executors call it back at `baseUrl`), with its own
  * secrets key; `api` calls it with the admin token unless told otherwise.
@@ -166,22 +189,7 @@ export async function startServedPlexus(actions: Partial<ActionsConfig> = {}): P
   return {
     px,
     baseUrl,
-    async api(method, path, body, token = px.adminToken) {
-      const headers: Record<string, string> = {};
-      if (token) headers.authorization = `Bearer ${token}`;
-      if (body !== undefined) headers['content-type'] = 'application/json';
-      const res = await fetch(`${baseUrl}${path}`, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      let parsed: any = text;
-      try {
-        parsed = text ? JSON.parse(text) : null;
-      } catch {}
-      return { status: res.status, body: parsed };
-    },
+    api: (method, path, body, token = px.adminToken) => callJson(`${baseUrl}${path}`, method, body, token),
     async close() {
       await px.close();
       await new Promise<void>((ok) => {
