@@ -7,6 +7,7 @@ export * from './contract.ts';
 export * from './egress.ts';
 export * from './file-policy.ts';
 export * from './http-client.ts';
+export * from './jsonata.ts';
 export * from './mapping.ts';
 export * from './sync-engine.ts';
 export * from './webhooks.ts';

@@ -136,6 +136,23 @@ mappings:
     ]);
   });
 
+  it('reports an expression that never ends as that field’s error instead of stalling the sync', async () => {
+    // A mapping is written by whoever configures a source: an endless loop must cost one record, not the server.
+    const m = compileMapping({
+      mappings: [
+        {
+          kind: 'repo',
+          blueprint: 'service',
+          identifier: 'name',
+          properties: { stars: '($f := function($x) { $f($x + 1) }; $f(0))' },
+        },
+      ],
+    });
+    const { entities, errors } = await m.apply({ kind: 'repo', data: { name: 'cart' } }, 0);
+    expect(entities).toEqual([]);
+    expect(errors).toEqual([expect.objectContaining({ field: 'properties.stars', message: expect.stringMatching(/timeout/i) })]);
+  }, 60_000);
+
   it('reports a record without an identifier', async () => {
     const m = compileMapping({ mappings: [{ kind: 'repo', blueprint: 'service', identifier: 'name' }] });
     const { errors } = await m.apply({ kind: 'repo', data: {} }, 3);

@@ -19,7 +19,7 @@
  *     identifier: full_name
  */
 import { readFileSync } from 'node:fs';
-import jsonata from 'jsonata';
+import { compileJsonata as compileLimited, jsonataErrorText } from './jsonata.ts';
 import { parse as parseYaml } from 'yaml';
 import type { RawRecord } from './contract.ts';
 
@@ -145,14 +145,13 @@ function compileJsonata(
   functions: MappingFunctions,
 ): Evaluator {
   try {
-    const expression = jsonata(text);
+    const expression = compileLimited(text);
     for (const [name, f] of Object.entries(functions)) expression.registerFunction(name, f.fn, f.signature);
     return (data, bindings) => expression.evaluate(data, bindings) as Promise<unknown>;
   } catch (err) {
-    const e = err as { message: string; position?: number };
     issues.push({
       path,
-      message: `JSONata: ${e.message}${e.position !== undefined ? ` (at character ${e.position})` : ''} in ${JSON.stringify(text)}`,
+      message: `JSONata: ${jsonataErrorText(err)} in ${JSON.stringify(text)}`,
     });
     return async () => undefined;
   }

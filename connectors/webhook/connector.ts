@@ -1,11 +1,11 @@
-import jsonata from 'jsonata';
+import { compileJsonata, type JsonataExpression } from '../sdk/jsonata.ts';
 import type { Connector, RawRecord } from '../sdk/contract.ts';
 import { readPath } from '../sdk/http-client.ts';
 import { createHash } from 'node:crypto';
 import { verifyTimestampedSignature } from '../sdk/webhooks.ts';
 import { type WebhookConfig, webhookConfig } from './config.ts';
 
-const compiled = new Map<string, ReturnType<typeof jsonata>>();
+const compiled = new Map<string, JsonataExpression>();
 
 /**
  * `webhook`: a generic signed inbound source. Any system that can POST JSON with an HMAC
@@ -43,9 +43,9 @@ export const webhookConnector: Connector<WebhookConfig> = {
       const items = Array.isArray(list) ? list : list === undefined || list === null ? [] : [list];
       const upserts: RawRecord[] = [];
       const deletes: RawRecord[] = [];
-      let when: ReturnType<typeof jsonata> | undefined;
+      let when: JsonataExpression | undefined;
       if (config.deleteWhen) {
-        when = compiled.get(config.deleteWhen) ?? jsonata(config.deleteWhen);
+        when = compiled.get(config.deleteWhen) ?? compileJsonata(config.deleteWhen);
         compiled.set(config.deleteWhen, when);
       }
       for (const data of items) {

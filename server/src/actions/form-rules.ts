@@ -1,10 +1,11 @@
-import jsonata from 'jsonata';
+import { compileJsonata, type JsonataExpression, jsonataErrorText } from '../../../connectors/sdk/jsonata.ts';
 import type { ActionInput, ActionInputs, FieldState, FormRules, FormScope } from './types.ts';
 
 /**
  * The rules of an action's form, shared by the server (validating a run's inputs) and the UI
  * (showing, hiding and pre-filling fields as the user types). Isomorphic on purpose: only
- * `jsonata` and plain TypeScript, no Node modules, because web/ imports this file.
+ * JSONata (with the SDK's evaluation limits) and plain TypeScript, no Node modules, because web/
+ * imports this file.
  *
  * Dynamic rules (`visible`, `required`, `default`, `enum` given as `{ "jsonata": "..." }`) are
  * JSONata over `{ form, entity, user }`. A hidden field is never required and its value is dropped.
@@ -32,7 +33,7 @@ export function isExpression(value: unknown): value is Expression {
   );
 }
 
-type Compiled = ReturnType<typeof jsonata>;
+type Compiled = JsonataExpression;
 // Parsed expressions by text: definitions are few and evaluated many times (every keystroke in the UI).
 const compiled = new Map<string, Compiled>();
 const maxCached = 500;
@@ -40,7 +41,7 @@ const maxCached = 500;
 function compile(text: string): Compiled {
   let e = compiled.get(text);
   if (!e) {
-    e = jsonata(text);
+    e = compileJsonata(text);
     if (compiled.size >= maxCached) compiled.clear();
     compiled.set(text, e);
   }
@@ -53,8 +54,7 @@ export function checkExpression(text: string): string | null {
     compile(text);
     return null;
   } catch (err) {
-    const e = err as { message: string; position?: number };
-    return `JSONata: ${e.message}${e.position !== undefined ? ` (at character ${e.position})` : ''}`;
+    return `JSONata: ${jsonataErrorText(err)}`;
   }
 }
 

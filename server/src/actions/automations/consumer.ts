@@ -1,4 +1,4 @@
-import jsonata from 'jsonata';
+import { compileJsonata, type JsonataExpression } from '../../../../connectors/sdk/jsonata.ts';
 import neo4j from 'neo4j-driver';
 import type { EgressPolicy } from '../../../../connectors/sdk/index.ts';
 import type { Principal } from '../../auth/principal.ts';
@@ -139,11 +139,11 @@ function entityOf(e: AutomationEvent, after: unknown, before: unknown): string |
   return null;
 }
 
-const compiled = new Map<string, ReturnType<typeof jsonata>>();
-function expression(text: string): ReturnType<typeof jsonata> {
+const compiled = new Map<string, JsonataExpression>();
+function expression(text: string): JsonataExpression {
   let e = compiled.get(text);
   if (!e) {
-    e = jsonata(text);
+    e = compileJsonata(text);
     if (compiled.size > 500) compiled.clear();
     compiled.set(text, e);
   }

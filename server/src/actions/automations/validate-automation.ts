@@ -1,4 +1,4 @@
-import jsonata from 'jsonata';
+import { compileJsonata, jsonataErrorText } from '../../../../connectors/sdk/jsonata.ts';
 import type { EgressPolicy } from '../../../../connectors/sdk/index.ts';
 import type { ErrorDetail } from '../../errors.ts';
 import type { Model } from '../../model/types.ts';
@@ -53,12 +53,11 @@ function checkExpression(
     return undefined;
   }
   try {
-    jsonata(value.jsonata);
+    compileJsonata(value.jsonata);
   } catch (err) {
-    const e = err as { message?: string; position?: number };
     out.push({
       path: `${path}/jsonata`,
-      message: `the JSONata expression does not compile: ${e.message ?? String(err)}${e.position !== undefined ? ` (at character ${e.position})` : ''}`,
+      message: `the JSONata expression does not compile: ${jsonataErrorText(err)}`,
     });
     return undefined;
   }

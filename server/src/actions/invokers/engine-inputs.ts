@@ -1,4 +1,4 @@
-import jsonata from 'jsonata';
+import { compileJsonata } from '../../../../connectors/sdk/jsonata.ts';
 import type { InvocationPayload } from '../types.ts';
 
 /**
@@ -16,7 +16,7 @@ export function templateProblems(template: unknown, path: string): { path: strin
   )
     return [{ path, message: 'must be {"jsonata": "<expression>"}' }];
   try {
-    jsonata((template as { jsonata: string }).jsonata);
+    compileJsonata((template as { jsonata: string }).jsonata);
     return [];
   } catch (err) {
     return [{ path: `${path}/jsonata`, message: `does not compile: ${(err as Error).message}` }];
@@ -35,7 +35,7 @@ export async function renderEngineInputs(
   if (!template) return { ...payload.inputs };
   let value: unknown;
   try {
-    value = await jsonata(template.jsonata).evaluate(payload);
+    value = await compileJsonata(template.jsonata).evaluate(payload);
   } catch (err) {
     throw new Error(`the inputs template failed: ${(err as Error).message}`);
   }
