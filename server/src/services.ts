@@ -156,8 +156,6 @@ export async function createServices(
   // Cached token verifications carry a user's role and teams: forget them when those change.
   const identities = createIdentityStore(db);
   identities.onChange(() => tokens.forget());
-  if (config.scheduler.auditPruneMs > 0)
-    jobs.every('audit-prune', config.scheduler.auditPruneMs, () => audit.prune(config.audit.retentionDays));
   const poll =
     config.graphql.modelPollMs > 0
       ? setInterval(() => {
@@ -203,6 +201,12 @@ export async function createServices(
     },
   });
   actions.onRunStatus(() => automations.consumer?.nudge());
+  // Retention: the audit trail and the automation firings it caused, once across replicas.
+  if (config.scheduler.auditPruneMs > 0)
+    jobs.every('audit-prune', config.scheduler.auditPruneMs, async () => {
+      await audit.prune(config.audit.retentionDays);
+      await automations.store.pruneFirings(config.audit.retentionDays);
+    });
   return {
     config,
     db,

@@ -247,6 +247,75 @@ describe('firing', () => {
     await px.call('DELETE', `/api/v1/automations/${id}`);
   });
 
+  it('reports a condition that never ends as the automation’s error instead of stalling the consumer', async () => {
+    const id = uniqueId('runaway-').toLowerCase();
+    const created = await px.call('POST', '/api/v1/automations', {
+      identifier: id,
+      title: 'Runaway condition',
+      trigger: { type: 'entity.updated', blueprint: bp },
+      // Tail recursion: only JSONata's evaluation time limit ends it.
+      condition: { jsonata: '($f := function($x) { $f($x + 1) }; $f(0))' },
+      target: { type: 'webhook', url: receiver.url, secret },
+    });
+    expect(created.status).toBe(201);
+    const e = uniqueId('e');
+    await px.call('POST', `/api/v1/blueprints/${bp}/entities`, { identifier: e, properties: { tier: 1 } });
+    await px.call('POST', `/api/v1/blueprints/${bp}/entities`, { identifier: e, properties: { tier: 2 } });
+    const status = await until(
+      'the condition error',
+      async () => {
+        const r = await px.call('GET', `/api/v1/automations/${id}`);
+        return r.body.status.lastError ? r.body.status : undefined;
+      },
+      60_000,
+    );
+    expect(status.lastError).toMatch(/timeout/i);
+    expect(deliveriesOf(id)).toHaveLength(0);
+    await px.call('DELETE', `/api/v1/automations/${id}`);
+  });
+
+  it('prunes finished firings with the audit retention, and keeps unfinished ones', async () => {
+    const id = uniqueId('prune-').toLowerCase();
+    expect(
+      (
+        await px.call('POST', '/api/v1/automations', {
+          identifier: id,
+          title: 'Pruned',
+          trigger: { type: 'entity.updated', blueprint: bp },
+          target: { type: 'webhook', url: receiver.url, secret },
+        })
+      ).status,
+    ).toBe(201);
+    const e = uniqueId('e');
+    for (const tier of [1, 2, 3, 4]) await px.call('POST', `/api/v1/blueprints/${bp}/entities`, { identifier: e, properties: { tier } });
+    await until('three finished firings', async () => {
+      const f = await firings(px.services, id);
+      return f.length === 3 && f.every((x) => x.state === 'done') ? f : undefined;
+    });
+    // Age them: two finished firings 40 days old, one of which is made unfinished again, while
+    // another replica holds the lease (so this server's consumer does not finish it meanwhile).
+    await writeRows(px.services.db, "MATCH (l:_Lease {name: 'automations'}) SET l.holder = 'elsewhere', l.until = timestamp() + 600000");
+    try {
+      const keys = (await firings(px.services, id)).map((f) => f.key);
+      const day = 86_400_000;
+      await writeRows(
+        px.services.db,
+        'UNWIND $keys AS k MATCH (f:_AutomationFiring {key: k}) SET f.createdAt = timestamp() - 40 * $day',
+        { keys: keys.slice(0, 2), day },
+      );
+      await writeRows(px.services.db, "MATCH (f:_AutomationFiring {key: $key}) SET f.state = 'pending', f.holder = 'paused-test'", {
+        key: keys[1],
+      });
+      await px.services.automations.store.pruneFirings(30);
+      const left = await firings(px.services, id);
+      expect(left.map((f) => f.key).sort()).toEqual([keys[1], keys[2]].sort());
+      await writeRows(px.services.db, 'MATCH (f:_AutomationFiring {key: $key}) DETACH DELETE f', { key: keys[1] });
+    } finally {
+      await takeLease(px.services);
+    }
+    await px.call('DELETE', `/api/v1/automations/${id}`);
+  });
+
   it('cuts a loop at the depth limit and reports it instead of firing', async () => {
     const id = uniqueId('loop-').toLowerCase();
     await px.call('POST', '/api/v1/automations', {

@@ -34,6 +34,8 @@ export interface AutomationStore {
   delete(identifier: string, ctx: WriteContext): Promise<void>;
   /** Enabled automations with their secrets opened (the consumer, every tick). */
   active(): Promise<ActiveAutomation[]>;
+  /** Removes finished firings recorded more than `retentionDays` ago (the audit retention); how many. */
+  pruneFirings(retentionDays: number, now?: Date): Promise<number>;
 }
 
 type Row = Record<string, unknown>;
@@ -275,6 +277,16 @@ export function createAutomationStore(deps: {
           sinceSeq: (r.automation.sinceSeq as number | undefined) ?? 0,
           sinceAt: (r.automation.sinceAt as string | undefined) ?? (r.automation.createdAt as string),
         }));
+    },
+
+    async pruneFirings(retentionDays, now = new Date()) {
+      const cutoff = now.getTime() - retentionDays * 86_400_000;
+      let total = 0;
+      for (;;) {
+        const [row] = await writeRows<{ deleted: number }>(db, loadQuery('automations/prune-firings'), { cutoff });
+        total += row.deleted;
+        if (row.deleted < 10_000) return total;
+      }
     },
   };
 }
