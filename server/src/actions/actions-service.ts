@@ -241,6 +241,40 @@ export function createActionsService(deps: ActionsDeps, options: ActionsOptions 
     });
   }
 
+  /**
+   * A page of up to `limit` runs, newest first, that pass `keep` (which filters a batch, keeping
+   * its order): reads the store in batches from the cursor, so a page is short only at the end of
+   * the list, or when `maxScanned` runs were read without filling it — then `next` continues
+   * after the last run read, and the caller asks again.
+   */
+  async function fillPage(
+    query: { action?: string; status?: string; entity?: string; actor?: string },
+    before: [string, string] | null,
+    limit: number,
+    keep: (rows: RunRow[]) => Promise<RunRow[]>,
+    maxScanned = 5_000,
+  ): Promise<{ rows: RunRow[]; next: string | null }> {
+    const out: RunRow[] = [];
+    const batch = Math.max(limit * 2, 100);
+    let scanned = 0;
+    let after = before;
+    for (;;) {
+      const rows = await runs.list({ ...query, before: after, limit: batch });
+      scanned += rows.length;
+      const kept = new Set((await keep(rows)).map((r) => r.id));
+      for (const r of rows) {
+        if (!kept.has(r.id)) continue;
+        out.push(r);
+        // Full: the next page starts after this run (the rest of the batch is read again then).
+        if (out.length === limit) return { rows: out, next: cursorOf([r.createdAt, r.id]) };
+      }
+      const last = rows[rows.length - 1];
+      if (rows.length < batch || !last) return { rows: out, next: null };
+      if (scanned >= maxScanned) return { rows: out, next: cursorOf([last.createdAt, last.id]) };
+      after = [last.createdAt, last.id];
+    }
+  }
+
   async function readableRun(p: Principal, id: string): Promise<RunRow> {
     const row = await runs.get(id);
     if (!row || (await visibleRuns(p, [row])).length === 0)
@@ -815,48 +849,39 @@ export function createActionsService(deps: ActionsDeps, options: ActionsOptions 
       const limit = checkLimit(filter.limit, 50, 500);
       if (filter.status !== undefined && !runStatuses.includes(filter.status))
         throw new BadRequestError(`status must be one of ${runStatuses.join(', ')}`);
+      const before = filter.cursor ? (parseCursor(filter.cursor, 2) as [string, string]) : null;
       if (filter.approver !== undefined) {
         if (filter.approver !== 'me')
           throw new BadRequestError('approver only takes "me": the runs waiting for your approval');
-        const waiting = await visibleRuns(
-          p,
-          await runs.list({
-            status: 'WAITING_FOR_APPROVAL',
-            action: filter.action,
-            entity: filter.entity,
-            limit: 1000,
-          }),
-        );
-        const out: Run[] = [];
         const defs = new Map<string, SealedAction | null>();
-        for (const r of waiting) {
-          if (!defs.has(r.action)) defs.set(r.action, await actions.get(r.action));
-          const a = defs.get(r.action);
-          if (!a) continue;
-          const decided = r.approvals.some(
-            (x) => parseJson<StoredApproval>(x, {} as StoredApproval).by === p.id,
-          );
-          const own = r.createdById === p.id && !isAdmin(p);
-          if (!decided && !own && (await mayApprove(p, a, r))) out.push(toView(r));
-          if (out.length >= limit) break;
-        }
-        return { runs: out, next: null };
+        const page = await fillPage(
+          { status: 'WAITING_FOR_APPROVAL', action: filter.action, entity: filter.entity },
+          before,
+          limit,
+          async (rows) => {
+            const out: RunRow[] = [];
+            for (const r of await visibleRuns(p, rows)) {
+              if (!defs.has(r.action)) defs.set(r.action, await actions.get(r.action));
+              const a = defs.get(r.action);
+              if (!a) continue;
+              const decided = r.approvals.some(
+                (x) => parseJson<StoredApproval>(x, {} as StoredApproval).by === p.id,
+              );
+              const own = r.createdById === p.id && !isAdmin(p);
+              if (!decided && !own && (await mayApprove(p, a, r))) out.push(r);
+            }
+            return out;
+          },
+        );
+        return { runs: page.rows.map((r) => toView(r)), next: page.next };
       }
-      const before = filter.cursor ? (parseCursor(filter.cursor, 2) as [string, string]) : null;
-      const rows = await runs.list({
-        action: filter.action,
-        status: filter.status,
-        entity: filter.entity,
-        actor: filter.actor,
+      const page = await fillPage(
+        { action: filter.action, status: filter.status, entity: filter.entity, actor: filter.actor },
         before,
-        limit: limit + 1,
-      });
-      const page = rows.slice(0, limit);
-      const last = page[page.length - 1];
-      return {
-        runs: (await visibleRuns(p, page)).map((r) => toView(r)),
-        next: rows.length > limit && last ? cursorOf([last.createdAt, last.id]) : null,
-      };
+        limit,
+        (rows) => visibleRuns(p, rows),
+      );
+      return { runs: page.rows.map((r) => toView(r)), next: page.next };
     },
 
     async getRun(p, id) {

@@ -128,6 +128,37 @@ describe('approvals by the owning team', () => {
     ]);
   });
 
+  it('pages the inbox with a cursor: full pages though most waiting runs are not for the caller', async () => {
+    const mine = await action({ approval: { required: true, approvers: { owners: true } } });
+    const others = await action({ approval: { required: true, approvers: { teams: [`search${u}`] } } });
+    const expected: string[] = [];
+    // Newest first: 5 runs the owner may approve, each between 3 the owner may not.
+    for (let i = 0; i < 5; i++) {
+      for (let j = 0; j < 3; j++)
+        await px.call('POST', `/api/v1/actions/${others}/runs`, { entity: `${bp.svc}:checkout` }, { token: tokens.requester });
+      const r = await px.call('POST', `/api/v1/actions/${mine}/runs`, { entity: `${bp.svc}:checkout` }, { token: tokens.requester });
+      expect(r.body.status).toBe('WAITING_FOR_APPROVAL');
+      expected.unshift(r.body.id);
+    }
+    const seen: string[] = [];
+    const sizes: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const q: string = `/api/v1/runs?approver=me&action=${mine}&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const page = await px.call('GET', q, undefined, { token: tokens.owner });
+      expect(page.status).toBe(200);
+      sizes.push(page.body.runs.length);
+      seen.push(...page.body.runs.map((r: { id: string }) => r.id));
+      cursor = page.body.next;
+    } while (cursor && sizes.length < 10);
+    expect(seen).toEqual(expected);
+    expect(sizes.slice(0, 2)).toEqual([2, 2]);
+    // Without the action filter the other action's runs are read and skipped, and pages are still full.
+    const mixed = await px.call('GET', '/api/v1/runs?approver=me&limit=3', undefined, { token: tokens.owner });
+    expect(mixed.body.runs).toHaveLength(3);
+    expect(mixed.body.runs.map((r: { id: string }) => r.id)).toEqual(expected.slice(0, 3));
+  });
+
   it('with ALL over a team and the owners, needs one approval from each', async () => {
     const act = await action({
       approval: { required: true, type: 'ALL', approvers: { teams: [`search${u}`], owners: true } },
