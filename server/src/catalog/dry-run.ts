@@ -49,9 +49,13 @@ function canonical(v: unknown): string {
  * scalars are leaves). `undefined` and `null` are the same (a field that is absent).
  */
 export function diffFields(before: unknown, after: unknown, prefix = '', out: Record<string, FieldChange> = {}): Record<string, FieldChange> {
-  if (isPlain(before) && isPlain(after)) {
-    for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
-      diffFields(before[key], after[key], prefix ? `${prefix}.${key}` : key, out);
+  const absent = (v: unknown) => v === null || v === undefined;
+  if ((isPlain(before) || absent(before)) && (isPlain(after) || absent(after)) && !(absent(before) && absent(after))) {
+    // A missing object is walked as an empty one: a new object is listed leaf by leaf.
+    const b = (before ?? {}) as Record<string, unknown>;
+    const a = (after ?? {}) as Record<string, unknown>;
+    for (const key of new Set([...Object.keys(b), ...Object.keys(a)])) {
+      diffFields(b[key], a[key], prefix ? `${prefix}.${key}` : key, out);
     }
     return out;
   }
