@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { AccessControl } from '../auth/access.ts';
-import { BadRequestError, NotFoundError } from '../errors.ts';
+import { BadRequestError, NotFoundError, ValidationError } from '../errors.ts';
 import { type AppEnv, mediaType, ndjsonTypes, readJson, readNdjson, writeContext } from '../http.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
 import type { Model, StoredEntity } from '../model/types.ts';
@@ -109,7 +109,16 @@ export function entityRoutes(deps: {
         const ids = planned.map((b) => (b as { identifier?: unknown })?.identifier).filter((id): id is string => typeof id === 'string');
         if (ids.some((id) => !models.get(id))) assertAdmin(p, 'checking entities against new blueprints');
         else assertCanAdminister(p, ids, 'checking entities against changed blueprints');
-        model = (await models.save(planned, { actor: p.name, mode: 'upsert', force: true, dryRun: true })).model;
+        try {
+          model = (await models.save(planned, { actor: p.name, mode: 'upsert', force: true, dryRun: true })).model;
+        } catch (err) {
+          // Said apart from the entities' problems: each detail points into "blueprints".
+          if (!(err instanceof ValidationError)) throw err;
+          throw new ValidationError(
+            `the blueprints sent with the entities are not valid (${err.message}); the entities are checked once they are`,
+            err.details.map((d) => ({ ...d, path: `/blueprints/${d.index ?? 0}${d.path ?? ''}` })),
+          );
+        }
       }
     }
     await access.checkUpsert(c.get('principal'), entities);

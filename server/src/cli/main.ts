@@ -11,7 +11,16 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { parse as parseYaml, stringify } from 'yaml';
-import { executePlan, planApply, renderPlan, withoutInvokerSecrets } from './apply.ts';
+import {
+  applySetPattern,
+  checkPlan,
+  defaultApplySet,
+  executePlan,
+  planApply,
+  renderPlan,
+  renderProblems,
+  withoutInvokerSecrets,
+} from './apply.ts';
 import { type ApiClient, CliError, createApiClient, exitCodes } from './client.ts';
 import { listFiles, readResources } from './files.ts';
 import { renderProgress } from './progress.ts';
@@ -119,24 +128,32 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
 
-  const api = (): ApiClient => {
+  const api = (applySet?: string): ApiClient => {
     // The environment comes from `io` (not commander's .env()), so tests run with their own.
     const o = program.opts<{ url?: string; token?: string }>();
     return createApiClient({
       url: o.url ?? io.env.PLEXUS_URL ?? 'http://127.0.0.1:4000',
       token: o.token ?? io.env.PLEXUS_TOKEN,
       fetchImpl: io.fetchImpl,
+      applySet,
     });
   };
 
   program
     .command('apply')
     .description(
-      'Make the server match YAML files of blueprints, entities, sources, scorecards and actions; shows the plan first.',
+      'Make the server match YAML files of blueprints, entities, sources, scorecards and actions. The server checks every change first (a dry run of the real write) and the plan shows the fields each one changes; when any check fails, every problem is listed and nothing is written. What an apply writes is recorded in its apply set (--set, default: the folder name), which --prune uses.',
     )
     .requiredOption('-f, --file <paths...>', 'files or folders (YAML/JSON)')
-    .option('--prune', 'delete entities and sources an earlier apply created that the files no longer hold')
-    .option('--dry-run', 'show the plan and change nothing')
+    .option(
+      '--set <name>',
+      'apply set recorded on everything this apply writes (default: the name of the -f folder, or of the folder of the -f file)',
+    )
+    .option(
+      '--prune',
+      "delete what this apply set wrote earlier and the files no longer hold (entities only when nothing else wrote them; blueprints, scorecards, sources, actions); never another set's, a connector's or the UI's",
+    )
+    .option('--dry-run', 'have the server check every change, show the plan and change nothing; exits 3 on any problem')
     .option('--detailed-exitcode', `with --dry-run: exit ${exitCodes.partial} when there are changes`)
     .option(
       '--force',
@@ -145,16 +162,30 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .action(
       async (opts: {
         file: string[];
+        set?: string;
         prune?: boolean;
         dryRun?: boolean;
         detailedExitcode?: boolean;
         force?: boolean;
       }) => {
+        const set = opts.set ?? defaultApplySet(opts.file);
+        if (!applySetPattern.test(set))
+          throw new CliError(
+            `--set "${set}" is not an apply set name: 1-63 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit`,
+            exitCodes.usage,
+          );
         const resources = readResources(opts.file);
-        const client = api();
-        const plan = await planApply(client, resources, { prune: opts.prune });
-        io.stdout(`${renderPlan(plan)}\n`);
+        const client = api(set);
+        const plan = await planApply(client, resources, { prune: opts.prune, set });
+        const problems = await checkPlan(client, plan, { force: opts.force });
+        io.stdout(`Apply set: ${set}\n${renderPlan(plan)}\n`);
         const changes = plan.filter((p) => p.action !== 'unchanged').length;
+        if (problems.length > 0) {
+          throw new CliError(
+            `the server refused ${problems.length} change${problems.length === 1 ? '' : 's'}; nothing was changed:\n${renderProblems(problems)}`,
+            exitCodes.rejected,
+          );
+        }
         if (opts.dryRun) {
           io.stdout('Dry run: nothing was changed.\n');
           if (opts.detailedExitcode && changes > 0) setExit(exitCodes.partial);
