@@ -188,8 +188,10 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
       const desired = upfront ? upfront[i] : desiredState(rec, prev, true);
       if (merge) details.push(...checkMerged(rec, desired));
       const hash = hashes[i] ?? hashEntity(desired);
-      // Written by another apply set (or none): taken into this one, a change (docs/api.md "Apply sets").
-      const sameSet = applySet === undefined || s.props?._applySet === applySet;
+      // Written by another apply set: taken into this one, a change (README "GitOps with apply sets").
+      // An entity in no set joins it only when its content changes.
+      const stored = s.props?._applySet;
+      const sameSet = applySet === undefined || stored === undefined || stored === null || stored === applySet;
       const same = prev !== null && sameSet && (s.props!._hash === hash || hashEntity(prev) === hash);
       planned.push({ rec, desired, hash, before: prev, beforeProps: s.created ? null : s.props, status: same ? 'unchanged' : prev ? 'updated' : 'created' });
     });
@@ -453,6 +455,7 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
         if (p.status !== 'unchanged') {
           const fields = diffEntity(p.before ? toApiEntity(bp, p.before) : null, toApiEntity(bp, p.desired));
           if (applySet !== undefined && (p.beforeProps?._applySet ?? null) !== applySet) {
+            // Recorded with the write: a new entity, a changed one, or one another set wrote.
             fields['meta.applySet'] = { before: p.beforeProps?._applySet ?? null, after: applySet };
           }
           change.fields = fields;

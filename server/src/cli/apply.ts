@@ -206,7 +206,8 @@ export async function planApply(
   options: { prune?: boolean; set?: string } = {},
 ): Promise<PlanItem[]> {
   const set = options.set;
-  const inSet = (current: Json | undefined) => set === undefined || (current?.applySet ?? undefined) === set;
+  // Another set's object is taken into this one (a change); one in no set joins only when it changes.
+  const inSet = (current: Json | undefined) => set === undefined || !current?.applySet || current.applySet === set;
   const problems: string[] = [];
   const seen = new Map<string, string>();
   for (const r of resources) {
@@ -430,7 +431,10 @@ export async function checkPlan(api: ApiClient, plan: PlanItem[], options: { for
     const res = await api.call(
       'POST',
       '/api/v1/entities/bulk?dryRun=true',
-      { blueprints: blueprintItems.map((p) => p.body), entities: entityItems.map((p) => p.body) },
+      {
+        ...(blueprintItems.length > 0 ? { blueprints: blueprintItems.map((p) => p.body) } : {}),
+        entities: entityItems.map((p) => p.body),
+      },
       { allow },
     );
     if (res.status >= 400) {

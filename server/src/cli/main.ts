@@ -181,8 +181,9 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
         io.stdout(`Apply set: ${set}\n${renderPlan(plan)}\n`);
         const changes = plan.filter((p) => p.action !== 'unchanged').length;
         if (problems.length > 0) {
+          const refused = new Set(problems.map((p) => `${p.kind} ${p.name}`)).size;
           throw new CliError(
-            `the server refused ${problems.length} change${problems.length === 1 ? '' : 's'}; nothing was changed:\n${renderProblems(problems)}`,
+            `the server refused ${refused} change${refused === 1 ? '' : 's'}; nothing was changed:\n${renderProblems(problems)}`,
             exitCodes.rejected,
           );
         }
@@ -284,7 +285,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
         const client = api();
         const all = (await client.call('GET', '/api/v1/blueprints')).body.blueprints as Json[];
         const chosen = opts.blueprint ? all.filter((b) => opts.blueprint!.includes(b.identifier)) : all;
-        const strip = ({ createdAt, updatedAt, createdBy, updatedBy, ...rest }: Json) => rest;
+        // The apply set is the server's record of who wrote it, not part of the definition.
+        const strip = ({ createdAt, updatedAt, createdBy, updatedBy, applySet, ...rest }: Json) => rest;
         const docs: Json[] = [{ blueprints: chosen.map(strip) }];
         if (opts.entities) {
           const entities: Json[] = [];
@@ -336,7 +338,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
           if (scorecards.length > 0) {
             docs.push({
               scorecards: scorecards.map(
-                ({ createdAt, updatedAt, createdBy, updatedBy, status, ...rest }: Json) => rest,
+                ({ createdAt, updatedAt, createdBy, updatedBy, status, applySet, ...rest }: Json) => rest,
               ),
             });
           }
@@ -352,7 +354,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
           const actions = listed.filter((a) => (a.blueprint ? ids.has(a.blueprint) : !opts.blueprint));
           if (actions.length > 0) {
             docs.push({
-              actions: actions.map(({ createdAt, updatedAt, createdBy, updatedBy, ...rest }: Json) =>
+              actions: actions.map(({ createdAt, updatedAt, createdBy, updatedBy, applySet, ...rest }: Json) =>
                 // Secrets are answered masked: left out, as for sources (apply keeps the stored ones).
                 withoutInvokerSecrets(rest),
               ),
