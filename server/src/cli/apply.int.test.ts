@@ -52,7 +52,8 @@ describe('plexus apply with dry runs and apply sets', () => {
        OPTIONAL MATCH (a:_AuditEvent) WHERE a.blueprint IN $bps OR a.subject IN $ids
        WITH nodes, hashes, count(a) AS audit
        OPTIONAL MATCH (d) WHERE (d:_Blueprint OR d:_Scorecard) AND d.identifier IN $all
-       RETURN nodes, audit, collect(d.identifier + '@' + d.updatedAt) + hashes AS defs`,
+       WITH nodes, audit, hashes, collect(d.identifier + '@' + d.updatedAt) AS stamps
+       RETURN nodes, audit, stamps + hashes AS defs`,
       { bps: [team, svc], ids: scorecards, all: [team, svc, ...scorecards] },
     );
     return { ...row, defs: [...row.defs].sort() };
@@ -101,7 +102,7 @@ rules:
     await new Promise((ok) => server.close(ok));
     await plexus.close();
     rmSync(root, { recursive: true, force: true });
-  });
+  }, 300_000);
 
   it('two folders are two apply sets; the plan shows field-level changes; pruning one leaves the other untouched', async () => {
     const platform = folder('platform', {
@@ -148,7 +149,7 @@ rules:
     expect((await plexus.call('GET', `/api/v1/blueprints/${team}/entities/search`)).status).toBe(404);
     expect((await plexus.call('GET', `/api/v1/blueprints/${svc}/entities/cart`)).body.properties.tier).toBe(1);
     expect((await plexus.call('GET', `/api/v1/scorecards/${sc}`)).status).toBe(200);
-  });
+  }, 300_000);
 
   it('removing a scorecard file, then apply --prune, deletes that scorecard', async () => {
     const payments = join(root, 'payments');
@@ -158,7 +159,7 @@ rules:
     expect(res.code, res.stderr).toBe(exitCodes.ok);
     expect(res.stdout).toContain(`- delete scorecard ${sc}`);
     expect((await plexus.call('GET', `/api/v1/scorecards/${sc}`)).status).toBe(404);
-  });
+  }, 300_000);
 
   it("pruning a blueprint that still holds another set's entities is refused, and nothing changes", async () => {
     const platform = join(root, 'platform');
@@ -169,7 +170,7 @@ rules:
     expect(res.stderr).toMatch(new RegExp(`blueprint ${svc} \\(apply set "platform"\\) still has 2 entities this apply set did not write \\(cart, checkout\\)`));
     expect(await footprint()).toEqual(before);
     writeFileSync(join(platform, 'blueprints.yaml'), blueprintsYaml());
-  });
+  }, 300_000);
 
   it('apply --dry-run lists every problem the server finds (range, required, relation, write-y rule) and exits 3; so does apply, writing nothing', async () => {
     const sc = uniqueId('bad-');
@@ -196,7 +197,7 @@ rules:
     }
     expect(await footprint()).toEqual(before);
     expect((await plexus.call('GET', `/api/v1/scorecards/${sc}`)).status).toBe(404);
-  });
+  }, 300_000);
 
   it('a write that fails half-way reports exactly what was applied and what was not', async () => {
     // A scorecard of a blueprint this apply creates can be checked only once the blueprint exists.
@@ -220,7 +221,7 @@ rules:
     } finally {
       await plexus.call('DELETE', `/api/v1/blueprints/${fresh}?force=true`);
     }
-  });
+  }, 300_000);
 
   it('--set names the set; a name the server would refuse is a usage error', async () => {
     const dir = folder('Odd Name', { 't.yaml': `entities:\n  - {blueprint: ${team}, identifier: infra, properties: {}}\n` });
@@ -232,5 +233,5 @@ rules:
     expect(defaulted.stdout).toContain(`~ update entity ${team}/infra`);
     expect(defaulted.stdout).toContain('meta.applySet: "infra-team" -> "odd-name"');
     expect((await cli(['apply', '-f', dir, '--set', 'Bad Set'])).code).toBe(exitCodes.usage);
-  });
+  }, 300_000);
 });
