@@ -1,6 +1,7 @@
 // Creates or updates the nodes of one blueprint. row.props holds null for properties to remove.
 // In an upsert, lock-entities.cypher has already created new entities bare in this transaction:
-// creation time and author are set when missing.
+// creation time and author are set when missing. $applySet (null: keep) names the `plexus apply`
+// set that wrote the entity, for --prune.
 UNWIND $rows AS row
 MERGE (n:$$Label$$ {identifier: row.identifier})
 ON CREATE SET n:Entity, n._blueprint = $blueprint
@@ -12,5 +13,6 @@ SET n += row.props,
     n._updatedAt = $now,
     n._updatedBy = $actor,
     n._sources = CASE WHEN $source IN coalesce(n._sources, []) THEN n._sources ELSE coalesce(n._sources, []) + $source END,
-    n._lastRunId = coalesce($runId, n._lastRunId)
+    n._lastRunId = coalesce($runId, n._lastRunId),
+    n._applySet = coalesce($applySet, n._applySet)
 RETURN count(n) AS written

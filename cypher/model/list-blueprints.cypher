@@ -2,4 +2,4 @@
 OPTIONAL MATCH (v:_ModelVersion {id: 'model'})
 WITH coalesce(v.version, 0) AS version
 OPTIONAL MATCH (b:_Blueprint)
-RETURN version, collect(b {.identifier, .definition, .createdAt, .updatedAt, .createdBy, .updatedBy}) AS blueprints
+RETURN version, collect(b {.identifier, .definition, .createdAt, .updatedAt, .createdBy, .updatedBy, .applySet}) AS blueprints

@@ -7,6 +7,7 @@ SET s.type = $source.type,
     s.schedule = $source.schedule,
     s.deletionThreshold = $source.deletionThreshold,
     s.origin = $source.origin,
+    s.applySet = $source.applySet,
     s.updatedAt = $now,
     s.updatedBy = $actor
 RETURN s.identifier AS identifier

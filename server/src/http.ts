@@ -24,6 +24,9 @@ export interface BodyLimits {
 /** Limits used when the app set none (PLEXUS_MAX_JSON_DEPTH, PLEXUS_MAX_JSON_ARRAY, PLEXUS_MAX_NDJSON_LINE). */
 export const defaultBodyLimits: BodyLimits = { maxDepth: 64, maxArrayLength: 100_000, maxLineBytes: 4 * 1024 ** 2 };
 
+/** Names of `plexus apply` sets (`x-plexus-apply-set`). */
+export const applySetName = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
 /** Origins a client may declare with `x-plexus-origin`; anything else is ignored. */
 const origins = new Set(['ui', 'cli']);
 
@@ -35,10 +38,17 @@ export function writeContext(c: Context<AppEnv>, fallback = 'api'): WriteContext
   const principal = c.get('principal');
   const declared = c.req.header('x-plexus-origin');
   const runId = c.req.query('runId');
+  const applySet = c.req.header('x-plexus-apply-set');
+  if (applySet !== undefined && !applySetName.test(applySet)) {
+    throw new BadRequestError(
+      `x-plexus-apply-set "${applySet.slice(0, 80)}" is not an apply set name: 1-63 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit`,
+    );
+  }
   return {
     actor: principal.name,
     source: declared && origins.has(declared) ? declared : fallback,
     ...(runId ? { runId } : {}),
+    ...(applySet ? { applySet } : {}),
   };
 }
 

@@ -167,13 +167,17 @@ const routes: Record<string, Partial<Record<'get' | 'post' | 'put' | 'patch' | '
 };
 
 /** Builds the OpenAPI document for the routes above (other modules may add theirs). */
+const dryRunPaths = /^\/(blueprints(\/\{blueprint\}(\/entities(\/\{identifier\})?)?)?|entities\/bulk|sources(\/\{source\})?|scorecards(\/\{scorecard\})?|actions(\/\{action\})?)$/;
+
 export function openApiDocument(extra: typeof routes = {}): Record<string, unknown> {
   const paths: Record<string, unknown> = {};
   for (const [path, ops] of Object.entries({ ...routes, ...extra })) {
     const item: Record<string, unknown> = {};
     for (const [method, op] of Object.entries(ops)) {
       const params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
-      for (const q of op.query ?? []) params.push({ name: q, in: 'query', required: false, schema: { type: 'string' } } as never);
+      // Every write endpoint takes ?dryRun=true (docs/api.md "Dry runs").
+      const dryRun = method !== 'get' && dryRunPaths.test(path) ? ['dryRun'] : [];
+      for (const q of [...(op.query ?? []), ...dryRun]) params.push({ name: q, in: 'query', required: false, schema: { type: 'string' } } as never);
       item[method] = {
         summary: op.summary,
         tags: op.tags,

@@ -15,6 +15,7 @@ interface ActionRow {
   createdBy: string;
   updatedAt: string;
   updatedBy: string;
+  applySet?: string | null;
 }
 
 /** Where a definition holds secrets: the invoker's secret fields and secret inputs' static defaults. */
@@ -77,6 +78,7 @@ export function createActionStore(deps: {
     createdBy: row.createdBy,
     updatedAt: row.updatedAt,
     updatedBy: row.updatedBy,
+    ...(row.applySet ? { applySet: row.applySet } : {}),
   });
 
   const seal = (def: ActionDefinition, previous: SealedAction | null): SealedAction => {
@@ -102,8 +104,9 @@ export function createActionStore(deps: {
   };
 
   const row = (def: SealedAction, actor: string, now: string) => {
-    const { createdAt, createdBy, updatedAt, updatedBy, ...rest } = def;
+    const { createdAt, createdBy, updatedAt, updatedBy, applySet, ...rest } = def;
     return {
+      applySet: applySet ?? null,
       identifier: def.identifier,
       blueprint: def.blueprint ?? null,
       operation: def.operation,

@@ -119,6 +119,12 @@ export interface PlexusActions extends ActionsService {
   readonly invokers: InvokerRegistry;
 }
 
+/** The definition as stored by a save from `applySet` (none: out of any set, whatever the body said). */
+function withApplySet(def: ActionDefinition, applySet: string | undefined): ActionDefinition {
+  const { applySet: _ignored, ...rest } = def;
+  return applySet ? { ...rest, applySet } : rest;
+}
+
 export function createActionsService(deps: ActionsDeps, options: ActionsOptions = {}): PlexusActions {
   const { db, models, catalog, access, audit, egress, logger, config, box } = deps;
   const invokers: InvokerRegistry = { ...createInvokers({ catalog, access }), ...options.invokers };
@@ -790,11 +796,16 @@ export function createActionsService(deps: ActionsDeps, options: ActionsOptions 
       return actions.masked(await requireAction(p, identifier));
     },
 
-    async create(p, body, source) {
+    async create(p, body, source, options = {}) {
       assertMayManageSome(p, 'creating an action');
       const def = await readDefinition(body);
       assertMayManage(p, def.blueprint, `creating action "${def.identifier}"`);
-      const created = actions.masked(await actions.create(def, p.name));
+      if (options.dryRun) {
+        if (await actions.get(def.identifier))
+          throw new ConflictError(`action "${def.identifier}" already exists; PUT /api/v1/actions/${def.identifier} replaces it`, [{ path: '/identifier', message: 'already used' }]);
+        return actions.masked(withApplySet(def, options.applySet));
+      }
+      const created = actions.masked(await actions.create(withApplySet(def, options.applySet), p.name));
       await audit.record(
         adminChange('action', created.identifier, { actor: p.name, source }, null, created, {
           blueprint: created.blueprint ?? null,
@@ -803,7 +814,7 @@ export function createActionsService(deps: ActionsDeps, options: ActionsOptions 
       return created;
     },
 
-    async replace(p, identifier, body, source) {
+    async replace(p, identifier, body, source, options = {}) {
       assertMayManageSome(p, 'changing an action');
       const previous = await requireAction(p, identifier);
       assertMayManage(p, previous.blueprint, `changing action "${identifier}"`);
@@ -821,7 +832,11 @@ export function createActionsService(deps: ActionsDeps, options: ActionsOptions 
         ]);
       assertMayManage(p, def.blueprint, `moving action "${identifier}" to another blueprint`);
       const before = actions.masked(previous);
-      const after = actions.masked(await actions.replace(def, p.name, previous));
+      if (options.dryRun) {
+        const { createdAt, createdBy, updatedAt, updatedBy } = previous;
+        return actions.masked({ ...withApplySet(def, options.applySet), createdAt, createdBy, updatedAt, updatedBy });
+      }
+      const after = actions.masked(await actions.replace(withApplySet(def, options.applySet), p.name, previous));
       await audit.record(
         adminChange('action', identifier, { actor: p.name, source }, before, after, {
           blueprint: after.blueprint ?? null,
@@ -830,9 +845,10 @@ export function createActionsService(deps: ActionsDeps, options: ActionsOptions 
       return after;
     },
 
-    async delete(p, identifier, source) {
+    async delete(p, identifier, source, options = {}) {
       const previous = await requireAction(p, identifier);
       assertMayManage(p, previous.blueprint, `deleting action "${identifier}"`);
+      if (options.dryRun) return;
       await actions.delete(identifier);
       await audit.record(
         adminChange('action', identifier, { actor: p.name, source }, actions.masked(previous), null, {

@@ -1,4 +1,5 @@
 import { type Context, Hono } from 'hono';
+import { definitionChange, isDryRun } from '../catalog/dry-run.ts';
 import { streamSSE } from 'hono/streaming';
 import { BadRequestError } from '../errors.ts';
 import { type AppEnv, readJson, writeContext } from '../http.ts';
@@ -71,23 +72,32 @@ export function actionRoutes(deps: {
     });
     return c.json({ actions: list });
   });
-  r.post('/actions', async (c) =>
-    c.json(await actions.create(c.get('principal'), () => readJson(c, jsonLimit), source(c)), 201),
-  );
+  r.post('/actions', async (c) => {
+    const ctx = writeContext(c);
+    if (isDryRun(c.req.query('dryRun'))) {
+      const planned = await actions.create(c.get('principal'), () => readJson(c, jsonLimit), ctx.source, { dryRun: true, applySet: ctx.applySet });
+      return c.json({ dryRun: true, changes: [definitionChange('action', planned.identifier, null, planned as unknown as Record<string, unknown>)] });
+    }
+    return c.json(await actions.create(c.get('principal'), () => readJson(c, jsonLimit), ctx.source, { applySet: ctx.applySet }), 201);
+  });
   r.get('/actions/:action', async (c) =>
     c.json(await actions.get(c.get('principal'), c.req.param('action'))),
   );
-  r.put('/actions/:action', async (c) =>
-    c.json(
-      await actions.replace(
-        c.get('principal'),
-        c.req.param('action'),
-        () => readJson(c, jsonLimit),
-        source(c),
-      ),
-    ),
-  );
+  r.put('/actions/:action', async (c) => {
+    const ctx = writeContext(c);
+    const id = c.req.param('action');
+    if (isDryRun(c.req.query('dryRun'))) {
+      const before = await actions.get(c.get('principal'), id);
+      const planned = await actions.replace(c.get('principal'), id, () => readJson(c, jsonLimit), ctx.source, { dryRun: true, applySet: ctx.applySet });
+      return c.json({ dryRun: true, changes: [definitionChange('action', id, before as unknown as Record<string, unknown>, planned as unknown as Record<string, unknown>)] });
+    }
+    return c.json(await actions.replace(c.get('principal'), id, () => readJson(c, jsonLimit), ctx.source, { applySet: ctx.applySet }));
+  });
   r.delete('/actions/:action', async (c) => {
+    if (isDryRun(c.req.query('dryRun'))) {
+      await actions.delete(c.get('principal'), c.req.param('action'), source(c), { dryRun: true });
+      return c.json({ dryRun: true, changes: [{ op: 'delete', kind: 'action', identifier: c.req.param('action') }] });
+    }
     await actions.delete(c.get('principal'), c.req.param('action'), source(c));
     return c.json({ deleted: c.req.param('action') });
   });

@@ -140,7 +140,15 @@ export interface ActionApproval {
 }
 
 /** An action definition as the API shows it (secrets masked). Stored as `(:_Action)`. */
+/** A dry run (nothing stored, nothing audited), and the `plexus apply` set recorded on the action. */
+export interface ActionSaveOptions {
+  dryRun?: boolean;
+  applySet?: string;
+}
+
 export interface ActionDefinition {
+  /** The `plexus apply` set that saved it last (absent when saved otherwise); kept by the server. */
+  applySet?: string;
   identifier: string;
   title: string;
   description?: string;
@@ -288,14 +296,16 @@ export interface ActionsService {
     filter?: { blueprint?: string; entity?: string; operation?: ActionOperation },
   ): Promise<ActionDefinition[]>;
   get(principal: Principal, identifier: string): Promise<ActionDefinition>;
-  create(principal: Principal, body: () => Promise<unknown>, source: string): Promise<ActionDefinition>;
+  /** `options.dryRun`: every check, nothing stored or audited; answers the definition as it would be stored. */
+  create(principal: Principal, body: () => Promise<unknown>, source: string, options?: ActionSaveOptions): Promise<ActionDefinition>;
   replace(
     principal: Principal,
     identifier: string,
     body: () => Promise<unknown>,
     source: string,
+    options?: ActionSaveOptions,
   ): Promise<ActionDefinition>;
-  delete(principal: Principal, identifier: string, source: string): Promise<void>;
+  delete(principal: Principal, identifier: string, source: string, options?: ActionSaveOptions): Promise<void>;
 
   /** Validates inputs (400 naming the field), checks execute permission and the condition, stores the run, invokes or waits for approval. */
   run(principal: Principal, request: RunRequest, source: string): Promise<Run>;

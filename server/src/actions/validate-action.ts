@@ -33,6 +33,7 @@ const actionKeys = new Set([
   'updatedAt',
   'createdBy',
   'updatedBy',
+  'applySet',
 ]);
 const inputKeys = new Set([
   'type',

@@ -9,7 +9,8 @@ import { ConflictError, NotFoundError, ServiceUnavailableError, ValidationError,
 import type { Logger } from '../log.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
 import { labelOf, relTypeOf } from '../model/names.ts';
-import type { Blueprint, StoredEntity } from '../model/types.ts';
+import type { Blueprint, Model, StoredEntity } from '../model/types.ts';
+import { diffEntity, type DryRunChange } from './dry-run.ts';
 import {
   type DesiredEntity,
   decodeEntity,
@@ -29,11 +30,26 @@ export interface UpsertResult {
   updated: number;
   unchanged: number;
   results: { blueprint: string; identifier: string; status: 'created' | 'updated' | 'unchanged' }[];
+  /** With `dryRun`: what the write would do to each entity, in request order (nothing was written). */
+  changes?: DryRunChange[];
+}
+
+/**
+ * Options of an upsert. `dryRun` runs the whole write (checks, locks, plan, every query) in
+ * transactions that are rolled back instead of committed: nothing is stored, no audit record, no
+ * event. `model` (dry runs only) checks against a model that is not stored yet (the blueprints an
+ * apply would save first).
+ */
+export interface UpsertOptions {
+  merge?: boolean;
+  defaultBlueprint?: string;
+  dryRun?: boolean;
+  model?: Model;
 }
 
 /** The one write path: every write to entities goes through these functions. */
 export interface Catalog {
-  upsertEntities(records: unknown[], ctx: WriteContext, options?: { merge?: boolean; defaultBlueprint?: string }): Promise<UpsertResult>;
+  upsertEntities(records: unknown[], ctx: WriteContext, options?: UpsertOptions): Promise<UpsertResult>;
   deleteEntities(refs: TargetRef[], ctx: WriteContext): Promise<{ deleted: number; notFound: TargetRef[] }>;
   /** Deletes every entity of a blueprint in batches (blueprint deletion with force). */
   deleteAllOf(blueprint: string, ctx: WriteContext): Promise<number>;
@@ -157,14 +173,14 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
    * What each record of a slice does, from the state read under lock: unchanged (stored hash
    * equals the record's), created (lock-entities created it bare) or updated (with its before).
    */
-  function planSlice(records: CheckedRecord[], upfront: DesiredEntity[] | null, hashes: (string | null)[], state: Map<string, Locked>, merge: boolean): Planned[] {
+  function planSlice(records: CheckedRecord[], upfront: DesiredEntity[] | null, hashes: (string | null)[], state: Map<string, Locked>, merge: boolean, applySet?: string): Planned[] {
     const planned: Planned[] = [];
     const details: ErrorDetail[] = [];
     records.forEach((rec, i) => {
       const bp = rec.blueprint;
       const s = state.get(refKey({ blueprint: bp.identifier, identifier: rec.identifier }));
       if (!s) throw new Error(`lock-entities returned no row for ${bp.identifier}:${rec.identifier}`);
-      if (!s.created && !s.props && upfront) {
+      if (!s.created && !s.props && upfront && applySet === undefined) {
         planned.push({ rec, desired: upfront[i], hash: hashes[i]!, before: null, beforeProps: null, status: 'unchanged' });
         return;
       }
@@ -172,7 +188,11 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
       const desired = upfront ? upfront[i] : desiredState(rec, prev, true);
       if (merge) details.push(...checkMerged(rec, desired));
       const hash = hashes[i] ?? hashEntity(desired);
-      const same = prev !== null && (s.props!._hash === hash || hashEntity(prev) === hash);
+      // Written by another apply set: taken into this one, a change (README "GitOps with apply sets").
+      // An entity in no set joins it only when its content changes.
+      const stored = s.props?._applySet;
+      const sameSet = applySet === undefined || stored === undefined || stored === null || stored === applySet;
+      const same = prev !== null && sameSet && (s.props!._hash === hash || hashEntity(prev) === hash);
       planned.push({ rec, desired, hash, before: prev, beforeProps: s.created ? null : s.props, status: same ? 'unchanged' : prev ? 'updated' : 'created' });
     });
     if (details.length > 0) throw mergeFailed(details, records.length);
@@ -201,6 +221,13 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
     if (details.length > 0) throw mergeFailed(details, records.length);
   }
 
+  /** Thrown inside a dry run's write transaction to roll it back once the write was planned and sent. */
+  class RolledBack extends Error {
+    constructor(readonly planned: Planned[]) {
+      super('dry run: rolled back');
+    }
+  }
+
   /** Thrown inside a write transaction to roll it back: the model changed since the records were checked. */
   const modelChanged = new Error('the model changed since the records were checked');
 
@@ -217,6 +244,7 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
     ctx: WriteContext,
     merge: boolean,
     modelVersion: number,
+    dryRun = false,
   ): Promise<{ planned: Planned[]; events: EntityChangeEvent[] } | 'model changed'> {
     // Without merge, a record is its whole content: desired state and hash need no stored state.
     const upfront = merge ? null : records.map((r) => desiredState(r, null, false));
@@ -225,10 +253,14 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
     try {
       return await session.executeWrite(async (tx: ManagedTransaction) => {
         const run: Run = (q, p) => tx.run(q, p).then((res) => res.records.map((r) => r.toObject()));
-        const state = await lockEntities(run, records, hashes);
-        const planned = planSlice(records, upfront, hashes, state, merge);
+        // Apply sets need the stored `_applySet` of every entity: no hash skip for them.
+        const state = await lockEntities(run, records, ctx.applySet ? records.map(() => null) : hashes);
+        const planned = planSlice(records, upfront, hashes, state, merge, ctx.applySet);
         const changed = planned.filter((p) => p.status !== 'unchanged');
-        if (changed.length === 0) return { planned, events: [] };
+        if (changed.length === 0) {
+          if (dryRun) throw new RolledBack(planned);
+          return { planned, events: [] };
+        }
         // After every stored change of these entities (their locks are held): an entity's events
         // are ordered by time as they were committed, even across servers whose clocks differ.
         let latest = Date.now();
@@ -241,10 +273,13 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
         version.catch(() => {});
         const events = await writing;
         const [row] = await version;
+        // A dry run ends here: everything was sent and answered, nothing commits.
+        if (dryRun) throw new RolledBack(planned);
         if (((row?.version as number | undefined) ?? 0) !== modelVersion) throw modelChanged;
         return { planned, events };
       }).catch((err: unknown) => {
         if (err === modelChanged) return 'model changed' as const;
+        if (err instanceof RolledBack) return { planned: err.planned, events: [] };
         throw err;
       });
     } finally {
@@ -356,6 +391,7 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
           actor: ctx.actor,
           source: ctx.source,
           runId: ctx.runId ?? null,
+          applySet: ctx.applySet ?? null,
         }));
       }
     }
@@ -392,6 +428,7 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
           _updatedAt: now,
           _updatedBy: ctx.actor,
           _sources: [...new Set([...((p.beforeProps?._sources as string[]) ?? []), ctx.source])],
+          _applySet: ctx.applySet ?? p.beforeProps?._applySet,
         }),
         actor: ctx.actor,
         source: ctx.source,
@@ -399,6 +436,33 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
         at: now,
       };
     });
+  }
+
+  /** The answer of a dry run: counts, statuses and the field-level change of every entity. */
+  function dryRunResult(planned: Planned[], applySet: string | undefined): UpsertResult {
+    planned.sort((a, b) => a.rec.index - b.rec.index);
+    const count = (s: Planned['status']) => planned.filter((p) => p.status === s).length;
+    const op = { created: 'create', updated: 'update', unchanged: 'unchanged' } as const;
+    return {
+      upserted: planned.length,
+      created: count('created'),
+      updated: count('updated'),
+      unchanged: count('unchanged'),
+      results: planned.map((p) => ({ blueprint: p.desired.blueprint, identifier: p.desired.identifier, status: p.status })),
+      changes: planned.map((p) => {
+        const bp = p.rec.blueprint;
+        const change: DryRunChange = { op: op[p.status], kind: 'entity', blueprint: p.desired.blueprint, identifier: p.desired.identifier };
+        if (p.status !== 'unchanged') {
+          const fields = diffEntity(p.before ? toApiEntity(bp, p.before) : null, toApiEntity(bp, p.desired));
+          if (applySet !== undefined && (p.beforeProps?._applySet ?? null) !== applySet) {
+            // Recorded with the write: a new entity, a changed one, or one another set wrote.
+            fields['meta.applySet'] = { before: p.beforeProps?._applySet ?? null, after: applySet };
+          }
+          change.fields = fields;
+        }
+        return change;
+      }),
+    };
   }
 
   async function withCalculated(bp: Blueprint, entities: StoredEntity[]): Promise<StoredEntity[]> {
@@ -410,13 +474,15 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
   const catalog: Catalog = {
     async upsertEntities(records, ctx, options = {}) {
       const merge = options.merge ?? false;
+      const dryRun = options.dryRun ?? false;
+      if (options.model && !dryRun) throw new Error('a model other than the stored one is for dry runs only');
       // Checks the records against the model as it is now. They are written in request order (a
       // sender that puts targets before the entities pointing at them gets no pending relations),
       // a slice per transaction, each slice sorted in lock order: (blueprint, identifier) for every
       // writer, see lock-entities.cypher. A request holds the locks of one slice at a time.
       const check = () => {
         const version = models.version();
-        const checked = checkRecords(models.current(), records, { merge, defaultBlueprint: options.defaultBlueprint });
+        const checked = checkRecords(options.model ?? models.current(), records, { merge, defaultBlueprint: options.defaultBlueprint });
         const details = checked.details;
         const firstAt = new Map<string, number>();
         for (const rec of checked.records) {
@@ -446,7 +512,7 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
         const slice = checked.records.slice(start, start + batchSize).sort((a, b) => compare(a.blueprint.identifier, b.blueprint.identifier) || compare(a.identifier, b.identifier));
         let written: Awaited<ReturnType<typeof writeSlice>>;
         try {
-          written = await writeSlice(slice, ctx, merge, checked.version);
+          written = await writeSlice(slice, ctx, merge, checked.version, dryRun);
         } catch (err) {
           throw partialWrite(err, planned, records.length);
         }
@@ -461,9 +527,10 @@ export function createCatalog(deps: { db: Db; models: BlueprintStore; events: Ev
         }
         planned.push(...written.planned);
         changed += written.events.length;
-        events.emit(written.events);
+        if (!dryRun) events.emit(written.events);
         start += batchSize;
       }
+      if (dryRun) return dryRunResult(planned, ctx.applySet);
       const count = (s: Planned['status']) => planned.filter((p) => p.status === s).length;
       const result: UpsertResult = {
         upserted: planned.length,

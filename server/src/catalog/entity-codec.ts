@@ -147,6 +147,7 @@ export function toApiEntity(bp: Blueprint, e: DesiredEntity, props?: Record<stri
       createdBy: props?._createdBy as string | undefined,
       updatedBy: props?._updatedBy as string | undefined,
       sources: (props?._sources as string[] | undefined) ?? [],
+      ...(typeof props?._applySet === 'string' ? { applySet: props._applySet } : {}),
     },
   };
 }

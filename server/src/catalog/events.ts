@@ -9,6 +9,8 @@ export interface WriteContext {
   source: string;
   /** Action run or sync run that made the write. */
   runId?: string;
+  /** The `plexus apply` set the write belongs to (`x-plexus-apply-set`), recorded on what it writes. */
+  applySet?: string;
 }
 
 /** A change to one entity, emitted after the write committed. */

@@ -1,11 +1,13 @@
 import { Hono } from 'hono';
 import type { AccessControl } from '../auth/access.ts';
-import { BadRequestError, NotFoundError } from '../errors.ts';
+import { BadRequestError, NotFoundError, ValidationError } from '../errors.ts';
 import { type AppEnv, mediaType, ndjsonTypes, readJson, readNdjson, writeContext } from '../http.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
-import type { StoredEntity } from '../model/types.ts';
+import type { Model, StoredEntity } from '../model/types.ts';
+import { assertAdmin, assertCanAdminister } from '../auth/authorize.ts';
 import type { SearchService } from '../search/search.ts';
 import type { Catalog } from './catalog.ts';
+import { isDryRun } from './dry-run.ts';
 
 /**
  * Entity endpoints: per-blueprint CRUD and `/entities/bulk` (JSON or NDJSON). Every write is
@@ -33,7 +35,9 @@ export function entityRoutes(deps: {
     access.assertMayWriteEntities(p, blueprint);
     const body = await readJson(c, jsonLimit);
     await access.checkUpsert(p, [body], { defaultBlueprint: blueprint });
-    const result = await catalog.upsertEntities([body], writeContext(c), { merge: merge(c.req.query('merge')), defaultBlueprint: blueprint });
+    const dryRun = isDryRun(c.req.query('dryRun'));
+    const result = await catalog.upsertEntities([body], writeContext(c), { merge: merge(c.req.query('merge')), defaultBlueprint: blueprint, dryRun });
+    if (dryRun) return c.json({ dryRun: true, changes: result.changes });
     const [{ identifier, status }] = result.results;
     // Writing does not imply reading (e.g. create granted, read limited to owners).
     const [entity] = await access.redactEntities(p, [await catalog.getEntity(blueprint, identifier)]);
@@ -77,13 +81,16 @@ export function entityRoutes(deps: {
     models.require(blueprint);
     await access.checkDelete(c.get('principal'), [{ blueprint, identifier }]);
     await catalog.getEntity(blueprint, identifier);
+    if (isDryRun(c.req.query('dryRun'))) return c.json({ dryRun: true, changes: [{ op: 'delete', kind: 'entity', blueprint, identifier }] });
     await catalog.deleteEntities([{ blueprint, identifier }], writeContext(c));
     return c.json({ deleted: { blueprint, identifier } });
   });
 
   r.post('/entities/bulk', async (c) => {
     access.assertMayWriteEntities(c.get('principal'));
+    const dryRun = isDryRun(c.req.query('dryRun'));
     let entities: unknown[];
+    let model: Model | undefined;
     if (ndjsonTypes.includes(mediaType(c))) {
       entities = [];
       await readNdjson(c, ndjsonLimit, (value) => entities.push(value));
@@ -92,9 +99,31 @@ export function entityRoutes(deps: {
       const list = (body as { entities?: unknown })?.entities;
       if (!Array.isArray(list)) throw new BadRequestError('the body must be {"entities": [Entity, ...]} (or NDJSON with Content-Type: application/x-ndjson)');
       entities = list;
+      const planned = (body as { blueprints?: unknown }).blueprints;
+      if (planned !== undefined) {
+        // Dry runs only: check the entities against the model as it would be with these blueprints
+        // saved first (what `plexus apply --dry-run` sends for a folder that brings both).
+        if (!dryRun) throw new BadRequestError('"blueprints" in a bulk body is for dry runs only (?dryRun=true); save blueprints with /api/v1/blueprints');
+        if (!Array.isArray(planned)) throw new BadRequestError('"blueprints" must be a list of blueprints');
+        const p = c.get('principal');
+        const ids = planned.map((b) => (b as { identifier?: unknown })?.identifier).filter((id): id is string => typeof id === 'string');
+        if (ids.some((id) => !models.get(id))) assertAdmin(p, 'checking entities against new blueprints');
+        else assertCanAdminister(p, ids, 'checking entities against changed blueprints');
+        try {
+          model = (await models.save(planned, { actor: p.name, mode: 'upsert', force: true, dryRun: true })).model;
+        } catch (err) {
+          // Said apart from the entities' problems: each detail points into "blueprints".
+          if (!(err instanceof ValidationError)) throw err;
+          throw new ValidationError(
+            `the blueprints sent with the entities are not valid (${err.message}); the entities are checked once they are`,
+            err.details.map((d) => ({ ...d, path: `/blueprints/${d.index ?? 0}${d.path ?? ''}` })),
+          );
+        }
+      }
     }
     await access.checkUpsert(c.get('principal'), entities);
-    const { upserted, created, updated, unchanged } = await catalog.upsertEntities(entities, writeContext(c), { merge: merge(c.req.query('merge')) });
+    const { upserted, created, updated, unchanged, changes } = await catalog.upsertEntities(entities, writeContext(c), { merge: merge(c.req.query('merge')), dryRun, model });
+    if (dryRun) return c.json({ dryRun: true, upserted, created, updated, unchanged, changes });
     return c.json({ upserted, created, updated, unchanged });
   });
   return r;

@@ -48,6 +48,8 @@ export function createApiClient(options: {
   url: string;
   token?: string;
   fetchImpl?: typeof fetch;
+  /** `plexus apply`'s set: sent as `x-plexus-apply-set`, recorded by the server on what it writes. */
+  applySet?: string;
 }): ApiClient {
   const url = options.url.replace(/\/+$/, '');
   const doFetch = options.fetchImpl ?? fetch;
@@ -56,6 +58,7 @@ export function createApiClient(options: {
     async call(method, path, body, opts = {}) {
       const headers: Record<string, string> = { accept: 'application/json', 'x-plexus-origin': 'cli' };
       if (options.token) headers.authorization = `Bearer ${options.token}`;
+      if (options.applySet) headers['x-plexus-apply-set'] = options.applySet;
       let payload: string | undefined;
       if (body !== undefined) {
         payload = typeof body === 'string' ? body : JSON.stringify(body);

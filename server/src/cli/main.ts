@@ -11,7 +11,16 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { parse as parseYaml, stringify } from 'yaml';
-import { executePlan, planApply, renderPlan, withoutInvokerSecrets } from './apply.ts';
+import {
+  applySetPattern,
+  checkPlan,
+  defaultApplySet,
+  executePlan,
+  planApply,
+  renderPlan,
+  renderProblems,
+  withoutInvokerSecrets,
+} from './apply.ts';
 import { type ApiClient, CliError, createApiClient, exitCodes } from './client.ts';
 import { listFiles, readResources } from './files.ts';
 import { renderProgress } from './progress.ts';
@@ -119,24 +128,32 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
 
-  const api = (): ApiClient => {
+  const api = (applySet?: string): ApiClient => {
     // The environment comes from `io` (not commander's .env()), so tests run with their own.
     const o = program.opts<{ url?: string; token?: string }>();
     return createApiClient({
       url: o.url ?? io.env.PLEXUS_URL ?? 'http://127.0.0.1:4000',
       token: o.token ?? io.env.PLEXUS_TOKEN,
       fetchImpl: io.fetchImpl,
+      applySet,
     });
   };
 
   program
     .command('apply')
     .description(
-      'Make the server match YAML files of blueprints, entities, sources, scorecards and actions; shows the plan first.',
+      'Make the server match YAML files of blueprints, entities, sources, scorecards and actions. The server checks every change first (a dry run of the real write) and the plan shows the fields each one changes; when any check fails, every problem is listed and nothing is written. What an apply writes is recorded in its apply set (--set, default: the folder name), which --prune uses.',
     )
     .requiredOption('-f, --file <paths...>', 'files or folders (YAML/JSON)')
-    .option('--prune', 'delete entities and sources an earlier apply created that the files no longer hold')
-    .option('--dry-run', 'show the plan and change nothing')
+    .option(
+      '--set <name>',
+      'apply set recorded on everything this apply writes (default: the name of the -f folder, or of the folder of the -f file)',
+    )
+    .option(
+      '--prune',
+      "delete what this apply set wrote earlier and the files no longer hold (entities only when nothing else wrote them; blueprints, scorecards, sources, actions); never another set's, a connector's or the UI's",
+    )
+    .option('--dry-run', 'have the server check every change, show the plan and change nothing; exits 3 on any problem')
     .option('--detailed-exitcode', `with --dry-run: exit ${exitCodes.partial} when there are changes`)
     .option(
       '--force',
@@ -145,16 +162,31 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .action(
       async (opts: {
         file: string[];
+        set?: string;
         prune?: boolean;
         dryRun?: boolean;
         detailedExitcode?: boolean;
         force?: boolean;
       }) => {
+        const set = opts.set ?? defaultApplySet(opts.file);
+        if (!applySetPattern.test(set))
+          throw new CliError(
+            `--set "${set}" is not an apply set name: 1-63 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit`,
+            exitCodes.usage,
+          );
         const resources = readResources(opts.file);
-        const client = api();
-        const plan = await planApply(client, resources, { prune: opts.prune });
-        io.stdout(`${renderPlan(plan)}\n`);
+        const client = api(set);
+        const plan = await planApply(client, resources, { prune: opts.prune, set });
+        const problems = await checkPlan(client, plan, { force: opts.force });
+        io.stdout(`Apply set: ${set}\n${renderPlan(plan)}\n`);
         const changes = plan.filter((p) => p.action !== 'unchanged').length;
+        if (problems.length > 0) {
+          const refused = new Set(problems.map((p) => `${p.kind} ${p.name}`)).size;
+          throw new CliError(
+            `the server refused ${refused} change${refused === 1 ? '' : 's'}; nothing was changed:\n${renderProblems(problems)}`,
+            exitCodes.rejected,
+          );
+        }
         if (opts.dryRun) {
           io.stdout('Dry run: nothing was changed.\n');
           if (opts.detailedExitcode && changes > 0) setExit(exitCodes.partial);
@@ -253,7 +285,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
         const client = api();
         const all = (await client.call('GET', '/api/v1/blueprints')).body.blueprints as Json[];
         const chosen = opts.blueprint ? all.filter((b) => opts.blueprint!.includes(b.identifier)) : all;
-        const strip = ({ createdAt, updatedAt, createdBy, updatedBy, ...rest }: Json) => rest;
+        // The apply set is the server's record of who wrote it, not part of the definition.
+        const strip = ({ createdAt, updatedAt, createdBy, updatedBy, applySet, ...rest }: Json) => rest;
         const docs: Json[] = [{ blueprints: chosen.map(strip) }];
         if (opts.entities) {
           const entities: Json[] = [];
@@ -305,7 +338,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
           if (scorecards.length > 0) {
             docs.push({
               scorecards: scorecards.map(
-                ({ createdAt, updatedAt, createdBy, updatedBy, status, ...rest }: Json) => rest,
+                ({ createdAt, updatedAt, createdBy, updatedBy, status, applySet, ...rest }: Json) => rest,
               ),
             });
           }
@@ -321,7 +354,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
           const actions = listed.filter((a) => (a.blueprint ? ids.has(a.blueprint) : !opts.blueprint));
           if (actions.length > 0) {
             docs.push({
-              actions: actions.map(({ createdAt, updatedAt, createdBy, updatedBy, ...rest }: Json) =>
+              actions: actions.map(({ createdAt, updatedAt, createdBy, updatedBy, applySet, ...rest }: Json) =>
                 // Secrets are answered masked: left out, as for sources (apply keeps the stored ones).
                 withoutInvokerSecrets(rest),
               ),

@@ -14,6 +14,8 @@ export interface SaveResult {
   created: string[];
   updated: string[];
   migrations: BlueprintMigration[];
+  /** Dry runs: the model as it would be once saved (nothing was written). */
+  model?: Model;
 }
 
 /** Emitted after the stored model changed (by this replica or, seen by polling, another one). */
@@ -32,7 +34,7 @@ export interface BlueprintStore {
   /** Creates or replaces several blueprints at once, validated together. */
   save(
     blueprints: unknown[],
-    options: { actor: string; mode: 'create' | 'replace' | 'upsert'; force?: boolean },
+    options: { actor: string; mode: 'create' | 'replace' | 'upsert'; force?: boolean; dryRun?: boolean; applySet?: string },
   ): Promise<SaveResult>;
   /** Removes an empty blueprint (the caller deletes its entities first, through the catalog). */
   delete(identifier: string, options: { actor: string; force?: boolean; dryRun?: boolean }): Promise<void>;
@@ -40,7 +42,7 @@ export interface BlueprintStore {
   onChange(listener: ModelListener): () => void;
 }
 
-const metaKeys = ['createdAt', 'updatedAt', 'createdBy', 'updatedBy'] as const;
+const metaKeys = ['createdAt', 'updatedAt', 'createdBy', 'updatedBy', 'applySet'] as const;
 
 function normalise(input: Blueprint): Blueprint {
   const out: Blueprint = {
@@ -121,7 +123,7 @@ export function createBlueprintStore(db: Db, logger: Logger): BlueprintStore {
       await load();
       return true;
     },
-    async save(inputs, { actor, mode, force = false }) {
+    async save(inputs, { actor, mode, force = false, dryRun = false, applySet }) {
       await store.refresh();
       const details: ErrorDetail[] = [];
       const next = new Map(model);
@@ -179,6 +181,24 @@ export function createBlueprintStore(db: Db, logger: Logger): BlueprintStore {
         }
         migrations.push(plan);
       }
+      if (dryRun) {
+        // Everything a save checks has been checked; a dry run stops before the first write.
+        const withMeta = (bp: Blueprint): Blueprint => {
+          const before = model.get(bp.identifier);
+          const out: Blueprint = { ...bp };
+          for (const k of metaKeys) if (before?.[k] !== undefined) out[k] = before[k];
+          if (applySet) out.applySet = applySet;
+          else delete out.applySet;
+          return out;
+        };
+        return {
+          blueprints: saved.map(withMeta),
+          created: saved.filter((b) => !model.has(b.identifier)).map((b) => b.identifier),
+          updated: saved.filter((b) => model.has(b.identifier)).map((b) => b.identifier),
+          migrations: migrations.filter((m) => m.changes.length > 0),
+          model: next,
+        };
+      }
       for (const bp of saved) {
         await writeRows(
           db,
@@ -189,6 +209,7 @@ export function createBlueprintStore(db: Db, logger: Logger): BlueprintStore {
         rows: saved.map((bp) => ({ identifier: bp.identifier, definition: JSON.stringify(bp) })),
         now: new Date().toISOString(),
         actor,
+        applySet: applySet ?? null,
       });
       // The destructive part runs once the new model is stored: its version changed with it, so a
       // write checked against the old model and not yet committed rolls back and is checked again
@@ -220,13 +241,13 @@ export function createBlueprintStore(db: Db, logger: Logger): BlueprintStore {
       if (users.length > 0) {
         throw new ConflictError(`blueprint "${identifier}" is the target of other blueprints' relations; remove those relations first`, users);
       }
-      if (dryRun) return;
       const count = await store.countEntities(identifier);
       if (count > 0 && !force) {
         throw new ConflictError(`blueprint "${identifier}" still has ${count} entities; repeat with ?force=true to delete them too`, [
           { identifier, message: `${count} entities`, affected: count },
         ]);
       }
+      if (dryRun) return;
       // With force, the caller has already deleted the entities through the catalog (one write path).
       if (count > 0) throw new ConflictError(`blueprint "${identifier}" still has ${count} entities`);
       await writeRows(db, loadQuery('model/delete-blueprint'), { identifier });

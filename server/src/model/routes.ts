@@ -3,6 +3,7 @@ import { assertAdmin, assertCanAdminister } from '../auth/authorize.ts';
 import type { AuditLog } from '../audit/audit.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { BlueprintChangeEvent, EventBus } from '../catalog/events.ts';
+import { isDryRun, definitionChange } from '../catalog/dry-run.ts';
 import { BadRequestError } from '../errors.ts';
 import { type AppEnv, readJson, writeContext } from '../http.ts';
 import type { BlueprintStore, SaveResult } from './blueprint-store.ts';
@@ -29,7 +30,7 @@ function mergePatch(target: unknown, patch: unknown): unknown {
 }
 
 function stripMeta(bp: Blueprint): Blueprint {
-  const { createdAt, updatedAt, createdBy, updatedBy, ...rest } = bp;
+  const { createdAt, updatedAt, createdBy, updatedBy, applySet, ...rest } = bp;
   return rest as Blueprint;
 }
 
@@ -53,6 +54,14 @@ export function blueprintRoutes(deps: { models: BlueprintStore; catalog: Catalog
   };
   const migrationReport = (result: SaveResult) =>
     result.migrations.map((m) => ({ blueprint: m.blueprint, changes: m.changes.map(({ kind, path, message, affected }) => ({ kind, path, message, affected })) }));
+  /** The answer of a dry-run save: each blueprint's field-level change, and the data migrations it would run. */
+  const dryRunAnswer = (result: SaveResult, before: ReadonlyMap<string, Blueprint>) => ({
+    dryRun: true as const,
+    changes: result.blueprints.map((b) =>
+      definitionChange('blueprint', b.identifier, (before.get(b.identifier) as Record<string, unknown> | undefined) ?? null, b as unknown as Record<string, unknown>, ['createdAt', 'updatedAt', 'createdBy', 'updatedBy']),
+    ),
+    migrations: migrationReport(result),
+  });
 
   r.get('/blueprints', async (c) => {
     await models.refresh();
@@ -64,7 +73,9 @@ export function blueprintRoutes(deps: { models: BlueprintStore; catalog: Catalog
     assertAdmin(p, 'creating blueprints');
     const body = await readJson(c, jsonLimit);
     const before = models.current();
-    const result = await models.save([body], { actor: p.name, mode: 'create' });
+    const dryRun = isDryRun(c.req.query('dryRun'));
+    const result = await models.save([body], { actor: p.name, mode: 'create', dryRun, applySet: writeContext(c).applySet });
+    if (dryRun) return c.json(dryRunAnswer(result, before));
     await announce(result, c, before);
     return c.json(result.blueprints[0], 201);
   });
@@ -87,7 +98,9 @@ export function blueprintRoutes(deps: { models: BlueprintStore; catalog: Catalog
     }
     const next = mode === 'put' ? { ...body, identifier: id } : mergePatch(stripMeta(existing), body);
     const before = models.current();
-    const result = await models.save([next], { actor: p.name, mode: 'replace', force: flag(c.req.query('force')) });
+    const dryRun = isDryRun(c.req.query('dryRun'));
+    const result = await models.save([next], { actor: p.name, mode: 'replace', force: flag(c.req.query('force')), dryRun, applySet: writeContext(c).applySet });
+    if (dryRun) return c.json(dryRunAnswer(result, before));
     await announce(result, c, before);
     return c.json({ ...result.blueprints[0], migrations: migrationReport(result) });
   };
@@ -102,6 +115,12 @@ export function blueprintRoutes(deps: { models: BlueprintStore; catalog: Catalog
     const existing = models.require(id);
     const force = flag(c.req.query('force'));
     let deletedEntities = 0;
+    if (isDryRun(c.req.query('dryRun'))) {
+      // The same checks as the deletion (relations that target it, entities without force), nothing deleted.
+      await models.delete(id, { actor: p.name, force, dryRun: true });
+      const entities = force ? await models.countEntities(id) : 0;
+      return c.json({ dryRun: true, changes: [definitionChange('blueprint', id, existing as unknown as Record<string, unknown>, null)], deletedEntities: entities });
+    }
     // Checked before deleting anything: a blueprint other relations target cannot go.
     if (force) {
       await models.delete(id, { actor: p.name, force: true, dryRun: true });

@@ -84,6 +84,8 @@ export interface Blueprint {
   updatedAt?: string;
   createdBy?: string;
   updatedBy?: string;
+  /** The `plexus apply` set that last saved it (absent when saved otherwise). */
+  applySet?: string;
 }
 
 /** An entity as the API reads and writes it. Identity is (blueprint, identifier). */
@@ -105,6 +107,8 @@ export interface StoredEntity extends Entity {
     createdBy?: string;
     updatedBy?: string;
     sources: string[];
+    /** The `plexus apply` set that wrote it last, if any. */
+    applySet?: string;
   };
 }
 

@@ -37,6 +37,7 @@ const blueprintKeys = new Set([
   'updatedAt',
   'createdBy',
   'updatedBy',
+  'applySet',
 ]);
 const relationKeys = new Set(['title', 'description', 'target', 'many', 'required', 'inverse']);
 /** Field names every generated type has, or that the API uses for itself. */

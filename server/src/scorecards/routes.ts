@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { AccessControl } from '../auth/access.ts';
 import { BadRequestError, NotFoundError } from '../errors.ts';
+import { isDryRun } from '../catalog/dry-run.ts';
 import { type AppEnv, readJson, writeContext } from '../http.ts';
 import type { ScorecardAdmin } from './manage.ts';
 import type { ScorecardService } from './scorecard-service.ts';
@@ -29,14 +30,22 @@ export function scorecardRoutes(deps: {
   const r = new Hono<AppEnv>();
   r.get('/scorecard-rules', (c) => c.json({ rules: scorecards.library() }));
   r.get('/scorecards', async (c) => c.json({ scorecards: await scorecards.list() }));
-  r.post('/scorecards', async (c) =>
-    c.json(await admin.create(c.get('principal'), () => readJson(c, jsonLimit), writeContext(c)), 201),
-  );
+  r.post('/scorecards', async (c) => {
+    if (isDryRun(c.req.query('dryRun')))
+      return c.json({ dryRun: true, changes: [await admin.plan(c.get('principal'), null, () => readJson(c, jsonLimit), writeContext(c))] });
+    return c.json(await admin.create(c.get('principal'), () => readJson(c, jsonLimit), writeContext(c)), 201);
+  });
   r.get('/scorecards/:scorecard', async (c) => c.json(await scorecards.get(c.req.param('scorecard'))));
-  r.put('/scorecards/:scorecard', async (c) =>
-    c.json(await admin.replace(c.get('principal'), c.req.param('scorecard'), () => readJson(c, jsonLimit), writeContext(c))),
-  );
+  r.put('/scorecards/:scorecard', async (c) => {
+    if (isDryRun(c.req.query('dryRun')))
+      return c.json({ dryRun: true, changes: [await admin.plan(c.get('principal'), c.req.param('scorecard'), () => readJson(c, jsonLimit), writeContext(c))] });
+    return c.json(await admin.replace(c.get('principal'), c.req.param('scorecard'), () => readJson(c, jsonLimit), writeContext(c)));
+  });
   r.delete('/scorecards/:scorecard', async (c) => {
+    if (isDryRun(c.req.query('dryRun'))) {
+      await admin.delete(c.get('principal'), c.req.param('scorecard'), writeContext(c), { dryRun: true });
+      return c.json({ dryRun: true, changes: [{ op: 'delete', kind: 'scorecard', identifier: c.req.param('scorecard') }] });
+    }
     await admin.delete(c.get('principal'), c.req.param('scorecard'), writeContext(c));
     return c.body(null, 204);
   });

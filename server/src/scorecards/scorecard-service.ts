@@ -57,7 +57,7 @@ export interface ScorecardService {
   /** Checks (read-only rules, see validate-scorecard.ts), stores, then evaluates in the background. */
   save(
     input: unknown,
-    options: { actor: string; mode: 'create' | 'replace'; identifier?: string },
+    options: { actor: string; mode: 'create' | 'replace'; identifier?: string; dryRun?: boolean; applySet?: string },
   ): Promise<Scorecard>;
   /** Deletes the scorecard with its results and history. */
   delete(identifier: string): Promise<void>;
@@ -919,7 +919,7 @@ export function createScorecardService(deps: {
   return {
     list,
     get,
-    async save(input, { actor, mode, identifier }) {
+    async save(input, { actor, mode, identifier, dryRun = false, applySet }) {
       const { scorecard } = await checkScorecard(db, models.current(), input, { identifier, defaultHops });
       const exists = await get(scorecard.identifier).then(
         () => true,
@@ -929,6 +929,12 @@ export function createScorecardService(deps: {
         throw new ConflictError(`scorecard "${scorecard.identifier}" exists; PUT it to change it`);
       if (mode === 'replace' && !exists)
         throw new NotFoundError(`scorecard "${scorecard.identifier}" does not exist`);
+      // A dry run: every check above ran; the scorecard as it would be stored, nothing written.
+      if (dryRun) {
+        const { status: _status, applySet: _old, ...stored } = exists ? await get(scorecard.identifier) : ({} as Partial<Scorecard>);
+        const { applySet: _set, ...definition } = scorecard as Scorecard;
+        return { ...stored, ...definition, description: scorecard.description ?? null, filter: scorecard.filter ?? null, ...(applySet ? { applySet } : {}) } as Scorecard;
+      }
       const [row] = await writeRows<{ scorecard: StoredScorecard }>(
         db,
         loadQuery('scorecards/save-scorecard'),
@@ -942,6 +948,7 @@ export function createScorecardService(deps: {
           rules: JSON.stringify(scorecard.rules),
           now: new Date().toISOString(),
           actor,
+          applySet: applySet ?? null,
         },
       );
       enqueue(scorecard.identifier, { full: true });

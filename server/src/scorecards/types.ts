@@ -70,6 +70,8 @@ export interface Scorecard {
   createdBy?: string;
   updatedAt?: string;
   updatedBy?: string;
+  /** The `plexus apply` set that saved it last (absent when saved otherwise). */
+  applySet?: string;
   status?: ScorecardStatus;
 }
 

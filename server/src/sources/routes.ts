@@ -1,6 +1,7 @@
 import { type Context, Hono } from 'hono';
 import { adminChange, type AuditLog } from '../audit/audit.ts';
 import { isAdmin, type ReadScope } from '../auth/authorize.ts';
+import { definitionChange, isDryRun } from '../catalog/dry-run.ts';
 import { type AppEnv, readBodyText, readJson, requireRole, writeContext } from '../http.ts';
 import type { SourceRunView, SourcesService, SourceView } from './sources-service.ts';
 
@@ -77,7 +78,12 @@ export function sourceRoutes(sources: SourcesService, audit: AuditLog, jsonLimit
   r.post('/sources', async (c) => {
     const p = requireRole(c, 'admin', 'registering a source');
     const body = await readJson(c, jsonLimit);
-    const created = await sources.create(body, p.name, writeContext(c).source as 'api' | 'ui' | 'cli');
+    const ctx = writeContext(c);
+    if (isDryRun(c.req.query('dryRun'))) {
+      const planned = await sources.create(body, p.name, ctx.source as 'api' | 'ui' | 'cli', { dryRun: true, applySet: ctx.applySet });
+      return c.json({ dryRun: true, changes: [definitionChange('source', planned.identifier, null, auditedSource(planned, body))] });
+    }
+    const created = await sources.create(body, p.name, ctx.source as 'api' | 'ui' | 'cli', { applySet: ctx.applySet });
     await audit.record(adminChange('source', created.identifier, writeContext(c), null, auditedSource(created, body)));
     return c.json(created, 201);
   });
@@ -89,7 +95,12 @@ export function sourceRoutes(sources: SourcesService, audit: AuditLog, jsonLimit
     const id = c.req.param('source');
     const before = await sources.get(id);
     const body = await readJson(c, jsonLimit);
-    const after = await sources.replace(id, body, p.name, writeContext(c).source as 'api' | 'ui' | 'cli');
+    const ctx = writeContext(c);
+    if (isDryRun(c.req.query('dryRun'))) {
+      const planned = await sources.replace(id, body, p.name, ctx.source as 'api' | 'ui' | 'cli', { dryRun: true, applySet: ctx.applySet });
+      return c.json({ dryRun: true, changes: [definitionChange('source', id, auditedSource(before), auditedSource(planned, body))] });
+    }
+    const after = await sources.replace(id, body, p.name, ctx.source as 'api' | 'ui' | 'cli', { applySet: ctx.applySet });
     await audit.record(adminChange('source', id, writeContext(c), auditedSource(before), auditedSource(after, body)));
     return c.json(after);
   });
@@ -98,6 +109,10 @@ export function sourceRoutes(sources: SourcesService, audit: AuditLog, jsonLimit
     const p = requireRole(c, 'admin', 'deleting a source');
     const source = c.req.param('source');
     const before = await sources.get(source);
+    if (isDryRun(c.req.query('dryRun'))) {
+      await sources.remove(source, p.name, { purge: flag(c.req.query('purge')), dryRun: true });
+      return c.json({ dryRun: true, changes: [definitionChange('source', source, auditedSource(before), null)] });
+    }
     const { purged } = await sources.remove(source, p.name, { purge: flag(c.req.query('purge')) });
     await audit.record(adminChange('source', source, writeContext(c), auditedSource(before), null));
     return c.json({ deleted: source, purged });

@@ -94,6 +94,8 @@ export interface SourceView {
   deletionThreshold: number;
   /** `config` (plexus.yaml; change it there), `api`, `ui` or `cli` (registered by `plexus apply`, which may prune it). */
   origin: 'config' | 'api' | 'ui' | 'cli';
+  /** The `plexus apply` set that saved it last (absent when saved otherwise). */
+  applySet?: string;
   status: 'idle' | 'running';
   lastRun: SourceRunView | null;
   entityCount: number;
@@ -113,15 +115,17 @@ export interface SourcesService {
   connectorTypes(): string[];
   list(): Promise<SourceView[]>;
   get(identifier: string): Promise<SourceView>;
-  create(def: unknown, actor: string, origin?: SourceView['origin']): Promise<SourceView>;
+  /** `dryRun`: every check, nothing stored; answers the source as it would be stored. */
+  create(def: unknown, actor: string, origin?: SourceView['origin'], options?: SaveOptions): Promise<SourceView>;
   replace(
     identifier: string,
     def: unknown,
     actor: string,
     origin?: SourceView['origin'],
+    options?: SaveOptions,
   ): Promise<SourceView>;
-  /** Deletes the source; with `purge`, first removes everything it contributed to the catalog. */
-  remove(identifier: string, actor: string, options?: { purge?: boolean }): Promise<{ purged: number }>;
+  /** Deletes the source; with `purge`, first removes everything it contributed to the catalog. `dryRun`: the checks only. */
+  remove(identifier: string, actor: string, options?: { purge?: boolean; dryRun?: boolean }): Promise<{ purged: number }>;
   /** Starts a full sync in the background; 409 when one is running. */
   sync(
     identifier: string,
@@ -141,6 +145,12 @@ export interface SourcesService {
   ): Promise<DeltaResult & { runId: string }>;
 }
 
+/** Options of a source save: a dry run, and the `plexus apply` set recorded on the source. */
+export interface SaveOptions {
+  dryRun?: boolean;
+  applySet?: string;
+}
+
 interface StoredSource {
   identifier: string;
   type: string;
@@ -149,6 +159,7 @@ interface StoredSource {
   schedule: string | null;
   deletionThreshold: number | null;
   origin: SourceView['origin'];
+  applySet?: string | null;
   createdAt: string;
   updatedAt: string;
   runId?: string | null;
@@ -402,6 +413,7 @@ export function createSourcesService(deps: {
       schedule: stored.schedule ?? null,
       deletionThreshold: stored.deletionThreshold ?? 0.9,
       origin: stored.origin,
+      ...(stored.applySet ? { applySet: stored.applySet } : {}),
       status: running ? 'running' : 'idle',
       lastRun: current ?? lastRun,
       entityCount,
@@ -416,24 +428,37 @@ export function createSourcesService(deps: {
     };
   }
 
+  function storedForm(def: Required<SourceDefinition>, origin: SourceView['origin'], applySet: string | undefined) {
+    return {
+      identifier: def.identifier,
+      type: def.type,
+      config: JSON.stringify(def.config ?? {}),
+      mapping: def.mapping ? JSON.stringify(def.mapping) : null,
+      schedule: def.schedule,
+      deletionThreshold: def.deletionThreshold,
+      origin,
+      applySet: applySet ?? null,
+    };
+  }
+
   async function save(
     def: Required<SourceDefinition>,
     origin: SourceView['origin'],
     actor: string,
+    applySet?: string,
   ): Promise<void> {
     await writeRows(db, loadQuery('sources/save-source'), {
-      source: {
-        identifier: def.identifier,
-        type: def.type,
-        config: JSON.stringify(def.config ?? {}),
-        mapping: def.mapping ? JSON.stringify(def.mapping) : null,
-        schedule: def.schedule,
-        deletionThreshold: def.deletionThreshold,
-        origin,
-      },
+      source: storedForm(def, origin, applySet),
       now: new Date().toISOString(),
       actor,
     });
+  }
+
+  /** A dry run's answer: the source as `save` would store it, with the stored one's run state. */
+  function wouldBe(def: Required<SourceDefinition>, origin: SourceView['origin'], applySet: string | undefined, current: { stored: StoredSource; lastRun: SourceRunView | null; entityCount: number } | null): SourceView {
+    const now = new Date().toISOString();
+    const stored: StoredSource = { ...(current?.stored ?? { createdAt: now }), ...storedForm(def, origin, applySet), updatedAt: now };
+    return view(stored, current?.lastRun ?? null, current?.entityCount ?? 0);
   }
 
   async function saveRun(run: Record<string, unknown>): Promise<void> {
@@ -741,20 +766,22 @@ export function createSourcesService(deps: {
       return view(stored, lastRun, entityCount);
     },
 
-    async create(raw, actor, origin = 'api') {
+    async create(raw, actor, origin = 'api', options = {}) {
       const { def } = check(raw);
       const existing = await readRows(db, loadQuery('sources/list-sources'), { identifier: def.identifier });
       if (existing.length > 0)
         throw new ConflictError(
           `source "${def.identifier}" exists; PUT /api/v1/sources/${def.identifier} replaces it`,
         );
-      await save(def, origin, actor);
+      if (options.dryRun) return wouldBe(def, origin, options.applySet, null);
+      await save(def, origin, actor, options.applySet);
       logger.info('source registered', { source: def.identifier, type: def.type, actor });
       return service.get(def.identifier);
     },
 
-    async replace(identifier, raw, actor, origin = 'api') {
-      const { stored } = await load(identifier);
+    async replace(identifier, raw, actor, origin = 'api', options = {}) {
+      const current = await load(identifier);
+      const { stored } = current;
       if (stored.origin === 'config')
         throw new ConflictError(`source "${identifier}" is defined in plexus.yaml; change it there`);
       const connector = isObject(raw) && typeof raw.type === 'string' ? connectors.get(raw.type) : undefined;
@@ -767,7 +794,8 @@ export function createSourcesService(deps: {
             }
           : raw;
       const { def } = check(withSecrets, identifier);
-      await save(def, origin, actor);
+      if (options.dryRun) return wouldBe(def, origin, options.applySet, current);
+      await save(def, origin, actor, options.applySet);
       return service.get(identifier);
     },
 
@@ -777,6 +805,7 @@ export function createSourcesService(deps: {
         throw new ConflictError(`source "${identifier}" is defined in plexus.yaml; remove it there`);
       if (stored.runId && (stored.leaseUntil ?? 0) > Date.now())
         throw new ConflictError(`source "${identifier}" is syncing; wait for its run to finish`);
+      if (options.dryRun) return { purged: 0 };
       const source = `connector:${identifier}`;
       const ledger = await store.loadLedger(source);
       let purged = 0;
