@@ -1,7 +1,8 @@
-import { A, useNavigate, useParams } from '@solidjs/router';
+import { A, useNavigate } from '@solidjs/router';
 import { createEffect, createMemo, createResource, createSignal, For, on, Show } from 'solid-js';
 import { type ActionDefinition, type ActionInputs, actionsApi } from '../../api/actions.ts';
 import { ApiError } from '../../api/client.ts';
+import { useRouteParams } from '../../api/route-params.ts';
 import { ActionForm } from '../../components/action-form.tsx';
 import { Icon } from '../../components/icons.tsx';
 import { peek } from '../../components/peek.ts';
@@ -123,7 +124,7 @@ const template: Partial<ActionDefinition> = {
  * field-level 422 details.
  */
 export function ActionEditorPage() {
-  const params = useParams<{ id: string }>();
+  const params = useRouteParams<{ id: string }>();
   const api = useApi();
   const toast = useToast();
   const navigate = useNavigate();

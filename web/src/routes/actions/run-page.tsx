@@ -1,4 +1,4 @@
-import { A, useNavigate, useParams } from '@solidjs/router';
+import { A, useNavigate } from '@solidjs/router';
 import {
   createEffect,
   createMemo,
@@ -12,6 +12,7 @@ import {
 } from 'solid-js';
 import { actionsApi, isTerminal, type Run, type RunLogLine } from '../../api/actions.ts';
 import { seg } from '../../api/client.ts';
+import { useRouteParams } from '../../api/route-params.ts';
 import { followStream } from '../../api/sse.ts';
 import { Icon } from '../../components/icons.tsx';
 import { peek } from '../../components/peek.ts';
@@ -35,7 +36,7 @@ const masked = '********';
  * decline while it waits.
  */
 export function RunPage() {
-  const params = useParams<{ id: string }>();
+  const params = useRouteParams<{ id: string }>();
   const session = useSession();
   const api = useApi();
   const acts = actionsApi(api);

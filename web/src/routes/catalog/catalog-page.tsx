@@ -1,4 +1,4 @@
-import { A, useNavigate, useParams, useSearchParams } from '@solidjs/router';
+import { A, useNavigate, useSearchParams } from '@solidjs/router';
 import {
   createEffect,
   createMemo,
@@ -12,6 +12,7 @@ import {
   Switch,
 } from 'solid-js';
 import { ApiError, withSchemaRetry } from '../../api/client.ts';
+import { useRouteParams } from '../../api/route-params.ts';
 import type { Blueprint, SavedView } from '../../api/types.ts';
 import { EntityChip, entityHref } from '../../components/entity-chip.tsx';
 import { EntityFormDialog } from '../../components/entity-form.tsx';
@@ -43,7 +44,7 @@ type Row = Record<string, unknown> & { identifier: string; title: string | null;
 
 /** The catalog table of one blueprint: columns, sort, filters and page live in the URL; views are saved on the server. */
 export function CatalogPage() {
-  const params = useParams<{ blueprint: string }>();
+  const params = useRouteParams<{ blueprint: string }>();
   const model = useModel();
   const bp = () => model.get(params.blueprint);
   return (

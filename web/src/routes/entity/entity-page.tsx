@@ -1,4 +1,4 @@
-import { A, useNavigate, useParams } from '@solidjs/router';
+import { A, useNavigate } from '@solidjs/router';
 import {
   createEffect,
   createMemo,
@@ -11,6 +11,7 @@ import {
   Switch,
 } from 'solid-js';
 import { ApiError, seg } from '../../api/client.ts';
+import { useRouteParams } from '../../api/route-params.ts';
 import type { Blueprint, ImpactResult, StoredEntity } from '../../api/types.ts';
 import { EntityChip, KindDot } from '../../components/entity-chip.tsx';
 import { EntityFormDialog } from '../../components/entity-form.tsx';
@@ -37,7 +38,7 @@ interface RelGroup {
 
 /** The entity page: typed properties, relations both ways, neighbourhood graph, provenance, and slots for what comes next. */
 export function EntityPage() {
-  const params = useParams<{ blueprint: string; identifier: string }>();
+  const params = useRouteParams<{ blueprint: string; identifier: string }>();
   const api = useApi();
   const model = useModel();
   const toast = useToast();

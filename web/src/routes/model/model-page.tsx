@@ -1,7 +1,8 @@
-import { A, useNavigate, useParams } from '@solidjs/router';
+import { A, useNavigate } from '@solidjs/router';
 import { createEffect, createMemo, createSignal, For, Index, on, Show } from 'solid-js';
 import { ApiError } from '../../api/client.ts';
 import { targetsOf } from '../../api/names.ts';
+import { useRouteParams } from '../../api/route-params.ts';
 import type { Blueprint } from '../../api/types.ts';
 import { KindDot } from '../../components/entity-chip.tsx';
 import { Icon } from '../../components/icons.tsx';
@@ -62,7 +63,7 @@ function ModelGraph(props: { blueprints: Blueprint[]; selected?: string }) {
 
 /** The data-model editor: the model drawn as a graph beside a form for one blueprint. */
 export function ModelPage() {
-  const params = useParams<{ blueprint?: string }>();
+  const params = useRouteParams<{ blueprint?: string }>();
   const model = useModel();
   const isNew = () => params.blueprint === 'new';
   const selected = () => (params.blueprint && !isNew() ? model.get(params.blueprint) : undefined);
