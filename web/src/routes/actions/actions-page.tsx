@@ -4,6 +4,7 @@ import { type ActionDefinition, type ActionInputs, actionsApi } from '../../api/
 import { ApiError } from '../../api/client.ts';
 import { useRouteParams } from '../../api/route-params.ts';
 import { ActionForm } from '../../components/action-form.tsx';
+import { useConfirm } from '../../components/confirm-dialog.tsx';
 import { Icon } from '../../components/icons.tsx';
 import { peek } from '../../components/peek.ts';
 import { formatDate } from '../../components/property-value.tsx';
@@ -127,6 +128,7 @@ export function ActionEditorPage() {
   const params = useRouteParams<{ id: string }>();
   const api = useApi();
   const toast = useToast();
+  const ask = useConfirm();
   const navigate = useNavigate();
   const me = useMe();
   const isNew = () => params.id === 'new';
@@ -197,7 +199,13 @@ export function ActionEditorPage() {
     }
   };
   const remove = async () => {
-    if (!confirm(`Delete the action ${params.id}? Its past runs stay.`)) return;
+    const yes = await ask({
+      title: `Delete the action “${params.id}”?`,
+      message: 'Its past runs stay.',
+      confirmLabel: 'Delete action',
+      danger: true,
+    });
+    if (!yes) return;
     try {
       await actionsApi(api).remove(params.id);
       toast('Action deleted', 'success');

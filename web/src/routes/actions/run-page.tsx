@@ -14,6 +14,7 @@ import { actionsApi, isTerminal, type Run, type RunLogLine } from '../../api/act
 import { seg } from '../../api/client.ts';
 import { useRouteParams } from '../../api/route-params.ts';
 import { followStream } from '../../api/sse.ts';
+import { useConfirm } from '../../components/confirm-dialog.tsx';
 import { Icon } from '../../components/icons.tsx';
 import { peek } from '../../components/peek.ts';
 import { formatDate } from '../../components/property-value.tsx';
@@ -41,6 +42,7 @@ export function RunPage() {
   const api = useApi();
   const acts = actionsApi(api);
   const toast = useToast();
+  const ask = useConfirm();
   const navigate = useNavigate();
   const [run, setRun] = createSignal<Run | null>(null);
   const [logs, setLogs] = createSignal<RunLogLine[]>([]);
@@ -156,7 +158,17 @@ export function RunPage() {
   const act = async (what: 'cancel' | 'rerun') => {
     const r = run();
     if (!r) return;
-    if (what === 'cancel' && !confirm('Cancel this run? The executor is told to stop.')) return;
+    if (
+      what === 'cancel' &&
+      !(await ask({
+        title: 'Cancel this run?',
+        message: 'The executor is told to stop.',
+        confirmLabel: 'Cancel run',
+        cancelLabel: 'Keep running',
+        danger: true,
+      }))
+    )
+      return;
     setBusy(true);
     try {
       if (what === 'cancel') {
