@@ -10,6 +10,15 @@ const team = { mine: `mine-${u}`, other: `other-${u}`, empty: `empty-${u}` };
 const sc = `sc${u}`;
 let memberToken = '';
 
+/** Setup calls, retried while the busy test database is reported unavailable (503). */
+async function setup(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  for (let attempt = 1; ; attempt++) {
+    const r = await px.call(method, path, body);
+    if (r.status !== 503 || attempt >= 10) return r;
+    await new Promise((ok) => setTimeout(ok, 2000));
+  }
+}
+
 beforeAll(async () => {
   px = await startTestPlexus();
   const blueprints = [
@@ -35,7 +44,7 @@ beforeAll(async () => {
     },
   ];
   for (const b of blueprints)
-    expect((await px.call('POST', '/api/v1/blueprints', b)).status, b.identifier).toBe(201);
+    expect((await setup('POST', '/api/v1/blueprints', b)).status, b.identifier).toBe(201);
   const entities = [
     { blueprint: bp.team, identifier: team.mine, title: 'Mine' },
     { blueprint: bp.team, identifier: team.other, title: 'Other' },
@@ -68,11 +77,11 @@ beforeAll(async () => {
       relations: { affects: ['c'] },
     },
   ];
-  expect((await px.call('POST', '/api/v1/entities/bulk', { entities })).status).toBe(200);
+  expect((await setup('POST', '/api/v1/entities/bulk', { entities })).status).toBe(200);
   // The newest change: b is written again after everything else.
   expect(
     (
-      await px.call('POST', '/api/v1/entities/bulk', {
+      await setup('POST', '/api/v1/entities/bulk', {
         entities: [
           { blueprint: bp.svc, identifier: 'b', title: 'B again', relations: { ownedBy: team.mine } },
         ],
@@ -101,25 +110,25 @@ beforeAll(async () => {
       },
     ],
   };
-  expect((await px.call('POST', '/api/v1/scorecards', card)).status).toBe(201);
-  expect((await px.call('POST', `/api/v1/scorecards/${sc}/evaluate`)).status).toBe(200);
+  expect((await setup('POST', '/api/v1/scorecards', card)).status).toBe(201);
+  expect((await setup('POST', `/api/v1/scorecards/${sc}/evaluate`)).status).toBe(200);
   expect(
     (
-      await px.call('POST', '/api/v1/users', {
+      await setup('POST', '/api/v1/users', {
         id: `member-${u}`,
         role: 'member',
         teams: [team.mine, team.empty],
       })
     ).status,
   ).toBe(201);
-  const t = await px.call('POST', '/api/v1/tokens', { name: 'home', role: 'member', user: `member-${u}` });
+  const t = await setup('POST', '/api/v1/tokens', { name: 'home', role: 'member', user: `member-${u}` });
   expect(t.status).toBe(201);
   memberToken = t.body.token;
 }, 400_000);
 afterAll(async () => {
   await px?.call('DELETE', `/api/v1/scorecards/${sc}`);
   await px?.close();
-});
+}, 300_000);
 
 const principal = (teams: string[], role: Principal['role'] = 'admin'): Principal => ({
   id: 'p',
