@@ -4,7 +4,7 @@ import { targetsOf } from '../api/names.ts';
 import type { Blueprint, PropertySchema, StoredEntity } from '../api/types.ts';
 import { useModel } from '../model.tsx';
 import { useApi } from '../session.tsx';
-import { type RelationRef, RelationField, refsOfValue, valueOfRefs } from './entity-picker.tsx';
+import { RelationField, type RelationRef, refsOfValue, valueOfRefs } from './entity-picker.tsx';
 import { Dialog } from './popover.tsx';
 
 type Values = Record<string, string | boolean>;
