@@ -166,13 +166,22 @@ export function RelationField(props: {
     const key = `${ref.blueprint}:${ref.identifier}`;
     update(key, { status: 'checking' });
     try {
-      const e = await api.get<{ title?: string | null }>(
-        `/api/v1/blueprints/${encodeURIComponent(ref.blueprint)}/entities/${encodeURIComponent(ref.identifier)}`,
+      // A search by identifier answers 200 with no entity when there is none (a GET of the entity
+      // would answer 404, which the browser reports as a failed request).
+      const { entities } = await api.post<{ entities: { identifier: string; title?: string | null }[] }>(
+        '/api/v1/search',
+        {
+          blueprint: ref.blueprint,
+          combinator: 'and',
+          rules: [{ property: 'identifier', operator: '=', value: ref.identifier }],
+          limit: 1,
+        },
       );
-      update(key, { status: 'exists', label: e.title || ref.identifier });
-    } catch (err) {
-      // Only "not found" flags the target; other failures (network, permission) leave it unchecked.
-      update(key, { status: (err as { status?: number }).status === 404 ? 'missing' : 'unknown' });
+      const found = entities.find((e) => e.identifier === ref.identifier);
+      update(key, found ? { status: 'exists', label: found.title || ref.identifier } : { status: 'missing' });
+    } catch {
+      // A failed check (network, permission) leaves the target unchecked; the server decides.
+      update(key, { status: 'unknown' });
     }
   };
   // Targets that came with the entity are checked once, so a dangling one shows before saving.
