@@ -159,7 +159,7 @@ describe('GET /api/v1/me/summary', () => {
     const r = await px.call('GET', '/api/v1/me/summary', undefined, { token: memberToken });
     expect(r.body.levels).toEqual([
       { scorecard: sc, level: 'Basic', count: 1 },
-      { scorecard: sc, level: 'Silver', count: 1 },
+      { scorecard: sc, level: 'Gold', count: 1 },
     ]);
     expect(r.body.failingRules).toEqual(
       [
