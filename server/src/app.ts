@@ -11,6 +11,7 @@ import { entityRoutes } from './catalog/routes.ts';
 import { databaseUnavailable } from './db/driver.ts';
 import { NotFoundError, PlexusError, ServiceUnavailableError, TooManyRequestsError, UnauthorizedError } from './errors.ts';
 import { graphqlRoutes } from './graphql/routes.ts';
+import { homeRoutes } from './home/index.ts';
 import { impactRoutes } from './impact/routes.ts';
 import type { AppEnv } from './http.ts';
 import { createMetrics } from './metrics.ts';
@@ -174,6 +175,7 @@ export function createApp(services: Services, options: { webDist?: string } = {}
   api.route('/', actionRoutes({ actions: services.actions, jsonLimit, heartbeatMs: config.actions.heartbeatMs }));
   api.route('/', automationRoutes({ store: services.automations.store, db: services.db, jsonLimit }));
   api.route('/', scorecardRoutes({ scorecards: services.scorecards, scorecardAdmin: services.scorecardAdmin, access, jsonLimit }));
+  api.route('/', homeRoutes({ db: services.db, models, access, ownerRelation: config.auth.ownerRelation }));
   app.route('/api/v1', api);
   app.route('/', webhookRoutes(services.sources, jsonLimit));
   app.route('/', graphqlRoutes({ schemas, database: services.db.database, jsonLimit, limits: config.graphqlLimits }));

@@ -62,6 +62,7 @@ const routes: Record<string, Partial<Record<'get' | 'post' | 'put' | 'patch' | '
     post: { summary: 'Create a user (admin)', tags: ['Administration'], responses: { '201': 'Created', '409': 'Exists', '422': 'Invalid user' } },
   },
   '/users/me': { get: { summary: 'The caller: identity, role, teams and what it may do', tags: ['Administration'] } },
+  '/me/summary': { get: { summary: "The caller's home page: their teams, what they own, recent changes, scorecard levels, failing rules, open incidents and vulnerabilities (over what the caller may read)", tags: ['Search'] } },
   '/users/{id}': {
     get: { summary: 'Read a user (admin)', tags: ['Administration'] },
     patch: { summary: 'Change a user\'s role, teams or name (admin)', tags: ['Administration'] },

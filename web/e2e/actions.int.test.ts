@@ -418,7 +418,6 @@ describe('actions in the browser', () => {
     onTestFailed(async () => {
       await screenshot(page, 'failed-actions-editor').catch(() => {});
     });
-    page.on('dialog', (d) => void d.accept());
     const violations = await watchCsp(page);
     await signIn(page, server.url, server.px.adminToken, '/actions/new');
     const editor = page.getByTestId('action-editor');
@@ -469,6 +468,8 @@ describe('actions in the browser', () => {
     await page.goto(`${server.url}/runs/${encodeURIComponent(first)}`);
     await page.locator('[data-testid="run-status"]', { hasText: 'Waiting for approval' }).waitFor();
     await page.getByTestId('cancel-run').click();
+    // Confirmed in the app's own dialog (no native confirm()).
+    await page.getByTestId('confirm-dialog').getByTestId('confirm-ok').click();
     await page.locator('[data-testid="run-status"]', { hasText: 'Cancelled' }).waitFor();
     expect((await server.px.call('GET', `/api/v1/runs/${first}`)).body.status).toBe('CANCELLED');
     await page.getByTestId('rerun').click();

@@ -3,7 +3,7 @@
  * Debian's Chromium driven by playwright-core, and screenshots under test-output/screenshots.
  */
 import { execSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -133,4 +133,77 @@ export function nodeCount(page: Page, canvasTestId: string): Promise<number> {
     const el = document.querySelector(`[data-testid="${testId}"]`) as CyContainer | null;
     return el?._cyreg?.cy?.nodes().length ?? 0;
   }, canvasTestId);
+}
+
+/**
+ * Everything that went wrong in a page since `watchProblems` started: console errors, uncaught
+ * page errors, answers with status >= 400 (429 excepted: the client waits and retries those by
+ * design) and Content-Security-Policy violations. Call before the first `goto`.
+ * @example const problems = await watchProblems(page); ...; expect(problems()).toEqual([]);
+ */
+export async function watchProblems(page: Page): Promise<() => string[]> {
+  const seen: string[] = [];
+  const where = () => new URL(page.url()).pathname + new URL(page.url()).search;
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') seen.push(`console error on ${where()}: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => seen.push(`page error on ${where()}: ${err.message}`));
+  page.on('response', (res) => {
+    if (res.status() >= 400 && res.status() !== 429)
+      seen.push(`HTTP ${res.status()} on ${where()}: ${res.request().method()} ${res.url()}`);
+  });
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) =>
+      console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`),
+    );
+  });
+  return () => [...seen];
+}
+
+/**
+ * Seeds the demo through the catalog's write path (backstage and sdlc packs, the Order example,
+ * a generated organisation of `services` services, the production readiness scorecard).
+ */
+export async function seedDemo(px: TestPlexus, options: { services?: number } = {}): Promise<void> {
+  const { productionReadiness, writeDemo } = await import('../../server/src/demo/load-demo.ts');
+  await writeDemo({ models: px.services.models, catalog: px.services.catalog }, { services: options.services ?? 12 });
+  // Saving a scorecard plans each rule (EXPLAIN, with a timeout): on a loaded machine, try again.
+  const scorecards = px.services.scorecards;
+  for (let attempt = 1; ; attempt++) {
+    if ((await scorecards.list()).some((s) => s.identifier === 'production-readiness')) break;
+    try {
+      await scorecards.save(productionReadiness(), { actor: 'demo', mode: 'create' });
+      break;
+    } catch (err) {
+      if (attempt >= 5) throw err;
+    }
+  }
+  await scorecards.idle();
+}
+
+/** `UPDATE_SCREENSHOTS=1` also copies a screenshot to docs/screenshots (the README shows them). */
+export async function docsScreenshot(page: Page, name: string): Promise<string> {
+  const path = await screenshot(page, name);
+  if (process.env.UPDATE_SCREENSHOTS === '1') {
+    const docs = join(repo, 'docs', 'screenshots');
+    mkdirSync(docs, { recursive: true });
+    copyFileSync(path, join(docs, `${name}.png`));
+  }
+  return path;
+}
+
+/**
+ * Opens `path` and waits until the page has settled: its main content is drawn and no request
+ * has been in flight for a moment (long-lived streams aside), within a generous deadline.
+ */
+export async function openSettled(page: Page, url: string, path: string): Promise<void> {
+  await page.goto(`${url}${path}`);
+  await page.locator('.page, [data-testid="home-page"]').first().waitFor({ timeout: 60_000 });
+  await page.waitForLoadState('networkidle', { timeout: 60_000 }).catch(() => {});
+  // Skeletons and "Loading…" go once the page's reads have answered.
+  await page
+    .locator('.skeleton')
+    .first()
+    .waitFor({ state: 'detached', timeout: 60_000 })
+    .catch(() => {});
 }

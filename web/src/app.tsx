@@ -1,5 +1,6 @@
 import { A, Route, Router, type RouteSectionProps } from '@solidjs/router';
 import { ErrorBoundary, type JSX, lazy, Show, Suspense } from 'solid-js';
+import { ConfirmProvider } from './components/confirm-dialog.tsx';
 import { Shell } from './components/shell.tsx';
 import { Empty, ErrorState, Loading } from './components/states.tsx';
 import { ToastProvider } from './components/toasts.tsx';
@@ -46,7 +47,9 @@ function Signed(props: { children: JSX.Element }) {
 function Root(props: RouteSectionProps) {
   return (
     <ToastProvider>
-      <Signed>{props.children}</Signed>
+      <ConfirmProvider>
+        <Signed>{props.children}</Signed>
+      </ConfirmProvider>
     </ToastProvider>
   );
 }

@@ -18,9 +18,24 @@ export async function loadDemo(
   deps: { db: Db; models: BlueprintStore; catalog: Catalog; logger: Logger; scorecards?: ScorecardService },
   options: { services?: number } = {},
 ): Promise<number> {
-  const { db, models, catalog, logger } = deps;
+  const { db, logger } = deps;
   const [row] = await readRows<{ any: boolean }>(db, 'MATCH (n:Entity) RETURN count(n) > 0 AS any');
   if (row.any) return 0;
+  const total = await writeDemo(deps, options);
+  logger.info('demo organisation loaded', { entities: total });
+  return total;
+}
+
+/**
+ * Writes the demo (packs, the Order example, a generated organisation of `services` services, the
+ * production readiness scorecard unless it exists) through the normal write path, whatever the
+ * catalog holds already: tests seed a shared database with it. Returns the entities written.
+ */
+export async function writeDemo(
+  deps: { models: BlueprintStore; catalog: Catalog; scorecards?: ScorecardService },
+  options: { services?: number } = {},
+): Promise<number> {
+  const { models, catalog } = deps;
   const ctx = { actor: 'demo', source: 'demo' };
   for (const pack of ['backstage', 'sdlc']) {
     await models.save(readPack(pack).blueprints, { actor: 'demo', mode: 'upsert' });
@@ -29,8 +44,11 @@ export async function loadDemo(
   for (const batch of generateOrganisationBatches({ services: options.services ?? 300, seed: 7 }, 2000)) {
     total += (await catalog.upsertEntities(batch, ctx)).upserted;
   }
-  if (deps.scorecards) await deps.scorecards.save(productionReadiness(), { actor: 'demo', mode: 'create' });
-  logger.info('demo organisation loaded', { entities: total });
+  if (deps.scorecards) {
+    const card = productionReadiness();
+    const exists = (await deps.scorecards.list()).some((sc) => sc.identifier === card.identifier);
+    if (!exists) await deps.scorecards.save(card, { actor: 'demo', mode: 'create' });
+  }
   return total;
 }
 

@@ -44,7 +44,8 @@ describe('API client', () => {
     expect(err).toMatchObject({
       status: 422,
       code: 'validation_failed',
-      message: 'bad',
+      message: 'Bad.',
+      serverMessage: 'bad',
       details: [{ path: '/identifier', message: 'no' }],
     });
   });
@@ -66,7 +67,7 @@ describe('API client', () => {
       onUnauthorized: () => (signedOut = true),
       fetch: fakeFetch([{ status: 401, body: { error: { code: 'unauthorized', message: 'expired' } } }]),
     });
-    await expect(api.get('/api/v1/blueprints')).rejects.toThrow('expired');
+    await expect(api.get('/api/v1/blueprints')).rejects.toThrow('Expired. Sign in again');
     expect(signedOut).toBe(true);
   });
 
@@ -96,7 +97,7 @@ describe('API client', () => {
         calls++;
         throw new ApiError(500, 'internal', 'boom');
       }),
-    ).rejects.toThrow('boom');
+    ).rejects.toMatchObject({ serverMessage: 'boom' });
     expect(calls).toBe(1);
   });
 });

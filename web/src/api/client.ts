@@ -3,6 +3,7 @@
  * (`{error: {code, message, details}}`) and GraphQL errors into `ApiError`, and tells the
  * session when the token stopped working.
  */
+import { uiErrorText } from './error-text.ts';
 
 /** One problem the server pointed at (e.g. `/schema/properties/tier/type`). */
 export interface ErrorDetail {
@@ -12,15 +13,20 @@ export interface ErrorDetail {
   message: string;
 }
 
-/** An error answered by the server (or the network), with what the UI needs to show it. */
+/**
+ * An error answered by the server (or the network), with what the UI needs to show it: `message`
+ * is written for people using the UI (error-text.ts), `serverMessage` is the API's own words.
+ */
 export class ApiError extends Error {
+  readonly serverMessage: string;
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
     readonly details: ErrorDetail[] = [],
   ) {
-    super(message);
+    super(status === 200 ? message : uiErrorText(status, code, message));
+    this.serverMessage = message;
     this.name = 'ApiError';
   }
 

@@ -2,7 +2,9 @@ import { createSignal, For, Match, Show, Switch } from 'solid-js';
 import { ApiError, type ErrorDetail, seg } from '../api/client.ts';
 import { targetsOf } from '../api/names.ts';
 import type { Blueprint, PropertySchema, StoredEntity } from '../api/types.ts';
+import { useModel } from '../model.tsx';
 import { useApi } from '../session.tsx';
+import { RelationField, type RelationRef, refsOfValue, valueOfRefs } from './entity-picker.tsx';
 import { Dialog } from './popover.tsx';
 
 type Values = Record<string, string | boolean>;
@@ -63,11 +65,18 @@ export function EntityFormDialog(props: {
   const initial: Values = { identifier: props.entity?.identifier ?? '', title: props.entity?.title ?? '' };
   for (const [k, s] of Object.entries(bp().schema.properties))
     initial[`p.${k}`] = toInput(s, props.entity?.properties[k] ?? s.default);
-  for (const k of Object.keys(bp().relations ?? {})) {
-    const v = props.entity?.relations[k];
-    initial[`r.${k}`] = Array.isArray(v) ? v.join(', ') : (v ?? '');
-  }
+  const initialRefs: Record<string, RelationRef[]> = {};
+  for (const [k, rel] of Object.entries(bp().relations ?? {}))
+    initialRefs[k] = refsOfValue(props.entity?.relations[k], targetsOf(rel));
   const [values, setValues] = createSignal<Values>(initial);
+  const [refs, setRefs] = createSignal<Record<string, RelationRef[]>>(initialRefs);
+  const model = useModel();
+  // Kinds are named by title, and by identifier too when two kinds share a title.
+  const titleOf = (id: string) => {
+    const title = model.get(id)?.title || id;
+    const same = (model.blueprints() ?? []).filter((b) => (b.title || b.identifier) === title).length;
+    return same > 1 ? `${title} (${id})` : title;
+  };
   const [errors, setErrors] = createSignal<Record<string, string[]>>({});
   const [general, setGeneral] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal(false);
@@ -87,11 +96,15 @@ export function EntityFormDialog(props: {
     }
     const relations: Record<string, string | string[] | null> = {};
     for (const [k, rel] of Object.entries(bp().relations ?? {})) {
-      const ids = String(v[`r.${k}`] ?? '')
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean);
-      relations[k] = rel.many ? ids : (ids[0] ?? null);
+      const chosen = refs()[k] ?? [];
+      const missing = chosen.filter((r) => r.status === 'missing');
+      if (missing.length > 0)
+        local[`r.${k}`] = missing.map(
+          (r) => `No ${titleOf(r.blueprint)} “${r.identifier}” exists. Pick one from the list or remove it.`,
+        );
+      else if (chosen.some((r) => r.status === 'checking'))
+        local[`r.${k}`] = ['Still checking that the target exists; save again in a moment.'];
+      relations[k] = valueOfRefs(chosen, targetsOf(rel), rel.many === true);
     }
     if (!String(v.identifier).trim()) local.identifier = ['an identifier is required'];
     setErrors(local);
@@ -270,20 +283,18 @@ export function EntityFormDialog(props: {
           {([k, rel]) => (
             <div class="field">
               <label for={`ef-r-${k}`}>
-                {rel.title ?? k} → {targetsOf(rel).join(' | ')}
+                {rel.title ?? k} → {targetsOf(rel).map(titleOf).join(' or ')}
                 {rel.required ? ' *' : ''}
               </label>
-              <input
+              <RelationField
                 id={`ef-r-${k}`}
-                name={`relation-${k}`}
-                class={`input ${errorsAt(`r.${k}`).length ? 'invalid' : ''}`}
-                value={String(values()[`r.${k}`])}
-                onInput={(e) => set(`r.${k}`, e.currentTarget.value)}
-                placeholder={rel.many ? 'identifiers, comma separated' : 'identifier'}
+                targets={targetsOf(rel)}
+                many={rel.many === true}
+                value={refs()[k] ?? []}
+                onChange={(next) => setRefs((cur) => ({ ...cur, [k]: next }))}
+                titleOf={titleOf}
+                invalid={errorsAt(`r.${k}`).length > 0}
               />
-              <Show when={targetsOf(rel).length > 1}>
-                <span class="field-hint">Write targets as blueprint:identifier.</span>
-              </Show>
               <FieldErrors at={`r.${k}`} />
             </div>
           )}

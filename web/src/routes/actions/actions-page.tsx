@@ -1,8 +1,10 @@
-import { A, useNavigate, useParams } from '@solidjs/router';
+import { A, useNavigate } from '@solidjs/router';
 import { createEffect, createMemo, createResource, createSignal, For, on, Show } from 'solid-js';
 import { type ActionDefinition, type ActionInputs, actionsApi } from '../../api/actions.ts';
 import { ApiError } from '../../api/client.ts';
+import { useRouteParams } from '../../api/route-params.ts';
 import { ActionForm } from '../../components/action-form.tsx';
+import { useConfirm } from '../../components/confirm-dialog.tsx';
 import { Icon } from '../../components/icons.tsx';
 import { peek } from '../../components/peek.ts';
 import { formatDate } from '../../components/property-value.tsx';
@@ -123,9 +125,10 @@ const template: Partial<ActionDefinition> = {
  * field-level 422 details.
  */
 export function ActionEditorPage() {
-  const params = useParams<{ id: string }>();
+  const params = useRouteParams<{ id: string }>();
   const api = useApi();
   const toast = useToast();
+  const ask = useConfirm();
   const navigate = useNavigate();
   const me = useMe();
   const isNew = () => params.id === 'new';
@@ -196,7 +199,13 @@ export function ActionEditorPage() {
     }
   };
   const remove = async () => {
-    if (!confirm(`Delete the action ${params.id}? Its past runs stay.`)) return;
+    const yes = await ask({
+      title: `Delete the action “${params.id}”?`,
+      message: 'Its past runs stay.',
+      confirmLabel: 'Delete action',
+      danger: true,
+    });
+    if (!yes) return;
     try {
       await actionsApi(api).remove(params.id);
       toast('Action deleted', 'success');

@@ -1,4 +1,4 @@
-import { A, useNavigate, useParams } from '@solidjs/router';
+import { A, useNavigate } from '@solidjs/router';
 import {
   createEffect,
   createMemo,
@@ -12,7 +12,9 @@ import {
 } from 'solid-js';
 import { actionsApi, isTerminal, type Run, type RunLogLine } from '../../api/actions.ts';
 import { seg } from '../../api/client.ts';
+import { useRouteParams } from '../../api/route-params.ts';
 import { followStream } from '../../api/sse.ts';
+import { useConfirm } from '../../components/confirm-dialog.tsx';
 import { Icon } from '../../components/icons.tsx';
 import { peek } from '../../components/peek.ts';
 import { formatDate } from '../../components/property-value.tsx';
@@ -35,11 +37,12 @@ const masked = '********';
  * decline while it waits.
  */
 export function RunPage() {
-  const params = useParams<{ id: string }>();
+  const params = useRouteParams<{ id: string }>();
   const session = useSession();
   const api = useApi();
   const acts = actionsApi(api);
   const toast = useToast();
+  const ask = useConfirm();
   const navigate = useNavigate();
   const [run, setRun] = createSignal<Run | null>(null);
   const [logs, setLogs] = createSignal<RunLogLine[]>([]);
@@ -155,7 +158,17 @@ export function RunPage() {
   const act = async (what: 'cancel' | 'rerun') => {
     const r = run();
     if (!r) return;
-    if (what === 'cancel' && !confirm('Cancel this run? The executor is told to stop.')) return;
+    if (
+      what === 'cancel' &&
+      !(await ask({
+        title: 'Cancel this run?',
+        message: 'The executor is told to stop.',
+        confirmLabel: 'Cancel run',
+        cancelLabel: 'Keep running',
+        danger: true,
+      }))
+    )
+      return;
     setBusy(true);
     try {
       if (what === 'cancel') {

@@ -1,4 +1,4 @@
-import { A, useNavigate, useParams, useSearchParams } from '@solidjs/router';
+import { A, useNavigate, useSearchParams } from '@solidjs/router';
 import {
   createEffect,
   createMemo,
@@ -12,7 +12,9 @@ import {
   Switch,
 } from 'solid-js';
 import { ApiError, withSchemaRetry } from '../../api/client.ts';
+import { useRouteParams } from '../../api/route-params.ts';
 import type { Blueprint, SavedView } from '../../api/types.ts';
+import { useConfirm } from '../../components/confirm-dialog.tsx';
 import { EntityChip, entityHref } from '../../components/entity-chip.tsx';
 import { EntityFormDialog } from '../../components/entity-form.tsx';
 import { Icon } from '../../components/icons.tsx';
@@ -43,7 +45,7 @@ type Row = Record<string, unknown> & { identifier: string; title: string | null;
 
 /** The catalog table of one blueprint: columns, sort, filters and page live in the URL; views are saved on the server. */
 export function CatalogPage() {
-  const params = useParams<{ blueprint: string }>();
+  const params = useRouteParams<{ blueprint: string }>();
   const model = useModel();
   const bp = () => model.get(params.blueprint);
   return (
@@ -78,6 +80,7 @@ function CatalogTable(props: { blueprint: Blueprint }) {
   const api = useApi();
   const model = useModel();
   const toast = useToast();
+  const ask = useConfirm();
   const navigate = useNavigate();
   const [search, setSearch] = useSearchParams<{
     view?: string;
@@ -214,7 +217,13 @@ function CatalogTable(props: { blueprint: Blueprint }) {
     }
   };
   const deleteView = async (v: SavedView) => {
-    if (!confirm(`Delete the view “${v.name}” for everyone?`)) return;
+    const yes = await ask({
+      title: `Delete the view “${v.name}”?`,
+      message: 'The view goes for everyone who uses it. The entities stay.',
+      confirmLabel: 'Delete view',
+      danger: true,
+    });
+    if (!yes) return;
     try {
       await api.delete(`/api/v1/views/${v.id}`);
       await refetchViews();

@@ -1,4 +1,4 @@
-import { A, useNavigate, useParams } from '@solidjs/router';
+import { A, useNavigate } from '@solidjs/router';
 import {
   createEffect,
   createMemo,
@@ -11,7 +11,9 @@ import {
   Switch,
 } from 'solid-js';
 import { ApiError, seg } from '../../api/client.ts';
+import { useRouteParams } from '../../api/route-params.ts';
 import type { Blueprint, ImpactResult, StoredEntity } from '../../api/types.ts';
+import { useConfirm } from '../../components/confirm-dialog.tsx';
 import { EntityChip, KindDot } from '../../components/entity-chip.tsx';
 import { EntityFormDialog } from '../../components/entity-form.tsx';
 import { Icon } from '../../components/icons.tsx';
@@ -37,10 +39,11 @@ interface RelGroup {
 
 /** The entity page: typed properties, relations both ways, neighbourhood graph, provenance, and slots for what comes next. */
 export function EntityPage() {
-  const params = useParams<{ blueprint: string; identifier: string }>();
+  const params = useRouteParams<{ blueprint: string; identifier: string }>();
   const api = useApi();
   const model = useModel();
   const toast = useToast();
+  const ask = useConfirm();
   const navigate = useNavigate();
   const bp = () => model.get(params.blueprint);
   const [editing, setEditing] = createSignal(false);
@@ -116,7 +119,14 @@ export function EntityPage() {
 
   const remove = async () => {
     const e = entity();
-    if (!e || !confirm(`Delete ${e.title || e.identifier}? Its relations go with it.`)) return;
+    if (!e) return;
+    const yes = await ask({
+      title: `Delete ${e.title || e.identifier}?`,
+      message: 'Its relations go with it.',
+      confirmLabel: 'Delete',
+      danger: true,
+    });
+    if (!yes) return;
     try {
       await api.delete(`/api/v1/blueprints/${seg(e.blueprint)}/entities/${seg(e.identifier)}`);
       toast(`Deleted ${e.title || e.identifier}`, 'success');

@@ -1,129 +1,222 @@
-import { A } from '@solidjs/router';
-import { createResource, createSignal, For, Show } from 'solid-js';
-import { KindDot } from '../../components/entity-chip.tsx';
-import { Icon } from '../../components/icons.tsx';
-import { Empty, ErrorState } from '../../components/states.tsx';
-import { useToast } from '../../components/toasts.tsx';
+import { A, useNavigate } from '@solidjs/router';
+import { createMemo, createResource, For, Show } from 'solid-js';
+import { seg } from '../../api/client.ts';
+import { EntityChip, entityHref, KindDot } from '../../components/entity-chip.tsx';
+import { EntityPicker } from '../../components/entity-picker.tsx';
+import { ErrorState } from '../../components/states.tsx';
 import { useModel } from '../../model.tsx';
 import { useApi } from '../../session.tsx';
+import { type MeSummary, plural } from './me-summary.ts';
+import { OrganisationOverview } from './overview.tsx';
+import './home.css';
 
-interface Pack {
-  identifier: string;
-  title: string;
-  description?: string;
-  blueprints: string[];
-}
-
-/** The overview: every kind in the catalog with its size; on an empty install, the packs to start from. */
+/**
+ * The home page after sign-in: the caller's teams and what they own, recent changes, scorecard
+ * levels and the rules failing most, open incidents and vulnerabilities, and a search box (one
+ * request, `GET /api/v1/me/summary`). Callers without a team in the catalog (an admin, say) get
+ * the organisation overview; everyone gets it below their own part.
+ */
 export function HomePage() {
-  const model = useModel();
   const api = useApi();
-  const toast = useToast();
-  const [loading, setLoading] = createSignal<string | null>(null);
-  const [packs] = createResource(
-    () => model.blueprints()?.length === 0,
-    async () => (await api.get<{ packs: Pack[] }>('/api/v1/packs')).packs,
-  );
-  const total = () => Object.values(model.counts() ?? {}).reduce((a, b) => a + b, 0);
-
-  const loadPack = async (id: string) => {
-    setLoading(id);
-    try {
-      await api.post(`/api/v1/packs/${id}`);
-      await model.refresh();
-      toast(`Loaded the ${id} pack`, 'success');
-    } catch (err) {
-      toast((err as Error).message, 'error');
-    } finally {
-      setLoading(null);
-    }
-  };
+  const model = useModel();
+  const navigate = useNavigate();
+  const [summary] = createResource(() => api.get<MeSummary>('/api/v1/me/summary'));
+  const titleOf = (id: string) => model.get(id)?.title || id;
+  const mine = () => (summary()?.teams.length ?? 0) > 0;
+  const scorecardIds = createMemo(() => [
+    ...new Set((summary()?.failingRules ?? []).map((r) => r.scorecard)),
+  ]);
+  // Rule titles for the failing rules: one read per scorecard named (usually one).
+  const [ruleTitles] = createResource(scorecardIds, async (ids) => {
+    const titles: Record<string, string> = {};
+    await Promise.all(
+      ids.map(async (id) => {
+        try {
+          const sc = await api.get<{ title?: string; rules: { identifier: string; title?: string }[] }>(
+            `/api/v1/scorecards/${seg(id)}`,
+          );
+          titles[id] = sc.title ?? id;
+          for (const r of sc.rules) titles[`${id}/${r.identifier}`] = r.title ?? r.identifier;
+        } catch {
+          // A scorecard the caller cannot read keeps its identifiers.
+        }
+      }),
+    );
+    return titles;
+  });
+  const levelsByScorecard = createMemo(() => {
+    const out = new Map<string, { level: string; count: number }[]>();
+    for (const l of summary()?.levels ?? []) out.set(l.scorecard, [...(out.get(l.scorecard) ?? []), l]);
+    return [...out.entries()];
+  });
+  const allKinds = () => (model.blueprints() ?? []).map((b) => b.identifier);
 
   return (
-    <div class="page">
+    <div class="page home" data-testid="home-page">
       <div class="page-header">
         <div class="titles">
-          <h1>Software catalog</h1>
+          <h1>
+            <Show when={summary()?.user.name} fallback="Home">
+              Hello, {summary()?.user.name}
+            </Show>
+          </h1>
           <div class="subtitle">
-            <Show
-              when={model.counts()}
-              fallback="Every kind of thing your organisation runs, and how it connects."
-            >
-              {total().toLocaleString()} entities across {model.blueprints()?.length ?? 0} kinds.
+            <Show when={mine()} fallback="Everything your organisation runs, and how it connects.">
+              {plural(summary()?.owned.total ?? 0, 'entity', 'entities')} owned by{' '}
+              {summary()?.teams.length === 1 ? 'your team' : `your ${summary()?.teams.length} teams`}.
             </Show>
           </div>
         </div>
-        <A href="/graph" class="btn">
-          <Icon name="graph" /> Explore the graph
-        </A>
-        <A href="/model/new" class="btn primary">
-          <Icon name="plus" /> New blueprint
-        </A>
       </div>
-      <Show when={model.blueprints.error}>
-        <ErrorState error={model.blueprints.error} retry={() => void model.refresh()} />
-      </Show>
-      <Show when={model.blueprints()?.length === 0}>
-        <div class="card">
-          <Empty title="Your catalog has no kinds yet">
-            <p>Start from a ready-made pack of blueprints, or design your own in the data model editor.</p>
-            <div class="grid tiles" style={{ 'text-align': 'left', 'margin-top': 'var(--space-4)' }}>
-              <For each={packs() ?? []}>
-                {(p) => (
-                  <div class="card tile">
-                    <div class="tile-title">{p.title}</div>
-                    <div class="tile-desc">{p.description}</div>
-                    <button
-                      type="button"
-                      class="btn"
-                      disabled={loading() !== null}
-                      onClick={() => loadPack(p.identifier)}
-                    >
-                      {loading() === p.identifier ? 'Loading…' : `Load ${p.blueprints.length} blueprints`}
-                    </button>
-                  </div>
-                )}
-              </For>
-            </div>
-          </Empty>
-        </div>
-      </Show>
-      <div class="grid tiles" data-testid="kind-tiles">
-        <Show when={model.blueprints.loading && !model.blueprints()}>
-          <For each={[1, 2, 3, 4, 5, 6]}>
-            {() => (
-              <div class="card tile">
-                <div class="skeleton" style={{ width: '50%' }} />
-                <div class="skeleton" style={{ width: '30%', height: '26px' }} />
-                <div class="skeleton" style={{ width: '80%' }} />
-              </div>
-            )}
-          </For>
+      <div class="home-search" data-testid="home-search">
+        <Show when={allKinds().length > 0}>
+          <EntityPicker
+            id="home-search-input"
+            blueprints={allKinds()}
+            placeholder="Search the catalog: services, teams, people…"
+            onPick={(key) => {
+              const i = key.indexOf(':');
+              navigate(entityHref(key.slice(0, i), key.slice(i + 1)));
+            }}
+          />
         </Show>
-        <For each={model.blueprints() ?? []}>
-          {(bp) => (
-            <A href={`/catalog/${bp.identifier}`} class="card tile">
-              <div class="tile-title">
-                <KindDot blueprint={bp.identifier} />
-                <Icon name={bp.icon ?? bp.identifier} />
-                {bp.title || bp.identifier}
-              </div>
-              <div class="tile-count">
-                <Show
-                  when={model.counts()}
-                  fallback={<div class="skeleton" style={{ width: '40px', height: '26px' }} />}
-                >
-                  {(model.counts()?.[bp.identifier] ?? 0).toLocaleString()}
-                </Show>
-              </div>
-              <div class="tile-desc">
-                {bp.description ??
-                  `${Object.keys(bp.schema.properties).length} properties, ${Object.keys(bp.relations ?? {}).length} relations`}
-              </div>
-            </A>
-          )}
-        </For>
       </div>
+      <Show when={summary.error}>
+        <ErrorState error={summary.error} compact />
+      </Show>
+      <Show when={mine() && summary()}>
+        {(s) => (
+          <div class="home-grid" data-testid="home-me">
+            <section class="card home-card" data-testid="my-teams">
+              <h3>Your teams</h3>
+              <ul class="home-list">
+                <For each={s().teams}>
+                  {(t) => (
+                    <li>
+                      <EntityChip blueprint={t.blueprint} identifier={t.identifier} title={t.title} />
+                      <span class="faint small">owns {plural(t.owned, 'entity', 'entities')}</span>
+                    </li>
+                  )}
+                </For>
+              </ul>
+              <Show when={s().owned.byBlueprint.length > 0}>
+                <h4>What you own</h4>
+                <div class="home-kinds" data-testid="owned-kinds">
+                  <For each={s().owned.byBlueprint}>
+                    {(k) => (
+                      <A class="home-kind" href={`/catalog/${seg(k.blueprint)}`}>
+                        <KindDot blueprint={k.blueprint} />
+                        <strong>{k.count.toLocaleString()}</strong> {titleOf(k.blueprint)}
+                      </A>
+                    )}
+                  </For>
+                </div>
+              </Show>
+            </section>
+
+            <section class="card home-card" data-testid="my-signals">
+              <h3>Open incidents and vulnerabilities</h3>
+              <Show
+                when={s().signals.length > 0}
+                fallback={<p class="faint">Nothing open on what your teams own.</p>}
+              >
+                <For each={s().signals}>
+                  {(sig) => (
+                    <div class="home-signal">
+                      <h4>
+                        <KindDot blueprint={sig.blueprint} />{' '}
+                        {plural(sig.count, `open ${titleOf(sig.blueprint).toLowerCase()}`)}
+                      </h4>
+                      <ul class="home-list">
+                        <For each={sig.top}>
+                          {(x) => (
+                            <li>
+                              <Show when={x.severity}>
+                                <span
+                                  class={`badge ${/sev1|critical/.test(x.severity ?? '') ? 'danger' : ''}`}
+                                >
+                                  {x.severity}
+                                </span>
+                              </Show>
+                              <A href={entityHref(x.blueprint, x.identifier)} class="truncate">
+                                {x.title || x.identifier}
+                              </A>
+                              <span class="faint small">{x.status}</span>
+                            </li>
+                          )}
+                        </For>
+                      </ul>
+                    </div>
+                  )}
+                </For>
+              </Show>
+            </section>
+
+            <section class="card home-card" data-testid="my-scorecards">
+              <h3>Scorecards</h3>
+              <Show
+                when={levelsByScorecard().length > 0}
+                fallback={<p class="faint">No scorecard covers what your teams own.</p>}
+              >
+                <For each={levelsByScorecard()}>
+                  {([scorecard, levels]) => (
+                    <div class="home-levels">
+                      <A href={`/scorecards/${seg(scorecard)}`}>{ruleTitles()?.[scorecard] ?? scorecard}</A>
+                      <div class="home-level-row">
+                        <For each={levels}>
+                          {(l) => (
+                            <span class="badge">
+                              {l.level} · {l.count.toLocaleString()}
+                            </span>
+                          )}
+                        </For>
+                      </div>
+                    </div>
+                  )}
+                </For>
+                <Show when={s().failingRules.length > 0}>
+                  <h4>Rules failing most</h4>
+                  <ul class="home-list" data-testid="failing-rules">
+                    <For each={s().failingRules}>
+                      {(r) => (
+                        <li>
+                          <A
+                            href={`/scorecards/${seg(r.scorecard)}?rule=${encodeURIComponent(r.rule)}`}
+                            class="truncate"
+                          >
+                            {ruleTitles()?.[`${r.scorecard}/${r.rule}`] ?? r.rule}
+                          </A>
+                          <span class="faint small">{plural(r.failing, 'failing', 'failing')}</span>
+                        </li>
+                      )}
+                    </For>
+                  </ul>
+                </Show>
+              </Show>
+            </section>
+
+            <section class="card home-card" data-testid="my-recent">
+              <h3>Recent changes</h3>
+              <Show when={s().recent.length > 0} fallback={<p class="faint">No changes yet.</p>}>
+                <ul class="home-list">
+                  <For each={s().recent}>
+                    {(e) => (
+                      <li>
+                        <EntityChip blueprint={e.blueprint} identifier={e.identifier} title={e.title} />
+                        <span class="faint small" title={e.updatedAt ?? ''}>
+                          {e.updatedAt ? new Date(e.updatedAt).toLocaleString() : ''}
+                          {e.updatedBy ? ` by ${e.updatedBy}` : ''}
+                        </span>
+                      </li>
+                    )}
+                  </For>
+                </ul>
+              </Show>
+            </section>
+          </div>
+        )}
+      </Show>
+      <OrganisationOverview embedded />
     </div>
   );
 }

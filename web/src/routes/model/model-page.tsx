@@ -1,8 +1,10 @@
-import { A, useNavigate, useParams } from '@solidjs/router';
+import { A, useNavigate } from '@solidjs/router';
 import { createEffect, createMemo, createSignal, For, Index, on, Show } from 'solid-js';
 import { ApiError } from '../../api/client.ts';
 import { targetsOf } from '../../api/names.ts';
+import { useRouteParams } from '../../api/route-params.ts';
 import type { Blueprint } from '../../api/types.ts';
+import { useConfirm } from '../../components/confirm-dialog.tsx';
 import { KindDot } from '../../components/entity-chip.tsx';
 import { Icon } from '../../components/icons.tsx';
 import { Empty, ErrorState, Loading } from '../../components/states.tsx';
@@ -62,7 +64,7 @@ function ModelGraph(props: { blueprints: Blueprint[]; selected?: string }) {
 
 /** The data-model editor: the model drawn as a graph beside a form for one blueprint. */
 export function ModelPage() {
-  const params = useParams<{ blueprint?: string }>();
+  const params = useRouteParams<{ blueprint?: string }>();
   const model = useModel();
   const isNew = () => params.blueprint === 'new';
   const selected = () => (params.blueprint && !isNew() ? model.get(params.blueprint) : undefined);
@@ -151,6 +153,7 @@ function BlueprintForm(props: { blueprint?: Blueprint }) {
   const api = useApi();
   const model = useModel();
   const toast = useToast();
+  const ask = useConfirm();
   const navigate = useNavigate();
   const creating = () => !props.blueprint;
   const [draft, setDraft] = createSignal<BlueprintDraft>(
@@ -206,7 +209,14 @@ function BlueprintForm(props: { blueprint?: Blueprint }) {
 
   const remove = async () => {
     const id = props.blueprint?.identifier;
-    if (!id || !confirm(`Delete the blueprint “${id}”? This cannot be undone.`)) return;
+    if (!id) return;
+    const yes = await ask({
+      title: `Delete the blueprint “${id}”?`,
+      message: 'This cannot be undone.',
+      confirmLabel: 'Delete blueprint',
+      danger: true,
+    });
+    if (!yes) return;
     try {
       await api.delete(`/api/v1/blueprints/${id}`);
     } catch (err) {
@@ -214,7 +224,12 @@ function BlueprintForm(props: { blueprint?: Blueprint }) {
         err instanceof ApiError &&
         err.status === 409 &&
         !/target|relation/i.test(err.message) &&
-        confirm(`${err.message}\n\nDelete it together with all its entities?`)
+        (await ask({
+          title: `Delete “${id}” and its entities?`,
+          message: `${err.message} Deleting the blueprint deletes them too.`,
+          confirmLabel: 'Delete everything',
+          danger: true,
+        }))
       ) {
         try {
           await api.delete(`/api/v1/blueprints/${id}?force=true`);

@@ -1,4 +1,4 @@
-import { A, useParams, useSearchParams } from '@solidjs/router';
+import { A, useSearchParams } from '@solidjs/router';
 import {
   createEffect,
   createMemo,
@@ -11,6 +11,7 @@ import {
   Switch,
 } from 'solid-js';
 import { ApiError, seg } from '../../api/client.ts';
+import { useRouteParams } from '../../api/route-params.ts';
 import { EntityChip, KindDot } from '../../components/entity-chip.tsx';
 import { Icon } from '../../components/icons.tsx';
 import { formatDate } from '../../components/property-value.tsx';
@@ -38,7 +39,7 @@ import './scorecards.css';
  * level changes.
  */
 export function ScorecardPage() {
-  const params = useParams<{ scorecard: string }>();
+  const params = useRouteParams<{ scorecard: string }>();
   const api = useApi();
   const toast = useToast();
   const [evaluating, setEvaluating] = createSignal(false);

@@ -1,0 +1,2 @@
+export { homeRoutes } from './routes.ts';
+export { type MeSummary, ownerTypesOf, readMeSummary } from './me-summary.ts';

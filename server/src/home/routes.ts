@@ -1,0 +1,27 @@
+import { Hono } from 'hono';
+import type { AccessControl } from '../auth/access.ts';
+import type { Db } from '../db/driver.ts';
+import type { AppEnv } from '../http.ts';
+import type { BlueprintStore } from '../model/blueprint-store.ts';
+import { readMeSummary } from './me-summary.ts';
+
+/** `GET /me/summary`: the caller's home page (their teams, what they own, its state). Any role. */
+export function homeRoutes(deps: {
+  db: Db;
+  models: BlueprintStore;
+  access: AccessControl;
+  ownerRelation: string;
+}): Hono<AppEnv> {
+  const r = new Hono<AppEnv>();
+  r.get('/me/summary', async (c) => {
+    const principal = c.get('principal');
+    return c.json(
+      await readMeSummary(
+        { db: deps.db, model: deps.models.current(), ownerRelation: deps.ownerRelation },
+        principal,
+        deps.access.scope(principal),
+      ),
+    );
+  });
+  return r;
+}
