@@ -2,6 +2,7 @@ import { A, useLocation } from '@solidjs/router';
 import { createEffect, createSignal, For, type JSX, on, onCleanup, onMount, Show } from 'solid-js';
 import { useModel } from '../model.tsx';
 import { useSession } from '../session.tsx';
+import { setKnownKinds } from '../graph/kind-style.ts';
 import { createTheme } from '../theme.ts';
 import { BrandMark, Icon } from './icons.tsx';
 import { SearchPalette } from './search-palette.tsx';
@@ -28,6 +29,8 @@ export function Shell(props: { children?: JSX.Element }) {
     window.addEventListener('keydown', onKey);
     onCleanup(() => window.removeEventListener('keydown', onKey));
   });
+  // Every kind of the model gets its own colour (and shape), the same on every page.
+  createEffect(() => setKnownKinds((model.blueprints() ?? []).map((b) => b.identifier)));
   createEffect(
     on(
       () => location.pathname,
