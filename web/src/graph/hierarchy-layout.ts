@@ -37,7 +37,7 @@ export function rankNodes(nodes: readonly string[], edges: readonly Edge[], root
         queue.push(w);
       }
     }
-    return [...dist].map(([id, d]) => [id, sign * d] as const);
+    return [...dist].map(([id, d]) => [id, d === 0 ? 0 : sign * d] as const);
   };
   /** Ranks what is still unranked next to ranked nodes, following each edge's direction. */
   const spread = (queue: string[]) => {
