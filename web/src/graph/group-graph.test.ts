@@ -66,16 +66,27 @@ describe('groupGraph', () => {
   });
 
   it('keeps nodes of one kind at different ranks in different groups', () => {
-    const nodes = [node('library', 0, 0), ...[1, 2, 3, 4, 5].map((i) => node('service', i, 1)), ...[6, 7, 8, 9, 10].map((i) => node('service', i, 2))];
+    const nodes = [
+      node('library', 0, 0),
+      ...[1, 2, 3, 4, 5].map((i) => node('service', i, 1)),
+      ...[6, 7, 8, 9, 10].map((i) => node('service', i, 2)),
+    ];
     const ranks = new Map(nodes.map((n) => [n.id, n.distance === 2 ? -1 : (n.distance ?? 0)]));
     const g = groupGraph(nodes, [], { mode: 'kind', collapseAbove: 5, ranks, keep: new Set([nodes[0].id]) });
-    expect([...g.members.keys()].sort()).toEqual([groupId('kind', 'service', -1), groupId('kind', 'service', 1)].sort());
+    expect([...g.members.keys()].sort()).toEqual(
+      [groupId('kind', 'service', -1), groupId('kind', 'service', 1)].sort(),
+    );
   });
 
   it('groups by owner, with one group for entities without an owner', () => {
     const { root, nodes, edges } = star(12);
     const ownerOf = new Map(nodes.slice(1, 7).map((n) => [n.id, 'team:payments']));
-    const g = groupGraph(nodes, edges, { mode: 'owner', collapseAbove: 5, keep: new Set([root.id]), ownerOf });
+    const g = groupGraph(nodes, edges, {
+      mode: 'owner',
+      collapseAbove: 5,
+      keep: new Set([root.id]),
+      ownerOf,
+    });
     expect(g.members.get(groupId('owner', 'team:payments', 1))).toHaveLength(6);
     expect(g.members.get(groupId('owner', '', 1))).toHaveLength(6);
     expect(g.nodes.find((n) => n.id === groupId('owner', '', 1))?.blueprint).toBe('service');
@@ -84,7 +95,11 @@ describe('groupGraph', () => {
   it('drops edges inside one group and keeps group ids apart from entity keys', () => {
     const { nodes, edges } = star(8);
     const inner: GraphEdge = { source: nodes[1].id, target: nodes[2].id, relation: 'calls' };
-    const g = groupGraph(nodes, [...edges, inner], { mode: 'kind', collapseAbove: 5, keep: new Set([nodes[0].id]) });
+    const g = groupGraph(nodes, [...edges, inner], {
+      mode: 'kind',
+      collapseAbove: 5,
+      keep: new Set([nodes[0].id]),
+    });
     expect(g.edges.some((e) => e.relation === 'calls')).toBe(false);
     expect(isGroupId(groupId('kind', 'service', 1))).toBe(true);
     expect(isGroupId('service:group|x')).toBe(false);

@@ -50,7 +50,11 @@ export const isGroupId = (id: string) => id.startsWith('group|');
  * or from members become one edge per relation and pair of ends, with `count` the edges it stands for.
  * @example groupGraph(nodes, edges, { mode: 'kind', keep: new Set([root]) })
  */
-export function groupGraph(nodes: readonly GraphNode[], edges: readonly GraphEdge[], options: GroupOptions): GroupedGraph {
+export function groupGraph(
+  nodes: readonly GraphNode[],
+  edges: readonly GraphEdge[],
+  options: GroupOptions,
+): GroupedGraph {
   const collapseAbove = options.collapseAbove ?? collapseAboveDefault;
   const minGroup = options.minGroup ?? 5;
   if (options.mode === 'none' || nodes.length <= collapseAbove)
@@ -70,7 +74,10 @@ export function groupGraph(nodes: readonly GraphNode[], edges: readonly GraphEdg
   const out: GraphNode[] = [];
   for (const [id, b] of bucket) {
     if (b.ids.length < minGroup) continue;
-    members.set(id, b.ids.map((n) => n.id));
+    members.set(
+      id,
+      b.ids.map((n) => n.id),
+    );
     for (const n of b.ids) groupOf.set(n.id, id);
     const kinds = new Set(b.ids.map((n) => n.blueprint));
     out.push({

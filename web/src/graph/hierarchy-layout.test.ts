@@ -42,10 +42,14 @@ describe('hierarchyPositions', () => {
 
   it('wraps a crowded rank into rows instead of one strip', () => {
     const many = Array.from({ length: 100 }, (_, i) => `s${i}`);
-    const p = hierarchyPositions(['root', ...many], many.map((s) => ({ source: s, target: 'root' })), {
-      root: 'root',
-      maxPerRow: 20,
-    });
+    const p = hierarchyPositions(
+      ['root', ...many],
+      many.map((s) => ({ source: s, target: 'root' })),
+      {
+        root: 'root',
+        maxPerRow: 20,
+      },
+    );
     const ys = new Set(many.map((s) => p.get(s)!.y));
     const xs = many.map((s) => p.get(s)!.x);
     expect(ys.size).toBe(5);

@@ -16,7 +16,11 @@ type Edge = { source: string; target: string };
  * root (or for a component without it) the busiest node of the component is rank 0.
  * @example rankNodes(['a', 'b', 'c'], [{ source: 'a', target: 'b' }, { source: 'c', target: 'a' }], 'a') // a 0, b -1, c 1
  */
-export function rankNodes(nodes: readonly string[], edges: readonly Edge[], root?: string): Map<string, number> {
+export function rankNodes(
+  nodes: readonly string[],
+  edges: readonly Edge[],
+  root?: string,
+): Map<string, number> {
   const out = new Map<string, string[]>();
   const inn = new Map<string, string[]>();
   const known = new Set(nodes);
@@ -61,7 +65,8 @@ export function rankNodes(nodes: readonly string[], edges: readonly Edge[], root
     // Nearest direction wins; a tie goes to the dependents (below), what a blast radius reads.
     for (const [id, r] of [...directed(root, out, -1), ...directed(root, inn, 1)]) {
       const had = rank.get(id);
-      if (had === undefined || Math.abs(r) < Math.abs(had) || (Math.abs(r) === Math.abs(had) && r > had)) rank.set(id, r);
+      if (had === undefined || Math.abs(r) < Math.abs(had) || (Math.abs(r) === Math.abs(had) && r > had))
+        rank.set(id, r);
     }
     spread([...rank.keys()]);
   }
@@ -121,10 +126,15 @@ export function hierarchyPositions(
     const key = new Map<string, number>();
     members.forEach((id, i) => {
       const from = (neighbours.get(id) ?? []).filter((w) => ranks.get(w) === inner && slot.has(w));
-      key.set(id, from.length > 0 ? from.reduce((s, w) => s + slot.get(w)!, 0) / from.length : i / members.length - 0.5);
+      key.set(
+        id,
+        from.length > 0 ? from.reduce((s, w) => s + slot.get(w)!, 0) / from.length : i / members.length - 0.5,
+      );
     });
     members.sort((a, b) => key.get(a)! - key.get(b)! || (a < b ? -1 : 1));
-    members.forEach((id, i) => slot.set(id, members.length === 1 ? 0 : i / (members.length - 1) - 0.5));
+    members.forEach((id, i) => {
+      slot.set(id, members.length === 1 ? 0 : i / (members.length - 1) - 0.5);
+    });
     rows.set(r, Math.ceil(members.length / maxPerRow));
   }
   // y of each rank: the root's rank at 0, the others stacked by how many rows they need.

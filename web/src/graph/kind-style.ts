@@ -58,7 +58,10 @@ function hash(s: string): number {
 
 function hashedStyle(blueprint: string): KindStyle {
   const h = hash(blueprint);
-  return { color: palette[h % palette.length], shape: shapes[Math.floor(h / palette.length) % shapes.length] };
+  return {
+    color: palette[h % palette.length],
+    shape: shapes[Math.floor(h / palette.length) % shapes.length],
+  };
 }
 
 /**
@@ -77,7 +80,8 @@ export function assignKindStyles(identifiers: readonly string[]): Map<string, Ki
     while (usedColours.has(c)) c = (c + 1) % palette.length;
     usedColours.add(c);
     let s = Math.floor(h / palette.length) % shapes.length;
-    for (let tries = 0; tries < shapes.length && usedPairs.has(`${c}|${s}`); tries++) s = (s + 1) % shapes.length;
+    for (let tries = 0; tries < shapes.length && usedPairs.has(`${c}|${s}`); tries++)
+      s = (s + 1) % shapes.length;
     usedPairs.add(`${c}|${s}`);
     out.set(id, { color: palette[c], shape: shapes[s] });
   }

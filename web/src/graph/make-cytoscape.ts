@@ -113,7 +113,9 @@ function cssVar(name: string, fallback: string): string {
 function nodeElement(n: GraphNode): ElementDefinition {
   const group = n.members !== undefined;
   // A group of mixed kinds (by owner) is a neutral rounded box.
-  const { color, shape } = n.blueprint ? kindStyle(n.blueprint) : { color: '#8b8d98', shape: 'round-rectangle' };
+  const { color, shape } = n.blueprint
+    ? kindStyle(n.blueprint)
+    : { color: '#8b8d98', shape: 'round-rectangle' };
   return {
     group: 'nodes',
     data: {
@@ -125,7 +127,9 @@ function nodeElement(n: GraphNode): ElementDefinition {
       shape,
       distance: n.distance ?? 0,
       emphasis: 11,
-      ...(group ? { members: n.members, size: Math.round(34 + 8 * Math.log2(Math.max(1, n.members ?? 1))) } : {}),
+      ...(group
+        ? { members: n.members, size: Math.round(34 + 8 * Math.log2(Math.max(1, n.members ?? 1))) }
+        : {}),
     },
     ...(group ? { classes: 'group' } : {}),
   };
@@ -148,7 +152,8 @@ function edgeElement(e: GraphEdge): ElementDefinition {
 function toElements(nodes: GraphNode[], edges: GraphEdge[]): ElementDefinition[] {
   const out: ElementDefinition[] = nodes.map(nodeElement);
   const ids = new Set(nodes.map((n) => n.id));
-  for (const e of edges) if (ids.has(e.source) && ids.has(e.target) && e.source !== e.target) out.push(edgeElement(e));
+  for (const e of edges)
+    if (ids.has(e.source) && ids.has(e.target) && e.source !== e.target) out.push(edgeElement(e));
   return out;
 }
 
@@ -375,7 +380,8 @@ export function makeCytoscape(container: HTMLElement): GraphController {
       cy.style(styles(detail));
       // While a large graph is panned or zoomed by hand, Cytoscape moves a snapshot of it
       // instead of redrawing thousands of long edges every frame (no public setter exists).
-      (cy as unknown as { renderer(): { textureOnViewport: boolean } }).renderer().textureOnViewport = detail === 'large';
+      (cy as unknown as { renderer(): { textureOnViewport: boolean } }).renderer().textureOnViewport =
+        detail === 'large';
     }
   };
 
@@ -383,9 +389,15 @@ export function makeCytoscape(container: HTMLElement): GraphController {
   const fitNodes = () => {
     const bb = cy.nodes().boundingBox({ includeLabels: false, includeOverlays: false });
     const pad = 40;
-    const fitZoom = Math.min((cy.width() - 2 * pad) / Math.max(bb.w, 1), (cy.height() - 2 * pad) / Math.max(bb.h, 1));
+    const fitZoom = Math.min(
+      (cy.width() - 2 * pad) / Math.max(bb.w, 1),
+      (cy.height() - 2 * pad) / Math.max(bb.h, 1),
+    );
     const zoom = Math.min(maxFitZoom, cy.maxZoom(), Math.max(cy.minZoom(), fitZoom));
-    cy.viewport({ zoom, pan: { x: (cy.width() - zoom * (bb.x1 + bb.x2)) / 2, y: (cy.height() - zoom * (bb.y1 + bb.y2)) / 2 } });
+    cy.viewport({
+      zoom,
+      pan: { x: (cy.width() - zoom * (bb.x1 + bb.x2)) / 2, y: (cy.height() - zoom * (bb.y1 + bb.y2)) / 2 },
+    });
   };
 
   /** Keeps the always-shown labels (root, selection, hover) readable at the current zoom. */
@@ -422,7 +434,11 @@ export function makeCytoscape(container: HTMLElement): GraphController {
       // Placing thousands of nodes as they are added saves Cytoscape a pass that moves each of them afterwards.
       placedAround = null;
       if (nodes.length > radialAbove) {
-        const at = radialPositions(nodes.map((n) => n.id), edges, { root: options.root });
+        const at = radialPositions(
+          nodes.map((n) => n.id),
+          edges,
+          { root: options.root },
+        );
         for (const el of elements) if (el.group === 'nodes') el.position = at.get(el.data.id as string);
         placedAround = options.root ?? '';
       }
@@ -480,7 +496,10 @@ export function makeCytoscape(container: HTMLElement): GraphController {
           cy.edges().map((e) => ({ source: e.data('source') as string, target: e.data('target') as string })),
           { root: opts.root },
         );
-        options = { ...options, positions: (n: NodeSingular) => positions.get(n.id()) ?? n.position() } as unknown as LayoutOptions;
+        options = {
+          ...options,
+          positions: (n: NodeSingular) => positions.get(n.id()) ?? n.position(),
+        } as unknown as LayoutOptions;
       }
       if (effective === 'radial') {
         const positions = radialPositions(
@@ -488,7 +507,11 @@ export function makeCytoscape(container: HTMLElement): GraphController {
           cy.edges().map((e) => ({ source: e.data('source') as string, target: e.data('target') as string })),
           { root: opts.root },
         );
-        options = { ...options, name: 'preset', positions: (n: NodeSingular) => positions.get(n.id()) ?? n.position() } as unknown as LayoutOptions;
+        options = {
+          ...options,
+          name: 'preset',
+          positions: (n: NodeSingular) => positions.get(n.id()) ?? n.position(),
+        } as unknown as LayoutOptions;
       }
       // Busy graphs are fitted to their nodes' shapes afterwards: a layout's own fit measures
       // every label, which costs more than drawing them at this size.

@@ -127,7 +127,8 @@ export function ExplorerPage() {
 
   /** Remembers an answer's nodes and edges; edges carry their relation's title. */
   const remember = (nodes: GraphNode[], edges: GraphEdge[], base = 0) => {
-    for (const n of nodes) if (!nodeData.has(n.id)) nodeData.set(n.id, { ...n, distance: base + (n.distance ?? 0) });
+    for (const n of nodes)
+      if (!nodeData.has(n.id)) nodeData.set(n.id, { ...n, distance: base + (n.distance ?? 0) });
     for (const e of edges) {
       const id = edgeId(e);
       if (edgeData.has(id)) continue;
@@ -180,7 +181,10 @@ export function ExplorerPage() {
     groupOf = new Map();
     for (const [id, members] of grouped.members) for (const m of members) groupOf.set(m, id);
     const next = new Set(grouped.nodes.map((n) => n.id));
-    const keepsAll = g.cy.nodes().toArray().every((n) => next.has(n.id()));
+    const keepsAll = g.cy
+      .nodes()
+      .toArray()
+      .every((n) => next.has(n.id()));
     if (near && keepsAll && g.cy.nodes().length > 0) {
       const fresh = g.addElements(grouped.nodes, grouped.edges, near);
       refreshStats();
@@ -491,7 +495,9 @@ export function ExplorerPage() {
             <select
               class="select"
               value={groupMode()}
-              onChange={(e) => setSearch({ group: e.currentTarget.value === 'kind' ? undefined : e.currentTarget.value })}
+              onChange={(e) =>
+                setSearch({ group: e.currentTarget.value === 'kind' ? undefined : e.currentTarget.value })
+              }
               aria-label="Group"
               title={`Graphs of more than ${collapseAboveDefault} nodes collapse into groups; click a group to open it`}
             >
@@ -586,7 +592,9 @@ export function ExplorerPage() {
             <Show
               when={loading() || view.layingOut()}
               fallback={`${count(stats().nodes, 'node')} · ${count(stats().edges, 'edge')}${
-                stats().groups > 0 ? ` · shown as ${count(stats().shown, 'node')} (${count(stats().groups, 'group')})` : ''
+                stats().groups > 0
+                  ? ` · shown as ${count(stats().shown, 'node')} (${count(stats().groups, 'group')})`
+                  : ''
               }${truncated() ? ' · truncated' : ''}`}
             >
               <span class="row" style={{ gap: '6px' }}>
