@@ -220,7 +220,7 @@ describe('the entity page', () => {
     await page.getByRole('tab', { name: /Relations/ }).click();
     const relations = page.getByTestId('entity-relations');
     await expect.poll(() => relations.locator('.chip').count(), patience).toBe(2);
-    expect(await relations.getByTestId('empty-relations').textContent()).toBe('No Calls, Publishes to yet.');
+    expect(await relations.getByTestId('empty-relations').textContent()).toBe('None yet: Calls, Publishes to');
     await screenshot(page, 'entity-relations-tab');
 
     await page.getByRole('tab', { name: 'Graph' }).click();

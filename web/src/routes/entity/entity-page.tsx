@@ -584,11 +584,9 @@ function RelationsCard(props: { groups: RelGroup[]; loading: boolean }) {
         </For>
         <Show when={empty().length > 0}>
           <div class="rel-empty faint small" data-testid="empty-relations">
-            No{' '}
-            {empty()
+            None yet: {empty()
               .map((g) => g.title)
-              .join(', ')}{' '}
-            yet.
+              .join(', ')}
           </div>
         </Show>
       </Show>
