@@ -78,7 +78,14 @@ async function run(options: {
   layout: LayoutName;
   /** Collapse by kind as the explorer does (ranks from the first node as root), inside the clock. */
   group?: boolean;
-}): Promise<{ addMs: number; layoutMs: number; firstFrameMs: number; totalMs: number; zoomFrameMs: number; wheelFrameMs: number }> {
+}): Promise<{
+  addMs: number;
+  layoutMs: number;
+  firstFrameMs: number;
+  totalMs: number;
+  zoomFrameMs: number;
+  wheelFrameMs: number;
+}> {
   const el = document.getElementById('cy')!;
   const graph = makeCytoscape(el);
   try {
@@ -149,7 +156,14 @@ async function run(options: {
 async function baseline(options: {
   nodes: number;
   edges: number;
-}): Promise<{ addMs: number; layoutMs: number; firstFrameMs: number; totalMs: number; zoomFrameMs: number; wheelFrameMs: number }> {
+}): Promise<{
+  addMs: number;
+  layoutMs: number;
+  firstFrameMs: number;
+  totalMs: number;
+  zoomFrameMs: number;
+  wheelFrameMs: number;
+}> {
   const { nodes, edges } = syntheticGraph(options.nodes, options.edges);
   const cy = cytoscape({
     container: document.getElementById('cy'),

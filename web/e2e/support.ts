@@ -157,8 +157,9 @@ export function nodeModelPositions(
   return page.evaluate(
     ([testId, wanted]) => {
       type Cy = { getElementById(id: string): { empty(): boolean; position(): { x: number; y: number } } };
-      const cy = (document.querySelector(`[data-testid="${testId}"]`) as (HTMLElement & { _cyreg?: { cy?: Cy } }) | null)
-        ?._cyreg?.cy;
+      const cy = (
+        document.querySelector(`[data-testid="${testId}"]`) as (HTMLElement & { _cyreg?: { cy?: Cy } }) | null
+      )?._cyreg?.cy;
       const out: Record<string, { x: number; y: number }> = {};
       for (const id of wanted) {
         const n = cy?.getElementById(id);
@@ -174,8 +175,9 @@ export function nodeModelPositions(
 export function graphNodes(page: Page, canvasTestId: string): Promise<{ id: string; label: string }[]> {
   return page.evaluate((testId) => {
     type Cy = { nodes(): { map<T>(f: (n: { id(): string; data(k: string): unknown }) => T): T[] } };
-    const cy = (document.querySelector(`[data-testid="${testId}"]`) as (HTMLElement & { _cyreg?: { cy?: Cy } }) | null)
-      ?._cyreg?.cy;
+    const cy = (
+      document.querySelector(`[data-testid="${testId}"]`) as (HTMLElement & { _cyreg?: { cy?: Cy } }) | null
+    )?._cyreg?.cy;
     return cy ? cy.nodes().map((n) => ({ id: n.id(), label: String(n.data('label')) })) : [];
   }, canvasTestId);
 }
@@ -197,8 +199,9 @@ export async function centreOnNode(
         zoom(level: number): void;
         center(eles: unknown): void;
       };
-      const cy = (document.querySelector(`[data-testid="${testId}"]`) as (HTMLElement & { _cyreg?: { cy?: Cy } }) | null)
-        ?._cyreg?.cy;
+      const cy = (
+        document.querySelector(`[data-testid="${testId}"]`) as (HTMLElement & { _cyreg?: { cy?: Cy } }) | null
+      )?._cyreg?.cy;
       const n = cy?.getElementById(id);
       if (!cy || !n || n.empty()) return;
       cy.zoom(level);

@@ -5,6 +5,7 @@ import { useSession } from '../session.tsx';
 import { setKnownKinds } from '../graph/kind-style.ts';
 import { createTheme } from '../theme.ts';
 import { BrandMark, Icon } from './icons.tsx';
+import { kindLabel } from './kind-label.ts';
 import { SearchPalette } from './search-palette.tsx';
 import { ErrorState } from './states.tsx';
 
@@ -103,7 +104,7 @@ export function Shell(props: { children?: JSX.Element }) {
                 data-blueprint={bp.identifier}
               >
                 <Icon name={bp.icon ?? bp.identifier} />
-                <span class="truncate">{bp.title || bp.identifier}</span>
+                <span class="truncate">{kindLabel(bp, model.blueprints() ?? [])}</span>
                 <span class="count">{model.counts()?.[bp.identifier]?.toLocaleString() ?? ''}</span>
               </A>
             )}

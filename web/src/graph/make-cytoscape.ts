@@ -152,8 +152,7 @@ function edgeElement(e: GraphEdge): ElementDefinition {
 function toElements(nodes: GraphNode[], edges: GraphEdge[]): ElementDefinition[] {
   const out: ElementDefinition[] = nodes.map(nodeElement);
   const ids = new Set(nodes.map((n) => n.id));
-  for (const e of edges)
-    if (ids.has(e.source) && ids.has(e.target) && e.source !== e.target) out.push(edgeElement(e));
+  for (const e of edges) if (ids.has(e.source) && ids.has(e.target)) out.push(edgeElement(e));
   return out;
 }
 
@@ -441,6 +440,16 @@ export function makeCytoscape(container: HTMLElement): GraphController {
         );
         for (const el of elements) if (el.group === 'nodes') el.position = at.get(el.data.id as string);
         placedAround = options.root ?? '';
+      } else {
+        // Until the layout runs, nodes sit on a grid: nodes all on one spot give their edges
+        // "invalid endpoints" (a Cytoscape warning per edge whenever a frame is drawn before the layout).
+        const columns = Math.ceil(Math.sqrt(nodes.length));
+        let i = 0;
+        for (const el of elements)
+          if (el.group === 'nodes') {
+            el.position = { x: (i % columns) * 80, y: Math.floor(i / columns) * 80 };
+            i++;
+          }
       }
       cy.batch(() => {
         cy.elements().remove();
@@ -468,7 +477,7 @@ export function makeCytoscape(container: HTMLElement): GraphController {
         const newEdges = edges.filter(
           (e) => all.has(e.source) && all.has(e.target) && cy.getElementById(edgeId(e)).empty(),
         );
-        cy.add(newEdges.filter((e) => e.source !== e.target).map(edgeElement));
+        cy.add(newEdges.map(edgeElement));
       });
       return fresh.map((n) => n.id);
     },

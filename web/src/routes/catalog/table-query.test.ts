@@ -9,6 +9,7 @@ import {
   definitionToSearch,
   normaliseDefinition,
   operatorsFor,
+  type ViewDefinition,
 } from './table-query.ts';
 
 const team: Blueprint = { identifier: 'team', title: 'Team', schema: { properties: {} } };
@@ -136,7 +137,7 @@ describe('catalog table state', () => {
   });
 
   it('puts nothing in the URL for a saved view opened as it was saved, so it is not "edited"', () => {
-    const saved = {
+    const saved: ViewDefinition = {
       ...defaultDefinition(service, [service, team, resource]),
       filters: [{ field: 'language', op: 'eq', value: 'go' }],
       q: 'cart',

@@ -584,7 +584,8 @@ function RelationsCard(props: { groups: RelGroup[]; loading: boolean }) {
         </For>
         <Show when={empty().length > 0}>
           <div class="rel-empty faint small" data-testid="empty-relations">
-            None yet: {empty()
+            None yet:{' '}
+            {empty()
               .map((g) => g.title)
               .join(', ')}
           </div>

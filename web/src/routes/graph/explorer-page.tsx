@@ -7,6 +7,7 @@ import { EntityPicker } from '../../components/entity-picker.tsx';
 import { Icon } from '../../components/icons.tsx';
 import { describeError } from '../../components/states.tsx';
 import { createGraphView } from '../../graph/create-graph-view.ts';
+import { kindLabel } from '../../components/kind-label.ts';
 import { count, pluralOf } from '../../components/plural.ts';
 import { impactQuery, impactToGraph } from '../../graph/graph-data.ts';
 import {
@@ -475,7 +476,7 @@ export function ExplorerPage() {
                 {(bp) => (
                   <div class="legend-item">
                     <ShapeSwatch blueprint={bp} />
-                    <span>{model.get(bp)?.title ?? bp}</span>
+                    <span>{model.get(bp) ? kindLabel(model.get(bp)!, model.blueprints() ?? []) : bp}</span>
                   </div>
                 )}
               </For>

@@ -2,6 +2,7 @@ import { A, useNavigate, useParams } from '@solidjs/router';
 import { createEffect, createMemo, createSignal, For, Index, on, Show } from 'solid-js';
 import { ApiError } from '../../api/client.ts';
 import { targetsOf } from '../../api/names.ts';
+import { kindLabel } from '../../components/kind-label.ts';
 import type { Blueprint } from '../../api/types.ts';
 import { KindDot } from '../../components/entity-chip.tsx';
 import { Icon } from '../../components/icons.tsx';
@@ -482,7 +483,7 @@ function BlueprintForm(props: { blueprint?: Blueprint }) {
                   >
                     {(k) => (
                       <option value={k} selected={r().targets.includes(k)}>
-                        {model.get(k)?.title ?? k}
+                        {model.get(k) ? kindLabel(model.get(k)!, model.blueprints() ?? []) : k}
                       </option>
                     )}
                   </For>
