@@ -1,16 +1,17 @@
 import { A, useNavigate, useParams } from '@solidjs/router';
 import { createEffect, createMemo, createSignal, For, Index, on, Show } from 'solid-js';
-import { ApiError } from '../../api/client.ts';
+import { ApiError, withSchemaRetry } from '../../api/client.ts';
 import { targetsOf } from '../../api/names.ts';
-import { kindLabel } from '../../components/kind-label.ts';
 import type { Blueprint } from '../../api/types.ts';
 import { KindDot } from '../../components/entity-chip.tsx';
 import { Icon } from '../../components/icons.tsx';
+import { kindLabel } from '../../components/kind-label.ts';
 import { Empty, ErrorState, Loading } from '../../components/states.tsx';
 import { useToast } from '../../components/toasts.tsx';
 import { createGraphView } from '../../graph/create-graph-view.ts';
 import { useModel } from '../../model.tsx';
 import { useApi } from '../../session.tsx';
+import { schemaProbe } from './schema-probe.ts';
 import {
   type BlueprintDraft,
   emptyDraft,
@@ -165,6 +166,17 @@ function BlueprintForm(props: { blueprint?: Blueprint }) {
   });
   const [message, setMessage] = createSignal<string | null>(null);
   const [needsForce, setNeedsForce] = createSignal(false);
+  /** The GraphQL schema catching up with the last save: shown beside the form, never blocking it. */
+  const [schemaNotice, setSchemaNotice] = createSignal<'updating' | 'updated' | 'late' | null>(null);
+  let probeRun = 0;
+  const followSchema = (bp: Pick<Blueprint, 'identifier' | 'schema'>) => {
+    const run = ++probeRun;
+    setSchemaNotice('updating');
+    withSchemaRetry(() => api.graphql(schemaProbe(bp)), undefined, 180_000).then(
+      () => run === probeRun && setSchemaNotice('updated'),
+      () => run === probeRun && setSchemaNotice('late'),
+    );
+  };
   const [busy, setBusy] = createSignal(false);
   const kinds = createMemo(() => (model.blueprints() ?? []).map((b) => b.identifier));
 
@@ -186,6 +198,8 @@ function BlueprintForm(props: { blueprint?: Blueprint }) {
     try {
       if (creating()) await api.post('/api/v1/blueprints', body);
       else await api.put(`/api/v1/blueprints/${body.identifier}${force ? '?force=true' : ''}`, body);
+      // The blueprint is stored: the editor is done. GraphQL follows in the background.
+      followSchema(body as Pick<Blueprint, 'identifier' | 'schema'>);
       await model.refresh();
       toast(
         creating()
@@ -555,6 +569,22 @@ function BlueprintForm(props: { blueprint?: Blueprint }) {
           <button type="button" class="btn danger" onClick={remove}>
             <Icon name="trash" /> Delete blueprint
           </button>
+        </Show>
+        <Show when={schemaNotice()}>
+          {(n) => (
+            <span
+              class={`badge ${n() === 'updated' ? 'success' : n() === 'late' ? 'warning' : 'info'}`}
+              data-testid="schema-notice"
+              data-state={n()}
+              role="status"
+            >
+              {n() === 'updating'
+                ? 'GraphQL schema updating…'
+                : n() === 'updated'
+                  ? 'GraphQL updated'
+                  : 'GraphQL is taking long to update; the REST API already has the change'}
+            </span>
+          )}
         </Show>
         <button type="submit" class="btn primary" disabled={busy()} data-testid="save-blueprint">
           {busy() ? 'Saving…' : creating() ? 'Create blueprint' : 'Save changes'}
