@@ -348,6 +348,11 @@ describe('web UI', () => {
     await form.getByTestId('save-blueprint').click();
     await page.waitForURL(`**/model/${kind}`);
     await page.locator(`.sidebar [data-blueprint="${kind}"]`).waitFor();
+    // The editor is done once the blueprint is stored; GraphQL catches up behind a notice.
+    await expect
+      .poll(() => page.getByTestId('schema-notice').getAttribute('data-state'), patience)
+      .toBe('updated');
+    expect(await page.getByTestId('schema-notice').textContent()).toBe('GraphQL updated');
     await expect.poll(() => nodeCount(page, 'model-graph'), patience).toBeGreaterThanOrEqual(4);
     await screenshot(page, '07-model-editor');
 

@@ -6,6 +6,7 @@ import type { Blueprint } from '../../api/types.ts';
 import { KindDot } from '../../components/entity-chip.tsx';
 import { Icon } from '../../components/icons.tsx';
 import { kindLabel } from '../../components/kind-label.ts';
+import { count } from '../../components/plural.ts';
 import { Empty, ErrorState, Loading } from '../../components/states.tsx';
 import { useToast } from '../../components/toasts.tsx';
 import { createGraphView } from '../../graph/create-graph-view.ts';
@@ -68,6 +69,18 @@ export function ModelPage() {
   const model = useModel();
   const isNew = () => params.blueprint === 'new';
   const selected = () => (params.blueprint && !isNew() ? model.get(params.blueprint) : undefined);
+  const api = useApi();
+  /** The GraphQL schema catching up with the last save: shown beside the form, never blocking it. */
+  const [schemaNotice, setSchemaNotice] = createSignal<'updating' | 'updated' | 'late' | null>(null);
+  let probeRun = 0;
+  const followSchema = (bp: Pick<Blueprint, 'identifier' | 'schema'>) => {
+    const run = ++probeRun;
+    setSchemaNotice('updating');
+    withSchemaRetry(() => api.graphql(schemaProbe(bp)), undefined, 180_000).then(
+      () => run === probeRun && setSchemaNotice('updated'),
+      () => run === probeRun && setSchemaNotice('late'),
+    );
+  };
   return (
     <div class="page" data-testid="model-page">
       <div class="page-header">
@@ -78,6 +91,22 @@ export function ModelPage() {
             once.
           </div>
         </div>
+        <Show when={schemaNotice()}>
+          {(n) => (
+            <span
+              class={`badge ${n() === 'updated' ? 'success' : n() === 'late' ? 'warning' : 'info'}`}
+              data-testid="schema-notice"
+              data-state={n()}
+              role="status"
+            >
+              {n() === 'updating'
+                ? 'GraphQL schema updating…'
+                : n() === 'updated'
+                  ? 'GraphQL updated'
+                  : 'GraphQL is taking long to update; the REST API already has the change'}
+            </span>
+          )}
+        </Show>
         <A href="/model/new" class="btn primary" data-testid="new-blueprint">
           <Icon name="plus" /> New blueprint
         </A>
@@ -88,7 +117,7 @@ export function ModelPage() {
       <div class="model-layout">
         <div class="card">
           <div class="card-header">
-            <h3>{model.blueprints()?.length ?? 0} blueprints</h3>
+            <h3>{count(model.blueprints()?.length ?? 0, 'blueprint')}</h3>
             <span class="faint small">Click a kind to edit it</span>
           </div>
           <Show when={model.blueprints()} fallback={<Loading />}>
@@ -121,7 +150,12 @@ export function ModelPage() {
               </div>
             }
           >
-            {(bp) => <BlueprintForm blueprint={bp === true ? undefined : (bp as Blueprint)} />}
+            {(bp) => (
+              <BlueprintForm
+                blueprint={bp === true ? undefined : (bp as Blueprint)}
+                onStored={followSchema}
+              />
+            )}
           </Show>
           <div class="card" style={{ 'margin-top': 'var(--space-4)' }}>
             <div class="card-body flush">
@@ -133,10 +167,10 @@ export function ModelPage() {
                     style={{ 'border-radius': 0, padding: '8px 16px' }}
                   >
                     <KindDot blueprint={b.identifier} />
-                    <span class="grow">{b.title || b.identifier}</span>
+                    <span class="grow">{kindLabel(b, model.blueprints() ?? [])}</span>
                     <span class="faint small">
-                      {Object.keys(b.schema.properties).length} props ·{' '}
-                      {Object.keys(b.relations ?? {}).length} rels
+                      {count(Object.keys(b.schema.properties).length, 'property', 'properties')} ·{' '}
+                      {count(Object.keys(b.relations ?? {}).length, 'relation')}
                     </span>
                   </A>
                 )}
@@ -149,7 +183,11 @@ export function ModelPage() {
   );
 }
 
-function BlueprintForm(props: { blueprint?: Blueprint }) {
+function BlueprintForm(props: {
+  blueprint?: Blueprint;
+  /** Called once the server stored the blueprint (before GraphQL has caught up). */
+  onStored?: (bp: Pick<Blueprint, 'identifier' | 'schema'>) => void;
+}) {
   const api = useApi();
   const model = useModel();
   const toast = useToast();
@@ -166,17 +204,6 @@ function BlueprintForm(props: { blueprint?: Blueprint }) {
   });
   const [message, setMessage] = createSignal<string | null>(null);
   const [needsForce, setNeedsForce] = createSignal(false);
-  /** The GraphQL schema catching up with the last save: shown beside the form, never blocking it. */
-  const [schemaNotice, setSchemaNotice] = createSignal<'updating' | 'updated' | 'late' | null>(null);
-  let probeRun = 0;
-  const followSchema = (bp: Pick<Blueprint, 'identifier' | 'schema'>) => {
-    const run = ++probeRun;
-    setSchemaNotice('updating');
-    withSchemaRetry(() => api.graphql(schemaProbe(bp)), undefined, 180_000).then(
-      () => run === probeRun && setSchemaNotice('updated'),
-      () => run === probeRun && setSchemaNotice('late'),
-    );
-  };
   const [busy, setBusy] = createSignal(false);
   const kinds = createMemo(() => (model.blueprints() ?? []).map((b) => b.identifier));
 
@@ -199,7 +226,7 @@ function BlueprintForm(props: { blueprint?: Blueprint }) {
       if (creating()) await api.post('/api/v1/blueprints', body);
       else await api.put(`/api/v1/blueprints/${body.identifier}${force ? '?force=true' : ''}`, body);
       // The blueprint is stored: the editor is done. GraphQL follows in the background.
-      followSchema(body as Pick<Blueprint, 'identifier' | 'schema'>);
+      props.onStored?.(body as Pick<Blueprint, 'identifier' | 'schema'>);
       await model.refresh();
       toast(
         creating()
@@ -569,22 +596,6 @@ function BlueprintForm(props: { blueprint?: Blueprint }) {
           <button type="button" class="btn danger" onClick={remove}>
             <Icon name="trash" /> Delete blueprint
           </button>
-        </Show>
-        <Show when={schemaNotice()}>
-          {(n) => (
-            <span
-              class={`badge ${n() === 'updated' ? 'success' : n() === 'late' ? 'warning' : 'info'}`}
-              data-testid="schema-notice"
-              data-state={n()}
-              role="status"
-            >
-              {n() === 'updating'
-                ? 'GraphQL schema updating…'
-                : n() === 'updated'
-                  ? 'GraphQL updated'
-                  : 'GraphQL is taking long to update; the REST API already has the change'}
-            </span>
-          )}
         </Show>
         <button type="submit" class="btn primary" disabled={busy()} data-testid="save-blueprint">
           {busy() ? 'Saving…' : creating() ? 'Create blueprint' : 'Save changes'}
