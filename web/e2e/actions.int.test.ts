@@ -297,6 +297,7 @@ describe('actions in the browser', () => {
     });
     const violations = await watchCsp(page);
     await signIn(page, server.url, server.px.adminToken, `/entities/${svc}/checkout`);
+    await page.getByRole('tab', { name: 'Actions' }).click();
     const panel = page.getByTestId('entity-actions');
     await panel.locator(`[data-action="${deploy}"]`).waitFor();
     // Only the actions whose condition matches the entity: "retire legacy" is not offered.

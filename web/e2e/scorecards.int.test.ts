@@ -211,6 +211,7 @@ describe('scorecards UI', () => {
       'false',
     );
 
+    await page.getByRole('tab', { name: 'History' }).click();
     const history = page.getByTestId('entity-history');
     const types = () =>
       history

@@ -207,3 +207,67 @@ export async function openSettled(page: Page, url: string, path: string): Promis
     .waitFor({ state: 'detached', timeout: 60_000 })
     .catch(() => {});
 }
+
+/** Model (layout) positions of graph nodes, by id; absent ids are left out. */
+export function nodeModelPositions(
+  page: Page,
+  canvasTestId: string,
+  ids: string[],
+): Promise<Record<string, { x: number; y: number }>> {
+  return page.evaluate(
+    ([testId, wanted]) => {
+      type Cy = { getElementById(id: string): { empty(): boolean; position(): { x: number; y: number } } };
+      const cy = (
+        document.querySelector(`[data-testid="${testId}"]`) as (HTMLElement & { _cyreg?: { cy?: Cy } }) | null
+      )?._cyreg?.cy;
+      const out: Record<string, { x: number; y: number }> = {};
+      for (const id of wanted) {
+        const n = cy?.getElementById(id);
+        if (n && !n.empty()) out[id] = { ...n.position() };
+      }
+      return out;
+    },
+    [canvasTestId, ids] as const,
+  );
+}
+
+/** Ids and labels of the nodes on a graph canvas. */
+export function graphNodes(page: Page, canvasTestId: string): Promise<{ id: string; label: string }[]> {
+  return page.evaluate((testId) => {
+    type Cy = { nodes(): { map<T>(f: (n: { id(): string; data(k: string): unknown }) => T): T[] } };
+    const cy = (
+      document.querySelector(`[data-testid="${testId}"]`) as (HTMLElement & { _cyreg?: { cy?: Cy } }) | null
+    )?._cyreg?.cy;
+    return cy ? cy.nodes().map((n) => ({ id: n.id(), label: String(n.data('label')) })) : [];
+  }, canvasTestId);
+}
+
+/**
+ * Zooms the graph so `nodeId` is in the middle of the canvas at a readable scale (as a reader
+ * would before clicking one node among thousands) and returns where it is on the page.
+ */
+export async function centreOnNode(
+  page: Page,
+  canvasTestId: string,
+  nodeId: string,
+  zoom = 1.5,
+): Promise<{ x: number; y: number } | null> {
+  await page.evaluate(
+    ([testId, id, level]) => {
+      type Cy = {
+        getElementById(id: string): { empty(): boolean };
+        zoom(level: number): void;
+        center(eles: unknown): void;
+      };
+      const cy = (
+        document.querySelector(`[data-testid="${testId}"]`) as (HTMLElement & { _cyreg?: { cy?: Cy } }) | null
+      )?._cyreg?.cy;
+      const n = cy?.getElementById(id);
+      if (!cy || !n || n.empty()) return;
+      cy.zoom(level);
+      cy.center(n);
+    },
+    [canvasTestId, nodeId, zoom] as const,
+  );
+  return nodePosition(page, canvasTestId, nodeId);
+}

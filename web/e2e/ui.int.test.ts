@@ -260,12 +260,17 @@ describe('web UI', () => {
     expect(await page.getByTestId('entity-title').textContent()).toBe('Cart');
     const props = page.getByTestId('entity-properties');
     expect(await props.locator('[data-property="language"] .badge').textContent()).toBe('ts');
-    expect(await props.locator('[data-property="repo"] a').getAttribute('href')).toBe(
-      'https://git.example.com/shop/cart',
-    );
+    // Links sit in the About card under their titles, not among the properties.
+    const repo = page.getByTestId('about-links').locator('a');
+    expect(await repo.allTextContents()).toEqual(['Repository ↗']);
+    expect(await repo.getAttribute('href')).toBe('https://git.example.com/shop/cart');
+    expect(await page.getByTestId('about-owner').textContent()).toContain('Payments');
     expect(await props.locator('[data-property="readme"] h1').textContent()).toBe('Cart');
     expect(await props.locator('[data-property="lastDeploy"] time').textContent()).toContain('2 days ago');
 
+    expect(await page.getByTestId('provenance').textContent()).toContain('Last updated');
+
+    await page.getByRole('tab', { name: /Relations/ }).click();
     const relations = page.getByTestId('entity-relations');
     await expect
       .poll(
@@ -279,7 +284,9 @@ describe('web UI', () => {
     expect(
       await relations.locator('[data-relation="usesDatabase"][data-direction="out"] .chip').allTextContents(),
     ).toEqual(['Cart DB']);
-    expect(await page.getByTestId('provenance').textContent()).toContain('Last updated');
+    // Relations without entities fold into one line.
+    expect(await relations.getByTestId('empty-relations').textContent()).toBe('None yet: Depends on');
+    await page.getByRole('tab', { name: 'Graph' }).click();
     await expect.poll(() => nodeCount(page, 'neighbourhood-graph'), patience).toBe(5);
     await page.locator('[data-testid="neighbourhood-graph"][data-ready="true"]').waitFor();
     await screenshot(page, '05-entity');
@@ -341,6 +348,11 @@ describe('web UI', () => {
     await form.getByTestId('save-blueprint').click();
     await page.waitForURL(`**/model/${kind}`);
     await page.locator(`.sidebar [data-blueprint="${kind}"]`).waitFor();
+    // The editor is done once the blueprint is stored; GraphQL catches up behind a notice.
+    await expect
+      .poll(() => page.getByTestId('schema-notice').getAttribute('data-state'), patience)
+      .toBe('updated');
+    expect(await page.getByTestId('schema-notice').textContent()).toBe('GraphQL updated');
     await expect.poll(() => nodeCount(page, 'model-graph'), patience).toBeGreaterThanOrEqual(4);
     await screenshot(page, '07-model-editor');
 

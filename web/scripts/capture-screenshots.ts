@@ -74,6 +74,11 @@ async function main(): Promise<void> {
     'MATCH (c:CloudResource) WITH c, COUNT { (c)<-[:DEPENDS_ON_STORAGE|DEPENDS_ON_RUNTIME]-() } AS users WHERE users > 0 RETURN c.identifier AS id ORDER BY abs(users - 6), id LIMIT 1',
   );
   const dependencyRelations = 'dependsOn,dependsOnRuntime,dependsOnStorage';
+  // A big neighbourhood (hundreds of dependants): the library most depended on.
+  const [bigRoot] = await readRows<{ id: string }>(
+    db,
+    'MATCH (l:Library) RETURN l.identifier AS id ORDER BY COUNT { (l)<--() } DESC, id LIMIT 1',
+  );
 
   mkdirSync(out, { recursive: true });
   const browser = await launchChromium();
@@ -114,9 +119,12 @@ async function main(): Promise<void> {
     await page.keyboard.press('Escape');
 
     await page.goto(`${url}/entities/service/${encodeURIComponent(svc.id)}`);
-    await page.locator('[data-testid="neighbourhood-graph"][data-ready="true"]').waitFor();
-    await page.locator('[data-testid="entity-relations"] .chip').first().waitFor();
+    await page.locator('[data-testid="entity-about"]').waitFor();
+    await page.locator('[data-testid="entity-scorecards"] [data-scorecard]').first().waitFor();
     await shot(page, 'entity');
+    await page.getByRole('tab', { name: /Relations/ }).click();
+    await page.locator('[data-testid="entity-relations"] .chip').first().waitFor();
+    await shot(page, 'entity-relations');
 
     await page.goto(
       `${url}/graph?root=${encodeURIComponent(`cloudResource:${graphRoot.id}`)}&direction=downstream&depth=3&relations=${dependencyRelations}`,
@@ -142,6 +150,15 @@ async function main(): Promise<void> {
     }
     await shot(page, 'graph-explorer');
 
+    // Hundreds of dependants, collapsed by kind into group nodes in the hierarchy layout.
+    await page.goto(
+      `${url}/graph?root=${encodeURIComponent(`library:${bigRoot.id}`)}&direction=downstream&depth=5&layout=hierarchy`,
+    );
+    await page.waitForFunction(() =>
+      /shown as/.test(document.querySelector('[data-testid="graph-status"]')?.textContent ?? ''),
+    );
+    await shot(page, 'graph-grouped');
+
     await page.goto(`${url}/model/service`);
     await page.getByTestId('blueprint-form').waitFor();
     await page.waitForFunction(() => {
@@ -161,9 +178,8 @@ async function main(): Promise<void> {
     await shot(page, 'scorecards');
 
     await page.getByTestId('theme-toggle').click();
-    await page.goto(`${url}/entities/service/${encodeURIComponent(svc.id)}`);
+    await page.goto(`${url}/entities/service/${encodeURIComponent(svc.id)}?tab=graph`);
     await page.locator('[data-testid="neighbourhood-graph"][data-ready="true"]').waitFor();
-    await page.locator('[data-testid="entity-relations"] .chip').first().waitFor();
     await shot(page, 'entity-dark');
     await context.close();
   } finally {

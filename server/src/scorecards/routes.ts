@@ -87,7 +87,7 @@ export function scorecardRoutes(deps: {
     const readable = await access.redactEntities(p, [
       { blueprint, identifier, properties: {}, relations: {}, meta: { sources: [] } },
     ]);
-    // A hidden entity answers like a missing one.
+    // A hidden entity answers like a missing one; an entity no scorecard scores, with an empty list.
     if (readable.length === 0 || !scores.has(entityScoreKey(blueprint, identifier))) {
       throw new NotFoundError(`entity "${identifier}" of blueprint "${blueprint}" does not exist`);
     }

@@ -324,6 +324,18 @@ describe('results', () => {
     ).toEqual(['has-on-call']);
   });
 
+  it('answers an empty list for an entity no scorecard scores, and 404 for one that does not exist', async () => {
+    const plain = uniqueId('plain');
+    expect((await px.call('POST', '/api/v1/blueprints', { identifier: plain, schema: { properties: {} } })).status).toBe(201);
+    expect((await px.call('POST', `/api/v1/blueprints/${plain}/entities`, { identifier: 'lonely' })).status).toBe(201);
+    const none = await px.call('GET', `/api/v1/blueprints/${plain}/entities/lonely/scorecards`);
+    expect(none.status).toBe(200);
+    expect(none.body).toEqual({ scorecards: [] });
+    const missing = await px.call('GET', `/api/v1/blueprints/${plain}/entities/nobody/scorecards`);
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.message).toContain('"nobody"');
+  });
+
   it('hides results of entities the caller may not read', async () => {
     const secret = uniqueId('sec');
     const card = uniqueId('sc');

@@ -2,8 +2,10 @@ import { A, useLocation } from '@solidjs/router';
 import { createEffect, createSignal, For, type JSX, on, onCleanup, onMount, Show } from 'solid-js';
 import { useModel } from '../model.tsx';
 import { useSession } from '../session.tsx';
+import { setKnownKinds } from '../graph/kind-style.ts';
 import { createTheme } from '../theme.ts';
 import { BrandMark, Icon } from './icons.tsx';
+import { kindLabel } from './kind-label.ts';
 import { SearchPalette } from './search-palette.tsx';
 import { ErrorState } from './states.tsx';
 
@@ -28,6 +30,8 @@ export function Shell(props: { children?: JSX.Element }) {
     window.addEventListener('keydown', onKey);
     onCleanup(() => window.removeEventListener('keydown', onKey));
   });
+  // Every kind of the model gets its own colour (and shape), the same on every page.
+  createEffect(() => setKnownKinds((model.blueprints() ?? []).map((b) => b.identifier)));
   createEffect(
     on(
       () => location.pathname,
@@ -100,7 +104,7 @@ export function Shell(props: { children?: JSX.Element }) {
                 data-blueprint={bp.identifier}
               >
                 <Icon name={bp.icon ?? bp.identifier} />
-                <span class="truncate">{bp.title || bp.identifier}</span>
+                <span class="truncate">{kindLabel(bp, model.blueprints() ?? [])}</span>
                 <span class="count">{model.counts()?.[bp.identifier]?.toLocaleString() ?? ''}</span>
               </A>
             )}

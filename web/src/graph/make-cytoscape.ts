@@ -11,6 +11,7 @@ import cytoscape, {
   type NodeSingular,
 } from 'cytoscape';
 import fcose from 'cytoscape-fcose';
+import { hierarchyPositions } from './hierarchy-layout.ts';
 import { kindStyle } from './kind-style.ts';
 import { radialPositions } from './radial-layout.ts';
 
@@ -28,8 +29,10 @@ export interface GraphNode {
   blueprint: string;
   identifier: string;
   label: string;
-  /** Hops from the root, when known (drives the breadthfirst layout and the legend). */
+  /** Hops from the root, when known (drives the concentric layout and the legend). */
   distance?: number;
+  /** For a group node (see group-graph.ts): how many entities it stands for. */
+  members?: number;
 }
 
 /** A directed edge: `source` has relation `relation` to `target`. */
@@ -37,15 +40,19 @@ export interface GraphEdge {
   source: string;
   target: string;
   relation: string;
+  /** The relation's title, shown on hover and for the selection's edges (default: `relation`). */
+  title?: string;
+  /** How many edges this one stands for (edges of a group node). */
+  count?: number;
 }
 
-export type LayoutName = 'fcose' | 'radial' | 'cose' | 'breadthfirst' | 'concentric' | 'circle' | 'grid';
+export type LayoutName = 'fcose' | 'radial' | 'cose' | 'hierarchy' | 'concentric' | 'circle' | 'grid';
 
 /** The layouts offered; all ship with cytoscape except fcose (cytoscape-fcose). */
 export const layoutNames: { name: LayoutName; title: string }[] = [
   { name: 'fcose', title: 'Force (fCoSE)' },
   { name: 'radial', title: 'Radial tree' },
-  { name: 'breadthfirst', title: 'Hierarchy' },
+  { name: 'hierarchy', title: 'Hierarchy' },
   { name: 'concentric', title: 'Concentric' },
   { name: 'cose', title: 'Force (CoSE)' },
   { name: 'circle', title: 'Circle' },
@@ -103,33 +110,54 @@ function cssVar(name: string, fallback: string): string {
   return v || fallback;
 }
 
+function nodeElement(n: GraphNode): ElementDefinition {
+  const group = n.members !== undefined;
+  // A group of mixed kinds (by owner) is a neutral rounded box.
+  const { color, shape } = n.blueprint
+    ? kindStyle(n.blueprint)
+    : { color: '#8b8d98', shape: 'round-rectangle' };
+  return {
+    group: 'nodes',
+    data: {
+      id: n.id,
+      label: n.label,
+      blueprint: n.blueprint,
+      identifier: n.identifier,
+      color,
+      shape,
+      distance: n.distance ?? 0,
+      emphasis: 11,
+      ...(group
+        ? { members: n.members, size: Math.round(34 + 8 * Math.log2(Math.max(1, n.members ?? 1))) }
+        : {}),
+    },
+    ...(group ? { classes: 'group' } : {}),
+  };
+}
+
+function edgeElement(e: GraphEdge): ElementDefinition {
+  const title = e.title ?? e.relation;
+  return {
+    group: 'edges',
+    data: {
+      id: edgeId(e),
+      source: e.source,
+      target: e.target,
+      relation: e.relation,
+      label: e.count && e.count > 1 ? `${title} ×${e.count}` : title,
+    },
+  };
+}
+
 function toElements(nodes: GraphNode[], edges: GraphEdge[]): ElementDefinition[] {
-  const out: ElementDefinition[] = [];
-  for (const n of nodes) {
-    const { color, shape } = kindStyle(n.blueprint);
-    out.push({
-      group: 'nodes',
-      data: {
-        id: n.id,
-        label: n.label,
-        blueprint: n.blueprint,
-        identifier: n.identifier,
-        color,
-        shape,
-        distance: n.distance ?? 0,
-      },
-    });
-  }
+  const out: ElementDefinition[] = nodes.map(nodeElement);
   const ids = new Set(nodes.map((n) => n.id));
-  for (const e of edges) {
-    if (!ids.has(e.source) || !ids.has(e.target)) continue;
-    out.push({
-      group: 'edges',
-      data: { id: edgeId(e), source: e.source, target: e.target, relation: e.relation },
-    });
-  }
+  for (const e of edges) if (ids.has(e.source) && ids.has(e.target)) out.push(edgeElement(e));
   return out;
 }
+
+/** Font size of labels that are always shown (root, selection, hover), in model units at `zoom`. */
+const emphasisFont = (zoom: number) => Math.max(11, 12 / zoom);
 
 /** How much detail a graph of this many elements draws. */
 type Detail = 'full' | 'busy' | 'large';
@@ -190,15 +218,38 @@ function styles(detail: Detail): cytoscape.StylesheetJson {
               'target-arrow-color': edge,
               'target-arrow-shape': 'triangle',
               'arrow-scale': 0.8,
-              label: detail === 'full' ? 'data(relation)' : '',
-              'font-size': 9,
-              color: cssVar('--text-faint', '#8e8ea4'),
-              'text-rotation': 'autorotate',
-              'text-background-color': bg,
-              'text-background-opacity': 1,
-              'text-background-padding': '2px',
-              'min-zoomed-font-size': 8,
             }),
+      },
+    },
+    {
+      // Edge labels (the relation's title) only where the reader looks: hover and the selection.
+      selector: 'edge.hover, edge.focus',
+      style: {
+        label: 'data(label)',
+        'font-size': 10,
+        color: label,
+        'text-rotation': 'autorotate',
+        'text-background-color': bg,
+        'text-background-opacity': 0.9,
+        'text-background-padding': '2px',
+        'min-zoomed-font-size': 0,
+        'z-index': 20,
+        ...(large ? { 'curve-style': 'straight' } : {}),
+      },
+    },
+    {
+      // Group nodes ("43 services") are few and name what they hide: always labelled.
+      selector: 'node.group',
+      style: {
+        width: 'data(size)',
+        height: 'data(size)',
+        'border-width': 2,
+        'border-style': 'dashed',
+        'border-color': label,
+        'font-weight': 'bold',
+        'min-zoomed-font-size': 0,
+        'text-max-width': '160px',
+        'text-wrap': 'wrap',
       },
     },
     {
@@ -206,6 +257,18 @@ function styles(detail: Detail): cytoscape.StylesheetJson {
       style: { width: 36, height: 36, 'border-width': 4, 'border-color': accent, 'font-weight': 'bold' },
     },
     { selector: 'node:selected', style: { 'border-width': 4, 'border-color': accent, 'overlay-opacity': 0 } },
+    {
+      // Semantic zoom: labels show only when legible, except for the root, the selection and
+      // what the pointer is on, which keep a readable size at any zoom (see emphasisFont).
+      selector: 'node.root, node:selected, node.hover',
+      style: {
+        'min-zoomed-font-size': 0,
+        'font-size': 'data(emphasis)' as never,
+        'text-outline-color': bg,
+        'text-outline-width': 2,
+        'z-index': 30,
+      },
+    },
     { selector: '.faded', style: { opacity: 0.12, 'text-opacity': 0 } },
     { selector: 'node.impact', style: { 'border-width': 3, 'border-color': danger } },
     {
@@ -256,16 +319,6 @@ function layoutOptions(
         nodeSeparation: 70,
         packComponents: true,
       } as LayoutOptions;
-    case 'breadthfirst':
-      return {
-        name,
-        directed: false,
-        roots: opts.root ? [opts.root] : undefined,
-        spacingFactor: 1.15,
-        animate,
-        fit: true,
-        padding: 40,
-      } as LayoutOptions;
     case 'concentric':
       return {
         name,
@@ -277,6 +330,9 @@ function layoutOptions(
         fit: true,
         padding: 40,
       } as LayoutOptions;
+    case 'hierarchy':
+      // Positions come from hierarchyPositions (runLayout); the preset layout only applies them.
+      return { name: 'preset', animate, fit: true, padding: 40 } as LayoutOptions;
     case 'cose':
       return {
         name,
@@ -323,7 +379,8 @@ export function makeCytoscape(container: HTMLElement): GraphController {
       cy.style(styles(detail));
       // While a large graph is panned or zoomed by hand, Cytoscape moves a snapshot of it
       // instead of redrawing thousands of long edges every frame (no public setter exists).
-      (cy as unknown as { renderer(): { textureOnViewport: boolean } }).renderer().textureOnViewport = detail === 'large';
+      (cy as unknown as { renderer(): { textureOnViewport: boolean } }).renderer().textureOnViewport =
+        detail === 'large';
     }
   };
 
@@ -331,10 +388,42 @@ export function makeCytoscape(container: HTMLElement): GraphController {
   const fitNodes = () => {
     const bb = cy.nodes().boundingBox({ includeLabels: false, includeOverlays: false });
     const pad = 40;
-    const fitZoom = Math.min((cy.width() - 2 * pad) / Math.max(bb.w, 1), (cy.height() - 2 * pad) / Math.max(bb.h, 1));
+    const fitZoom = Math.min(
+      (cy.width() - 2 * pad) / Math.max(bb.w, 1),
+      (cy.height() - 2 * pad) / Math.max(bb.h, 1),
+    );
     const zoom = Math.min(maxFitZoom, cy.maxZoom(), Math.max(cy.minZoom(), fitZoom));
-    cy.viewport({ zoom, pan: { x: (cy.width() - zoom * (bb.x1 + bb.x2)) / 2, y: (cy.height() - zoom * (bb.y1 + bb.y2)) / 2 } });
+    cy.viewport({
+      zoom,
+      pan: { x: (cy.width() - zoom * (bb.x1 + bb.x2)) / 2, y: (cy.height() - zoom * (bb.y1 + bb.y2)) / 2 },
+    });
   };
+
+  /** Keeps the always-shown labels (root, selection, hover) readable at the current zoom. */
+  const emphasise = (nodes: cytoscape.NodeCollection = cy.nodes('.root, :selected, .hover')) => {
+    nodes.data('emphasis', emphasisFont(cy.zoom()));
+  };
+  let zoomFrame = 0;
+  cy.on('zoom', () => {
+    if (zoomFrame) return;
+    zoomFrame = requestAnimationFrame(() => {
+      zoomFrame = 0;
+      if (!cy.destroyed()) emphasise();
+    });
+  });
+  cy.on('mouseover', 'node', (e) => {
+    const n = e.target as NodeSingular;
+    n.addClass('hover');
+    n.connectedEdges().addClass('hover');
+    emphasise(n);
+  });
+  cy.on('mouseout', 'node', (e) => {
+    const n = e.target as NodeSingular;
+    n.removeClass('hover');
+    n.connectedEdges().removeClass('hover');
+  });
+  cy.on('mouseover', 'edge', (e) => e.target.addClass('hover'));
+  cy.on('mouseout', 'edge', (e) => e.target.removeClass('hover'));
 
   const controller: GraphController = {
     cy,
@@ -344,9 +433,23 @@ export function makeCytoscape(container: HTMLElement): GraphController {
       // Placing thousands of nodes as they are added saves Cytoscape a pass that moves each of them afterwards.
       placedAround = null;
       if (nodes.length > radialAbove) {
-        const at = radialPositions(nodes.map((n) => n.id), edges, { root: options.root });
+        const at = radialPositions(
+          nodes.map((n) => n.id),
+          edges,
+          { root: options.root },
+        );
         for (const el of elements) if (el.group === 'nodes') el.position = at.get(el.data.id as string);
         placedAround = options.root ?? '';
+      } else {
+        // Until the layout runs, nodes sit on a grid: nodes all on one spot give their edges
+        // "invalid endpoints" (a Cytoscape warning per edge whenever a frame is drawn before the layout).
+        const columns = Math.ceil(Math.sqrt(nodes.length));
+        let i = 0;
+        for (const el of elements)
+          if (el.group === 'nodes') {
+            el.position = { x: (i % columns) * 80, y: Math.floor(i / columns) * 80 };
+            i++;
+          }
       }
       cy.batch(() => {
         cy.elements().remove();
@@ -374,12 +477,7 @@ export function makeCytoscape(container: HTMLElement): GraphController {
         const newEdges = edges.filter(
           (e) => all.has(e.source) && all.has(e.target) && cy.getElementById(edgeId(e)).empty(),
         );
-        cy.add(
-          newEdges.map((e) => ({
-            group: 'edges' as const,
-            data: { id: edgeId(e), source: e.source, target: e.target, relation: e.relation },
-          })),
-        );
+        cy.add(newEdges.map(edgeElement));
       });
       return fresh.map((n) => n.id);
     },
@@ -395,13 +493,34 @@ export function makeCytoscape(container: HTMLElement): GraphController {
         return Promise.resolve();
       }
       placedAround = null;
+      if (opts.incremental && size > refinedLayoutLimit && (effective === 'fcose' || effective === 'cose')) {
+        // New neighbours already sit on a ring around the node they came from. A force layout
+        // would move the whole big graph (and fCoSE cannot refine without its spectral draft
+        // there: it threw "reading 'nodeIndexes'"), so the drawing stays as it is.
+        return Promise.resolve();
+      }
+      if (effective === 'hierarchy') {
+        const positions = hierarchyPositions(
+          cy.nodes().map((n) => n.id()),
+          cy.edges().map((e) => ({ source: e.data('source') as string, target: e.data('target') as string })),
+          { root: opts.root },
+        );
+        options = {
+          ...options,
+          positions: (n: NodeSingular) => positions.get(n.id()) ?? n.position(),
+        } as unknown as LayoutOptions;
+      }
       if (effective === 'radial') {
         const positions = radialPositions(
           cy.nodes().map((n) => n.id()),
           cy.edges().map((e) => ({ source: e.data('source') as string, target: e.data('target') as string })),
           { root: opts.root },
         );
-        options = { ...options, name: 'preset', positions: (n: NodeSingular) => positions.get(n.id()) ?? n.position() } as unknown as LayoutOptions;
+        options = {
+          ...options,
+          name: 'preset',
+          positions: (n: NodeSingular) => positions.get(n.id()) ?? n.position(),
+        } as unknown as LayoutOptions;
       }
       // Busy graphs are fitted to their nodes' shapes afterwards: a layout's own fit measures
       // every label, which costs more than drawing them at this size.
@@ -436,7 +555,7 @@ export function makeCytoscape(container: HTMLElement): GraphController {
     highlight(keys, root) {
       cy.batch(() => {
         cy.elements().removeClass('faded impact root');
-        if (root) cy.getElementById(root).addClass('root');
+        if (root) emphasise(cy.getElementById(root).addClass('root'));
         if (!keys) return;
         cy.elements().addClass('faded');
         const nodes = cy.nodes().filter((n) => keys.has(n.id()));
@@ -451,7 +570,9 @@ export function makeCytoscape(container: HTMLElement): GraphController {
         cy.edges('.focus').removeClass('focus');
         if (!id) return;
         // The selected node's edges stand out (and get their arrows back in large graphs).
-        cy.getElementById(id).select().connectedEdges().addClass('focus');
+        const n = cy.getElementById(id);
+        n.select().connectedEdges().addClass('focus');
+        emphasise(n);
       });
     },
     exportPng() {
@@ -475,6 +596,7 @@ export function makeCytoscape(container: HTMLElement): GraphController {
     },
     destroy() {
       running?.stop();
+      if (zoomFrame) cancelAnimationFrame(zoomFrame);
       cy.destroy();
     },
   };

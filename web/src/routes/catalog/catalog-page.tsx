@@ -122,6 +122,24 @@ function CatalogTable(props: { blueprint: Blueprint }) {
   const page = () => Math.max(1, Number(search.page) || 1);
   const modified = () => Object.values(definitionToSearch(def(), base())).some((v) => v !== undefined);
 
+  // A column added in the picker is scrolled into view: it lands at the right end, often off-screen.
+  let tableWrap: HTMLDivElement | undefined;
+  let seenColumns: string[] | null = null;
+  createEffect(
+    on(
+      () => def().columns,
+      (cols) => {
+        const added = seenColumns ? cols.filter((c) => !seenColumns!.includes(c)) : [];
+        seenColumns = cols;
+        if (added.length === 0) return;
+        requestAnimationFrame(() =>
+          tableWrap
+            ?.querySelector(`th[data-column="${CSS.escape(added[added.length - 1])}"]`)
+            ?.scrollIntoView({ inline: 'nearest', block: 'nearest' }),
+        );
+      },
+    ),
+  );
   const update = (next: ViewDefinition, keepPage = false) =>
     setSearch({ ...definitionToSearch(next, base()), page: keepPage ? search.page : undefined });
 
@@ -433,7 +451,7 @@ function CatalogTable(props: { blueprint: Blueprint }) {
           <ErrorState error={data.error} retry={() => setReload((n) => n + 1)} />
         </Show>
         <Show when={!data.error}>
-          <div class="table-wrap">
+          <div class="table-wrap" ref={tableWrap}>
             <table class="data" data-testid="catalog-table">
               <thead>
                 <tr>

@@ -9,6 +9,7 @@ import {
   definitionToSearch,
   normaliseDefinition,
   operatorsFor,
+  type ViewDefinition,
 } from './table-query.ts';
 
 const team: Blueprint = { identifier: 'team', title: 'Team', schema: { properties: {} } };
@@ -133,6 +134,21 @@ describe('catalog table state', () => {
     });
     expect(definitionFromSearch(params, base)).toEqual(def);
     expect(definitionFromSearch({ filters: '{not json', size: '7' }, base)).toEqual(base);
+  });
+
+  it('puts nothing in the URL for a saved view opened as it was saved, so it is not "edited"', () => {
+    const saved: ViewDefinition = {
+      ...defaultDefinition(service, [service, team, resource]),
+      filters: [{ field: 'language', op: 'eq', value: 'go' }],
+      q: 'cart',
+    };
+    const params = definitionToSearch(saved, saved);
+    expect(Object.values(params).every((v) => v === undefined)).toBe(true);
+    expect(definitionFromSearch(params, saved)).toEqual(saved);
+    // Removing the view's filters is a change, and reads back as no filters.
+    const cleared = definitionToSearch({ ...saved, filters: [] }, saved);
+    expect(cleared.filters).toBe('[]');
+    expect(definitionFromSearch(cleared, saved).filters).toEqual([]);
   });
 
   it('normalises a saved definition written by hand', () => {

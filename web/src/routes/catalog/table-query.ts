@@ -319,8 +319,9 @@ export function definitionToSearch(
   return {
     cols: same(def.columns, base.columns) ? undefined : def.columns.join(','),
     sort: same(def.sort, base.sort) ? undefined : `${def.sort.field}:${def.sort.direction.toLowerCase()}`,
-    filters: def.filters.length === 0 ? undefined : JSON.stringify(def.filters),
-    q: def.q ? def.q : undefined,
+    // Only what differs from the view: a view opened as saved has a bare URL (and is not "edited").
+    filters: same(def.filters, base.filters) ? undefined : JSON.stringify(def.filters),
+    q: (def.q ?? '') === (base.q ?? '') ? undefined : def.q || undefined,
     size: def.pageSize === base.pageSize ? undefined : String(def.pageSize),
   };
 }

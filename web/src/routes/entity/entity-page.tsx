@@ -1,4 +1,4 @@
-import { A, useNavigate } from '@solidjs/router';
+import { A, useNavigate, useSearchParams } from '@solidjs/router';
 import {
   createEffect,
   createMemo,
@@ -10,6 +10,7 @@ import {
   Show,
   Switch,
 } from 'solid-js';
+import { actionsApi } from '../../api/actions.ts';
 import { ApiError, seg } from '../../api/client.ts';
 import { useRouteParams } from '../../api/route-params.ts';
 import type { Blueprint, ImpactResult, StoredEntity } from '../../api/types.ts';
@@ -17,6 +18,7 @@ import { useConfirm } from '../../components/confirm-dialog.tsx';
 import { EntityChip, KindDot } from '../../components/entity-chip.tsx';
 import { EntityFormDialog } from '../../components/entity-form.tsx';
 import { Icon } from '../../components/icons.tsx';
+import { count } from '../../components/plural.ts';
 import { formatDate, PropertyValue } from '../../components/property-value.tsx';
 import { Empty, ErrorState, Loading } from '../../components/states.tsx';
 import { useToast } from '../../components/toasts.tsx';
@@ -25,8 +27,21 @@ import { impactQuery, impactToGraph } from '../../graph/graph-data.ts';
 import { useModel } from '../../model.tsx';
 import { useApi } from '../../session.tsx';
 import { ActionsPanel } from '../actions/actions-panel.tsx';
+import { aboutOf } from './entity-about.ts';
 import { HistoryPanel } from './history-panel.tsx';
 import { ScorecardsPanel } from './scorecards-panel.tsx';
+import './entity.css';
+
+/** The entity page's tabs, in order; `actions` only when actions apply to the entity. */
+const tabs = [
+  ['overview', 'Overview'],
+  ['relations', 'Relations'],
+  ['graph', 'Graph'],
+  ['scorecards', 'Scorecards'],
+  ['history', 'History'],
+  ['actions', 'Actions'],
+] as const;
+type Tab = (typeof tabs)[number][0];
 
 interface RelGroup {
   relation: string;
@@ -219,6 +234,7 @@ function RelList(props: { entities: RelGroup['entities'] }) {
 /** The entity and its direct neighbours; clicking a neighbour opens its page. */
 function NeighbourhoodGraph(props: { data: ImpactResult | null | undefined; rootKey: string }) {
   const navigate = useNavigate();
+  const model = useModel();
   const view = createGraphView((g) =>
     g.onNodeTap((id) => {
       if (id === props.rootKey) return;
@@ -230,7 +246,13 @@ function NeighbourhoodGraph(props: { data: ImpactResult | null | undefined; root
     on([() => props.data, () => view.graph()], ([n, g]) => {
       if (!g || !n) return;
       const { nodes, edges } = impactToGraph(n);
-      g.setElements(nodes, edges);
+      g.setElements(
+        nodes,
+        edges.map((e) => ({
+          ...e,
+          title: model.get(e.source.slice(0, e.source.indexOf(':')))?.relations?.[e.relation]?.title,
+        })),
+      );
       g.highlight(null, props.rootKey);
       void view.layout(nodes.length > 12 ? 'fcose' : 'concentric', { root: props.rootKey, animate: false });
     }),
@@ -242,7 +264,7 @@ function NeighbourhoodGraph(props: { data: ImpactResult | null | undefined; root
       data-testid="neighbourhood-graph"
       data-ready={view.graph() && !view.layingOut() && props.data ? 'true' : 'false'}
     >
-      <div class="graph-status">{props.data ? `${props.data.nodes.length} neighbours` : 'Loading…'}</div>
+      <div class="graph-status">{props.data ? count(props.data.nodes.length, 'neighbour') : 'Loading…'}</div>
     </div>
   );
 }
@@ -260,7 +282,30 @@ function EntityBody(props: {
   const e = () => props.entity;
   const b = () => props.blueprint;
   const required = () => new Set(b().schema.required ?? []);
-  const updated = () => (e().meta.updatedAt ? formatDate(e().meta.updatedAt!) : null);
+  const api = useApi();
+  const [search, setSearch] = useSearchParams<{ tab?: string }>();
+  // Actions that apply to this entity (not the ones that create new entities) earn a tab.
+  const [actions] = createResource(
+    () => `${e().blueprint}:${e().identifier}`,
+    async (entity) => {
+      try {
+        return (await actionsApi(api).list({ entity })).filter((a) => a.operation !== 'CREATE').length;
+      } catch {
+        return 0;
+      }
+    },
+  );
+  const hasActions = () => (actions.latest ?? 0) > 0;
+  const tab = (): Tab => {
+    const t = tabs.find(([name]) => name === search.tab)?.[0] ?? 'overview';
+    return t === 'actions' && !hasActions() && !actions.loading ? 'overview' : t;
+  };
+  const setTab = (t: Tab) => setSearch({ tab: t === 'overview' ? undefined : t });
+  const relatedCount = () => props.groups.reduce((n, g) => n + g.entities.length, 0);
+  const plainProperties = createMemo(() => {
+    const shown = aboutOf(b(), e()).shown;
+    return Object.entries(b().schema.properties).filter(([k]) => !shown.has(k));
+  });
   return (
     <>
       <div class="page-header">
@@ -291,53 +336,89 @@ function EntityBody(props: {
         </button>
       </div>
 
-      <div class="grid cols-2">
-        <div class="stack">
-          <div class="card">
-            <div class="card-header">
-              <h3>Properties</h3>
-            </div>
-            <div class="card-body flush">
-              <Show
-                when={
-                  Object.keys(b().schema.properties).length + Object.keys(b().calculated ?? {}).length > 0
-                }
-                fallback={<div class="card-body faint">This blueprint defines no properties.</div>}
-              >
-                <dl class="props" data-testid="entity-properties">
-                  <For each={Object.entries(b().schema.properties)}>
-                    {([k, s]) => (
-                      <>
-                        <dt title={s.description ?? k}>
-                          {s.title ?? k}
-                          {required().has(k) ? ' *' : ''}
-                        </dt>
-                        <dd data-property={k}>
-                          <PropertyValue schema={s} value={e().properties[k]} />
-                        </dd>
-                      </>
-                    )}
-                  </For>
-                  <For each={Object.entries(b().calculated ?? {})}>
-                    {([k, c]) => (
-                      <>
-                        <dt title="Calculated by a Cypher expression">{c.title ?? k} ƒ</dt>
-                        <dd>
-                          <PropertyValue
-                            schema={{ type: c.type }}
-                            value={
-                              (e() as StoredEntity & { calculated?: Record<string, unknown> }).calculated?.[k]
-                            }
-                          />
-                        </dd>
-                      </>
-                    )}
-                  </For>
-                </dl>
+      <div class="tabs" role="tablist" aria-label="Entity sections">
+        <For each={tabs.filter(([t]) => t !== 'actions' || hasActions())}>
+          {([t, title]) => (
+            <button
+              type="button"
+              role="tab"
+              class={`tab ${tab() === t ? 'active' : ''}`}
+              aria-selected={tab() === t}
+              data-tab={t}
+              onClick={() => setTab(t)}
+            >
+              {title}
+              <Show when={t === 'relations' && relatedCount() > 0}>
+                <span class="badge">{relatedCount()}</span>
               </Show>
+            </button>
+          )}
+        </For>
+      </div>
+
+      <Switch>
+        <Match when={tab() === 'overview'}>
+          <div class="grid cols-2">
+            <div class="stack">
+              <AboutCard entity={e()} blueprint={b()} groups={props.groups} />
+              <div class="card">
+                <div class="card-header">
+                  <h3>Properties</h3>
+                </div>
+                <div class="card-body flush">
+                  <Show
+                    when={plainProperties().length + Object.keys(b().calculated ?? {}).length > 0}
+                    fallback={<div class="card-body faint">No other properties.</div>}
+                  >
+                    <dl class="props" data-testid="entity-properties">
+                      <For each={plainProperties()}>
+                        {([k, s]) => (
+                          <>
+                            <dt title={s.description ?? k}>
+                              {s.title ?? k}
+                              {required().has(k) ? ' *' : ''}
+                            </dt>
+                            <dd data-property={k}>
+                              <PropertyValue schema={s} value={e().properties[k]} />
+                            </dd>
+                          </>
+                        )}
+                      </For>
+                      <For each={Object.entries(b().calculated ?? {})}>
+                        {([k, c]) => (
+                          <>
+                            <dt title="Calculated by a Cypher expression">{c.title ?? k} ƒ</dt>
+                            <dd>
+                              <PropertyValue
+                                schema={{ type: c.type }}
+                                value={
+                                  (e() as StoredEntity & { calculated?: Record<string, unknown> })
+                                    .calculated?.[k]
+                                }
+                              />
+                            </dd>
+                          </>
+                        )}
+                      </For>
+                    </dl>
+                  </Show>
+                </div>
+              </div>
+            </div>
+            <div class="stack">
+              <ScorecardsPanel
+                blueprint={b().identifier}
+                identifier={e().identifier}
+                version={e().meta.updatedAt}
+              />
+              <ProvenanceCard entity={e()} />
             </div>
           </div>
-
+        </Match>
+        <Match when={tab() === 'relations'}>
+          <RelationsCard groups={props.groups} loading={props.neighbours.loading} />
+        </Match>
+        <Match when={tab() === 'graph'}>
           <div class="card">
             <div class="card-header">
               <h3>Neighbourhood</h3>
@@ -355,73 +436,204 @@ function EntityBody(props: {
             </Show>
             <NeighbourhoodGraph data={props.neighbours()} rootKey={props.rootKey} />
           </div>
-        </div>
-
-        <div class="stack">
-          <div class="card" data-testid="entity-relations">
-            <div class="card-header">
-              <h3>Relations</h3>
-              <Show when={props.neighbours.loading}>
-                <div class="spinner" />
-              </Show>
-            </div>
-            <Show when={props.groups.length > 0} fallback={<div class="card-body faint">No relations.</div>}>
-              <For each={props.groups}>
-                {(g) => (
-                  <div class="rel-group" data-relation={g.relation} data-direction={g.direction}>
-                    <div class="rel-group-title">
-                      <Icon
-                        name={g.direction === 'out' ? 'arrowUp' : 'arrowDown'}
-                        size={13}
-                        style={{ transform: g.direction === 'out' ? 'rotate(45deg)' : 'rotate(45deg)' }}
-                      />
-                      {g.direction === 'in' ? `${g.peer} · ${g.title}` : g.title}
-                      <span class="badge">{g.entities.length}</span>
-                      <span class="faint small">{g.direction === 'out' ? 'outgoing' : 'incoming'}</span>
-                    </div>
-                    <RelList entities={g.entities} />
-                  </div>
-                )}
-              </For>
-            </Show>
-          </div>
-
-          <div class="card">
-            <div class="card-header">
-              <h3>Provenance</h3>
-            </div>
-            <div class="card-body">
-              <dl class="meta-list" data-testid="provenance">
-                <dt>Sources</dt>
-                <dd>
-                  {e().meta.sources.length > 0 ? e().meta.sources.join(', ') : 'written directly (API or UI)'}
-                </dd>
-                <dt>Last updated</dt>
-                <dd>{updated() ? `${updated()!.text} (${updated()!.relative})` : '—'}</dd>
-                <Show when={e().meta.updatedBy}>
-                  <dt>Updated by</dt>
-                  <dd>{e().meta.updatedBy}</dd>
-                </Show>
-                <Show when={e().meta.createdAt}>
-                  <dt>Created</dt>
-                  <dd>
-                    {formatDate(e().meta.createdAt!).text}
-                    {e().meta.createdBy ? ` by ${e().meta.createdBy}` : ''}
-                  </dd>
-                </Show>
-              </dl>
-            </div>
-          </div>
-
+        </Match>
+        <Match when={tab() === 'scorecards'}>
           <ScorecardsPanel
             blueprint={b().identifier}
             identifier={e().identifier}
             version={e().meta.updatedAt}
           />
-          <ActionsPanel entity={e()} />
+        </Match>
+        <Match when={tab() === 'history'}>
           <HistoryPanel blueprint={b()} identifier={e().identifier} version={e().meta.updatedAt} />
-        </div>
-      </div>
+        </Match>
+        <Match when={tab() === 'actions'}>
+          <ActionsPanel entity={e()} />
+        </Match>
+      </Switch>
     </>
+  );
+}
+
+/** Owner and on-call first, then links with their titles, then annotations and labels. */
+function AboutCard(props: { entity: StoredEntity; blueprint: Blueprint; groups: RelGroup[] }) {
+  const api = useApi();
+  const model = useModel();
+  const about = createMemo(() => aboutOf(props.blueprint, props.entity));
+  const ownerChips = () =>
+    about().owners.flatMap(
+      (o) => props.groups.find((g) => g.direction === 'out' && g.relation === o.relation)?.entities ?? [],
+    );
+  // Nobody on call on the entity itself: the single owner's on-call, one request.
+  const [ownerOnCall] = createResource(
+    () => (about().onCall.length === 0 && ownerChips().length === 1 ? ownerChips()[0] : false),
+    async (o) => {
+      const bp = model.get(o.blueprint);
+      if (!bp) return null;
+      try {
+        const owner = await api.get<StoredEntity>(
+          `/api/v1/blueprints/${seg(o.blueprint)}/entities/${seg(o.identifier)}`,
+        );
+        return { owner: owner.title || owner.identifier, items: aboutOf(bp, owner).onCall };
+      } catch {
+        return null;
+      }
+    },
+  );
+  const onCall = () =>
+    about().onCall.length > 0
+      ? { owner: null, items: about().onCall }
+      : (ownerOnCall.latest ?? { owner: null, items: [] });
+  return (
+    <div class="card" data-testid="entity-about">
+      <div class="card-header">
+        <h3>About</h3>
+      </div>
+      <div class="card-body">
+        <dl class="meta-list about-list">
+          <dt>Owner</dt>
+          <dd data-testid="about-owner">
+            <Show when={ownerChips().length > 0} fallback={<span class="faint">No owner</span>}>
+              <div class="rel-list">
+                <For each={ownerChips()}>
+                  {(t) => <EntityChip blueprint={t.blueprint} identifier={t.identifier} title={t.title} />}
+                </For>
+              </div>
+            </Show>
+          </dd>
+          <dt>On call</dt>
+          <dd data-testid="about-on-call">
+            <Show when={onCall().items.length > 0} fallback={<span class="faint">Not known</span>}>
+              <For each={onCall().items}>
+                {(o) => (
+                  <div>
+                    <PropertyValue schema={o.schema} value={o.value} />
+                    <Show when={onCall().owner}>
+                      <span class="faint small"> (from {onCall().owner})</span>
+                    </Show>
+                  </div>
+                )}
+              </For>
+            </Show>
+          </dd>
+          <Show when={about().links.length > 0}>
+            <dt>Links</dt>
+            <dd data-testid="about-links">
+              <ul class="about-links">
+                <For each={about().links}>
+                  {(l) => (
+                    <li>
+                      <a href={l.url} target="_blank" rel="noopener noreferrer" title={l.url}>
+                        {l.title} ↗
+                      </a>
+                    </li>
+                  )}
+                </For>
+              </ul>
+            </dd>
+          </Show>
+          <For each={about().maps}>
+            {(m) => (
+              <>
+                <dt>{m.title}</dt>
+                <dd data-testid={`about-${m.property}`}>
+                  <Show when={m.entries.length > 0} fallback={<span class="faint">none</span>}>
+                    <dl class="kv">
+                      <For each={m.entries}>
+                        {([k, v]) => (
+                          <>
+                            <dt class="mono">{k}</dt>
+                            <dd class="mono">{v}</dd>
+                          </>
+                        )}
+                      </For>
+                    </dl>
+                  </Show>
+                </dd>
+              </>
+            )}
+          </For>
+        </dl>
+      </div>
+    </div>
+  );
+}
+
+/** Relations both ways; the empty ones fold into one line. */
+function RelationsCard(props: { groups: RelGroup[]; loading: boolean }) {
+  const filled = () => props.groups.filter((g) => g.entities.length > 0);
+  const empty = () => props.groups.filter((g) => g.entities.length === 0);
+  return (
+    <div class="card" data-testid="entity-relations">
+      <div class="card-header">
+        <h3>Relations</h3>
+        <Show when={props.loading}>
+          <div class="spinner" />
+        </Show>
+      </div>
+      <Show
+        when={props.groups.length > 0}
+        fallback={<div class="card-body faint">This kind has no relations.</div>}
+      >
+        <For each={filled()}>
+          {(g) => (
+            <div class="rel-group" data-relation={g.relation} data-direction={g.direction}>
+              <div class="rel-group-title">
+                <Icon
+                  name={g.direction === 'out' ? 'arrowUp' : 'arrowDown'}
+                  size={13}
+                  style={{ transform: 'rotate(45deg)' }}
+                />
+                {g.direction === 'in' ? `${g.peer} · ${g.title}` : g.title}
+                <span class="badge">{g.entities.length}</span>
+                <span class="faint small">{g.direction === 'out' ? 'outgoing' : 'incoming'}</span>
+              </div>
+              <RelList entities={g.entities} />
+            </div>
+          )}
+        </For>
+        <Show when={empty().length > 0}>
+          <div class="rel-empty faint small" data-testid="empty-relations">
+            None yet:{' '}
+            {empty()
+              .map((g) => g.title)
+              .join(', ')}
+          </div>
+        </Show>
+      </Show>
+    </div>
+  );
+}
+
+function ProvenanceCard(props: { entity: StoredEntity }) {
+  const e = () => props.entity;
+  const updated = () => (e().meta.updatedAt ? formatDate(e().meta.updatedAt!) : null);
+  return (
+    <div class="card">
+      <div class="card-header">
+        <h3>Provenance</h3>
+      </div>
+      <div class="card-body">
+        <dl class="meta-list" data-testid="provenance">
+          <dt>Sources</dt>
+          <dd>
+            {e().meta.sources.length > 0 ? e().meta.sources.join(', ') : 'written directly (API or UI)'}
+          </dd>
+          <dt>Last updated</dt>
+          <dd>{updated() ? `${updated()!.text} (${updated()!.relative})` : '—'}</dd>
+          <Show when={e().meta.updatedBy}>
+            <dt>Updated by</dt>
+            <dd>{e().meta.updatedBy}</dd>
+          </Show>
+          <Show when={e().meta.createdAt}>
+            <dt>Created</dt>
+            <dd>
+              {formatDate(e().meta.createdAt!).text}
+              {e().meta.createdBy ? ` by ${e().meta.createdBy}` : ''}
+            </dd>
+          </Show>
+        </dl>
+      </div>
+    </div>
   );
 }

@@ -7,9 +7,25 @@ import { EntityPicker } from '../../components/entity-picker.tsx';
 import { Icon } from '../../components/icons.tsx';
 import { describeError } from '../../components/states.tsx';
 import { createGraphView } from '../../graph/create-graph-view.ts';
+import { kindLabel } from '../../components/kind-label.ts';
+import { count, pluralOf } from '../../components/plural.ts';
 import { impactQuery, impactToGraph } from '../../graph/graph-data.ts';
+import {
+  collapseAboveDefault,
+  type GroupMode,
+  groupGraph,
+  isGroupId,
+  isOwnerRelation,
+} from '../../graph/group-graph.ts';
+import { rankNodes } from '../../graph/hierarchy-layout.ts';
 import { kindStyle } from '../../graph/kind-style.ts';
-import { type GraphNode, type LayoutName, layoutNames } from '../../graph/make-cytoscape.ts';
+import {
+  edgeId,
+  type GraphEdge,
+  type GraphNode,
+  type LayoutName,
+  layoutNames,
+} from '../../graph/make-cytoscape.ts';
 import { useModel } from '../../model.tsx';
 import { useApi } from '../../session.tsx';
 
@@ -58,6 +74,7 @@ export function ExplorerPage() {
     depth?: string;
     relations?: string;
     layout?: string;
+    group?: string;
   }>();
   const root = () => search.root;
   const direction = (): Direction =>
@@ -66,17 +83,27 @@ export function ExplorerPage() {
       : 'both';
   const depth = () => Math.min(6, Math.max(1, Number(search.depth) || 2));
   const relations = () => (search.relations ? search.relations.split(',').filter(Boolean) : []);
+  // "breadthfirst" is what links shared before the hierarchy layout had its own name.
+  const layoutParam = () => (search.layout === 'breadthfirst' ? 'hierarchy' : search.layout);
   const layoutName = (): LayoutName =>
-    layoutNames.some((l) => l.name === search.layout) ? (search.layout as LayoutName) : 'fcose';
+    layoutNames.some((l) => l.name === layoutParam()) ? (layoutParam() as LayoutName) : 'fcose';
+
+  const groupMode = (): GroupMode =>
+    search.group === 'none' || search.group === 'owner' ? search.group : 'kind';
 
   const [error, setError] = createSignal<string | null>(null);
   const [loading, setLoading] = createSignal(false);
   const [selected, setSelected] = createSignal<GraphNode | null>(null);
   const [blast, setBlast] = createSignal<{ key: string; count: number } | null>(null);
-  const [stats, setStats] = createSignal({ nodes: 0, edges: 0 });
+  const [stats, setStats] = createSignal({ nodes: 0, edges: 0, shown: 0, groups: 0 });
   const [present, setPresent] = createSignal<string[]>([]);
   const [truncated, setTruncated] = createSignal(false);
+  /** Groups the reader opened; reset when the graph is loaded anew. */
+  const [expanded, setExpanded] = createSignal<ReadonlySet<string>>(new Set());
+  // Everything loaded (entities and edges); the canvas shows it grouped (group-graph.ts).
   const nodeData = new Map<string, GraphNode>();
+  const edgeData = new Map<string, GraphEdge>();
+  let groupOf = new Map<string, string>();
 
   const allRelations = createMemo(() => {
     const seen = new Map<string, string>();
@@ -89,12 +116,101 @@ export function ExplorerPage() {
   const refreshStats = () => {
     const g = view.graph();
     if (!g) return;
-    setStats({ nodes: g.cy.nodes().length, edges: g.cy.edges().length });
-    setPresent([...new Set(g.cy.nodes().map((n) => n.data('blueprint') as string))].sort());
+    const shown = g.cy.nodes();
+    setStats({
+      nodes: nodeData.size,
+      edges: edgeData.size,
+      shown: shown.length,
+      groups: shown.filter((n) => isGroupId(n.id())).length,
+    });
+    setPresent([...new Set([...nodeData.values()].map((n) => n.blueprint))].sort());
+  };
+
+  /** Remembers an answer's nodes and edges; edges carry their relation's title. */
+  const remember = (nodes: GraphNode[], edges: GraphEdge[], base = 0) => {
+    for (const n of nodes)
+      if (!nodeData.has(n.id)) nodeData.set(n.id, { ...n, distance: base + (n.distance ?? 0) });
+    for (const e of edges) {
+      const id = edgeId(e);
+      if (edgeData.has(id)) continue;
+      const bp = model.get(parseEntityKey(e.source).blueprint);
+      edgeData.set(id, { ...e, title: bp?.relations?.[e.relation]?.title ?? e.relation });
+    }
+  };
+
+  /** Owner of each loaded entity: the target of its owner relation ("ownedBy", "owner"). */
+  const owners = () => {
+    const out = new Map<string, string>();
+    for (const e of edgeData.values()) {
+      const bp = model.get(parseEntityKey(e.source).blueprint);
+      if (isOwnerRelation(e.relation, bp?.relations?.[e.relation]?.title)) out.set(e.source, e.target);
+    }
+    return out;
+  };
+
+  const groupLabel = (key: string, n: number) => {
+    if (groupMode() === 'owner') {
+      if (!key) return `${count(n, 'entity', 'entities')} without owner`;
+      return `${count(n, 'entity', 'entities')} owned by ${nodeData.get(key)?.label ?? parseEntityKey(key).identifier}`;
+    }
+    const title = (model.get(key)?.title || key).toLowerCase();
+    return count(n, title, pluralOf(title));
+  };
+
+  /**
+   * Draws what is loaded, grouped: adds to the canvas when nothing drawn has to go (`near` is
+   * where new nodes start), else redraws and lays out everything.
+   */
+  const draw = async (near?: string) => {
+    const g = view.graph();
+    if (!g) return;
+    const key = root();
+    const nodes = [...nodeData.values()];
+    const edges = [...edgeData.values()];
+    const grouped = groupGraph(nodes, edges, {
+      mode: groupMode(),
+      ranks: rankNodes(
+        nodes.map((n) => n.id),
+        edges,
+        key,
+      ),
+      keep: new Set(key ? [key] : []),
+      expanded: expanded(),
+      ownerOf: groupMode() === 'owner' ? owners() : undefined,
+      label: groupLabel,
+    });
+    groupOf = new Map();
+    for (const [id, members] of grouped.members) for (const m of members) groupOf.set(m, id);
+    const next = new Set(grouped.nodes.map((n) => n.id));
+    const keepsAll = g.cy
+      .nodes()
+      .toArray()
+      .every((n) => next.has(n.id()));
+    if (near && keepsAll && g.cy.nodes().length > 0) {
+      const fresh = g.addElements(grouped.nodes, grouped.edges, near);
+      refreshStats();
+      if (fresh.length > 0)
+        await view.layout(layoutName(), { root: key, incremental: true, animate: stats().shown < 400 });
+      return;
+    }
+    g.setElements(grouped.nodes, grouped.edges, { root: key });
+    g.highlight(null, key);
+    refreshStats();
+    await view.layout(layoutName(), { root: key });
+  };
+
+  const openGroup = async (id: string) => {
+    setExpanded(new Set([...expanded(), id]));
+    setBlast(null);
+    await draw();
   };
 
   const view = createGraphView((g) => {
     g.onNodeTap((id) => {
+      if (isGroupId(id)) {
+        void openGroup(id);
+        return;
+      }
       const n = nodeData.get(id);
       if (!n) return;
       setSelected(n);
@@ -125,9 +241,11 @@ export function ExplorerPage() {
       setBlast(null);
       setSelected(null);
       setError(null);
+      nodeData.clear();
+      edgeData.clear();
+      setExpanded(new Set<string>());
       if (!key) {
         g.setElements([], []);
-        nodeData.clear();
         refreshStats();
         return;
       }
@@ -135,13 +253,9 @@ export function ExplorerPage() {
       try {
         const r = await fetchImpact(key, dir, d);
         const { nodes, edges } = impactToGraph(r);
-        nodeData.clear();
-        for (const n of nodes) nodeData.set(n.id, n);
-        g.setElements(nodes, edges, { root: key });
-        g.highlight(null, key);
+        remember(nodes, edges);
         setTruncated(Boolean(r.truncated));
-        refreshStats();
-        await view.layout(layoutName(), { root: key });
+        await draw();
       } catch (err) {
         g.setElements([], []);
         refreshStats();
@@ -152,6 +266,26 @@ export function ExplorerPage() {
     }),
   );
 
+  // A new grouping or layout applies at once.
+  createEffect(
+    on(
+      groupMode,
+      () => {
+        if (nodeData.size > 0) void draw();
+      },
+      { defer: true },
+    ),
+  );
+  createEffect(
+    on(
+      layoutName,
+      (name) => {
+        if (view.graph() && nodeData.size > 0) void view.layout(name, { root: root() });
+      },
+      { defer: true },
+    ),
+  );
+
   const expand = async (key: string) => {
     const g = view.graph();
     if (!g) return;
@@ -160,17 +294,9 @@ export function ExplorerPage() {
     try {
       const r = await fetchImpact(key, 'both', 1);
       const { nodes, edges } = impactToGraph(r);
-      const base = nodeData.get(key)?.distance ?? 0;
-      for (const n of nodes)
-        if (!nodeData.has(n.id)) nodeData.set(n.id, { ...n, distance: base + (n.distance ?? 1) });
-      const fresh = g.addElements(
-        nodes.map((n) => nodeData.get(n.id)!),
-        edges,
-        key,
-      );
-      refreshStats();
-      if (fresh.length > 0)
-        await view.layout(layoutName(), { root: root(), incremental: true, animate: stats().nodes < 400 });
+      remember(nodes, edges, nodeData.get(key)?.distance ?? 0);
+      await draw(key);
+      g.select(key);
     } catch (err) {
       setError(explain(err));
     } finally {
@@ -186,15 +312,10 @@ export function ExplorerPage() {
       // Downstream = everything that transitively depends on the node: what breaks if it does.
       const r = await fetchImpact(key, 'downstream', 6);
       const { nodes, edges } = impactToGraph(r);
-      for (const n of nodes) if (!nodeData.has(n.id)) nodeData.set(n.id, n);
-      const fresh = g.addElements(
-        nodes.map((n) => nodeData.get(n.id)!),
-        edges,
-        key,
-      );
-      refreshStats();
-      if (fresh.length > 0) await view.layout(layoutName(), { root: key, incremental: true });
-      g.highlight(new Set(nodes.map((n) => n.id)), key);
+      remember(nodes, edges, nodeData.get(key)?.distance ?? 0);
+      await draw(key);
+      // Members of a group light up their group.
+      g.highlight(new Set(nodes.map((n) => groupOf.get(n.id) ?? n.id)), key);
       setBlast({ key, count: nodes.length - 1 });
     } catch (err) {
       setError(explain(err));
@@ -355,7 +476,7 @@ export function ExplorerPage() {
                 {(bp) => (
                   <div class="legend-item">
                     <ShapeSwatch blueprint={bp} />
-                    <span>{model.get(bp)?.title ?? bp}</span>
+                    <span>{model.get(bp) ? kindLabel(model.get(bp)!, model.blueprints() ?? []) : bp}</span>
                   </div>
                 )}
               </For>
@@ -372,13 +493,40 @@ export function ExplorerPage() {
             >
               <For each={layoutNames}>{(l) => <option value={l.name}>{l.title}</option>}</For>
             </select>
+            <select
+              class="select"
+              value={groupMode()}
+              onChange={(e) =>
+                setSearch({ group: e.currentTarget.value === 'kind' ? undefined : e.currentTarget.value })
+              }
+              aria-label="Group"
+              title={`Graphs of more than ${collapseAboveDefault} nodes collapse into groups; click a group to open it`}
+            >
+              <option value="kind">Group by kind</option>
+              <option value="owner">Group by owner</option>
+              <option value="none">No groups</option>
+            </select>
+            <Show when={expanded().size > 0}>
+              <button
+                type="button"
+                class="btn"
+                onClick={() => {
+                  setExpanded(new Set<string>());
+                  void draw();
+                }}
+                title="Fold the groups opened by clicking back into group nodes"
+              >
+                Collapse groups
+              </button>
+            </Show>
             <button
               type="button"
-              class="btn"
+              class="btn icon"
               onClick={() => view.layout(layoutName(), { root: root() })}
               title="Run the layout again"
+              aria-label="Run the layout again"
             >
-              <Icon name="layout" /> Re-layout
+              <Icon name="layout" />
             </button>
             <div class="btn-group">
               <button
@@ -444,7 +592,11 @@ export function ExplorerPage() {
           <div class="graph-status" data-testid="graph-status">
             <Show
               when={loading() || view.layingOut()}
-              fallback={`${stats().nodes.toLocaleString()} nodes · ${stats().edges.toLocaleString()} edges${truncated() ? ' · truncated' : ''}`}
+              fallback={`${count(stats().nodes, 'node')} · ${count(stats().edges, 'edge')}${
+                stats().groups > 0
+                  ? ` · shown as ${count(stats().shown, 'node')} (${count(stats().groups, 'group')})`
+                  : ''
+              }${truncated() ? ' · truncated' : ''}`}
             >
               <span class="row" style={{ gap: '6px' }}>
                 <span class="spinner" style={{ width: '12px', height: '12px' }} />{' '}

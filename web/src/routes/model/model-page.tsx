@@ -1,17 +1,20 @@
 import { A, useNavigate } from '@solidjs/router';
 import { createEffect, createMemo, createSignal, For, Index, on, Show } from 'solid-js';
-import { ApiError } from '../../api/client.ts';
+import { ApiError, withSchemaRetry } from '../../api/client.ts';
 import { targetsOf } from '../../api/names.ts';
 import { useRouteParams } from '../../api/route-params.ts';
 import type { Blueprint } from '../../api/types.ts';
 import { useConfirm } from '../../components/confirm-dialog.tsx';
 import { KindDot } from '../../components/entity-chip.tsx';
 import { Icon } from '../../components/icons.tsx';
+import { kindLabel } from '../../components/kind-label.ts';
+import { count } from '../../components/plural.ts';
 import { Empty, ErrorState, Loading } from '../../components/states.tsx';
 import { useToast } from '../../components/toasts.tsx';
 import { createGraphView } from '../../graph/create-graph-view.ts';
 import { useModel } from '../../model.tsx';
 import { useApi } from '../../session.tsx';
+import { schemaProbe } from './schema-probe.ts';
 import {
   type BlueprintDraft,
   emptyDraft,
@@ -68,6 +71,18 @@ export function ModelPage() {
   const model = useModel();
   const isNew = () => params.blueprint === 'new';
   const selected = () => (params.blueprint && !isNew() ? model.get(params.blueprint) : undefined);
+  const api = useApi();
+  /** The GraphQL schema catching up with the last save: shown beside the form, never blocking it. */
+  const [schemaNotice, setSchemaNotice] = createSignal<'updating' | 'updated' | 'late' | null>(null);
+  let probeRun = 0;
+  const followSchema = (bp: Pick<Blueprint, 'identifier' | 'schema'>) => {
+    const run = ++probeRun;
+    setSchemaNotice('updating');
+    withSchemaRetry(() => api.graphql(schemaProbe(bp)), undefined, 180_000).then(
+      () => run === probeRun && setSchemaNotice('updated'),
+      () => run === probeRun && setSchemaNotice('late'),
+    );
+  };
   return (
     <div class="page" data-testid="model-page">
       <div class="page-header">
@@ -78,6 +93,22 @@ export function ModelPage() {
             once.
           </div>
         </div>
+        <Show when={schemaNotice()}>
+          {(n) => (
+            <span
+              class={`badge ${n() === 'updated' ? 'success' : n() === 'late' ? 'warning' : 'info'}`}
+              data-testid="schema-notice"
+              data-state={n()}
+              role="status"
+            >
+              {n() === 'updating'
+                ? 'GraphQL schema updating…'
+                : n() === 'updated'
+                  ? 'GraphQL updated'
+                  : 'GraphQL is taking long to update; the REST API already has the change'}
+            </span>
+          )}
+        </Show>
         <A href="/model/new" class="btn primary" data-testid="new-blueprint">
           <Icon name="plus" /> New blueprint
         </A>
@@ -88,7 +119,7 @@ export function ModelPage() {
       <div class="model-layout">
         <div class="card">
           <div class="card-header">
-            <h3>{model.blueprints()?.length ?? 0} blueprints</h3>
+            <h3>{count(model.blueprints()?.length ?? 0, 'blueprint')}</h3>
             <span class="faint small">Click a kind to edit it</span>
           </div>
           <Show when={model.blueprints()} fallback={<Loading />}>
@@ -121,7 +152,12 @@ export function ModelPage() {
               </div>
             }
           >
-            {(bp) => <BlueprintForm blueprint={bp === true ? undefined : (bp as Blueprint)} />}
+            {(bp) => (
+              <BlueprintForm
+                blueprint={bp === true ? undefined : (bp as Blueprint)}
+                onStored={followSchema}
+              />
+            )}
           </Show>
           <div class="card" style={{ 'margin-top': 'var(--space-4)' }}>
             <div class="card-body flush">
@@ -133,10 +169,10 @@ export function ModelPage() {
                     style={{ 'border-radius': 0, padding: '8px 16px' }}
                   >
                     <KindDot blueprint={b.identifier} />
-                    <span class="grow">{b.title || b.identifier}</span>
+                    <span class="grow">{kindLabel(b, model.blueprints() ?? [])}</span>
                     <span class="faint small">
-                      {Object.keys(b.schema.properties).length} props ·{' '}
-                      {Object.keys(b.relations ?? {}).length} rels
+                      {count(Object.keys(b.schema.properties).length, 'property', 'properties')} ·{' '}
+                      {count(Object.keys(b.relations ?? {}).length, 'relation')}
                     </span>
                   </A>
                 )}
@@ -149,7 +185,11 @@ export function ModelPage() {
   );
 }
 
-function BlueprintForm(props: { blueprint?: Blueprint }) {
+function BlueprintForm(props: {
+  blueprint?: Blueprint;
+  /** Called once the server stored the blueprint (before GraphQL has caught up). */
+  onStored?: (bp: Pick<Blueprint, 'identifier' | 'schema'>) => void;
+}) {
   const api = useApi();
   const model = useModel();
   const toast = useToast();
@@ -188,6 +228,8 @@ function BlueprintForm(props: { blueprint?: Blueprint }) {
     try {
       if (creating()) await api.post('/api/v1/blueprints', body);
       else await api.put(`/api/v1/blueprints/${body.identifier}${force ? '?force=true' : ''}`, body);
+      // The blueprint is stored: the editor is done. GraphQL follows in the background.
+      props.onStored?.(body as Pick<Blueprint, 'identifier' | 'schema'>);
       await model.refresh();
       toast(
         creating()
@@ -497,7 +539,7 @@ function BlueprintForm(props: { blueprint?: Blueprint }) {
                   >
                     {(k) => (
                       <option value={k} selected={r().targets.includes(k)}>
-                        {model.get(k)?.title ?? k}
+                        {model.get(k) ? kindLabel(model.get(k)!, model.blueprints() ?? []) : k}
                       </option>
                     )}
                   </For>

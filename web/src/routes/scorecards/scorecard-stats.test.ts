@@ -173,6 +173,13 @@ describe('an entity’s standing', () => {
 });
 
 describe('small formatting', () => {
+  it('never shows 100% beside a failing entity, nor 0% beside a passing one', () => {
+    expect(percent(2999 / 3000)).toBe('99.9%');
+    expect(percent(1)).toBe('100%');
+    expect(percent(1 / 3000)).toBe('<1%');
+    expect(percent(0)).toBe('0%');
+  });
+
   it('rounds shares to whole percentages', () => {
     expect(percent(2 / 3)).toBe('67%');
     expect(percent(null)).toBe('—');

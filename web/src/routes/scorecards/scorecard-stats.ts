@@ -215,9 +215,16 @@ export function nextGoal(
   return null;
 }
 
-/** A share as a whole percentage ("67%"), or "—" when there is nothing to divide. */
+/**
+ * A share as a whole percentage ("67%"), or "—" when there is nothing to divide. Never "100%"
+ * while something fails (1 failing of 3,000 is "99.9%") nor "0%" while something passes ("<1%").
+ */
 export function percent(share: number | null): string {
-  return share === null ? '—' : `${Math.round(share * 100)}%`;
+  if (share === null) return '—';
+  const whole = Math.round(share * 100);
+  if (whole === 100 && share < 1) return `${(Math.floor(share * 1000) / 10).toFixed(1)}%`;
+  if (whole === 0 && share > 0) return '<1%';
+  return `${whole}%`;
 }
 
 /** Whether a level change went up, down, or was the entity's first result. */
