@@ -256,7 +256,9 @@ function* generateEntities(options: GenerateOrganisationOptions): Generator<Enti
   const cloudType = (c: number) => cloudTypes[hash(seed, Kind.CloudResource, c) % cloudTypes.length];
   const cloudId = (c: number) =>
     `${domains[(hash(seed, Kind.CloudResource, c) >>> 8) % domains.length]}-${cloudSuffix[cloudType(c)]}-${c}`;
+  // Library 0, the one most others and most services use, is the shared Kafka client "Core Kafka".
   const libraryId = (l: number) => {
+    if (l === 0) return 'core-kafka';
     const h = hash(seed, Kind.Library, l);
     return `${libraryPrefixes[h % libraryPrefixes.length]}-${libraryTopics[(h >>> 8) % libraryTopics.length]}-${l}`;
   };
