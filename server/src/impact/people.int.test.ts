@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateOrganisation } from '../demo/generate-organisation.ts';
 import type { Entity } from '../demo/types.ts';
 import { startTestPlexus, type TestPlexus, uniqueId } from '../test-support.ts';
@@ -71,6 +71,25 @@ afterAll(async () => {
 
 const sorted = (list: { identifier: string }[]) => list.map((e) => e.identifier).sort();
 
+async function gql(query: string, variables?: Record<string, unknown>) {
+  const r = await px.call('POST', '/graphql', { query, variables });
+  return r.body as { data?: any; errors?: { message: string }[] };
+}
+
+/** Waits until the served schema has the fields of this branch (schemas build off the request path). */
+async function schemaReady() {
+  await vi.waitFor(
+    async () => {
+      const r = await gql('{ __type(name: "Library") { fields { name } } }');
+      const fields = (r.data?.__type?.fields ?? []).map((f: { name: string }) => f.name);
+      expect(fields).toContain('reachable');
+      const person = await gql('{ __type(name: "Person") { fields { name } } }');
+      expect((person.data?.__type?.fields ?? []).map((f: { name: string }) => f.name)).toContain('onCallFor');
+    },
+    { timeout: 240_000, interval: 500 },
+  );
+}
+
 describe('impact to people', () => {
   it('answers the analyst in one REST call: the services, teams and on-call people within 4 hops of Core Kafka', async () => {
     const expected = expectedAnswer(4);
@@ -102,6 +121,88 @@ describe('impact to people', () => {
     for (const t of r.body.summary.teams) expect(t.entities).toBe(owned(t.identifier));
     const onCallPeople = r.body.summary.people.filter((p: { onCall: boolean }) => p.onCall);
     expect(sorted(onCallPeople)).toEqual(expected.onCall);
+  });
+
+  it('answers the analyst in one GraphQL query, selecting from the typed affected entities', async () => {
+    await schemaReady();
+    const expected = expectedAnswer(4);
+    const r = await gql(
+      /* GraphQL */ `
+        query ($id: String!) {
+          impact(blueprint: "library", identifier: $id, depth: 4, include: ["owners", "oncall"]) {
+            nodes {
+              distance
+              path
+              entity {
+                __typename
+                identifier
+                ... on Service {
+                  ownedBy { identifier onCall { identifier } }
+                }
+              }
+            }
+            summary { byBlueprint teams { identifier entities } onCall { identifier } }
+          }
+        }
+      `,
+      { id: kafka },
+    );
+    expect(r.errors, JSON.stringify(r.errors)).toBeUndefined();
+    const nodes = r.data.impact.nodes as { distance: number; path: string[]; entity: any }[];
+    const services = nodes.filter((n) => n.entity.__typename === 'Service');
+    expect(services.map((n) => n.entity.identifier).sort()).toEqual(expected.services);
+    const serviceTeams = new Set(services.flatMap((n) => n.entity.ownedBy.map((t: { identifier: string }) => t.identifier)));
+    const libraryTeams = expectedAnswer(4).libraries.flatMap((l) => values(org.find((e) => e.identifier === l) as Entity, 'ownedBy'));
+    expect([...new Set([...serviceTeams, ...libraryTeams])].sort()).toEqual(expected.teams);
+    const serviceOnCall = services.flatMap((n) => n.entity.ownedBy.flatMap((t: { onCall: { identifier: string }[] }) => t.onCall.map((p) => p.identifier)));
+    expect(expected.onCall).toEqual(expect.arrayContaining([...new Set(serviceOnCall)]));
+    expect(sorted(r.data.impact.summary.teams)).toEqual(expected.teams);
+    expect(sorted(r.data.impact.summary.onCall)).toEqual(expected.onCall);
+    expect(r.data.impact.summary.byBlueprint).toEqual({ service: expected.services.length, library: expected.libraries.length });
+    for (const n of nodes) expect(n.path).toHaveLength(n.distance + 1);
+  });
+
+  it('asks a k-hop question with the reachable field, and aggregates in GraphQL', async () => {
+    await schemaReady();
+    const r = await gql(
+      /* GraphQL */ `
+        query ($id: String!) {
+          libraries(where: { identifier: { eq: $id } }) {
+            reachable(relations: ["dependsOn"], direction: INCOMING, depth: 2, blueprint: "service", limit: 1000) {
+              identifier
+              ... on Service { tier ownedBy { identifier } }
+            }
+          }
+          aggregate(request: { impact: { blueprint: "library", identifier: $id, depth: 2, relations: ["dependsOn"] }, blueprint: "service", groupBy: "property:tier", sort: "key" }) {
+            total
+            groups { key count }
+          }
+        }
+      `,
+      { id: kafka },
+    );
+    expect(r.errors, JSON.stringify(r.errors)).toBeUndefined();
+    const impact = await px.call('GET', `/api/v1/blueprints/library/entities/${kafka}/impact?depth=2&relations=dependsOn`);
+    const services = impact.body.nodes.filter((n: { blueprint: string }) => n.blueprint === 'service');
+    const reached = r.data.libraries[0].reachable as { identifier: string; tier: number; ownedBy: { identifier: string }[] }[];
+    expect(sorted(reached)).toEqual(sorted(services));
+    const byId = new Map(org.map((e) => [e.identifier, e]));
+    for (const s of reached) {
+      expect(s.tier).toBe(byId.get(s.identifier)?.properties.tier);
+      expect(s.ownedBy.map((t) => t.identifier)).toEqual(values(byId.get(s.identifier) as Entity, 'ownedBy'));
+    }
+    expect(r.data.aggregate.total).toBe(services.length);
+    const tiers = new Map<number, number>();
+    for (const s of reached) tiers.set(s.tier, (tiers.get(s.tier) ?? 0) + 1);
+    expect(r.data.aggregate.groups).toEqual([...tiers].sort((a, b) => a[0] - b[0]).map(([key, count]) => ({ key, count })));
+  });
+
+  it('refuses a reachable depth over 6 and an unknown relation with clear messages', async () => {
+    await schemaReady();
+    const deep = await gql('query ($id: String!) { libraries(where: { identifier: { eq: $id } }) { reachable(depth: 7) { identifier } } }', { id: kafka });
+    expect(deep.errors?.[0].message).toMatch(/depth must be an integer from 1 to 6/);
+    const unknown = await gql('query ($id: String!) { libraries(where: { identifier: { eq: $id } }) { reachable(relations: ["dependsOnn"]) { identifier } } }', { id: kafka });
+    expect(unknown.errors?.[0].message).toMatch(/unknown relation "dependsOnn"/);
   });
 
   it('explicit relations still win over the dependency default', async () => {
