@@ -65,7 +65,7 @@ beforeAll(async () => {
     }),
   );
   viewer = (await ok(px.call('POST', '/api/v1/tokens', { name: `agg-viewer-${u}`, role: 'viewer' }))).token;
-}, 180_000);
+}, 600_000);
 
 afterAll(async () => {
   await px?.close();
