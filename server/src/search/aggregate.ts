@@ -128,6 +128,9 @@ export function createAggregator(deps: { db: Db; models: { current(): Model }; i
     const model = models.current();
     const limit = request.limit ?? 50;
     if (!Number.isInteger(limit) || limit < 1 || limit > maxGroups) throw new BadRequestError(`limit must be an integer from 1 to ${maxGroups}`);
+    if (request.blueprint !== undefined && (typeof request.blueprint !== 'string' || !model.has(request.blueprint))) {
+      throw new BadRequestError(`unknown blueprint ${JSON.stringify(request.blueprint)}`);
+    }
     const restricted = !options.scope.unrestricted;
     const visible = (variable: string) => (restricted ? visiblePredicate(variable, options.scope) : 'true');
     let match: string;
@@ -145,7 +148,8 @@ export function createAggregator(deps: { db: Db; models: { current(): Model }; i
         { scope: options.scope, direction: i.direction, depth: i.depth, relations: i.relations, limit: 50_000 },
       );
       const keys = result.nodes.filter((n) => !request.blueprint || n.blueprint === request.blueprint).map((n) => [n.blueprint, n.identifier]);
-      blueprints = request.blueprint ? [request.blueprint] : [...new Set(result.nodes.map((n) => n.blueprint))];
+      // Names are checked against the blueprints a blast radius can hold: all of them.
+      blueprints = request.blueprint ? [request.blueprint] : undefined;
       // The impact walk already kept to readable entities.
       match = 'UNWIND $keys AS k MATCH (n:Entity {identifier: k[1]}) WHERE n._blueprint = k[0]';
       params = { keys };
