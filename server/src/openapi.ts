@@ -48,8 +48,11 @@ const routes: Record<string, Partial<Record<'get' | 'post' | 'put' | 'patch' | '
     get: { summary: 'Full-text search', tags: ['Search'], query: ['q', 'blueprint', 'limit'] },
     post: { summary: 'Structured search (rules)', tags: ['Search'], body: 'SearchRequest' },
   },
+  '/search/aggregate': {
+    post: { summary: 'Group a search or a blast radius by blueprint, property or related entity, with count/sum/min/max/avg', tags: ['Search'], body: 'AggregateRequest', responses: { '400': 'Unknown property, relation, metric or sort' } },
+  },
   '/blueprints/{blueprint}/entities/{identifier}/impact': {
-    get: { summary: 'Impact / blast radius', tags: ['Search'], query: ['direction', 'relations', 'depth', 'limit'] },
+    get: { summary: 'Impact / blast radius; include=owners,members,oncall adds the people', tags: ['Search'], query: ['direction', 'relations', 'depth', 'limit', 'include'] },
   },
   '/paths': { get: { summary: 'Shortest paths between two entities', tags: ['Search'], query: ['from', 'to', 'relations', 'depth', 'limit'] } },
   '/tokens': {
@@ -216,6 +219,7 @@ export function openApiDocument(extra: typeof routes = {}): Record<string, unkno
         Blueprint: { type: 'object', required: ['identifier', 'schema'], properties: { identifier: { type: 'string', pattern: '^[a-z][a-zA-Z0-9]{0,63}$' }, title: { type: 'string' }, schema: { type: 'object' }, relations: { type: 'object' } } },
         Entity: { type: 'object', required: ['identifier'], properties: { identifier: { type: 'string' }, blueprint: { type: 'string' }, title: { type: 'string' }, properties: { type: 'object' }, relations: { type: 'object' } } },
         BulkRequest: { type: 'object', properties: { entities: { type: 'array', items: ref('Entity') } } },
+        AggregateRequest: { type: 'object', required: ['groupBy'], properties: { blueprint: { type: 'string' }, combinator: { enum: ['and', 'or'] }, rules: { type: 'array', items: { type: 'object' } }, impact: { type: 'object', properties: { blueprint: { type: 'string' }, identifier: { type: 'string' }, direction: { enum: ['upstream', 'downstream', 'both'] }, depth: { type: 'integer' }, relations: { type: 'array', items: { type: 'string' } } } }, groupBy: { type: 'string', description: 'blueprint, property:<name> or relation:<name>' }, metrics: { type: 'array', items: { type: 'string' } }, sort: { type: 'string' }, limit: { type: 'integer' } } },
         SearchRequest: { type: 'object', properties: { blueprint: { type: 'string' }, combinator: { enum: ['and', 'or'] }, rules: { type: 'array', items: { type: 'object' } }, limit: { type: 'integer' }, cursor: { type: 'string' } } },
       },
     },

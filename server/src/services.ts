@@ -92,8 +92,8 @@ export async function createServices(
   const models = createBlueprintStore(db, logger);
   await models.refresh();
   const catalog = createCatalog({ db, models, events, logger, batchSize: config.limits.batchSize });
-  const search = createSearchService({ db, models });
   const impact = createImpactService({ db, models });
+  const search = createSearchService({ db, models, impact });
   const access = createAccessControl({ db, models, options: { ownerRelation: config.auth.ownerRelation } });
   // Source syncs, scorecard full runs and audit pruning each run on one replica at a time.
   const jobs = createJobScheduler(db, {

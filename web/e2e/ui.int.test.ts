@@ -316,6 +316,9 @@ describe('web UI', () => {
     await expect
       .poll(() => page.locator('.alert.warning').textContent(), patience)
       .toContain('2 entities depend on');
+    // The impact panel beside it: counts per kind, teams and on-call, and a bar per kind.
+    await expect.poll(() => page.getByTestId('impact-affected').textContent(), patience).toMatch(/^affected: \d+ .*, \d+ teams?, \d+ on-call$/);
+    await expect.poll(() => page.locator('[data-testid="impact-chart"] [data-testid="aggregate-bar"]').count(), patience).toBeGreaterThan(0);
     const download = page.waitForEvent('download');
     await page.getByTestId('export-png').click();
     expect((await download).suggestedFilename()).toMatch(/\.png$/);

@@ -271,6 +271,7 @@ function queryValues(): Record<string, string[]> {
     direction: ['upstream', 'downstream', 'both'],
     relations: ['uses', 'owner'],
     depth: ['5'],
+    include: ['owners,members,oncall'],
     level: ['Basic', 'Bronze'],
     below: ['Gold'],
     limit: ['100'],

@@ -256,7 +256,9 @@ function* generateEntities(options: GenerateOrganisationOptions): Generator<Enti
   const cloudType = (c: number) => cloudTypes[hash(seed, Kind.CloudResource, c) % cloudTypes.length];
   const cloudId = (c: number) =>
     `${domains[(hash(seed, Kind.CloudResource, c) >>> 8) % domains.length]}-${cloudSuffix[cloudType(c)]}-${c}`;
+  // Library 0, the one most others and most services use, is the shared Kafka client "Core Kafka".
   const libraryId = (l: number) => {
+    if (l === 0) return 'core-kafka';
     const h = hash(seed, Kind.Library, l);
     return `${libraryPrefixes[h % libraryPrefixes.length]}-${libraryTopics[(h >>> 8) % libraryTopics.length]}-${l}`;
   };
@@ -295,6 +297,8 @@ function* generateEntities(options: GenerateOrganisationOptions): Generator<Enti
     };
   }
 
+  // Teams with an on-call schedule: their first home member is the current on-call (no PRNG draw).
+  const teamHasOnCall = new Uint8Array(T);
   for (let t = 0; t < T; t++) {
     const id = teamId(t);
     const properties: Record<string, unknown> = {
@@ -303,7 +307,10 @@ function* generateEntities(options: GenerateOrganisationOptions): Generator<Enti
       costCenter: `CC-${1000 + (hash(seed, Kind.CostCenter, t) % 9000)}`,
       headcount: int(3, 12),
     };
-    if (chance(0.6)) properties.onCallUrl = `https://acme.pagerduty.example/schedules/${id}`;
+    if (chance(0.6)) {
+      properties.onCallUrl = `https://acme.pagerduty.example/schedules/${id}`;
+      teamHasOnCall[t] = 1;
+    }
     if (chance(0.3)) properties.description = `Owns the **${teamDomain(t)}** area.`;
     yield {
       identifier: id,
@@ -315,6 +322,9 @@ function* generateEntities(options: GenerateOrganisationOptions): Generator<Enti
     };
   }
 
+  const homeTeamOfUser = (u: number) => Math.floor((u * T) / U);
+  const isFirstOfOnCallTeam = (u: number) =>
+    teamHasOnCall[homeTeamOfUser(u)] === 1 && (u === 0 || homeTeamOfUser(u - 1) !== homeTeamOfUser(u));
   for (let u = 0; u < U; u++) {
     const id = userId(u);
     const teams = [teamId(Math.floor((u * T) / U))];
@@ -334,7 +344,7 @@ function* generateEntities(options: GenerateOrganisationOptions): Generator<Enti
         timezone: pick(timezones),
         active: chance(0.95),
       },
-      relations: { memberOf: teams },
+      relations: isFirstOfOnCallTeam(u) ? { memberOf: teams, onCallFor: teams[0] } : { memberOf: teams },
     };
   }
 

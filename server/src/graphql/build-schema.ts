@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Neo4jGraphQL } from '@neo4j/graphql';
-import { GraphQLError, GraphQLScalarType, type GraphQLSchema, Kind, type ValueNode } from 'graphql';
+import { GraphQLError, type GraphQLResolveInfo, GraphQLScalarType, type GraphQLSchema, Kind, type ValueNode } from 'graphql';
 import type { Driver } from 'neo4j-driver';
 import type { GraphqlJwt } from '../auth/access.ts';
 import { labelOf } from '../model/names.ts';
+import { createTypedEntities } from './typed-entities.ts';
 import type { Model } from '../model/types.ts';
 import { baseTypeDefs, generateTypeDefs } from './type-defs.ts';
 
@@ -50,6 +51,8 @@ export type PlexusMethod =
   | 'search'
   | 'findEntities'
   | 'impact'
+  | 'reachable'
+  | 'aggregate'
   | 'entityScores'
   | 'upsertEntities'
   | 'deleteEntities'
@@ -111,7 +114,10 @@ export async function buildSchema(options: {
   const { model, version, driver, call } = options;
   const started = performance.now();
   const typeDefs = `${baseTypeDefs}\n${generateTypeDefs(model, { ownerRelation: options.ownerRelation })}`;
-  type ImpactArgs = { direction?: string; relations?: string[]; depth?: number };
+  type ImpactArgs = { direction?: string; relations?: string[]; depth?: number; include?: string[] };
+  // Typed entities of impact nodes and reachable fields, read back through the built schema.
+  let built: GraphQLSchema | undefined;
+  const typed = createTypedEntities(() => built as GraphQLSchema);
   // One batch per request and tick turns the `scorecards` field of a list into one call.
   /**
    * Per-entity fields of a list (scorecards, runs) resolved with one call per request: refs are
@@ -156,10 +162,14 @@ export async function buildSchema(options: {
       search: forward('search'),
       findEntities: forward('findEntities'),
       impact: forward('impact'),
+      aggregate: forward('aggregate'),
       actions: forward('actions'),
       action: forward('action'),
       runs: forward('runs'),
       run: forward('run'),
+    },
+    ImpactNode: {
+      entity: (node: Ref, _a: unknown, ctx: ExecutionContext, info: GraphQLResolveInfo) => typed.one(node, info, ctx),
     },
     Mutation: {
       upsertEntities: forward('upsertEntities'),
@@ -175,6 +185,10 @@ export async function buildSchema(options: {
     resolvers[labelOf(bp)] = {
       impact: (src: { identifier: string; _blueprint: string }, a: ImpactArgs, ctx: ExecutionContext) =>
         call('impact', { ...a, blueprint: src._blueprint, identifier: src.identifier }, ctx.request),
+      reachable: async (src: { identifier: string; _blueprint: string }, a: Record<string, unknown>, ctx: ExecutionContext, info: GraphQLResolveInfo) => {
+        const refs = (await call('reachable', { ...a, blueprint: a.blueprint ?? undefined, from: { blueprint: src._blueprint, identifier: src.identifier } }, ctx.request)) as Ref[];
+        return typed.many(refs, info, ctx);
+      },
       scorecards: (src: { identifier: string; _blueprint: string }, _a: unknown, ctx: ExecutionContext) =>
         batched('entityScores', {}, src, ctx),
       runs: (src: { identifier: string; _blueprint: string }, a: { limit?: number }, ctx: ExecutionContext) =>
@@ -203,5 +217,6 @@ export async function buildSchema(options: {
     },
   });
   const schema = await neo.getSchema();
+  built = schema;
   return { schema, version, typeDefs, buildMs: performance.now() - started };
 }

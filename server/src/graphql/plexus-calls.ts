@@ -7,6 +7,8 @@ import { NotFoundError, UnauthorizedError } from '../errors.ts';
 import type { ImpactDirection, ImpactService } from '../impact/impact.ts';
 import type { ScorecardAdmin, ScorecardService } from '../scorecards/index.ts';
 import { entityScoreKey } from '../scorecards/index.ts';
+import type { AggregateRequest } from '../search/aggregate.ts';
+import type { ReachableRequest } from '../search/reachable.ts';
 import type { SearchRequest } from '../search/rules.ts';
 import type { SearchService } from '../search/search.ts';
 import type { PlexusMethod } from './build-schema.ts';
@@ -107,7 +109,7 @@ export function createPlexusDispatch(deps: PlexusServices): PlexusDispatch {
       ).entities,
     findEntities: (a: { search: SearchRequest }, ctx) => search.structured(a.search, { scope: scope(ctx) }),
     impact: (
-      a: { blueprint: string; identifier: string; direction?: string; relations?: string[]; depth?: number },
+      a: { blueprint: string; identifier: string; direction?: string; relations?: string[]; depth?: number; include?: string[] },
       ctx,
     ) =>
       impact.impact(
@@ -117,8 +119,30 @@ export function createPlexusDispatch(deps: PlexusServices): PlexusDispatch {
           direction: (a.direction ?? 'DOWNSTREAM').toLowerCase() as ImpactDirection,
           relations: a.relations ?? undefined,
           depth: a.depth ?? undefined,
+          include: a.include ?? undefined,
         },
       ),
+    // The `reachable` field of entities: refs only; the schema reads them back typed.
+    reachable: async (a: { from: { blueprint: string; identifier: string } } & ReachableRequest & { direction?: string }, ctx) =>
+      search.reachable(
+        a.from,
+        {
+          relations: a.relations ?? undefined,
+          direction: (a.direction ?? 'OUTGOING').toLowerCase() as ReachableRequest['direction'],
+          depth: a.depth ?? undefined,
+          blueprint: a.blueprint ?? undefined,
+          where: a.where ?? undefined,
+          limit: a.limit ?? undefined,
+        },
+        { scope: scope(ctx) },
+      ),
+    aggregate: async (a: { request: AggregateRequest }, ctx) => {
+      const result = await search.aggregate(a.request, { scope: scope(ctx) });
+      return {
+        total: result.total,
+        groups: result.groups.map((g) => ({ key: g.key, title: g.title ?? null, blueprint: g.blueprint ?? null, count: g.count, metrics: g })),
+      };
+    },
     // The `scorecards` field of entities: one query for a whole list, one list per ref back.
     entityScores: async (a: { refs: { blueprint: string; identifier: string }[] }, ctx) => {
       callerOf(ctx);

@@ -100,6 +100,66 @@ export const baseTypeDefs = /* GraphQL */ `
     distance: Int!
     "upstream, downstream or both"
     direction: String!
+    "blueprint:identifier keys from the root to this entity (a shortest path)."
+    path: [String!]!
+    "The affected entity itself, typed: select its fields with ... on Service { ownedBy { ... } }. Null when not readable."
+    entity: Entity
+    "With include owners (or members, oncall): its owners (ownership relations)."
+    owners: [EntityRef!]
+    "With include members: the members of its owners (membership relations)."
+    members: [EntityRef!]
+    "With include oncall: who is on call for it or for its owners (oncall relations)."
+    onCall: [EntityRef!]
+  }
+
+  "An owner of affected entities and how many of them it owns."
+  type ImpactTeam {
+    identifier: String!
+    blueprint: String!
+    title: String
+    entities: Int!
+  }
+
+  "A member or on-call person of the owners of affected entities."
+  type ImpactPerson {
+    identifier: String!
+    blueprint: String!
+    title: String
+    member: Boolean!
+    onCall: Boolean!
+    entities: Int!
+  }
+
+  "Counts of an impact result; teams and people only with include."
+  type ImpactSummary {
+    "Affected entities per blueprint, e.g. {service: 43}."
+    byBlueprint: JSON!
+    entities: Int!
+    teams: [ImpactTeam!]!
+    people: [ImpactPerson!]!
+    onCall: [EntityRef!]!
+  }
+
+  "Which way reachable walks relations: outgoing follows the entity's own relations."
+  enum ReachDirection {
+    OUTGOING
+    INCOMING
+    BOTH
+  }
+
+  "A group of an aggregation: its key, the related entity's title and blueprint (relation groups), the count and the other metrics."
+  type AggregateGroup {
+    key: JSON
+    title: String
+    blueprint: String
+    count: Int!
+    "Every metric asked for, by name (count, sum:tier, ...)."
+    metrics: JSON!
+  }
+
+  type AggregateResult {
+    groups: [AggregateGroup!]!
+    total: Int!
   }
 
   "An edge of an impact result; source and target are blueprint:identifier keys."
@@ -114,6 +174,7 @@ export const baseTypeDefs = /* GraphQL */ `
     nodes: [ImpactNode!]!
     edges: [ImpactEdge!]!
     truncated: Boolean!
+    summary: ImpactSummary!
   }
 
   type SearchHit {
@@ -240,7 +301,9 @@ export const baseTypeDefs = /* GraphQL */ `
     "Structured search: the rules language of POST /api/v1/search ({blueprint, combinator, rules, limit, cursor})."
     findEntities(search: JSON!): EntitySearchResult!
     "Entities that depend on (downstream) or are depended on by (upstream) an entity, over the given relations."
-    impact(blueprint: String!, identifier: String!, direction: ImpactDirection = DOWNSTREAM, relations: [String!], depth: Int = 3): ImpactResult!
+    impact(blueprint: String!, identifier: String!, direction: ImpactDirection = DOWNSTREAM, relations: [String!], depth: Int = 3, include: [String!]): ImpactResult!
+    "Groups a search (or an impact result) by blueprint, property or related entity with metrics: the body of POST /api/v1/search/aggregate."
+    aggregate(request: JSON!): AggregateResult!
   }
 
   type Mutation {
@@ -290,7 +353,9 @@ export function generateTypeDefs(model: Model, options: { ownerRelation?: string
     const label = labelOf(bp.identifier);
     const lines = [
       '  "Impact of this entity (see Query.impact)."',
-      '  impact(direction: ImpactDirection = DOWNSTREAM, relations: [String!], depth: Int = 3): ImpactResult! @customResolver(requires: "identifier _blueprint")',
+      '  impact(direction: ImpactDirection = DOWNSTREAM, relations: [String!], depth: Int = 3, include: [String!]): ImpactResult! @customResolver(requires: "identifier _blueprint")',
+      '  "Entities within depth hops (at most 6) over relations (default: those of role dependency), nearest first; where takes rules of the search language."',
+      '  reachable(relations: [String!], direction: ReachDirection = OUTGOING, depth: Int = 1, blueprint: String, where: JSON, limit: Int = 100): [Entity!]! @customResolver(requires: "identifier _blueprint")',
       '  "Where this entity stands on each scorecard that scores it."',
       '  scorecards: [EntityScorecard!]! @customResolver(requires: "identifier _blueprint")',
       '  "The latest action runs on this entity, newest first."',

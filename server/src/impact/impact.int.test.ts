@@ -15,7 +15,12 @@ beforeAll(async () => {
     identifier: comp,
     title: 'Component',
     schema: { properties: {} },
-    relations: { dependsOn: { target: comp, many: true }, storage: { target: res, many: true }, runtime: { target: res, many: true } },
+    // Impact follows the relations of role dependency when no relations are named.
+    relations: {
+      dependsOn: { target: comp, many: true, role: 'dependency' },
+      storage: { target: res, many: true, role: 'dependency' },
+      runtime: { target: res, many: true, role: 'dependency' },
+    },
   });
   const r = await px.call('POST', '/api/v1/entities/bulk', {
     entities: [

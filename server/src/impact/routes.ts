@@ -35,6 +35,7 @@ export function impactRoutes(deps: { impact: ImpactService; access: AccessContro
           relations: list(c.req.query('relations')),
           depth: int(c.req.query('depth'), 'depth'),
           limit: int(c.req.query('limit'), 'limit'),
+          include: list(c.req.query('include')),
         },
       ),
     ),

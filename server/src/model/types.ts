@@ -27,7 +27,19 @@ export interface RelationDef {
   required?: boolean;
   /** Name of the field on the target type that lists the sources (GraphQL). */
   inverse?: string;
+  /**
+   * What the relation means to impact analysis (default `other`): `dependency` (the source
+   * depends on the target; impact follows it), `ownership` (the target owns the source),
+   * `membership` (links a team and a member, either way round: `person.memberOf → team`,
+   * `group.hasMember → user`), `oncall` (links a person and what they are on call for, either
+   * way round), `other`.
+   */
+  role?: RelationRole;
 }
+
+/** Roles a relation can play in impact analysis; see {@link RelationDef.role}. */
+export const relationRoles = ['dependency', 'ownership', 'membership', 'oncall', 'other'] as const;
+export type RelationRole = (typeof relationRoles)[number];
 
 /**
  * A property computed when read: a Cypher expression over the entity `e`, e.g.

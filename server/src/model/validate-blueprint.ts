@@ -2,7 +2,7 @@ import { checkPermissions } from '../auth/permissions.ts';
 import type { ErrorDetail } from '../errors.ts';
 import { compilePropertySchema } from './entity-schema.ts';
 import { identifierPattern, inverseFieldOf, labelOf, pluralFieldOf, targetsOf } from './names.ts';
-import type { Blueprint, Model, PropertySchema } from './types.ts';
+import { type Blueprint, type Model, type PropertySchema, relationRoles } from './types.ts';
 
 const propertyTypes = new Set(['string', 'number', 'integer', 'boolean', 'array', 'object']);
 const itemTypes = new Set(['string', 'number', 'integer', 'boolean']);
@@ -39,7 +39,7 @@ const blueprintKeys = new Set([
   'updatedBy',
   'applySet',
 ]);
-const relationKeys = new Set(['title', 'description', 'target', 'many', 'required', 'inverse']);
+const relationKeys = new Set(['title', 'description', 'target', 'many', 'required', 'inverse', 'role']);
 /** Field names every generated type has, or that the API uses for itself. */
 export const reservedFieldNames = new Set([
   'identifier',
@@ -50,6 +50,7 @@ export const reservedFieldNames = new Set([
   'id',
   'meta',
   'impact',
+  'reachable',
   'scorecards',
   'runs',
 ]);
@@ -90,6 +91,12 @@ const reservedTypeNames = new Set([
   'ImpactNode',
   'ImpactEdge',
   'ImpactResult',
+  'ImpactTeam',
+  'ImpactPerson',
+  'ImpactSummary',
+  'ReachDirection',
+  'AggregateGroup',
+  'AggregateResult',
   'SearchHit',
   'FoundEntity',
   'EntitySearchResult',
@@ -117,6 +124,7 @@ export const reservedRootFields = new Set([
   'search',
   'findEntities',
   'impact',
+  'aggregate',
   'upsertEntities',
   'deleteEntities',
   'createScorecard',
@@ -363,6 +371,8 @@ export function validateBlueprint(input: unknown, model: Model): ErrorDetail[] {
     ) {
       out.push({ path: `${path}/inverse`, message: 'inverse must be a camelCase name' });
     }
+    if (rel.role !== undefined && !(relationRoles as readonly unknown[]).includes(rel.role))
+      out.push({ path: `${path}/role`, message: `role must be one of ${relationRoles.join(', ')} (default other)` });
   }
   const calculated = bp.calculated ?? {};
   if (!isObject(calculated))

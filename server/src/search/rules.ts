@@ -29,7 +29,52 @@ export interface GroupRule {
   combinator: 'and' | 'or';
   rules: Rule[];
 }
-export type Rule = PropertyRule | RelationRule | GroupRule;
+/**
+ * Some entity within `depth` hops over any of `relations` (default: those of role
+ * `dependency`) matches: the k-hop question as one rule.
+ */
+export interface ReachableRule {
+  reachable: {
+    relations?: string[];
+    direction?: 'outgoing' | 'incoming' | 'both';
+    depth?: number;
+    blueprint?: string;
+    identifier?: string;
+    combinator?: 'and' | 'or';
+    rules?: Rule[];
+  };
+}
+export type Rule = PropertyRule | RelationRule | GroupRule | ReachableRule;
+
+/** Deepest `reachable` walk: every hop multiplies the paths Neo4j expands. */
+export const maxReachDepth = 6;
+
+/**
+ * Relationship types for a list of relation names, each checked against the model; no list
+ * means the relations of role `dependency` (every relation when the model has none).
+ * Returns the problem as a message instead of types when a name is unknown.
+ */
+export function reachTypes(model: Model, relations: unknown): { types: string[] } | { problem: string } {
+  const all = new Map<string, string>();
+  const dependency = new Set<string>();
+  for (const bp of model.values()) {
+    for (const [name, rel] of Object.entries(bp.relations ?? {})) {
+      all.set(name, relTypeOf(name));
+      if (rel.role === 'dependency') dependency.add(name);
+    }
+  }
+  if (relations === undefined || relations === null) {
+    return { types: [...new Set([...(dependency.size > 0 ? dependency : all.keys())].map((n) => all.get(n) as string))] };
+  }
+  if (!Array.isArray(relations) || relations.length === 0 || relations.some((r) => typeof r !== 'string')) {
+    return { problem: 'relations must be a non-empty list of relation identifiers' };
+  }
+  const unknown = relations.filter((r) => !all.has(r));
+  if (unknown.length > 0) {
+    return { problem: `unknown relation ${unknown.map((r) => `"${r}"`).join(', ')}; known relations include ${[...all.keys()].slice(0, 8).join(', ')}` };
+  }
+  return { types: [...new Set(relations.map((r) => all.get(r) as string))] };
+}
 
 /** A structured search as posted to `POST /api/v1/search`. */
 export interface SearchRequest {
@@ -73,6 +118,49 @@ function isObject(v: unknown): v is Record<string, unknown> {
  * rules (every node on a multi-hop path included) or show as relation targets.
  */
 export function compileSearch(model: Model, request: SearchRequest, readScope?: ReadScope): CompiledSearch {
+  const { match, where, params, details, restricted, visible } = compileFilter(model, request, readScope);
+  const limit = request.limit ?? 50;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) details.push({ path: '/limit', message: 'limit must be an integer from 1 to 1000' });
+  if (details.length > 0) throw new ValidationError(`the search has ${details.length} problem${details.length > 1 ? 's' : ''}`, details);
+  let after = 'true';
+  if (request.cursor) {
+    const parsed = decodeCursor(request.cursor, 2);
+    if (!parsed) throw new ValidationError('bad cursor', [{ path: '/cursor', message: 'cursor is not valid; pass "next" from the previous page' }]);
+    params.afterBlueprint = parsed[0];
+    params.afterIdentifier = parsed[1];
+    after = '(n._blueprint > $afterBlueprint OR (n._blueprint = $afterBlueprint AND n.identifier > $afterIdentifier))';
+  }
+  params.limit = neo4j.int(limit + 1);
+  // A restricted caller sees relations to readable entities only; pending ones name no entity they could read.
+  const rels = restricted
+    ? `[(n)-[r]->(t:Entity) WHERE ${visible('t')} | [type(r), t._blueprint, t.identifier]] AS rels`
+    : '[(n)-[r]->(t:Entity) | [type(r), t._blueprint, t.identifier]] + [(n)-[:_PENDING_TO]->(p:_Pending) | [p.type, p.targetBlueprint, p.targetIdentifier]] AS rels';
+  const query = [
+    match,
+    `WHERE ${after} AND ${where}`,
+    'WITH n ORDER BY n._blueprint, n.identifier LIMIT $limit',
+    `RETURN properties(n) AS props, ${rels}`,
+  ].join('\n');
+  return { query, params, limit };
+}
+
+/**
+ * The matching part of a search: `MATCH (n...)` and a WHERE condition over `n` (readability
+ * included) with its parameters, and the problems found (not thrown: callers add their own).
+ * Search and aggregations share it.
+ */
+export function compileFilter(
+  model: Model,
+  request: Pick<SearchRequest, 'blueprint' | 'combinator' | 'rules'>,
+  readScope?: ReadScope,
+): {
+  match: string;
+  where: string;
+  params: Record<string, unknown>;
+  details: ErrorDetail[];
+  restricted: boolean;
+  visible: (variable: string) => string;
+} {
   const details: ErrorDetail[] = [];
   const params: Record<string, unknown> = {};
   // Entities the caller may not read neither match, nor count in relation rules, nor show as relation targets.
@@ -208,6 +296,42 @@ export function compileSearch(model: Model, request: SearchRequest, readScope?: 
     return `EXISTS { MATCH ${named}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} }`;
   };
 
+  const reachableRule = (outer: ReachableRule, scope: Scope, path: string): string => {
+    const rule = outer.reachable;
+    path = `${path}/reachable`;
+    if (!isObject(rule)) return fail(path, 'reachable must be an object such as {"relations": ["dependsOn"], "depth": 3}');
+    const direction = rule.direction ?? 'outgoing';
+    if (!['outgoing', 'incoming', 'both'].includes(direction)) return fail(`${path}/direction`, 'direction must be outgoing, incoming or both');
+    const depth = rule.depth ?? 1;
+    if (!Number.isInteger(depth) || depth < 1 || depth > maxReachDepth) return fail(`${path}/depth`, `depth must be an integer from 1 to ${maxReachDepth}`);
+    const reach = reachTypes(model, rule.relations);
+    if ('problem' in reach) return fail(`${path}/relations`, reach.problem);
+    if (reach.types.length === 0) return 'false';
+    if (rule.blueprint !== undefined && (typeof rule.blueprint !== 'string' || !model.has(rule.blueprint))) {
+      return fail(`${path}/blueprint`, `unknown blueprint ${JSON.stringify(rule.blueprint)}`);
+    }
+    const m = `m${++vars}`;
+    const types = reach.types.map(escapeName).join('|');
+    const hops = `*1..${depth}`;
+    const rel = `[:${types}${hops}]`;
+    const pattern =
+      direction === 'outgoing' ? `(${scope.variable})-${rel}->(${m}:Entity)` : direction === 'incoming' ? `(${scope.variable})<-${rel}-(${m}:Entity)` : `(${scope.variable})-${rel}-(${m}:Entity)`;
+    const walked = `q${m.slice(1)}`;
+    const walk = `w${m.slice(1)}`;
+    const where: string[] = [];
+    // Every node on the way must be readable too, or a rule could probe through a hidden one.
+    if (restricted) where.push(`all(${walk} IN nodes(${walked}) WHERE ${visible(walk)})`);
+    if (rule.blueprint) where.push(`${m}._blueprint = ${param(rule.blueprint)}`);
+    if (rule.identifier !== undefined) {
+      if (typeof rule.identifier !== 'string') fail(`${path}/identifier`, 'identifier must be a string');
+      else where.push(`${m}.identifier = ${param(rule.identifier)}`);
+    }
+    if (rule.rules !== undefined) {
+      where.push(group({ combinator: rule.combinator ?? 'and', rules: rule.rules }, { variable: m, blueprints: rule.blueprint ? [rule.blueprint] : undefined, path }, path));
+    }
+    return `EXISTS { MATCH ${restricted ? `${walked} = ` : ''}${pattern}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} }`;
+  };
+
   let ruleCount = 0;
   const one = (rule: unknown, scope: Scope, path: string): string => {
     if (++ruleCount > maxRules) return ruleCount === maxRules + 1 ? fail(path, `a search may hold at most ${maxRules} rules; split it`) : 'false';
@@ -215,8 +339,9 @@ export function compileSearch(model: Model, request: SearchRequest, readScope?: 
     if (!isObject(rule)) return fail(path, 'a rule must be an object');
     if ('property' in rule) return propertyRule(rule as unknown as PropertyRule, scope, path);
     if ('relation' in rule) return relationRule(rule as unknown as RelationRule, scope, path);
+    if ('reachable' in rule) return reachableRule(rule as unknown as ReachableRule, scope, path);
     if ('rules' in rule) return group(rule as unknown as GroupRule, scope, path);
-    return fail(path, 'a rule needs "property", "relation" or "rules"');
+    return fail(path, 'a rule needs "property", "relation", "reachable" or "rules"');
   };
 
   const group = (g: GroupRule, scope: Scope, path: string): string => {
@@ -231,32 +356,10 @@ export function compileSearch(model: Model, request: SearchRequest, readScope?: 
   if (request.blueprint !== undefined && !model.has(request.blueprint)) {
     throw new ValidationError('unknown blueprint', [{ path: '/blueprint', message: `unknown blueprint "${request.blueprint}"` }]);
   }
-  const limit = request.limit ?? 50;
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) details.push({ path: '/limit', message: 'limit must be an integer from 1 to 1000' });
   const scope: Scope = { variable: 'n', blueprints: request.blueprint ? [request.blueprint] : undefined, path: '' };
   const where = group({ combinator: request.combinator ?? 'and', rules: request.rules ?? [] }, scope, '');
-  if (details.length > 0) throw new ValidationError(`the search has ${details.length} problem${details.length > 1 ? 's' : ''}`, details);
-  let after = 'true';
-  if (request.cursor) {
-    const parsed = decodeCursor(request.cursor, 2);
-    if (!parsed) throw new ValidationError('bad cursor', [{ path: '/cursor', message: 'cursor is not valid; pass "next" from the previous page' }]);
-    params.afterBlueprint = parsed[0];
-    params.afterIdentifier = parsed[1];
-    after = '(n._blueprint > $afterBlueprint OR (n._blueprint = $afterBlueprint AND n.identifier > $afterIdentifier))';
-  }
-  params.limit = neo4j.int(limit + 1);
   const match = request.blueprint ? `MATCH (n:${escapeName(labelOf(request.blueprint))})` : 'MATCH (n:Entity)';
-  // A restricted caller sees relations to readable entities only; pending ones name no entity they could read.
-  const rels = restricted
-    ? `[(n)-[r]->(t:Entity) WHERE ${visible('t')} | [type(r), t._blueprint, t.identifier]] AS rels`
-    : '[(n)-[r]->(t:Entity) | [type(r), t._blueprint, t.identifier]] + [(n)-[:_PENDING_TO]->(p:_Pending) | [p.type, p.targetBlueprint, p.targetIdentifier]] AS rels';
-  const query = [
-    match,
-    `WHERE ${after} AND ${where}${restricted ? ` AND ${visible('n')}` : ''}`,
-    'WITH n ORDER BY n._blueprint, n.identifier LIMIT $limit',
-    `RETURN properties(n) AS props, ${rels}`,
-  ].join('\n');
-  return { query, params, limit };
+  return { match, where: `${where}${restricted ? ` AND ${visible('n')}` : ''}`, params, details, restricted, visible };
 }
 
 /** Cursor for the page after the given entity. */

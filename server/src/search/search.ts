@@ -7,7 +7,10 @@ import { checkLimit } from '../db/pages.ts';
 import { BadRequestError } from '../errors.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
 import type { StoredEntity } from '../model/types.ts';
+import type { ImpactService } from '../impact/impact.ts';
+import { type AggregateRequest, type AggregateResult, createAggregator } from './aggregate.ts';
 import { toLuceneQuery } from './fulltext.ts';
+import { findReachable, type ReachableRequest } from './reachable.ts';
 import { compileSearch, type SearchRequest, searchCursor } from './rules.ts';
 
 /** A full-text hit. */
@@ -24,12 +27,22 @@ export interface SearchService {
   text(q: string, options: { scope: ReadScope; blueprint?: string; limit?: number }): Promise<{ entities: TextHit[] }>;
   /** Entities `scope` may read; relation values name only readable entities. */
   structured(request: SearchRequest, options: { scope: ReadScope }): Promise<{ entities: StoredEntity[]; next: string | null }>;
+  /** Groups a search (or an impact result) and counts per group what `scope` may read. */
+  aggregate(request: AggregateRequest, options: { scope: ReadScope }): Promise<AggregateResult>;
+  /** Entities within k hops of one entity (readable ones, through readable ones), nearest first. */
+  reachable(
+    from: { blueprint: string; identifier: string },
+    request: ReachableRequest,
+    options: { scope: ReadScope },
+  ): Promise<{ blueprint: string; identifier: string; distance: number }[]>;
 }
 
 /** Creates the search service (one read query per search). */
-export function createSearchService(deps: { db: Db; models: BlueprintStore }): SearchService {
+export function createSearchService(deps: { db: Db; models: BlueprintStore; impact?: ImpactService }): SearchService {
   const { db, models } = deps;
   return {
+    aggregate: createAggregator(deps),
+    reachable: (from, request, options) => findReachable(deps, from, request, options),
     async text(q, options) {
       if (typeof q !== 'string' || q.trim() === '') throw new BadRequestError('q is required: the text to search for');
       if (options.blueprint) models.require(options.blueprint);

@@ -25,6 +25,7 @@ import { useToast } from '../../components/toasts.tsx';
 import { useModel } from '../../model.tsx';
 import { useApi } from '../../session.tsx';
 import { CreateActions } from '../actions/actions-panel.tsx';
+import { CatalogChart } from './catalog-chart.tsx';
 import { ColumnPicker } from './column-picker.tsx';
 import { describeFilter, FilterBuilder } from './filter-builder.tsx';
 import {
@@ -496,6 +497,7 @@ function CatalogTable(props: { blueprint: Blueprint }) {
               </tbody>
             </table>
           </div>
+          <CatalogChart blueprint={bp()} />
           <Show when={data.latest && rows().length === 0}>
             <Show
               when={def().filters.length > 0 || def().q}

@@ -28,6 +28,7 @@ import {
 } from '../../graph/make-cytoscape.ts';
 import { useModel } from '../../model.tsx';
 import { useApi } from '../../session.tsx';
+import { ImpactPanel } from './impact-panel.tsx';
 
 type Direction = 'upstream' | 'downstream' | 'both';
 
@@ -466,6 +467,7 @@ export function ExplorerPage() {
               </div>
             )}
           </Show>
+          <Show when={blast()}>{(b) => <ImpactPanel root={b().key} depth={6} relations={relations()} />}</Show>
           <div class="panel-section">
             <h4>Legend</h4>
             <div class="legend" data-testid="graph-legend">

@@ -34,6 +34,8 @@ export interface RelationDraft {
   many: boolean;
   required: boolean;
   inverse: string;
+  /** Impact role (`dependency`, `ownership`, ...); '' means the default, `other`. */
+  role: string;
   description: string;
 }
 
@@ -78,6 +80,7 @@ export function newRelation(target = ''): RelationDraft {
     many: false,
     required: false,
     inverse: '',
+    role: '',
     description: '',
   };
 }
@@ -119,6 +122,7 @@ export function toDraft(bp: Blueprint): BlueprintDraft {
       many: Boolean(r.many),
       required: Boolean(r.required),
       inverse: r.inverse ?? '',
+      role: r.role && r.role !== 'other' ? r.role : '',
       description: r.description ?? '',
     })),
   };
@@ -168,6 +172,7 @@ export function fromDraft(d: BlueprintDraft): Blueprint {
     if (r.title.trim()) rel.title = r.title.trim();
     if (r.description.trim()) rel.description = r.description.trim();
     if (r.inverse.trim()) rel.inverse = r.inverse.trim();
+    if (r.role) rel.role = r.role as NonNullable<RelationDef['role']>;
     relations[name] = rel;
   }
   const bp: Blueprint = {

@@ -573,6 +573,22 @@ function BlueprintForm(props: {
                   onInput={(e) => patchRel(r().rowId, { inverse: e.currentTarget.value })}
                 />
               </div>
+              <div class="field">
+                <label for={`rel-role-${i}`}>Impact role</label>
+                <select
+                  id={`rel-role-${i}`}
+                  class="input"
+                  onChange={(e) => patchRel(r().rowId, { role: e.currentTarget.value })}
+                >
+                  <For each={['', 'dependency', 'ownership', 'membership', 'oncall']}>
+                    {(role) => (
+                      <option value={role} selected={r().role === role}>
+                        {role || 'other'}
+                      </option>
+                    )}
+                  </For>
+                </select>
+              </div>
               <div class="stack" style={{ gap: '4px' }}>
                 <label class="check">
                   <input
