@@ -1,3 +1,5 @@
+import type { Db } from '../db/driver.ts';
+import { explainUserCypher } from '../db/read-only-cypher.ts';
 import { labelOf, relTypeOf } from './names.ts';
 import type { Model } from './types.ts';
 
@@ -353,4 +355,21 @@ export function findUnknownNames(
 export function describeUnknownName(u: UnknownName): string {
   const hint = u.suggestion ? `; did you mean ${u.suggestion}${u.suggestionSource ? ` (${u.suggestionSource})` : ''}?` : '';
   return `${u.kind} ${u.name} is not in the model${hint} (set "allowUnknown": true to keep a name the model will have later)`;
+}
+
+/**
+ * The one check user Cypher gets before it is stored: read-only (db/read-only-cypher.ts) and,
+ * from the same EXPLAIN, no label, relationship type or property the model lacks. `probe` is
+ * the query Neo4j plans (the user's text wrapped as it will run); `text` is the user's own text,
+ * the only part whose names are read; `entity` is the blueprint `e` stands for.
+ */
+export async function checkUserCypher(
+  db: Db,
+  model: Model,
+  probe: string,
+  options: { text: string; entity?: string; allowUnknown?: boolean; params?: Record<string, unknown> },
+): Promise<{ problems: string[]; unknown: UnknownName[] }> {
+  const { problems, missing } = await explainUserCypher(db, probe, options.params ?? {});
+  if (problems.length > 0 || options.allowUnknown === true) return { problems, unknown: [] };
+  return { problems, unknown: findUnknownNames(model, options.text, { entity: options.entity, reported: missing }) };
 }
