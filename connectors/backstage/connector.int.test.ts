@@ -320,7 +320,7 @@ describe('backstage connector', () => {
       });
     const envSample = Object.values(process.env).filter((v): v is string => !!v && v.length >= 8);
 
-    it('keeps a $text placeholder on /proc/self/environ a per-record error, reading nothing', async () => {
+    it('keeps a $text placeholder on /proc/self/environ as the reference, with a warning, reading nothing', async () => {
       const ns = uniqueId('proc');
       const dir = tempDir();
       writeFileSync(
@@ -332,20 +332,28 @@ describe('backstage connector', () => {
         ].join('---\n'),
       );
       const { run } = await syncFolder({ paths: [dir] });
-      expect(run.status).toBe('partial');
-      expect(run.created).toBe(1);
+      // Nothing of the source went unread: the entities are there, the placeholders are warnings.
+      expect(run.status).toBe('succeeded');
+      expect(run.created).toBe(3);
       const problems = run.errorDetails.filter((e: { stage: string }) => e.stage === 'fetch');
       expect(problems).toHaveLength(2);
-      for (const p of problems) expect(p.message).toMatch(/\/proc is never readable/);
+      for (const p of problems) {
+        expect(p.warning).toBe(true);
+        expect(p.message).toMatch(/placeholder \$text .*proc\/self\/environ at metadata\.description was not read.*\/proc is never readable/);
+      }
       const details = JSON.stringify(run.errorDetails);
       for (const v of envSample) expect(details).not.toContain(v);
       expect((await entity('component', `${ns}/fine`)).properties.description).toBe('a plain description');
-      for (const name of ['leaky', 'leaky-relative']) {
+      for (const [name, reference] of [
+        ['leaky', '/proc/self/environ'],
+        ['leaky-relative', '../../../../../../../../proc/self/environ'],
+      ]) {
         const res = await plexus.call(
           'GET',
           `/api/v1/blueprints/component/entities/${encodeURIComponent(`${ns}/${name}`)}`,
         );
-        expect(res.status).toBe(404);
+        expect(res.status).toBe(200);
+        expect(res.body.properties.description).toBe(reference);
         for (const v of envSample) expect(JSON.stringify(res.body)).not.toContain(v);
       }
     });
@@ -414,7 +422,7 @@ describe('backstage connector', () => {
       expect(messages).toEqual(
         expect.arrayContaining([
           expect.stringMatching(
-            /placeholder: refused \.\/notes\.txt: it resolves \(through a symlink\) outside/,
+            /placeholder \$text \.\/notes\.txt .*was not read.*refused \.\/notes\.txt: it resolves \(through a symlink\) outside/,
           ),
           expect.stringMatching(
             /location target: refused .*linked\.yaml: it resolves \(through a symlink\) outside/,
@@ -422,7 +430,9 @@ describe('backstage connector', () => {
         ]),
       );
       expect(JSON.stringify(run.errorDetails)).not.toContain('SYMLINKED-SECRET');
-      for (const name of ['reader', 'via-link'])
+      // The reader is kept, holding the reference; what the refused Location names is not read.
+      expect((await entity('component', `${ns}/reader`)).properties.description).toBe('./notes.txt');
+      for (const name of ['via-link'])
         expect(
           (
             await plexus.call(
@@ -433,16 +443,17 @@ describe('backstage connector', () => {
         ).toBe(404);
     });
 
-    it('keeps a placeholder over the size cap a per-record error', async () => {
+    it('keeps a placeholder over the size cap as the reference, with a warning', async () => {
       const ns = uniqueId('big');
       const dir = tempDir();
       writeFileSync(join(dir, 'huge.txt'), 'h'.repeat(1024 ** 2 + 1));
       writeFileSync(join(dir, 'catalog-info.yaml'), component(ns, 'huge', { $text: './huge.txt' }));
       const { run } = await syncFolder({ paths: [dir] });
-      expect(run.status).toBe('partial');
+      expect(run.status).toBe('succeeded');
       expect(run.errorDetails[0].message).toMatch(
         /huge\.txt is 1048577 bytes, more than the 1048576 allowed \(PLEXUS_PLACEHOLDER_MAX_BYTES\)/,
       );
+      expect((await entity('component', `${ns}/huge`)).properties.description).toBe('./huge.txt');
     });
 
     it('does not quote file contents in parse errors', async () => {
@@ -458,7 +469,7 @@ describe('backstage connector', () => {
       expect(JSON.stringify(run.errorDetails)).not.toContain('QUOTED-SECRET');
       expect(run.errorDetails.map((e: { message: string }) => e.message)).toEqual(
         expect.arrayContaining([
-          expect.stringMatching(/\$json \.\/not-json\.txt is not valid JSON/),
+          expect.stringMatching(/\$json \.\/not-json\.txt at metadata\.description was not read.*is not valid JSON/),
           expect.stringMatching(/invalid YAML: not valid YAML/),
         ]),
       );

@@ -9,6 +9,7 @@ import type { Connector, ConnectorContext, RawRecord } from '../sdk/contract.ts'
 import { type FileScope, parseErrorWithoutContent } from '../sdk/file-policy.ts';
 import { type BackstageConfig, backstageConfig } from './config.ts';
 import { backstageFunctions } from './entity-ref.ts';
+import { checkDescriptor } from './validate-descriptor.ts';
 
 const run = promisify(execFile);
 const skipDirs = new Set(['.git', 'node_modules', '.data']);
@@ -97,36 +98,43 @@ async function expandTarget(files: FileScope, from: string, target: string): Pro
 }
 
 /**
- * Replaces Backstage's `$text`, `$json` and `$yaml` placeholders (e.g. an API's
+ * Replaces Backstage's `$text`, `$json`, `$yaml` and `$openapi` placeholders (e.g. an API's
  * `definition: {$text: ./openapi.yaml}`) with the referenced file's content, relative to the
- * descriptor.
+ * descriptor (`$openapi` is read as text: the definition is kept as written, its own `$ref`s
+ * unresolved). A placeholder that cannot be read or parsed keeps the reference itself (the URL
+ * or path) in its place and adds a warning, so the entity is still imported.
  */
 async function resolvePlaceholders(
   value: unknown,
   read: (target: string) => Promise<string>,
+  warnings: string[],
+  at = '',
 ): Promise<unknown> {
-  if (Array.isArray(value)) return Promise.all(value.map((v) => resolvePlaceholders(v, read)));
+  if (Array.isArray(value)) return Promise.all(value.map((v, i) => resolvePlaceholders(v, read, warnings, `${at}.${i}`)));
   if (value && typeof value === 'object') {
     const keys = Object.keys(value);
     const v = value as Record<string, unknown>;
     if (
       keys.length === 1 &&
-      ['$text', '$json', '$yaml'].includes(keys[0]) &&
+      ['$text', '$json', '$yaml', '$openapi'].includes(keys[0]) &&
       typeof v[keys[0]] === 'string'
     ) {
       const target = v[keys[0]] as string;
-      const text = await read(target);
-      if (keys[0] === '$text') return text;
       try {
-        return keys[0] === '$json' ? JSON.parse(text) : parseYaml(text);
+        const text = await read(target);
+        if (keys[0] === '$text' || keys[0] === '$openapi') return text;
+        try {
+          return keys[0] === '$json' ? JSON.parse(text) : parseYaml(text);
+        } catch (err) {
+          throw new Error(`${target} is ${parseErrorWithoutContent(err, keys[0] === '$json' ? 'JSON' : 'YAML')}`);
+        }
       } catch (err) {
-        throw new Error(
-          `${keys[0]} ${target} is ${parseErrorWithoutContent(err, keys[0] === '$json' ? 'JSON' : 'YAML')}`,
-        );
+        warnings.push(`placeholder ${keys[0]} ${target} at ${at.slice(1)} was not read, so the field holds the reference instead: ${(err as Error).message}`);
+        return target;
       }
     }
     const out: Record<string, unknown> = {};
-    for (const k of keys) out[k] = await resolvePlaceholders(v[k], read);
+    for (const k of keys) out[k] = await resolvePlaceholders(v[k], read, warnings, `${at}.${k}`);
     return out;
   }
   return value;
@@ -226,16 +234,15 @@ async function* readDescriptors(
         ctx.reportProblem({ origin: where, kind: data.kind, message: 'metadata.name is required' });
         continue;
       }
-      try {
-        data = (await resolvePlaceholders(data, readRelative)) as Record<string, any>;
-      } catch (err) {
-        ctx.reportProblem({
-          origin: where,
-          kind: data.kind,
-          message: `placeholder: ${(err as Error).message}`,
-        });
+      // Backstage's own rules, with its messages: what Backstage refuses is not imported.
+      const invalid = checkDescriptor(data);
+      if (invalid.length > 0) {
+        for (const message of invalid) ctx.reportProblem({ origin: where, kind: data.kind, message });
         continue;
       }
+      const warnings: string[] = [];
+      data = (await resolvePlaceholders(data, readRelative, warnings)) as Record<string, any>;
+      for (const message of warnings) ctx.reportProblem({ origin: where, kind: data.kind, message, warning: true });
       yield { kind: data.kind, data, origin: where };
       if (data.kind === 'Location' && config.followLocations) {
         const type = data.spec?.type ?? place.kind;
