@@ -13,7 +13,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { parse as parseYaml, stringify } from 'yaml';
 import { executePlan, planApply, renderPlan, withoutInvokerSecrets } from './apply.ts';
 import { type ApiClient, CliError, createApiClient, exitCodes } from './client.ts';
-import { listFiles, readResources } from './files.ts';
+import { listFiles, mentionsBackstage, readResources } from './files.ts';
 import { renderProgress } from './progress.ts';
 
 /** Where the CLI writes, and what it reads from the environment: injectable for tests. */
@@ -38,7 +38,7 @@ const processIo = (): CliIo => ({
 type Json = Record<string, any>;
 
 /** Reads entities from YAML/JSON/NDJSON files: single entities, lists, `entities:` lists or `kind: Entity` documents. */
-function readEntities(paths: string[], blueprint?: string): Json[] {
+async function readEntities(paths: string[], blueprint?: string, warn?: (message: string) => void): Promise<Json[]> {
   const out: Json[] = [];
   for (const file of listFiles(paths)) {
     const text = readFileSync(file, 'utf8');
@@ -53,13 +53,8 @@ function readEntities(paths: string[], blueprint?: string): Json[] {
       });
       continue;
     }
-    const resources = (() => {
-      try {
-        return readResources([file]);
-      } catch {
-        return null;
-      }
-    })();
+    // Backstage descriptors go through the connector's checks and mapping; their errors are the user's.
+    const resources = mentionsBackstage(text) ? await readResources([file], { warn }) : await readResources([file]).catch(() => null);
     if (resources && resources.length > 0) {
       for (const r of resources) if (r.kind === 'entity') out.push(r.body);
       continue;
@@ -150,7 +145,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
         detailedExitcode?: boolean;
         force?: boolean;
       }) => {
-        const resources = readResources(opts.file);
+        const resources = await readResources(opts.file, { warn: (m) => io.stderr(`warning: ${m}\n`) });
         const client = api();
         const plan = await planApply(client, resources, { prune: opts.prune });
         io.stdout(`${renderPlan(plan)}\n`);
@@ -178,7 +173,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('-b, --blueprint <blueprint>', 'blueprint for entities that do not name one')
     .option('--merge', 'keep properties and relations the records do not mention')
     .action(async (opts: { file: string[]; blueprint?: string; merge?: boolean }) => {
-      const entities = readEntities(opts.file, opts.blueprint);
+      const entities = await readEntities(opts.file, opts.blueprint, (m) => io.stderr(`warning: ${m}\n`));
       if (entities.length === 0) throw new CliError('no entities found in the files', exitCodes.usage);
       const client = api();
       const totals = { upserted: 0, created: 0, updated: 0, unchanged: 0 };
