@@ -19,7 +19,9 @@ export const backstageMappingUrl = new URL('./mapping.yaml', import.meta.url);
 export function isBackstageDescriptor(data: unknown): data is Record<string, any> {
   if (!data || typeof data !== 'object' || Array.isArray(data)) return false;
   const d = data as Record<string, unknown>;
-  return typeof d.apiVersion === 'string' && /^backstage\.io\//.test(d.apiVersion) && typeof d.kind === 'string';
+  return (
+    typeof d.apiVersion === 'string' && /^backstage\.io\//.test(d.apiVersion) && typeof d.kind === 'string'
+  );
 }
 
 /**
@@ -35,11 +37,16 @@ export async function resolvePlaceholders(
   warnings: string[],
   at = '',
 ): Promise<unknown> {
-  if (Array.isArray(value)) return Promise.all(value.map((v, i) => resolvePlaceholders(v, read, warnings, `${at}.${i}`)));
+  if (Array.isArray(value))
+    return Promise.all(value.map((v, i) => resolvePlaceholders(v, read, warnings, `${at}.${i}`)));
   if (value && typeof value === 'object') {
     const keys = Object.keys(value);
     const v = value as Record<string, unknown>;
-    if (keys.length === 1 && ['$text', '$json', '$yaml', '$openapi'].includes(keys[0]) && typeof v[keys[0]] === 'string') {
+    if (
+      keys.length === 1 &&
+      ['$text', '$json', '$yaml', '$openapi'].includes(keys[0]) &&
+      typeof v[keys[0]] === 'string'
+    ) {
       const target = v[keys[0]] as string;
       try {
         const text = await read(target);
@@ -47,10 +54,14 @@ export async function resolvePlaceholders(
         try {
           return keys[0] === '$json' ? JSON.parse(text) : parseYaml(text);
         } catch (err) {
-          throw new Error(`${target} is ${parseErrorWithoutContent(err, keys[0] === '$json' ? 'JSON' : 'YAML')}`);
+          throw new Error(
+            `${target} is ${parseErrorWithoutContent(err, keys[0] === '$json' ? 'JSON' : 'YAML')}`,
+          );
         }
       } catch (err) {
-        warnings.push(`placeholder ${keys[0]} ${target} at ${at.slice(1)} was not read, so the field holds the reference instead: ${(err as Error).message}`);
+        warnings.push(
+          `placeholder ${keys[0]} ${target} at ${at.slice(1)} was not read, so the field holds the reference instead: ${(err as Error).message}`,
+        );
         return target;
       }
     }
@@ -74,8 +85,17 @@ export interface PreparedDescriptor {
  * Backstage's envelope and reference rules (validate-descriptor.ts). `problems` non-empty means
  * the descriptor is not imported.
  */
-export async function prepareDescriptor(doc: unknown, read: (target: string) => Promise<string>): Promise<PreparedDescriptor> {
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc) || typeof (doc as any).kind !== 'string' || typeof (doc as any).apiVersion !== 'string')
+export async function prepareDescriptor(
+  doc: unknown,
+  read: (target: string) => Promise<string>,
+): Promise<PreparedDescriptor> {
+  if (
+    !doc ||
+    typeof doc !== 'object' ||
+    Array.isArray(doc) ||
+    typeof (doc as any).kind !== 'string' ||
+    typeof (doc as any).apiVersion !== 'string'
+  )
     return { problems: ['not a Backstage descriptor: apiVersion and kind are required'], warnings: [] };
   const data = doc as Record<string, any>;
   data.metadata ??= {};
@@ -84,7 +104,8 @@ export async function prepareDescriptor(doc: unknown, read: (target: string) => 
     const targets = [data.spec?.target, ...(data.spec?.targets ?? [])].filter(Boolean).join('\n');
     data.metadata.name = `generated-${createHash('sha1').update(targets).digest('hex').slice(0, 12)}`;
   }
-  if (typeof data.metadata.name !== 'string' || data.metadata.name === '') return { problems: ['metadata.name is required'], warnings: [] };
+  if (typeof data.metadata.name !== 'string' || data.metadata.name === '')
+    return { problems: ['metadata.name is required'], warnings: [] };
   const problems = checkDescriptor(data);
   if (problems.length > 0) return { problems, warnings: [] };
   const warnings: string[] = [];
@@ -106,7 +127,10 @@ export async function mapDescriptors(
   const byKey = new Map<string, MappedEntity>();
   const problems: { origin: string; message: string }[] = [];
   for (const [position, r] of records.entries()) {
-    const { entities, errors } = await compiled.apply({ kind: r.data.kind, data: r.data, origin: r.origin }, position);
+    const { entities, errors } = await compiled.apply(
+      { kind: r.data.kind, data: r.data, origin: r.origin },
+      position,
+    );
     for (const e of errors) problems.push({ origin: r.origin, message: `${e.field}: ${e.message}` });
     for (const e of entities) {
       const key = entityKey(e);

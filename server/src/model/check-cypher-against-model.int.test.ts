@@ -11,13 +11,22 @@ beforeAll(async () => {
   expect((await px.call('POST', '/api/v1/packs/sdlc')).status).toBe(200);
   expect((await px.call('POST', '/api/v1/packs/backstage')).status).toBe(200);
   calcBp = uniqueId('calc');
-  expect((await px.call('POST', '/api/v1/blueprints', { identifier: calcBp, title: 'Calc', schema: { properties: { tier: { type: 'integer' } } } })).status).toBe(201);
+  expect(
+    (
+      await px.call('POST', '/api/v1/blueprints', {
+        identifier: calcBp,
+        title: 'Calc',
+        schema: { properties: { tier: { type: 'integer' } } },
+      })
+    ).status,
+  ).toBe(201);
 });
 afterAll(async () => {
   await px?.close();
 });
 
-const allApisOwned = (type: string) => `ALL(a IN [(e)-[:${type}]->(x:Api) | x] WHERE EXISTS { (a)-[:OWNED_BY]->() })`;
+const allApisOwned = (type: string) =>
+  `ALL(a IN [(e)-[:${type}]->(x:Api) | x] WHERE EXISTS { (a)-[:OWNED_BY]->() })`;
 
 describe('scorecard rules checked against the model', () => {
   it('refuses "all its APIs have an owner" with a wrong relationship type, naming the rule and the right type', async () => {
@@ -31,12 +40,19 @@ describe('scorecard rules checked against the model', () => {
       ],
     });
     expect(r.status).toBe(422);
-    const details = r.body.error.details as { path: string; identifier: string; message: string; unknown: { name: string; suggestion?: string } }[];
+    const details = r.body.error.details as {
+      path: string;
+      identifier: string;
+      message: string;
+      unknown: { name: string; suggestion?: string };
+    }[];
     expect(details.map((d) => [d.path, d.identifier, d.unknown.name, d.unknown.suggestion])).toEqual([
       ['/rules/0/cypher', 'apis-owned', 'PROVIDES_API', 'PROVIDES_APIS'],
       ['/rules/1/cypher', 'created', 'creationDate', undefined],
     ]);
-    expect(details[0].message).toMatch(/rule "apis-owned": relationship type PROVIDES_API is not in the model; did you mean PROVIDES_APIS \(relation providesApis of component\)/);
+    expect(details[0].message).toMatch(
+      /rule "apis-owned": relationship type PROVIDES_API is not in the model; did you mean PROVIDES_APIS \(relation providesApis of component\)/,
+    );
     expect((await px.call('GET', `/api/v1/scorecards/${id}`)).status).toBe(404);
   });
 
@@ -47,7 +63,12 @@ describe('scorecard rules checked against the model', () => {
       blueprint: 'component',
       rules: [
         { identifier: 'apis-owned', level: 'Bronze', cypher: allApisOwned('PROVIDES_APIS') },
-        { identifier: 'later', level: 'Silver', cypher: 'EXISTS { (e)-[:RUNS_ON]->(:Cluster) }', allowUnknown: true },
+        {
+          identifier: 'later',
+          level: 'Silver',
+          cypher: 'EXISTS { (e)-[:RUNS_ON]->(:Cluster) }',
+          allowUnknown: true,
+        },
       ],
     });
     expect(ok.status, JSON.stringify(ok.body)).toBe(201);
@@ -66,10 +87,18 @@ describe('scorecard rules checked against the model', () => {
 describe('calculated properties checked against the model', () => {
   it('refuses an unknown relationship type and property, and keeps the blueprint as it was', async () => {
     const r = await px.call('PATCH', `/api/v1/blueprints/${calcBp}`, {
-      calculated: { incidents: { type: 'integer', cypher: "COUNT { (e)<-[:AFECTS]-(i:Incident) WHERE i.state = 'open' }" } },
+      calculated: {
+        incidents: {
+          type: 'integer',
+          cypher: "COUNT { (e)<-[:AFECTS]-(i:Incident) WHERE i.state = 'open' }",
+        },
+      },
     });
     expect(r.status).toBe(422);
-    const details = r.body.error.details as { path: string; unknown: { kind: string; name: string; suggestion?: string } }[];
+    const details = r.body.error.details as {
+      path: string;
+      unknown: { kind: string; name: string; suggestion?: string };
+    }[];
     expect(details.map((d) => [d.path, d.unknown.kind, d.unknown.name, d.unknown.suggestion])).toEqual([
       ['/calculated/incidents/cypher', 'relationship type', 'AFECTS', 'AFFECTS'],
       ['/calculated/incidents/cypher', 'property', 'state', 'status'],
@@ -79,11 +108,18 @@ describe('calculated properties checked against the model', () => {
 
   it('accepts it with the right names, or with allowUnknown', async () => {
     const right = await px.call('PATCH', `/api/v1/blueprints/${calcBp}`, {
-      calculated: { incidents: { type: 'integer', cypher: "COUNT { (e)<-[:AFFECTS]-(i:Incident) WHERE i.status = 'open' }" } },
+      calculated: {
+        incidents: {
+          type: 'integer',
+          cypher: "COUNT { (e)<-[:AFFECTS]-(i:Incident) WHERE i.status = 'open' }",
+        },
+      },
     });
     expect(right.status, JSON.stringify(right.body)).toBe(200);
     const later = await px.call('PATCH', `/api/v1/blueprints/${calcBp}`, {
-      calculated: { clusters: { type: 'integer', cypher: 'COUNT { (e)-[:RUNS_ON]->() }', allowUnknown: true } },
+      calculated: {
+        clusters: { type: 'integer', cypher: 'COUNT { (e)-[:RUNS_ON]->() }', allowUnknown: true },
+      },
     });
     expect(later.status, JSON.stringify(later.body)).toBe(200);
   });
@@ -94,20 +130,36 @@ describe('saved Cypher queries checked against the model', () => {
     // A label only in the database (no blueprint): the model is the reference.
     await writeRows(px.services.db, "MERGE (:LeftoverThing {identifier: 'x'})");
     const id = uniqueId('q');
-    const r = await px.call('POST', '/api/v1/queries', { identifier: id, language: 'cypher', query: 'MATCH (s:Servce)-[:OWNED_BY]->(t:Team) MATCH (l:LeftoverThing) RETURN s.identifier, t.slackChanel, l' });
+    const r = await px.call('POST', '/api/v1/queries', {
+      identifier: id,
+      language: 'cypher',
+      query:
+        'MATCH (s:Servce)-[:OWNED_BY]->(t:Team) MATCH (l:LeftoverThing) RETURN s.identifier, t.slackChanel, l',
+    });
     expect(r.status).toBe(422);
-    const details = r.body.error.details as { identifier: string; message: string; unknown: { name: string; suggestion?: string } }[];
+    const details = r.body.error.details as {
+      identifier: string;
+      message: string;
+      unknown: { name: string; suggestion?: string };
+    }[];
     expect(details.map((d) => [d.identifier, d.unknown.name, d.unknown.suggestion])).toEqual([
       [id, 'Servce', 'Service'],
       [id, 'LeftoverThing', undefined],
       [id, 'slackChanel', 'slackChannel'],
     ]);
-    expect(details[0].message).toMatch(new RegExp(`saved query "${id}": label Servce is not in the model; did you mean Service`));
+    expect(details[0].message).toMatch(
+      new RegExp(`saved query "${id}": label Servce is not in the model; did you mean Service`),
+    );
   });
 
   it('saves it with allowUnknown and keeps the flag', async () => {
     const id = uniqueId('q');
-    const r = await px.call('POST', '/api/v1/queries', { identifier: id, language: 'cypher', query: 'MATCH (l:LeftoverThing) RETURN l.identifier AS id', allowUnknown: true });
+    const r = await px.call('POST', '/api/v1/queries', {
+      identifier: id,
+      language: 'cypher',
+      query: 'MATCH (l:LeftoverThing) RETURN l.identifier AS id',
+      allowUnknown: true,
+    });
     expect(r.status, JSON.stringify(r.body)).toBe(201);
     expect((await px.call('GET', `/api/v1/queries/${id}`)).body.allowUnknown).toBe(true);
     await px.call('DELETE', `/api/v1/queries/${id}`);

@@ -89,7 +89,8 @@ export function closestName(name: string, candidates: Iterable<string>): string 
     }
   }
   if (best === undefined) return undefined;
-  const prefix = best.toLowerCase().startsWith(name.toLowerCase()) || name.toLowerCase().startsWith(best.toLowerCase());
+  const prefix =
+    best.toLowerCase().startsWith(name.toLowerCase()) || name.toLowerCase().startsWith(best.toLowerCase());
   return prefix || bestDistance <= Math.max(2, Math.ceil(name.length / 3)) ? best : undefined;
 }
 
@@ -180,9 +181,20 @@ function isName(t: Token | undefined): t is Token {
  */
 function readNames(text: string): ReadNames {
   const tokens = tokenize(text);
-  const out: ReadNames = { labels: [], types: [], accesses: [], patternKeys: [], bound: new Map(), localKeys: new Set() };
+  const out: ReadNames = {
+    labels: [],
+    types: [],
+    accesses: [],
+    patternKeys: [],
+    bound: new Map(),
+    localKeys: new Set(),
+  };
   // Each open bracket: node/paren, relationship, list, map (literal or projection), pattern property map, query block.
-  type Scope = { kind: 'paren' | 'rel' | 'list' | 'map' | 'props' | 'query'; labels: string[]; variable?: string };
+  type Scope = {
+    kind: 'paren' | 'rel' | 'list' | 'map' | 'props' | 'query';
+    labels: string[];
+    variable?: string;
+  };
   const stack: Scope[] = [{ kind: 'query', labels: [] }];
   const localVariables = new Set<string>();
   const top = () => stack[stack.length - 1];
@@ -197,7 +209,10 @@ function readNames(text: string): ReadNames {
     const next = tokens[i + 1];
     if (t.kind === 'punct' && t.text === '(') {
       const scope: Scope = { kind: 'paren', labels: [] };
-      if (isName(next) && (tokens[i + 2]?.text === ':' || tokens[i + 2]?.text === ')' || tokens[i + 2]?.text === '{')) {
+      if (
+        isName(next) &&
+        (tokens[i + 2]?.text === ':' || tokens[i + 2]?.text === ')' || tokens[i + 2]?.text === '{')
+      ) {
         // `(x)` in an expression is a parenthesised variable; binding it is harmless.
         scope.variable = next.text;
         bind(next.text, []);
@@ -210,14 +225,25 @@ function readNames(text: string): ReadNames {
         scope.variable = next.text;
         bind(next.text, []);
       }
-      if (!isRel && isName(next) && tokens[i + 2]?.kind === 'name' && tokens[i + 2].text.toUpperCase() === 'IN') localVariables.add(next.text);
+      if (
+        !isRel &&
+        isName(next) &&
+        tokens[i + 2]?.kind === 'name' &&
+        tokens[i + 2].text.toUpperCase() === 'IN'
+      )
+        localVariables.add(next.text);
       stack.push(scope);
     } else if (t.kind === 'punct' && t.text === '{') {
       const word = prev?.kind === 'name' ? prev.text.toUpperCase() : '';
       const s = top();
       let kind: Scope['kind'];
       if (subqueryKeywords.has(word)) kind = 'query';
-      else if ((s.kind === 'paren' && s.variable !== undefined) || s.kind === 'rel' || (s.kind === 'paren' && prev?.text !== '(' && s.labels.length > 0)) kind = 'props';
+      else if (
+        (s.kind === 'paren' && s.variable !== undefined) ||
+        s.kind === 'rel' ||
+        (s.kind === 'paren' && prev?.text !== '(' && s.labels.length > 0)
+      )
+        kind = 'props';
       else kind = 'map';
       stack.push(kind === 'props' ? { kind, labels: s.labels, variable: s.variable } : { kind, labels: [] });
     } else if (t.kind === 'punct' && (t.text === ')' || t.text === ']' || t.text === '}')) {
@@ -313,13 +339,21 @@ export function findUnknownNames(
     if (found.has(key)) return;
     const suggestion = closestName(name, candidates.keys());
     const source = suggestion && candidates instanceof Map ? candidates.get(suggestion) : undefined;
-    found.set(key, { kind, name, ...(suggestion ? { suggestion } : {}), ...(source ? { suggestionSource: source } : {}) });
+    found.set(key, {
+      kind,
+      name,
+      ...(suggestion ? { suggestion } : {}),
+      ...(source ? { suggestionSource: source } : {}),
+    });
   };
   const internal = (name: string) => name.startsWith('_');
-  for (const label of read.labels) if (!internal(label) && !known.labels.has(label)) add('label', label, known.labels);
+  for (const label of read.labels)
+    if (!internal(label) && !known.labels.has(label)) add('label', label, known.labels);
   for (const label of reported.labels) if (!known.labels.has(label)) add('label', label, known.labels);
-  for (const type of read.types) if (!internal(type) && !known.types.has(type)) add('relationship type', type, known.types);
-  for (const type of reported.relationshipTypes) if (!known.types.has(type)) add('relationship type', type, known.types);
+  for (const type of read.types)
+    if (!internal(type) && !known.types.has(type)) add('relationship type', type, known.types);
+  for (const type of reported.relationshipTypes)
+    if (!known.types.has(type)) add('relationship type', type, known.types);
 
   const all = known.properties.get('*')!;
   /** Properties a node with these labels may have: its blueprint's, or any blueprint's when unclear. */
@@ -353,7 +387,9 @@ export function findUnknownNames(
 
 /** One sentence about an unknown name, with the fix. */
 export function describeUnknownName(u: UnknownName): string {
-  const hint = u.suggestion ? `; did you mean ${u.suggestion}${u.suggestionSource ? ` (${u.suggestionSource})` : ''}?` : '';
+  const hint = u.suggestion
+    ? `; did you mean ${u.suggestion}${u.suggestionSource ? ` (${u.suggestionSource})` : ''}?`
+    : '';
   return `${u.kind} ${u.name} is not in the model${hint} (set "allowUnknown": true to keep a name the model will have later)`;
 }
 
@@ -371,5 +407,8 @@ export async function checkUserCypher(
 ): Promise<{ problems: string[]; unknown: UnknownName[] }> {
   const { problems, missing } = await explainUserCypher(db, probe, options.params ?? {});
   if (problems.length > 0 || options.allowUnknown === true) return { problems, unknown: [] };
-  return { problems, unknown: findUnknownNames(model, options.text, { entity: options.entity, reported: missing }) };
+  return {
+    problems,
+    unknown: findUnknownNames(model, options.text, { entity: options.entity, reported: missing }),
+  };
 }

@@ -10,8 +10,14 @@ beforeAll(async () => {
   px = await startTestPlexus();
   bp = uniqueId('lv');
   sc = uniqueId('lvsc');
-  await px.call('POST', '/api/v1/blueprints', { identifier: bp, title: 'Levelled', schema: { properties: { tier: { type: 'integer' } } } });
-  await px.call('POST', '/api/v1/entities/bulk', { entities: [1, 2, 3].map((t) => ({ blueprint: bp, identifier: `t${t}`, properties: { tier: t } })) });
+  await px.call('POST', '/api/v1/blueprints', {
+    identifier: bp,
+    title: 'Levelled',
+    schema: { properties: { tier: { type: 'integer' } } },
+  });
+  await px.call('POST', '/api/v1/entities/bulk', {
+    entities: [1, 2, 3].map((t) => ({ blueprint: bp, identifier: `t${t}`, properties: { tier: t } })),
+  });
   const r = await px.call('POST', '/api/v1/scorecards', {
     identifier: sc,
     blueprint: bp,
@@ -49,14 +55,22 @@ describe('scorecard levels, ignoring case', () => {
   });
 
   it('refuses levels that differ only in case', async () => {
-    const r = await px.call('POST', '/api/v1/scorecards', { identifier: uniqueId('dup'), blueprint: bp, levels: ['Basic', 'Gold', 'GOLD'], rules: [] });
+    const r = await px.call('POST', '/api/v1/scorecards', {
+      identifier: uniqueId('dup'),
+      blueprint: bp,
+      levels: ['Basic', 'Gold', 'GOLD'],
+      rules: [],
+    });
     expect(r.status).toBe(422);
     expect(JSON.stringify(r.body.error.details)).toMatch(/unique, ignoring case/);
   });
 
   it('finds entities by level in REST search: level, below and atLeast', async () => {
     const search = async (rule: Record<string, unknown>) => {
-      const r = await px.call('POST', '/api/v1/search', { blueprint: bp, rules: [{ scorecard: sc, ...rule }] });
+      const r = await px.call('POST', '/api/v1/search', {
+        blueprint: bp,
+        rules: [{ scorecard: sc, ...rule }],
+      });
       expect(r.status, JSON.stringify(r.body)).toBe(200);
       return ids(r.body);
     };
@@ -68,20 +82,27 @@ describe('scorecard levels, ignoring case', () => {
   });
 
   it('finds entities by level in GraphQL findEntities, for members too', async () => {
-    const member = (await px.call('POST', '/api/v1/tokens', { name: uniqueId('m'), role: 'member' })).body.token as string;
+    const member = (await px.call('POST', '/api/v1/tokens', { name: uniqueId('m'), role: 'member' })).body
+      .token as string;
     const ask = () =>
       px.call(
         'POST',
         '/graphql',
-        { query: 'query($s: JSON!) { findEntities(search: $s) { entities { identifier properties } } }', variables: { s: { blueprint: bp, rules: [{ scorecard: sc, below: 'GOLD' }] } } },
+        {
+          query: 'query($s: JSON!) { findEntities(search: $s) { entities { identifier properties } } }',
+          variables: { s: { blueprint: bp, rules: [{ scorecard: sc, below: 'GOLD' }] } },
+        },
         { token: member },
       );
     // The schema is built in the background (a 503 asks to retry); a busy machine takes a while.
     let r = await ask();
-    await vi.waitFor(async () => {
-      if (r.status === 503) r = await ask();
-      expect(r.status).not.toBe(503);
-    }, { timeout: 240_000, interval: 2000 });
+    await vi.waitFor(
+      async () => {
+        if (r.status === 503) r = await ask();
+        expect(r.status).not.toBe(503);
+      },
+      { timeout: 240_000, interval: 2000 },
+    );
     expect(r.status).toBe(200);
     expect(r.body.errors).toBeUndefined();
     expect(ids(r.body.data.findEntities)).toEqual(['t1', 't2']);
