@@ -10,11 +10,14 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse as parseYaml, stringify } from 'yaml';
-import { readRows } from '../../server/src/db/driver.ts';
+import { readRows, writeRows } from '../../server/src/db/driver.ts';
+import { migrationStatements } from '../../server/src/db/migrations.ts';
 import { pluralFieldOf, relTypeOf } from '../../server/src/model/names.ts';
 import { startTestPlexus, type TestPlexus, uniqueId } from '../../server/src/test-support.ts';
 import type { Connector } from '../sdk/contract.ts';
@@ -320,7 +323,7 @@ describe('backstage connector', () => {
       });
     const envSample = Object.values(process.env).filter((v): v is string => !!v && v.length >= 8);
 
-    it('keeps a $text placeholder on /proc/self/environ a per-record error, reading nothing', async () => {
+    it('keeps a $text placeholder on /proc/self/environ as the reference, with a warning, reading nothing', async () => {
       const ns = uniqueId('proc');
       const dir = tempDir();
       writeFileSync(
@@ -332,20 +335,28 @@ describe('backstage connector', () => {
         ].join('---\n'),
       );
       const { run } = await syncFolder({ paths: [dir] });
-      expect(run.status).toBe('partial');
-      expect(run.created).toBe(1);
+      // Nothing of the source went unread: the entities are there, the placeholders are warnings.
+      expect(run.status).toBe('succeeded');
+      expect(run.created).toBe(3);
       const problems = run.errorDetails.filter((e: { stage: string }) => e.stage === 'fetch');
       expect(problems).toHaveLength(2);
-      for (const p of problems) expect(p.message).toMatch(/\/proc is never readable/);
+      for (const p of problems) {
+        expect(p.warning).toBe(true);
+        expect(p.message).toMatch(/placeholder \$text .*proc\/self\/environ at metadata\.description was not read.*\/proc is never readable/);
+      }
       const details = JSON.stringify(run.errorDetails);
       for (const v of envSample) expect(details).not.toContain(v);
       expect((await entity('component', `${ns}/fine`)).properties.description).toBe('a plain description');
-      for (const name of ['leaky', 'leaky-relative']) {
+      for (const [name, reference] of [
+        ['leaky', '/proc/self/environ'],
+        ['leaky-relative', '../../../../../../../../proc/self/environ'],
+      ]) {
         const res = await plexus.call(
           'GET',
           `/api/v1/blueprints/component/entities/${encodeURIComponent(`${ns}/${name}`)}`,
         );
-        expect(res.status).toBe(404);
+        expect(res.status).toBe(200);
+        expect(res.body.properties.description).toBe(reference);
         for (const v of envSample) expect(JSON.stringify(res.body)).not.toContain(v);
       }
     });
@@ -414,7 +425,7 @@ describe('backstage connector', () => {
       expect(messages).toEqual(
         expect.arrayContaining([
           expect.stringMatching(
-            /placeholder: refused \.\/notes\.txt: it resolves \(through a symlink\) outside/,
+            /placeholder \$text \.\/notes\.txt .*was not read.*refused \.\/notes\.txt: it resolves \(through a symlink\) outside/,
           ),
           expect.stringMatching(
             /location target: refused .*linked\.yaml: it resolves \(through a symlink\) outside/,
@@ -422,7 +433,9 @@ describe('backstage connector', () => {
         ]),
       );
       expect(JSON.stringify(run.errorDetails)).not.toContain('SYMLINKED-SECRET');
-      for (const name of ['reader', 'via-link'])
+      // The reader is kept, holding the reference; what the refused Location names is not read.
+      expect((await entity('component', `${ns}/reader`)).properties.description).toBe('./notes.txt');
+      for (const name of ['via-link'])
         expect(
           (
             await plexus.call(
@@ -433,16 +446,17 @@ describe('backstage connector', () => {
         ).toBe(404);
     });
 
-    it('keeps a placeholder over the size cap a per-record error', async () => {
+    it('keeps a placeholder over the size cap as the reference, with a warning', async () => {
       const ns = uniqueId('big');
       const dir = tempDir();
       writeFileSync(join(dir, 'huge.txt'), 'h'.repeat(1024 ** 2 + 1));
       writeFileSync(join(dir, 'catalog-info.yaml'), component(ns, 'huge', { $text: './huge.txt' }));
       const { run } = await syncFolder({ paths: [dir] });
-      expect(run.status).toBe('partial');
+      expect(run.status).toBe('succeeded');
       expect(run.errorDetails[0].message).toMatch(
         /huge\.txt is 1048577 bytes, more than the 1048576 allowed \(PLEXUS_PLACEHOLDER_MAX_BYTES\)/,
       );
+      expect((await entity('component', `${ns}/huge`)).properties.description).toBe('./huge.txt');
     });
 
     it('does not quote file contents in parse errors', async () => {
@@ -458,7 +472,7 @@ describe('backstage connector', () => {
       expect(JSON.stringify(run.errorDetails)).not.toContain('QUOTED-SECRET');
       expect(run.errorDetails.map((e: { message: string }) => e.message)).toEqual(
         expect.arrayContaining([
-          expect.stringMatching(/\$json \.\/not-json\.txt is not valid JSON/),
+          expect.stringMatching(/\$json \.\/not-json\.txt at metadata\.description was not read.*is not valid JSON/),
           expect.stringMatching(/invalid YAML: not valid YAML/),
         ]),
       );
@@ -504,5 +518,142 @@ describe('backstage connector', () => {
       (await plexus.call('GET', `/api/v1/blueprints/component/entities/${encodeURIComponent(`${ns}/cart`)}`))
         .status,
     ).toBe(200);
+  });
+
+  it('imports a catalog with URL placeholders, a Location tree and an invalid name, linked to entities already there', async () => {
+    const u = uniqueId('bs');
+    // Entities Plexus already has, with bare identifiers (as the Order example's are).
+    const existing = await plexus.call('POST', '/api/v1/entities/bulk', {
+      entities: [
+        { blueprint: 'group', identifier: `platform-${u}`, title: 'Platform', properties: { type: 'team' } },
+        { blueprint: 'system', identifier: `shop-${u}`, title: 'Shop', relations: { ownedBy: `group:platform-${u}` } },
+      ],
+    });
+    expect(existing.status, JSON.stringify(existing.body)).toBe(200);
+    const server = createServer((req, res) => {
+      if (req.url === '/specs/cart.yaml') res.end('openapi: 3.0.0\ninfo: {title: cart}\n');
+      else {
+        res.statusCode = 404;
+        res.end('not here');
+      }
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const dir = tempDir();
+      mkdirSync(join(dir, 'services'));
+      const doc = (kind: string, name: string, spec: Record<string, unknown>) =>
+        stringify({ apiVersion: 'backstage.io/v1alpha1', kind, metadata: { name }, spec });
+      writeFileSync(
+        join(dir, 'catalog-info.yaml'),
+        stringify({ apiVersion: 'backstage.io/v1alpha1', kind: 'Location', metadata: { name: `root-${u}` }, spec: { targets: ['./services/*.yaml'] } }),
+      );
+      writeFileSync(
+        join(dir, 'services', 'cart.yaml'),
+        [
+          doc('Component', `cart-${u}`, { type: 'service', lifecycle: 'production', owner: `platform-${u}`, system: `shop-${u}`, providesApis: [`cart-api-${u}`, `stock-api-${u}`] }),
+          doc('API', `cart-api-${u}`, { type: 'openapi', lifecycle: 'production', owner: `group:platform-${u}`, definition: { $text: `${base}/specs/cart.yaml` } }),
+          doc('API', `stock-api-${u}`, { type: 'openapi', lifecycle: 'production', owner: `platform-${u}`, definition: { $openapi: `${base}/specs/missing.yaml` } }),
+          doc('Component', `Bad_Name_${u}_`, { type: 'service', lifecycle: 'production', owner: `platform-${u}` }),
+        ].join('---\n'),
+      );
+      const { run } = await syncFolder({ paths: [dir], allowUrlTargets: true });
+      // The invalid name is a part not imported: the run is partial and names it, in Backstage's words.
+      expect(run.status).toBe('partial');
+      const messages = run.errorDetails.map((e: { message: string }) => e.message);
+      expect(messages).toEqual(
+        expect.arrayContaining([
+          expect.stringContaining(`"metadata.name" is not valid; expected a string that is sequences of [a-zA-Z0-9] separated by any of [-_.], at most 63 characters in total but found "Bad_Name_${u}_".`),
+          expect.stringMatching(/placeholder \$openapi http:\/\/127\.0\.0\.1:\d+\/specs\/missing\.yaml at spec\.definition was not read/),
+        ]),
+      );
+      expect(run.errorDetails.find((e: { message: string }) => /missing\.yaml/.test(e.message)).warning).toBe(true);
+      // Every valid entity is there, with the bare identifiers of the default namespace, and linked.
+      const cart = await entity('component', `cart-${u}`);
+      expect(cart.relations).toMatchObject({ ownedBy: `group:platform-${u}`, partOf: `shop-${u}`, providesApis: [`cart-api-${u}`, `stock-api-${u}`] });
+      expect((await entity('api', `cart-api-${u}`)).properties.definition).toBe('openapi: 3.0.0\ninfo: {title: cart}\n');
+      expect((await entity('api', `stock-api-${u}`)).properties.definition).toBe(`${base}/specs/missing.yaml`);
+      expect((await entity('location', `root-${u}`)).identifier).toBe(`root-${u}`);
+      // Linked from the existing entities' side too (the pack's inverse fields).
+      const [owned] = await readRows<{ n: number }>(
+        plexus.services.db,
+        'MATCH (:Group {identifier: $g})<-[:OWNED_BY]-(x) RETURN count(x) AS n',
+        { g: `platform-${u}` },
+      );
+      expect(owned.n).toBe(4); // the shop system, and the three imported
+      const bad = await plexus.call('GET', `/api/v1/blueprints/component/entities/${encodeURIComponent(`bad_name_${u}_`)}`);
+      expect(bad.status).toBe(404);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('migrates default/<name> identifiers of earlier imports to bare names, keeping relations, reporting conflicts', async () => {
+    const u = uniqueId('mig');
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'catalog-info.yaml'),
+      [
+        stringify({ apiVersion: 'backstage.io/v1alpha1', kind: 'Group', metadata: { name: `team-${u}` }, spec: { type: 'team' } }),
+        stringify({ apiVersion: 'backstage.io/v1alpha1', kind: 'Component', metadata: { name: `legacy-${u}` }, spec: { type: 'service', lifecycle: 'production', owner: `team-${u}` } }),
+      ].join('---\n'),
+    );
+    const id = uniqueId('legacy-');
+    expect((await plexus.call('POST', '/api/v1/sources', { identifier: id, type: 'backstage', config: { paths: [dir] } })).status).toBe(201);
+    sources.push(id);
+    const source = `connector:${id}`;
+    // What an import before bare identifiers left: default/<name> entities, relations and ledger.
+    const old = await plexus.call('POST', '/api/v1/entities/bulk', {
+      entities: [
+        { blueprint: 'group', identifier: `default/team-${u}`, properties: { type: 'team' } },
+        ...[`default/legacy-${u}`, `default/dup-${u}`, `dup-${u}`].map((identifier) => ({
+          blueprint: 'component',
+          identifier,
+          properties: { type: 'service', lifecycle: 'production' },
+          relations: { ownedBy: `group:default/team-${u}` },
+        })),
+      ],
+    });
+    expect(old.status, JSON.stringify(old.body)).toBe(200);
+    await writeRows(plexus.services.db, 'MATCH (n:Entity) WHERE n.identifier IN $ids SET n._sources = [$source]', {
+      ids: [`default/team-${u}`, `default/legacy-${u}`, `default/dup-${u}`],
+      source,
+    });
+    await writeRows(
+      plexus.services.db,
+      "UNWIND $items AS item CREATE (:_SourceItem {id: $source + '|' + item.blueprint + ':' + item.identifier, source: $source, key: item.blueprint + ':' + item.identifier, blueprint: item.blueprint, identifier: item.identifier, hash: 'old', properties: [], relations: item.relations})",
+      {
+        source,
+        items: [
+          { blueprint: 'group', identifier: `default/team-${u}`, relations: [] },
+          { blueprint: 'component', identifier: `default/legacy-${u}`, relations: [`ownedBy|group:default/team-${u}`] },
+        ],
+      },
+    );
+    for (const statement of migrationStatements('0013-backstage-bare-identifiers.cypher')) await writeRows(plexus.services.db, statement);
+
+    expect((await entity('component', `legacy-${u}`)).relations.ownedBy).toBe(`group:team-${u}`);
+    expect((await plexus.call('GET', `/api/v1/blueprints/component/entities/${encodeURIComponent(`default/legacy-${u}`)}`)).status).toBe(404);
+    // A conflict is recorded and both entities are left as they were.
+    const conflicts = await readRows<{ message: string }>(
+      plexus.services.db,
+      'MATCH (c:_MigrationConflict {blueprint: "component", identifier: $id}) RETURN c.message AS message',
+      { id: `default/dup-${u}` },
+    );
+    expect(conflicts).toEqual([{ message: expect.stringContaining(`"dup-${u}" exists already; both are kept`) }]);
+    expect((await plexus.call('GET', `/api/v1/blueprints/component/entities/${encodeURIComponent(`default/dup-${u}`)}`)).status).toBe(200);
+    expect((await plexus.call('GET', `/api/v1/blueprints/component/entities/dup-${u}`)).status).toBe(200);
+    const [ledger] = await readRows<{ relations: string[] }>(plexus.services.db, 'MATCH (i:_SourceItem {id: $id}) RETURN i.relations AS relations', {
+      id: `${source}|component:legacy-${u}`,
+    });
+    expect(ledger.relations).toEqual([`ownedBy|group:team-${u}`]);
+
+    // The next sync finds its entities under the new identifiers: nothing created, nothing deleted.
+    const started = await plexus.call('POST', `/api/v1/sources/${id}/sync`);
+    await plexus.services.sources.waitForRun(started.body.run);
+    const run = (await plexus.call('GET', `/api/v1/sources/${id}/runs/${started.body.run}`)).body;
+    expect(run.status, JSON.stringify(run)).toBe('succeeded');
+    expect(run).toMatchObject({ created: 0, deleted: 0 });
+    expect((await entity('component', `legacy-${u}`)).relations.ownedBy).toBe(`group:team-${u}`);
   });
 });

@@ -9,6 +9,7 @@ import type { Connector, ConnectorContext, RawRecord } from '../sdk/contract.ts'
 import { type FileScope, parseErrorWithoutContent } from '../sdk/file-policy.ts';
 import { type BackstageConfig, backstageConfig } from './config.ts';
 import { backstageFunctions } from './entity-ref.ts';
+import { backstageMappingUrl, prepareDescriptor } from './descriptors.ts';
 
 const run = promisify(execFile);
 const skipDirs = new Set(['.git', 'node_modules', '.data']);
@@ -96,42 +97,6 @@ async function expandTarget(files: FileScope, from: string, target: string): Pro
   return out;
 }
 
-/**
- * Replaces Backstage's `$text`, `$json` and `$yaml` placeholders (e.g. an API's
- * `definition: {$text: ./openapi.yaml}`) with the referenced file's content, relative to the
- * descriptor.
- */
-async function resolvePlaceholders(
-  value: unknown,
-  read: (target: string) => Promise<string>,
-): Promise<unknown> {
-  if (Array.isArray(value)) return Promise.all(value.map((v) => resolvePlaceholders(v, read)));
-  if (value && typeof value === 'object') {
-    const keys = Object.keys(value);
-    const v = value as Record<string, unknown>;
-    if (
-      keys.length === 1 &&
-      ['$text', '$json', '$yaml'].includes(keys[0]) &&
-      typeof v[keys[0]] === 'string'
-    ) {
-      const target = v[keys[0]] as string;
-      const text = await read(target);
-      if (keys[0] === '$text') return text;
-      try {
-        return keys[0] === '$json' ? JSON.parse(text) : parseYaml(text);
-      } catch (err) {
-        throw new Error(
-          `${keys[0]} ${target} is ${parseErrorWithoutContent(err, keys[0] === '$json' ? 'JSON' : 'YAML')}`,
-        );
-      }
-    }
-    const out: Record<string, unknown> = {};
-    for (const k of keys) out[k] = await resolvePlaceholders(v[k], read);
-    return out;
-  }
-  return value;
-}
-
 async function* readDescriptors(
   config: BackstageConfig,
   ctx: ConnectorContext,
@@ -216,26 +181,12 @@ async function* readDescriptors(
         });
         continue;
       }
-      data.metadata ??= {};
-      if (data.kind === 'Location' && !data.metadata.name) {
-        // Backstage names unnamed locations after their targets; the same here, so re-reads match.
-        const targets = [data.spec?.target, ...(data.spec?.targets ?? [])].filter(Boolean).join('\n');
-        data.metadata.name = `generated-${createHash('sha1').update(targets).digest('hex').slice(0, 12)}`;
-      }
-      if (typeof data.metadata.name !== 'string' || data.metadata.name === '') {
-        ctx.reportProblem({ origin: where, kind: data.kind, message: 'metadata.name is required' });
-        continue;
-      }
-      try {
-        data = (await resolvePlaceholders(data, readRelative)) as Record<string, any>;
-      } catch (err) {
-        ctx.reportProblem({
-          origin: where,
-          kind: data.kind,
-          message: `placeholder: ${(err as Error).message}`,
-        });
-        continue;
-      }
+      const prepared = await prepareDescriptor(data, readRelative);
+      for (const message of prepared.warnings) ctx.reportProblem({ origin: where, kind: data.kind, message, warning: true });
+      // Backstage's own rules, with its messages: what Backstage refuses is not imported.
+      for (const message of prepared.problems) ctx.reportProblem({ origin: where, kind: data.kind, message });
+      if (!prepared.data) continue;
+      data = prepared.data;
       yield { kind: data.kind, data, origin: where };
       if (data.kind === 'Location' && config.followLocations) {
         const type = data.spec?.type ?? place.kind;
@@ -324,7 +275,7 @@ export const backstageConnector: Connector<BackstageConfig> = {
   description:
     'catalog-info.yaml files from folders and git checkouts, with Location entities followed; loads into the backstage pack.',
   config: backstageConfig,
-  defaultMapping: new URL('./mapping.yaml', import.meta.url),
+  defaultMapping: backstageMappingUrl,
   mappingFunctions: backstageFunctions,
   filePaths: (config) => [
     ...config.paths.map((path, i) => ({ pointer: `/paths/${i}`, path })),

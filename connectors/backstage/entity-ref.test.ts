@@ -26,9 +26,17 @@ describe('Backstage entity references', () => {
     expect(parseEntityRef('', 'group')).toBeUndefined();
   });
 
+  it('identifies entities of the default namespace by their bare name, others by namespace/name', () => {
+    expect(backstageFunctions.entityId.fn('Payments', 'group', 'default')).toBe('payments');
+    expect(backstageFunctions.entityId.fn('payments', 'group', undefined)).toBe('payments');
+    expect(backstageFunctions.entityId.fn('default/payments', 'group', 'ops')).toBe('payments');
+    expect(backstageFunctions.entityId.fn('payments', 'group', 'ops')).toBe('ops/payments');
+  });
+
   it('gives identifiers and typed references, element-wise for lists', () => {
     expect(backstageFunctions.entityId.fn(['a', 'other/b'], 'api', 'ns')).toEqual(['ns/a', 'other/b']);
-    expect(backstageFunctions.entityRef.fn('team-a', 'group', undefined)).toBe('group:default/team-a');
+    expect(backstageFunctions.entityRef.fn('team-a', 'group', undefined)).toBe('group:team-a');
+    expect(backstageFunctions.entityRef.fn('ops/team-a', 'group', undefined)).toBe('group:ops/team-a');
     expect(backstageFunctions.linkMap.fn([{ url: 'https://a', title: 'A' }, { url: 'https://b' }])).toEqual({
       A: 'https://a',
       'https://b': 'https://b',

@@ -1,7 +1,9 @@
 /**
  * Backstage entity references: `[kind:][namespace/]name`, with the kind and namespace defaulted
  * from the context (the field's usual kind, the referencing entity's namespace). Backstage
- * compares references case-insensitively, so Plexus identifiers are lower case: `default/payments`.
+ * compares references case-insensitively, so Plexus identifiers are lower case. An entity of the
+ * `default` namespace is identified by its bare name (`payments`), like everything else in
+ * Plexus, so an import links to entities already there; others keep it: `ops/payments`.
  */
 import type { MappingFunctions } from '../sdk/mapping.ts';
 
@@ -46,6 +48,14 @@ export function parseEntityRef(
   return { kind: kind.toLowerCase(), namespace: namespace.toLowerCase(), name: name.toLowerCase() };
 }
 
+/**
+ * The Plexus identifier of a reference: the bare name in the `default` namespace, else `namespace/name`.
+ * @example identifierOf({ kind: 'group', namespace: 'default', name: 'payments' }) // 'payments'
+ */
+export function identifierOf(ref: EntityRef): string {
+  return ref.namespace === 'default' ? ref.name : `${ref.namespace}/${ref.name}`;
+}
+
 const mapRef = <T>(ref: unknown, f: (r: unknown) => T | undefined): T | T[] | undefined => {
   if (Array.isArray(ref)) return ref.map(f).filter((x): x is T => x !== undefined);
   return f(ref);
@@ -53,20 +63,20 @@ const mapRef = <T>(ref: unknown, f: (r: unknown) => T | undefined): T | T[] | un
 
 /** JSONata functions for the Backstage mapping. */
 export const backstageFunctions: MappingFunctions = {
-  /** `$entityId(ref, defaultKind, namespace)` → `namespace/name` (lists map element-wise). */
+  /** `$entityId(ref, defaultKind, namespace)` → `name` or `namespace/name` (identifierOf; lists map element-wise). */
   entityId: {
     fn: (ref: unknown, defaultKind?: string, namespace?: string) =>
       mapRef(ref, (r) => {
         const p = parseEntityRef(r, defaultKind, namespace);
-        return p ? `${p.namespace}/${p.name}` : undefined;
+        return p ? identifierOf(p) : undefined;
       }),
   },
-  /** `$entityRef(ref, defaultKind, namespace)` → `kind:namespace/name`, for relations with several target blueprints. */
+  /** `$entityRef(ref, defaultKind, namespace)` → `kind:` + the identifier, for relations with several target blueprints. */
   entityRef: {
     fn: (ref: unknown, defaultKind?: string, namespace?: string) =>
       mapRef(ref, (r) => {
         const p = parseEntityRef(r, defaultKind, namespace);
-        return p ? `${p.kind}:${p.namespace}/${p.name}` : undefined;
+        return p ? `${p.kind}:${identifierOf(p)}` : undefined;
       }),
   },
   /** `$entityKind(ref, defaultKind)` → the kind (= the backstage pack's blueprint). */

@@ -61,6 +61,11 @@ export interface FetchProblem {
   /** What could not be read: a file, a URL, a kind. */
   origin?: string;
   kind?: string;
+  /**
+   * The record was still read, only partly (e.g. a Backstage placeholder kept as a reference):
+   * stored on the run like any problem, but the run is not `partial` and reconciliation goes on.
+   */
+  warning?: boolean;
 }
 
 /** What a connector gets from the SDK. */

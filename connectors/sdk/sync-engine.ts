@@ -100,6 +100,8 @@ export interface SyncRecordError {
   position?: number;
   origin?: string;
   kind?: string;
+  /** Stored for the record, which was still imported (FetchProblem.warning). */
+  warning?: boolean;
   field?: string;
   blueprint?: string;
   identifier?: string;
@@ -361,12 +363,14 @@ export async function runFullSync<C>(options: SyncOptions<C>): Promise<SyncResul
     files: options.files,
     baseDir: options.baseDir,
     onProblem: (p) => {
-      problems.push(p);
+      // A warning is kept on the run; only parts not read make it partial.
+      if (!p.warning) problems.push(p);
       addError({
         stage: 'fetch',
         message: p.message,
         ...(p.origin ? { origin: p.origin } : {}),
         ...(p.kind ? { kind: p.kind } : {}),
+        ...(p.warning ? { warning: true } : {}),
       });
     },
   });

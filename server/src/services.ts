@@ -222,7 +222,7 @@ export async function createServices(
     search,
     impact,
     audit,
-    queries: createSavedQueries(db),
+    queries: createSavedQueries(db, { model: () => models.current() }),
     sources,
     scorecards,
     scorecardAdmin,

@@ -22,7 +22,7 @@ import {
   withoutInvokerSecrets,
 } from './apply.ts';
 import { type ApiClient, CliError, createApiClient, exitCodes } from './client.ts';
-import { listFiles, readResources } from './files.ts';
+import { listFiles, mentionsBackstage, readResources } from './files.ts';
 import { renderProgress } from './progress.ts';
 
 /** Where the CLI writes, and what it reads from the environment: injectable for tests. */
@@ -47,7 +47,7 @@ const processIo = (): CliIo => ({
 type Json = Record<string, any>;
 
 /** Reads entities from YAML/JSON/NDJSON files: single entities, lists, `entities:` lists or `kind: Entity` documents. */
-function readEntities(paths: string[], blueprint?: string): Json[] {
+async function readEntities(paths: string[], blueprint?: string, warn?: (message: string) => void): Promise<Json[]> {
   const out: Json[] = [];
   for (const file of listFiles(paths)) {
     const text = readFileSync(file, 'utf8');
@@ -62,13 +62,8 @@ function readEntities(paths: string[], blueprint?: string): Json[] {
       });
       continue;
     }
-    const resources = (() => {
-      try {
-        return readResources([file]);
-      } catch {
-        return null;
-      }
-    })();
+    // Backstage descriptors go through the connector's checks and mapping; their errors are the user's.
+    const resources = mentionsBackstage(text) ? await readResources([file], { warn }) : await readResources([file]).catch(() => null);
     if (resources && resources.length > 0) {
       for (const r of resources) if (r.kind === 'entity') out.push(r.body);
       continue;
@@ -174,7 +169,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
             `--set "${set}" is not an apply set name: 1-63 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit`,
             exitCodes.usage,
           );
-        const resources = readResources(opts.file);
+        const resources = await readResources(opts.file, { warn: (m) => io.stderr(`warning: ${m}\n`) });
         const client = api(set);
         const plan = await planApply(client, resources, { prune: opts.prune, set });
         const problems = await checkPlan(client, plan, { force: opts.force });
@@ -210,7 +205,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('-b, --blueprint <blueprint>', 'blueprint for entities that do not name one')
     .option('--merge', 'keep properties and relations the records do not mention')
     .action(async (opts: { file: string[]; blueprint?: string; merge?: boolean }) => {
-      const entities = readEntities(opts.file, opts.blueprint);
+      const entities = await readEntities(opts.file, opts.blueprint, (m) => io.stderr(`warning: ${m}\n`));
       if (entities.length === 0) throw new CliError('no entities found in the files', exitCodes.usage);
       const client = api();
       const totals = { upserted: 0, created: 0, updated: 0, unchanged: 0 };

@@ -20,19 +20,23 @@ export async function runMigrations(db: Db): Promise<string[]> {
   for (const file of files) {
     const id = file.replace(/\.cypher$/, '');
     if (done.has(id)) continue;
-    const statements = readFileSync(join(dir, file), 'utf8')
-      .split(/;\s*$/m)
-      .map((s) =>
-        s
-          .split('\n')
-          .filter((l) => !l.trimStart().startsWith('//'))
-          .join('\n')
-          .trim(),
-      )
-      .filter(Boolean);
-    for (const statement of statements) await writeRows(db, statement);
+    for (const statement of migrationStatements(file)) await writeRows(db, statement);
     await writeRows(db, 'MERGE (m:_Migration {id: $id}) ON CREATE SET m.appliedAt = datetime()', { id });
     applied.push(id);
   }
   return applied;
+}
+
+/** The statements of one migration file (`NNNN-name.cypher`): split at `;` ending a line, comment lines dropped. */
+export function migrationStatements(file: string): string[] {
+  return readFileSync(join(cypherDir, 'migrations', file), 'utf8')
+    .split(/;\s*$/m)
+    .map((s) =>
+      s
+        .split('\n')
+        .filter((l) => !l.trimStart().startsWith('//'))
+        .join('\n')
+        .trim(),
+    )
+    .filter(Boolean);
 }

@@ -19,6 +19,33 @@ export function isQueryRejection(err: unknown): boolean {
  * `ServiceUnavailableError` when the database cannot answer (never a problem of the query).
  */
 export async function checkReadOnlyCypher(db: Db, query: string, params: Record<string, unknown> = {}): Promise<string[]> {
+  return (await explainUserCypher(db, query, params)).problems;
+}
+
+/** Names Neo4j's EXPLAIN says the database does not have (its UNRECOGNIZED notifications). */
+export interface MissingNames {
+  labels: string[];
+  relationshipTypes: string[];
+  properties: string[];
+}
+
+const missingNamePatterns: [string, keyof MissingNames][] = [
+  ['Neo.ClientNotification.Statement.UnknownLabelWarning', 'labels'],
+  ['Neo.ClientNotification.Statement.UnknownRelationshipTypeWarning', 'relationshipTypes'],
+  ['Neo.ClientNotification.Statement.UnknownPropertyKeyWarning', 'properties'],
+];
+
+/**
+ * checkReadOnlyCypher's one EXPLAIN, also answering the labels, relationship types and property
+ * keys Neo4j reported as absent from the database (`summary.notifications`, e.g. "... (the
+ * missing label name is: Foo)"). model/check-cypher-against-model.ts weighs them against the model.
+ */
+export async function explainUserCypher(
+  db: Db,
+  query: string,
+  params: Record<string, unknown> = {},
+): Promise<{ problems: string[]; missing: MissingNames }> {
+  const missing: MissingNames = { labels: [], relationshipTypes: [], properties: [] };
   const problems: string[] = [];
   const denied: [RegExp, string][] = [
     [/\bLOAD\s+CSV\b/i, 'LOAD CSV is not allowed'],
@@ -29,10 +56,10 @@ export async function checkReadOnlyCypher(db: Db, query: string, params: Record<
     [/\bCALL\s+[A-Za-z_][\w.]*\s*\(/i, 'procedure calls are not allowed'],
   ];
   for (const [pattern, message] of denied) if (pattern.test(query)) problems.push(message);
-  if (problems.length > 0) return problems;
+  if (problems.length > 0) return { problems, missing };
   const session = openSession(db, 'READ');
   try {
-    const res = await session.executeRead((tx) => tx.run(`EXPLAIN ${query}`, params), { timeout: 5000 });
+    const res = await session.executeRead((tx) => tx.run(`EXPLAIN ${query}`, params), { timeout: 15_000 });
     const type = res.summary.queryType;
     if (type !== 'r') problems.push(`the query must be read-only (Neo4j plans it as "${type}")`);
     const operators: string[] = [];
@@ -42,6 +69,11 @@ export async function checkReadOnlyCypher(db: Db, query: string, params: Record<
       for (const c of p.children as { operatorType: string; children: unknown[] }[]) walk(c);
     };
     walk(res.summary.plan as never);
+    for (const n of res.summary.notifications) {
+      const kind = missingNamePatterns.find(([code]) => code === n.code)?.[1];
+      const name = kind ? /\(the missing [a-z ]+ is: (.+)\)\s*$/.exec(n.description)?.[1] : undefined;
+      if (kind && name && !missing[kind].includes(name)) missing[kind].push(name);
+    }
     if (operators.some((o) => /ProcedureCall|LoadCSV|TransactionApply|TransactionForeach/.test(o))) {
       problems.push('procedure calls, LOAD CSV and transactional subqueries are not allowed');
     }
@@ -54,5 +86,5 @@ export async function checkReadOnlyCypher(db: Db, query: string, params: Record<
   } finally {
     await session.close();
   }
-  return problems;
+  return { problems, missing };
 }

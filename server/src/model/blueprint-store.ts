@@ -1,10 +1,10 @@
 import { type Db, readRows, writeRows } from '../db/driver.ts';
-import { checkReadOnlyCypher } from '../db/read-only-cypher.ts';
 import { loadQuery } from '../db/query-loader.ts';
 import { ConflictError, NotFoundError, ValidationError, type ErrorDetail } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { planBlueprintChange, type BlueprintMigration } from './migrate-blueprint.ts';
 import { labelOf, targetsOf } from './names.ts';
+import { checkUserCypher, describeUnknownName } from './check-cypher-against-model.ts';
 import type { Blueprint, Model } from './types.ts';
 import { validateBlueprint } from './validate-blueprint.ts';
 
@@ -159,12 +159,13 @@ export function createBlueprintStore(db: Db, logger: Logger): BlueprintStore {
       // Calculated properties are user Cypher: accepted only if Neo4j plans them read-only.
       for (const [index, bp] of saved.entries()) {
         for (const [name, calc] of Object.entries(bp.calculated ?? {})) {
-          for (const message of await checkReadOnlyCypher(db, calculatedProbe(calc.cypher))) {
-            details.push({ index, identifier: bp.identifier, path: `/calculated/${name}/cypher`, message });
-          }
+          const path = `/calculated/${name}/cypher`;
+          const checked = await checkUserCypher(db, next, calculatedProbe(calc.cypher), { text: calc.cypher, entity: bp.identifier, allowUnknown: calc.allowUnknown === true });
+          for (const message of checked.problems) details.push({ index, identifier: bp.identifier, path, message });
+          for (const u of checked.unknown) details.push({ index, identifier: bp.identifier, path, message: `calculated property "${name}": ${describeUnknownName(u)}`, unknown: u });
         }
       }
-      if (details.length > 0) throw new ValidationError('a calculated property is not an acceptable read-only expression', details);
+      if (details.length > 0) throw new ValidationError('a calculated property is not an acceptable read-only expression over the model', details);
       // Destructive changes: measure first; refuse without force; apply with force.
       const migrations: BlueprintMigration[] = [];
       for (const bp of saved) {

@@ -51,6 +51,8 @@ export interface CalculatedProperty {
   description?: string;
   type: 'string' | 'number' | 'integer' | 'boolean';
   cypher: string;
+  /** Accept labels, relationship types and properties the model does not have (yet). */
+  allowUnknown?: boolean;
 }
 
 /**

@@ -404,8 +404,10 @@ export function validateBlueprint(input: unknown, model: Model): ErrorDetail[] {
           message: 'cypher must be a non-empty expression over the entity `e` (at most 2000 characters)',
         });
       }
+      if (calc.allowUnknown !== undefined && typeof calc.allowUnknown !== 'boolean')
+        out.push({ path: `${path}/allowUnknown`, message: 'allowUnknown must be true or false' });
       for (const key of Object.keys(calc))
-        if (!['title', 'description', 'type', 'cypher'].includes(key))
+        if (!['title', 'description', 'type', 'cypher', 'allowUnknown'].includes(key))
           out.push({ path: `${path}/${key}`, message: `unknown key "${key}"` });
     }
   }

@@ -1,7 +1,8 @@
 import { type Db, openSession, readRows, writeRows } from '../db/driver.ts';
-import { checkReadOnlyCypher } from '../db/read-only-cypher.ts';
 import { loadQuery } from '../db/query-loader.ts';
-import { BadRequestError, ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import { BadRequestError, ConflictError, type ErrorDetail, NotFoundError, ValidationError } from '../errors.ts';
+import { checkUserCypher, describeUnknownName } from '../model/check-cypher-against-model.ts';
+import type { Model } from '../model/types.ts';
 
 /** A named, parameterised query analysts share: Cypher (read-only) or GraphQL. */
 export interface SavedQuery {
@@ -10,6 +11,8 @@ export interface SavedQuery {
   description?: string | null;
   language: 'cypher' | 'graphql';
   query: string;
+  /** Cypher only: accept labels, relationship types and properties the model does not have (yet). */
+  allowUnknown?: boolean;
   createdAt?: string;
   createdBy?: string;
   updatedAt?: string;
@@ -29,8 +32,11 @@ export interface SavedQueries {
 
 const idPattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
-/** Creates the saved-query store. */
-export function createSavedQueries(db: Db, options: { timeoutMs?: number; maxRows?: number } = {}): SavedQueries {
+/**
+ * Creates the saved-query store. `model` gives the current blueprints: a Cypher query naming a
+ * label, relationship type or property they lack is refused unless it says `allowUnknown: true`.
+ */
+export function createSavedQueries(db: Db, options: { timeoutMs?: number; maxRows?: number; model?: () => Model } = {}): SavedQueries {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const maxRows = options.maxRows ?? 10_000;
   const store: SavedQueries = {
@@ -45,12 +51,15 @@ export function createSavedQueries(db: Db, options: { timeoutMs?: number; maxRow
     async save(input, { actor, mode, identifier, checkGraphql }) {
       const q = (input ?? {}) as Partial<SavedQuery>;
       const id = identifier ?? q.identifier;
-      const details: { path: string; message: string }[] = [];
+      const details: ErrorDetail[] = [];
       if (typeof id !== 'string' || !idPattern.test(id)) details.push({ path: '/identifier', message: 'identifier must be lower-case letters, digits and dashes' });
       if (q.language !== 'cypher' && q.language !== 'graphql') details.push({ path: '/language', message: 'language must be "cypher" or "graphql"' });
       if (typeof q.query !== 'string' || q.query.trim() === '' || q.query.length > 20_000) details.push({ path: '/query', message: 'query must be a non-empty string' });
+      if (q.allowUnknown !== undefined && typeof q.allowUnknown !== 'boolean') details.push({ path: '/allowUnknown', message: 'allowUnknown must be true or false' });
       if (details.length === 0 && q.language === 'cypher') {
-        for (const message of await checkReadOnlyCypher(db, q.query!)) details.push({ path: '/query', message });
+        const checked = await checkUserCypher(db, options.model?.() ?? new Map(), q.query!, { text: q.query!, allowUnknown: q.allowUnknown === true || !options.model });
+        for (const message of checked.problems) details.push({ path: '/query', identifier: id, message });
+        for (const u of checked.unknown) details.push({ path: '/query', identifier: id, message: `saved query "${id}": ${describeUnknownName(u)}`, unknown: u });
       }
       if (details.length === 0 && q.language === 'graphql') {
         for (const message of await checkGraphql(q.query!)) details.push({ path: '/query', message });
@@ -68,6 +77,7 @@ export function createSavedQueries(db: Db, options: { timeoutMs?: number; maxRow
         description: q.description ?? null,
         language: q.language,
         query: q.query,
+        allowUnknown: q.language === 'cypher' && q.allowUnknown === true ? true : null,
         now: new Date().toISOString(),
         actor,
       });

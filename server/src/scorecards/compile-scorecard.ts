@@ -3,11 +3,12 @@ import { type ErrorDetail, ValidationError } from '../errors.ts';
 import { labelOf, relTypeOf } from '../model/names.ts';
 import type { Model } from '../model/types.ts';
 import { compileSearch, type Rule } from '../search/rules.ts';
+import { levelIndexOf } from './levels.ts';
 import { reachOf, relationshipTypesOf, type Steps, scanRuleText, stepsOf } from './rule-text.ts';
 import { defaultLevels, type Scorecard, type ScorecardFilter, type ScorecardRule } from './types.ts';
 
 const idPattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
-const metaKeys = new Set(['identifier', 'title', 'description', 'level', 'weight']);
+const metaKeys = new Set(['identifier', 'title', 'description', 'level', 'weight', 'allowUnknown']);
 const maxRules = 100;
 const maxRuleLength = 5000;
 
@@ -60,8 +61,8 @@ export function normalizeScorecard(
         path: '/levels',
         message: 'levels must be 2 to 10 names, lowest first (the first is the base every entity has)',
       });
-    else if (new Set(s.levels as string[]).size !== (s.levels as string[]).length)
-      details.push({ path: '/levels', message: 'level names must be unique' });
+    else if (new Set((s.levels as string[]).map((l) => l.toLowerCase())).size !== (s.levels as string[]).length)
+      details.push({ path: '/levels', message: 'level names must be unique, ignoring case (levels are matched case-insensitively)' });
     else levels = s.levels as string[];
   }
 
@@ -102,12 +103,17 @@ export function normalizeScorecard(
       else seen.add(r.identifier);
       if (r.title !== undefined && typeof r.title !== 'string')
         details.push({ path: `${path}/title`, message: 'title must be a string' });
-      if (typeof r.level !== 'string' || !levels.includes(r.level) || r.level === levels[0]) {
+      // A rule's level is matched ignoring case and stored in the scorecard's own spelling.
+      const levelIndex = typeof r.level === 'string' ? levelIndexOf(levels, r.level) : -1;
+      if (levelIndex > 0) r.level = levels[levelIndex];
+      if (typeof r.level !== 'string' || levelIndex <= 0) {
         details.push({
           path: `${path}/level`,
           message: `level must be one of ${levels.slice(1).join(', ')} (${levels[0]} is the base every entity has)`,
         });
       }
+      if (r.allowUnknown !== undefined && typeof r.allowUnknown !== 'boolean')
+        details.push({ path: `${path}/allowUnknown`, message: 'allowUnknown must be true or false' });
       if (
         r.weight !== undefined &&
         !(typeof r.weight === 'number' && Number.isFinite(r.weight) && r.weight >= 0)

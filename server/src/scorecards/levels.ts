@@ -28,3 +28,15 @@ export function scoreOf(weights: readonly number[], passed: readonly boolean[]):
   const got = weights.reduce((s, w, i) => s + (passed[i] === true ? w : 0), 0);
   return Math.round((got / total) * 1000) / 1000;
 }
+
+/**
+ * Index of a level name in a scorecard's levels, ignoring case (`silver` finds `Silver`); -1 when
+ * there is none. Level names are unique regardless of case (compile-scorecard.ts checks).
+ * @example levelIndexOf(['Basic', 'Bronze', 'Silver'], 'SILVER') // 2
+ */
+export function levelIndexOf(levels: readonly string[], name: string): number {
+  const exact = levels.indexOf(name);
+  if (exact >= 0) return exact;
+  const lower = name.toLowerCase();
+  return levels.findIndex((l) => l.toLowerCase() === lower);
+}

@@ -19,7 +19,7 @@ import type { BlueprintStore } from '../model/blueprint-store.ts';
 import { labelOf, relTypeOf, targetsOf } from '../model/names.ts';
 import type { Model } from '../model/types.ts';
 import { type CompiledScorecard, compileScorecard } from './compile-scorecard.ts';
-import { levelOf, scoreOf } from './levels.ts';
+import { levelIndexOf, levelOf, scoreOf } from './levels.ts';
 import { type LibraryRule, readRuleLibrary } from './rule-library.ts';
 import type {
   EvaluationError,
@@ -977,8 +977,8 @@ export function createScorecardService(deps: {
       const sc = await get(identifier);
       const indexOf = (name: string | undefined, what: string) => {
         if (name === undefined || name === '') return null;
-        const i = sc.levels.indexOf(name);
-        if (i < 0) throw new BadRequestError(`${what} must be one of ${sc.levels.join(', ')}`);
+        const i = levelIndexOf(sc.levels, name);
+        if (i < 0) throw new BadRequestError(`${what} must be one of ${sc.levels.join(', ')} (any case)`);
         return i;
       };
       const levelIndex = indexOf(options.level, 'level');

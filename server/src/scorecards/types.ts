@@ -17,6 +17,8 @@ export interface ScorecardRule {
   /** Share of the entity's score (default 1); levels do not depend on it. */
   weight?: number;
   cypher?: string;
+  /** Accept labels, relationship types and properties the model does not have (yet). */
+  allowUnknown?: boolean;
   property?: string;
   operator?: string;
   value?: unknown;

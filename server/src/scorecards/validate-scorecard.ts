@@ -1,6 +1,7 @@
 import type { Db } from '../db/driver.ts';
 import { checkReadOnlyCypher } from '../db/read-only-cypher.ts';
 import { type ErrorDetail, ValidationError } from '../errors.ts';
+import { checkUserCypher, describeUnknownName } from '../model/check-cypher-against-model.ts';
 import type { Model } from '../model/types.ts';
 import { type CompiledScorecard, compileScorecard, normalizeScorecard } from './compile-scorecard.ts';
 import { scanRuleText, writeKeywords } from './rule-text.ts';
@@ -19,7 +20,9 @@ function positionInRule(message: string, offset: number, length: number): string
  * listing every problem. Each Cypher rule must pass the text checks of rule-text.ts, use no
  * writing clause, and be planned by Neo4j (`EXPLAIN`, nothing runs) as read-only, without
  * procedure calls, `LOAD CSV` or `CALL {} IN TRANSACTIONS` (db/read-only-cypher.ts walks the
- * plan). Evaluation later runs in a READ transaction with a timeout, so even a rule that slipped
+ * plan), and name no label, relationship type or property the model lacks (model/
+ * check-cypher-against-model.ts, from the same EXPLAIN) unless the rule says `allowUnknown: true`.
+ * Evaluation later runs in a READ transaction with a timeout, so even a rule that slipped
  * through could neither write nor run for ever.
  */
 export async function checkScorecard(
@@ -50,14 +53,26 @@ export async function checkScorecard(
         ];
       }
       const probe = compiled.probe(i);
-      const problems = await checkReadOnlyCypher(db, probe.query);
+      const { problems, unknown } = await checkUserCypher(db, model, probe.query, {
+        text: rule.cypher,
+        entity: scorecard.blueprint,
+        allowUnknown: rule.allowUnknown === true,
+      });
       // Neo4j counts offsets in the text checkReadOnlyCypher sent: "EXPLAIN " + the probe query.
       const offset = 'EXPLAIN '.length + probe.offset;
-      return problems.map((message) => ({
-        path,
-        identifier: rule.identifier,
-        message: `rule "${rule.identifier}": ${positionInRule(message, offset, rule.cypher!.length)}`,
-      }));
+      return [
+        ...problems.map((message) => ({
+          path,
+          identifier: rule.identifier,
+          message: `rule "${rule.identifier}": ${positionInRule(message, offset, rule.cypher!.length)}`,
+        })),
+        ...unknown.map((u) => ({
+          path,
+          identifier: rule.identifier,
+          message: `rule "${rule.identifier}": ${describeUnknownName(u)}`,
+          unknown: u,
+        })),
+      ];
     });
     for (const found of await Promise.all(checks)) details.push(...found);
     if (details.length === 0) {

@@ -44,7 +44,6 @@ export interface ReachableRule {
     rules?: Rule[];
   };
 }
-export type Rule = PropertyRule | RelationRule | GroupRule | ReachableRule;
 
 /** Deepest `reachable` walk: every hop multiplies the paths Neo4j expands. */
 export const maxReachDepth = 6;
@@ -75,6 +74,17 @@ export function reachTypes(model: Model, relations: unknown): { types: string[] 
   }
   return { types: [...new Set(relations.map((r) => all.get(r) as string))] };
 }
+/**
+ * Entities by their level on a scorecard (its stored results): `level` exactly, `below` a level
+ * or `atLeast` one; level names in any case. An unknown scorecard or level matches nothing.
+ */
+export interface ScorecardLevelRule {
+  scorecard: string;
+  level?: string;
+  below?: string;
+  atLeast?: string;
+}
+export type Rule = PropertyRule | RelationRule | GroupRule | ReachableRule | ScorecardLevelRule;
 
 /** A structured search as posted to `POST /api/v1/search`. */
 export interface SearchRequest {
@@ -332,6 +342,28 @@ export function compileFilter(
     return `EXISTS { MATCH ${restricted ? `${walked} = ` : ''}${pattern}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} }`;
   };
 
+  const scorecardLevelRule = (rule: ScorecardLevelRule, scope: Scope, path: string): string => {
+    if (typeof rule.scorecard !== 'string' || rule.scorecard === '') return fail(`${path}/scorecard`, 'scorecard must be a scorecard identifier');
+    const comparisons: [keyof ScorecardLevelRule, string][] = [
+      ['level', '='],
+      ['below', '<'],
+      ['atLeast', '>='],
+    ];
+    const where: string[] = [];
+    const r = `sr${++vars}`;
+    const s = `sc${vars}`;
+    for (const [key, op] of comparisons) {
+      const name = rule[key];
+      if (name === undefined) continue;
+      if (typeof name !== 'string' || name === '') return fail(`${path}/${key}`, `${key} must be a level name of the scorecard`);
+      // The index of the named level in the scorecard's own list, ignoring case (levels.ts levelIndexOf).
+      where.push(`${r}.levelIndex ${op} coalesce([i IN range(0, size(${s}.levels) - 1) WHERE toLower(${s}.levels[i]) = ${param(name.toLowerCase())}][0], -1)`);
+    }
+    if (where.length === 0) return fail(path, 'a scorecard rule needs "level", "below" or "atLeast"');
+    const sc = param(rule.scorecard);
+    return `EXISTS { MATCH (${scope.variable})<-[:_SCORES]-(${r}:_ScoreResult {scorecard: ${sc}}) MATCH (${s}:_Scorecard {identifier: ${sc}}) WHERE ${where.join(' AND ')} }`;
+  };
+
   let ruleCount = 0;
   const one = (rule: unknown, scope: Scope, path: string): string => {
     if (++ruleCount > maxRules) return ruleCount === maxRules + 1 ? fail(path, `a search may hold at most ${maxRules} rules; split it`) : 'false';
@@ -341,7 +373,8 @@ export function compileFilter(
     if ('relation' in rule) return relationRule(rule as unknown as RelationRule, scope, path);
     if ('reachable' in rule) return reachableRule(rule as unknown as ReachableRule, scope, path);
     if ('rules' in rule) return group(rule as unknown as GroupRule, scope, path);
-    return fail(path, 'a rule needs "property", "relation", "reachable" or "rules"');
+    if ('scorecard' in rule) return scorecardLevelRule(rule as unknown as ScorecardLevelRule, scope, path);
+    return fail(path, 'a rule needs "property", "relation", "reachable", "scorecard" or "rules"');
   };
 
   const group = (g: GroupRule, scope: Scope, path: string): string => {

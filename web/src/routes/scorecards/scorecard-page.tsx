@@ -134,6 +134,11 @@ function ScorecardBody(props: {
   const bars = createMemo(() => levelDistribution(sc().levels, status()?.levels ?? []));
   const rates = createMemo(() => ruleRates(sc().levels, sc().rules, status()?.rules ?? []));
   const drill = createMemo(() => drillOf(sc(), { rule: search.rule, level: search.level }));
+  // The scorecard's own spelling of the level in the URL (`?level=silver` selects Silver).
+  const drilledLevel = () => {
+    const d = drill();
+    return d?.kind === 'level' ? d.level : undefined;
+  };
   const tone = (level: string) => levelTone(sc().levels.indexOf(level), sc().levels.length);
   const evaluated = () => (status()?.evaluatedAt ? formatDate(status()!.evaluatedAt!) : null);
   let drillCard: HTMLDivElement | undefined;
@@ -220,9 +225,9 @@ function ScorecardBody(props: {
                 {(b) => (
                   <button
                     type="button"
-                    class={`level-bar ${drill()?.kind === 'level' && search.level === b.level ? 'selected' : ''}`}
+                    class={`level-bar ${drilledLevel() === b.level ? 'selected' : ''}`}
                     data-level={b.level}
-                    aria-pressed={drill()?.kind === 'level' && search.level === b.level}
+                    aria-pressed={drilledLevel() === b.level}
                     onClick={() => open({ level: b.level })}
                     title={`List the entities at or below ${b.level}`}
                   >

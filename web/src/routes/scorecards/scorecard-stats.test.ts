@@ -79,6 +79,8 @@ describe('drill-down', () => {
   it('reads the drill-down from the URL only when the scorecard has that rule or level', () => {
     expect(drillOf(sc, { rule: 'owner' })).toEqual({ kind: 'rule', rule: 'owner' });
     expect(drillOf(sc, { level: 'Silver' })).toEqual({ kind: 'level', level: 'Silver' });
+    expect(drillOf(sc, { level: 'sILVER' })).toEqual({ kind: 'level', level: 'Silver' });
+    expect(drillOf(sc, { level: 'platinum' })).toBeNull();
     expect(drillOf(sc, { rule: 'gone' })).toBeNull();
     expect(drillOf(sc, {})).toBeNull();
   });

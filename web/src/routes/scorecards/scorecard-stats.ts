@@ -91,14 +91,19 @@ export function ruleRates(
 /** What the drill-down lists: the entities failing one rule, or those at or below one level. */
 export type Drill = { kind: 'rule'; rule: string } | { kind: 'level'; level: string };
 
-/** The drill-down named by the page's URL (`?rule=` or `?level=`), if the scorecard has it. */
+/**
+ * The drill-down named by the page's URL (`?rule=` or `?level=`), if the scorecard has it. Level
+ * names match ignoring case, as everywhere in Plexus (`?level=silver` selects `Silver`).
+ */
 export function drillOf(
   sc: Pick<Scorecard, 'levels' | 'rules'>,
   search: { rule?: string; level?: string },
 ): Drill | null {
   if (search.rule && sc.rules.some((r) => r.identifier === search.rule))
     return { kind: 'rule', rule: search.rule };
-  if (search.level && sc.levels.includes(search.level)) return { kind: 'level', level: search.level };
+  const wanted = search.level?.toLowerCase();
+  const level = wanted ? sc.levels.find((l) => l.toLowerCase() === wanted) : undefined;
+  if (level) return { kind: 'level', level };
   return null;
 }
 
