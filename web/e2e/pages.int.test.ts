@@ -188,6 +188,10 @@ describe('the entity form', () => {
     const form = page.getByTestId('entity-form');
     const id = `picker-${u}`;
     await form.locator('#ef-identifier').fill(id);
+    // The sdlc service's required properties.
+    await form.locator('#ef-p-language').selectOption('go');
+    await form.locator('#ef-p-lifecycle').selectOption('production');
+    await form.locator('#ef-p-tier').selectOption('2');
     // Typed by hand, not picked: "Cart" is no team.
     await form.locator('#ef-r-ownedBy').fill('Cart');
     await form.getByRole('button', { name: /Use\s+Cart/ }).click();
