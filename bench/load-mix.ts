@@ -163,6 +163,11 @@ export async function runLoadMix(options: {
   bulkSize?: number;
   seed?: number;
   log?: (msg: string) => void;
+  /**
+   * Called when the blueprint change is sent (`start`) and when GraphQL serves it (`served`):
+   * lets a server in another process measure its own event loop over that window.
+   */
+  onChange?: (phase: 'start' | 'served') => void;
 }): Promise<LoadReport> {
   const { url, token, catalog: cat, durationMs, concurrency } = options;
   const bulkSize = options.bulkSize ?? 50;
@@ -252,6 +257,7 @@ export async function runLoadMix(options: {
       changeLoop = monitorEventLoopDelay({ resolution: 10 });
       changeLoop.enable();
       const start = performance.now();
+      options.onChange?.('start');
       options.log?.(`load: blueprint change (${changed}) at ${((start - started) / 1000).toFixed(1)} s`);
       try {
         await api.post('/api/v1/blueprints', {
@@ -282,6 +288,7 @@ export async function runLoadMix(options: {
       }
       change = { start, end, served: performance.now(), ms: end - start };
       changeLoop.disable();
+      options.onChange?.('served');
     } finally {
       api.close();
     }
