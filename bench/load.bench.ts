@@ -1,6 +1,7 @@
 import { createClient } from './client.ts';
 import type { Benchmark } from './harness.ts';
 import { formatNumber } from './harness.ts';
+import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { runLoadInChild } from './load-client.ts';
 import { type LoadCatalog, seedLoadCatalog } from './load-mix.ts';
@@ -18,6 +19,19 @@ import { type LoadCatalog, seedLoadCatalog } from './load-mix.ts';
 const seconds = Number(process.env.BENCH_LOAD_SECONDS ?? 60);
 const concurrency = Number(process.env.BENCH_LOAD_CONCURRENCY ?? 16);
 const services = Number(process.env.BENCH_LOAD_SERVICES ?? 10_000);
+
+/** CPU time (user + system) a process has used so far, ms, from /proc (Linux); null elsewhere. */
+function processCpuMs(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
+}
 
 const bench: Benchmark = {
   name: 'load',
@@ -59,6 +73,8 @@ const bench: Benchmark = {
       const loop = monitorEventLoopDelay({ resolution: 10 });
       const changeLoop = monitorEventLoopDelay({ resolution: 10 });
       loop.enable();
+      const serverCpu = process.cpuUsage();
+      const neo4jCpu = processCpuMs(ctx.neo4jPid?.());
       const report = await runLoadInChild(
         {
           url: plexus.url,
@@ -75,6 +91,10 @@ const bench: Benchmark = {
       );
       loop.disable();
       changeLoop.disable();
+      const serverCpuUsed = process.cpuUsage(serverCpu);
+      const serverCpuMs = (serverCpuUsed.user + serverCpuUsed.system) / 1000;
+      const neo4jCpuAfter = processCpuMs(ctx.neo4jPid?.());
+      const neo4jCpuMs = neo4jCpu !== null && neo4jCpuAfter !== null ? neo4jCpuAfter - neo4jCpu : null;
       const errors = report.kinds.find((k) => k.kind === 'all')!.errors;
       for (const e of report.errorSamples) ctx.log(`load: error: ${e}`);
       const ms = (v: number) => formatNumber(v, 1);
@@ -101,6 +121,7 @@ const bench: Benchmark = {
           change
             ? `Blueprint change: stored in ${ms(change.ms)} ms, served by GraphQL ${ms(change.servedAfterMs)} ms after it started; slowest of the ${change.requestsDuring} requests meanwhile ${ms(change.maxLatencyDuringMs)} ms (target < 1000), server event-loop max ${ms(changeLoop.max / 1e6)} ms.`
             : 'Blueprint change: did not complete (see the errors).',
+          cpuNote(report.kinds.find((k) => k.kind === 'all')!.count, serverCpuMs, neo4jCpuMs, report.cpuMs, report.seconds),
           'Mix by weight: entity reads 35, GraphQL lists with owner and dependencies 25, full-text search 20, impact (upstream, depth 3) 15, bulk upserts of 50 services 5. One keep-alive connection per client; `BENCH_LOAD_SECONDS`, `BENCH_LOAD_CONCURRENCY` and `BENCH_LOAD_SERVICES` change the run.',
         ],
       };
@@ -110,5 +131,16 @@ const bench: Benchmark = {
     }
   },
 };
+
+/**
+ * CPU time per request of the server process (main thread and GraphQL workers), Neo4j and the
+ * clients: unlike latencies it hardly depends on what else runs on the machine, so it compares
+ * runs made on a busy machine, and 2 cores ÷ the sum bounds the throughput of an idle one.
+ */
+function cpuNote(requests: number, serverMs: number, neo4jMs: number | null, clientMs: number, seconds: number): string {
+  const per = (v: number) => formatNumber(v / Math.max(1, requests), 2);
+  const total = serverMs + (neo4jMs ?? 0) + clientMs;
+  return `CPU per request: server ${per(serverMs)} ms (main thread and GraphQL workers; ${formatNumber(serverMs / seconds / 10, 0)}% of a core), Neo4j ${neo4jMs === null ? 'not measured (NEO4J_URI)' : `${per(neo4jMs)} ms (${formatNumber(neo4jMs / seconds / 10, 0)}% of a core)`}, load generator ${per(clientMs)} ms; 2 idle cores would serve at most ${formatNumber((2000 * Math.max(1, requests)) / Math.max(1, total), 0)} requests/s of this mix.`;
+}
 
 export default bench;
