@@ -100,7 +100,7 @@ describe('blueprints at runtime', () => {
     expect(after.body.properties).toEqual({});
     const kept = await px.call('GET', `/api/v1/blueprints/${id}/entities/b`);
     expect(kept.body.properties).toEqual({ language: 'ts' });
-  });
+  }, 300_000);
 
   it('a forced change removes the values written after it was measured too', async () => {
     const id = uniqueId('svc');
@@ -116,7 +116,7 @@ describe('blueprints at runtime', () => {
     const outcome = await plan.apply({ actor: 'migration-test', source: 'migration' }, px.services.events);
     expect(outcome).toEqual({ entities: 2 });
     for (const e of ['a', 'late']) expect((await px.call('GET', `/api/v1/blueprints/${id}/entities/${e}`)).body.properties).toEqual({});
-  });
+  }, 300_000);
 
   it('a forced change is an audited entity write: one entity.updated event and one audit record per entity changed', async () => {
     const team = uniqueId('team');
@@ -181,7 +181,7 @@ describe('blueprints at runtime', () => {
     // The content hash was recomputed: the same content written again is an unchanged no-op.
     const again = await px.call('POST', '/api/v1/entities/bulk', { entities: [{ blueprint: id, identifier: 'ts-tiered', properties: { language: 'ts' } }] });
     expect(again.body.results[0].status).toBe('unchanged');
-  });
+  }, 300_000);
 
   it('deletes an empty blueprint, and a non-empty one only with force', async () => {
     const id = uniqueId('svc');
