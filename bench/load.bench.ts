@@ -1,8 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createClient } from './client.ts';
 import type { Benchmark } from './harness.ts';
 import { formatNumber } from './harness.ts';
-import { readFileSync } from 'node:fs';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { runLoadInChild } from './load-client.ts';
 import { type LoadCatalog, seedLoadCatalog } from './load-mix.ts';
 
@@ -54,7 +54,9 @@ const bench: Benchmark = {
       // reads in flight per caller, so one shared token would measure that cap instead).
       const clientTokens: string[] = [];
       for (let i = 0; i < concurrency; i++) {
-        const created = (await api.post('/api/v1/tokens', { name: `load-client-${i}`, role: 'member' })) as { token: string };
+        const created = (await api.post('/api/v1/tokens', { name: `load-client-${i}`, role: 'member' })) as {
+          token: string;
+        };
         clientTokens.push(created.token);
       }
       // Warm-up: plans cached and the server's code optimised before the clock starts.
@@ -121,7 +123,13 @@ const bench: Benchmark = {
           change
             ? `Blueprint change: stored in ${ms(change.ms)} ms, served by GraphQL ${ms(change.servedAfterMs)} ms after it started; slowest of the ${change.requestsDuring} requests meanwhile ${ms(change.maxLatencyDuringMs)} ms (target < 1000), server event-loop max ${ms(changeLoop.max / 1e6)} ms.`
             : 'Blueprint change: did not complete (see the errors).',
-          cpuNote(report.kinds.find((k) => k.kind === 'all')!.count, serverCpuMs, neo4jCpuMs, report.cpuMs, report.seconds),
+          cpuNote(
+            report.kinds.find((k) => k.kind === 'all')!.count,
+            serverCpuMs,
+            neo4jCpuMs,
+            report.cpuMs,
+            report.seconds,
+          ),
           'Mix by weight: entity reads 35, GraphQL lists with owner and dependencies 25, full-text search 20, impact (upstream, depth 3) 15, bulk upserts of 50 services 5. One keep-alive connection per client; `BENCH_LOAD_SECONDS`, `BENCH_LOAD_CONCURRENCY` and `BENCH_LOAD_SERVICES` change the run.',
         ],
       };
@@ -137,7 +145,13 @@ const bench: Benchmark = {
  * clients: unlike latencies it hardly depends on what else runs on the machine, so it compares
  * runs made on a busy machine, and 2 cores ÷ the sum bounds the throughput of an idle one.
  */
-function cpuNote(requests: number, serverMs: number, neo4jMs: number | null, clientMs: number, seconds: number): string {
+function cpuNote(
+  requests: number,
+  serverMs: number,
+  neo4jMs: number | null,
+  clientMs: number,
+  seconds: number,
+): string {
   const per = (v: number) => formatNumber(v / Math.max(1, requests), 2);
   const total = serverMs + (neo4jMs ?? 0) + clientMs;
   return `CPU per request: server ${per(serverMs)} ms (main thread and GraphQL workers; ${formatNumber(serverMs / seconds / 10, 0)}% of a core), Neo4j ${neo4jMs === null ? 'not measured (NEO4J_URI)' : `${per(neo4jMs)} ms (${formatNumber(neo4jMs / seconds / 10, 0)}% of a core)`}, load generator ${per(clientMs)} ms; 2 idle cores would serve at most ${formatNumber((2000 * Math.max(1, requests)) / Math.max(1, total), 0)} requests/s of this mix.`;

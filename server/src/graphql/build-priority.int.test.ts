@@ -54,8 +54,18 @@ describe('GraphQL schema builds at a lower thread priority', () => {
       try {
         // A new blueprint makes the (lazy, test) service build a new schema on the next request.
         const id = uniqueId('prio');
-        expect((await px.call('POST', '/api/v1/blueprints', { identifier: id, title: id, schema: { properties: {} } })).status).toBe(201);
-        const r = await px.call('POST', '/graphql', { query: `{ __type(name: "${id.charAt(0).toUpperCase()}${id.slice(1)}") { name } }` });
+        expect(
+          (
+            await px.call('POST', '/api/v1/blueprints', {
+              identifier: id,
+              title: id,
+              schema: { properties: {} },
+            })
+          ).status,
+        ).toBe(201);
+        const r = await px.call('POST', '/graphql', {
+          query: `{ __type(name: "${id.charAt(0).toUpperCase()}${id.slice(1)}") { name } }`,
+        });
         expect(r.body.data.__type).not.toBeNull();
       } finally {
         clearInterval(watch);

@@ -67,7 +67,11 @@ interface RelationStep {
  * touch: removed properties, properties whose stored values fail the new schema, removed
  * relations and removed relation targets. Additive changes are not listed: they are instant.
  */
-export async function planBlueprintChange(db: Db, before: Blueprint, after: Blueprint): Promise<BlueprintMigration> {
+export async function planBlueprintChange(
+  db: Db,
+  before: Blueprint,
+  after: Blueprint,
+): Promise<BlueprintMigration> {
   const Label = labelOf(after.identifier);
   const changes: BlueprintChange[] = [];
   const properties: PropertyStep[] = [];
@@ -85,15 +89,23 @@ export async function planBlueprintChange(db: Db, before: Blueprint, after: Blue
   };
   /** Identifiers of entities holding a value of the property the new model rejects. */
   const propertyCandidates = async (step: PropertyStep): Promise<string[]> => {
-    const rows = await readRows<{ identifier: string; value: unknown }>(db, loadQuery('model/property-values', { Label }), {
-      property: step.name,
-    });
+    const rows = await readRows<{ identifier: string; value: unknown }>(
+      db,
+      loadQuery('model/property-values', { Label }),
+      {
+        property: step.name,
+      },
+    );
     return rows.filter((r) => !allowed(step, r.value)).map((r) => r.identifier);
   };
   const relationCandidates = async (step: RelationStep): Promise<string[]> => {
-    const rows = await readRows<{ identifier: string }>(db, loadQuery('model/relationship-sources', { Label, Type: step.type }), {
-      keepTargets: step.keepTargets,
-    });
+    const rows = await readRows<{ identifier: string }>(
+      db,
+      loadQuery('model/relationship-sources', { Label, Type: step.type }),
+      {
+        keepTargets: step.keepTargets,
+      },
+    );
     return rows.map((r) => r.identifier);
   };
 
@@ -123,7 +135,11 @@ export async function planBlueprintChange(db: Db, before: Blueprint, after: Blue
       keepTargets = targetsOf(newRel);
     }
     const step: RelationStep = { type: relTypeOf(name), keepTargets };
-    const [row] = await readRows<{ count: number }>(db, loadQuery('model/count-relationships', { Label, Type: step.type }), { keepTargets });
+    const [row] = await readRows<{ count: number }>(
+      db,
+      loadQuery('model/count-relationships', { Label, Type: step.type }),
+      { keepTargets },
+    );
     changes.push({
       kind: newRel ? 'relationTargetRemoved' : 'relationRemoved',
       path: `/relations/${name}`,
@@ -143,7 +159,8 @@ export async function planBlueprintChange(db: Db, before: Blueprint, after: Blue
     const session = openSession(db, 'WRITE');
     try {
       return await session.executeWrite(async (tx: ManagedTransaction) => {
-        const run = (q: string, p: Record<string, unknown>) => tx.run(q, p).then((res) => res.records.map((r) => r.toObject()));
+        const run = (q: string, p: Record<string, unknown>) =>
+          tx.run(q, p).then((res) => res.records.map((r) => r.toObject()));
         const locked = (await run(loadQuery('model/lock-migrated-entities', { Label }), { identifiers })) as {
           identifier: string;
           updatedAt: string | null;
@@ -153,7 +170,12 @@ export async function planBlueprintChange(db: Db, before: Blueprint, after: Blue
         let latest = Date.now();
         for (const s of locked) if (s.updatedAt) latest = Math.max(latest, Date.parse(s.updatedAt) + 1);
         const now = new Date(latest).toISOString();
-        const nodes: { identifier: string; nulls: Record<string, null>; text: string | null; hash: string }[] = [];
+        const nodes: {
+          identifier: string;
+          nulls: Record<string, null>;
+          text: string | null;
+          hash: string;
+        }[] = [];
         const dropRels = new Map<RelationStep, string[]>();
         const events: EntityChangeEvent[] = [];
         for (const s of locked) {
@@ -163,7 +185,10 @@ export async function planBlueprintChange(db: Db, before: Blueprint, after: Blue
             if (value !== null && value !== undefined && !allowed(step, value)) nulls[step.name] = null;
           }
           const dropped = (rel: [string, string, string]) =>
-            relations.find((step) => step.type === rel[0] && (step.keepTargets === null || !step.keepTargets.includes(rel[1])));
+            relations.find(
+              (step) =>
+                step.type === rel[0] && (step.keepTargets === null || !step.keepTargets.includes(rel[1])),
+            );
           const gone = s.rels.filter((rel) => dropped(rel));
           if (Object.keys(nulls).length === 0 && gone.length === 0) continue;
           for (const rel of gone) {
@@ -175,7 +200,12 @@ export async function planBlueprintChange(db: Db, before: Blueprint, after: Blue
           const props = Object.fromEntries(Object.entries(s.props).filter(([k]) => !(k in nulls)));
           const rels = s.rels.filter((rel) => !gone.includes(rel));
           const next = decodeEntity(after, props, rels);
-          nodes.push({ identifier: s.identifier, nulls, text: searchText(after, next), hash: hashEntity(next) });
+          nodes.push({
+            identifier: s.identifier,
+            nulls,
+            text: searchText(after, next),
+            hash: hashEntity(next),
+          });
           events.push({
             type: 'entity.updated',
             blueprint: after.identifier,
@@ -189,9 +219,16 @@ export async function planBlueprintChange(db: Db, before: Blueprint, after: Blue
           });
         }
         if (events.length === 0) return [];
-        const sent: Promise<unknown>[] = [run(loadQuery('model/migrate-entity-nodes', { Label }), { rows: nodes, now, actor: ctx.actor })];
+        const sent: Promise<unknown>[] = [
+          run(loadQuery('model/migrate-entity-nodes', { Label }), { rows: nodes, now, actor: ctx.actor }),
+        ];
         for (const [step, ids] of dropRels) {
-          sent.push(run(loadQuery('model/migrate-entity-relationships', { Label, Type: step.type }), { identifiers: ids, keepTargets: step.keepTargets }));
+          sent.push(
+            run(loadQuery('model/migrate-entity-relationships', { Label, Type: step.type }), {
+              identifiers: ids,
+              keepTargets: step.keepTargets,
+            }),
+          );
         }
         sent.push(run(recordEventsQuery(), { events: auditRows(events) }));
         await Promise.all(sent);
