@@ -3,8 +3,9 @@ import { getPriority, setPriority } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPlexus, type TestPlexus, uniqueId } from '../test-support.ts';
 
-// A GraphQL worker builds its schema at nice +10 (worker-main.ts) and returns to its priority
-// afterwards, when the process may raise a thread's priority back; otherwise it never lowers it.
+// A GraphQL worker builds at nice +10 only in the background (another worker serves meanwhile,
+// worker-main.ts). The test service is lazy with one worker: requests wait for its builds, so
+// they must run at normal priority, and every thread keeps its priority.
 let px: TestPlexus;
 beforeAll(async () => {
   px = await startTestPlexus();
@@ -42,7 +43,7 @@ function mayRaiseBack(): boolean {
 
 describe('GraphQL schema builds at a lower thread priority', () => {
   it.runIf(process.platform === 'linux')(
-    'lowers only the building thread during a build and restores it afterwards',
+    'builds that requests wait for run at normal priority, and every thread keeps its priority',
     async () => {
       const base = getPriority(0);
       const capable = mayRaiseBack();
@@ -70,8 +71,8 @@ describe('GraphQL schema builds at a lower thread priority', () => {
       } finally {
         clearInterval(watch);
       }
-      if (capable) expect(seen).toContain(base + 10);
-      else expect([...seen].filter((n) => n > base + 1)).toEqual([]);
+      // No thread went lower than the probe's single step while the build ran.
+      expect([...seen].filter((n) => n > base + 1)).toEqual([]);
       // Afterwards every thread is back where it was (at most one step lower: the probe).
       expect(getPriority(0)).toBe(base);
       for (const n of threadNices()) expect(n === base || (!capable && n === base + 1)).toBe(true);

@@ -117,16 +117,18 @@ async function handle(m: ToWorker): Promise<void> {
   switch (m.type) {
     case 'build': {
       try {
-        // The worker was drained before the build: nothing else runs on it meanwhile.
-        const next = await atLowPriority(() =>
+        // The worker was drained before the build: nothing else runs on it meanwhile. Only a
+        // background rebuild (another worker serves) runs at low priority: when requests wait
+        // for this build (the first one, lazy services), slowing it would slow them.
+        const build = () =>
           buildSchema({
             model: m.model as Model,
             version: m.version,
             driver,
             ownerRelation: m.ownerRelation,
             call,
-          }),
-        );
+          });
+        const next = m.background ? await atLowPriority(build) : await build();
         built = next;
         yoga ??= makeYoga();
         send({
