@@ -95,6 +95,7 @@ export async function openContext(options: { log: (msg: string) => void }): Prom
     neo4jUri: uri,
     driver,
     log,
+    neo4jPid: () => embedded?.process.pid,
 
     async startPlexus(options = {}) {
       const token = `bench-${randomBytes(16).toString('hex')}`;

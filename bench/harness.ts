@@ -26,6 +26,8 @@ export interface BenchContext {
   resetDatabase(): Promise<void>;
   /** A progress line on stderr, stamped with the time since the run started. */
   log(msg: string): void;
+  /** The pid of the embedded Neo4j JVM (undefined with NEO4J_URI): for its CPU time. */
+  neo4jPid?(): number | undefined;
 }
 
 /** One benchmark's outcome: a table, and notes that say how to read it. */

@@ -56,6 +56,8 @@ export interface LoadReport {
   errorSamples: string[];
   /** Event-loop delay of this process (the server's, when it runs in-process), ms. */
   eventLoop: { max: number; p99: number; mean: number };
+  /** CPU time this process used during the run (user + system), ms. */
+  cpuMs: number;
   /** The blueprint change: its own latency, when its GraphQL type was served, and the slowest request meanwhile. */
   change: {
     blueprint: string;
@@ -163,6 +165,11 @@ export async function runLoadMix(options: {
   bulkSize?: number;
   seed?: number;
   log?: (msg: string) => void;
+  /**
+   * Called when the blueprint change is sent (`start`) and when GraphQL serves it (`served`):
+   * lets a server in another process measure its own event loop over that window.
+   */
+  onChange?: (phase: 'start' | 'served') => void;
 }): Promise<LoadReport> {
   const { url, token, catalog: cat, durationMs, concurrency } = options;
   const bulkSize = options.bulkSize ?? 50;
@@ -211,6 +218,7 @@ export async function runLoadMix(options: {
 
   const samples: Sample[] = [];
   const loop = monitorEventLoopDelay({ resolution: 10 });
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const deadline = started + durationMs;
   let change: { start: number; end: number; served: number; ms: number } | null = null;
@@ -252,6 +260,7 @@ export async function runLoadMix(options: {
       changeLoop = monitorEventLoopDelay({ resolution: 10 });
       changeLoop.enable();
       const start = performance.now();
+      options.onChange?.('start');
       options.log?.(`load: blueprint change (${changed}) at ${((start - started) / 1000).toFixed(1)} s`);
       try {
         await api.post('/api/v1/blueprints', {
@@ -282,6 +291,7 @@ export async function runLoadMix(options: {
       }
       change = { start, end, served: performance.now(), ms: end - start };
       changeLoop.disable();
+      options.onChange?.('served');
     } finally {
       api.close();
     }
@@ -290,6 +300,7 @@ export async function runLoadMix(options: {
   await Promise.all([...Array.from({ length: concurrency }, (_, i) => worker(i)), changer()]);
   loop.disable();
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   const load = samples.filter((s) => s.kind !== 'blueprint-change');
   const c = change as { start: number; end: number; served: number; ms: number } | null;
   const during = c ? load.filter((s) => s.start + s.ms >= c.start && s.start <= c.served) : [];
@@ -316,6 +327,7 @@ export async function runLoadMix(options: {
       5,
     ),
     eventLoop: { max: loop.max / 1e6, p99: loop.percentile(99) / 1e6, mean: loop.mean / 1e6 },
+    cpuMs: (cpu.user + cpu.system) / 1000,
     change: c
       ? {
           blueprint: changed,

@@ -89,7 +89,7 @@ export async function createServices(
 ): Promise<Services> {
   await runMigrations(db);
   const events = createEventBus(logger);
-  const models = createBlueprintStore(db, logger);
+  const models = createBlueprintStore(db, logger, { events });
   await models.refresh();
   const catalog = createCatalog({ db, models, events, logger, batchSize: config.limits.batchSize });
   const impact = createImpactService({ db, models });

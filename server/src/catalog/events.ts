@@ -5,7 +5,7 @@ import type { Blueprint, StoredEntity } from '../model/types.ts';
 export interface WriteContext {
   /** User or token name. */
   actor: string;
-  /** Provenance: `api`, `graphql`, `cli`, `demo`, or `connector:<source>`. */
+  /** Provenance: `api`, `graphql`, `cli`, `demo`, `migration` (a forced blueprint change), or `connector:<source>`. */
   source: string;
   /** Action run or sync run that made the write. */
   runId?: string;

@@ -288,7 +288,10 @@ export function createSchemaService(
     const done = new Promise<Extract<FromWorker, { type: 'built' }>>((resolve) => {
       slot.onBuilt = resolve;
     });
-    slot.worker.postMessage({ type: 'build', model, version, ownerRelation } satisfies ToWorker);
+    // A rebuild while another worker serves is background work (lower priority, worker-main.ts);
+    // a first build, or a lazy one that requests wait for, is not.
+    const background = eager && slots.some((s) => s !== slot && serving(s));
+    slot.worker.postMessage({ type: 'build', model, version, ownerRelation, background } satisfies ToWorker);
     const m = await done;
     slot.onBuilt = null;
     slot.building = false;

@@ -5,6 +5,7 @@
  * (see worker-pool.ts for the protocol and the main side).
  */
 import { createRequire } from 'node:module';
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { createDriver } from '../db/driver.ts';
@@ -25,6 +26,45 @@ let yoga: YogaServerInstance<{ plexus: ExecutionContext }, ExecutionContext> | n
 
 const send = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 const errorText = (err: unknown) => (err instanceof Error ? (err.stack ?? err.message) : String(err));
+
+/**
+ * Schema builds run at a lower CPU priority (nice +10; `PLEXUS_GRAPHQL_BUILD_NICE`, 0 turns it
+ * off, for A/B runs) so that, on a small machine, the seconds
+ * of CPU a build takes go to REST, the serving worker and Neo4j first (issue 15: no request
+ * slower than 1 s during a blueprint change). On Linux a thread's nice value is its own
+ * (setpriority on the calling thread; checked: the main thread and the other workers keep
+ * theirs). Raising it back after the build needs CAP_SYS_NICE or RLIMIT_NICE in unprivileged
+ * containers, so it is probed once with a step of one: when it cannot be raised back, builds run
+ * at normal priority (and this thread stays one step lower, which is harmless). Null: not used.
+ */
+const buildNice = Math.max(0, Math.min(19, Number(process.env.PLEXUS_GRAPHQL_BUILD_NICE ?? 10) || 0));
+const normalNice = ((): number | null => {
+  if (process.platform !== 'linux' || buildNice === 0) return null;
+  try {
+    const base = getPriority(0);
+    if (base >= 19) return null;
+    setPriority(0, base + 1);
+    try {
+      setPriority(0, base);
+      return base;
+    } catch {
+      return null;
+    }
+  } catch {
+    return null;
+  }
+})();
+
+/** Runs `work` at nice +buildNice (when the thread can return to its normal priority afterwards). */
+async function atLowPriority<T>(work: () => Promise<T>): Promise<T> {
+  if (normalNice === null) return work();
+  setPriority(0, Math.min(19, normalNice + buildNice));
+  try {
+    return await work();
+  } finally {
+    setPriority(0, normalNice);
+  }
+}
 
 let nextCall = 1;
 const calls = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
@@ -77,13 +117,18 @@ async function handle(m: ToWorker): Promise<void> {
   switch (m.type) {
     case 'build': {
       try {
-        const next = await buildSchema({
-          model: m.model as Model,
-          version: m.version,
-          driver,
-          ownerRelation: m.ownerRelation,
-          call,
-        });
+        // The worker was drained before the build: nothing else runs on it meanwhile. Only a
+        // background rebuild (another worker serves) runs at low priority: when requests wait
+        // for this build (the first one, lazy services), slowing it would slow them.
+        const build = () =>
+          buildSchema({
+            model: m.model as Model,
+            version: m.version,
+            driver,
+            ownerRelation: m.ownerRelation,
+            call,
+          });
+        const next = m.background ? await atLowPriority(build) : await build();
         built = next;
         yoga ??= makeYoga();
         send({

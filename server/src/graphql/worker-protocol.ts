@@ -13,7 +13,14 @@ export interface WorkerSettings {
 /** Messages from the main thread to a GraphQL worker. */
 export type ToWorker =
   /** Build the schema of a model (a Map of blueprints, cloned). */
-  | { type: 'build'; model: unknown; version: number; ownerRelation: string }
+  | {
+      type: 'build';
+      model: unknown;
+      version: number;
+      ownerRelation: string;
+      /** Build at a lower thread priority: another worker serves meanwhile, nobody waits for this one. */
+      background?: boolean;
+    }
   /** A /graphql HTTP request, already authenticated; the context carries no caller. */
   | {
       type: 'http';

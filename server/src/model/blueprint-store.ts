@@ -1,6 +1,7 @@
 import { type Db, readRows, writeRows } from '../db/driver.ts';
 import { loadQuery } from '../db/query-loader.ts';
 import { ConflictError, NotFoundError, ValidationError, type ErrorDetail } from '../errors.ts';
+import type { EventBus } from '../catalog/events.ts';
 import type { Logger } from '../log.ts';
 import { planBlueprintChange, type BlueprintMigration } from './migrate-blueprint.ts';
 import { labelOf, targetsOf } from './names.ts';
@@ -79,8 +80,11 @@ function constraintName(identifier: string): string {
   return `plexus_bp_${identifier}_identifier`;
 }
 
-/** Creates the store; call `refresh()` once before use. */
-export function createBlueprintStore(db: Db, logger: Logger): BlueprintStore {
+/**
+ * Creates the store; call `refresh()` once before use. `events` gets the `entity.updated` events
+ * of forced migrations (the process's event bus: scorecards, automations, subscribers).
+ */
+export function createBlueprintStore(db: Db, logger: Logger, options: { events?: EventBus } = {}): BlueprintStore {
   let model: Map<string, Blueprint> = new Map();
   let version = -1;
   const listeners = new Set<ModelListener>();
@@ -214,8 +218,12 @@ export function createBlueprintStore(db: Db, logger: Logger): BlueprintStore {
       });
       // The destructive part runs once the new model is stored: its version changed with it, so a
       // write checked against the old model and not yet committed rolls back and is checked again
-      // (catalog.ts), and the values removed here cannot come back from such a write.
-      for (const plan of migrations) await plan.apply();
+      // (catalog.ts), and the values removed here cannot come back from such a write. It is an
+      // entity write like the catalog's: locked, audited in its transaction, with change events.
+      for (const plan of migrations) {
+        const { entities } = await plan.apply({ actor, source: 'migration' }, options.events);
+        if (entities > 0) logger.info('blueprint migration applied', { blueprint: plan.blueprint, entities, actor });
+      }
       const created = saved.filter((b) => !model.has(b.identifier)).map((b) => b.identifier);
       const updated = saved.filter((b) => model.has(b.identifier)).map((b) => b.identifier);
       await load();

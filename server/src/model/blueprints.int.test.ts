@@ -100,7 +100,7 @@ describe('blueprints at runtime', () => {
     expect(after.body.properties).toEqual({});
     const kept = await px.call('GET', `/api/v1/blueprints/${id}/entities/b`);
     expect(kept.body.properties).toEqual({ language: 'ts' });
-  });
+  }, 300_000);
 
   it('a forced change removes the values written after it was measured too', async () => {
     const id = uniqueId('svc');
@@ -110,11 +110,78 @@ describe('blueprints at runtime', () => {
     const after = { ...before, schema: { ...before.schema, properties: { language: { type: 'string' as const, enum: ['ts'] } } } };
     const plan = await planBlueprintChange(px.services.db, before, after);
     expect(plan.changes.map((c) => [c.path, c.affected])).toEqual([["/schema/properties/language", 1], ["/schema/properties/tier", 0]]);
-    // A writer still on the old model, between the measurement and the apply.
-    await px.call('POST', `/api/v1/blueprints/${id}/entities`, { identifier: 'late', properties: { language: 'go' } });
-    await plan.apply();
+    // A writer still on the old model, between the measurement and the apply; `tier` had no
+    // value when measured (0 affected) and is removed all the same.
+    await px.call('POST', `/api/v1/blueprints/${id}/entities`, { identifier: 'late', properties: { language: 'go', tier: 2 } });
+    const outcome = await plan.apply({ actor: 'migration-test', source: 'migration' }, px.services.events);
+    expect(outcome).toEqual({ entities: 2 });
     for (const e of ['a', 'late']) expect((await px.call('GET', `/api/v1/blueprints/${id}/entities/${e}`)).body.properties).toEqual({});
-  });
+  }, 300_000);
+
+  it('a forced change is an audited entity write: one entity.updated event and one audit record per entity changed', async () => {
+    const team = uniqueId('team');
+    const id = uniqueId('svc');
+    await px.call('POST', '/api/v1/blueprints', { identifier: team, title: team, schema: { properties: {} } });
+    await px.call('POST', '/api/v1/blueprints', blueprint(id, { relations: { owner: { target: team }, backup: { target: team } } }));
+    await px.call('POST', '/api/v1/entities/bulk', { entities: [{ blueprint: team, identifier: 't1' }] });
+    const written = await px.call('POST', '/api/v1/entities/bulk', {
+      entities: [
+        { blueprint: id, identifier: 'go-owned', properties: { language: 'go', tier: 1 }, relations: { owner: 't1' } },
+        { blueprint: id, identifier: 'ts-tiered', properties: { language: 'ts', tier: 2 } },
+        { blueprint: id, identifier: 'ts-backup', properties: { language: 'ts' }, relations: { backup: 't1' } },
+        { blueprint: id, identifier: 'untouched', properties: { language: 'ts' }, relations: { owner: 't1' } },
+      ],
+    });
+    expect(written.status).toBe(200);
+    const seen: { type: string; identifier?: string; before?: any; after?: any; actor?: string; source?: string }[] = [];
+    const off = px.services.events.on((events) => {
+      for (const e of events) if ('blueprint' in e && e.blueprint === id) seen.push(e as (typeof seen)[number]);
+    });
+    try {
+      // Narrow `language` to ts, drop `tier` and the `backup` relation; `owner` stays.
+      const forced = await px.call('PATCH', `/api/v1/blueprints/${id}?force=true`, {
+        schema: { properties: { language: { type: 'string', enum: ['ts'] }, tier: null } },
+        relations: { backup: null },
+      });
+      expect(forced.status).toBe(200);
+    } finally {
+      off();
+    }
+    const updates = seen.filter((e) => e.type === 'entity.updated').sort((a, b) => a.identifier!.localeCompare(b.identifier!));
+    expect(updates.map((e) => e.identifier)).toEqual(['go-owned', 'ts-backup', 'ts-tiered']);
+    const byId = Object.fromEntries(updates.map((e) => [e.identifier, e]));
+    expect(byId['go-owned'].before).toMatchObject({ properties: { language: 'go', tier: 1 }, relations: { owner: 't1', backup: null } });
+    expect(byId['go-owned'].after).toMatchObject({ properties: {}, relations: { owner: 't1' } });
+    expect(byId['ts-tiered'].before.properties).toEqual({ language: 'ts', tier: 2 });
+    expect(byId['ts-tiered'].after.properties).toEqual({ language: 'ts' });
+    expect(byId['ts-backup'].before.relations).toEqual({ owner: null, backup: 't1' });
+    expect(byId['ts-backup'].after.relations).toEqual({ owner: null });
+    for (const e of updates) expect(e).toMatchObject({ actor: expect.any(String), source: 'migration' });
+
+    // The stored entities are the events' after states (REST reads them back).
+    for (const e of updates) {
+      const stored = await px.call('GET', `/api/v1/blueprints/${id}/entities/${e.identifier}`);
+      expect(stored.body.properties).toEqual(e.after.properties);
+      expect(stored.body.relations).toEqual(e.after.relations);
+      expect(stored.body.meta.updatedAt).toBe(e.after.meta.updatedAt);
+    }
+    // One audit record per entity changed, with the same before and after, and none for the untouched one.
+    const audit = await px.call('GET', `/api/v1/audit?blueprint=${id}&kind=entity&limit=100`);
+    expect(audit.status).toBe(200);
+    const records = (audit.body.events as { type: string; identifier: string; origin: string; before: any; after: any }[]).filter(
+      (r) => r.type === 'entity.updated',
+    );
+    expect(records.map((r) => r.identifier).sort()).toEqual(['go-owned', 'ts-backup', 'ts-tiered']);
+    for (const r of records) {
+      expect(r.origin).toBe('migration');
+      expect(r.before.properties).toEqual(byId[r.identifier].before.properties);
+      expect(r.after.properties).toEqual(byId[r.identifier].after.properties);
+      expect(r.after.relations).toEqual(byId[r.identifier].after.relations);
+    }
+    // The content hash was recomputed: the same content written again is an unchanged no-op.
+    const again = await px.call('POST', '/api/v1/entities/bulk', { entities: [{ blueprint: id, identifier: 'ts-tiered', properties: { language: 'ts' } }] });
+    expect(again.body).toMatchObject({ upserted: 1, unchanged: 1, updated: 0 });
+  }, 300_000);
 
   it('deletes an empty blueprint, and a non-empty one only with force', async () => {
     const id = uniqueId('svc');
