@@ -27,9 +27,14 @@ export async function runMigrations(db: Db): Promise<string[]> {
   return applied;
 }
 
-/** The statements of one migration file (`NNNN-name.cypher`): split at `;` ending a line, comment lines dropped. */
+/** The statements of one migration file (`NNNN-name.cypher`). */
 export function migrationStatements(file: string): string[] {
-  return readFileSync(join(cypherDir, 'migrations', file), 'utf8')
+  return cypherStatements(join('migrations', file));
+}
+
+/** The statements of a multi-statement file under cypher/: split at `;` ending a line, comment lines dropped. */
+export function cypherStatements(path: string): string[] {
+  return readFileSync(join(cypherDir, path), 'utf8')
     .split(/;\s*$/m)
     .map((s) =>
       s

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import neo4j from 'neo4j-driver';
 import {
   applyDeltas,
@@ -29,7 +28,8 @@ import {
 import type { Catalog } from '../catalog/catalog.ts';
 import { type Db, readRows, writeRows } from '../db/driver.ts';
 import type { JobScheduler, ScheduledJob } from '../db/lease.ts';
-import { cypherDir, loadQuery } from '../db/query-loader.ts';
+import { cypherStatements } from '../db/migrations.ts';
+import { loadQuery } from '../db/query-loader.ts';
 import {
   BadRequestError,
   ConflictError,
@@ -714,17 +714,7 @@ export function createSourcesService(deps: {
 
   const service: SourcesService = {
     async start() {
-      const schema = readFileSync(`${cypherDir}/sources/create-schema.cypher`, 'utf8')
-        .split(/;\s*$/m)
-        .map((s) =>
-          s
-            .split('\n')
-            .filter((l) => !l.trimStart().startsWith('//'))
-            .join('\n')
-            .trim(),
-        )
-        .filter(Boolean);
-      for (const statement of schema) await writeRows(db, statement);
+      for (const statement of cypherStatements('sources/create-schema.cypher')) await writeRows(db, statement);
       await registerConfigured();
       const tickMs = deps.tickMs ?? 15_000;
       if (tickMs > 0 && deps.scheduler) {
