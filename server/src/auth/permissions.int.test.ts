@@ -358,7 +358,9 @@ describe('search', () => {
 });
 
 describe('impact', () => {
-  const impactPath = (root: string, b = bp.pub) => `/api/v1/blueprints/${b}/entities/${root}/impact?direction=upstream&depth=3`;
+  // The relations are named: without them impact follows the relations of role `dependency` only.
+  const walked = 'uses,about,feeds,ownedBy';
+  const impactPath = (root: string, b = bp.pub) => `/api/v1/blueprints/${b}/entities/${root}/impact?direction=upstream&depth=3&relations=${walked}`;
 
   it('answers 404 for a root the caller may not read', async () => {
     expect((await call('admin', 'GET', impactPath(id.secret, bp.sec).replace('upstream', 'downstream'))).status).toBe(200);
@@ -377,7 +379,7 @@ describe('impact', () => {
     expectNoSecret(viewer.text, 'impact');
     expectNoOwnedB(viewer.text, 'impact');
     expect(viewer.text).not.toContain(id.leaf);
-    const g = await gqlRaw('viewer', `{ impact(blueprint: "${bp.pub}", identifier: "${id.pub1}", direction: UPSTREAM, depth: 3) { nodes { identifier } edges { source target } } }`);
+    const g = await gqlRaw('viewer', `{ impact(blueprint: "${bp.pub}", identifier: "${id.pub1}", direction: UPSTREAM, depth: 3, relations: ["uses", "about", "feeds", "ownedBy"]) { nodes { identifier } edges { source target } } }`);
     expectNoSecret(g.text, 'GraphQL impact');
     expect(g.text).not.toContain(id.leaf);
   });
