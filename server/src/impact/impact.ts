@@ -102,7 +102,8 @@ export function typesOfRole(model: Model, role: RelationRole): string[] {
 /**
  * Maps relation identifiers to relationship types, checking each against the model. No list
  * means the relations of `fallbackRole` when given and the model has some, else every relation
- * of every blueprint. Also returns type → relation name per source blueprint.
+ * of every blueprint; `["*"]` means every relation. Also returns type → relation name per source
+ * blueprint.
  */
 export function relationTypes(
   model: Model,
@@ -117,6 +118,7 @@ export function relationTypes(
     for (const bp of model.values()) for (const [name, rel] of Object.entries(bp.relations ?? {})) if ((rel.role ?? 'other') === fallbackRole) ofRole.add(name);
     if (ofRole.size > 0) names = [...ofRole];
   }
+  if (relations && relations.length === 1 && relations[0] === '*') relations = [...all.keys()];
   if (relations && relations.length > 0) {
     const unknown = relations.filter((r) => !all.has(r));
     if (unknown.length > 0) {

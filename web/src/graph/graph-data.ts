@@ -29,8 +29,12 @@ export function impactQuery(o: {
   direction: 'upstream' | 'downstream' | 'both';
   depth: number;
   relations?: string[];
+  /** Without chosen relations: the server's default (those of role `dependency`) instead of all. */
+  dependencyDefault?: boolean;
 }): string {
   const p = new URLSearchParams({ direction: o.direction, depth: String(o.depth) });
+  // Exploring walks every relation unless some are chosen; a blast radius follows dependencies.
   if (o.relations && o.relations.length > 0) p.set('relations', o.relations.join(','));
+  else if (!o.dependencyDefault) p.set('relations', '*');
   return p.toString();
 }

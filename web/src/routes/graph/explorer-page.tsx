@@ -223,10 +223,10 @@ export function ExplorerPage() {
     });
   });
 
-  const fetchImpact = async (key: string, dir: Direction, d: number) => {
+  const fetchImpact = async (key: string, dir: Direction, d: number, dependencyDefault = false) => {
     const { blueprint, identifier } = parseEntityKey(key);
     return api.get<ImpactResult>(
-      `/api/v1/blueprints/${seg(blueprint)}/entities/${seg(identifier)}/impact?${impactQuery({ direction: dir, depth: d, relations: relations() })}`,
+      `/api/v1/blueprints/${seg(blueprint)}/entities/${seg(identifier)}/impact?${impactQuery({ direction: dir, depth: d, relations: relations(), dependencyDefault })}`,
     );
   };
 
@@ -311,7 +311,7 @@ export function ExplorerPage() {
     setLoading(true);
     try {
       // Downstream = everything that transitively depends on the node: what breaks if it does.
-      const r = await fetchImpact(key, 'downstream', 6);
+      const r = await fetchImpact(key, 'downstream', 6, true);
       const { nodes, edges } = impactToGraph(r);
       remember(nodes, edges, nodeData.get(key)?.distance ?? 0);
       await draw(key);
