@@ -247,6 +247,7 @@ describe('scorecards UI', () => {
 
     // The scorecard re-evaluates the changed entity: it now stands at the top level.
     await server.px.services.scorecards.idle();
+    await page.getByRole('tab', { name: 'Scorecards' }).click();
     await page.getByTestId('refresh-scorecards').click();
     await expect.poll(() => entry.getByTestId('scorecard-level').textContent(), patience).toBe('Silver');
     expect(await entry.getByTestId('next-goal').textContent()).toContain('Top level reached');

@@ -366,7 +366,10 @@ describe('web UI', () => {
     await entityForm.locator('#ef-identifier').fill('orders');
     await entityForm.locator('#ef-title').fill('Orders queue');
     await entityForm.locator('select[name="region"]').selectOption('eu');
-    await entityForm.locator('input[name="relation-ownedBy"]').fill('payments');
+    // Relation fields are entity pickers: type, then pick the hit.
+    await entityForm.locator('#ef-r-ownedBy').fill('payments');
+    await entityForm.getByTestId('picker-hit').filter({ hasText: 'Payments' }).first().click();
+    await entityForm.locator('[data-testid="relation-chip"][data-status="exists"]').waitFor({ timeout: 60_000 });
     await entityForm.getByTestId('save-entity').click();
     await waitForRows(page, ['orders']);
     expect(await page.locator('tr[data-identifier="orders"]').textContent()).toContain('Payments');

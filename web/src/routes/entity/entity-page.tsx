@@ -406,11 +406,7 @@ function EntityBody(props: {
               </div>
             </div>
             <div class="stack">
-              <ScorecardsPanel
-                blueprint={b().identifier}
-                identifier={e().identifier}
-                version={e().meta.updatedAt}
-              />
+              <KeyedScorecards blueprint={b().identifier} identifier={e().identifier} version={e().meta.updatedAt} />
               <ProvenanceCard entity={e()} />
             </div>
           </div>
@@ -438,11 +434,7 @@ function EntityBody(props: {
           </div>
         </Match>
         <Match when={tab() === 'scorecards'}>
-          <ScorecardsPanel
-            blueprint={b().identifier}
-            identifier={e().identifier}
-            version={e().meta.updatedAt}
-          />
+          <KeyedScorecards blueprint={b().identifier} identifier={e().identifier} version={e().meta.updatedAt} />
         </Match>
         <Match when={tab() === 'history'}>
           <HistoryPanel blueprint={b()} identifier={e().identifier} version={e().meta.updatedAt} />
@@ -635,5 +627,17 @@ function ProvenanceCard(props: { entity: StoredEntity }) {
         </dl>
       </div>
     </div>
+  );
+}
+
+/**
+ * The scorecards panel, made anew for each entity: moving to another entity (the search palette
+ * keeps the page mounted) must not show the previous one's scorecards while the new ones load.
+ */
+function KeyedScorecards(props: { blueprint: string; identifier: string; version?: string }) {
+  return (
+    <Show when={`${props.blueprint}:${props.identifier}`} keyed>
+      {(key) => <ScorecardsPanel blueprint={key.slice(0, key.indexOf(':'))} identifier={props.identifier} version={props.version} />}
+    </Show>
   );
 }

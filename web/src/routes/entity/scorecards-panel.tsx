@@ -15,31 +15,15 @@ import '../scorecards/scorecards.css';
  */
 export function ScorecardsPanel(props: { blueprint: string; identifier: string; version?: string }) {
   const api = useApi();
-  const key = () => `${props.blueprint}:${props.identifier}`;
-  const [answer, { refetch }] = createResource(
+  const [scores, { refetch }] = createResource(
     () => ({ b: props.blueprint, i: props.identifier, v: props.version }),
-    async ({ b, i }) => ({
-      key: `${b}:${i}`,
-      list: (
+    async ({ b, i }) =>
+      (
         await api.get<{ scorecards: EntityScorecard[] }>(
           `/api/v1/blueprints/${seg(b)}/entities/${seg(i)}/scorecards`,
         )
       ).scorecards,
-    }),
   );
-  // The last answer only while it is about this entity: moving to another entity (the search
-  // palette keeps the page mounted) must not show the previous one's scorecards meanwhile.
-  const scores = Object.assign(() => (answer.latest?.key === key() ? answer.latest.list : undefined), {
-    get loading() {
-      return answer.loading;
-    },
-    get error() {
-      return answer.error;
-    },
-    get latest() {
-      return answer.latest?.key === key() ? answer.latest.list : undefined;
-    },
-  });
   return (
     <div class="card" data-testid="entity-scorecards">
       <div class="card-header">
