@@ -145,7 +145,9 @@ export async function watchProblems(page: Page): Promise<() => string[]> {
   const seen: string[] = [];
   const where = () => new URL(page.url()).pathname + new URL(page.url()).search;
   page.on('console', (msg) => {
-    if (msg.type() === 'error') seen.push(`console error on ${where()}: ${msg.text()}`);
+    // Chromium also logs each failed response as a console error: a 429 is retried by design.
+    if (msg.type() === 'error' && !/status of 429 \(Too Many Requests\)/.test(msg.text()))
+      seen.push(`console error on ${where()}: ${msg.text()}`);
   });
   page.on('pageerror', (err) => seen.push(`page error on ${where()}: ${err.message}`));
   page.on('response', (res) => {
