@@ -45,7 +45,7 @@ describe('fieldErrorsOf', () => {
   it('falls back to the message when no detail is given', () => {
     expect(fieldErrorsOf(new ApiError(403, 'forbidden', 'you may not run this'), ['a'])).toEqual({
       fields: {},
-      rest: ['you may not run this'],
+      rest: ['You do not have permission for this: you may not run this.'],
     });
   });
 });
