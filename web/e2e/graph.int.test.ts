@@ -147,9 +147,7 @@ async function clickService(page: Page, identifier: string): Promise<void> {
 }
 
 describe('big graphs in the explorer', () => {
-  // Skipped, not passing: on the merged build the click lands on the root instead of the node
-  // (and a group click does not open it); issue 18 stays open until these pass.
-  it.skip(
+  it(
     'selects the clicked node in a 600-node graph and expands it without a page error',
     async () => {
       const { page, problems } = await pageFor('graph-600-click');
@@ -164,9 +162,7 @@ describe('big graphs in the explorer', () => {
     slow,
   );
 
-  // Skipped, not passing: on the merged build the click lands on the root instead of the node
-  // (and a group click does not open it); issue 18 stays open until these pass.
-  it.skip(
+  it(
     'selects the clicked node in a 2,000-node graph without a page error',
     async () => {
       const { page, problems } = await pageFor('graph-2000-click');
@@ -207,9 +203,7 @@ describe('big graphs in the explorer', () => {
     slow,
   );
 
-  // Skipped, not passing: on the merged build the click lands on the root instead of the node
-  // (and a group click does not open it); issue 18 stays open until these pass.
-  it.skip(
+  it(
     'collapses a big graph by kind into group nodes and opens a group on click',
     async () => {
       const { page, problems } = await pageFor('graph-groups');

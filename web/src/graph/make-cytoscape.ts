@@ -66,10 +66,13 @@ export const largeGraphThreshold = 1500;
 export const refinedLayoutLimit = 150;
 
 /**
- * Above this many nodes fCoSE gives way to the radial tree: its spectral draft piles the nodes
- * into one blob there and its refinement takes minutes; the radial tree takes milliseconds.
+ * Above this many nodes fCoSE gives way to the radial tree. fCoSE refines with a force simulation
+ * whose cost grows with the square of the node count (seconds at 500 nodes on a small machine);
+ * without it (its spectral "draft") nodes with the same neighbours land on one spot, so a
+ * 600-node neighbourhood was a few piles where a click hit whichever node was on top. The radial
+ * tree takes milliseconds and keeps every node apart.
  */
-export const radialAbove = 1000;
+export const radialAbove = refinedLayoutLimit;
 
 /** Largest zoom a fit may reach. */
 const maxFitZoom = 1.3;
@@ -305,10 +308,8 @@ function layoutOptions(
     case 'fcose':
       return {
         name: 'fcose',
-        // Draft quality skips the spectral refinement: a few hundred ms instead of seconds at 2,000 nodes.
-        // Default quality refines with a force simulation whose cost grows with the square of the node count
-        // (seconds at 500 nodes on a small machine); above a few hundred nodes the spectral draft is the layout.
-        quality: size > refinedLayoutLimit ? 'draft' : 'default',
+        // Only small graphs get here (see radialAbove): the refined layout is affordable.
+        quality: 'default',
         randomize: !opts.incremental,
         animate,
         animationDuration: 450,
