@@ -40,6 +40,15 @@ beforeEach(async () => {
       return { body: { entities: [], next: null } };
     if (req.method === 'GET' && req.path === '/api/v1/sources') return { body: { sources: [] } };
     if (req.method === 'GET' && req.path === '/api/v1/scorecards') return { body: { scorecards: [] } };
+    // Dry runs (API.md "?dryRun=true"): the diff, nothing stored. `apply` checks with them first.
+    if (req.query.get('dryRun') === 'true' && req.path.startsWith('/api/v1/actions')) {
+      const body = req.body ? JSON.parse(req.body) : {};
+      const identifier = body.identifier ?? req.path.split('/').pop();
+      const op = req.method === 'DELETE' ? 'delete' : actions.has(identifier) ? 'update' : 'create';
+      if (req.method === 'POST' && actions.has(identifier))
+        return { status: 409, body: { error: { code: 'conflict', message: 'exists' } } };
+      return { body: { dryRun: true, changes: [{ op, kind: 'action', identifier }] } };
+    }
     if (req.method === 'GET' && req.path === '/api/v1/actions')
       return { body: { actions: [...actions.values()].map(mask) } };
     if (req.method === 'POST' && req.path === '/api/v1/actions') {
@@ -101,8 +110,7 @@ approval: {required: false}
 ${extra}`;
 
 describe('plexus apply and export with kind: Action', () => {
-  // Skipped, not passing: this fake server does not answer the dry runs `apply` now sends first.
-  it.skip('creates an action, then sees no change, then updates what the file changed', async () => {
+  it('creates an action, then sees no change, then updates what the file changed', async () => {
     const file = join(dir, 'actions.yaml');
     writeFileSync(file, rollback());
     const first = await cli(['apply', '-f', file]);
@@ -121,9 +129,10 @@ describe('plexus apply and export with kind: Action', () => {
     const changed = await cli(['apply', '-f', file]);
     expect(changed.stdout).toContain('~ update action rollback');
     expect(actions.get('rollback')?.title).toBe('Roll back a release');
-    expect(server.requests.filter((r) => r.method === 'PUT').map((r) => r.path)).toEqual([
-      '/api/v1/actions/rollback',
-    ]);
+    // Checked with a dry run, then written once.
+    expect(
+      server.requests.filter((r) => r.method === 'PUT').map((r) => `${r.path}?${r.query}`),
+    ).toEqual(['/api/v1/actions/rollback?dryRun=true', '/api/v1/actions/rollback?']);
   });
 
   it('exports actions without their secrets, and applying the export keeps the stored secret', async () => {
