@@ -44,7 +44,7 @@ const bench: Benchmark = {
       const raw = (q: string) => ctx.driver.executeQuery(q, {});
       const teams = (
         await raw(
-          'MATCH (t:Team)<-[:OWNED_BY]-(o) WITH t, count(o) AS n ORDER BY n DESC WITH collect({id: t.identifier, n: n}) AS all RETURN all[0] AS most, all[size(all) / 2] AS middle, all[size(all) - 1] AS fewest',
+          'MATCH (t:Team)<-[:OWNED_BY]-(o) WITH t, count(o) AS n ORDER BY n DESC WITH collect({id: t.identifier, n: n}) AS ranked RETURN ranked[0] AS most, ranked[size(ranked) / 2] AS middle, ranked[size(ranked) - 1] AS fewest',
         )
       ).records.map((r) => r.toObject())[0] as Record<string, { id: string; n: number }>;
       const [size] = (await raw('MATCH (n:Entity) RETURN count(n) AS entities')).records.map((r) =>

@@ -116,7 +116,7 @@ const bench: Benchmark = {
           `${samples} sequential requests per question after ${warmup} warm-up requests; Plexus over HTTP on 127.0.0.1 (bench/client.ts), hand-written Cypher through the raw driver in the same process.`,
           `Graph: ${formatNumber(Number(size.entities))} entities, ${formatNumber(Number(size.relationships))} relationships (the sdlc organisation of ${formatNumber(services)} services, loaded through the API).`,
           `Roots: core-kafka and the libraries with the most direct dependants (${libraries.length}), in turn. An impact answer holds ${median('nodes')} entities, ${median('teams')} teams and ${median('onCall')} on-call people at the median. Plexus runs two queries (the walk, cypher/impact/impact.cypher, and the people, cypher/impact/people.cypher) plus paths and the summary in TypeScript; the hand-written query does the walk and people in one, without paths, summary, read-permission checks or JSON.`,
-          'The aggregation over an impact runs the impact walk, then one grouping query over its keys (server/src/search/aggregate.ts); the hand-written query groups in the walk itself.',
+          'The aggregation over an impact is one query: the impact walk (cypher/impact/walk.cypher, with read-permission checks) continued by the grouping (server/src/search/aggregate.ts).',
         ],
       };
     } finally {

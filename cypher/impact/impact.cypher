@@ -1,19 +1,6 @@
-// Entities reachable from the root over the given relationship types, each with its shortest
-// distance: downstream follows relationships pointing at the root (what depends on it, its
-// blast radius), upstream follows the root's own relationships (what it depends on).
-// Only entities the caller may read are walked through or returned ($$visible(x)$$, see
-// cypher/auth/visible.cypher): a hidden entity neither shows nor links two visible ones.
-MATCH (root:Entity {identifier: $identifier}) WHERE root._blueprint = $blueprint AND $$visible(root)$$
-OPTIONAL CALL (root) {
-  WITH root WHERE $downstream
-  MATCH p = ANY SHORTEST (root)((a)<-[r WHERE type(r) IN $types]-(b:Entity WHERE $$visible(b)$$)){1,##depth##}(n:Entity)
-  RETURN n, length(p) AS distance, 'downstream' AS direction
-  UNION ALL
-  WITH root WHERE $upstream
-  MATCH p = ANY SHORTEST (root)((a)-[r WHERE type(r) IN $types]->(b:Entity WHERE $$visible(b)$$)){1,##depth##}(n:Entity)
-  RETURN n, length(p) AS distance, 'upstream' AS direction
-}
-WITH root, n, distance, direction ORDER BY distance LIMIT $limit
+// Entities reachable from the root over the given relationship types (walk.cypher), each with
+// its shortest distance and its relationships of those types, for the edges of the result.
+$$include(impact/walk)$$
 RETURN root {.identifier, .title, blueprint: root._blueprint} AS root,
        collect({identifier: n.identifier, blueprint: n._blueprint, title: n.title, distance: distance, direction: direction,
                 out: [(n)-[r]->(m:Entity) WHERE type(r) IN $types | [type(r), m._blueprint, m.identifier]]}) AS nodes,

@@ -81,6 +81,15 @@ export interface ImpactService {
       include?: string[];
     },
   ): Promise<ImpactResult>;
+  /**
+   * The impact walk (cypher/impact/walk.cypher) as query text and parameters, for a caller that
+   * continues the query: its rows are `root, n, distance, direction` (no rows when the root does
+   * not exist or cannot be read; `n` null when nothing is reached).
+   */
+  walk(
+    root: { blueprint: string; identifier: string },
+    options: { scope: ReadScope; direction?: ImpactDirection; relations?: string[]; depth?: number; limit?: number },
+  ): { query: string; params: Record<string, unknown> };
   paths(
     from: { blueprint: string; identifier: string },
     to: { blueprint: string; identifier: string },
@@ -249,29 +258,49 @@ async function addPeople(db: Db, model: Model, scope: ReadScope, nodes: ImpactNo
 /** Creates the impact service: one read query per question. */
 export function createImpactService(deps: { db: Db; models: BlueprintStore }): ImpactService {
   const { db, models } = deps;
-  return {
-    async impact(root, options) {
-      const direction = options.direction ?? 'downstream';
-      if (!['upstream', 'downstream', 'both'].includes(direction)) throw new BadRequestError('direction must be upstream, downstream or both');
-      models.require(root.blueprint);
-      const depth = checkDepth(options.depth, 3);
-      const limit = checkLimit(options.limit, 5000, 50_000);
-      const include = checkInclude(options.include);
-      const model = models.current();
-      const { types, nameOf } = relationTypes(model, options.relations, 'dependency');
-      const [row] = await readRows<{
-        root: ImpactResult['root'];
-        nodes: (Omit<ImpactNode, 'direction'> & { identifier: string | null; direction: 'upstream' | 'downstream'; out: [string, string, string][] })[];
-        rootOut: [string, string, string][];
-      }>(db, loadScopedQuery('impact/impact', options.scope, {}, { depth }), {
+  /** The walk's checked settings and parameters; `query` is `impact/walk` or a file including it. */
+  const prepareWalk = (
+    query: string,
+    root: { blueprint: string; identifier: string },
+    options: Parameters<ImpactService['walk']>[1],
+    limit: number,
+  ) => {
+    const direction = options.direction ?? 'downstream';
+    if (!['upstream', 'downstream', 'both'].includes(direction)) throw new BadRequestError('direction must be upstream, downstream or both');
+    models.require(root.blueprint);
+    const depth = checkDepth(options.depth, 3);
+    const { types, nameOf } = relationTypes(models.current(), options.relations, 'dependency');
+    return {
+      nameOf,
+      query: loadScopedQuery(query, options.scope, {}, { depth }),
+      params: {
         ...scopeParams(options.scope),
         identifier: root.identifier,
         blueprint: root.blueprint,
         types,
         downstream: direction !== 'upstream',
         upstream: direction !== 'downstream',
-        limit: neo4j.int(limit + 1),
-      });
+        limit: neo4j.int(limit),
+      },
+    };
+  };
+  return {
+    walk(root, options) {
+      const { query, params } = prepareWalk('impact/walk', root, options, checkLimit(options.limit, 5000, 50_000));
+      return { query, params };
+    },
+
+    async impact(root, options) {
+      const limit = checkLimit(options.limit, 5000, 50_000);
+      const include = checkInclude(options.include);
+      const model = models.current();
+      // One more than the limit: a full answer says it was cut.
+      const { query, params, nameOf } = prepareWalk('impact/impact', root, options, limit + 1);
+      const [row] = await readRows<{
+        root: ImpactResult['root'];
+        nodes: (Omit<ImpactNode, 'direction'> & { identifier: string | null; direction: 'upstream' | 'downstream'; out: [string, string, string][] })[];
+        rootOut: [string, string, string][];
+      }>(db, query, params);
       if (!row) throw new NotFoundError(`entity "${root.identifier}" of blueprint "${root.blueprint}" does not exist`);
       const key = (bp: string, id: string) => `${bp}:${id}`;
       const rootKey = key(root.blueprint, root.identifier);

@@ -170,6 +170,17 @@ describe('aggregations', () => {
       total: 2,
       groups: [{ key: bp.comp, count: 2 }],
     });
+    // Only one kind of the blast radius; a root that does not exist is a 404, not an empty answer.
+    expect((await px.call('POST', '/api/v1/search/aggregate', { ...blast, blueprint: bp.secret })).body).toEqual({
+      total: 1,
+      groups: [{ key: bp.secret, count: 1 }],
+    });
+    const missing = await px.call('POST', '/api/v1/search/aggregate', {
+      ...blast,
+      impact: { ...blast.impact, identifier: `nope-${u}` },
+    });
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.message).toContain(`entity "nope-${u}"`);
   });
 
   it('refuses unknown properties, relations, metrics and too deep walks with 400 and a clear message', async () => {

@@ -3,7 +3,7 @@ import type { ReadScope } from '../auth/authorize.ts';
 import { scopeParams, visiblePredicate } from '../auth/read-scope-cypher.ts';
 import { escapeName } from '../db/cypher-names.ts';
 import { type Db, readRows } from '../db/driver.ts';
-import { BadRequestError, ValidationError } from '../errors.ts';
+import { BadRequestError, NotFoundError, ValidationError } from '../errors.ts';
 import type { ImpactDirection, ImpactService } from '../impact/impact.ts';
 import { relTypeOf } from '../model/names.ts';
 import type { Model, PropertySchema } from '../model/types.ts';
@@ -120,7 +120,7 @@ export function compileAggregation(
 
 const toNumber = (v: unknown): unknown => (neo4j.isInt(v) ? (v as { toNumber(): number }).toNumber() : v);
 
-/** Creates the aggregation runner: one read query per aggregation (plus the impact query for a blast radius). */
+/** Creates the aggregation runner: one read query per aggregation (over a search or a blast radius). */
 export function createAggregator(deps: { db: Db; models: { current(): Model }; impact?: ImpactService }) {
   const { db, models, impact } = deps;
   return async function aggregate(request: AggregateRequest, options: { scope: ReadScope }): Promise<AggregateResult> {
@@ -136,6 +136,7 @@ export function createAggregator(deps: { db: Db; models: { current(): Model }; i
     let match: string;
     let params: Record<string, unknown>;
     let blueprints: string[] | undefined;
+    let collect = 'WITH collect(n) AS matched';
     if (request.impact !== undefined) {
       if (!impact) throw new BadRequestError('impact aggregations are not available on this server');
       if (request.rules !== undefined) throw new BadRequestError('give either "impact" or "rules", not both');
@@ -143,16 +144,17 @@ export function createAggregator(deps: { db: Db; models: { current(): Model }; i
       if (typeof i !== 'object' || i === null || typeof i.blueprint !== 'string' || typeof i.identifier !== 'string') {
         throw new BadRequestError('impact must be {"blueprint", "identifier", "direction"?, "depth"?, "relations"?}');
       }
-      const result = await impact.impact(
+      // Names are checked against the blueprints a blast radius can hold: all of them.
+      blueprints = request.blueprint ? [request.blueprint] : undefined;
+      // One query: the impact walk (it keeps to readable entities), then the groups.
+      const walk = impact.walk(
         { blueprint: i.blueprint, identifier: i.identifier },
         { scope: options.scope, direction: i.direction, depth: i.depth, relations: i.relations, limit: 50_000 },
       );
-      const keys = result.nodes.filter((n) => !request.blueprint || n.blueprint === request.blueprint).map((n) => [n.blueprint, n.identifier]);
-      // Names are checked against the blueprints a blast radius can hold: all of them.
-      blueprints = request.blueprint ? [request.blueprint] : undefined;
-      // The impact walk already kept to readable entities.
-      match = 'UNWIND $keys AS k MATCH (n:Entity {identifier: k[1]}) WHERE n._blueprint = k[0]';
-      params = { keys };
+      match = walk.query;
+      params = { ...walk.params, onlyBlueprint: request.blueprint ?? null };
+      // Grouped by root: no row at all when the root does not exist (answered 404 below).
+      collect = 'WITH root, collect(DISTINCT CASE WHEN n <> root AND ($onlyBlueprint IS NULL OR n._blueprint = $onlyBlueprint) THEN n END) AS matched';
     } else {
       const filter = compileFilter(model, request, options.scope);
       if (filter.details.length > 0) throw new ValidationError(`the search has ${filter.details.length} problem${filter.details.length > 1 ? 's' : ''}`, filter.details);
@@ -165,7 +167,7 @@ export function createAggregator(deps: { db: Db; models: { current(): Model }; i
     const query = [
       match,
       // Every entity once, for the total; then its groups.
-      'WITH collect(n) AS matched',
+      collect,
       'CALL (matched) {',
       '  UNWIND matched AS n',
       `  ${compiled.group.replace(/\n/g, '\n  ')}`,
@@ -176,6 +178,7 @@ export function createAggregator(deps: { db: Db; models: { current(): Model }; i
       `RETURN size(matched) AS total, collect({key: key, title: title, blueprint: blueprint, ${compiled.metrics.map((m) => `${m.alias}: ${m.alias}`).join(', ')}}) AS groups`,
     ].join('\n');
     const [row] = await readRows<{ total: number; groups: Record<string, unknown>[] }>(db, query, { ...params, groupLimit: neo4j.int(limit) });
+    if (!row && request.impact) throw new NotFoundError(`entity "${request.impact.identifier}" of blueprint "${request.impact.blueprint}" does not exist`);
     const relationGroups = request.groupBy.startsWith('relation:');
     return {
       total: Number(toNumber(row?.total ?? 0)),
