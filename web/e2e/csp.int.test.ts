@@ -86,14 +86,14 @@ describe('content security policy', () => {
     expect(index.match(/<script(?![^>]*\ssrc=)[^>]*>/g) ?? []).toEqual([]);
   });
 
-  // Skipped, not passing: the catalog page did not show its rows within 60 s on the merged build.
-  it.skip('runs every page of the UI without a single violation', async () => {
+  it('runs every page of the UI without a single violation', async () => {
     const page = await newPage(browser);
     const violations = await watch(page);
     await signIn(page, server.url, server.px.adminToken);
     const visit = async (path: string, ready: string) => {
       await page.goto(`${server.url}${path}`);
-      await page.locator(ready).first().waitFor({ timeout: 60_000 });
+      // The machine running the suite is busy: generous waits, never a timed assertion.
+      await page.locator(ready).first().waitFor({ timeout: 180_000 });
     };
     await visit('/', '.sidebar');
     await visit(`/catalog/${svc}`, `text=cart`);
@@ -111,7 +111,7 @@ describe('content security policy', () => {
     expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
     expect(await violations()).toEqual([]);
     await page.context().close();
-  }, 400_000);
+  }, 900_000);
 
   it('renders /docs from its own script under the policy', async () => {
     const page = await newPage(browser);

@@ -50,6 +50,40 @@ describe('API client', () => {
     });
   });
 
+  it('sends at most three heavy reads at once and queues the rest in order; other calls are not held', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const order: string[] = [];
+    const release: (() => void)[] = [];
+    const slowFetch = (async (url: RequestInfo | URL) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      order.push(String(url));
+      await new Promise<void>((go) => release.push(go));
+      inFlight--;
+      return new Response('{"data":{}}', { status: 200, headers: { 'content-type': 'application/json' } });
+    }) as typeof fetch;
+    const api = makeApi({ token: () => 't', fetch: slowFetch });
+    const heavy = [
+      api.graphql('{ a }'),
+      api.post('/api/v1/search', {}),
+      api.get('/api/v1/blueprints/service/entities/cart/impact?depth=2'),
+      api.post('/api/v1/search/aggregate', {}),
+      api.post('/api/v1/queries/q1/run', {}),
+    ];
+    const light = api.get('/api/v1/blueprints');
+    await expect.poll(() => order.length).toBe(4);
+    // Three heavy reads and the light one; the other two heavy reads wait.
+    expect(order).toEqual(['/graphql', '/api/v1/search', '/api/v1/blueprints/service/entities/cart/impact?depth=2', '/api/v1/blueprints']);
+    while (order.length < 6 || release.length > 0) {
+      release.shift()?.();
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    await Promise.all([...heavy, light]);
+    expect(order.slice(4)).toEqual(['/api/v1/search/aggregate', '/api/v1/queries/q1/run']);
+    expect(most).toBe(4);
+  });
+
   it('waits and retries when the server answers 429, then gives up after a few attempts', async () => {
     const busy = { status: 429, body: { error: { code: 'too_many_requests', message: 'busy' } } };
     const seen: { url: string; init?: RequestInit }[] = [];

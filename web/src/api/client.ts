@@ -39,6 +39,33 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * Reads the server caps per caller (GraphQL, search, paths, impact, saved queries: each holds a
+ * database session while it runs; see app.ts), as it mounts them.
+ */
+const heavyRead = /^\/(graphql|api\/v1\/(search|paths|blueprints\/[^/]+\/entities\/[^/]+\/impact|queries\/[^/]+\/run))(\/|\?|$)/;
+
+/** Heavy reads one page sends at once: below the server's default cap (4), leaving room for another tab. */
+export const heavyReadsAtOnce = 3;
+
+/** A first-come first-served gate letting `max` calls run at once. */
+function makeGate(max: number): <T>(run: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (run) => {
+    if (running >= max) await new Promise<void>((go) => waiting.push(go));
+    else running++;
+    try {
+      return await run();
+    } finally {
+      // The slot passes straight to the next in line (running stays the same), else frees up.
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
+}
+
 /** What the UI calls; one instance per signed-in session. */
 export interface Api {
   get<T>(path: string): Promise<T>;
@@ -62,8 +89,15 @@ export function makeApi(options: {
   const maxAttempts = 8;
   const retryScale = options.retryScale ?? 1;
   const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+  // A page's heavy reads queue here instead of tripping the server's cap and retrying after 429s:
+  // on a busy server the retries ran out before the reads ahead of them had finished.
+  const heavyGate = makeGate(heavyReadsAtOnce);
 
-  async function request<T>(method: string, path: string, body?: unknown, graphql = false): Promise<T> {
+  function request<T>(method: string, path: string, body?: unknown, graphql = false): Promise<T> {
+    return heavyRead.test(path) ? heavyGate(() => send<T>(method, path, body, graphql)) : send<T>(method, path, body, graphql);
+  }
+
+  async function send<T>(method: string, path: string, body: unknown, graphql: boolean): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json', 'x-plexus-origin': 'ui' };
     const token = options.token();
     if (token) headers.authorization = `Bearer ${token}`;
