@@ -13,6 +13,8 @@ export interface BenchClient {
   post(path: string, value: unknown): Promise<unknown>;
   /** POSTs a GraphQL query and returns `data`; throws when the answer has errors. */
   graphql(query: string, variables?: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /** The bearer token it sends (to sign a browser in as the same caller). */
+  token: string;
   close(): void;
 }
 
@@ -25,6 +27,7 @@ export function createClient(url: string, token: string): BenchClient {
   // One socket: requests are sequential, as a loader or a user's clicks would be.
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const client: BenchClient = {
+    token,
     send(method, path, body, contentType = 'application/json') {
       return new Promise((ok, fail) => {
         const headers: Record<string, string | number> = {

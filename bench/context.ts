@@ -118,7 +118,7 @@ export async function openContext(options: { log: (msg: string) => void }): Prom
         logger,
       );
       await services.schemas.ready();
-      const app = createApp(services);
+      const app = createApp(services, options.webDist ? { webDist: options.webDist } : {});
       const server = await new Promise<Server>((ok) => {
         const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port }, () => ok(s as Server));
       });

@@ -21,6 +21,8 @@ export interface BenchContext {
   startPlexus(options?: {
     /** Outbound destinations allowed although not public (`PLEXUS_EGRESS_ALLOW`), e.g. a local executor. */
     egressAllow?: string[];
+    /** Serve the built web UI from this folder (web/dist), as `npm start` does. */
+    webDist?: string;
   }): Promise<{ url: string; token: string; services: Services; close(): Promise<void> }>;
   /** Deletes every node and relationship (in batches) and drops the per-blueprint constraints. */
   resetDatabase(): Promise<void>;

@@ -177,6 +177,30 @@ async function main(): Promise<void> {
     await page.locator('[data-testid="level-changes"] tr[data-entity]').first().waitFor();
     await shot(page, 'scorecards');
 
+    // The home page of a member of the busiest team: their teams, what they own, its signals.
+    const member = `${team.id}-member`;
+    const admin = (path: string, body: unknown) =>
+      fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }).then(async (r) => {
+        if (!r.ok) throw new Error(`${path} answered ${r.status}: ${await r.text()}`);
+        return r.json() as Promise<{ token?: string }>;
+      });
+    await admin('/api/v1/users', { id: member, name: 'Uma Haddad', role: 'member', teams: [team.id] });
+    const memberToken = (await admin('/api/v1/tokens', { name: 'screenshots', role: 'member', user: member })).token!;
+    const mine = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' });
+    const home = await mine.newPage();
+    home.setDefaultTimeout(30_000);
+    await home.goto(`${url}/`);
+    await home.getByLabel('API token').fill(memberToken);
+    await home.getByRole('button', { name: 'Sign in' }).click();
+    await home.getByTestId('my-teams').waitFor();
+    await home.waitForFunction(() => !document.querySelector('.skeleton'));
+    await shot(home, 'home');
+    await mine.close();
+
     await page.getByTestId('theme-toggle').click();
     await page.goto(`${url}/entities/service/${encodeURIComponent(svc.id)}?tab=graph`);
     await page.locator('[data-testid="neighbourhood-graph"][data-ready="true"]').waitFor();
