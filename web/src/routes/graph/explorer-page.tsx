@@ -25,6 +25,7 @@ import {
   type GraphNode,
   type LayoutName,
   layoutNames,
+  radialAbove,
 } from '../../graph/make-cytoscape.ts';
 import { useModel } from '../../model.tsx';
 import { useApi } from '../../session.tsx';
@@ -598,7 +599,12 @@ export function ExplorerPage() {
                 stats().groups > 0
                   ? ` · shown as ${count(stats().shown, 'node')} (${count(stats().groups, 'group')})`
                   : ''
-              }${truncated() ? ' · truncated' : ''}`}
+              }${truncated() ? ' · truncated' : ''}${
+                // Said where it happens: the force layout gives way to the radial tree on big graphs.
+                layoutName() === 'fcose' && stats().shown > radialAbove
+                  ? ` · radial tree (force layout up to ${radialAbove} nodes)`
+                  : ''
+              }`}
             >
               <span class="row" style={{ gap: '6px' }}>
                 <span class="spinner" style={{ width: '12px', height: '12px' }} />{' '}
