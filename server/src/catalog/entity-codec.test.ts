@@ -1,7 +1,14 @@
 import neo4j from 'neo4j-driver';
 import { describe, expect, it } from 'vitest';
 import type { Blueprint } from '../model/types.ts';
-import { decodeEntity, type DesiredEntity, hashEntity, nodeProperties, searchText, toApiEntity } from './entity-codec.ts';
+import {
+  type DesiredEntity,
+  decodeEntity,
+  hashEntity,
+  nodeProperties,
+  searchText,
+  toApiEntity,
+} from './entity-codec.ts';
 
 // How an entity is stored on its node and read back: the encoding must round-trip, the hash must
 // ignore what does not change the entity, and the API form must say relations as the API does.
@@ -27,7 +34,13 @@ const cart: DesiredEntity = {
   blueprint: 'service',
   identifier: 'cart',
   title: 'Cart',
-  properties: { tier: 1, language: 'go', tags: ['shop', 'eu'], ports: [80, 443], links: { Runbook: 'https://r.example' } },
+  properties: {
+    tier: 1,
+    language: 'go',
+    tags: ['shop', 'eu'],
+    ports: [80, 443],
+    links: { Runbook: 'https://r.example' },
+  },
   relations: {
     ownedBy: [{ blueprint: 'team', identifier: 'payments' }],
     dependsOn: [
@@ -42,7 +55,11 @@ describe('hashEntity', () => {
     const shuffled: DesiredEntity = {
       ...cart,
       properties: Object.fromEntries(Object.entries(cart.properties).reverse()),
-      relations: { dependsOn: [...cart.relations.dependsOn].reverse(), ownedBy: cart.relations.ownedBy, calls: [] },
+      relations: {
+        dependsOn: [...cart.relations.dependsOn].reverse(),
+        ownedBy: cart.relations.ownedBy,
+        calls: [],
+      },
     };
     expect(hashEntity(shuffled)).toBe(hashEntity(cart));
   });
@@ -51,7 +68,12 @@ describe('hashEntity', () => {
     const base = hashEntity(cart);
     expect(hashEntity({ ...cart, title: 'Basket' })).not.toBe(base);
     expect(hashEntity({ ...cart, properties: { ...cart.properties, tier: 2 } })).not.toBe(base);
-    expect(hashEntity({ ...cart, relations: { ...cart.relations, ownedBy: [{ blueprint: 'team', identifier: 'core' }] } })).not.toBe(base);
+    expect(
+      hashEntity({
+        ...cart,
+        relations: { ...cart.relations, ownedBy: [{ blueprint: 'team', identifier: 'core' }] },
+      }),
+    ).not.toBe(base);
   });
 });
 
@@ -68,7 +90,15 @@ describe('nodeProperties and decodeEntity', () => {
     expect(stored._text).toBe('go \n shop \n eu');
 
     // What the driver hands back (integers as numbers: the driver is configured for them).
-    const read = { ...stored, tier: 1, ports: [80, 443], identifier: 'cart', title: 'Cart', _text: stored._text, _updatedAt: 'x' };
+    const read = {
+      ...stored,
+      tier: 1,
+      ports: [80, 443],
+      identifier: 'cart',
+      title: 'Cart',
+      _text: stored._text,
+      _updatedAt: 'x',
+    };
     delete (read as Record<string, unknown>).owner;
     const back = decodeEntity(service, read, [
       ['DEPENDS_ON', 'service', 'auth'],
@@ -82,7 +112,9 @@ describe('nodeProperties and decodeEntity', () => {
   });
 
   it('leaves an object property that is not JSON as the stored string', () => {
-    expect(decodeEntity(service, { identifier: 'x', links: 'not json' }, []).properties.links).toBe('not json');
+    expect(decodeEntity(service, { identifier: 'x', links: 'not json' }, []).properties.links).toBe(
+      'not json',
+    );
   });
 
   it('has no search text when no string values exist', () => {

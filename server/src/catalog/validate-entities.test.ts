@@ -24,18 +24,34 @@ const model: Model = new Map([
   ['library', library],
 ]);
 
-const good = { blueprint: 'service', identifier: 'cart', properties: { tier: 1 }, relations: { ownedBy: 'payments' } };
+const good = {
+  blueprint: 'service',
+  identifier: 'cart',
+  properties: { tier: 1 },
+  relations: { ownedBy: 'payments' },
+};
 
 describe('checkRecords', () => {
   it('accepts a valid record and resolves relation targets, polymorphic ones by prefix', () => {
     const { records, details } = checkRecords(
       model,
-      [{ ...good, title: 'Cart', relations: { ownedBy: 'payments', dependsOn: ['library:kafka', 'service:auth', 'library:kafka'] } }],
+      [
+        {
+          ...good,
+          title: 'Cart',
+          relations: { ownedBy: 'payments', dependsOn: ['library:kafka', 'service:auth', 'library:kafka'] },
+        },
+      ],
       { merge: false },
     );
     expect(details).toEqual([]);
     expect(records).toHaveLength(1);
-    expect(records[0]).toMatchObject({ index: 0, identifier: 'cart', title: 'Cart', properties: { tier: 1 } });
+    expect(records[0]).toMatchObject({
+      index: 0,
+      identifier: 'cart',
+      title: 'Cart',
+      properties: { tier: 1 },
+    });
     expect(records[0].relations).toEqual({
       ownedBy: [{ blueprint: 'team', identifier: 'payments' }],
       // Duplicates collapse to one target.
@@ -61,15 +77,33 @@ describe('checkRecords', () => {
     expect(records.map((r) => r.identifier)).toEqual(['cart']);
     expect(details).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ index: 11, identifier: 'bad', path: '/colour', message: expect.stringContaining('unknown key "colour"') }),
-        expect.objectContaining({ index: 11, identifier: 'bad', path: '/properties/tier', message: 'tier must be <= 3' }),
+        expect.objectContaining({
+          index: 11,
+          identifier: 'bad',
+          path: '/colour',
+          message: expect.stringContaining('unknown key "colour"'),
+        }),
+        expect.objectContaining({
+          index: 11,
+          identifier: 'bad',
+          path: '/properties/tier',
+          message: 'tier must be <= 3',
+        }),
         expect.objectContaining({
           index: 12,
           path: '/relations/dependsOn',
           message: expect.stringContaining('write "blueprint:identifier"'),
         }),
-        expect.objectContaining({ index: 13, path: '/relations/ownedBy', message: expect.stringContaining('holds one target') }),
-        expect.objectContaining({ index: 14, path: '/relations/owner', message: expect.stringContaining('has ownedBy, dependsOn') }),
+        expect.objectContaining({
+          index: 13,
+          path: '/relations/ownedBy',
+          message: expect.stringContaining('holds one target'),
+        }),
+        expect.objectContaining({
+          index: 14,
+          path: '/relations/owner',
+          message: expect.stringContaining('has ownedBy, dependsOn'),
+        }),
       ]),
     );
   });
@@ -93,7 +127,10 @@ describe('checkRecords', () => {
       [3, '/identifier', expect.stringContaining('without control characters')],
       [4, '/identifier', expect.stringContaining('at most 512 characters')],
     ]);
-    const url = checkRecords(model, [{ ...good, blueprint: 'team' }], { merge: false, defaultBlueprint: 'service' });
+    const url = checkRecords(model, [{ ...good, blueprint: 'team' }], {
+      merge: false,
+      defaultBlueprint: 'service',
+    });
     expect(url.details[0].message).toBe('blueprint "team" does not match the URL\'s blueprint "service"');
   });
 
@@ -115,9 +152,13 @@ describe('desiredState and checkMerged', () => {
   };
 
   it('replaces everything in replace mode and lays the record over the stored entity in merge mode', () => {
-    const [rec] = checkRecords(model, [{ blueprint: 'service', identifier: 'cart', properties: { language: 'ts' } }], {
-      merge: true,
-    }).records;
+    const [rec] = checkRecords(
+      model,
+      [{ blueprint: 'service', identifier: 'cart', properties: { language: 'ts' } }],
+      {
+        merge: true,
+      },
+    ).records;
     expect(desiredState(rec, before, true)).toEqual({
       ...before,
       properties: { tier: 2, language: 'ts' },
@@ -132,13 +173,21 @@ describe('desiredState and checkMerged', () => {
   });
 
   it('finds what a merge leaves missing: a cleared required relation, a required property never set', () => {
-    const [rec] = checkRecords(model, [{ blueprint: 'service', identifier: 'cart', relations: { ownedBy: null } }], {
-      merge: true,
-    }).records;
+    const [rec] = checkRecords(
+      model,
+      [{ blueprint: 'service', identifier: 'cart', relations: { ownedBy: null } }],
+      {
+        merge: true,
+      },
+    ).records;
     expect(checkMerged(rec, desiredState(rec, before, true))).toEqual([
       { index: 0, identifier: 'cart', path: '/relations/ownedBy', message: 'relation "ownedBy" is required' },
     ]);
     const fresh = desiredState(rec, null, true);
-    expect(checkMerged(rec, fresh).map((d) => d.path).sort()).toEqual(['/properties/tier', '/relations/ownedBy']);
+    expect(
+      checkMerged(rec, fresh)
+        .map((d) => d.path)
+        .sort(),
+    ).toEqual(['/properties/tier', '/relations/ownedBy']);
   });
 });
