@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { vi } from 'vitest';
 import { verifyTimestampedSignature } from '../../../connectors/sdk/index.ts';
 import type { ActionsConfig } from '../config.ts';
 import { startTestPlexus, type TestPlexus } from '../test-support.ts';
@@ -65,21 +66,23 @@ export async function startTestExecutor(options: {
   };
 }
 
-/** Polls `check` until it returns a truthy value or `timeoutMs` passes (then throws with `what`). */
-export async function waitFor<T>(what: string, check: () => Promise<T> | T, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/**
+ * Polls `check` (vitest's `vi.waitFor`) until it returns a truthy value or `timeoutMs` passes, then
+ * fails naming `what` and the last error.
+ */
+export function waitFor<T>(what: string, check: () => Promise<T> | T, timeoutMs = 30_000): Promise<T> {
+  return vi
+    .waitFor(
+      async () => {
+        const v = await check();
+        if (!v) throw new Error('not yet');
+        return v;
+      },
+      { timeout: timeoutMs, interval: 50 },
+    )
+    .catch((err: unknown) => {
+      throw new Error(`timed out waiting for ${what}: ${String(err)}`);
+    });
 }
 
 /** Reads Server-Sent Events from a streaming response, one parsed event at a time. */

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ChangeEvent, ScorecardLevelChangedEvent } from '../catalog/events.ts';
 import { writeRows } from '../db/driver.ts';
 import { silentLogger } from '../log.ts';
@@ -90,17 +90,15 @@ async function result(entity: string) {
  * Waits until `check` passes, or fails after `ms`. A write's change events reach the scorecards
  * a moment after the write returns; `idle()` then waits for the runs they queue.
  */
-async function eventually<T>(check: () => Promise<T>, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    await px.services.scorecards.idle();
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  }
+/** Waits for background evaluation, then checks; again until it holds (vitest's `vi.waitFor`). */
+function eventually<T>(check: () => Promise<T>): Promise<T> {
+  return vi.waitFor(
+    async () => {
+      await px.services.scorecards.idle();
+      return check();
+    },
+    { timeout: 60_000, interval: 20 },
+  );
 }
 
 describe('re-evaluation on change', () => {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { builtInConnectors } from '../../../connectors/registry.ts';
 import { type FakeServer, startFakeServer } from '../../../connectors/sdk/fake-server.ts';
 import { writeRows } from '../db/driver.ts';
@@ -7,17 +7,16 @@ import { startTestPlexus, type TestPlexus, uniqueId } from '../test-support.ts';
 import { createSourcesService, type SourcesService } from './sources-service.ts';
 
 /** Polls `check` until it holds or the deadline passes (no fixed sleeps). */
-async function eventually<T>(
-  check: () => Promise<T | null | undefined | false>,
-  deadlineMs = 10_000,
-): Promise<T> {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > until) throw new Error('condition not met before the deadline');
-    await new Promise((ok) => setTimeout(ok, 25));
-  }
+/** Polls `check` until it returns a truthy value (vitest's `vi.waitFor`, generous on a busy machine). */
+function eventually<T>(check: () => Promise<T | null | undefined | false>): Promise<T> {
+  return vi.waitFor(
+    async () => {
+      const v = await check();
+      if (!v) throw new Error('condition not met yet');
+      return v;
+    },
+    { timeout: 60_000, interval: 25 },
+  );
 }
 
 describe('sources', () => {
