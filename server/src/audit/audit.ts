@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import neo4j from 'neo4j-driver';
+import neo4j, { type ManagedTransaction } from 'neo4j-driver';
 import type { AdminChangeEvent, AdminObjectKind, ChangeEvent, WriteContext } from '../catalog/events.ts';
-import { type Db, readRows, writeRows } from '../db/driver.ts';
+import { type Db, openSession, readRows, writeRows } from '../db/driver.ts';
 import { checkLimit, cursorOf, latestTimestamp, parseCursor } from '../db/pages.ts';
 import { loadQuery } from '../db/query-loader.ts';
 import { BadRequestError } from '../errors.ts';
@@ -59,13 +59,14 @@ function substance(snapshot: Record<string, unknown> | null): string {
 }
 
 /**
- * The audit event of a change to an administered object (`audit.record` takes it): created when
+ * The audit event of a change to an administered object (`writeAudited` records it): created when
  * there is no `before`, deleted when there is no `after`. Empty when an update changed nothing
  * but its timestamps, so a re-save of the same definition leaves no trace, as for entities.
- * Snapshots are copied as JSON; callers pass ones without secrets.
+ * Snapshots are copied as JSON; callers pass ones without secrets. The writer records it in the
+ * change's own transaction (`writeAudited`, `recordInTransaction`).
  *
  * @example
- * await audit.record(adminChange('scorecard', sc.identifier, writeContext(c), before, after, { blueprint: sc.blueprint }));
+ * return { result: saved, events: adminChange('query', id, ctx, before, saved) }; // inside writeAudited
  */
 export function adminChange<K extends AdminObjectKind>(
   kind: K,
@@ -127,6 +128,42 @@ export function recordEventsQuery(): string {
 }
 
 /**
+ * Records `events` inside the caller's transaction `tx`, so the change and its audit record commit
+ * together or not at all. Send it last in the transaction: it holds the audit sequence's lock
+ * until the commit (cypher/audit/record-events.cypher).
+ */
+export async function recordInTransaction(tx: ManagedTransaction, events: readonly ChangeEvent[]): Promise<void> {
+  if (events.length > 0) await tx.run(recordEventsQuery(), { events: auditRows(events) });
+}
+
+/**
+ * Runs `change` in one write transaction, then records the audit events it returns in that same
+ * transaction. `change` may be retried by the driver (a transient error), so it must not have
+ * effects outside the transaction.
+ *
+ * @example
+ * const view = await writeAudited(db, async (tx) => {
+ *   const [row] = await txRows(tx, loadQuery('views/delete-view'), { id });
+ *   return { result: row, events: adminChange('view', id, ctx, before, null) };
+ * });
+ */
+export async function writeAudited<T>(
+  db: Db,
+  change: (tx: ManagedTransaction) => Promise<{ result: T; events: readonly ChangeEvent[] }>,
+): Promise<T> {
+  const session = openSession(db, 'WRITE');
+  try {
+    return await session.executeWrite(async (tx) => {
+      const { result, events } = await change(tx);
+      await recordInTransaction(tx, events);
+      return result;
+    });
+  } finally {
+    await session.close();
+  }
+}
+
+/**
  * The listing query for the most selective filter given: one subject's history, then an actor's,
  * a blueprint's or a kind's events (each through its own index), else every event along `at`.
  */
@@ -137,7 +174,11 @@ export function listEventsQuery(subject: string | null, filter: { actor?: string
 
 /** Reads the audit trail and applies the retention period. */
 export interface AuditLog {
-  /** Records events in their own transaction (changes that do not go through the catalog). */
+  /**
+   * Records events in a transaction of their own, after the change committed: what scorecard and
+   * action definitions still use. Prefer `writeAudited`/`recordInTransaction`, which commit the
+   * record with the change.
+   */
   record(events: readonly ChangeEvent[]): Promise<void>;
   list(filter: { kind?: string; subject?: string; blueprint?: string; identifier?: string; actor?: string; since?: string; limit?: number; cursor?: string | null }): Promise<{ events: AuditEvent[]; next: string | null }>;
   /** Deletes events older than `retentionDays`; returns how many. */

@@ -17,7 +17,7 @@ export async function ensureAdminToken(tokens: TokenStore, options: { adminToken
   if (options.adminToken) return { kind: 'environment' };
   const file = join(options.dataDir, 'admin-token');
   if (await tokens.hasBootstrapToken()) return { kind: 'existing', file: existsSync(file) ? file : null };
-  const { token } = await tokens.create({ name: 'admin', role: 'admin', bootstrap: true }, 'plexus');
+  const { token } = await tokens.create({ name: 'admin', role: 'admin', bootstrap: true }, { actor: 'plexus', source: 'bootstrap' });
   mkdirSync(options.dataDir, { recursive: true });
   writeFileSync(file, `${token}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);

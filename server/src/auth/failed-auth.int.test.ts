@@ -103,12 +103,12 @@ describe('failed authentications', () => {
     const app = createApp({ ...px.services, tokens });
     for (let i = 0; i < 5; i++)
       await app.request('/api/v1/blueprints', { headers: { authorization: `Bearer ${guess()}` } });
-    const created = await tokens.create({ name: uniqueId('fresh'), role: 'viewer' }, 'test');
+    const created = await tokens.create({ name: uniqueId('fresh'), role: 'viewer' }, { actor: 'test', source: 'api' });
     const use = () =>
       app.request('/api/v1/blueprints', { headers: { authorization: `Bearer ${created.token}` } });
     expect((await use()).status).toBe(200);
     expect((await use()).status).toBe(200);
-    await tokens.delete(created.id);
+    await tokens.delete(created.id, { actor: 'test', source: 'api' });
     expect((await use()).status).toBe(401);
   });
 

@@ -1,7 +1,11 @@
-import { type Db, readRows, writeRows } from '../db/driver.ts';
+import type { ManagedTransaction } from 'neo4j-driver';
+import { adminChange, writeAudited } from '../audit/audit.ts';
+import type { ChangeEvent, WriteContext } from '../catalog/events.ts';
+import { type Db, readRows, txRows } from '../db/driver.ts';
 import { loadQuery } from '../db/query-loader.ts';
 import { ConflictError, NotFoundError, ValidationError, type ErrorDetail } from '../errors.ts';
 import { isRole, type Role } from './principal.ts';
+import { auditedToken, type TokenInfo, tokenInfo } from './tokens.ts';
 
 /**
  * Users, service accounts and teams, stored as `(:_User)-[:_MEMBER_OF]->(:_Team)`, apart from the
@@ -40,16 +44,20 @@ export interface Team {
   updatedAt?: string;
 }
 
-/** Reads and writes users and teams. */
+/**
+ * Reads and writes users and teams. Every change is audited whole (role, team and moderation
+ * changes are permission changes) in its own transaction, with `ctx.actor` as the actor.
+ */
 export interface IdentityStore {
   listUsers(ids?: string[]): Promise<User[]>;
   getUser(id: string): Promise<User | null>;
-  createUser(input: unknown, actor: string): Promise<User>;
-  updateUser(id: string, patch: unknown, actor: string): Promise<User>;
-  deleteUser(id: string): Promise<void>;
+  createUser(input: unknown, ctx: WriteContext): Promise<User>;
+  updateUser(id: string, patch: unknown, ctx: WriteContext): Promise<User>;
+  /** Removes a user with their tokens; each token's revocation is audited too. */
+  deleteUser(id: string, ctx: WriteContext): Promise<void>;
   listTeams(): Promise<Team[]>;
-  saveTeam(input: unknown, actor: string, mode: 'create' | 'replace'): Promise<Team>;
-  deleteTeam(identifier: string): Promise<void>;
+  saveTeam(input: unknown, ctx: WriteContext, mode: 'create' | 'replace'): Promise<Team>;
+  deleteTeam(identifier: string, ctx: WriteContext): Promise<void>;
   /** Called after any user or team changed (caches of verified credentials forget then). */
   onChange(listener: () => void): () => void;
 }
@@ -96,55 +104,91 @@ function normaliseUser(u: Record<string, unknown>): User {
   };
 }
 
+/** Runs a read query, in a transaction or on its own. */
+type Rows = <T>(query: string, params: Record<string, unknown>) => Promise<T[]>;
+
+const inTx =
+  (tx: ManagedTransaction): Rows =>
+  <T>(query: string, params: Record<string, unknown>) =>
+    txRows<T>(tx, query, params);
+
+async function usersFrom(rows: Rows, ids: string[] | null): Promise<User[]> {
+  const found = await rows<{ user: User }>(loadQuery('auth/list-users'), { ids });
+  return found.map((r) => ({ ...r.user, email: r.user.email ?? null, moderates: r.user.moderates ?? [], disabled: r.user.disabled ?? false }));
+}
+
+async function teamsFrom(rows: Rows, identifiers: string[] | null): Promise<Team[]> {
+  const found = await rows<{ team: Team }>(loadQuery('auth/list-teams'), { identifiers });
+  return found.map((r) => ({ ...r.team, description: r.team.description ?? null }));
+}
+
 /** Creates the identity store. */
 export function createIdentityStore(db: Db): IdentityStore {
+  const outside: Rows = <T>(query: string, params: Record<string, unknown>) => readRows<T>(db, query, params);
   const listeners = new Set<() => void>();
   const changed = () => {
     for (const l of listeners) l();
   };
-  const save = async (user: User, actor: string) => {
-    await writeRows(db, loadQuery('auth/save-user'), { user, now: new Date().toISOString(), actor });
+  /** Saves `user` and records its change from `before`, in one transaction. */
+  const save = async (user: User, ctx: WriteContext, check: (before: User | null) => void): Promise<User> => {
+    const after = await writeAudited(db, async (tx) => {
+      const [before] = await usersFrom(inTx(tx), [user.id]);
+      check(before ?? null);
+      await tx.run(loadQuery('auth/save-user'), { user, now: new Date().toISOString(), actor: ctx.actor });
+      const [saved] = await usersFrom(inTx(tx), [user.id]);
+      return { result: saved, events: adminChange('user', user.id, ctx, before ?? null, saved) };
+    });
     changed();
+    return after;
   };
   const store: IdentityStore = {
     async listUsers(ids) {
-      const rows = await readRows<{ user: User }>(db, loadQuery('auth/list-users'), { ids: ids ?? null });
-      return rows.map((r) => ({ ...r.user, email: r.user.email ?? null, moderates: r.user.moderates ?? [], disabled: r.user.disabled ?? false }));
+      return usersFrom(outside, ids ?? null);
     },
     async getUser(id) {
       const [u] = await store.listUsers([id]);
       return u ?? null;
     },
-    async createUser(input, actor) {
+    async createUser(input, ctx) {
       if (!isObject(input)) throw new ValidationError('a user must be a JSON object', [{ path: '', message: 'expected {"id", "role", ...}' }]);
       const details = checkUser(input, false);
       if (details.length > 0) throw new ValidationError('the user is not valid', details);
       const user = normaliseUser(input);
-      if (await store.getUser(user.id)) throw new ConflictError(`user "${user.id}" already exists; PATCH /api/v1/users/${user.id} changes it`);
-      await save(user, actor);
-      return (await store.getUser(user.id))!;
+      return save(user, ctx, (before) => {
+        if (before) throw new ConflictError(`user "${user.id}" already exists; PATCH /api/v1/users/${user.id} changes it`);
+      });
     },
-    async updateUser(id, patch, actor) {
+    async updateUser(id, patch, ctx) {
       if (!isObject(patch)) throw new ValidationError('the body must be a JSON object', [{ path: '', message: 'expected fields to change' }]);
       if (patch.id !== undefined && patch.id !== id) throw new ValidationError('users cannot be renamed', [{ path: '/id', message: `id "${String(patch.id)}" does not match "${id}"` }]);
       const details = checkUser(patch, true);
       if (details.length > 0) throw new ValidationError('the change is not valid', details);
-      const before = await store.getUser(id);
-      if (!before) throw new NotFoundError(`user "${id}" does not exist`);
-      const { createdAt, createdBy, updatedAt, updatedBy, ...rest } = before;
-      await save(normaliseUser({ ...rest, ...patch, id }), actor);
-      return (await store.getUser(id))!;
+      const current = await store.getUser(id);
+      if (!current) throw new NotFoundError(`user "${id}" does not exist`);
+      const { createdAt, createdBy, updatedAt, updatedBy, ...rest } = current;
+      return save(normaliseUser({ ...rest, ...patch, id }), ctx, (before) => {
+        if (!before) throw new NotFoundError(`user "${id}" does not exist`);
+      });
     },
-    async deleteUser(id) {
-      const [row] = await writeRows<{ deleted: number }>(db, loadQuery('auth/delete-user'), { id });
-      if (!row || row.deleted === 0) throw new NotFoundError(`user "${id}" does not exist`);
+    async deleteUser(id, ctx) {
+      await writeAudited(db, async (tx) => {
+        const [before] = await usersFrom(inTx(tx), [id]);
+        // Their tokens go with them (delete-user): each revocation is on record too.
+        const owned = await txRows<{ token: TokenInfo }>(tx, loadQuery('auth/list-tokens'), { userId: id });
+        const [row] = await txRows<{ deleted: number }>(tx, loadQuery('auth/delete-user'), { id });
+        if (!before || !row || row.deleted === 0) throw new NotFoundError(`user "${id}" does not exist`);
+        const events: ChangeEvent[] = [
+          ...adminChange('user', id, ctx, before, null),
+          ...owned.flatMap(({ token }) => adminChange('token', token.id, ctx, auditedToken(tokenInfo(token)), null)),
+        ];
+        return { result: undefined, events };
+      });
       changed();
     },
     async listTeams() {
-      const rows = await readRows<{ team: Team }>(db, loadQuery('auth/list-teams'), { identifiers: null });
-      return rows.map((r) => ({ ...r.team, description: r.team.description ?? null }));
+      return teamsFrom(outside, null);
     },
-    async saveTeam(input, actor, mode) {
+    async saveTeam(input, ctx, mode) {
       if (!isObject(input)) throw new ValidationError('a team must be a JSON object', [{ path: '', message: 'expected {"identifier", "title", "members"}' }]);
       const details: ErrorDetail[] = [];
       for (const k of Object.keys(input)) if (!['identifier', 'title', 'description', 'members'].includes(k)) details.push({ path: `/${k}`, message: `unknown key "${k}"` });
@@ -154,34 +198,40 @@ export function createIdentityStore(db: Db): IdentityStore {
       if (input.members !== undefined && (!Array.isArray(input.members) || !input.members.every((m) => typeof m === 'string'))) details.push({ path: '/members', message: 'members must be a list of user ids' });
       if (details.length > 0) throw new ValidationError('the team is not valid', details);
       const identifier = input.identifier as string;
-      const [existing] = await readRows<{ team: Team }>(db, loadQuery('auth/list-teams'), { identifiers: [identifier] });
-      const exists = existing !== undefined;
-      if (mode === 'create' && exists) throw new ConflictError(`team "${identifier}" already exists; PUT /api/v1/teams/${identifier} changes it`);
-      if (mode === 'replace' && !exists) throw new NotFoundError(`team "${identifier}" does not exist`);
       const members = (input.members as string[] | undefined) ?? null;
-      if (members) {
-        const known = new Set((await store.listUsers(members)).map((u) => u.id));
-        const unknown = members.filter((m) => !known.has(m));
-        if (unknown.length > 0) throw new ValidationError('unknown members', unknown.map((m) => ({ path: '/members', message: `user "${m}" does not exist` })));
-      }
-      await writeRows(db, loadQuery('auth/save-team'), {
-        // Fields left out keep their value (members included).
-        team: {
-          identifier,
-          title: (input.title as string | undefined) ?? existing?.team.title ?? identifier,
-          description: input.description === undefined ? (existing?.team.description ?? null) : input.description,
-          members,
-        },
-        now: new Date().toISOString(),
-        actor,
+      const saved = await writeAudited(db, async (tx) => {
+        const [existing] = await teamsFrom(inTx(tx), [identifier]);
+        if (mode === 'create' && existing) throw new ConflictError(`team "${identifier}" already exists; PUT /api/v1/teams/${identifier} changes it`);
+        if (mode === 'replace' && !existing) throw new NotFoundError(`team "${identifier}" does not exist`);
+        if (members) {
+          const known = new Set((await usersFrom(inTx(tx), members)).map((u) => u.id));
+          const unknown = members.filter((m) => !known.has(m));
+          if (unknown.length > 0) throw new ValidationError('unknown members', unknown.map((m) => ({ path: '/members', message: `user "${m}" does not exist` })));
+        }
+        await tx.run(loadQuery('auth/save-team'), {
+          // Fields left out keep their value (members included).
+          team: {
+            identifier,
+            title: (input.title as string | undefined) ?? existing?.title ?? identifier,
+            description: input.description === undefined ? (existing?.description ?? null) : input.description,
+            members,
+          },
+          now: new Date().toISOString(),
+          actor: ctx.actor,
+        });
+        const [after] = await teamsFrom(inTx(tx), [identifier]);
+        return { result: after, events: adminChange('team', identifier, ctx, existing ?? null, after) };
       });
       changed();
-      const [row] = await readRows<{ team: Team }>(db, loadQuery('auth/list-teams'), { identifiers: [identifier] });
-      return { ...row.team, description: row.team.description ?? null };
+      return saved;
     },
-    async deleteTeam(identifier) {
-      const [row] = await writeRows<{ deleted: number }>(db, loadQuery('auth/delete-team'), { identifier });
-      if (!row || row.deleted === 0) throw new NotFoundError(`team "${identifier}" does not exist`);
+    async deleteTeam(identifier, ctx) {
+      await writeAudited(db, async (tx) => {
+        const [before] = await teamsFrom(inTx(tx), [identifier]);
+        const [row] = await txRows<{ deleted: number }>(tx, loadQuery('auth/delete-team'), { identifier });
+        if (!before || !row || row.deleted === 0) throw new NotFoundError(`team "${identifier}" does not exist`);
+        return { result: undefined, events: adminChange('team', identifier, ctx, before, null) };
+      });
       changed();
     },
     onChange(listener) {

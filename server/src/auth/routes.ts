@@ -1,33 +1,24 @@
-import { type Context, Hono } from 'hono';
-import { adminChange, type AuditLog } from '../audit/audit.ts';
+import { Hono } from 'hono';
 import { BadRequestError, ForbiddenError, NotFoundError } from '../errors.ts';
 import { type AppEnv, readJson, writeContext } from '../http.ts';
 import { assertAdmin, isAdmin } from './authorize.ts';
-import type { IdentityStore, Team, User } from './identities.ts';
+import type { IdentityStore } from './identities.ts';
 import { isRole, type Principal, roleAtLeast } from './principal.ts';
-import type { NewToken, TokenInfo, TokenStore } from './tokens.ts';
+import type { NewToken, TokenStore } from './tokens.ts';
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** A token as audited: what it may do and until when; never its secret or hash. */
-function auditedToken(t: Pick<TokenInfo, 'id' | 'name' | 'role'> & Partial<Pick<TokenInfo, 'expiresAt' | 'userId' | 'blueprints'>>) {
-  return { id: t.id, name: t.name, role: t.role, blueprints: t.blueprints ?? null, expiresAt: t.expiresAt ?? null, userId: t.userId ?? null };
 }
 
 /**
  * `/api/v1/tokens`, `/api/v1/users`, `/api/v1/teams`. Admins manage everything; a user or
  * service account may create, list and revoke its own tokens, never with more than it has
  * (role, blueprint scope). Everyone may see who they are (`/users/me`) and the list of teams.
+ * The stores audit each change in the change's own transaction, with the request's write context.
  */
-export function authRoutes(deps: { tokens: TokenStore; identities: IdentityStore; audit: AuditLog; jsonLimit: number }): Hono<AppEnv> {
-  const { tokens, identities, audit, jsonLimit } = deps;
+export function authRoutes(deps: { tokens: TokenStore; identities: IdentityStore; jsonLimit: number }): Hono<AppEnv> {
+  const { tokens, identities, jsonLimit } = deps;
   const r = new Hono<AppEnv>();
-  // Role, team and moderation changes are permission changes: users and teams are audited whole.
-  const recordUser = (c: Context<AppEnv>, id: string, before: User | null, after: User | null) => audit.record(adminChange('user', id, writeContext(c), before, after));
-  const recordTeam = (c: Context<AppEnv>, id: string, before: Team | null, after: Team | null) => audit.record(adminChange('team', id, writeContext(c), before, after));
-  const team = async (id: string) => (await identities.listTeams()).find((t) => t.identifier === id) ?? null;
 
   /** A user's own id when they may manage their own tokens (a local user or service account). */
   const selfService = async (p: Principal): Promise<string> => {
@@ -66,8 +57,7 @@ export function authRoutes(deps: { tokens: TokenStore; identities: IdentityStore
         if (!input.blueprints || outside.length > 0) throw new ForbiddenError(`your token is limited to ${p.blueprints.join(', ')}; a token you create must be too`);
       }
     }
-    const created = await tokens.create(input, p.name);
-    await audit.record(adminChange('token', created.id, writeContext(c), null, auditedToken({ ...input, id: created.id })));
+    const created = await tokens.create(input, writeContext(c));
     return c.json(created, 201);
   });
 
@@ -78,8 +68,7 @@ export function authRoutes(deps: { tokens: TokenStore; identities: IdentityStore
       const owner = await tokens.owner(id);
       if (owner === null || owner !== (await selfService(p))) throw new ForbiddenError('you may revoke your own tokens only');
     }
-    const revoked = await tokens.delete(id);
-    await audit.record(adminChange('token', id, writeContext(c), auditedToken(revoked), null));
+    await tokens.delete(id, writeContext(c));
     return c.body(null, 204);
   });
 
@@ -96,8 +85,7 @@ export function authRoutes(deps: { tokens: TokenStore; identities: IdentityStore
   r.post('/users', async (c) => {
     const p = c.get('principal');
     assertAdmin(p, 'adding users');
-    const user = await identities.createUser(await readJson(c, jsonLimit), p.name);
-    await recordUser(c, user.id, null, user);
+    const user = await identities.createUser(await readJson(c, jsonLimit), writeContext(c));
     return c.json(user, 201);
   });
 
@@ -114,21 +102,15 @@ export function authRoutes(deps: { tokens: TokenStore; identities: IdentityStore
     const p = c.get('principal');
     assertAdmin(p, 'changing users');
     const id = c.req.param('id');
-    const before = await identities.getUser(id);
-    const after = await identities.updateUser(id, await readJson(c, jsonLimit), p.name);
-    await recordUser(c, id, before, after);
+    const after = await identities.updateUser(id, await readJson(c, jsonLimit), writeContext(c));
     return c.json(after);
   });
 
   r.delete('/users/:id', async (c) => {
     assertAdmin(c.get('principal'), 'removing users');
     const id = c.req.param('id');
-    const before = await identities.getUser(id);
     // Their tokens go with them: each revocation is audited too.
-    const owned = before ? await tokens.list({ userId: id }) : [];
-    await identities.deleteUser(id);
-    await recordUser(c, id, before, null);
-    for (const t of owned) await audit.record(adminChange('token', t.id, writeContext(c), auditedToken(t), null));
+    await identities.deleteUser(id, writeContext(c));
     return c.body(null, 204);
   });
 
@@ -137,8 +119,7 @@ export function authRoutes(deps: { tokens: TokenStore; identities: IdentityStore
   r.post('/teams', async (c) => {
     const p = c.get('principal');
     assertAdmin(p, 'adding teams');
-    const saved = await identities.saveTeam(await readJson(c, jsonLimit), p.name, 'create');
-    await recordTeam(c, saved.identifier, null, saved);
+    const saved = await identities.saveTeam(await readJson(c, jsonLimit), writeContext(c), 'create');
     return c.json(saved, 201);
   });
 
@@ -149,18 +130,14 @@ export function authRoutes(deps: { tokens: TokenStore; identities: IdentityStore
     if (!isObject(body)) throw new BadRequestError('the body must be {"title"?, "description"?, "members"?}');
     const id = c.req.param('identifier');
     if (body.identifier !== undefined && body.identifier !== id) throw new BadRequestError('teams cannot be renamed');
-    const before = await team(id);
-    const saved = await identities.saveTeam({ ...body, identifier: id }, p.name, 'replace');
-    await recordTeam(c, id, before, saved);
+    const saved = await identities.saveTeam({ ...body, identifier: id }, writeContext(c), 'replace');
     return c.json(saved);
   });
 
   r.delete('/teams/:identifier', async (c) => {
     assertAdmin(c.get('principal'), 'removing teams');
     const id = c.req.param('identifier');
-    const before = await team(id);
-    await identities.deleteTeam(id);
-    await recordTeam(c, id, before, null);
+    await identities.deleteTeam(id, writeContext(c));
     return c.body(null, 204);
   });
   return r;

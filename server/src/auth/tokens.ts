@@ -1,5 +1,7 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { type Db, readRows, writeRows } from '../db/driver.ts';
+import { adminChange, writeAudited } from '../audit/audit.ts';
+import type { WriteContext } from '../catalog/events.ts';
+import { type Db, readRows, txRows, writeRows } from '../db/driver.ts';
 import { loadQuery } from '../db/query-loader.ts';
 import { BadRequestError, NotFoundError } from '../errors.ts';
 import { isRole, type Principal, type PrincipalKind, type Role, roles, weakerRole } from './principal.ts';
@@ -36,12 +38,13 @@ export interface NewToken {
 /** API tokens: random secrets, stored as SHA-256 hashes, optionally expiring, bound and scoped. */
 export interface TokenStore {
   verify(token: string): Promise<Principal | null>;
-  create(input: NewToken, actor: string): Promise<{ id: string; token: string }>;
+  /** Issues a token; `ctx.actor` is its creator. Audited in the same transaction, without the secret. */
+  create(input: NewToken, ctx: WriteContext): Promise<{ id: string; token: string }>;
   list(options?: { userId?: string }): Promise<TokenInfo[]>;
   /** The user a token belongs to (null when unbound); 404 when there is no such token. */
   owner(id: string): Promise<string | null>;
-  /** Revokes a token; returns what it was (for the audit trail). */
-  delete(id: string): Promise<TokenInfo>;
+  /** Revokes a token, audited in the same transaction; returns what it was. */
+  delete(id: string, ctx: WriteContext): Promise<TokenInfo>;
   hasBootstrapToken(): Promise<boolean>;
   /** Forgets cached verifications (after a user or their teams changed). */
   forget(): void;
@@ -62,6 +65,16 @@ export function safeEqual(a: string, b: string): boolean {
 /** A short, non-reversible fingerprint of a secret for logs (`sha256:1a2b3c4d`). */
 export function fingerprint(secret: string): string {
   return `sha256:${sha256(secret).slice(0, 8)}`;
+}
+
+/** A token as audited: what it may do and until when; never its secret or hash. */
+export function auditedToken(t: Pick<TokenInfo, 'id' | 'name' | 'role'> & Partial<Pick<TokenInfo, 'expiresAt' | 'userId' | 'blueprints'>>) {
+  return { id: t.id, name: t.name, role: t.role, blueprints: t.blueprints ?? null, expiresAt: t.expiresAt ?? null, userId: t.userId ?? null };
+}
+
+/** A `list-tokens`/`delete-token` row as `TokenInfo` (absent optional fields made explicit). */
+export function tokenInfo(row: TokenInfo): TokenInfo {
+  return { ...row, userId: row.userId ?? null, blueprints: row.blueprints ?? null, bootstrap: row.bootstrap ?? false };
 }
 
 type TokenRow = { id: string; name: string; role: Role; expiresAt: string | null; userId: string | null; blueprints: string[] | null };
@@ -146,7 +159,7 @@ export function createTokenStore(db: Db, options: { adminToken?: string; cacheMs
       }
       return principal;
     },
-    async create(input, actor) {
+    async create(input, ctx) {
       if (typeof input.name !== 'string' || input.name.trim() === '') throw new BadRequestError('name is required');
       if (!isRole(input.role)) throw new BadRequestError(`role must be one of ${roles.join(', ')}`);
       if (input.expiresAt && (typeof input.expiresAt !== 'string' || Number.isNaN(Date.parse(input.expiresAt)))) {
@@ -158,35 +171,42 @@ export function createTokenStore(db: Db, options: { adminToken?: string; cacheMs
       }
       const id = randomUUID();
       const token = `plx_${randomBytes(32).toString('base64url')}`;
-      await writeRows(db, loadQuery('auth/create-token'), {
-        id,
-        name: input.name,
-        role: input.role,
-        hash: sha256(token),
-        now: new Date().toISOString(),
-        actor,
-        expiresAt: input.expiresAt ?? null,
-        bootstrap: input.bootstrap ?? false,
-        userId: input.userId ?? null,
-        blueprints,
+      await writeAudited(db, async (tx) => {
+        await tx.run(loadQuery('auth/create-token'), {
+          id,
+          name: input.name,
+          role: input.role,
+          hash: sha256(token),
+          now: new Date().toISOString(),
+          actor: ctx.actor,
+          expiresAt: input.expiresAt ?? null,
+          bootstrap: input.bootstrap ?? false,
+          userId: input.userId ?? null,
+          blueprints,
+        });
+        return { result: undefined, events: adminChange('token', id, ctx, null, auditedToken({ ...input, id })) };
       });
       misses.delete(sha256(token));
       return { id, token };
     },
     async list(listOptions = {}) {
       const rows = await readRows<{ token: TokenInfo }>(db, loadQuery('auth/list-tokens'), { userId: listOptions.userId ?? null });
-      return rows.map((r) => ({ ...r.token, userId: r.token.userId ?? null, blueprints: r.token.blueprints ?? null, bootstrap: r.token.bootstrap ?? false }));
+      return rows.map((r) => tokenInfo(r.token));
     },
     async owner(id) {
       const [row] = await readRows<{ token: { id: string; userId: string | null } }>(db, loadQuery('auth/find-token-by-id'), { id });
       if (!row) throw new NotFoundError(`token "${id}" does not exist`);
       return row.token.userId ?? null;
     },
-    async delete(id) {
-      const [row] = await writeRows<{ token: TokenInfo }>(db, loadQuery('auth/delete-token'), { id });
-      if (!row) throw new NotFoundError(`token "${id}" does not exist`);
+    async delete(id, ctx) {
+      const revoked = await writeAudited(db, async (tx) => {
+        const [row] = await txRows<{ token: TokenInfo }>(tx, loadQuery('auth/delete-token'), { id });
+        if (!row) throw new NotFoundError(`token "${id}" does not exist`);
+        const token = tokenInfo(row.token);
+        return { result: token, events: adminChange('token', id, ctx, auditedToken(token), null) };
+      });
       cache.clear();
-      return { ...row.token, userId: row.token.userId ?? null, blueprints: row.token.blueprints ?? null, bootstrap: row.token.bootstrap ?? false };
+      return revoked;
     },
     async hasBootstrapToken() {
       const [row] = await readRows<{ present: boolean }>(db, loadQuery('auth/has-bootstrap-token'));

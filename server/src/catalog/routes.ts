@@ -110,7 +110,7 @@ export function entityRoutes(deps: {
         if (ids.some((id) => !models.get(id))) assertAdmin(p, 'checking entities against new blueprints');
         else assertCanAdminister(p, ids, 'checking entities against changed blueprints');
         try {
-          model = (await models.save(planned, { actor: p.name, mode: 'upsert', force: true, dryRun: true })).model;
+          model = (await models.save(planned, { ctx: writeContext(c), mode: 'upsert', force: true, dryRun: true })).model;
         } catch (err) {
           // Said apart from the entities' problems: each detail points into "blueprints".
           if (!(err instanceof ValidationError)) throw err;

@@ -1,4 +1,4 @@
-import neo4j, { type Driver, type Session } from 'neo4j-driver';
+import neo4j, { type Driver, type ManagedTransaction, type Session } from 'neo4j-driver';
 import type { PlexusConfig } from '../config.ts';
 import { mapDatabaseError, ServiceUnavailableError } from '../errors.ts';
 
@@ -61,6 +61,12 @@ export function readRows<T = Record<string, unknown>>(db: Db, query: string, par
 /** Runs one write query in its own transaction and returns the records as plain objects. */
 export function writeRows<T = Record<string, unknown>>(db: Db, query: string, params: Record<string, unknown> = {}): Promise<T[]> {
   return runRows<T>(db, 'WRITE', query, params);
+}
+
+/** Runs one query inside the caller's transaction and returns the records as plain objects. */
+export async function txRows<T = Record<string, unknown>>(tx: ManagedTransaction, query: string, params: Record<string, unknown> = {}): Promise<T[]> {
+  const res = await tx.run(query, params);
+  return res.records.map((r) => r.toObject() as T);
 }
 
 /**

@@ -38,7 +38,7 @@ export async function writeDemo(
   const { models, catalog } = deps;
   const ctx = { actor: 'demo', source: 'demo' };
   for (const pack of ['backstage', 'sdlc']) {
-    await models.save(readPack(pack).blueprints, { actor: 'demo', mode: 'upsert' });
+    await models.save(readPack(pack).blueprints, { ctx, mode: 'upsert' });
   }
   let total = (await catalog.upsertEntities(orderExampleEntities(), ctx)).upserted;
   for (const batch of generateOrganisationBatches({ services: options.services ?? 300, seed: 7 }, 2000)) {

@@ -1,7 +1,9 @@
-import { type Db, readRows, writeRows } from '../db/driver.ts';
+import type { ManagedTransaction } from 'neo4j-driver';
+import { writeAudited } from '../audit/audit.ts';
+import { type Db, readRows, txRows, writeRows } from '../db/driver.ts';
 import { loadQuery } from '../db/query-loader.ts';
 import { ConflictError, NotFoundError, ValidationError, type ErrorDetail } from '../errors.ts';
-import type { EventBus } from '../catalog/events.ts';
+import type { BlueprintChangeEvent, EventBus, WriteContext } from '../catalog/events.ts';
 import type { Logger } from '../log.ts';
 import { planBlueprintChange, type BlueprintMigration } from './migrate-blueprint.ts';
 import { labelOf, targetsOf } from './names.ts';
@@ -15,6 +17,11 @@ export interface SaveResult {
   created: string[];
   updated: string[];
   migrations: BlueprintMigration[];
+  /**
+   * The change events of the save, already recorded in the audit trail in the save's transaction
+   * (for the caller to publish); a blueprint saved unchanged has none. Empty for dry runs.
+   */
+  events: BlueprintChangeEvent[];
   /** Dry runs: the model as it would be once saved (nothing was written). */
   model?: Model;
 }
@@ -32,13 +39,20 @@ export interface BlueprintStore {
   require(identifier: string): Blueprint;
   /** Reloads when the stored model version moved (another replica changed it). */
   refresh(): Promise<boolean>;
-  /** Creates or replaces several blueprints at once, validated together. */
+  /**
+   * Creates or replaces several blueprints at once, validated together, and audits them in the
+   * same transaction: `ctx` says who (`actor`, stamped on them), from where, and the `plexus apply`
+   * set recorded on them (`applySet`).
+   */
   save(
     blueprints: unknown[],
-    options: { actor: string; mode: 'create' | 'replace' | 'upsert'; force?: boolean; dryRun?: boolean; applySet?: string },
+    options: { ctx: WriteContext; mode: 'create' | 'replace' | 'upsert'; force?: boolean; dryRun?: boolean },
   ): Promise<SaveResult>;
-  /** Removes an empty blueprint (the caller deletes its entities first, through the catalog). */
-  delete(identifier: string, options: { actor: string; force?: boolean; dryRun?: boolean }): Promise<void>;
+  /**
+   * Removes an empty blueprint (the caller deletes its entities first, through the catalog),
+   * audited in the same transaction; returns its change event for the caller to publish.
+   */
+  delete(identifier: string, options: { ctx: WriteContext; force?: boolean; dryRun?: boolean }): Promise<BlueprintChangeEvent[]>;
   countEntities(identifier: string): Promise<number>;
   onChange(listener: ModelListener): () => void;
 }
@@ -76,6 +90,26 @@ export function calculatedProbe(expression: string): string {
   return `MATCH (n:Entity) WITH n LIMIT 1 RETURN ${calculatedExpression('n', expression)} AS value`;
 }
 
+/** A stored blueprint row as the model holds it: the definition with its bookkeeping fields. */
+function fromRow(b: Record<string, string>): Blueprint {
+  const bp = JSON.parse(b.definition) as Blueprint;
+  for (const k of metaKeys) if (b[k]) bp[k] = b[k];
+  return bp;
+}
+
+/** The stored blueprints named, read inside `tx`. */
+async function storedIn(tx: ManagedTransaction, identifiers: string[]): Promise<Map<string, Blueprint>> {
+  const rows = await txRows<{ blueprint: Record<string, string> }>(tx, loadQuery('model/get-blueprints'), { identifiers });
+  return new Map(rows.map((r) => [r.blueprint.identifier, fromRow(r.blueprint)]));
+}
+
+/** A blueprint's definition without the fields every save bumps (`applySet` is part of it). */
+function substance(bp: Blueprint | undefined): string {
+  if (!bp) return 'null';
+  const { createdAt, updatedAt, createdBy, updatedBy, ...rest } = bp;
+  return JSON.stringify(rest);
+}
+
 function constraintName(identifier: string): string {
   return `plexus_bp_${identifier}_identifier`;
 }
@@ -96,8 +130,7 @@ export function createBlueprintStore(db: Db, logger: Logger, options: { events?:
     );
     const next = new Map<string, Blueprint>();
     for (const b of row.blueprints) {
-      const bp = JSON.parse(b.definition) as Blueprint;
-      for (const k of metaKeys) if (b[k]) bp[k] = b[k];
+      const bp = fromRow(b);
       next.set(bp.identifier, bp);
     }
     model = next;
@@ -127,7 +160,8 @@ export function createBlueprintStore(db: Db, logger: Logger, options: { events?:
       await load();
       return true;
     },
-    async save(inputs, { actor, mode, force = false, dryRun = false, applySet }) {
+    async save(inputs, { ctx, mode, force = false, dryRun = false }) {
+      const { actor, applySet } = ctx;
       await store.refresh();
       const details: ErrorDetail[] = [];
       const next = new Map(model);
@@ -201,6 +235,7 @@ export function createBlueprintStore(db: Db, logger: Logger, options: { events?:
           created: saved.filter((b) => !model.has(b.identifier)).map((b) => b.identifier),
           updated: saved.filter((b) => model.has(b.identifier)).map((b) => b.identifier),
           migrations: migrations.filter((m) => m.changes.length > 0),
+          events: [],
           model: next,
         };
       }
@@ -210,11 +245,31 @@ export function createBlueprintStore(db: Db, logger: Logger, options: { events?:
           loadQuery('model/create-constraint', { Name: constraintName(bp.identifier), Label: labelOf(bp.identifier) }),
         );
       }
-      await writeRows(db, loadQuery('model/save-blueprints'), {
-        rows: saved.map((bp) => ({ identifier: bp.identifier, definition: JSON.stringify(bp) })),
-        now: new Date().toISOString(),
-        actor,
-        applySet: applySet ?? null,
+      // The definitions and their audit records commit together (the constraints above are schema
+      // changes, which Neo4j runs in transactions of their own; they are harmless alone).
+      const identifiers = saved.map((bp) => bp.identifier);
+      const events = await writeAudited(db, async (tx) => {
+        const before = await storedIn(tx, identifiers);
+        const now = new Date().toISOString();
+        await tx.run(loadQuery('model/save-blueprints'), {
+          rows: saved.map((bp) => ({ identifier: bp.identifier, definition: JSON.stringify(bp) })),
+          now,
+          actor,
+          applySet: applySet ?? null,
+        });
+        const after = await storedIn(tx, identifiers);
+        const changes: BlueprintChangeEvent[] = identifiers
+          .filter((id) => substance(before.get(id)) !== substance(after.get(id)))
+          .map((id) => ({
+            type: before.has(id) ? ('blueprint.updated' as const) : ('blueprint.created' as const),
+            blueprint: id,
+            before: before.get(id) ?? null,
+            after: after.get(id) ?? null,
+            actor,
+            source: ctx.source,
+            at: now,
+          }));
+        return { result: changes, events: changes };
       });
       // The destructive part runs once the new model is stored: its version changed with it, so a
       // write checked against the old model and not yet committed rolls back and is checked again
@@ -233,9 +288,10 @@ export function createBlueprintStore(db: Db, logger: Logger, options: { events?:
         created,
         updated,
         migrations: migrations.filter((m) => m.changes.length > 0),
+        events,
       };
     },
-    async delete(identifier, { actor, force = false, dryRun = false }) {
+    async delete(identifier, { ctx, force = false, dryRun = false }) {
       await store.refresh();
       store.require(identifier);
       const users: ErrorDetail[] = [];
@@ -256,13 +312,22 @@ export function createBlueprintStore(db: Db, logger: Logger, options: { events?:
           { identifier, message: `${count} entities`, affected: count },
         ]);
       }
-      if (dryRun) return;
+      if (dryRun) return [];
       // With force, the caller has already deleted the entities through the catalog (one write path).
       if (count > 0) throw new ConflictError(`blueprint "${identifier}" still has ${count} entities`);
-      await writeRows(db, loadQuery('model/delete-blueprint'), { identifier });
+      const events = await writeAudited(db, async (tx) => {
+        const before = (await storedIn(tx, [identifier])).get(identifier);
+        if (!before) throw new NotFoundError(`blueprint "${identifier}" does not exist; GET /api/v1/blueprints lists them`);
+        await tx.run(loadQuery('model/delete-blueprint'), { identifier });
+        const deleted: BlueprintChangeEvent[] = [
+          { type: 'blueprint.deleted', blueprint: identifier, before, after: null, actor: ctx.actor, source: ctx.source, at: new Date().toISOString() },
+        ];
+        return { result: deleted, events: deleted };
+      });
       await writeRows(db, loadQuery('model/drop-constraint', { Name: constraintName(identifier) }));
       await load();
-      logger.info('blueprint deleted', { identifier, actor });
+      logger.info('blueprint deleted', { identifier, actor: ctx.actor });
+      return events;
     },
     async countEntities(identifier) {
       const [row] = await readRows<{ count: number }>(db, loadQuery('model/count-entities', { Label: labelOf(identifier) }));

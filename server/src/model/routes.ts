@@ -1,8 +1,7 @@
 import { type Context, Hono } from 'hono';
 import { assertAdmin, assertCanAdminister } from '../auth/authorize.ts';
-import type { AuditLog } from '../audit/audit.ts';
 import type { Catalog } from '../catalog/catalog.ts';
-import type { BlueprintChangeEvent, EventBus } from '../catalog/events.ts';
+import type { EventBus } from '../catalog/events.ts';
 import { isDryRun, definitionChange } from '../catalog/dry-run.ts';
 import { BadRequestError } from '../errors.ts';
 import { type AppEnv, readJson, writeContext } from '../http.ts';
@@ -34,24 +33,15 @@ function stripMeta(bp: Blueprint): Blueprint {
   return rest as Blueprint;
 }
 
-/** `/api/v1/blueprints` and `/api/v1/packs`. Reads: any role; new blueprints: admin; changes, deletes, packs: admin or moderator of every blueprint touched. */
-export function blueprintRoutes(deps: { models: BlueprintStore; catalog: Catalog; events: EventBus; audit: AuditLog; jsonLimit: number }): Hono<AppEnv> {
-  const { models, catalog, events, audit, jsonLimit } = deps;
+/**
+ * `/api/v1/blueprints` and `/api/v1/packs`. Reads: any role; new blueprints: admin; changes,
+ * deletes, packs: admin or moderator of every blueprint touched. The store audits each change in
+ * its transaction; the routes publish the change events it returns.
+ */
+export function blueprintRoutes(deps: { models: BlueprintStore; catalog: Catalog; events: EventBus; jsonLimit: number }): Hono<AppEnv> {
+  const { models, catalog, events, jsonLimit } = deps;
   const r = new Hono<AppEnv>();
 
-  const publish = async (evts: BlueprintChangeEvent[]) => {
-    await audit.record(evts);
-    events.emit(evts);
-  };
-  const announce = (result: SaveResult, c: Context<AppEnv>, before: ReadonlyMap<string, Blueprint>) => {
-    const { actor, source } = writeContext(c);
-    const at = new Date().toISOString();
-    const after = (id: string) => result.blueprints.find((b) => b.identifier === id) ?? null;
-    return publish([
-      ...result.created.map((blueprint) => ({ type: 'blueprint.created' as const, blueprint, before: null, after: after(blueprint), actor, source, at })),
-      ...result.updated.map((blueprint) => ({ type: 'blueprint.updated' as const, blueprint, before: before.get(blueprint) ?? null, after: after(blueprint), actor, source, at })),
-    ]);
-  };
   const migrationReport = (result: SaveResult) =>
     result.migrations.map((m) => ({ blueprint: m.blueprint, changes: m.changes.map(({ kind, path, message, affected }) => ({ kind, path, message, affected })) }));
   /** The answer of a dry-run save: each blueprint's field-level change, and the data migrations it would run. */
@@ -74,9 +64,9 @@ export function blueprintRoutes(deps: { models: BlueprintStore; catalog: Catalog
     const body = await readJson(c, jsonLimit);
     const before = models.current();
     const dryRun = isDryRun(c.req.query('dryRun'));
-    const result = await models.save([body], { actor: p.name, mode: 'create', dryRun, applySet: writeContext(c).applySet });
+    const result = await models.save([body], { ctx: writeContext(c), mode: 'create', dryRun });
     if (dryRun) return c.json(dryRunAnswer(result, before));
-    await announce(result, c, before);
+    events.emit(result.events);
     return c.json(result.blueprints[0], 201);
   });
 
@@ -99,9 +89,9 @@ export function blueprintRoutes(deps: { models: BlueprintStore; catalog: Catalog
     const next = mode === 'put' ? { ...body, identifier: id } : mergePatch(stripMeta(existing), body);
     const before = models.current();
     const dryRun = isDryRun(c.req.query('dryRun'));
-    const result = await models.save([next], { actor: p.name, mode: 'replace', force: flag(c.req.query('force')), dryRun, applySet: writeContext(c).applySet });
+    const result = await models.save([next], { ctx: writeContext(c), mode: 'replace', force: flag(c.req.query('force')), dryRun });
     if (dryRun) return c.json(dryRunAnswer(result, before));
-    await announce(result, c, before);
+    events.emit(result.events);
     return c.json({ ...result.blueprints[0], migrations: migrationReport(result) });
   };
   r.put('/blueprints/:blueprint', change('put'));
@@ -117,17 +107,16 @@ export function blueprintRoutes(deps: { models: BlueprintStore; catalog: Catalog
     let deletedEntities = 0;
     if (isDryRun(c.req.query('dryRun'))) {
       // The same checks as the deletion (relations that target it, entities without force), nothing deleted.
-      await models.delete(id, { actor: p.name, force, dryRun: true });
+      await models.delete(id, { ctx: writeContext(c), force, dryRun: true });
       const entities = force ? await models.countEntities(id) : 0;
       return c.json({ dryRun: true, changes: [definitionChange('blueprint', id, existing as unknown as Record<string, unknown>, null)], deletedEntities: entities });
     }
     // Checked before deleting anything: a blueprint other relations target cannot go.
     if (force) {
-      await models.delete(id, { actor: p.name, force: true, dryRun: true });
+      await models.delete(id, { ctx: writeContext(c), force: true, dryRun: true });
       deletedEntities = await catalog.deleteAllOf(id, writeContext(c));
     }
-    await models.delete(id, { actor: p.name, force });
-    await publish([{ type: 'blueprint.deleted', blueprint: id, before: existing, after: null, actor: p.name, source: writeContext(c).source, at: new Date().toISOString() }]);
+    events.emit(await models.delete(id, { ctx: writeContext(c), force }));
     return c.json({ deleted: id, deletedEntities });
   });
 
@@ -139,9 +128,10 @@ export function blueprintRoutes(deps: { models: BlueprintStore; catalog: Catalog
     const p = c.get('principal');
     const pack = readPack(c.req.param('pack'));
     assertCanAdminister(p, pack.blueprints.map((b) => b.identifier), `loading pack "${pack.identifier}"`);
-    const before = models.current();
-    const result = await models.save(pack.blueprints, { actor: p.name, mode: 'upsert', force: flag(c.req.query('force')) });
-    await announce(result, c, before);
+    // A pack is not part of a `plexus apply` set.
+    const { applySet, ...ctx } = writeContext(c);
+    const result = await models.save(pack.blueprints, { ctx, mode: 'upsert', force: flag(c.req.query('force')) });
+    events.emit(result.events);
     return c.json({ pack: pack.identifier, created: result.created, updated: result.updated, migrations: migrationReport(result) });
   });
   return r;

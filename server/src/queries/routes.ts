@@ -1,49 +1,41 @@
 import { Hono } from 'hono';
-import { adminChange, type AuditLog } from '../audit/audit.ts';
 import { defaultGraphqlLimits, type GraphqlLimits } from '../graphql/limits.ts';
 import { graphqlContext } from '../graphql/routes.ts';
 import type { SchemaService } from '../graphql/schema-service.ts';
 import { BadRequestError, ForbiddenError } from '../errors.ts';
 import { type AppEnv, readJson, requireRole, writeContext } from '../http.ts';
-import type { SavedQueries, SavedQuery } from './saved-queries.ts';
+import type { SavedQueries } from './saved-queries.ts';
 
 
 /**
  * `/api/v1/queries`: saved queries. Cypher ones read the graph directly, outside the per-blueprint
  * read rules, so only admins save them; GraphQL ones run with the caller's own GraphQL context.
+ * The store audits each change in its transaction.
  */
-export function queryRoutes(deps: { queries: SavedQueries; schemas: SchemaService; audit: AuditLog; jsonLimit: number; database?: string; limits?: GraphqlLimits }): Hono<AppEnv> {
-  const { queries, schemas, audit, jsonLimit } = deps;
+export function queryRoutes(deps: { queries: SavedQueries; schemas: SchemaService; jsonLimit: number; database?: string; limits?: GraphqlLimits }): Hono<AppEnv> {
+  const { queries, schemas, jsonLimit } = deps;
   const r = new Hono<AppEnv>();
-  const record = (c: Parameters<typeof writeContext>[0], id: string, before: SavedQuery | null, after: SavedQuery | null) =>
-    audit.record(adminChange('query', id, writeContext(c), before, after));
   const roleToSave = (body: unknown) => ((body as { language?: string })?.language === 'graphql' ? 'member' : 'admin');
   r.get('/queries', async (c) => c.json({ queries: await queries.list() }));
   r.get('/queries/:query', async (c) => c.json(await queries.get(c.req.param('query'))));
   r.post('/queries', async (c) => {
     requireRole(c, 'member', 'saving a query');
     const body = await readJson(c, jsonLimit);
-    const p = requireRole(c, roleToSave(body), 'saving this query');
-    const saved = await queries.save(body, { actor: p.name, mode: 'create', checkGraphql: (query) => schemas.validate(query) });
-    await record(c, saved.identifier, null, saved);
+    requireRole(c, roleToSave(body), 'saving this query');
+    const saved = await queries.save(body, { ctx: writeContext(c), mode: 'create', checkGraphql: (query) => schemas.validate(query) });
     return c.json(saved, 201);
   });
   r.put('/queries/:query', async (c) => {
     requireRole(c, 'member', 'saving a query');
     const body = await readJson(c, jsonLimit);
-    const p = requireRole(c, roleToSave(body), 'saving this query');
+    requireRole(c, roleToSave(body), 'saving this query');
     const id = c.req.param('query');
-    const before = await queries.get(id).catch(() => null);
-    const saved = await queries.save(body, { actor: p.name, mode: 'replace', identifier: id, checkGraphql: (query) => schemas.validate(query) });
-    await record(c, id, before, saved);
+    const saved = await queries.save(body, { ctx: writeContext(c), mode: 'replace', identifier: id, checkGraphql: (query) => schemas.validate(query) });
     return c.json(saved);
   });
   r.delete('/queries/:query', async (c) => {
     requireRole(c, 'admin', 'deleting saved queries');
-    const id = c.req.param('query');
-    const before = await queries.get(id);
-    await queries.delete(id);
-    await record(c, id, before, null);
+    await queries.delete(c.req.param('query'), writeContext(c));
     return c.body(null, 204);
   });
   r.post('/queries/:query/run', async (c) => {

@@ -1,4 +1,6 @@
-import { type Db, openSession, readRows, writeRows } from '../db/driver.ts';
+import { adminChange, writeAudited } from '../audit/audit.ts';
+import type { WriteContext } from '../catalog/events.ts';
+import { type Db, openSession, readRows, txRows } from '../db/driver.ts';
 import { loadQuery } from '../db/query-loader.ts';
 import { BadRequestError, ConflictError, type ErrorDetail, NotFoundError, ValidationError } from '../errors.ts';
 import { checkUserCypher, describeUnknownName } from '../model/check-cypher-against-model.ts';
@@ -19,13 +21,16 @@ export interface SavedQuery {
   updatedBy?: string;
 }
 
-/** Stores, checks and runs saved queries. */
+/** Stores, checks and runs saved queries. Each change is audited in its own transaction. */
 export interface SavedQueries {
   list(): Promise<SavedQuery[]>;
   get(identifier: string): Promise<SavedQuery>;
-  /** `checkGraphql` answers the problems of a GraphQL query against the served schema. */
-  save(input: unknown, options: { actor: string; mode: 'create' | 'replace'; identifier?: string; checkGraphql: (query: string) => Promise<string[]> }): Promise<SavedQuery>;
-  delete(identifier: string): Promise<void>;
+  /**
+   * `checkGraphql` answers the problems of a GraphQL query against the served schema; `ctx.actor`
+   * is recorded as the author. A save that changes nothing leaves no audit record.
+   */
+  save(input: unknown, options: { ctx: WriteContext; mode: 'create' | 'replace'; identifier?: string; checkGraphql: (query: string) => Promise<string[]> }): Promise<SavedQuery>;
+  delete(identifier: string, ctx: WriteContext): Promise<void>;
   /** Runs a Cypher query in a READ transaction with a timeout and a row cap. */
   runCypher(q: SavedQuery, params: Record<string, unknown>): Promise<{ columns: string[]; rows: Record<string, unknown>[]; truncated: boolean }>;
 }
@@ -48,7 +53,7 @@ export function createSavedQueries(db: Db, options: { timeoutMs?: number; maxRow
       if (!row) throw new NotFoundError(`saved query "${identifier}" does not exist`);
       return row.query;
     },
-    async save(input, { actor, mode, identifier, checkGraphql }) {
+    async save(input, { ctx, mode, identifier, checkGraphql }) {
       const q = (input ?? {}) as Partial<SavedQuery>;
       const id = identifier ?? q.identifier;
       const details: ErrorDetail[] = [];
@@ -65,27 +70,31 @@ export function createSavedQueries(db: Db, options: { timeoutMs?: number; maxRow
         for (const message of await checkGraphql(q.query!)) details.push({ path: '/query', message });
       }
       if (details.length > 0) throw new ValidationError('the saved query is not valid', details);
-      const exists = await store.get(id!).then(
-        () => true,
-        () => false,
-      );
-      if (mode === 'create' && exists) throw new ConflictError(`saved query "${id}" exists; PUT it to change it`);
-      if (mode === 'replace' && !exists) throw new NotFoundError(`saved query "${id}" does not exist`);
-      const [row] = await writeRows<{ query: SavedQuery }>(db, loadQuery('queries/save-query'), {
-        identifier: id,
-        title: q.title ?? id,
-        description: q.description ?? null,
-        language: q.language,
-        query: q.query,
-        allowUnknown: q.language === 'cypher' && q.allowUnknown === true ? true : null,
-        now: new Date().toISOString(),
-        actor,
+      return writeAudited(db, async (tx) => {
+        const [current] = await txRows<{ query: SavedQuery }>(tx, loadQuery('queries/get-query'), { identifier: id });
+        const before = current?.query ?? null;
+        if (mode === 'create' && before) throw new ConflictError(`saved query "${id}" exists; PUT it to change it`);
+        if (mode === 'replace' && !before) throw new NotFoundError(`saved query "${id}" does not exist`);
+        const [row] = await txRows<{ query: SavedQuery }>(tx, loadQuery('queries/save-query'), {
+          identifier: id,
+          title: q.title ?? id,
+          description: q.description ?? null,
+          language: q.language,
+          query: q.query,
+          allowUnknown: q.language === 'cypher' && q.allowUnknown === true ? true : null,
+          now: new Date().toISOString(),
+          actor: ctx.actor,
+        });
+        return { result: row.query, events: adminChange('query', id!, ctx, before, row.query) };
       });
-      return row.query;
     },
-    async delete(identifier) {
-      const [row] = await writeRows<{ deleted: number }>(db, loadQuery('queries/delete-query'), { identifier });
-      if (row.deleted === 0) throw new NotFoundError(`saved query "${identifier}" does not exist`);
+    async delete(identifier, ctx) {
+      await writeAudited(db, async (tx) => {
+        const [current] = await txRows<{ query: SavedQuery }>(tx, loadQuery('queries/get-query'), { identifier });
+        const [row] = await txRows<{ deleted: number }>(tx, loadQuery('queries/delete-query'), { identifier });
+        if (!current || row.deleted === 0) throw new NotFoundError(`saved query "${identifier}" does not exist`);
+        return { result: undefined, events: adminChange('query', identifier, ctx, current.query, null) };
+      });
     },
     async runCypher(q, params) {
       if (typeof params !== 'object' || params === null || Array.isArray(params)) throw new BadRequestError('params must be an object');

@@ -1,5 +1,4 @@
 import { type Context, Hono } from 'hono';
-import { adminChange, type AuditLog } from '../audit/audit.ts';
 import { isAdmin, type ReadScope } from '../auth/authorize.ts';
 import { definitionChange, isDryRun } from '../catalog/dry-run.ts';
 import { type AppEnv, readBodyText, readJson, requireRole, writeContext } from '../http.ts';
@@ -37,27 +36,11 @@ function runFor(run: SourceRunView, admin: boolean, scope: ReadScope): SourceRun
 const flag = (v: string | undefined) => v === 'true' || v === '1';
 
 /**
- * A source as audited: its definition without run state, and (after a write) which secret paths
- * the request set, as `secretsWritten` (a rotated secret is a change the values cannot show). The
- * view never holds secret values, so neither does the audit trail.
- */
-function auditedSource(v: SourceView | null, body?: unknown): Record<string, unknown> | null {
-  if (!v) return null;
-  const { status, lastRun, entityCount, webhook, ...definition } = v;
-  if (body === undefined) return definition;
-  const config = (body as { config?: unknown } | null)?.config;
-  const sent = (path: string) =>
-    path.split('/').reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), config) !== undefined;
-  const written = v.secretsSet.filter(sent);
-  // Listed only when some were sent: a re-save without secrets is no change at all.
-  return written.length > 0 ? { ...definition, secretsWritten: written } : definition;
-}
-
-/**
  * `/api/v1/sources`: register, change and remove sources, start syncs and read their runs.
- * Reading needs any token; changes and syncs need the admin role.
+ * Reading needs any token; changes and syncs need the admin role. The service audits each change
+ * (and each sync started here) in the change's transaction.
  */
-export function sourceRoutes(sources: SourcesService, audit: AuditLog, jsonLimit: number): Hono<AppEnv> {
+export function sourceRoutes(sources: SourcesService, jsonLimit: number): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
 
   const seen = (c: Context<AppEnv>) => {
@@ -76,45 +59,38 @@ export function sourceRoutes(sources: SourcesService, audit: AuditLog, jsonLimit
   });
 
   r.post('/sources', async (c) => {
-    const p = requireRole(c, 'admin', 'registering a source');
+    requireRole(c, 'admin', 'registering a source');
     const body = await readJson(c, jsonLimit);
     const ctx = writeContext(c);
     if (isDryRun(c.req.query('dryRun'))) {
-      const planned = await sources.create(body, p.name, ctx.source as 'api' | 'ui' | 'cli', { dryRun: true, applySet: ctx.applySet });
-      return c.json({ dryRun: true, changes: [definitionChange('source', planned.identifier, null, auditedSource(planned, body))] });
+      const planned = await sources.planSave(null, body, ctx);
+      return c.json({ dryRun: true, changes: [definitionChange('source', planned.identifier, planned.before, planned.after)] });
     }
-    const created = await sources.create(body, p.name, ctx.source as 'api' | 'ui' | 'cli', { applySet: ctx.applySet });
-    await audit.record(adminChange('source', created.identifier, writeContext(c), null, auditedSource(created, body)));
-    return c.json(created, 201);
+    return c.json(await sources.create(body, ctx), 201);
   });
 
   r.get('/sources/:source', async (c) => c.json(seen(c).source(await sources.get(c.req.param('source')))));
 
   r.put('/sources/:source', async (c) => {
-    const p = requireRole(c, 'admin', 'changing a source');
+    requireRole(c, 'admin', 'changing a source');
     const id = c.req.param('source');
-    const before = await sources.get(id);
+    await sources.get(id);
     const body = await readJson(c, jsonLimit);
     const ctx = writeContext(c);
     if (isDryRun(c.req.query('dryRun'))) {
-      const planned = await sources.replace(id, body, p.name, ctx.source as 'api' | 'ui' | 'cli', { dryRun: true, applySet: ctx.applySet });
-      return c.json({ dryRun: true, changes: [definitionChange('source', id, auditedSource(before), auditedSource(planned, body))] });
+      const planned = await sources.planSave(id, body, ctx);
+      return c.json({ dryRun: true, changes: [definitionChange('source', id, planned.before, planned.after)] });
     }
-    const after = await sources.replace(id, body, p.name, ctx.source as 'api' | 'ui' | 'cli', { applySet: ctx.applySet });
-    await audit.record(adminChange('source', id, writeContext(c), auditedSource(before), auditedSource(after, body)));
-    return c.json(after);
+    return c.json(await sources.replace(id, body, ctx));
   });
 
   r.delete('/sources/:source', async (c) => {
-    const p = requireRole(c, 'admin', 'deleting a source');
+    requireRole(c, 'admin', 'deleting a source');
     const source = c.req.param('source');
-    const before = await sources.get(source);
-    if (isDryRun(c.req.query('dryRun'))) {
-      await sources.remove(source, p.name, { purge: flag(c.req.query('purge')), dryRun: true });
-      return c.json({ dryRun: true, changes: [definitionChange('source', source, auditedSource(before), null)] });
-    }
-    const { purged } = await sources.remove(source, p.name, { purge: flag(c.req.query('purge')) });
-    await audit.record(adminChange('source', source, writeContext(c), auditedSource(before), null));
+    await sources.get(source);
+    const dryRun = isDryRun(c.req.query('dryRun'));
+    const { purged, change } = await sources.remove(source, writeContext(c), { purge: flag(c.req.query('purge')), dryRun });
+    if (dryRun) return c.json({ dryRun: true, changes: [definitionChange('source', source, change.before, null)] });
     return c.json({ deleted: source, purged });
   });
 
@@ -122,11 +98,9 @@ export function sourceRoutes(sources: SourcesService, audit: AuditLog, jsonLimit
     const p = requireRole(c, 'admin', 'syncing a source');
     const source = c.req.param('source');
     const allowMassDeletion = flag(c.req.query('allowMassDeletion'));
-    const run = await sources.sync(source, { actor: p.name, allowMassDeletion });
-    // The run's entity changes are audited with origin connector:<source> and this run id.
-    await audit.record(
-      adminChange('source', source, { ...writeContext(c), runId: run.id }, null, { run: run.id, trigger: run.trigger, allowMassDeletion }, { type: 'source.syncStarted' }),
-    );
+    // The start is audited with this request's context and the run id; the run's entity changes
+    // with origin connector:<source> and the same run id.
+    const run = await sources.sync(source, { actor: p.name, ctx: writeContext(c), allowMassDeletion });
     c.header('location', `/api/v1/sources/${source}/runs/${run.id}`);
     return c.json(
       { run: run.id, status: run.status, links: { run: `/api/v1/sources/${source}/runs/${run.id}` } },

@@ -25,8 +25,11 @@ import {
   systemClock,
   withoutSecrets,
 } from '../../../connectors/sdk/index.ts';
+import type { ManagedTransaction } from 'neo4j-driver';
+import { adminChange, writeAudited } from '../audit/audit.ts';
 import type { Catalog } from '../catalog/catalog.ts';
-import { type Db, readRows, writeRows } from '../db/driver.ts';
+import type { WriteContext } from '../catalog/events.ts';
+import { type Db, readRows, txRows, writeRows } from '../db/driver.ts';
 import type { JobScheduler, ScheduledJob } from '../db/lease.ts';
 import { cypherStatements } from '../db/migrations.ts';
 import { loadQuery } from '../db/query-loader.ts';
@@ -115,21 +118,31 @@ export interface SourcesService {
   connectorTypes(): string[];
   list(): Promise<SourceView[]>;
   get(identifier: string): Promise<SourceView>;
-  /** `dryRun`: every check, nothing stored; answers the source as it would be stored. */
-  create(def: unknown, actor: string, origin?: SourceView['origin'], options?: SaveOptions): Promise<SourceView>;
-  replace(
-    identifier: string,
-    def: unknown,
-    actor: string,
-    origin?: SourceView['origin'],
-    options?: SaveOptions,
-  ): Promise<SourceView>;
-  /** Deletes the source; with `purge`, first removes everything it contributed to the catalog. `dryRun`: the checks only. */
-  remove(identifier: string, actor: string, options?: { purge?: boolean; dryRun?: boolean }): Promise<{ purged: number }>;
-  /** Starts a full sync in the background; 409 when one is running. */
+  /**
+   * Registers a source, audited in the same transaction (`ctx`: who, and the origin recorded on
+   * the source: `ui` or `cli` as declared, else `api`; `ctx.applySet` its `plexus apply` set).
+   */
+  create(def: unknown, ctx: WriteContext): Promise<SourceView>;
+  /** Replaces a source's definition (secrets left out keep their stored value), audited in the same transaction. */
+  replace(identifier: string, def: unknown, ctx: WriteContext): Promise<SourceView>;
+  /**
+   * What `create` (`identifier` null) or `replace` would record, as the audited snapshots: every
+   * check of the save, nothing stored, nothing audited (`?dryRun=true`).
+   */
+  planSave(identifier: string | null, def: unknown, ctx: WriteContext): Promise<SourceChange>;
+  /**
+   * Deletes the source; with `purge`, first removes everything it contributed to the catalog (each
+   * removal audited as an entity change). The deletion and its audit record commit together.
+   * `dryRun`: the checks only, and what would be recorded.
+   */
+  remove(identifier: string, ctx: WriteContext, options?: { purge?: boolean; dryRun?: boolean }): Promise<{ purged: number; change: SourceChange }>;
+  /**
+   * Starts a full sync in the background; 409 when one is running. With `ctx` (a person asked for
+   * it), the start is audited (`source.syncStarted`, with the run id) with the claim of the source.
+   */
   sync(
     identifier: string,
-    options: { actor: string; trigger?: SourceRunView['trigger']; allowMassDeletion?: boolean },
+    options: { actor: string; ctx?: WriteContext; trigger?: SourceRunView['trigger']; allowMassDeletion?: boolean },
   ): Promise<SourceRunView>;
   getRun(identifier: string, runId: string): Promise<SourceRunView>;
   listRuns(identifier: string, limit?: number): Promise<SourceRunView[]>;
@@ -145,11 +158,39 @@ export interface SourcesService {
   ): Promise<DeltaResult & { runId: string }>;
 }
 
-/** Options of a source save: a dry run, and the `plexus apply` set recorded on the source. */
-export interface SaveOptions {
-  dryRun?: boolean;
-  applySet?: string;
+/** A source's change as audited: definitions without run state or secret values (`auditedSource`). */
+export interface SourceChange {
+  identifier: string;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
 }
+
+/**
+ * A source as audited: its definition without run state, and `secretsWritten`: which secret paths
+ * the save gave a new value (a rotated secret is a change the values cannot show). The view never
+ * holds secret values, so neither does the audit trail.
+ */
+export function auditedSource(v: SourceView | null, secretsWritten: string[] = []): Record<string, unknown> | null {
+  if (!v) return null;
+  const { status, lastRun, entityCount, webhook, ...definition } = v;
+  // Listed only when some were: a re-save with the same secrets is no change at all.
+  return secretsWritten.length > 0 ? { ...definition, secretsWritten } : definition;
+}
+
+/** The secret paths whose value in `next` is new or differs from `previous` (raw configs). */
+function changedSecrets(secretPaths: readonly string[], previous: unknown, next: unknown): string[] {
+  const at = (config: unknown, path: string) =>
+    path.split('/').reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), config);
+  return secretPaths.filter((p) => at(next, p) !== undefined && JSON.stringify(at(next, p)) !== JSON.stringify(at(previous, p)));
+}
+
+/** The origin a save records on a source: what the client declared (`ui`, `cli`), else `api`. */
+function originOf(ctx: WriteContext): 'api' | 'ui' | 'cli' {
+  return ctx.source === 'ui' || ctx.source === 'cli' ? ctx.source : 'api';
+}
+
+/** Who and where a `plexus.yaml` source's registration is audited as. */
+export const configuredContext: WriteContext = { actor: 'plexus.yaml', source: 'config' };
 
 interface StoredSource {
   identifier: string;
@@ -441,24 +482,82 @@ export function createSourcesService(deps: {
     };
   }
 
+  /** The stored definition of a source inside `tx`, or null. */
+  async function storedIn(tx: ManagedTransaction, identifier: string): Promise<StoredSource | null> {
+    const [row] = await txRows<{ source: StoredSource }>(tx, loadQuery('sources/get-source'), { identifier });
+    return row?.source ?? null;
+  }
+
+  /** A change of `before` into `after` as audited; secrets compared by value, never recorded. */
+  function sourceChange(identifier: string, before: StoredSource | null, after: StoredSource | null): SourceChange {
+    const written = after
+      ? changedSecrets(connectors.get(after.type)?.config.secretPaths ?? [], before ? JSON.parse(before.config) : null, JSON.parse(after.config))
+      : [];
+    return {
+      identifier,
+      before: auditedSource(before && view(before, null, 0)),
+      after: auditedSource(after && view(after, null, 0), written),
+    };
+  }
+
+  function checkMode(identifier: string, before: StoredSource | null, mode: 'create' | 'replace' | 'config'): void {
+    if (mode === 'create' && before)
+      throw new ConflictError(`source "${identifier}" exists; PUT /api/v1/sources/${identifier} replaces it`);
+    if (mode === 'replace' && !before)
+      throw new NotFoundError(`source "${identifier}" does not exist; GET /api/v1/sources lists them`);
+    if (mode === 'replace' && before?.origin === 'config')
+      throw new ConflictError(`source "${identifier}" is defined in plexus.yaml; change it there`);
+  }
+
+  /**
+   * Saves a definition and records its audit event in one transaction. `mode` says what must be
+   * there already: nothing (`create`), a source not from plexus.yaml (`replace`), or anything
+   * (`config`: plexus.yaml wins). A save that changes nothing records nothing.
+   */
   async function save(
     def: Required<SourceDefinition>,
     origin: SourceView['origin'],
-    actor: string,
-    applySet?: string,
-  ): Promise<void> {
-    await writeRows(db, loadQuery('sources/save-source'), {
-      source: storedForm(def, origin, applySet),
-      now: new Date().toISOString(),
-      actor,
+    ctx: WriteContext,
+    mode: 'create' | 'replace' | 'config',
+  ): Promise<SourceChange> {
+    return writeAudited(db, async (tx) => {
+      const before = await storedIn(tx, def.identifier);
+      checkMode(def.identifier, before, mode);
+      await tx.run(loadQuery('sources/save-source'), {
+        source: storedForm(def, origin, ctx.applySet),
+        now: new Date().toISOString(),
+        actor: ctx.actor,
+      });
+      const change = sourceChange(def.identifier, before, await storedIn(tx, def.identifier));
+      return { result: change, events: adminChange('source', def.identifier, ctx, change.before, change.after) };
     });
   }
 
-  /** A dry run's answer: the source as `save` would store it, with the stored one's run state. */
-  function wouldBe(def: Required<SourceDefinition>, origin: SourceView['origin'], applySet: string | undefined, current: { stored: StoredSource; lastRun: SourceRunView | null; entityCount: number } | null): SourceView {
-    const now = new Date().toISOString();
-    const stored: StoredSource = { ...(current?.stored ?? { createdAt: now }), ...storedForm(def, origin, applySet), updatedAt: now };
-    return view(stored, current?.lastRun ?? null, current?.entityCount ?? 0);
+  /**
+   * The checked definition of a create (`identifier` null) or replace, and the stored one it
+   * replaces: a PUT of what GET returned (which never holds secrets) keeps the stored secrets.
+   */
+  async function prepareSave(
+    identifier: string | null,
+    raw: unknown,
+  ): Promise<{ def: Required<SourceDefinition>; current: StoredSource | null }> {
+    if (identifier === null) {
+      const { def } = check(raw);
+      const [existing] = await readRows<{ source: StoredSource }>(db, loadQuery('sources/get-source'), { identifier: def.identifier });
+      checkMode(def.identifier, existing?.source ?? null, 'create');
+      return { def, current: null };
+    }
+    const { stored } = await load(identifier);
+    checkMode(identifier, stored, 'replace');
+    const connector = isObject(raw) && typeof raw.type === 'string' ? connectors.get(raw.type) : undefined;
+    const withSecrets =
+      isObject(raw) && connector && raw.type === stored.type
+        ? {
+            ...raw,
+            config: keepSecrets(raw.config ?? {}, JSON.parse(stored.config), connector.config.secretPaths),
+          }
+        : raw;
+    return { def: check(withSecrets, identifier).def, current: stored };
   }
 
   async function saveRun(run: Record<string, unknown>): Promise<void> {
@@ -512,7 +611,7 @@ export function createSourcesService(deps: {
 
   async function startRun(
     identifier: string,
-    options: { actor: string; trigger: SourceRunView['trigger']; allowMassDeletion?: boolean },
+    options: { actor: string; ctx?: WriteContext; trigger: SourceRunView['trigger']; allowMassDeletion?: boolean },
   ): Promise<SourceRunView> {
     const { stored } = await load(identifier);
     let prepared: Prepared;
@@ -526,14 +625,22 @@ export function createSourcesService(deps: {
     if (!prepared.connector.fetch)
       throw new ConflictError(`a ${prepared.connector.type} source is fed by webhooks only; it has no sync`);
     const runId = `run-${randomUUID()}`;
-    const claimed = await writeRows(db, loadQuery('sources/claim-source'), {
-      identifier,
-      runId,
-      now: neo4j.int(Date.now()),
-      leaseUntil: neo4j.int(Date.now() + leaseMs),
+    // A sync someone asked for is on record with its run id, committed with the claim.
+    await writeAudited(db, async (tx) => {
+      const claimed = await txRows(tx, loadQuery('sources/claim-source'), {
+        identifier,
+        runId,
+        now: neo4j.int(Date.now()),
+        leaseUntil: neo4j.int(Date.now() + leaseMs),
+      });
+      if (claimed.length === 0)
+        throw new ConflictError(`source "${identifier}" is already syncing; wait for its run to finish`);
+      const started = { run: runId, trigger: options.trigger, allowMassDeletion: options.allowMassDeletion ?? false };
+      const events = options.ctx
+        ? adminChange('source', identifier, { ...options.ctx, runId }, null, started, { type: 'source.syncStarted' })
+        : [];
+      return { result: undefined, events };
     });
-    if (claimed.length === 0)
-      throw new ConflictError(`source "${identifier}" is already syncing; wait for its run to finish`);
     const startedAt = new Date().toISOString();
     const base = runRecord(runId, identifier, options.trigger, options.actor, startedAt, {
       status: 'running',
@@ -699,7 +806,8 @@ export function createSourcesService(deps: {
       }
       try {
         const { def } = check(filled);
-        await save(def, 'config', 'plexus.yaml');
+        // Audited as coming from the configuration; a restart with the same definition records nothing.
+        await save(def, 'config', configuredContext, 'config');
       } catch (err) {
         const details =
           err instanceof ValidationError
@@ -756,54 +864,45 @@ export function createSourcesService(deps: {
       return view(stored, lastRun, entityCount);
     },
 
-    async create(raw, actor, origin = 'api', options = {}) {
-      const { def } = check(raw);
-      const existing = await readRows(db, loadQuery('sources/list-sources'), { identifier: def.identifier });
-      if (existing.length > 0)
-        throw new ConflictError(
-          `source "${def.identifier}" exists; PUT /api/v1/sources/${def.identifier} replaces it`,
-        );
-      if (options.dryRun) return wouldBe(def, origin, options.applySet, null);
-      await save(def, origin, actor, options.applySet);
-      logger.info('source registered', { source: def.identifier, type: def.type, actor });
+    async create(raw, ctx) {
+      const { def } = await prepareSave(null, raw);
+      await save(def, originOf(ctx), ctx, 'create');
+      logger.info('source registered', { source: def.identifier, type: def.type, actor: ctx.actor });
       return service.get(def.identifier);
     },
 
-    async replace(identifier, raw, actor, origin = 'api', options = {}) {
-      const current = await load(identifier);
-      const { stored } = current;
-      if (stored.origin === 'config')
-        throw new ConflictError(`source "${identifier}" is defined in plexus.yaml; change it there`);
-      const connector = isObject(raw) && typeof raw.type === 'string' ? connectors.get(raw.type) : undefined;
-      // GET never returns secrets, so a PUT of what GET returned keeps the stored ones.
-      const withSecrets =
-        isObject(raw) && connector && raw.type === stored.type
-          ? {
-              ...raw,
-              config: keepSecrets(raw.config ?? {}, JSON.parse(stored.config), connector.config.secretPaths),
-            }
-          : raw;
-      const { def } = check(withSecrets, identifier);
-      if (options.dryRun) return wouldBe(def, origin, options.applySet, current);
-      await save(def, origin, actor, options.applySet);
+    async replace(identifier, raw, ctx) {
+      const { def } = await prepareSave(identifier, raw);
+      await save(def, originOf(ctx), ctx, 'replace');
       return service.get(identifier);
     },
 
-    async remove(identifier, actor, options = {}) {
+    async planSave(identifier, raw, ctx) {
+      const { def, current } = await prepareSave(identifier, raw);
+      const now = new Date().toISOString();
+      const next: StoredSource = {
+        ...(current ?? { createdAt: now }),
+        ...storedForm(def, originOf(ctx), ctx.applySet),
+        updatedAt: now,
+      };
+      return sourceChange(def.identifier, current, next);
+    },
+
+    async remove(identifier, ctx, options = {}) {
       const { stored } = await load(identifier);
       if (stored.origin === 'config')
         throw new ConflictError(`source "${identifier}" is defined in plexus.yaml; remove it there`);
       if (stored.runId && (stored.leaseUntil ?? 0) > Date.now())
         throw new ConflictError(`source "${identifier}" is syncing; wait for its run to finish`);
-      if (options.dryRun) return { purged: 0 };
+      if (options.dryRun) return { purged: 0, change: sourceChange(identifier, stored, null) };
       const source = `connector:${identifier}`;
       const ledger = await store.loadLedger(source);
       let purged = 0;
       const items = [...ledger.values()];
-      const ctx = { source, actor, runId: `delete-${randomUUID()}` };
+      const removal = { source, actor: ctx.actor, runId: `delete-${randomUUID()}` };
       if (options.purge) {
         for (let i = 0; i < items.length; i += 500) {
-          const out = await store.removeContributions(items.slice(i, i + 500), ctx);
+          const out = await store.removeContributions(items.slice(i, i + 500), removal);
           purged += out.deleted + out.detached;
         }
       } else {
@@ -815,14 +914,21 @@ export function createSourcesService(deps: {
           });
         }
       }
-      await writeRows(db, loadQuery('sources/delete-source'), { identifier });
-      logger.info('source deleted', { source: identifier, actor, purged });
-      return { purged };
+      const change = await writeAudited(db, async (tx) => {
+        const before = await storedIn(tx, identifier);
+        if (!before) throw new NotFoundError(`source "${identifier}" does not exist; GET /api/v1/sources lists them`);
+        await tx.run(loadQuery('sources/delete-source'), { identifier });
+        const deleted = sourceChange(identifier, before, null);
+        return { result: deleted, events: adminChange('source', identifier, ctx, deleted.before, null) };
+      });
+      logger.info('source deleted', { source: identifier, actor: ctx.actor, purged });
+      return { purged, change };
     },
 
     sync(identifier, options) {
       return startRun(identifier, {
         actor: options.actor,
+        ctx: options.ctx,
         trigger: options.trigger ?? 'manual',
         allowMassDeletion: options.allowMassDeletion,
       });

@@ -1,10 +1,9 @@
 import { Hono } from 'hono';
-import { adminChange, type AuditLog } from '../audit/audit.ts';
 import type { ReadScope } from '../auth/authorize.ts';
 import { ForbiddenError, NotFoundError } from '../errors.ts';
 import { type AppEnv, readJson, requireRole, writeContext } from '../http.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
-import type { SavedView, ViewStore } from './views.ts';
+import type { ViewStore } from './views.ts';
 
 /** A view is visible to whoever may read at least some entities of its blueprint. */
 function visible(scope: ReadScope, blueprint: string): boolean {
@@ -15,13 +14,11 @@ function visible(scope: ReadScope, blueprint: string): boolean {
  * `/api/v1/views`: saved catalog views. Anyone who may read a blueprint's entities sees its views
  * (the others get 404, as if the view did not exist); members create them; only the
  * author or an admin changes or deletes one, so a team's shared view is not rewritten by accident.
+ * The store audits each change in its transaction.
  */
-export function viewRoutes(deps: { views: ViewStore; models: BlueprintStore; audit: AuditLog; jsonLimit: number }): Hono<AppEnv> {
-  const { views, models, audit, jsonLimit } = deps;
+export function viewRoutes(deps: { views: ViewStore; models: BlueprintStore; jsonLimit: number }): Hono<AppEnv> {
+  const { views, models, jsonLimit } = deps;
   const r = new Hono<AppEnv>();
-  // Audited with the view's blueprint: whoever may see the view may see its history.
-  const record = (c: Parameters<typeof requireRole>[0], before: SavedView | null, after: SavedView | null) =>
-    audit.record(adminChange('view', (after ?? before)!.id, writeContext(c), before, after, { blueprint: (after ?? before)!.blueprint }));
 
   const requireOwner = async (c: Parameters<typeof requireRole>[0], id: string, what: string) => {
     const p = requireRole(c, 'member', what);
@@ -54,8 +51,7 @@ export function viewRoutes(deps: { views: ViewStore; models: BlueprintStore; aud
     if (typeof blueprint === 'string' && models.current().has(blueprint) && !visible(c.get('access').scope(p), blueprint)) {
       throw new ForbiddenError(`saving a view of "${blueprint}" needs read access to its entities`);
     }
-    const created = await views.create(body, p.name);
-    await record(c, null, created);
+    const created = await views.create(body, writeContext(c));
     return c.json(created, 201);
   });
 
@@ -63,17 +59,15 @@ export function viewRoutes(deps: { views: ViewStore; models: BlueprintStore; aud
 
   r.put('/views/:id', async (c) => {
     const id = c.req.param('id');
-    const { p, view: before } = await requireOwner(c, id, 'changing a view');
-    const after = await views.update(id, await readJson(c, jsonLimit), p.name);
-    await record(c, before, after);
+    await requireOwner(c, id, 'changing a view');
+    const after = await views.update(id, await readJson(c, jsonLimit), writeContext(c));
     return c.json(after);
   });
 
   r.delete('/views/:id', async (c) => {
     const id = c.req.param('id');
-    const { view: before } = await requireOwner(c, id, 'deleting a view');
-    await views.delete(id);
-    await record(c, before, null);
+    await requireOwner(c, id, 'deleting a view');
+    await views.delete(id, writeContext(c));
     return c.json({ deleted: id });
   });
   return r;

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { type Db, readRows, writeRows } from '../db/driver.ts';
+import { adminChange, writeAudited } from '../audit/audit.ts';
+import type { WriteContext } from '../catalog/events.ts';
+import { type Db, readRows, txRows } from '../db/driver.ts';
 import { loadQuery } from '../db/query-loader.ts';
 import { ConflictError, type ErrorDetail, NotFoundError, ValidationError } from '../errors.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
@@ -20,13 +22,17 @@ export interface SavedView {
   updatedAt?: string;
 }
 
-/** Stores saved views as `(:_View)` nodes, shared by everyone who can read the blueprint. */
+/**
+ * Stores saved views as `(:_View)` nodes, shared by everyone who can read the blueprint. Each
+ * change is audited in its own transaction, with the view's blueprint (whoever may see the view
+ * may see its history) and `ctx.actor` as the author or editor.
+ */
 export interface ViewStore {
   list(options?: { blueprint?: string }): Promise<SavedView[]>;
   get(id: string): Promise<SavedView>;
-  create(input: unknown, actor: string): Promise<SavedView>;
-  update(id: string, input: unknown, actor: string): Promise<SavedView>;
-  delete(id: string): Promise<void>;
+  create(input: unknown, ctx: WriteContext): Promise<SavedView>;
+  update(id: string, input: unknown, ctx: WriteContext): Promise<SavedView>;
+  delete(id: string, ctx: WriteContext): Promise<void>;
 }
 
 /** Largest definition kept, as JSON text: a view is a handful of columns and filters, not data. */
@@ -76,7 +82,13 @@ function checkDefinition(value: unknown, out: ErrorDetail[]): string | undefined
   return text;
 }
 
-/** Creates the saved-view store. Each operation is one query. */
+/** The audit event of a view's change, under the view's blueprint. */
+function viewChange(ctx: WriteContext, before: SavedView | null, after: SavedView | null) {
+  const v = (after ?? before)!;
+  return adminChange('view', v.id, ctx, before, after, { blueprint: v.blueprint });
+}
+
+/** Creates the saved-view store. Each change is one query and its audit record, in one transaction. */
 export function createViewStore(deps: { db: Db; models: BlueprintStore }): ViewStore {
   const { db, models } = deps;
   const store: ViewStore = {
@@ -93,7 +105,7 @@ export function createViewStore(deps: { db: Db; models: BlueprintStore }): ViewS
       return decode(row.view);
     },
 
-    async create(input, actor) {
+    async create(input, ctx) {
       const details: ErrorDetail[] = [];
       if (!isObject(input)) throw new ValidationError('the body must be {"blueprint", "name", "definition"}');
       const blueprint = input.blueprint;
@@ -111,18 +123,21 @@ export function createViewStore(deps: { db: Db; models: BlueprintStore }): ViewS
         blueprint,
         name,
         definition,
-        createdBy: actor,
+        createdBy: ctx.actor,
         createdAt: new Date().toISOString(),
       };
-      const [row] = await writeRows<{ view: StoredView }>(db, loadQuery('views/create-view'), { view });
-      if (!row)
-        throw new ConflictError(`a view named "${name}" already exists for blueprint "${blueprint}"`, [
-          { path: '/name', message: 'name already used' },
-        ]);
-      return decode(row.view);
+      return writeAudited(db, async (tx) => {
+        const [row] = await txRows<{ view: StoredView }>(tx, loadQuery('views/create-view'), { view });
+        if (!row)
+          throw new ConflictError(`a view named "${name}" already exists for blueprint "${blueprint}"`, [
+            { path: '/name', message: 'name already used' },
+          ]);
+        const created = decode(row.view);
+        return { result: created, events: viewChange(ctx, null, created) };
+      });
     },
 
-    async update(id, input, actor) {
+    async update(id, input, ctx) {
       if (!isObject(input)) throw new ValidationError('the body must be {"name"?, "definition"?}');
       await store.get(id);
       const details: ErrorDetail[] = [];
@@ -134,23 +149,32 @@ export function createViewStore(deps: { db: Db; models: BlueprintStore }): ViewS
           message: 'a view cannot move to another blueprint; create a new one',
         });
       if (details.length > 0) throw new ValidationError('the view is not valid', details);
-      const [row] = await writeRows<{ view: StoredView }>(db, loadQuery('views/update-view'), {
-        id,
-        name: name ?? null,
-        definition: definition ?? null,
-        now: new Date().toISOString(),
-        actor,
+      return writeAudited(db, async (tx) => {
+        const [stored] = await txRows<{ view: StoredView }>(tx, loadQuery('views/get-view'), { id });
+        if (!stored) throw new NotFoundError(`view "${id}" does not exist; GET /api/v1/views lists them`);
+        const [row] = await txRows<{ view: StoredView }>(tx, loadQuery('views/update-view'), {
+          id,
+          name: name ?? null,
+          definition: definition ?? null,
+          now: new Date().toISOString(),
+          actor: ctx.actor,
+        });
+        if (!row)
+          throw new ConflictError(`another view of this blueprint is already named "${name}"`, [
+            { path: '/name', message: 'name already used' },
+          ]);
+        const after = decode(row.view);
+        return { result: after, events: viewChange(ctx, decode(stored.view), after) };
       });
-      if (!row)
-        throw new ConflictError(`another view of this blueprint is already named "${name}"`, [
-          { path: '/name', message: 'name already used' },
-        ]);
-      return decode(row.view);
     },
 
-    async delete(id) {
-      const [row] = await writeRows<{ deleted: number }>(db, loadQuery('views/delete-view'), { id });
-      if (!row || row.deleted === 0) throw new NotFoundError(`view "${id}" does not exist`);
+    async delete(id, ctx) {
+      await writeAudited(db, async (tx) => {
+        const [stored] = await txRows<{ view: StoredView }>(tx, loadQuery('views/get-view'), { id });
+        const [row] = await txRows<{ deleted: number }>(tx, loadQuery('views/delete-view'), { id });
+        if (!stored || !row || row.deleted === 0) throw new NotFoundError(`view "${id}" does not exist`);
+        return { result: undefined, events: viewChange(ctx, decode(stored.view), null) };
+      });
     },
   };
   return store;

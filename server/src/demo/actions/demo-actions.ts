@@ -129,7 +129,7 @@ export async function ensureDemoExecutorCredentials(
   const secret = fresh ? randomBytes(32).toString('hex') : (saved.secret as string);
   let apiToken = typeof saved.apiToken === 'string' ? saved.apiToken : '';
   if (!apiToken || !(await tokens.verify(apiToken))) {
-    apiToken = (await tokens.create({ name: 'demo-executor', role: 'member' }, 'demo')).token;
+    apiToken = (await tokens.create({ name: 'demo-executor', role: 'member' }, { actor: 'demo', source: 'demo' })).token;
   }
   if (saved.secret !== secret || saved.apiToken !== apiToken) {
     mkdirSync(dataDir, { recursive: true });
