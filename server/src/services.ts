@@ -110,7 +110,7 @@ export async function createServices(
     options: { scheduleMs: config.scheduler.scorecardRunMs, scheduler: jobs },
   });
   const audit = createAuditLog(db);
-  const scorecardAdmin = createScorecardAdmin({ scorecards, audit });
+  const scorecardAdmin = createScorecardAdmin({ scorecards });
   // One file policy and one egress policy for every connector and action invoker (docs/security.md).
   const files = createFilePolicy({
     allowedRoots: config.files.roots,

@@ -9,7 +9,7 @@ import { startTestPlexus, type TestPlexus, uniqueId } from '../test-support.ts';
 import { createViewStore } from '../views/views.ts';
 import type { AuditEvent } from './audit.ts';
 
-// The stores and services of tokens, users, teams, sources, views, saved queries and blueprints
+// The stores and services of tokens, users, teams, sources, views, saved queries, blueprints and scorecards
 // write the audit record of a change in the change's own transaction: called directly (no REST
 // route around them), a change is on record; a change whose transaction fails leaves neither.
 
@@ -171,6 +171,29 @@ describe('a change made by calling the service directly', () => {
     await px.services.models.delete(id, { ctx });
     expect((await trail('blueprint', id))[0]).toMatchObject({ type: 'blueprint.deleted', before: { title: 'Two' }, after: null });
   });
+
+  it('records a scorecard change once, under its blueprint, and nothing for a save that changes nothing', async () => {
+    const id = uniqueId('txsc-');
+    const card = (title: string) => ({
+      identifier: id,
+      title,
+      blueprint: bp,
+      levels: ['Basic', 'Gold'],
+      rules: [{ identifier: 'has-title', title: 'Has a title', level: 'Gold', property: 'title', operator: 'isNotEmpty' }],
+    });
+    await px.services.scorecards.save(card('One'), { actor: 'direct-caller', mode: 'create', ctx });
+    await px.services.scorecards.save(card('Two'), { actor: 'direct-caller', mode: 'replace', identifier: id, ctx });
+    await px.services.scorecards.save(card('Two'), { actor: 'direct-caller', mode: 'replace', identifier: id, ctx });
+    await px.services.scorecards.delete(id, ctx);
+    const events = await trail('scorecard', id);
+    expect(events.map((e) => [e.type, e.actor, e.origin, e.blueprint])).toEqual([
+      ['scorecard.deleted', 'direct-caller', 'cli', bp],
+      ['scorecard.updated', 'direct-caller', 'cli', bp],
+      ['scorecard.created', 'direct-caller', 'cli', bp],
+    ]);
+    expect(events[1]).toMatchObject({ before: { title: 'One' }, after: { title: 'Two' } });
+    expect(events[1].after).not.toHaveProperty('status');
+  });
 });
 
 /** An audit row as the audit write of a change sends it (`auditRows`). */
@@ -290,6 +313,19 @@ describe('a change whose transaction fails while its audit record is written', (
     expect(failure).toBeInstanceOf(Error);
     await expect(px.services.sources.get(id)).rejects.toThrow(/does not exist/);
     expect(await trail('source', id)).toEqual([]);
+  });
+
+  it('leaves no scorecard, and no record of it', async () => {
+    const id = uniqueId('doomed-sc-');
+    const failure = await failWhileAuditing(about(id), () =>
+      px.services.scorecards.save(
+        { identifier: id, title: 'Doomed', blueprint: bp, levels: ['Gold'], rules: [{ identifier: 'r', title: 'R', level: 'Gold', property: 'title', operator: 'isNotEmpty' }] },
+        { actor: 'direct-caller', mode: 'create', ctx },
+      ),
+    );
+    expect(failure).toBeInstanceOf(Error);
+    await expect(px.services.scorecards.get(id)).rejects.toThrow(/does not exist/);
+    expect(await trail('scorecard', id)).toEqual([]);
   });
 
   it('leaves no blueprint, and no record of it', async () => {

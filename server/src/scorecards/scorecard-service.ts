@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import neo4j from 'neo4j-driver';
-import { auditRows, recordEventsQuery } from '../audit/audit.ts';
+import { adminChange, auditRows, recordEventsQuery, writeAudited } from '../audit/audit.ts';
 import type { ReadScope } from '../auth/authorize.ts';
 import { loadScopedQuery, scopeParams } from '../auth/read-scope-cypher.ts';
 import type {
@@ -8,8 +8,9 @@ import type {
   EntityChangeEvent,
   EventBus,
   ScorecardLevelChangedEvent,
+  WriteContext,
 } from '../catalog/events.ts';
-import { type Db, openSession, readRows, writeRows } from '../db/driver.ts';
+import { type Db, openSession, readRows, txRows, writeRows } from '../db/driver.ts';
 import type { JobScheduler } from '../db/lease.ts';
 import { checkLimit, cursorOf, latestTimestamp, parseCursor } from '../db/pages.ts';
 import { loadQuery } from '../db/query-loader.ts';
@@ -54,13 +55,16 @@ export interface EvaluationRun extends EvaluationSummary {
 export interface ScorecardService {
   list(): Promise<Scorecard[]>;
   get(identifier: string): Promise<Scorecard>;
-  /** Checks (read-only rules, see validate-scorecard.ts), stores, then evaluates in the background. */
+  /**
+   * Checks (read-only rules, see validate-scorecard.ts), stores, then evaluates in the background.
+   * The definition and its audit record (`ctx`, default: `actor` through the API) commit together.
+   */
   save(
     input: unknown,
-    options: { actor: string; mode: 'create' | 'replace'; identifier?: string; dryRun?: boolean; applySet?: string },
+    options: { actor: string; mode: 'create' | 'replace'; identifier?: string; dryRun?: boolean; applySet?: string; ctx?: WriteContext },
   ): Promise<Scorecard>;
-  /** Deletes the scorecard with its results and history. */
-  delete(identifier: string): Promise<void>;
+  /** Deletes the scorecard with its results and history; the definition's deletion is audited with it. */
+  delete(identifier: string, ctx?: WriteContext): Promise<void>;
   /** A full run over every target entity, after any run already queued for the scorecard. */
   evaluate(identifier: string): Promise<EvaluationSummary>;
   /** A page of results among entities `scope` may read; `below` and `level` are level names. */
@@ -246,6 +250,20 @@ interface Lane {
  * near a scorecard whose rules look across relations re-runs it in full. A rule that reads
  * entities not connected to `e` (e.g. "a team named x exists") is only caught up by the schedule.
  */
+/** The definition as audited (and diffed by dry runs): without the evaluation status, which is not a change. */
+export function auditedDefinition(sc: Scorecard | null): Omit<Scorecard, 'status'> | null {
+  if (!sc) return null;
+  const { status: _status, ...rest } = sc;
+  return rest;
+}
+
+/** The audit event of a change to a scorecard's definition (none when only timestamps moved). */
+function auditChange(ctx: WriteContext, identifier: string, before: Scorecard | null, after: Scorecard | null) {
+  return adminChange('scorecard', identifier, ctx, auditedDefinition(before), auditedDefinition(after), {
+    blueprint: (after ?? before)?.blueprint,
+  });
+}
+
 export function createScorecardService(deps: {
   db: Db;
   models: BlueprintStore;
@@ -919,12 +937,10 @@ export function createScorecardService(deps: {
   return {
     list,
     get,
-    async save(input, { actor, mode, identifier, dryRun = false, applySet }) {
+    async save(input, { actor, mode, identifier, dryRun = false, applySet, ctx }) {
       const { scorecard } = await checkScorecard(db, models.current(), input, { identifier, defaultHops });
-      const exists = await get(scorecard.identifier).then(
-        () => true,
-        () => false,
-      );
+      const before = await get(scorecard.identifier).catch(() => null);
+      const exists = before !== null;
       if (mode === 'create' && exists)
         throw new ConflictError(`scorecard "${scorecard.identifier}" exists; PUT it to change it`);
       if (mode === 'replace' && !exists)
@@ -935,10 +951,8 @@ export function createScorecardService(deps: {
         const { applySet: _set, ...definition } = scorecard as Scorecard;
         return { ...stored, ...definition, description: scorecard.description ?? null, filter: scorecard.filter ?? null, ...(applySet ? { applySet } : {}) } as Scorecard;
       }
-      const [row] = await writeRows<{ scorecard: StoredScorecard }>(
-        db,
-        loadQuery('scorecards/save-scorecard'),
-        {
+      const saved = await writeAudited(db, async (tx) => {
+        const [row] = await txRows<{ scorecard: StoredScorecard }>(tx, loadQuery('scorecards/save-scorecard'), {
           identifier: scorecard.identifier,
           title: scorecard.title,
           description: scorecard.description ?? null,
@@ -949,16 +963,21 @@ export function createScorecardService(deps: {
           now: new Date().toISOString(),
           actor,
           applySet: applySet ?? null,
-        },
-      );
+        });
+        const after = decode(row.scorecard);
+        return { result: after, events: auditChange(ctx ?? { actor, source: 'api' }, after.identifier, before, after) };
+      });
       enqueue(scorecard.identifier, { full: true });
-      return decode(row.scorecard);
+      return saved;
     },
-    async delete(identifier) {
-      await get(identifier);
+    async delete(identifier, ctx = { actor: 'plexus', source: 'api' }) {
+      const before = await get(identifier);
       // Queued runs find the scorecard gone and do nothing.
       await laneOf(identifier).tail;
-      await writeRows(db, loadQuery('scorecards/delete-scorecard'), { identifier });
+      await writeAudited(db, async (tx) => {
+        await tx.run(loadQuery('scorecards/delete-scorecard'), { identifier });
+        return { result: null, events: auditChange(ctx, identifier, before, null) };
+      });
       await deleteInBatches(loadQuery('scorecards/delete-scorecard-data'), { scorecard: identifier });
       compiledCache.delete(identifier);
       lanes.delete(identifier);
