@@ -7,7 +7,7 @@ import { isDryRun, definitionChange } from '../catalog/dry-run.ts';
 import { BadRequestError } from '../errors.ts';
 import { type AppEnv, readJson, writeContext } from '../http.ts';
 import type { BlueprintStore, SaveResult } from './blueprint-store.ts';
-import { listPacks, readPack } from './packs.ts';
+import { listPacks, mergePackBlueprints, readPack } from './packs.ts';
 import type { Blueprint } from './types.ts';
 
 function flag(v: string | undefined): boolean {
@@ -139,8 +139,10 @@ export function blueprintRoutes(deps: { models: BlueprintStore; catalog: Catalog
     const p = c.get('principal');
     const pack = readPack(c.req.param('pack'));
     assertCanAdminister(p, pack.blueprints.map((b) => b.identifier), `loading pack "${pack.identifier}"`);
+    // Merged with the stored model as it is now (another replica may have changed it).
+    await models.refresh();
     const before = models.current();
-    const result = await models.save(pack.blueprints, { actor: p.name, mode: 'upsert', force: flag(c.req.query('force')) });
+    const result = await models.save(mergePackBlueprints(pack, before), { actor: p.name, mode: 'upsert', force: flag(c.req.query('force')) });
     await announce(result, c, before);
     return c.json({ pack: pack.identifier, created: result.created, updated: result.updated, migrations: migrationReport(result) });
   });
