@@ -40,8 +40,9 @@ const targetList = (rel: RelationDef) => (Array.isArray(rel.target) ? rel.target
 /**
  * The blueprints to save when loading `pack` into `model`: the pack's, each merged with the
  * blueprint of the same identifier already there, so that loading a pack adds and never removes.
- * Properties and relations the stored blueprint has and the pack lacks are kept; a relation both
- * define keeps the pack's definition with the stored targets added. That is what lets two packs
+ * Properties, relations, calculated properties and permissions the stored blueprint has and the
+ * pack lacks are kept; a relation both define keeps the pack's definition with the stored targets
+ * added. That is what lets two packs
  * share a blueprint: the sdlc and backstage packs both define `domain`, `system` and `api`, owned
  * by a `team` in one and by a `group` or `user` in the other; with both loaded, `ownedBy` targets
  * all three, and neither pack's entities lose data when the other is loaded. Where a property both
@@ -60,10 +61,13 @@ export function mergePackBlueprints(pack: Pack, model: Model): Blueprint[] {
       const targets = [...targetList(rel), ...(before ? targetList(before) : [])].filter((t, i, all) => all.indexOf(t) === i);
       relations[name] = { ...rel, target: targets.length === 1 ? targets[0] : targets };
     }
-    return {
+    const merged: Blueprint = {
       ...bp,
       schema: { ...bp.schema, properties: { ...stored.schema.properties, ...bp.schema.properties } },
       relations,
     };
+    if (stored.calculated || bp.calculated) merged.calculated = { ...stored.calculated, ...bp.calculated };
+    if (stored.permissions && !bp.permissions) merged.permissions = stored.permissions;
+    return merged;
   });
 }
