@@ -54,7 +54,7 @@ export function* demoEntities(options: GenerateOrganisationOptions = {}): Genera
   const kafka = orderExampleCoreKafka();
   const cartLibraries: string[] = [];
   /** The first generated library after Core Kafka: the fallback when no topic matches. */
-  const otherLibraries: string[] = [];
+  let firstOtherLibrary: string | undefined;
   let cluster: string | undefined;
   let generatedServices = 0;
   let cartConsumers = 0;
@@ -69,7 +69,7 @@ export function* demoEntities(options: GenerateOrganisationOptions = {}): Genera
         continue;
       }
       const relations = { ...e.relations };
-      const libraries = cartLibraries.length > 0 ? cartLibraries : otherLibraries.slice(0, 1);
+      const libraries = cartLibraries.length > 0 ? cartLibraries : firstOtherLibrary ? [firstOtherLibrary] : [];
       relations.dependsOn = [...listOf(relations.dependsOn), ...libraries.map((l) => `library:${l}`)];
       if (cluster) relations.dependsOnRuntime = [cluster];
       yield { ...e, relations };
@@ -89,7 +89,7 @@ export function* demoEntities(options: GenerateOrganisationOptions = {}): Genera
             relations: { ...e.relations, ...kafka.relations },
           };
         } else {
-          if (otherLibraries.length === 0) otherLibraries.push(e.identifier);
+          firstOtherLibrary ??= e.identifier;
           const topic = e.identifier.split('-').slice(1, -1).join('-');
           if (cartLibraries.length < maxCartLibraries && cartLibraryTopics.includes(topic)) cartLibraries.push(e.identifier);
         }

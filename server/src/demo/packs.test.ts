@@ -489,7 +489,7 @@ describe('order example', () => {
   it('gives every service, library, database, API, system and domain an owning team of the example', () => {
     const teams = new Set(entities.filter((e) => e.blueprint === 'team').map((e) => e.identifier));
     const owned = entities.filter((e) => !['team', 'person'].includes(e.blueprint));
-    expect(owned).toHaveLength(9);
+    expect(owned).toHaveLength(8);
     const owner = (e: Entity) => String(e.relations.ownedBy).replace(/^team:/, '');
     expect(owned.filter((e) => !teams.has(owner(e))).map((e) => e.identifier)).toEqual([]);
   });
