@@ -76,7 +76,10 @@ for (const services of [300, 12]) {
       expect(kafkas.map(key)).toEqual(['library:core-kafka']);
       expect(kafkas[0]).toMatchObject({
         title: 'Core Kafka',
-        properties: { description: 'Kafka producer and consumer with the company defaults.', language: 'java' },
+        properties: {
+          description: 'Kafka producer and consumer with the company defaults.',
+          language: 'java',
+        },
         relations: { ownedBy: 'platform-team' },
       });
       // Its package name follows its language, as for every generated library.
@@ -97,7 +100,8 @@ for (const services of [300, 12]) {
       const seen = new Set<string>();
       const late: string[] = [];
       for (const e of entities) {
-        for (const t of targets(e)) if (!seen.has(t.target)) late.push(`${key(e)}.${t.relation} → ${t.target}`);
+        for (const t of targets(e))
+          if (!seen.has(t.target)) late.push(`${key(e)}.${t.relation} → ${t.target}`);
         seen.add(key(e));
       }
       expect(late).toEqual([]);
@@ -126,7 +130,9 @@ for (const services of [300, 12]) {
     it('hangs the example’s teams under the generated engineering team, with someone on call for each', () => {
       for (const team of ['order-team', 'platform-team']) {
         expect(find(`team:${team}`)?.relations.parent).toBe('engineering');
-        expect(entities.filter((e) => e.blueprint === 'person' && e.relations.onCallFor === team)).not.toHaveLength(0);
+        expect(
+          entities.filter((e) => e.blueprint === 'person' && e.relations.onCallFor === team),
+        ).not.toHaveLength(0);
       }
     });
   });
@@ -136,7 +142,9 @@ describe('the demo as data', () => {
   it('has starter actions only for kinds of the sdlc pack', () => {
     const actions = readDemoActions();
     expect(actions.length).toBeGreaterThan(0);
-    expect(actions.filter((a) => a.blueprint && !blueprints.has(a.blueprint)).map((a) => a.identifier)).toEqual([]);
+    expect(
+      actions.filter((a) => a.blueprint && !blueprints.has(a.blueprint)).map((a) => a.identifier),
+    ).toEqual([]);
   });
 
   it('is the same for the same options and differs with the seed', () => {

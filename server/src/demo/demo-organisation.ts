@@ -69,7 +69,8 @@ export function* demoEntities(options: GenerateOrganisationOptions = {}): Genera
         continue;
       }
       const relations = { ...e.relations };
-      const libraries = cartLibraries.length > 0 ? cartLibraries : firstOtherLibrary ? [firstOtherLibrary] : [];
+      const libraries =
+        cartLibraries.length > 0 ? cartLibraries : firstOtherLibrary ? [firstOtherLibrary] : [];
       relations.dependsOn = [...listOf(relations.dependsOn), ...libraries.map((l) => `library:${l}`)];
       if (cluster) relations.dependsOnRuntime = [cluster];
       yield { ...e, relations };
@@ -91,9 +92,14 @@ export function* demoEntities(options: GenerateOrganisationOptions = {}): Genera
         } else {
           firstOtherLibrary ??= e.identifier;
           const topic = e.identifier.split('-').slice(1, -1).join('-');
-          if (cartLibraries.length < maxCartLibraries && cartLibraryTopics.includes(topic)) cartLibraries.push(e.identifier);
+          if (cartLibraries.length < maxCartLibraries && cartLibraryTopics.includes(topic))
+            cartLibraries.push(e.identifier);
         }
-      } else if (e.blueprint === 'cloudResource' && cluster === undefined && e.properties.type === 'cluster') {
+      } else if (
+        e.blueprint === 'cloudResource' &&
+        cluster === undefined &&
+        e.properties.type === 'cluster'
+      ) {
         cluster = e.identifier;
       } else if (e.blueprint === 'service') {
         generatedServices++;
