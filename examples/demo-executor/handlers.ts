@@ -228,55 +228,6 @@ export const handlers: Record<string, Handler> = {
     await ctx.plexus.deleteEntity(service.blueprint, service.identifier);
     return `${service.identifier} decommissioned and removed from the catalog`;
   },
-
-  async 'deploy-component'(ctx) {
-    const component = target(ctx);
-    const version = text(ctx.payload.inputs, 'version');
-    const environment = text(ctx.payload.inputs, 'environment');
-    await ctx.step('Building', `Building ${component.identifier}@${version}`);
-    await ctx.step(
-      `Deploying to ${environment}`,
-      `Rolling out ${component.identifier} ${version} to ${environment}`,
-    );
-    const current = await ctx.plexus.getEntity(component.blueprint, component.identifier);
-    if (!current) throw new Error(`${component.blueprint} ${component.identifier} no longer exists`);
-    const annotations = {
-      ...((current.properties?.annotations as Record<string, unknown>) ?? {}),
-      [`plexus.io/${environment}-version`]: version,
-      [`plexus.io/${environment}-deployed-at`]: new Date().toISOString(),
-    };
-    await ctx.plexus.upsertEntity(component.blueprint, {
-      identifier: component.identifier,
-      properties: { annotations },
-    });
-    return `${component.identifier} ${version} deployed to ${environment}`;
-  },
-
-  async 'scaffold-component'(ctx) {
-    const { inputs } = ctx.payload;
-    const name = text(inputs, 'name');
-    const owner = refId(text(inputs, 'owner'));
-    const system = inputs.system ? refId(inputs.system) : undefined;
-    await ctx.step(
-      'Creating the repository',
-      `Created https://github.com/acme/${name} from the Backstage ${String(inputs.type ?? 'service')} template`,
-    );
-    await ctx.plexus.upsertEntity('component', {
-      identifier: name,
-      title: name,
-      properties: {
-        type: String(inputs.type ?? 'service'),
-        lifecycle: 'experimental',
-        annotations: { 'github.com/project-slug': `acme/${name}` },
-        ...(typeof inputs.description === 'string' && inputs.description
-          ? { description: inputs.description }
-          : {}),
-      },
-      relations: { ownedBy: `group:${owner}`, ...(system ? { partOf: system } : {}) },
-    });
-    await ctx.step('Registered', `catalog-info.yaml committed to acme/${name}`);
-    return `Component ${name} created${system ? ` in system ${system}` : ''}, owned by ${owner}`;
-  },
 };
 
 /** An action the executor has no handler for: acknowledged, inputs logged, SUCCESS. */

@@ -36,11 +36,11 @@ beforeAll(async () => {
   ok(
     await px.call('POST', '/api/v1/entities/bulk', {
       entities: reserved.map((identifier) => ({
-        blueprint: 'component',
+        blueprint: 'service',
         identifier,
-        title: `Component ${identifier}`,
-        properties: { type: 'service', lifecycle: 'production' },
-        relations: { ownedBy: 'group:order-team', dependsOn: ['component:core-kafka'] },
+        title: `Service ${identifier}`,
+        properties: { language: 'java', lifecycle: 'production', tier: 3 },
+        relations: { ownedBy: 'order-team', dependsOn: ['library:core-kafka'] },
       })),
     }),
   );
@@ -93,17 +93,19 @@ describe('every page of the demo', () => {
       ...[...blueprints.keys()]
         .filter(
           (b) =>
-            ['service', 'team', 'component', 'group', 'incident', 'library'].includes(b) ||
+            ['service', 'team', 'library', 'api', 'system', 'incident'].includes(b) ||
             b === 'vulnerability',
         )
         .map((b) => `/catalog/${b}`),
-      entity('component', 'cart-service'),
-      entity('group', 'order-team'),
+      // The Order example, on the same kinds as the generated organisation.
+      entity('service', 'cart-service'),
+      entity('team', 'order-team'),
+      entity('api', 'cart-api'),
       // The generated organisation's identifiers are hashed: open the first of each kind.
       ...(await Promise.all(['service', 'team', 'library', 'incident'].map(firstOf))).map(([bp, id]) =>
         entity(bp, id),
       ),
-      ...reserved.map((id) => entity('component', id)),
+      ...reserved.map((id) => entity('service', id)),
       `/graph?root=${encodeURIComponent(`service:${(await firstOf('service'))[1]}`)}`,
       '/scorecards',
       '/scorecards/production-readiness',
@@ -131,14 +133,14 @@ describe('identifiers with reserved characters', () => {
     const problems = await watchProblems(page);
     const asked: string[] = [];
     page.on('request', (r) => {
-      if (r.url().includes('/api/v1/blueprints/component/entities/')) asked.push(r.url());
+      if (r.url().includes('/api/v1/blueprints/service/entities/')) asked.push(r.url());
     });
-    await signIn(page, server.url, server.px.adminToken, '/catalog/component');
+    await signIn(page, server.url, server.px.adminToken, '/catalog/service');
     for (const id of reserved) {
-      await openSettled(page, server.url, `/entities/component/${encodeURIComponent(id)}`);
+      await openSettled(page, server.url, `/entities/service/${encodeURIComponent(id)}`);
       await expect
         .poll(() => page.getByTestId('entity-title').innerText(), { timeout: 60_000 })
-        .toBe(`Component ${id}`);
+        .toBe(`Service ${id}`);
       expect(asked.some((url) => url.includes(`/entities/${encodeURIComponent(id)}`))).toBe(true);
     }
     expect(asked.filter((url) => url.includes('%25'))).toEqual(
@@ -234,7 +236,7 @@ describe('the entity form', () => {
       page,
       server.url,
       server.px.adminToken,
-      `/entities/component/${encodeURIComponent(reserved[0])}`,
+      `/entities/service/${encodeURIComponent(reserved[0])}`,
     );
     await page.getByTestId('entity-title').waitFor();
     page.on('dialog', () => {
@@ -252,7 +254,7 @@ describe('the entity form', () => {
       (
         await server.px.call(
           'GET',
-          `/api/v1/blueprints/component/entities/${encodeURIComponent(reserved[0])}`,
+          `/api/v1/blueprints/service/entities/${encodeURIComponent(reserved[0])}`,
         )
       ).status,
     ).toBe(200);

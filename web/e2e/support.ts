@@ -163,8 +163,8 @@ export async function watchProblems(page: Page): Promise<() => string[]> {
 }
 
 /**
- * Seeds the demo through the catalog's write path (backstage and sdlc packs, the Order example,
- * a generated organisation of `services` services, the production readiness scorecard).
+ * Seeds the demo through the catalog's write path (the sdlc pack, a generated organisation of
+ * `services` services with the Order example in it, the production readiness scorecard).
  */
 export async function seedDemo(px: TestPlexus, options: { services?: number } = {}): Promise<void> {
   const { productionReadiness, writeDemo } = await import('../../server/src/demo/load-demo.ts');

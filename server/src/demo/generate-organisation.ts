@@ -13,7 +13,7 @@ export interface GenerateOrganisationOptions {
 /** How many entities of each sdlc blueprint an organisation of a given size holds. */
 export type OrganisationPlan = Readonly<Record<SdlcBlueprint, number>>;
 
-/** The sdlc pack's blueprints, in the order the generator emits them (targets first). */
+/** The sdlc pack's blueprints the generator emits, in that order (targets first). */
 export type SdlcBlueprint =
   | 'environment'
   | 'team'
@@ -256,7 +256,8 @@ function* generateEntities(options: GenerateOrganisationOptions): Generator<Enti
   const cloudType = (c: number) => cloudTypes[hash(seed, Kind.CloudResource, c) % cloudTypes.length];
   const cloudId = (c: number) =>
     `${domains[(hash(seed, Kind.CloudResource, c) >>> 8) % domains.length]}-${cloudSuffix[cloudType(c)]}-${c}`;
-  // Library 0, the one most others and most services use, is the shared Kafka client "Core Kafka".
+  // Library 0, the one most others and most services use, is the shared Kafka client "Core Kafka",
+  // the Order example's Core Kafka in the demo (demo-organisation.ts gives it the example's owner).
   const libraryId = (l: number) => {
     if (l === 0) return 'core-kafka';
     const h = hash(seed, Kind.Library, l);

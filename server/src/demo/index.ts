@@ -1,4 +1,4 @@
-/** Demo data: a synthetic sdlc organisation for benchmarks and the backstage pack's Order example. */
+/** Demo data: a synthetic sdlc organisation (also for benchmarks) and the demo: that organisation with the Order example in it. */
 export {
   countRelationships,
   type GenerateOrganisationOptions,
@@ -8,5 +8,6 @@ export {
   planOrganisation,
   type SdlcBlueprint,
 } from './generate-organisation.ts';
-export { orderExampleEntities } from './order-example.ts';
+export { demoEntities, generateDemoBatches } from './demo-organisation.ts';
+export { orderExampleCoreKafka, orderExampleEntities } from './order-example.ts';
 export type { Entity } from './types.ts';

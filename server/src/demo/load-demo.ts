@@ -2,15 +2,14 @@ import type { Catalog } from '../catalog/catalog.ts';
 import { type Db, readRows } from '../db/driver.ts';
 import type { Logger } from '../log.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
-import { readPack } from '../model/packs.ts';
+import { mergePackBlueprints, readPack } from '../model/packs.ts';
 import { libraryRule, readRuleLibrary, type ScorecardService } from '../scorecards/index.ts';
-import { generateOrganisationBatches } from './generate-organisation.ts';
-import { orderExampleEntities } from './order-example.ts';
+import { generateDemoBatches } from './demo-organisation.ts';
 
 /**
- * Loads the demo organisation through the normal write path when the catalog is empty: the
- * backstage and sdlc packs, the Order example (backstage pack) and a generated organisation of
- * `services` services with their teams, resources, incidents and vulnerabilities (sdlc pack), and
+ * Loads the demo organisation through the normal write path when the catalog is empty: the sdlc
+ * pack, a generated organisation of `services` services with their teams, resources, incidents
+ * and vulnerabilities with the Order example woven into it (one model: see `demoEntities`), and
  * the "production readiness" scorecard over its services (rules from cypher/rules).
  * Returns the number of entities written, or 0 when the catalog already had entities.
  */
@@ -27,9 +26,11 @@ export async function loadDemo(
 }
 
 /**
- * Writes the demo (packs, the Order example, a generated organisation of `services` services, the
- * production readiness scorecard unless it exists) through the normal write path, whatever the
- * catalog holds already: tests seed a shared database with it. Returns the entities written.
+ * Writes the demo (the sdlc pack, the generated organisation of `services` services with the Order
+ * example in it, the production readiness scorecard unless it exists) through the normal write
+ * path, whatever the catalog holds already: tests seed a shared database with it. The pack is
+ * merged into the stored model as `POST /api/v1/packs/sdlc` does, so a catalog that also holds the
+ * backstage pack keeps it. Returns the entities written.
  */
 export async function writeDemo(
   deps: { models: BlueprintStore; catalog: Catalog; scorecards?: ScorecardService },
@@ -37,17 +38,16 @@ export async function writeDemo(
 ): Promise<number> {
   const { models, catalog } = deps;
   const ctx = { actor: 'demo', source: 'demo' };
-  for (const pack of ['backstage', 'sdlc']) {
-    await models.save(readPack(pack).blueprints, { ctx, mode: 'upsert' });
-  }
-  let total = (await catalog.upsertEntities(orderExampleEntities(), ctx)).upserted;
-  for (const batch of generateOrganisationBatches({ services: options.services ?? 300, seed: 7 }, 2000)) {
+  await models.refresh();
+  await models.save(mergePackBlueprints(readPack('sdlc'), models.current()), { ctx, mode: 'upsert' });
+  let total = 0;
+  for (const batch of generateDemoBatches({ services: options.services ?? 300, seed: 7 }, 2000)) {
     total += (await catalog.upsertEntities(batch, ctx)).upserted;
   }
   if (deps.scorecards) {
     const card = productionReadiness();
     const exists = (await deps.scorecards.list()).some((sc) => sc.identifier === card.identifier);
-    if (!exists) await deps.scorecards.save(card, { actor: 'demo', mode: 'create' });
+    if (!exists) await deps.scorecards.save(card, { actor: 'demo', mode: 'create', ctx });
   }
   return total;
 }

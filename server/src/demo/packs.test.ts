@@ -3,6 +3,9 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { mergePackBlueprints, readPack } from '../model/packs.ts';
+import type { Model } from '../model/types.ts';
+import { demoEntities } from './demo-organisation.ts';
 import { generateOrganisation } from './generate-organisation.ts';
 import { orderExampleEntities } from './order-example.ts';
 import type { Entity } from './types.ts';
@@ -129,7 +132,9 @@ function conformanceProblems(pack: Pack, entities: Entity[]): string[] {
       const targets = targetsOf(rel);
       for (const ref of Array.isArray(value) ? value : [value]) {
         let key = `${targets[0]}:${ref}`;
-        if (targets.length > 1) {
+        // As the server reads it: `blueprint:identifier` is accepted for a single target too.
+        if (targets.length === 1 && ref.startsWith(`${targets[0]}:`)) key = ref;
+        else if (targets.length > 1) {
           const blueprint = ref.slice(0, ref.indexOf(':'));
           if (!targets.includes(blueprint)) {
             problems.push(
@@ -386,6 +391,26 @@ describe('sdlc pack relations', () => {
     });
   });
 
+  it('puts services in systems, systems in domains, and lets services provide and consume APIs', () => {
+    expect(relation('service', 'partOf')).toMatchObject({ target: 'system', many: false });
+    expect(relation('system', 'partOf')).toMatchObject({ target: 'domain', many: false });
+    expect(relation('api', 'partOf')).toMatchObject({ target: 'system', many: false });
+    expect(relation('service', 'providesApis')).toMatchObject({ target: 'api', many: true });
+    // Consuming an API is a dependency: impact from an API reaches its consumers.
+    expect(relation('service', 'consumesApis')).toMatchObject({ target: 'api', many: true, role: 'dependency' });
+  });
+
+  it('lets a team own domains, systems and APIs', () => {
+    for (const bp of ['domain', 'system', 'api']) {
+      expect(relation(bp, 'ownedBy'), bp).toMatchObject({ target: 'team', many: false, role: 'ownership' });
+    }
+  });
+
+  it('stores an API definition as YAML', () => {
+    expect(blueprintOf(pack, 'api').schema.properties.definition).toMatchObject({ type: 'string', format: 'yaml' });
+    expect(blueprintOf(pack, 'api').schema.properties.type).toMatchObject({ type: 'string' });
+  });
+
   it('marks a critical vulnerability with the severity scorecard rules look for', () => {
     expect(blueprintOf(pack, 'vulnerability').schema.properties.severity.enum).toContain('critical');
   });
@@ -399,8 +424,9 @@ describe('entities against their pack', () => {
     }
   });
 
-  it('the backstage pack accepts every entity of the order example', () => {
-    expect(conformanceProblems(packs.backstage, orderExampleEntities())).toEqual([]);
+  it('the sdlc pack accepts every entity of the demo, the Order example included', () => {
+    const entities = [...demoEntities({ seed: 7, services: 300 })];
+    expect(conformanceProblems(packs.sdlc, entities).slice(0, 10)).toEqual([]);
   });
 
   it('reports an entity whose property breaks its blueprint schema', () => {
@@ -410,9 +436,9 @@ describe('entities against their pack', () => {
   });
 
   it('reports a relation that points at a missing entity', () => {
-    const entities = orderExampleEntities().filter((e) => e.identifier !== 'cart-db');
-    expect(conformanceProblems(packs.backstage, entities)).toContainEqual(
-      expect.stringContaining('resource:cart-db, which is not in the set'),
+    const entities = [...demoEntities({ services: 12 })].filter((e) => e.identifier !== 'cart-db');
+    expect(conformanceProblems(packs.sdlc, entities)).toContainEqual(
+      expect.stringContaining('cloudResource:cart-db, which is not in the set'),
     );
   });
 });
@@ -425,78 +451,104 @@ describe('order example', () => {
     return e;
   };
 
+  it('is written in the sdlc pack, like the rest of the demo', () => {
+    const sdlc = new Set(packs.sdlc.blueprints.map((bp) => bp.identifier));
+    expect(entities.filter((e) => !sdlc.has(e.blueprint)).map((e) => `${e.blueprint}:${e.identifier}`)).toEqual([]);
+  });
+
   it('has an Order domain with the Cart and Products systems in it', () => {
     expect(find('domain', 'order').title).toBe('Order');
     expect(find('system', 'cart').relations.partOf).toBe('order');
     expect(find('system', 'products').relations.partOf).toBe('order');
   });
 
-  it('has the cart-db resource in the Cart system', () => {
-    expect(find('resource', 'cart-db').relations.partOf).toBe('cart');
+  it('keeps the cart data in the cart-db database, a storage dependency of the Cart service', () => {
+    expect(find('cloudResource', 'cart-db').properties.type).toBe('database');
+    expect(find('service', 'cart-service').relations.dependsOnStorage).toEqual(['cart-db']);
   });
 
-  it('has Core Kafka and Core Payment as library components', () => {
-    expect(find('component', 'core-kafka').properties.type).toBe('library');
-    expect(find('component', 'core-payment').properties.type).toBe('library');
+  it('has Core Payment as a library and names Core Kafka without creating it', () => {
+    expect(find('library', 'core-payment').properties.lifecycle).toBe('production');
+    expect(entities.filter((e) => e.identifier === 'core-kafka')).toEqual([]);
   });
 
-  it('has the Cart and Products services in their systems', () => {
-    expect(find('component', 'cart-service')).toMatchObject({
-      properties: { type: 'service' },
-      relations: { partOf: 'cart' },
-    });
-    expect(find('component', 'products-service')).toMatchObject({
-      properties: { type: 'service' },
-      relations: { partOf: 'products' },
-    });
-  });
-
-  it('makes the Cart service depend on both core libraries and the cart database', () => {
-    expect(find('component', 'cart-service').relations.dependsOn).toEqual(
-      expect.arrayContaining(['component:core-kafka', 'component:core-payment', 'resource:cart-db']),
+  it('has the Cart and Products services in their systems, depending on the core libraries', () => {
+    expect(find('service', 'cart-service')).toMatchObject({ relations: { partOf: 'cart', ownedBy: 'order-team' } });
+    expect(find('service', 'products-service')).toMatchObject({ relations: { partOf: 'products' } });
+    expect(find('service', 'cart-service').relations.dependsOn).toEqual(
+      expect.arrayContaining(['library:core-kafka', 'library:core-payment']),
     );
   });
 
   it('has the Cart service provide the Cart API and the Products service consume it', () => {
     expect(find('api', 'cart-api').relations.partOf).toBe('cart');
-    expect(find('component', 'cart-service').relations.providesApis).toEqual(['cart-api']);
-    expect(find('component', 'products-service').relations.consumesApis).toEqual(['cart-api']);
+    expect(find('service', 'cart-service').relations.providesApis).toEqual(['cart-api']);
+    expect(find('service', 'products-service').relations.consumesApis).toEqual(['cart-api']);
   });
 
-  it('gives every component, API, resource, system and domain an owning group', () => {
-    const owned = entities.filter((e) =>
-      ['component', 'api', 'resource', 'system', 'domain'].includes(e.blueprint),
-    );
-    expect(owned.length).toBe(9);
-    expect(
-      owned.filter((e) => !String(e.relations.ownedBy).startsWith('group:')).map((e) => e.identifier),
-    ).toEqual([]);
+  it('gives every service, library, database, API, system and domain an owning team of the example', () => {
+    const teams = new Set(entities.filter((e) => e.blueprint === 'team').map((e) => e.identifier));
+    const owned = entities.filter((e) => !['team', 'person'].includes(e.blueprint));
+    expect(owned).toHaveLength(8);
+    const owner = (e: Entity) => String(e.relations.ownedBy).replace(/^team:/, '');
+    expect(owned.filter((e) => !teams.has(owner(e))).map((e) => e.identifier)).toEqual([]);
   });
 
-  it('has two groups whose members are users of the example', () => {
-    const groups = entities.filter((e) => e.blueprint === 'group');
-    const users = new Set(entities.filter((e) => e.blueprint === 'user').map((e) => e.identifier));
-    expect(groups).toHaveLength(2);
-    for (const g of groups) {
-      expect(g.relations.hasMember, g.identifier).not.toHaveLength(0);
-      for (const m of g.relations.hasMember as string[]) expect(users.has(m), m).toBe(true);
+  it('has two teams whose members are people of the example, one of them on call for each', () => {
+    const teams = entities.filter((e) => e.blueprint === 'team').map((e) => e.identifier);
+    const people = entities.filter((e) => e.blueprint === 'person');
+    expect(teams).toEqual(['order-team', 'platform-team']);
+    for (const t of teams) {
+      expect(people.filter((p) => (p.relations.memberOf as string[]).includes(t)), t).not.toHaveLength(0);
+      expect(people.filter((p) => p.relations.onCallFor === t), t).toHaveLength(1);
     }
   });
+});
 
-  it('lists relation targets before the entities that point at them', () => {
-    const seen = new Set<string>();
-    const late: string[] = [];
-    const backstage = packs.backstage;
-    for (const e of entities) {
-      for (const [name, value] of Object.entries(e.relations)) {
-        const targets = targetsOf(blueprintOf(backstage, e.blueprint).relations?.[name] as RelationDef);
-        for (const ref of Array.isArray(value) ? value : [value]) {
-          const key = targets.length > 1 ? ref : `${targets[0]}:${ref}`;
-          if (!seen.has(key)) late.push(`${e.identifier}.${name} → ${key}`);
-        }
+describe('the sdlc and backstage packs in one catalog', () => {
+  const load = (model: Model, name: string): Model => {
+    const next = new Map(model);
+    for (const bp of mergePackBlueprints(readPack(name), model)) next.set(bp.identifier, bp);
+    return next;
+  };
+
+  for (const order of [
+    ['sdlc', 'backstage'],
+    ['backstage', 'sdlc'],
+  ]) {
+    it(`keeps both packs' owners of domains, systems and APIs, loaded ${order.join(' then ')}`, () => {
+      const model = order.reduce(load, new Map() as Model);
+      for (const bp of ['domain', 'system', 'api']) {
+        expect(targetsOf(model.get(bp)?.relations?.ownedBy as RelationDef).sort(), bp).toEqual(['group', 'team', 'user']);
       }
-      seen.add(`${e.blueprint}:${e.identifier}`);
+      // The backstage-only properties stay whichever pack came last.
+      expect(Object.keys(model.get('api')?.schema.properties ?? {})).toEqual(
+        expect.arrayContaining(['namespace', 'annotations', 'definition', 'type', 'lifecycle']),
+      );
+      const merged = { identifier: 'both', title: '', description: '', blueprints: [...model.values()] } as unknown as Pack;
+      const clashes = merged.blueprints.flatMap((bp) => {
+        const seen = new Map<string, string>();
+        return fieldsOf(merged, bp).flatMap(([field, origin]) => {
+          const before = seen.get(field);
+          seen.set(field, origin);
+          return before ? [`${bp.identifier}.${field}: ${before} and ${origin}`] : [];
+        });
+      });
+      expect(clashes).toEqual([]);
+    });
+  }
+
+  it('gives the shared blueprints the same property schemas in both packs, apart from texts', () => {
+    const plain = (p: PropertyDef) => {
+      const { title, description, ...rest } = p;
+      return rest;
+    };
+    for (const id of ['domain', 'system', 'api']) {
+      const sdlc = blueprintOf(packs.sdlc, id).schema.properties;
+      const backstage = blueprintOf(packs.backstage, id).schema.properties;
+      for (const [name, p] of Object.entries(sdlc)) {
+        if (backstage[name]) expect(plain(p), `${id}.${name}`).toEqual(plain(backstage[name]));
+      }
     }
-    expect(late).toEqual([]);
   });
 });

@@ -12,17 +12,26 @@ import type { AccessControl } from '../auth/access.ts';
 import type { Db } from '../db/driver.ts';
 import { silentLogger } from '../log.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
-import { readPack } from '../model/packs.ts';
+import { mergePackBlueprints, readPack } from '../model/packs.ts';
 import type { Blueprint } from '../model/types.ts';
 import { analyseOperation, checkGraphqlLimits, defaultGraphqlLimits } from './limits.ts';
 import { createSchemaService } from './schema-service.ts';
 
 const { parse, validate } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
 
-// The schema of the demo packs (backstage + sdlc), built by the server's own schema service
-// (no database needed to build it).
+// The schema of a catalog holding both shipped packs (backstage, then sdlc, merged where they
+// share a blueprint as loading them does), built by the server's own schema service (no database
+// needed to build it).
 let schema: GraphQLSchema;
-const blueprints: Blueprint[] = [...readPack('backstage').blueprints, ...readPack('sdlc').blueprints];
+const blueprints: Blueprint[] = [
+  ...['backstage', 'sdlc']
+    .reduce((model: Map<string, Blueprint>, pack) => {
+      const next = new Map(model);
+      for (const bp of mergePackBlueprints(readPack(pack), model)) next.set(bp.identifier, bp);
+      return next;
+    }, new Map())
+    .values(),
+];
 
 beforeAll(async () => {
   const model = new Map(blueprints.map((b) => [b.identifier, b]));

@@ -220,4 +220,33 @@ describe('blueprints at runtime', () => {
     expect(again.status).toBe(200);
     expect(again.body.created).toEqual([]);
   });
+
+  it('loads a pack over the other pack\'s entities of a shared kind without dropping them', async () => {
+    // sdlc and backstage both define domain, system and api: a team owns them in one, a group in the other.
+    expect((await px.call('POST', '/api/v1/packs/sdlc')).status).toBe(200);
+    expect((await px.call('POST', '/api/v1/packs/backstage')).status).toBe(200);
+    const group = uniqueId('grp');
+    const team = uniqueId('team');
+    const [byGroup, byTeam] = [uniqueId('api'), uniqueId('api')];
+    const definition = 'openapi: 3.0.3';
+    const bulk = await px.call('POST', '/api/v1/entities/bulk', {
+      entities: [
+        { blueprint: 'group', identifier: group, properties: { type: 'team' } },
+        { blueprint: 'team', identifier: team, properties: {} },
+        { blueprint: 'api', identifier: byGroup, properties: { type: 'openapi', lifecycle: 'production', definition, namespace: 'ops' }, relations: { ownedBy: `group:${group}` } },
+        { blueprint: 'api', identifier: byTeam, properties: { type: 'openapi', lifecycle: 'production', definition }, relations: { ownedBy: `team:${team}` } },
+      ],
+    });
+    expect(bulk.status, JSON.stringify(bulk.body)).toBe(200);
+    for (const pack of ['sdlc', 'backstage', 'sdlc']) {
+      const res = await px.call('POST', `/api/v1/packs/${pack}`);
+      expect(res.status, `${pack}: ${JSON.stringify(res.body)}`).toBe(200);
+    }
+    const api = (await px.call('GET', '/api/v1/blueprints/api')).body;
+    expect([api.relations.ownedBy.target].flat().sort()).toEqual(['group', 'team', 'user']);
+    expect(api.schema.properties.namespace).toBeDefined();
+    const kept = (await px.call('GET', `/api/v1/blueprints/api/entities/${byGroup}`)).body;
+    expect(kept).toMatchObject({ properties: { namespace: 'ops' }, relations: { ownedBy: `group:${group}` } });
+    expect((await px.call('GET', `/api/v1/blueprints/api/entities/${byTeam}`)).body.relations.ownedBy).toBe(`team:${team}`);
+  });
 });

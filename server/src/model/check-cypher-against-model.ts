@@ -41,12 +41,14 @@ interface KnownNames {
   properties: Map<string, Set<string>>;
 }
 
-function knownNamesOf(model: Model): KnownNames {
+/** `preferred` (the blueprint `e` stands for) names a relationship type first when several relations share it. */
+function knownNamesOf(model: Model, preferred?: string): KnownNames {
   const labels = new Map<string, string>([['Entity', 'every entity']]);
   const types = new Map<string, string>();
   const all = new Set(metaProperties);
   const properties = new Map<string, Set<string>>([['*', all]]);
-  for (const bp of model.values()) {
+  const first = preferred === undefined ? undefined : model.get(preferred);
+  for (const bp of first ? [first, ...[...model.values()].filter((b) => b !== first)] : model.values()) {
     const label = labelOf(bp.identifier);
     labels.set(label, `blueprint ${bp.identifier}`);
     const own = new Set(metaProperties);
@@ -330,7 +332,7 @@ export function findUnknownNames(
   cypher: string,
   options: { entity?: string; reported?: ReportedUnknown } = {},
 ): UnknownName[] {
-  const known = knownNamesOf(model);
+  const known = knownNamesOf(model, options.entity);
   const read = readNames(cypher);
   const reported = options.reported ?? { labels: [], relationshipTypes: [], properties: [] };
   const found = new Map<string, UnknownName>();

@@ -6,7 +6,7 @@ import { isDryRun, definitionChange } from '../catalog/dry-run.ts';
 import { BadRequestError } from '../errors.ts';
 import { type AppEnv, readJson, writeContext } from '../http.ts';
 import type { BlueprintStore, SaveResult } from './blueprint-store.ts';
-import { listPacks, readPack } from './packs.ts';
+import { listPacks, mergePackBlueprints, readPack } from './packs.ts';
 import type { Blueprint } from './types.ts';
 
 function flag(v: string | undefined): boolean {
@@ -130,7 +130,9 @@ export function blueprintRoutes(deps: { models: BlueprintStore; catalog: Catalog
     assertCanAdminister(p, pack.blueprints.map((b) => b.identifier), `loading pack "${pack.identifier}"`);
     // A pack is not part of a `plexus apply` set.
     const { applySet, ...ctx } = writeContext(c);
-    const result = await models.save(pack.blueprints, { ctx, mode: 'upsert', force: flag(c.req.query('force')) });
+    // Merged with the stored model as it is now (another replica may have changed it).
+    await models.refresh();
+    const result = await models.save(mergePackBlueprints(pack, models.current()), { ctx, mode: 'upsert', force: flag(c.req.query('force')) });
     events.emit(result.events);
     return c.json({ pack: pack.identifier, created: result.created, updated: result.updated, migrations: migrationReport(result) });
   });
