@@ -45,7 +45,9 @@ async function main(): Promise<void> {
     } as NodeJS.ProcessEnv),
     demo: false,
   };
-  const driver = createDriver({ ...config.neo4j, ...(embedded ? { user: embedded.user, password: embedded.password } : {}), uri });
+  // The GraphQL workers connect with config.neo4j: it carries the embedded database's password.
+  if (embedded) config.neo4j = { ...config.neo4j, user: embedded.user, password: embedded.password };
+  const driver = createDriver({ ...config.neo4j, uri });
   const db = { driver };
   const services = await createServices(config, db, silentLogger);
   log('loading the demo organisation');
@@ -62,7 +64,8 @@ async function main(): Promise<void> {
   // Subjects with something to show: the busiest service, team and shared database of the demo.
   const [svc] = await readRows<{ id: string }>(
     db,
-    'MATCH (s:Service) RETURN s.identifier AS id ORDER BY COUNT { (s)--() } DESC, id LIMIT 1',
+    // The production readiness scorecard leaves deprecated services out: the entity page shows it.
+    "MATCH (s:Service) WHERE coalesce(s.lifecycle, '') <> 'deprecated' RETURN s.identifier AS id ORDER BY COUNT { (s)--() } DESC, id LIMIT 1",
   );
   const [team] = await readRows<{ id: string; title: string }>(
     db,
@@ -101,7 +104,14 @@ async function main(): Promise<void> {
     await shot(page, 'sign-in');
     await page.getByLabel('API token').fill(token);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.locator('[data-testid="kind-tiles"] .tile-count').first().waitFor();
+    await page
+      .locator('[data-testid="kind-tiles"] .tile-count')
+      .first()
+      .waitFor()
+      .catch(async (err) => {
+        await page.screenshot({ path: '/tmp/capture-failed.png' });
+        throw err;
+      });
     await page.waitForFunction(() => !document.querySelector('.tile .skeleton'));
     await shot(page, 'overview');
 
@@ -118,6 +128,8 @@ async function main(): Promise<void> {
     await shot(page, 'search');
     await page.keyboard.press('Escape');
 
+    // The demo's scorecard is evaluated in the background after it is saved.
+    await services.scorecards.idle();
     await page.goto(`${url}/entities/service/${encodeURIComponent(svc.id)}`);
     await page.locator('[data-testid="entity-about"]').waitFor();
     await page.locator('[data-testid="entity-scorecards"] [data-scorecard]').first().waitFor();
@@ -169,8 +181,6 @@ async function main(): Promise<void> {
     });
     await shot(page, 'data-model');
 
-    // The demo's scorecard is evaluated in the background after it is saved.
-    await services.scorecards.idle();
     await page.goto(`${url}/scorecards/production-readiness`);
     await page.locator('[data-testid="level-distribution"] .level-bar').first().waitFor();
     await page.locator('[data-testid="scorecard-trend"] svg').waitFor();
@@ -189,7 +199,8 @@ async function main(): Promise<void> {
         return r.json() as Promise<{ token?: string }>;
       });
     await admin('/api/v1/users', { id: member, name: 'Uma Haddad', role: 'member', teams: [team.id] });
-    const memberToken = (await admin('/api/v1/tokens', { name: 'screenshots', role: 'member', user: member })).token!;
+    const memberToken = (await admin('/api/v1/tokens', { name: 'screenshots', role: 'member', user: member }))
+      .token!;
     const mine = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' });
     const home = await mine.newPage();
     home.setDefaultTimeout(30_000);

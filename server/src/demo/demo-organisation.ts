@@ -1,6 +1,7 @@
 import {
   type GenerateOrganisationOptions,
   generateOrganisationBatches,
+  inBatches,
   planOrganisation,
 } from './generate-organisation.ts';
 import { orderExampleCoreKafka, orderExampleEntities } from './order-example.ts';
@@ -135,16 +136,5 @@ export function* generateDemoBatches(
   options: GenerateOrganisationOptions = {},
   batchSize = 1_000,
 ): Generator<Entity[]> {
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
-  }
-  let batch: Entity[] = [];
-  for (const entity of demoEntities(options)) {
-    batch.push(entity);
-    if (batch.length === batchSize) {
-      yield batch;
-      batch = [];
-    }
-  }
-  if (batch.length > 0) yield batch;
+  yield* inBatches(demoEntities(options), batchSize);
 }

@@ -644,12 +644,17 @@ export function* generateOrganisationBatches(
   options: GenerateOrganisationOptions = {},
   batchSize = 1_000,
 ): Generator<Entity[]> {
+  yield* inBatches(generateEntities(options), batchSize);
+}
+
+/** `items` in arrays of at most `batchSize`, in order, taken from the iterable as they are needed. */
+export function* inBatches<T>(items: Iterable<T>, batchSize: number): Generator<T[]> {
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
   }
-  let batch: Entity[] = [];
-  for (const entity of generateEntities(options)) {
-    batch.push(entity);
+  let batch: T[] = [];
+  for (const item of items) {
+    batch.push(item);
     if (batch.length === batchSize) {
       yield batch;
       batch = [];

@@ -3,10 +3,11 @@ import { createMemo, createResource, For, Show } from 'solid-js';
 import { seg } from '../../api/client.ts';
 import { EntityChip, entityHref, KindDot } from '../../components/entity-chip.tsx';
 import { EntityPicker } from '../../components/entity-picker.tsx';
+import { count } from '../../components/plural.ts';
 import { ErrorState } from '../../components/states.tsx';
 import { useModel } from '../../model.tsx';
 import { useApi } from '../../session.tsx';
-import { type MeSummary, plural } from './me-summary.ts';
+import type { MeSummary } from './me-summary.ts';
 import { OrganisationOverview } from './overview.tsx';
 import './home.css';
 
@@ -62,7 +63,7 @@ export function HomePage() {
           </h1>
           <div class="subtitle">
             <Show when={mine()} fallback="Everything your organisation runs, and how it connects.">
-              {plural(summary()?.owned.total ?? 0, 'entity', 'entities')} owned by{' '}
+              {count(summary()?.owned.total ?? 0, 'entity', 'entities')} owned by{' '}
               {summary()?.teams.length === 1 ? 'your team' : `your ${summary()?.teams.length} teams`}.
             </Show>
           </div>
@@ -94,7 +95,7 @@ export function HomePage() {
                   {(t) => (
                     <li>
                       <EntityChip blueprint={t.blueprint} identifier={t.identifier} title={t.title} />
-                      <span class="faint small">owns {plural(t.owned, 'entity', 'entities')}</span>
+                      <span class="faint small">owns {count(t.owned, 'entity', 'entities')}</span>
                     </li>
                   )}
                 </For>
@@ -125,7 +126,7 @@ export function HomePage() {
                     <div class="home-signal">
                       <h4>
                         <KindDot blueprint={sig.blueprint} />{' '}
-                        {plural(sig.count, `open ${titleOf(sig.blueprint).toLowerCase()}`)}
+                        {count(sig.count, `open ${titleOf(sig.blueprint).toLowerCase()}`)}
                       </h4>
                       <ul class="home-list">
                         <For each={sig.top}>
@@ -186,7 +187,7 @@ export function HomePage() {
                           >
                             {ruleTitles()?.[`${r.scorecard}/${r.rule}`] ?? r.rule}
                           </A>
-                          <span class="faint small">{plural(r.failing, 'failing', 'failing')}</span>
+                          <span class="faint small">{count(r.failing, 'failing', 'failing')}</span>
                         </li>
                       )}
                     </For>
