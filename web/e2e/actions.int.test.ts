@@ -392,6 +392,11 @@ describe('actions in the browser', () => {
     // The requester by name, the action by title, the target and the inputs.
     await card.getByText('Dev Eloper').waitFor();
     await card.getByText('Temporary database access').waitFor();
+    // The target by its title (read by a search: no failed request for a run whose entity is gone).
+    await card
+      .locator('.chip', { hasText: /Checkout/ })
+      .first()
+      .waitFor();
     await shot(page, 'approvals-inbox');
     await card.getByTestId('approval-reason').fill('On call this week');
     await card.getByTestId('approve').click();

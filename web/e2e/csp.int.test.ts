@@ -65,6 +65,9 @@ beforeAll(async () => {
       ],
     }),
   );
+  // The catalog page reads through GraphQL: wait until the schema knows this file's blueprints
+  // (in the full suite other files' blueprint changes keep the builder busy for a while).
+  await server.px.services.schemas.ready(server.px.services.models.version());
 }, 300_000);
 afterAll(async () => {
   await browser?.close();

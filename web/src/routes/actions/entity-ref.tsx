@@ -1,5 +1,4 @@
 import { createResource } from 'solid-js';
-import { seg } from '../../api/client.ts';
 import { parseEntityKey, type StoredEntity } from '../../api/types.ts';
 import { EntityChip } from '../../components/entity-chip.tsx';
 import { peek } from '../../components/peek.ts';
@@ -14,9 +13,14 @@ export function EntityRef(props: { entityKey: string }) {
     async () => {
       try {
         const { blueprint, identifier } = ref();
-        return await api.get<StoredEntity>(
-          `/api/v1/blueprints/${seg(blueprint)}/entities/${seg(identifier)}`,
-        );
+        // A search, not a GET of the entity: a run outlives its entity (a decommission removes
+        // it, so may its blueprint), and an entity that is gone is an empty answer, not a 404.
+        const found = await api.post<{ entities: StoredEntity[] }>('/api/v1/search', {
+          combinator: 'and',
+          rules: [{ property: 'identifier', operator: '=', value: identifier }],
+          limit: 50,
+        });
+        return found.entities.find((e) => e.blueprint === blueprint) ?? null;
       } catch {
         return null;
       }
