@@ -1,9 +1,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readConfig } from './config.ts';
 import { readRows } from './db/driver.ts';
 import { openApiDocument } from './openapi.ts';
-import { startTestPlexus, type TestPlexus, uniqueId } from './test-support.ts';
+import { authWithoutRateLimit, startTestPlexus, type TestPlexus, uniqueId } from './test-support.ts';
 
 // Property-based requests (issue 14, "Done when"): every REST operation of the OpenAPI document
 // that takes a body or query parameters gets arbitrary and mutated bodies and parameters. Only
@@ -167,10 +166,8 @@ async function footprint(): Promise<string> {
 }
 
 beforeAll(async () => {
-  // Hundreds of requests from one token: the per-token rate limit (tested in hardening.int.test.ts)
-  // is off, or its 429s would stand in for the answers under test.
-  const defaults = readConfig({ PLEXUS_CONFIG: '/dev/null' } as NodeJS.ProcessEnv);
-  px = await startTestPlexus({ auth: { ...defaults.auth, rateLimit: { perMinute: 0, burst: 1 } } });
+  // Hundreds of requests from one token: the per-token rate limit is off.
+  px = await startTestPlexus({ auth: authWithoutRateLimit() });
   // Like a server at start-up (main.ts), a GraphQL schema is served before requests come in.
   await px.services.schemas.ready();
   blueprint = uniqueId('prop');

@@ -35,6 +35,16 @@ export function uniqueId(prefix = 't'): string {
 }
 
 /** Starts Plexus in-process against the Neo4j the global setup provides. */
+/**
+ * The default auth settings with the per-caller rate limit off, for tests that send hundreds of
+ * requests from one token (the limit itself is tested in auth/hardening.int.test.ts): its 429s
+ * would otherwise stand in for the answers under test whenever the machine is fast.
+ */
+export function authWithoutRateLimit(): PlexusConfig['auth'] {
+  const defaults = readConfig({ PLEXUS_CONFIG: '/dev/null' } as NodeJS.ProcessEnv);
+  return { ...defaults.auth, rateLimit: { perMinute: 0, burst: 1 } };
+}
+
 export async function startTestPlexus(overrides: Partial<PlexusConfig> = {}, options: { eagerSchema?: boolean } = {}): Promise<TestPlexus> {
   const adminToken = `test-admin-${randomBytes(8).toString('hex')}`;
   const base = readConfig({ NEO4J_URI: inject('neo4jUri'), NEO4J_USER: inject('neo4jUser'), NEO4J_PASSWORD: inject('neo4jPassword'), PLEXUS_ADMIN_TOKEN: adminToken, PLEXUS_CONFIG: '/dev/null' } as NodeJS.ProcessEnv);
