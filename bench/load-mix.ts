@@ -164,6 +164,8 @@ export async function runLoadMix(options: {
   changeAtMs?: number | null;
   bulkSize?: number;
   seed?: number;
+  /** Weights replacing the default mix's (a kind left out is not sent), e.g. `{ 'entity-read': 1 }`. */
+  mix?: Partial<Record<(typeof requestKinds)[number], number>>;
   log?: (msg: string) => void;
   /**
    * Called when the blueprint change is sent (`start`) and when GraphQL serves it (`served`):
@@ -175,11 +177,12 @@ export async function runLoadMix(options: {
   const bulkSize = options.bulkSize ?? 50;
   const changeAtMs = options.changeAtMs === undefined ? durationMs / 2 : options.changeAtMs;
   const rand = random(options.seed ?? 15);
+  const weightOf = (k: (typeof requestKinds)[number]) => (options.mix ? (options.mix[k] ?? 0) : weights[k]);
   const pick = (): (typeof requestKinds)[number] => {
-    const total = requestKinds.reduce((s, k) => s + weights[k], 0);
+    const total = requestKinds.reduce((s, k) => s + weightOf(k), 0);
     let r = rand() * total;
     for (const k of requestKinds) {
-      r -= weights[k];
+      r -= weightOf(k);
       if (r < 0) return k;
     }
     return 'entity-read';
@@ -227,7 +230,7 @@ export async function runLoadMix(options: {
   loop.enable();
 
   // Every kind is sent at least once, however slow the server: the first requests take them in turn.
-  const firsts: (typeof requestKinds)[number][] = [...requestKinds];
+  const firsts: (typeof requestKinds)[number][] = requestKinds.filter((k) => weightOf(k) > 0);
   const worker = async (client: number) => {
     const tokens = options.clientTokens ?? [];
     const api = createClient(url, tokens.length > 0 ? tokens[client % tokens.length] : token);

@@ -4,7 +4,7 @@ import { createClient } from './client.ts';
 import type { Benchmark } from './harness.ts';
 import { formatNumber } from './harness.ts';
 import { runLoadInChild } from './load-client.ts';
-import { type LoadCatalog, seedLoadCatalog } from './load-mix.ts';
+import { type LoadCatalog, requestKinds, seedLoadCatalog } from './load-mix.ts';
 
 /**
  * Issue 15 item 5: a bounded mixed load against one Plexus server over HTTP on this machine's
@@ -19,6 +19,17 @@ import { type LoadCatalog, seedLoadCatalog } from './load-mix.ts';
 const seconds = Number(process.env.BENCH_LOAD_SECONDS ?? 60);
 const concurrency = Number(process.env.BENCH_LOAD_CONCURRENCY ?? 16);
 const services = Number(process.env.BENCH_LOAD_SERVICES ?? 10_000);
+/** `BENCH_LOAD_MIX=entity-read=1,search=1` runs another mix (to find what one kind of request costs). */
+const mix = process.env.BENCH_LOAD_MIX
+  ? (Object.fromEntries(
+      process.env.BENCH_LOAD_MIX.split(',').map((pair) => {
+        const [kind, weight] = pair.split('=');
+        if (!(requestKinds as readonly string[]).includes(kind) || !(Number(weight) >= 0))
+          throw new Error(`BENCH_LOAD_MIX: "${pair}" is not kind=weight with kind one of ${requestKinds.join(', ')}`);
+        return [kind, Number(weight)];
+      }),
+    ) as Partial<Record<(typeof requestKinds)[number], number>>)
+  : undefined;
 
 /** CPU time (user + system) a process has used so far, ms, from /proc (Linux); null elsewhere. */
 function processCpuMs(pid: number | undefined): number | null {
@@ -69,6 +80,7 @@ const bench: Benchmark = {
         durationMs: 5000,
         concurrency,
         changeAtMs: null,
+        mix,
       });
       ctx.log(`load: ${seconds} s at concurrency ${concurrency}`);
       // The server's event loop (this process): over the whole run, and over the blueprint change.
@@ -85,6 +97,7 @@ const bench: Benchmark = {
           catalog,
           durationMs: seconds * 1000,
           concurrency,
+          mix,
         },
         {
           log: ctx.log,
