@@ -93,6 +93,7 @@ export async function openContext(options: { log: (msg: string) => void }): Prom
 
   const ctx: OpenContext = {
     neo4jUri: uri,
+    neo4jAuth: { user: neo4jConfig.user, password: neo4jConfig.password, database: neo4jConfig.database },
     driver,
     log,
     neo4jPid: () => embedded?.process.pid,

@@ -11,6 +11,8 @@ import type { Services } from '../server/src/services.ts';
 export interface BenchContext {
   /** Bolt URI of the Neo4j this run uses (NEO4J_URI, or the embedded one the harness started). */
   neo4jUri: string;
+  /** Its credentials (and database, when not the default), for a driver in another process. */
+  neo4jAuth: { user: string; password: string; database?: string };
   /** A raw driver for hand-written Cypher, set up like Plexus's own (same pool, plain numbers). */
   driver: Driver;
   /**

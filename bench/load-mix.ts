@@ -7,6 +7,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pluralFieldOf } from '../server/src/model/names.ts';
 import { type BenchClient, createClient } from './client.ts';
+import { openRawDriver, type RawTarget, rawQueries } from './load-raw.ts';
 
 /** The kinds of request in the mix, with their share of it. */
 export const requestKinds = ['graphql-list', 'search', 'impact', 'entity-read', 'bulk-write'] as const;
@@ -164,6 +165,11 @@ export async function runLoadMix(options: {
   changeAtMs?: number | null;
   bulkSize?: number;
   seed?: number;
+  /**
+   * Send the mix's hand-written Cypher straight to this database instead of requests to Plexus
+   * (bench/load-raw.ts): the machine's ceiling for the mix. No blueprint change is made.
+   */
+  raw?: RawTarget;
   /** Weights replacing the default mix's (a kind left out is not sent), e.g. `{ 'entity-read': 1 }`. */
   mix?: Partial<Record<(typeof requestKinds)[number], number>>;
   log?: (msg: string) => void;
@@ -175,7 +181,7 @@ export async function runLoadMix(options: {
 }): Promise<LoadReport> {
   const { url, token, catalog: cat, durationMs, concurrency } = options;
   const bulkSize = options.bulkSize ?? 50;
-  const changeAtMs = options.changeAtMs === undefined ? durationMs / 2 : options.changeAtMs;
+  const changeAtMs = options.raw ? null : options.changeAtMs === undefined ? durationMs / 2 : options.changeAtMs;
   const rand = random(options.seed ?? 15);
   const weightOf = (k: (typeof requestKinds)[number]) => (options.mix ? (options.mix[k] ?? 0) : weights[k]);
   const pick = (): (typeof requestKinds)[number] => {
@@ -190,33 +196,40 @@ export async function runLoadMix(options: {
   const list = pluralFieldOf(cat.service);
   const words = ['payments', 'checkout', 'search', 'catalog', 'identity'];
   let revision = 0;
-  const requests: Record<(typeof requestKinds)[number], (api: BenchClient) => Promise<unknown>> = {
-    'graphql-list': (api) =>
+  const batchAt = () => {
+    const from = Math.floor(rand() * Math.max(1, cat.services - bulkSize));
+    revision++;
+    return Array.from({ length: Math.min(bulkSize, cat.services) }, (_, j) => serviceEntity(cat, from + j, revision));
+  };
+  const tier = () => 1 + Math.floor(rand() * 3);
+  const word = () => words[Math.floor(rand() * words.length)];
+  const impactRoot = () => serviceId(Math.floor(rand() * Math.min(cat.services, 200)));
+  const anyService = () => serviceId(Math.floor(rand() * cat.services));
+  type Senders = Record<(typeof requestKinds)[number], () => Promise<unknown>>;
+  const plexusRequests = (api: BenchClient): Senders => ({
+    'graphql-list': () =>
       api.graphql(
         `query Load($tier: Int!) { ${list}(where: { tier: { eq: $tier } }, limit: 20, sort: [{ identifier: ASC }]) { identifier title tier ownedBy { identifier title } dependsOn { identifier } } }`,
-        {
-          tier: 1 + Math.floor(rand() * 3),
-        },
+        { tier: tier() },
       ),
-    search: (api) => api.send('GET', `/api/v1/search?q=${words[Math.floor(rand() * words.length)]}&limit=20`),
-    impact: (api) =>
-      api.send(
-        'GET',
-        `/api/v1/blueprints/${cat.service}/entities/${serviceId(Math.floor(rand() * Math.min(cat.services, 200)))}/impact?direction=upstream&depth=3&limit=200`,
-      ),
-    'entity-read': (api) =>
-      api.send(
-        'GET',
-        `/api/v1/blueprints/${cat.service}/entities/${serviceId(Math.floor(rand() * cat.services))}`,
-      ),
-    'bulk-write': (api) => {
-      const from = Math.floor(rand() * Math.max(1, cat.services - bulkSize));
-      revision++;
-      const entities = Array.from({ length: Math.min(bulkSize, cat.services) }, (_, j) =>
-        serviceEntity(cat, from + j, revision),
-      );
-      return api.post('/api/v1/entities/bulk', { entities });
-    },
+    search: () => api.send('GET', `/api/v1/search?q=${word()}&limit=20`),
+    impact: () =>
+      api.send('GET', `/api/v1/blueprints/${cat.service}/entities/${impactRoot()}/impact?direction=upstream&depth=3&limit=200`),
+    'entity-read': () => api.send('GET', `/api/v1/blueprints/${cat.service}/entities/${anyService()}`),
+    'bulk-write': () => api.post('/api/v1/entities/bulk', { entities: batchAt() }),
+  });
+  const rawDriver = options.raw ? openRawDriver(options.raw) : null;
+  const rawRequests = (): Senders => {
+    const q = rawQueries(cat.service, cat.team);
+    const run = (query: string, params: Record<string, unknown>, routing: 'READ' | 'WRITE' = 'READ') =>
+      rawDriver!.executeQuery(query, params, { database: options.raw?.database, routing });
+    return {
+      'graphql-list': () => run(q.list, { tier: tier() }),
+      search: () => run(q.search, { q: word() }),
+      impact: () => run(q.impact, { id: impactRoot() }),
+      'entity-read': () => run(q.entityRead, { id: anyService() }),
+      'bulk-write': () => run(q.bulk, { rows: batchAt() }, 'WRITE'),
+    };
   };
 
   const samples: Sample[] = [];
@@ -233,13 +246,14 @@ export async function runLoadMix(options: {
   const firsts: (typeof requestKinds)[number][] = requestKinds.filter((k) => weightOf(k) > 0);
   const worker = async (client: number) => {
     const tokens = options.clientTokens ?? [];
-    const api = createClient(url, tokens.length > 0 ? tokens[client % tokens.length] : token);
+    const api = options.raw ? null : createClient(url, tokens.length > 0 ? tokens[client % tokens.length] : token);
+    const requests = api ? plexusRequests(api) : rawRequests();
     try {
       while (performance.now() < deadline || firsts.length > 0) {
         const kind = firsts.shift() ?? pick();
         const start = performance.now();
         try {
-          await requests[kind](api);
+          await requests[kind]();
           samples.push({ kind, start, ms: performance.now() - start });
         } catch (err) {
           samples.push({
@@ -251,7 +265,7 @@ export async function runLoadMix(options: {
         }
       }
     } finally {
-      api.close();
+      api?.close();
     }
   };
 
@@ -300,7 +314,9 @@ export async function runLoadMix(options: {
     }
   };
 
-  await Promise.all([...Array.from({ length: concurrency }, (_, i) => worker(i)), changer()]);
+  await Promise.all([...Array.from({ length: concurrency }, (_, i) => worker(i)), changer()]).finally(() =>
+    rawDriver?.close(),
+  );
   loop.disable();
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);

@@ -110,13 +110,37 @@ const bench: Benchmark = {
       const serverCpuMs = (serverCpuUsed.user + serverCpuUsed.system) / 1000;
       const neo4jCpuAfter = processCpuMs(ctx.neo4jPid?.());
       const neo4jCpuMs = neo4jCpu !== null && neo4jCpuAfter !== null ? neo4jCpuAfter - neo4jCpu : null;
+      // The same mix as hand-written Cypher through the raw driver, from the same child process.
+      ctx.log(`load: the same mix as hand-written Cypher through the raw driver, ${seconds} s`);
+      const neo4jRawBefore = processCpuMs(ctx.neo4jPid?.());
+      const raw = await runLoadInChild(
+        {
+          url: plexus.url,
+          token: plexus.token,
+          catalog,
+          durationMs: seconds * 1000,
+          concurrency,
+          mix,
+          raw: { uri: ctx.neo4jUri, ...ctx.neo4jAuth },
+        },
+        { log: ctx.log },
+      );
+      const neo4jRawAfter = processCpuMs(ctx.neo4jPid?.());
+      const neo4jRawMs = neo4jRawBefore !== null && neo4jRawAfter !== null ? neo4jRawAfter - neo4jRawBefore : null;
       const errors = report.kinds.find((k) => k.kind === 'all')!.errors;
       for (const e of report.errorSamples) ctx.log(`load: error: ${e}`);
       const ms = (v: number) => formatNumber(v, 1);
-      const rows = report.kinds.map((k) => [
-        k.kind,
+      const rawAll = raw.kinds.find((k) => k.kind === 'all')!;
+      const all = report.kinds.find((k) => k.kind === 'all')!;
+      const rows = [
+        ...report.kinds.map((k) => ({ k, side: 'Plexus', seconds: report.seconds })),
+        ...raw.kinds
+          .filter((k) => k.count > 0 && k.kind !== 'blueprint-change')
+          .map((k) => ({ k, side: 'raw driver', seconds: raw.seconds })),
+      ].map(({ k, side, seconds: s }) => [
+        `${side}: ${k.kind}`,
         k.count,
-        formatNumber(k.count / report.seconds, 1),
+        formatNumber(k.count / s, 1),
         ms(k.p50),
         ms(k.p95),
         ms(k.p99),
@@ -131,13 +155,14 @@ const bench: Benchmark = {
           rows,
         },
         notes: [
-          `Throughput ${formatNumber(report.throughput, 0)} requests/s (target >= 300), p99 ${ms(report.kinds.find((k) => k.kind === 'all')!.p99)} ms (target < 500), ${errors} errors (target 0).`,
+          `Throughput ${formatNumber(report.throughput, 0)} requests/s (target >= 300), p99 ${ms(all.p99)} ms (target < 500), ${errors} errors (target 0).`,
+          `Against the raw driver sending the mix's hand-written Cypher (bench/load-raw.ts) from the same ${concurrency} clients for as long: ${formatNumber(raw.throughput, 0)} requests/s, p99 ${ms(rawAll.p99)} ms, ${rawAll.errors} errors; Plexus serves ${formatNumber(report.throughput / Math.max(1e-9, raw.throughput), 2)}× the raw throughput at ${formatNumber(all.p99 / Math.max(1e-9, rawAll.p99), 1)}× its p99. Raw ${cpuNote(rawAll.count, null, neo4jRawMs, raw.cpuMs, raw.seconds)}`,
           `Event-loop delay of the server process: max ${ms(loop.max / 1e6)} ms, p99 ${ms(loop.percentile(99) / 1e6)} ms, mean ${ms(loop.mean / 1e6)} ms. The clients run in a child process (bench/load-client.ts): they share the 2 cores, not the server's event loop.`,
           change
             ? `Blueprint change: stored in ${ms(change.ms)} ms, served by GraphQL ${ms(change.servedAfterMs)} ms after it started; slowest of the ${change.requestsDuring} requests meanwhile ${ms(change.maxLatencyDuringMs)} ms (target < 1000), server event-loop max ${ms(changeLoop.max / 1e6)} ms.`
             : 'Blueprint change: did not complete (see the errors).',
           cpuNote(
-            report.kinds.find((k) => k.kind === 'all')!.count,
+            all.count,
             serverCpuMs,
             neo4jCpuMs,
             report.cpuMs,
@@ -160,14 +185,18 @@ const bench: Benchmark = {
  */
 function cpuNote(
   requests: number,
-  serverMs: number,
+  serverMs: number | null,
   neo4jMs: number | null,
   clientMs: number,
   seconds: number,
 ): string {
   const per = (v: number) => formatNumber(v / Math.max(1, requests), 2);
-  const total = serverMs + (neo4jMs ?? 0) + clientMs;
-  return `CPU per request: server ${per(serverMs)} ms (main thread and GraphQL workers; ${formatNumber(serverMs / seconds / 10, 0)}% of a core), Neo4j ${neo4jMs === null ? 'not measured (NEO4J_URI)' : `${per(neo4jMs)} ms (${formatNumber(neo4jMs / seconds / 10, 0)}% of a core)`}, load generator ${per(clientMs)} ms; 2 idle cores would serve at most ${formatNumber((2000 * Math.max(1, requests)) / Math.max(1, total), 0)} requests/s of this mix.`;
+  const total = (serverMs ?? 0) + (neo4jMs ?? 0) + clientMs;
+  const server =
+    serverMs === null
+      ? ''
+      : `server ${per(serverMs)} ms (main thread and GraphQL workers; ${formatNumber(serverMs / seconds / 10, 0)}% of a core), `;
+  return `CPU per request: ${server}Neo4j ${neo4jMs === null ? 'not measured (NEO4J_URI)' : `${per(neo4jMs)} ms (${formatNumber(neo4jMs / seconds / 10, 0)}% of a core)`}, load generator ${per(clientMs)} ms; 2 idle cores would serve at most ${formatNumber((2000 * Math.max(1, requests)) / Math.max(1, total), 0)} requests/s of this mix.`;
 }
 
 export default bench;

@@ -15,6 +15,7 @@ import {
   type WriteTarget,
 } from './authorize.ts';
 import { ForbiddenError } from '../errors.ts';
+import { readsClaimOf } from './graphql-rules.ts';
 import { ownerRelationOf } from './permissions.ts';
 import type { Principal } from './principal.ts';
 import { loadScopedQuery, scopeParams } from './read-scope-cypher.ts';
@@ -22,8 +23,6 @@ import { loadScopedQuery, scopeParams } from './read-scope-cypher.ts';
 /** The claims @neo4j/graphql's generated @authorization rules read (see graphql-rules.ts). */
 export interface GraphqlJwt {
   sub: string;
-  /** Blueprints readable in full. */
-  readers: string[];
   /** Blueprints readable where the owner relation points at one of `teams`. */
   owning: string[];
   teams: string[];
@@ -249,7 +248,10 @@ export function createAccessControl(deps: { db: Db; models: BlueprintStore; opti
 
     graphqlJwt(p) {
       const scope = readScope(p, models.current(), options);
-      return { sub: p.id, readers: scope.all, owning: Object.keys(scope.owned), teams: scope.teams };
+      // Blueprints readable in full: one flag each (`readsService: true`), what the rules test.
+      const jwt: GraphqlJwt = { sub: p.id, owning: Object.keys(scope.owned), teams: scope.teams };
+      for (const bp of scope.all) jwt[readsClaimOf(bp)] = true;
+      return jwt;
     },
   };
 }

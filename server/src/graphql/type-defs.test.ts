@@ -1,7 +1,8 @@
-import { Kind, parse } from 'graphql';
+import { Kind, type ObjectTypeDefinitionNode, parse, print } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { reservedRootFields } from '../model/validate-blueprint.ts';
-import { baseTypeDefs } from './type-defs.ts';
+import type { Model } from '../model/types.ts';
+import { baseTypeDefs, generateTypeDefs } from './type-defs.ts';
 
 describe('baseTypeDefs', () => {
   it('has exactly the root fields blueprint validation reserves', () => {
@@ -13,5 +14,24 @@ describe('baseTypeDefs', () => {
     );
     expect(roots.length).toBeGreaterThan(5);
     expect(new Set(roots)).toEqual(reservedRootFields);
+  });
+});
+
+describe('generateTypeDefs authorization', () => {
+  it('declares one read flag per blueprint in the JWT and filters each type by its own flag', () => {
+    const model = new Map([
+      ['service', { identifier: 'service', title: 'Service', schema: { properties: {} } }],
+      ['team', { identifier: 'team', title: 'Team', schema: { properties: {} } }],
+    ]) as unknown as Model;
+    const doc = parse(`${baseTypeDefs}\n${generateTypeDefs(model)}`);
+    const object = (name: string) =>
+      doc.definitions.find((d) => d.kind === Kind.OBJECT_TYPE_DEFINITION && d.name.value === name) as
+        | ObjectTypeDefinitionNode
+        | undefined;
+    expect(object('JWT')?.fields?.map((f) => f.name.value)).toEqual(['readsService', 'readsTeam', 'owning', 'teams']);
+    const rule = (type: string) => print(object(type)!.directives!.find((d) => d.name.value === 'authorization')!);
+    expect(rule('Service')).toContain('readsService: {eq: true}');
+    expect(rule('Service')).not.toContain('readsTeam');
+    expect(rule('Team')).toContain('readsTeam: {eq: true}');
   });
 });

@@ -1,4 +1,4 @@
-import { authorizationDirective, relationFilterDirective } from '../auth/graphql-rules.ts';
+import { authorizationDirective, readsClaimOf, relationFilterDirective } from '../auth/graphql-rules.ts';
 import { calculatedExpression } from '../model/blueprint-store.ts';
 import { inverseFieldOf, labelOf, pluralFieldOf, relTypeOf, targetsOf } from '../model/names.ts';
 import type { Blueprint, Model, PropertySchema } from '../model/types.ts';
@@ -29,16 +29,6 @@ function unionName(source: Blueprint, relation: string): string {
 /** Plexus's own schema parts: the Entity interface, JSON scalar and the write-path mutations. */
 export const baseTypeDefs = /* GraphQL */ `
   scalar JSON
-
-  "Claims of a request's JWT that the @authorization rules read (AccessControl.graphqlJwt)."
-  type JWT @jwt {
-    "Blueprints the caller may read in full."
-    readers: [String!]
-    "Blueprints the caller may read where a team of theirs owns the entity."
-    owning: [String!]
-    "The caller's teams."
-    teams: [String!]
-  }
 
   "Every catalog entity, whatever its blueprint."
   interface Entity {
@@ -332,6 +322,18 @@ export const baseTypeDefs = /* GraphQL */ `
  */
 export function generateTypeDefs(model: Model, options: { ownerRelation?: string } = {}): string {
   const ownerRelation = options.ownerRelation ?? 'ownedBy';
+  // The claims the @authorization rules read (AccessControl.graphqlJwt): one flag per blueprint
+  // readable in full, so a rule compares one value instead of searching a list on every row.
+  const jwt = [
+    '"Claims of a request\'s JWT that the @authorization rules read (AccessControl.graphqlJwt)."',
+    'type JWT @jwt {',
+    ...[...model.keys()].map((bp) => `  "The caller may read every ${bp}."\n  ${readsClaimOf(bp)}: Boolean`),
+    '  "Blueprints the caller may read where a team of theirs owns the entity."',
+    '  owning: [String!]',
+    '  "The caller\'s teams."',
+    '  teams: [String!]',
+    '}',
+  ].join('\n');
   const inverse = new Map<string, string[]>();
   const unions: string[] = [];
   for (const source of model.values()) {
@@ -387,5 +389,5 @@ export function generateTypeDefs(model: Model, options: { ownerRelation?: string
     lines.push(...(inverse.get(bp.identifier) ?? []));
     return `${describe(bp.description ?? bp.title)}type ${label} implements Entity @node(labels: ["${label}", "Entity"]) @mutation(operations: []) @plural(value: "${pluralFieldOf(bp.identifier)}") ${authorizationDirective(bp, ownerRelation)} {\n${lines.join('\n')}\n}`;
   });
-  return [...types, ...unions].join('\n\n');
+  return [jwt, ...types, ...unions].join('\n\n');
 }
