@@ -1,4 +1,6 @@
-import { type Db, readRows, writeRows } from '../db/driver.ts';
+import { adminChange, writeAudited } from '../audit/audit.ts';
+import type { WriteContext } from '../catalog/events.ts';
+import { type Db, readRows, txRows } from '../db/driver.ts';
 import { loadQuery } from '../db/query-loader.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import type { InvokerRegistry } from './invokers/index.ts';
@@ -54,10 +56,14 @@ const copy = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 export interface ActionStore {
   list(blueprint?: string): Promise<SealedAction[]>;
   get(identifier: string): Promise<SealedAction | null>;
-  /** `def` in clear (validated); a secret sent as "********" keeps `previous`'s value. */
-  create(def: ActionDefinition, actor: string): Promise<SealedAction>;
-  replace(def: ActionDefinition, actor: string, previous: SealedAction): Promise<SealedAction>;
-  delete(identifier: string): Promise<boolean>;
+  /**
+   * `def` in clear (validated); a secret sent as "********" keeps `previous`'s value. Each change
+   * and its audit record (`action.created|updated|deleted`, secrets masked, by `ctx`) commit in
+   * one transaction.
+   */
+  create(def: ActionDefinition, ctx: WriteContext): Promise<SealedAction>;
+  replace(def: ActionDefinition, ctx: WriteContext, previous: SealedAction): Promise<SealedAction>;
+  delete(previous: SealedAction, ctx: WriteContext): Promise<boolean>;
   /** The definition as the API shows it: secrets masked. */
   masked(def: SealedAction): ActionDefinition;
   /** The definition with its secrets in clear: for invokers only, never answered or logged. */
@@ -119,6 +125,12 @@ export function createActionStore(deps: {
     };
   };
 
+  /** The audit record of a change to an action: snapshots with their secrets masked. */
+  const audited = (ctx: WriteContext, before: SealedAction | null, after: SealedAction | null) =>
+    adminChange('action', (after ?? before)!.identifier, ctx, before && store.masked(before), after && store.masked(after), {
+      blueprint: (after ?? before)!.blueprint ?? null,
+    });
+
   const store: ActionStore = {
     async list(blueprint) {
       const rows = await readRows<{ action: ActionRow }>(db, loadQuery('actions/list-actions'), {
@@ -130,33 +142,42 @@ export function createActionStore(deps: {
       const [r] = await readRows<{ action: ActionRow }>(db, loadQuery('actions/get-action'), { identifier });
       return r ? decode(r.action) : null;
     },
-    async create(def, actor) {
+    create(def, ctx) {
       const sealed = seal(def, null);
-      const [r] = await writeRows<{ action: ActionRow | null }>(db, loadQuery('actions/create-action'), {
-        action: row(sealed, actor, new Date().toISOString()),
+      return writeAudited(db, async (tx) => {
+        const [r] = await txRows<{ action: ActionRow | null }>(tx, loadQuery('actions/create-action'), {
+          action: row(sealed, ctx.actor, new Date().toISOString()),
+        });
+        if (!r?.action)
+          throw new ConflictError(
+            `action "${def.identifier}" already exists; PUT /api/v1/actions/${def.identifier} replaces it`,
+            [{ path: '/identifier', message: 'already used' }],
+          );
+        const created = decode(r.action);
+        return { result: created, events: audited(ctx, null, created) };
       });
-      if (!r?.action)
-        throw new ConflictError(
-          `action "${def.identifier}" already exists; PUT /api/v1/actions/${def.identifier} replaces it`,
-          [{ path: '/identifier', message: 'already used' }],
-        );
-      return decode(r.action);
     },
-    async replace(def, actor, previous) {
+    replace(def, ctx, previous) {
       const sealed = seal(def, previous);
-      const [r] = await writeRows<{ action: ActionRow }>(db, loadQuery('actions/replace-action'), {
-        action: row(sealed, actor, new Date().toISOString()),
-        createdAt: previous.createdAt ?? null,
-        createdBy: previous.createdBy ?? null,
+      return writeAudited(db, async (tx) => {
+        const [r] = await txRows<{ action: ActionRow }>(tx, loadQuery('actions/replace-action'), {
+          action: row(sealed, ctx.actor, new Date().toISOString()),
+          createdAt: previous.createdAt ?? null,
+          createdBy: previous.createdBy ?? null,
+        });
+        if (!r) throw new NotFoundError(`action "${def.identifier}" does not exist`);
+        const after = decode(r.action);
+        return { result: after, events: audited(ctx, previous, after) };
       });
-      if (!r) throw new NotFoundError(`action "${def.identifier}" does not exist`);
-      return decode(r.action);
     },
-    async delete(identifier) {
-      const [r] = await writeRows<{ deleted: number }>(db, loadQuery('actions/delete-action'), {
-        identifier,
+    delete(previous, ctx) {
+      return writeAudited(db, async (tx) => {
+        const [r] = await txRows<{ deleted: number }>(tx, loadQuery('actions/delete-action'), {
+          identifier: previous.identifier,
+        });
+        const deleted = (r?.deleted ?? 0) > 0;
+        return { result: deleted, events: deleted ? audited(ctx, previous, null) : [] };
       });
-      return (r?.deleted ?? 0) > 0;
     },
     masked(def) {
       const out = copy(def);

@@ -805,13 +805,7 @@ export function createActionsService(deps: ActionsDeps, options: ActionsOptions 
           throw new ConflictError(`action "${def.identifier}" already exists; PUT /api/v1/actions/${def.identifier} replaces it`, [{ path: '/identifier', message: 'already used' }]);
         return actions.masked(withApplySet(def, options.applySet));
       }
-      const created = actions.masked(await actions.create(withApplySet(def, options.applySet), p.name));
-      await audit.record(
-        adminChange('action', created.identifier, { actor: p.name, source }, null, created, {
-          blueprint: created.blueprint ?? null,
-        }),
-      );
-      return created;
+      return actions.masked(await actions.create(withApplySet(def, options.applySet), { actor: p.name, source }));
     },
 
     async replace(p, identifier, body, source, options = {}) {
@@ -831,30 +825,18 @@ export function createActionsService(deps: ActionsDeps, options: ActionsOptions 
           },
         ]);
       assertMayManage(p, def.blueprint, `moving action "${identifier}" to another blueprint`);
-      const before = actions.masked(previous);
       if (options.dryRun) {
         const { createdAt, createdBy, updatedAt, updatedBy } = previous;
         return actions.masked({ ...withApplySet(def, options.applySet), createdAt, createdBy, updatedAt, updatedBy });
       }
-      const after = actions.masked(await actions.replace(withApplySet(def, options.applySet), p.name, previous));
-      await audit.record(
-        adminChange('action', identifier, { actor: p.name, source }, before, after, {
-          blueprint: after.blueprint ?? null,
-        }),
-      );
-      return after;
+      return actions.masked(await actions.replace(withApplySet(def, options.applySet), { actor: p.name, source }, previous));
     },
 
     async delete(p, identifier, source, options = {}) {
       const previous = await requireAction(p, identifier);
       assertMayManage(p, previous.blueprint, `deleting action "${identifier}"`);
       if (options.dryRun) return;
-      await actions.delete(identifier);
-      await audit.record(
-        adminChange('action', identifier, { actor: p.name, source }, actions.masked(previous), null, {
-          blueprint: previous.blueprint ?? null,
-        }),
-      );
+      await actions.delete(previous, { actor: p.name, source });
     },
 
     run(p, request, source) {

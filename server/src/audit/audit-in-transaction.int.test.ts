@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { builtInConnectors } from '../../../connectors/registry.ts';
+import type { Principal } from '../auth/principal.ts';
 import type { WriteContext } from '../catalog/events.ts';
 import { openSession, readRows, writeRows } from '../db/driver.ts';
 import { silentLogger } from '../log.ts';
@@ -9,7 +10,7 @@ import { startTestPlexus, type TestPlexus, uniqueId } from '../test-support.ts';
 import { createViewStore } from '../views/views.ts';
 import type { AuditEvent } from './audit.ts';
 
-// The stores and services of tokens, users, teams, sources, views, saved queries, blueprints and scorecards
+// The stores and services of tokens, users, teams, sources, views, saved queries, blueprints, scorecards and actions
 // write the audit record of a change in the change's own transaction: called directly (no REST
 // route around them), a change is on record; a change whose transaction fails leaves neither.
 
@@ -35,6 +36,15 @@ afterAll(async () => {
 async function trail(kind: string, subject: string): Promise<AuditEvent[]> {
   return (await px.services.audit.list({ kind, subject })).events.sort((a, b) => (b.seq ?? 0) - (a.seq ?? 0));
 }
+
+const director: Principal = { id: 'direct-caller', name: 'direct-caller', kind: 'token', role: 'admin', teams: [], moderates: [] };
+const actionDef = (identifier: string, secret: string, title = 'Restart') => ({
+  identifier,
+  title,
+  blueprint: bp,
+  operation: 'DAY-2',
+  invoker: { type: 'webhook', url: 'https://deployer.example.com/hooks/plexus', secret },
+});
 
 const views = () => createViewStore({ db: px.services.db, models: px.services.models });
 const noGraphqlProblems = async () => [];
@@ -153,6 +163,22 @@ describe('a change made by calling the service directly', () => {
     const all = await trail('source', id);
     expect(all[0]).toMatchObject({ type: 'source.deleted', before: { identifier: id, schedule: '1h' }, after: null });
     expect(JSON.stringify(all)).not.toMatch(/direct-first|direct-second/);
+  });
+
+  it('records an action change once each, with its secret masked', async () => {
+    const id = uniqueId('direct-action-');
+    const secret = uniqueId('direct-signing-secret-');
+    await px.services.actions.create(director, async () => actionDef(id, secret), 'cli');
+    await px.services.actions.replace(director, id, async () => actionDef(id, secret, 'Restart now'), 'cli');
+    await px.services.actions.delete(director, id, 'cli');
+    const events = await trail('action', id);
+    expect(events.map((e) => [e.type, e.actor, e.origin, e.blueprint])).toEqual([
+      ['action.deleted', 'direct-caller', 'cli', bp],
+      ['action.updated', 'direct-caller', 'cli', bp],
+      ['action.created', 'direct-caller', 'cli', bp],
+    ]);
+    expect(events[1]).toMatchObject({ before: { title: 'Restart' }, after: { title: 'Restart now' } });
+    expect(JSON.stringify(events)).not.toContain(secret);
   });
 
   it('records a blueprint change once, and nothing for a save that changes nothing', async () => {
@@ -295,6 +321,16 @@ describe('a change whose transaction fails while its audit record is written', (
     expect(failure).toBeInstanceOf(Error);
     expect((await store.get(view.id)).id).toBe(view.id);
     expect((await trail('view', view.id)).map((e) => e.type)).toEqual(['view.created']);
+  });
+
+  it('leaves no action, and no record of it', async () => {
+    const id = uniqueId('doomed-action-');
+    const failure = await failWhileAuditing(about(id), () =>
+      px.services.actions.create(director, async () => actionDef(id, 'a-long-enough-signing-secret'), 'cli'),
+    );
+    expect(failure).toBeInstanceOf(Error);
+    await expect(px.services.actions.get(director, id)).rejects.toThrow(/does not exist|not found/i);
+    expect(await trail('action', id)).toEqual([]);
   });
 
   it('leaves no saved query, and no record of it', async () => {
