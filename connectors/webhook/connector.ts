@@ -1,7 +1,7 @@
-import { compileJsonata, type JsonataExpression } from '../sdk/jsonata.ts';
+import { createHash } from 'node:crypto';
+import { compileJsonata, type JsonataExpression } from '@plexus/contract';
 import type { Connector, RawRecord } from '../sdk/contract.ts';
 import { readPath } from '../sdk/http-client.ts';
-import { createHash } from 'node:crypto';
 import { verifyTimestampedSignature } from '../sdk/webhooks.ts';
 import { type WebhookConfig, webhookConfig } from './config.ts';
 

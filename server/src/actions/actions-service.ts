@@ -1,4 +1,12 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import {
+  type Blueprint,
+  type Grant,
+  relTypeOf,
+  resolveInputs,
+  type StoredEntity,
+  secretInputNames,
+} from '@plexus/contract';
 import type { EgressPolicy } from '../../../connectors/sdk/index.ts';
 import { type AuditLog, adminChange } from '../audit/audit.ts';
 import type { AccessControl } from '../auth/access.ts';
@@ -23,11 +31,8 @@ import {
 } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
-import { relTypeOf } from '../model/names.ts';
-import type { Blueprint, Grant, StoredEntity } from '../model/types.ts';
 import { compileSearch } from '../search/rules.ts';
 import { type ActionStore, createActionStore, type SealedAction } from './action-store.ts';
-import { resolveInputs, secretInputNames } from './form-rules.ts';
 import { createInvokers, type InvokerRegistry } from './invokers/index.ts';
 import { createRunStore, type RunEventRow, type RunRow, runSnapshot } from './run-store.ts';
 import { mask, redact, redactValue, type SecretBox } from './secrets.ts';

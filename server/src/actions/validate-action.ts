@@ -1,8 +1,7 @@
+import { checkExpression, isExpression, type Model } from '@plexus/contract';
 import { checkPermissions } from '../auth/permissions.ts';
 import { type ErrorDetail, PlexusError } from '../errors.ts';
-import type { Model } from '../model/types.ts';
 import { compileSearch } from '../search/rules.ts';
-import { checkExpression, isExpression } from './form-rules.ts';
 import type { InvokerRegistry } from './invokers/index.ts';
 import {
   type ActionDefinition,

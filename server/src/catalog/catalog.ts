@@ -1,16 +1,15 @@
-import neo4j from 'neo4j-driver';
+import { type Blueprint, labelOf, type Model, relTypeOf, type StoredEntity } from '@plexus/contract';
 import type { ManagedTransaction } from 'neo4j-driver';
+import neo4j from 'neo4j-driver';
 import { auditRows, recordEventsQuery } from '../audit/audit.ts';
-import { readCalculated } from './calculated.ts';
-import { databaseUnavailable, type Db, openSession, readRows, writeRows } from '../db/driver.ts';
+import { type Db, databaseUnavailable, openSession, readRows, writeRows } from '../db/driver.ts';
 import { checkLimit, cursorOf, parseCursor } from '../db/pages.ts';
 import { loadQuery } from '../db/query-loader.ts';
-import { ConflictError, NotFoundError, ServiceUnavailableError, ValidationError, type ErrorDetail } from '../errors.ts';
+import { ConflictError, type ErrorDetail, NotFoundError, ServiceUnavailableError, ValidationError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
-import { labelOf, relTypeOf } from '../model/names.ts';
-import type { Blueprint, Model, StoredEntity } from '../model/types.ts';
-import { diffEntity, type DryRunChange } from './dry-run.ts';
+import { readCalculated } from './calculated.ts';
+import { type DryRunChange, diffEntity } from './dry-run.ts';
 import {
   type DesiredEntity,
   decodeEntity,

@@ -1,3 +1,4 @@
+import { type Blueprint, labelOf, type PropertySchema, relTypeOf, targetsOf } from '@plexus/contract';
 import type { ManagedTransaction } from 'neo4j-driver';
 import { auditRows, recordEventsQuery } from '../audit/audit.ts';
 import { decodeEntity, hashEntity, searchText, toApiEntity } from '../catalog/entity-codec.ts';
@@ -5,8 +6,6 @@ import type { EntityChangeEvent, EventBus, WriteContext } from '../catalog/event
 import { type Db, openSession, readRows } from '../db/driver.ts';
 import { loadQuery } from '../db/query-loader.ts';
 import { compilePropertySchema } from './entity-schema.ts';
-import { labelOf, relTypeOf, targetsOf } from './names.ts';
-import type { Blueprint, PropertySchema } from './types.ts';
 
 /** One change to a blueprint that can touch stored data, with how many entities it touches. */
 export interface BlueprintChange {

@@ -1,4 +1,13 @@
 /** Scorecards (issue 6): standards as Cypher rules over the graph, levels, history, live re-evaluation. */
+
+export type {
+  EvaluationSummary,
+  LevelChange,
+  Scorecard,
+  ScorecardRule,
+  ScorecardStatus,
+  ScoreResult,
+} from '@plexus/contract';
 export { type CompiledScorecard, compileScorecard, normalizeScorecard } from './compile-scorecard.ts';
 export { createEntityScoreLoader, type EntityScoreLoader } from './entity-score-loader.ts';
 export { createScorecardAdmin, type ScorecardAdmin } from './manage.ts';
@@ -12,11 +21,3 @@ export {
   type ScorecardOptions,
   type ScorecardService,
 } from './scorecard-service.ts';
-export type {
-  EvaluationSummary,
-  LevelChange,
-  Scorecard,
-  ScorecardRule,
-  ScorecardStatus,
-  ScoreResult,
-} from './types.ts';

@@ -1,3 +1,4 @@
+import { type StoredEntity, targetsOf } from '@plexus/contract';
 import type {
   Contribution,
   LedgerItem,
@@ -12,8 +13,6 @@ import { type Db, readRows, writeRows } from '../db/driver.ts';
 import { loadQuery } from '../db/query-loader.ts';
 import { ValidationError } from '../errors.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
-import { targetsOf } from '../model/names.ts';
-import type { StoredEntity } from '../model/types.ts';
 
 interface OtherPart {
   properties: Set<string>;

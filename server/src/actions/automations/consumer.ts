@@ -1,4 +1,4 @@
-import { compileJsonata, type JsonataExpression } from '../../../../connectors/sdk/jsonata.ts';
+import { compileJsonata, type JsonataExpression, labelOf } from '@plexus/contract';
 import neo4j from 'neo4j-driver';
 import type { EgressPolicy } from '../../../../connectors/sdk/index.ts';
 import type { Principal } from '../../auth/principal.ts';
@@ -7,7 +7,6 @@ import { type Db, openSession, writeRows } from '../../db/driver.ts';
 import { createLease, type Lease } from '../../db/lease.ts';
 import { loadQuery } from '../../db/query-loader.ts';
 import type { Logger } from '../../log.ts';
-import { labelOf } from '../../model/names.ts';
 import { deliverSigned } from '../invokers/signed-delivery.ts';
 import type { ActionsService, AutomationDefinition, AutomationTrigger } from '../types.ts';
 import type { ActiveAutomation, AutomationStore } from './store.ts';

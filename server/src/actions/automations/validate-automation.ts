@@ -1,7 +1,6 @@
-import { compileJsonata, jsonataErrorText } from '../../../../connectors/sdk/jsonata.ts';
+import { compileJsonata, jsonataErrorText, type Model } from '@plexus/contract';
 import type { EgressPolicy } from '../../../../connectors/sdk/index.ts';
 import type { ErrorDetail } from '../../errors.ts';
-import type { Model } from '../../model/types.ts';
 import { type AutomationDefinition, type AutomationTrigger, runStatuses } from '../types.ts';
 
 /** Automation identifiers: lower case, digits, `-` and `_`, starting with a letter. */

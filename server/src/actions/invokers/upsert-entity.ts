@@ -1,5 +1,5 @@
+import { checkExpression, evaluateExpression, isExpression } from '@plexus/contract';
 import { PlexusError } from '../../errors.ts';
-import { checkExpression, evaluateExpression, isExpression } from '../form-rules.ts';
 import type { Invoker, UpsertEntityInvoker } from '../types.ts';
 import type { InvokerDeps } from './index.ts';
 

@@ -1,4 +1,4 @@
-import { checkExpression, evaluateExpression, isExpression } from '../form-rules.ts';
+import { checkExpression, evaluateExpression, isExpression } from '@plexus/contract';
 import { mask } from '../secrets.ts';
 import type { InvocationPayload, Invoker, WebhookInvoker } from '../types.ts';
 import { deliverSigned } from './signed-delivery.ts';
