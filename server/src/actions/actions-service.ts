@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { EgressPolicy } from '@plexus/connector-sdk';
 import {
   type Blueprint,
   type Grant,
@@ -7,7 +8,6 @@ import {
   type StoredEntity,
   secretInputNames,
 } from '@plexus/contract';
-import type { EgressPolicy } from '../../../connectors/sdk/index.ts';
 import { type AuditLog, adminChange } from '../audit/audit.ts';
 import type { AccessControl } from '../auth/access.ts';
 import { access as accessOf, assertCanAdminister, canAdminister, isAdmin } from '../auth/authorize.ts';

@@ -1,3 +1,4 @@
+import type { EgressPolicy } from '@plexus/connector-sdk';
 import type {
   ActionDefinition,
   ActionOperation,
@@ -8,7 +9,6 @@ import type {
   RunStatus,
   StoredEntity,
 } from '@plexus/contract';
-import type { EgressPolicy } from '../../../connectors/sdk/index.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Logger } from '../log.ts';
 

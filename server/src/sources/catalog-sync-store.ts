@@ -1,4 +1,3 @@
-import { type StoredEntity, targetsOf } from '@plexus/contract';
 import type {
   Contribution,
   LedgerItem,
@@ -6,7 +5,8 @@ import type {
   SyncStore,
   SyncWriteContext,
   WriteOutcome,
-} from '../../../connectors/sdk/index.ts';
+} from '@plexus/connector-sdk';
+import { type StoredEntity, targetsOf } from '@plexus/contract';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { TargetRef } from '../catalog/entity-codec.ts';
 import { type Db, readRows, writeRows } from '../db/driver.ts';

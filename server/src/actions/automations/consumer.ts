@@ -1,6 +1,6 @@
+import type { EgressPolicy } from '@plexus/connector-sdk';
 import { compileJsonata, type JsonataExpression, labelOf } from '@plexus/contract';
 import neo4j from 'neo4j-driver';
-import type { EgressPolicy } from '../../../../connectors/sdk/index.ts';
 import type { Principal } from '../../auth/principal.ts';
 import type { Catalog } from '../../catalog/catalog.ts';
 import { type Db, openSession, writeRows } from '../../db/driver.ts';

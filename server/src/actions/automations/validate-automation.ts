@@ -1,5 +1,5 @@
+import type { EgressPolicy } from '@plexus/connector-sdk';
 import { compileJsonata, jsonataErrorText, type Model } from '@plexus/contract';
-import type { EgressPolicy } from '../../../../connectors/sdk/index.ts';
 import type { ErrorDetail } from '../../errors.ts';
 import { type AutomationDefinition, type AutomationTrigger, runStatuses } from '../types.ts';
 

@@ -2,7 +2,7 @@
  * An invocation context for invoker tests without the runs service: a reporter that records
  * what the invoker logs and updates, and lets the test await an update with a deadline.
  */
-import { createEgressPolicy, type EgressPolicy } from '../../../../connectors/sdk/index.ts';
+import { createEgressPolicy, type EgressPolicy } from '@plexus/connector-sdk';
 import { silentLogger } from '../../log.ts';
 import type {
   InvocationContext,

@@ -1,5 +1,5 @@
+import { createEgressPolicy } from '@plexus/connector-sdk';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEgressPolicy } from '../../../../connectors/sdk/index.ts';
 import { type FakeGithubActions, startFakeGithubActions } from '../fakes/fake-github-actions.ts';
 import { testContext, testPayload } from '../fakes/invocation-context.ts';
 import type { GithubInvoker } from '../types.ts';
