@@ -1,9 +1,9 @@
+import type { ActionDefinition } from '@plexus/contract';
 import { type Db, readRows, writeRows } from '../db/driver.ts';
 import { loadQuery } from '../db/query-loader.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import type { InvokerRegistry } from './invokers/index.ts';
 import { mask, type SecretBox } from './secrets.ts';
-import type { ActionDefinition } from './types.ts';
 
 /** An action as stored: secrets sealed (`v1:...`), never in clear. */
 export type SealedAction = ActionDefinition;

@@ -1,12 +1,21 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { EgressPolicy } from '@plexus/connector-sdk';
 import {
+  type ActionDefinition,
   type Blueprint,
   type Grant,
+  type Run,
+  type RunApproval,
+  type RunEvent,
+  type RunLogLine,
+  type RunStatus,
   relTypeOf,
   resolveInputs,
+  runStatuses,
   type StoredEntity,
   secretInputNames,
+  terminalStatuses,
+  type WriteContext,
 } from '@plexus/contract';
 import { type AuditLog, adminChange } from '../audit/audit.ts';
 import type { AccessControl } from '../auth/access.ts';
@@ -14,7 +23,6 @@ import { access as accessOf, assertCanAdminister, canAdminister, isAdmin } from 
 import { ownerRelationOf } from '../auth/permissions.ts';
 import { type Principal, roleAtLeast } from '../auth/principal.ts';
 import type { Catalog } from '../catalog/catalog.ts';
-import type { WriteContext } from '../catalog/events.ts';
 import type { ActionsConfig } from '../config.ts';
 import { type Db, readRows } from '../db/driver.ts';
 import type { JobScheduler, ScheduledJob } from '../db/lease.ts';
@@ -37,18 +45,10 @@ import { createInvokers, type InvokerRegistry } from './invokers/index.ts';
 import { createRunStore, type RunEventRow, type RunRow, runSnapshot } from './run-store.ts';
 import { mask, redact, redactValue, type SecretBox } from './secrets.ts';
 import {
-  type ActionDefinition,
   type ActionsService,
   type InvocationPayload,
   type InvocationResult,
-  type Run,
-  type RunApproval,
-  type RunEvent,
-  type RunLogLine,
   type RunReporter,
-  type RunStatus,
-  runStatuses,
-  terminalStatuses,
 } from './types.ts';
 import { validateAction } from './validate-action.ts';
 

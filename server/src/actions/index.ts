@@ -1,6 +1,5 @@
 /** Actions and runs (`/api/v1/actions`, `/api/v1/runs`; docs/actions.md). */
 
-export { evaluateForm, resolveInputs, validateInputs } from '@plexus/contract';
 export {
   type ActionsDeps,
   createActionsService,

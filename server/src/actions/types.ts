@@ -16,32 +16,8 @@ import type { Logger } from '../log.ts';
  * Actions and runs (docs/actions.md; REST in docs/api.md "Actions and runs"). This file is the
  * contract between the parts of `server/src/actions/`: invokers, runs, automations, REST and
  * GraphQL. The shapes the UI shares (definitions, runs, inputs, form rules) live in
- * @plexus/contract and are re-exported here for the server's modules.
+ * @plexus/contract.
  */
-export type {
-  ActionApproval,
-  ActionDefinition,
-  ActionGrant,
-  ActionInput,
-  ActionInputs,
-  ActionOperation,
-  AutomationDefinition,
-  AutomationTrigger,
-  FieldState,
-  FormRules,
-  FormScope,
-  GithubInvoker,
-  GitlabInvoker,
-  InvokerConfig,
-  Run,
-  RunApproval,
-  RunEvent,
-  RunLogLine,
-  RunStatus,
-  UpsertEntityInvoker,
-  WebhookInvoker,
-} from '@plexus/contract';
-export { actionOperations, runStatuses, terminalStatuses } from '@plexus/contract';
 
 /** A dry run (nothing stored, nothing audited), and the `plexus apply` set recorded on the action. */
 export interface ActionSaveOptions {

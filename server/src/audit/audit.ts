@@ -1,14 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { type AuditEvent, type AuditKind, auditKinds } from '@plexus/contract';
+import {
+  type AdminChangeEvent,
+  type AdminObjectKind,
+  type AuditEvent,
+  type AuditKind,
+  auditKinds,
+  type ChangeEvent,
+  type WriteContext,
+} from '@plexus/contract';
 import neo4j, { type ManagedTransaction } from 'neo4j-driver';
-import type { AdminChangeEvent, AdminObjectKind, ChangeEvent, WriteContext } from '../catalog/events.ts';
 import { type Db, openSession, readRows, writeRows } from '../db/driver.ts';
 import { checkLimit, cursorOf, latestTimestamp, parseCursor } from '../db/pages.ts';
 import { loadQuery } from '../db/query-loader.ts';
 import { BadRequestError } from '../errors.ts';
-
-export type { AuditEvent, AuditKind };
-export { auditKinds };
 
 function isAuditKind(k: string): k is AuditKind {
   return (auditKinds as readonly string[]).includes(k);

@@ -1,4 +1,12 @@
-import { type Blueprint, labelOf, type Model, relTypeOf, type StoredEntity } from '@plexus/contract';
+import {
+  type Blueprint,
+  type EntityChangeEvent,
+  labelOf,
+  type Model,
+  relTypeOf,
+  type StoredEntity,
+  type WriteContext,
+} from '@plexus/contract';
 import type { ManagedTransaction } from 'neo4j-driver';
 import neo4j from 'neo4j-driver';
 import { auditRows, recordEventsQuery } from '../audit/audit.ts';
@@ -19,7 +27,7 @@ import {
   type TargetRef,
   toApiEntity,
 } from './entity-codec.ts';
-import type { EntityChangeEvent, EventBus, WriteContext } from './events.ts';
+import type { EventBus } from './events.ts';
 import { type CheckedRecord, checkMerged, checkRecords, desiredState } from './validate-entities.ts';
 
 /** Outcome of an upsert: counts plus one status per record, in request order. */

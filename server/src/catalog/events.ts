@@ -1,17 +1,7 @@
 import type { ChangeEvent } from '@plexus/contract';
 import type { Logger } from '../log.ts';
 
-// The events' shapes are the UI's too (live updates, the audit page): they live in @plexus/contract.
-export type {
-  AdminChangeEvent,
-  AdminObjectKind,
-  BlueprintChangeEvent,
-  ChangeEvent,
-  EntityChangeEvent,
-  ScorecardLevelChangedEvent,
-  WriteContext,
-} from '@plexus/contract';
-
+// The events' shapes (ChangeEvent and its kinds, WriteContext) are the UI's too: contract/events.ts.
 export type ChangeListener = (events: readonly ChangeEvent[]) => void | Promise<void>;
 
 /** Fan-out of change events to audit, automations, scorecards and live UI updates. */

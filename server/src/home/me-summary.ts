@@ -12,8 +12,6 @@ import type { Principal } from '../auth/principal.ts';
 import { loadScopedQuery, scopeParams } from '../auth/read-scope-cypher.ts';
 import { type Db, readRows } from '../db/driver.ts';
 
-export type { MeSummary, SummaryEntity, SummaryTeam };
-
 /**
  * Blueprints whose open entities are shown as signals on owned entities (the sdlc pack's), the
  * statuses that mean "no longer open", and severities worst first (to list the worst first).

@@ -1,7 +1,14 @@
-import { type Blueprint, labelOf, type Model, targetsOf } from '@plexus/contract';
+import {
+  type Blueprint,
+  type BlueprintChangeEvent,
+  labelOf,
+  type Model,
+  targetsOf,
+  type WriteContext,
+} from '@plexus/contract';
 import type { ManagedTransaction } from 'neo4j-driver';
 import { writeAudited } from '../audit/audit.ts';
-import type { BlueprintChangeEvent, EventBus, WriteContext } from '../catalog/events.ts';
+import type { EventBus } from '../catalog/events.ts';
 import { type Db, readRows, txRows, writeRows } from '../db/driver.ts';
 import { loadQuery } from '../db/query-loader.ts';
 import { ConflictError, type ErrorDetail, NotFoundError, ValidationError } from '../errors.ts';

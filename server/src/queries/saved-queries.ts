@@ -1,6 +1,5 @@
-import type { Model } from '@plexus/contract';
+import type { Model, WriteContext } from '@plexus/contract';
 import { adminChange, writeAudited } from '../audit/audit.ts';
-import type { WriteContext } from '../catalog/events.ts';
 import { type Db, openSession, readRows, txRows } from '../db/driver.ts';
 import { loadQuery } from '../db/query-loader.ts';
 import { BadRequestError, ConflictError, type ErrorDetail, NotFoundError, ValidationError } from '../errors.ts';

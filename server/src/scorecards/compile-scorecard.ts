@@ -2,6 +2,7 @@ import {
   defaultLevels,
   labelOf,
   type Model,
+  type Rule,
   relTypeOf,
   type Scorecard,
   type ScorecardFilter,
@@ -9,7 +10,7 @@ import {
 } from '@plexus/contract';
 import { escapeName } from '../db/cypher-names.ts';
 import { type ErrorDetail, ValidationError } from '../errors.ts';
-import { compileSearch, type Rule } from '../search/rules.ts';
+import { compileSearch } from '../search/rules.ts';
 import { levelIndexOf } from './levels.ts';
 import { reachOf, relationshipTypesOf, type Steps, scanRuleText, stepsOf } from './rule-text.ts';
 

@@ -1,13 +1,5 @@
 /** Scorecards (issue 6): standards as Cypher rules over the graph, levels, history, live re-evaluation. */
 
-export type {
-  EvaluationSummary,
-  LevelChange,
-  Scorecard,
-  ScorecardRule,
-  ScorecardStatus,
-  ScoreResult,
-} from '@plexus/contract';
 export { type CompiledScorecard, compileScorecard, normalizeScorecard } from './compile-scorecard.ts';
 export { createEntityScoreLoader, type EntityScoreLoader } from './entity-score-loader.ts';
 export { createScorecardAdmin, type ScorecardAdmin } from './manage.ts';
@@ -15,7 +7,6 @@ export { scorecardRoutes } from './routes.ts';
 export { type LibraryRule, libraryRule, readRuleLibrary } from './rule-library.ts';
 export {
   createScorecardService,
-  type EntityScorecard,
   type EvaluationRun,
   entityScoreKey,
   type ScorecardOptions,

@@ -1,8 +1,7 @@
-import type { EvaluationSummary, Scorecard } from '@plexus/contract';
+import type { EvaluationSummary, Scorecard, WriteContext } from '@plexus/contract';
 import { assertAdmin } from '../auth/authorize.ts';
 import type { Principal } from '../auth/principal.ts';
 import { type DryRunChange, definitionChange } from '../catalog/dry-run.ts';
-import type { WriteContext } from '../catalog/events.ts';
 import { auditedDefinition, type ScorecardService } from './scorecard-service.ts';
 
 /**

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
+  type ChangeEvent,
+  type EntityChangeEvent,
   type EntityScorecard,
   type EvaluationError,
   type EvaluationSummary,
@@ -8,22 +10,18 @@ import {
   type Model,
   relTypeOf,
   type Scorecard,
+  type ScorecardLevelChangedEvent,
   type ScorecardStatus,
   type ScorecardTrend,
   type ScoreResult,
   targetsOf,
+  type WriteContext,
 } from '@plexus/contract';
 import neo4j from 'neo4j-driver';
 import { adminChange, auditRows, recordEventsQuery, writeAudited } from '../audit/audit.ts';
 import type { ReadScope } from '../auth/authorize.ts';
 import { loadScopedQuery, scopeParams } from '../auth/read-scope-cypher.ts';
-import type {
-  ChangeEvent,
-  EntityChangeEvent,
-  EventBus,
-  ScorecardLevelChangedEvent,
-  WriteContext,
-} from '../catalog/events.ts';
+import type { EventBus } from '../catalog/events.ts';
 import { type Db, openSession, readRows, txRows, writeRows } from '../db/driver.ts';
 import type { JobScheduler } from '../db/lease.ts';
 import { checkLimit, cursorOf, latestTimestamp, parseCursor } from '../db/pages.ts';
@@ -35,8 +33,6 @@ import { type CompiledScorecard, compileScorecard } from './compile-scorecard.ts
 import { levelIndexOf, levelOf, scoreOf } from './levels.ts';
 import { type LibraryRule, readRuleLibrary } from './rule-library.ts';
 import { checkScorecard } from './validate-scorecard.ts';
-
-export type { EntityScorecard, ScorecardTrend };
 
 /** What an evaluation run did, for listeners (tests, metrics): the summary and who was scored. */
 export interface EvaluationRun extends EvaluationSummary {

@@ -20,10 +20,6 @@ import { cursorOf, decodeCursor } from '../db/pages.ts';
 import { type ErrorDetail, ValidationError } from '../errors.ts';
 import { calculatedExpression } from '../model/blueprint-store.ts';
 
-// The rules' shapes are the UI's too: they live in @plexus/contract (re-exported for the server's modules).
-export type { GroupRule, Operator, PropertyRule, ReachableRule, RelationRule, Rule, ScorecardLevelRule } from '@plexus/contract';
-export { operators };
-
 /** Deepest `reachable` walk: every hop multiplies the paths Neo4j expands. */
 export const maxReachDepth = 6;
 

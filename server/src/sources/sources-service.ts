@@ -24,11 +24,11 @@ import {
   systemClock,
   withoutSecrets,
 } from '@plexus/connector-sdk';
+import type { WriteContext } from '@plexus/contract';
 import type { ManagedTransaction } from 'neo4j-driver';
 import neo4j from 'neo4j-driver';
 import { adminChange, writeAudited } from '../audit/audit.ts';
 import type { Catalog } from '../catalog/catalog.ts';
-import type { WriteContext } from '../catalog/events.ts';
 import { type Db, readRows, txRows, writeRows } from '../db/driver.ts';
 import type { JobScheduler, ScheduledJob } from '../db/lease.ts';
 import { cypherStatements } from '../db/migrations.ts';

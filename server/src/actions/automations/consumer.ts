@@ -1,5 +1,11 @@
 import type { EgressPolicy } from '@plexus/connector-sdk';
-import { compileJsonata, type JsonataExpression, labelOf } from '@plexus/contract';
+import {
+  type AutomationDefinition,
+  type AutomationTrigger,
+  compileJsonata,
+  type JsonataExpression,
+  labelOf,
+} from '@plexus/contract';
 import neo4j from 'neo4j-driver';
 import type { Principal } from '../../auth/principal.ts';
 import type { Catalog } from '../../catalog/catalog.ts';
@@ -8,7 +14,7 @@ import { createLease, type Lease } from '../../db/lease.ts';
 import { loadQuery } from '../../db/query-loader.ts';
 import type { Logger } from '../../log.ts';
 import { deliverSigned } from '../invokers/signed-delivery.ts';
-import type { ActionsService, AutomationDefinition, AutomationTrigger } from '../types.ts';
+import type { ActionsService } from '../types.ts';
 import type { ActiveAutomation, AutomationStore } from './store.ts';
 
 /** An audit event as an automation sees it (`event` in conditions and templates). */

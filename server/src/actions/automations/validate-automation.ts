@@ -1,7 +1,13 @@
 import type { EgressPolicy } from '@plexus/connector-sdk';
-import { compileJsonata, jsonataErrorText, type Model } from '@plexus/contract';
+import {
+  type AutomationDefinition,
+  type AutomationTrigger,
+  compileJsonata,
+  jsonataErrorText,
+  type Model,
+  runStatuses,
+} from '@plexus/contract';
 import type { ErrorDetail } from '../../errors.ts';
-import { type AutomationDefinition, type AutomationTrigger, runStatuses } from '../types.ts';
 
 /** Automation identifiers: lower case, digits, `-` and `_`, starting with a letter. */
 export const automationIdentifierPattern = /^[a-z][a-z0-9_-]{0,63}$/;
