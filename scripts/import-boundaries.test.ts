@@ -39,7 +39,8 @@ function sourceFiles(dir: string): string[] {
       if (name === 'node_modules' || name === 'dist' || name.startsWith('.')) continue;
       const path = join(abs, name);
       if (statSync(path).isDirectory()) walk(path);
-      else if (/\.tsx?$/.test(name) && !name.endsWith('.d.ts')) out.push(relative(root, path).split('\\').join('/'));
+      else if (/\.tsx?$/.test(name) && !name.endsWith('.d.ts'))
+        out.push(relative(root, path).split('\\').join('/'));
     }
   };
   walk(join(root, dir));
@@ -48,7 +49,12 @@ function sourceFiles(dir: string): string[] {
 
 /** Our workspace packages: name → (subpath → repo-relative file). */
 function workspacePackages(): Map<string, Map<string, string>> {
-  const dirs = ['contract', 'server', 'web', ...readdirSync(join(root, 'connectors')).map((d) => `connectors/${d}`)];
+  const dirs = [
+    'contract',
+    'server',
+    'web',
+    ...readdirSync(join(root, 'connectors')).map((d) => `connectors/${d}`),
+  ];
   const packages = new Map<string, Map<string, string>>();
   for (const dir of dirs) {
     const manifest = join(root, dir, 'package.json');
@@ -70,18 +76,25 @@ function workspacePackages(): Map<string, Map<string, string>> {
  * Specifiers of static imports/exports, side-effect imports and dynamic imports with a literal,
  * in source order, each saying whether it imports types only.
  */
-export function specifiersOf(source: string): { spec: string; typeOnly: boolean }[] {
+function specifiersOf(source: string): { spec: string; typeOnly: boolean }[] {
   // Comments may quote imports (JSDoc examples); strings rarely hold `//` at a line's start.
   const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
   const found: { spec: string; typeOnly: boolean; at: number }[] = [];
   for (const m of code.matchAll(/\b(import|export)\s+(type\s+)?([^'";]*?)\bfrom\s*['"]([^'"]+)['"]/g)) {
     // `import type {…}`, or braces naming types only (`import { type A, type B }`): erased at run time.
-    const names = /^\{([^}]*)\}\s*$/.exec(m[3].trim())?.[1].split(',').map((n) => n.trim()).filter(Boolean);
-    const typeOnly = Boolean(m[2]) || (names !== undefined && names.length > 0 && names.every((n) => n.startsWith('type ')));
+    const names = /^\{([^}]*)\}\s*$/
+      .exec(m[3].trim())?.[1]
+      .split(',')
+      .map((n) => n.trim())
+      .filter(Boolean);
+    const typeOnly =
+      Boolean(m[2]) || (names !== undefined && names.length > 0 && names.every((n) => n.startsWith('type ')));
     found.push({ spec: m[4], typeOnly, at: m.index });
   }
-  for (const m of code.matchAll(/\bimport\s*['"]([^'"]+)['"]/g)) found.push({ spec: m[1], typeOnly: false, at: m.index });
-  for (const m of code.matchAll(/\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g)) found.push({ spec: m[1], typeOnly: false, at: m.index });
+  for (const m of code.matchAll(/\bimport\s*['"]([^'"]+)['"]/g))
+    found.push({ spec: m[1], typeOnly: false, at: m.index });
+  for (const m of code.matchAll(/\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g))
+    found.push({ spec: m[1], typeOnly: false, at: m.index });
   return found.sort((a, b) => a.at - b.at).map(({ spec, typeOnly }) => ({ spec, typeOnly }));
 }
 
@@ -95,19 +108,27 @@ interface Edge {
 }
 
 /** Workspace packages others must import by name, not by a relative path into their folder. */
-const byName: Record<string, string> = { contract: '@plexus/contract', 'connectors/sdk': '@plexus/connector-sdk' };
+const byName: Record<string, string> = {
+  contract: '@plexus/contract',
+  'connectors/sdk': '@plexus/connector-sdk',
+};
 
 /** The import graph over the scanned files (edges to files outside the repo's sources left out). */
 function importGraph(): { files: string[]; edges: Edge[] } {
   const packages = workspacePackages();
   // This file is left out: its own examples below hold import statements in strings.
-  const self = relative(root, fileURLToPath(import.meta.url)).split('\\').join('/');
+  const self = relative(root, fileURLToPath(import.meta.url))
+    .split('\\')
+    .join('/');
   const files = scanned.flatMap(sourceFiles).filter((f) => f !== self);
   const edges: Edge[] = [];
   for (const from of files) {
     for (const { spec, typeOnly } of specifiersOf(readFileSync(join(root, from), 'utf8'))) {
       let to: string | undefined;
-      if (spec.startsWith('.')) to = relative(root, resolve(root, dirname(from), spec)).split('\\').join('/');
+      if (spec.startsWith('.'))
+        to = relative(root, resolve(root, dirname(from), spec))
+          .split('\\')
+          .join('/');
       else {
         const m = /^(@plexus\/[^/]+)(\/.*)?$/.exec(spec);
         const pkg = m && packages.get(m[1]);
@@ -122,7 +143,7 @@ function importGraph(): { files: string[]; edges: Edge[] } {
 }
 
 /** Why an import crosses a boundary, or null when it is allowed. */
-export function boundaryProblem({ from, to, spec }: Edge): string | null {
+function boundaryProblem({ from, to, spec }: Edge): string | null {
   const under = (file: string, dir: string) => file.startsWith(`${dir}/`);
   for (const [dir, name] of Object.entries(byName)) {
     if (spec?.startsWith('.') && under(to, dir) && !under(from, dir))
@@ -145,7 +166,7 @@ export function boundaryProblem({ from, to, spec }: Edge): string | null {
 }
 
 /** One import cycle among `files` (a path whose first and last file are the same), or null. */
-export function findCycle(files: string[], edges: Edge[]): string[] | null {
+function findCycle(files: string[], edges: Edge[]): string[] | null {
   const next = new Map<string, string[]>(files.map((f) => [f, []]));
   for (const e of edges) if (next.has(e.from) && next.has(e.to)) next.get(e.from)!.push(e.to);
   const state = new Map<string, 'open' | 'done'>();
@@ -180,7 +201,9 @@ describe('import boundaries between contract/, server/, web/ and connectors/', (
     const missing = edges.filter((e) => !existsSync(join(root, e.to))).map((e) => `${e.from} → ${e.to}`);
     expect(missing, 'imports of files that do not exist').toEqual([]);
     // The check would pass vacuously if the package names did not resolve.
-    expect(edges.some((e) => e.from === 'server/src/catalog/catalog.ts' && e.to === 'contract/index.ts')).toBe(true);
+    expect(
+      edges.some((e) => e.from === 'server/src/catalog/catalog.ts' && e.to === 'contract/index.ts'),
+    ).toBe(true);
   });
 
   it('no import crosses a boundary: web ↛ server/connectors, connectors ↛ server, contract ↛ anything; packages by name', () => {
@@ -219,22 +242,48 @@ describe('the checks themselves', () => {
       { spec: './side-effect.ts', typeOnly: false },
       { spec: './lazy.ts', typeOnly: false },
     ]);
-    expect(specifiersOf("import { type A, type B } from './types.ts';")).toEqual([{ spec: './types.ts', typeOnly: true }]);
-    expect(specifiersOf("import { type A, b } from './mixed.ts';")).toEqual([{ spec: './mixed.ts', typeOnly: false }]);
+    expect(specifiersOf("import { type A, type B } from './types.ts';")).toEqual([
+      { spec: './types.ts', typeOnly: true },
+    ]);
+    expect(specifiersOf("import { type A, b } from './mixed.ts';")).toEqual([
+      { spec: './mixed.ts', typeOnly: false },
+    ]);
   });
 
   it('flag the imports the boundaries forbid and let the allowed ones through', () => {
     expect(boundaryProblem({ from: 'web/src/api/x.ts', to: 'server/src/model/y.ts' })).toMatch(/UI may not/);
     expect(boundaryProblem({ from: 'web/src/x.int.test.ts', to: serverTestSupport })).toBeNull();
-    expect(boundaryProblem({ from: 'connectors/github/connector.ts', to: 'server/src/x.ts' })).toMatch(/connectors may not/);
-    expect(boundaryProblem({ from: 'connectors/github/connector.int.test.ts', to: 'server/src/db/driver.ts' })).toMatch(/only/);
-    expect(boundaryProblem({ from: 'connectors/github/connector.int.test.ts', to: serverTestSupport })).toBeNull();
-    expect(boundaryProblem({ from: 'contract/names.ts', to: 'server/src/x.ts' })).toMatch(/bottom layer/);
-    expect(boundaryProblem({ from: 'server/src/x.ts', to: 'connectors/sdk/index.ts', spec: '@plexus/connector-sdk' })).toBeNull();
-    expect(boundaryProblem({ from: 'server/src/x.ts', to: 'connectors/sdk/index.ts', spec: '../../connectors/sdk/index.ts' })).toMatch(
-      /by its name/,
+    expect(boundaryProblem({ from: 'connectors/github/connector.ts', to: 'server/src/x.ts' })).toMatch(
+      /connectors may not/,
     );
-    expect(boundaryProblem({ from: 'connectors/sdk/mapping.ts', to: 'connectors/sdk/contract.ts', spec: './contract.ts' })).toBeNull();
+    expect(
+      boundaryProblem({ from: 'connectors/github/connector.int.test.ts', to: 'server/src/db/driver.ts' }),
+    ).toMatch(/only/);
+    expect(
+      boundaryProblem({ from: 'connectors/github/connector.int.test.ts', to: serverTestSupport }),
+    ).toBeNull();
+    expect(boundaryProblem({ from: 'contract/names.ts', to: 'server/src/x.ts' })).toMatch(/bottom layer/);
+    expect(
+      boundaryProblem({
+        from: 'server/src/x.ts',
+        to: 'connectors/sdk/index.ts',
+        spec: '@plexus/connector-sdk',
+      }),
+    ).toBeNull();
+    expect(
+      boundaryProblem({
+        from: 'server/src/x.ts',
+        to: 'connectors/sdk/index.ts',
+        spec: '../../connectors/sdk/index.ts',
+      }),
+    ).toMatch(/by its name/);
+    expect(
+      boundaryProblem({
+        from: 'connectors/sdk/mapping.ts',
+        to: 'connectors/sdk/contract.ts',
+        spec: './contract.ts',
+      }),
+    ).toBeNull();
   });
 
   it('find a cycle and name its path', () => {
