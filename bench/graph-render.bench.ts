@@ -1,9 +1,8 @@
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type Blueprint, pluralFieldOf } from '@plexus/contract';
 import { build } from 'esbuild';
-import { pluralFieldOf } from '../server/src/model/names.ts';
-import type { Blueprint } from '../server/src/model/types.ts';
 import { launchChromium } from '../web/e2e/chromium.ts';
 import { radialAbove } from '../web/src/graph/make-cytoscape.ts';
 import {

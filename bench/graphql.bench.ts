@@ -1,6 +1,6 @@
+import type { Blueprint, Model } from '@plexus/contract';
 import neo4j from 'neo4j-driver';
 import { readPack } from '../server/src/model/packs.ts';
-import type { Blueprint, Model } from '../server/src/model/types.ts';
 import { createClient } from './client.ts';
 import { type BenchContext, type Benchmark, formatNumber, percentiles } from './harness.ts';
 import { loadOrganisation } from './organisation.ts';

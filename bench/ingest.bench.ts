@@ -1,11 +1,10 @@
+import { type Blueprint, labelOf, type Model, relTypeOf, targetsOf } from '@plexus/contract';
 import type { Driver, ManagedTransaction, QueryResult, Session } from 'neo4j-driver';
 import { hashEntity } from '../server/src/catalog/entity-codec.ts';
 import { checkRecords, desiredState } from '../server/src/catalog/validate-entities.ts';
 import type { Db } from '../server/src/db/driver.ts';
 import type { Entity } from '../server/src/demo/index.ts';
-import { labelOf, relTypeOf, targetsOf } from '../server/src/model/names.ts';
 import { readPack } from '../server/src/model/packs.ts';
-import type { Blueprint, Model } from '../server/src/model/types.ts';
 import { createClient } from './client.ts';
 import { type BenchContext, type Benchmark, formatNumber, mib, sampleRss } from './harness.ts';
 import { countCatalog, loadSdlcPack, makeOrganisation, type Organisation } from './organisation.ts';

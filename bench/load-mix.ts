@@ -5,7 +5,7 @@
  * impact queries, entity reads and bulk writes, with one blueprint change in the middle.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { pluralFieldOf } from '../server/src/model/names.ts';
+import { pluralFieldOf } from '@plexus/contract';
 import { type BenchClient, createClient } from './client.ts';
 import { openRawDriver, type RawTarget, rawQueries } from './load-raw.ts';
 

@@ -6,7 +6,7 @@
  * Labels and relationship types are fixed here (the load catalog's), never taken from input.
  */
 import neo4j, { type Driver } from 'neo4j-driver';
-import { labelOf } from '../server/src/model/names.ts';
+import { labelOf } from '@plexus/contract';
 
 /** The Bolt address and credentials of the database the Plexus run used. */
 export interface RawTarget {

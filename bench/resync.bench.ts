@@ -1,5 +1,5 @@
+import { startFakeServer } from '@plexus/connector-sdk/fake-server';
 import type { Driver, ManagedTransaction, QueryResult, Session } from 'neo4j-driver';
-import { startFakeServer } from '../connectors/sdk/fake-server.ts';
 import type { Db } from '../server/src/db/driver.ts';
 import { createClient } from './client.ts';
 import type { BenchContext, Benchmark } from './harness.ts';

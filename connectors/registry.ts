@@ -3,12 +3,13 @@
  * and plugins may register more at runtime (`sources.registerConnector`).
  * Add a connector by importing its `connector.ts` and listing it below.
  */
+
+import type { Connector } from '@plexus/connector-sdk';
 import { backstageConnector } from './backstage/connector.ts';
 import { githubConnector } from './github/connector.ts';
 import { httpJsonConnector } from './http-json/connector.ts';
 import { kubernetesConnector } from './kubernetes/connector.ts';
 import { pagerdutyConnector } from './pagerduty/connector.ts';
-import type { Connector } from './sdk/contract.ts';
 import { terraformConnector } from './terraform/connector.ts';
 import { webhookConnector } from './webhook/connector.ts';
 

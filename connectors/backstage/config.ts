@@ -1,4 +1,4 @@
-import { defineConfig, field } from '../sdk/config-schema.ts';
+import { defineConfig, field } from '@plexus/connector-sdk';
 
 /** Config of a `backstage` source: where the descriptors are. */
 export const backstageConfig = defineConfig(

@@ -14,14 +14,19 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Connector } from '@plexus/connector-sdk';
+import { runConnectorContract } from '@plexus/connector-sdk/testing';
+import { pluralFieldOf, relTypeOf } from '@plexus/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse as parseYaml, stringify } from 'yaml';
-import { readRows, writeRows } from '../../server/src/db/driver.ts';
-import { migrationStatements } from '../../server/src/db/migrations.ts';
-import { pluralFieldOf, relTypeOf } from '../../server/src/model/names.ts';
-import { startTestPlexus, type TestPlexus, uniqueId } from '../../server/src/test-support.ts';
-import type { Connector } from '../sdk/contract.ts';
-import { runConnectorContract } from '../sdk/contract-suite.ts';
+import {
+  migrationStatements,
+  readRows,
+  startTestPlexus,
+  type TestPlexus,
+  uniqueId,
+  writeRows,
+} from '../../server/src/test-support.ts';
 import type { BackstageConfig } from './config.ts';
 import { backstageConnector } from './connector.ts';
 
@@ -57,6 +62,7 @@ const contractDocs = parseAllDocuments(readFileSync(new URL('contract-catalog.ya
 
 runConnectorContract<Record<string, any>, BackstageConfig>({
   name: 'backstage',
+  startPlexus: startTestPlexus,
   fixtures: contractDocs,
   async prepare(plexus) {
     expect((await plexus.call('POST', '/api/v1/packs/backstage')).status).toBe(200);

@@ -4,12 +4,17 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
+import {
+  type Connector,
+  type ConnectorContext,
+  type FileScope,
+  parseErrorWithoutContent,
+  type RawRecord,
+} from '@plexus/connector-sdk';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
-import type { Connector, ConnectorContext, RawRecord } from '../sdk/contract.ts';
-import { type FileScope, parseErrorWithoutContent } from '../sdk/file-policy.ts';
 import { type BackstageConfig, backstageConfig } from './config.ts';
-import { backstageFunctions } from './entity-ref.ts';
 import { backstageMappingUrl, prepareDescriptor } from './descriptors.ts';
+import { backstageFunctions } from './entity-ref.ts';
 
 const run = promisify(execFile);
 const skipDirs = new Set(['.git', 'node_modules', '.data']);

@@ -5,10 +5,15 @@
  * so a file applied by hand and the same file synced by a source give the same entities.
  */
 import { createHash } from 'node:crypto';
+import {
+  type CompiledMapping,
+  compileMapping,
+  entityKey,
+  type MappedEntity,
+  mergeMapped,
+  parseErrorWithoutContent,
+} from '@plexus/connector-sdk';
 import { parse as parseYaml } from 'yaml';
-import { parseErrorWithoutContent } from '../sdk/file-policy.ts';
-import { type CompiledMapping, compileMapping, type MappedEntity } from '../sdk/mapping.ts';
-import { entityKey, mergeMapped } from '../sdk/sync-engine.ts';
 import { backstageFunctions } from './entity-ref.ts';
 import { checkDescriptor } from './validate-descriptor.ts';
 

@@ -5,7 +5,7 @@
  * `default` namespace is identified by its bare name (`payments`), like everything else in
  * Plexus, so an import links to entities already there; others keep it: `ops/payments`.
  */
-import type { MappingFunctions } from '../sdk/mapping.ts';
+import type { MappingFunctions } from '@plexus/connector-sdk';
 
 /** A parsed reference. */
 export interface EntityRef {

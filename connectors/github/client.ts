@@ -3,8 +3,7 @@
  * pagination, `x-ratelimit-*` and `retry-after` waits, retries, a GitHub Enterprise base URL).
  * Bodies are returned exactly as GitHub sends them: the mapping reads GitHub's own field names.
  */
-import type { ConnectorContext } from '../sdk/contract.ts';
-import { type HttpClient, HttpError } from '../sdk/http-client.ts';
+import { type ConnectorContext, type HttpClient, HttpError } from '@plexus/connector-sdk';
 import type { GitHubConfig } from './config.ts';
 
 /** The fields of a GitHub object the connector itself reads; the rest passes through untouched. */

@@ -1,4 +1,4 @@
-import { defineConfig, field } from '../sdk/config-schema.ts';
+import { defineConfig, field } from '@plexus/connector-sdk';
 
 /** What a GitHub source reads; each part is one family of REST calls (and of entities). */
 export const githubParts = [

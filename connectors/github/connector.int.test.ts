@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
+import { runConnectorContract } from '@plexus/connector-sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPlexus, type TestPlexus, uniqueId } from '../../server/src/test-support.ts';
-import { runConnectorContract } from '../sdk/contract-suite.ts';
 import type { GitHubConfig } from './config.ts';
 import { githubConnector } from './connector.ts';
 import {
@@ -27,6 +27,7 @@ const contractItems = allOrgItems(recorded)
 
 runConnectorContract<OrgItem, GitHubConfig>({
   name: 'github',
+  startPlexus: startTestPlexus,
   fixtures: contractItems,
   async prepare(plexus) {
     expect((await plexus.call('POST', '/api/v1/packs/sdlc')).status).toBe(200);

@@ -1,10 +1,15 @@
 import { createHmac } from 'node:crypto';
+import {
+  type Clock,
+  type ConnectorContext,
+  compileMapping,
+  createEgressPolicy,
+  type FetchProblem,
+  type MappedEntity,
+  type RawRecord,
+} from '@plexus/connector-sdk';
+import { fakeClock, testConnectorContext } from '@plexus/connector-sdk/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Clock, ConnectorContext, FetchProblem, RawRecord } from '../sdk/contract.ts';
-import { createEgressPolicy } from '../sdk/egress.ts';
-import { createFilePolicy } from '../sdk/file-policy.ts';
-import { createHttpClient } from '../sdk/http-client.ts';
-import { compileMapping, type MappedEntity } from '../sdk/mapping.ts';
 import { type GitHubConfig, githubConfig } from './config.ts';
 import { githubConnector } from './connector.ts';
 import {
@@ -26,34 +31,8 @@ afterEach(async () => {
   for (const s of servers.splice(0)) await s.close();
 });
 
-/** A clock that never waits, and remembers what it was asked to wait. */
-function fakeClock(): Clock & { waits: number[] } {
-  const waits: number[] = [];
-  let now = Date.now();
-  return {
-    waits,
-    now: () => now,
-    async sleep(ms) {
-      waits.push(ms);
-      now += ms;
-    },
-  };
-}
-
-function contextFor(clock: Clock, problems: FetchProblem[]): ConnectorContext {
-  const signal = new AbortController().signal;
-  const logger = { debug() {}, info() {}, warn() {}, error() {} };
-  return {
-    sourceId: 'github-test',
-    http: (options = {}) => createHttpClient(options, { egress, clock, logger, signal }),
-    egress,
-    clock,
-    logger,
-    signal,
-    baseDir: process.cwd(),
-    files: createFilePolicy({ allowedRoots: [process.cwd()] }),
-    reportProblem: (p) => problems.push(p),
-  };
+function contextFor(clock: Clock, problems: FetchProblem[] = []): ConnectorContext {
+  return testConnectorContext({ sourceId: 'github-test', clock, problems, egress });
 }
 
 async function fakeGitHub(overrides: Partial<FakeGitHubOptions> = {}, data = loadGitHubFixtures()) {

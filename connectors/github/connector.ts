@@ -1,4 +1,4 @@
-import type { Connector, ConnectorContext, RawRecord } from '../sdk/contract.ts';
+import type { Connector, ConnectorContext, RawRecord } from '@plexus/connector-sdk';
 import { createGitHubClient, type GitHubClient, type Repository } from './client.ts';
 import { type GitHubConfig, githubConfig } from './config.ts';
 import { githubFunctions } from './mapping-functions.ts';

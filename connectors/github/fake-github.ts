@@ -6,7 +6,7 @@
  * repository, team, user and environment name gets the test's prefix.
  */
 import { readFileSync } from 'node:fs';
-import { type FakeRequest, type FakeResponse, type FakeServer, startFakeServer } from '../sdk/fake-server.ts';
+import { type FakeRequest, type FakeResponse, type FakeServer, startFakeServer } from '@plexus/connector-sdk/fake-server';
 import type { ContentFile, Repository, Team, User } from './client.ts';
 
 type Json = Record<string, unknown>;

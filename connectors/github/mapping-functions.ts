@@ -4,7 +4,7 @@
  * fields. Each returns `undefined` when GitHub says nothing, so the property is left out rather
  * than invented.
  */
-import type { MappingFunctions } from '../sdk/mapping.ts';
+import type { MappingFunctions } from '@plexus/connector-sdk';
 
 /** GitHub (linguist) language names → the sdlc pack's `language` enum. */
 const languages: Record<string, string> = {

@@ -6,7 +6,7 @@
  * is written whole from one record (a webhook delta replaces this source's whole contribution to
  * an entity), so what one entity needs from several calls travels in one record.
  */
-import type { RawRecord } from '../sdk/contract.ts';
+import type { RawRecord } from '@plexus/connector-sdk';
 import type { GitHubClient, Repository, Team, User } from './client.ts';
 import type { GitHubConfig } from './config.ts';
 

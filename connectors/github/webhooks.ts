@@ -5,8 +5,13 @@
  * CODEOWNERS file, a workflow's other runs, a team's members) is read from the API, because a
  * delta replaces this source's whole contribution to an entity.
  */
-import type { ConnectorContext, RawRecord, WebhookDeltas, WebhookHandler } from '../sdk/contract.ts';
-import { verifyHmacSignature } from '../sdk/webhooks.ts';
+import {
+  type ConnectorContext,
+  type RawRecord,
+  verifyHmacSignature,
+  type WebhookDeltas,
+  type WebhookHandler,
+} from '@plexus/connector-sdk';
 import {
   codeownersPaths,
   createGitHubClient,

@@ -1,4 +1,4 @@
-import { defineConfig, field } from '../sdk/config-schema.ts';
+import { defineConfig, field } from '@plexus/connector-sdk';
 
 const pagination = field.object({
   strategy: field.enum(['none', 'link', 'cursor', 'page', 'offset'] as const).default('none'),

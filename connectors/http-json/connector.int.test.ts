@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
+import type { MappingDocument } from '@plexus/connector-sdk';
+import { type FakeServer, runConnectorContract, startFakeServer } from '@plexus/connector-sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPlexus, type TestPlexus, uniqueId } from '../../server/src/test-support.ts';
-import { runConnectorContract } from '../sdk/contract-suite.ts';
-import { type FakeServer, startFakeServer } from '../sdk/fake-server.ts';
-import type { MappingDocument } from '../sdk/mapping.ts';
 import { httpJsonConnector } from './connector.ts';
 
 interface InventoryItem {
@@ -85,6 +84,7 @@ const configFor = (url: string) => ({
 let contractBlueprint = '';
 runConnectorContract<InventoryItem, unknown>({
   name: 'http-json',
+  startPlexus: startTestPlexus,
   fixtures: recorded.data,
   async prepare(plexus) {
     contractBlueprint = uniqueId('inv');

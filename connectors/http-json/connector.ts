@@ -1,5 +1,4 @@
-import type { Connector } from '../sdk/contract.ts';
-import type { PaginateOptions } from '../sdk/http-client.ts';
+import type { Connector, PaginateOptions } from '@plexus/connector-sdk';
 import { type HttpJsonConfig, httpJsonConfig } from './config.ts';
 
 function paginateOptions(c: HttpJsonConfig): PaginateOptions {

@@ -5,10 +5,8 @@
  * leave out put back, so API reads and `kubectl get -o json` dumps give the same records.
  */
 import { dirname, isAbsolute, resolve } from 'node:path';
+import type { ConnectorContext, HttpClient, TlsIdentity } from '@plexus/connector-sdk';
 import { parse as parseYaml } from 'yaml';
-import type { ConnectorContext } from '../sdk/contract.ts';
-import type { TlsIdentity } from '../sdk/egress.ts';
-import type { HttpClient } from '../sdk/http-client.ts';
 import type { KubernetesConfig, KubernetesResource } from './config.ts';
 
 /** The in-cluster service account's folder: fixed by Kubernetes, so readable without a file root. */

@@ -1,4 +1,4 @@
-import { defineConfig, field } from '../sdk/config-schema.ts';
+import { defineConfig, field } from '@plexus/connector-sdk';
 
 /** The resources a Kubernetes source reads, by the plural of their API. */
 export const kubernetesResources = [

@@ -1,8 +1,7 @@
+import { type FakeServer, runConnectorContract } from '@plexus/connector-sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { startTestPlexus, type TestPlexus, uniqueId } from '../../server/src/test-support.ts';
-import { runConnectorContract } from '../sdk/contract-suite.ts';
-import type { FakeServer } from '../sdk/fake-server.ts';
 import type { KubeObject } from './client.ts';
 import type { KubernetesConfig } from './config.ts';
 import { kubernetesConnector } from './connector.ts';
@@ -33,6 +32,7 @@ const contractObjects = loadKubernetesFixtures()
 
 runConnectorContract<KubeObject, KubernetesConfig>({
   name: 'kubernetes',
+  startPlexus: startTestPlexus,
   fixtures: contractObjects,
   async prepare(plexus) {
     expect((await plexus.call('POST', '/api/v1/packs/sdlc')).status).toBe(200);

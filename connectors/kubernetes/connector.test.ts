@@ -2,14 +2,18 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  type Clock,
+  type ConnectorContext,
+  compileMapping,
+  createEgressPolicy,
+  type FetchProblem,
+  type MappedEntity,
+  type RawRecord,
+} from '@plexus/connector-sdk';
+import { type FakeServer, testConnectorContext } from '@plexus/connector-sdk/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import type { Clock, ConnectorContext, FetchProblem, RawRecord } from '../sdk/contract.ts';
-import { createEgressPolicy } from '../sdk/egress.ts';
-import type { FakeServer } from '../sdk/fake-server.ts';
-import { createFilePolicy } from '../sdk/file-policy.ts';
-import { createHttpClient } from '../sdk/http-client.ts';
-import { compileMapping, type MappedEntity } from '../sdk/mapping.ts';
 import { type KubernetesConfig, kubernetesConfig } from './config.ts';
 import { kubernetesConnector } from './connector.ts';
 import {
@@ -31,19 +35,7 @@ const egress = createEgressPolicy({ allow: ['127.0.0.1'] });
 const clock: Clock = { now: () => Date.now(), sleep: async () => {} };
 
 function contextFor(problems: FetchProblem[] = [], baseDir = scratch): ConnectorContext {
-  const signal = new AbortController().signal;
-  const logger = { debug() {}, info() {}, warn() {}, error() {} };
-  return {
-    sourceId: 'kubernetes-test',
-    http: (options = {}) => createHttpClient(options, { egress, clock, logger, signal }),
-    egress,
-    clock,
-    logger,
-    signal,
-    baseDir,
-    files: createFilePolicy({ allowedRoots: [baseDir, process.cwd()] }),
-    reportProblem: (p) => problems.push(p),
-  };
+  return testConnectorContext({ sourceId: 'kubernetes-test', clock, problems, egress, baseDir: baseDir });
 }
 
 async function fakeApi(overrides: Partial<FakeKubernetesOptions> = {}) {

@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
-import type { Connector, ConnectorContext, RawRecord } from '../sdk/contract.ts';
-import { HttpError } from '../sdk/http-client.ts';
+import { type Connector, type ConnectorContext, HttpError, type RawRecord } from '@plexus/connector-sdk';
 import {
   apiClient,
   defaultServiceAccountDir,

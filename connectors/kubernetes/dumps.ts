@@ -4,9 +4,8 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
+import { type ConnectorContext, parseErrorWithoutContent } from '@plexus/connector-sdk';
 import { parseAllDocuments } from 'yaml';
-import type { ConnectorContext } from '../sdk/contract.ts';
-import { parseErrorWithoutContent } from '../sdk/file-policy.ts';
 import type { KubeObject } from './client.ts';
 
 const dumpFile = /\.(json|ya?ml)$/i;

@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { type FakeRequest, type FakeResponse, type FakeServer, startFakeServer } from '../sdk/fake-server.ts';
+import { type FakeRequest, type FakeResponse, type FakeServer, startFakeServer } from '@plexus/connector-sdk/fake-server';
 import { type KubeObject, resourceApis } from './client.ts';
 
 /** Every recorded object, with its `kind` and `apiVersion` (as kubectl shows them). */

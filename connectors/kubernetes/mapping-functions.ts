@@ -3,7 +3,7 @@
  * version, and whether its rollout is done, read from the objects' own fields the way
  * `kubectl rollout status` reads them.
  */
-import type { MappingFunctions } from '../sdk/mapping.ts';
+import type { MappingFunctions } from '@plexus/connector-sdk';
 import type { KubeObject } from './client.ts';
 
 type Obj = KubeObject & {

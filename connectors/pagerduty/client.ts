@@ -3,8 +3,7 @@
  * `offset`/`limit` pagination until `more` is false, 429 waits on `ratelimit-reset`/`Retry-After`,
  * retries, and a base URL (the EU service region). Bodies come back as PagerDuty sends them.
  */
-import type { ConnectorContext } from '../sdk/contract.ts';
-import type { HttpClient } from '../sdk/http-client.ts';
+import type { ConnectorContext, HttpClient } from '@plexus/connector-sdk';
 import type { PagerDutyConfig } from './config.ts';
 
 /** A PagerDuty object: the connector reads `id` and passes the rest on untouched. */

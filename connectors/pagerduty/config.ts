@@ -1,4 +1,4 @@
-import { defineConfig, field } from '../sdk/config-schema.ts';
+import { defineConfig, field } from '@plexus/connector-sdk';
 
 /** What a PagerDuty source reads. */
 export const pagerdutyParts = ['services', 'escalationPolicies', 'onCalls', 'incidents'] as const;

@@ -1,8 +1,7 @@
 import { createHmac } from 'node:crypto';
+import { type FakeServer, runConnectorContract } from '@plexus/connector-sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPlexus, type TestPlexus, uniqueId } from '../../server/src/test-support.ts';
-import { runConnectorContract } from '../sdk/contract-suite.ts';
-import type { FakeServer } from '../sdk/fake-server.ts';
 import type { PagerDutyConfig } from './config.ts';
 import { pagerdutyConnector } from './connector.ts';
 import {
@@ -23,6 +22,7 @@ const contractItems = allPdItems(loadPagerDutyFixtures()).filter((i) => i.type !
 
 runConnectorContract<PdItem, PagerDutyConfig>({
   name: 'pagerduty',
+  startPlexus: startTestPlexus,
   fixtures: contractItems,
   async prepare(plexus) {
     expect((await plexus.call('POST', '/api/v1/packs/sdlc')).status).toBe(200);

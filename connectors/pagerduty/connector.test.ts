@@ -1,11 +1,15 @@
 import { createHmac } from 'node:crypto';
+import {
+  type Clock,
+  type ConnectorContext,
+  compileMapping,
+  createEgressPolicy,
+  type FetchProblem,
+  type MappedEntity,
+  type RawRecord,
+} from '@plexus/connector-sdk';
+import { type FakeServer, fakeClock, testConnectorContext } from '@plexus/connector-sdk/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Clock, ConnectorContext, FetchProblem, RawRecord } from '../sdk/contract.ts';
-import { createEgressPolicy } from '../sdk/egress.ts';
-import type { FakeServer } from '../sdk/fake-server.ts';
-import { createFilePolicy } from '../sdk/file-policy.ts';
-import { createHttpClient } from '../sdk/http-client.ts';
-import { compileMapping, type MappedEntity } from '../sdk/mapping.ts';
 import { type PagerDutyConfig, pagerdutyConfig } from './config.ts';
 import { pagerdutyConnector } from './connector.ts';
 import {
@@ -28,34 +32,8 @@ afterEach(async () => {
 
 const start = Date.parse('2025-05-02T12:00:00Z');
 
-/** A clock that never waits, and remembers what it was asked to wait. */
-function fakeClock(): Clock & { waits: number[] } {
-  const waits: number[] = [];
-  let now = start;
-  return {
-    waits,
-    now: () => now,
-    async sleep(ms) {
-      waits.push(ms);
-      now += ms;
-    },
-  };
-}
-
 function contextFor(clock: Clock, problems: FetchProblem[] = []): ConnectorContext {
-  const signal = new AbortController().signal;
-  const logger = { debug() {}, info() {}, warn() {}, error() {} };
-  return {
-    sourceId: 'pagerduty-test',
-    http: (options = {}) => createHttpClient(options, { egress, clock, logger, signal }),
-    egress,
-    clock,
-    logger,
-    signal,
-    baseDir: process.cwd(),
-    files: createFilePolicy({ allowedRoots: [process.cwd()] }),
-    reportProblem: (p) => problems.push(p),
-  };
+  return testConnectorContext({ sourceId: 'pagerduty-test', clock, problems, egress });
 }
 
 async function fakePagerDuty(overrides: Partial<FakePagerDutyOptions> = {}, data = loadPagerDutyFixtures()) {
@@ -71,7 +49,7 @@ async function fakePagerDuty(overrides: Partial<FakePagerDutyOptions> = {}, data
 const configFor = (server: FakeServer, extra: Record<string, unknown> = {}): PagerDutyConfig =>
   pagerdutyConfig.parse({ baseUrl: server.url, token: 'pd-test-token', webhookSecret: 'pdsec', ...extra });
 
-async function fetchAll(config: PagerDutyConfig, clock: Clock = fakeClock()) {
+async function fetchAll(config: PagerDutyConfig, clock: Clock = fakeClock(start)) {
   const records: RawRecord[] = [];
   for await (const r of pagerdutyConnector.fetch!(config, contextFor(clock))) records.push(r);
   return records;
@@ -197,7 +175,7 @@ describe('pagerduty connector, against a fake PagerDuty', () => {
 
   it('waits out a 429 as long as ratelimit-reset says, then goes on', async () => {
     let limited = false;
-    const clock = fakeClock();
+    const clock = fakeClock(start);
     const server = await fakePagerDuty({
       intercept(req) {
         if (limited || req.path !== '/incidents') return undefined;
@@ -245,7 +223,7 @@ describe('pagerduty webhooks', () => {
   async function deltasOf(body: unknown, data?: PagerDutyFixtures, extra: Record<string, unknown> = {}) {
     const server = await fakePagerDuty({}, data);
     const config = configFor(server, extra);
-    return pagerdutyConnector.webhook!.toDeltas({}, body, config, contextFor(fakeClock()));
+    return pagerdutyConnector.webhook!.toDeltas({}, body, config, contextFor(fakeClock(start)));
   }
 
   it('accepts any of several comma-separated v1 signatures of the raw body, and nothing else', async () => {

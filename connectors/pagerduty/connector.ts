@@ -1,4 +1,4 @@
-import type { Connector } from '../sdk/contract.ts';
+import type { Connector } from '@plexus/connector-sdk';
 import { createPagerDutyClient, type OnCall } from './client.ts';
 import { type PagerDutyConfig, pagerdutyConfig } from './config.ts';
 import { pagerdutyFunctions } from './mapping-functions.ts';

@@ -6,7 +6,7 @@
  * test's prefix.
  */
 import { readFileSync } from 'node:fs';
-import { type FakeRequest, type FakeResponse, type FakeServer, startFakeServer } from '../sdk/fake-server.ts';
+import { type FakeRequest, type FakeResponse, type FakeServer, startFakeServer } from '@plexus/connector-sdk/fake-server';
 import type { OnCall, PdObject } from './client.ts';
 
 /** The recorded account. */

@@ -2,7 +2,7 @@
  * JSONata functions for PagerDuty mappings: matching PagerDuty services and teams to catalog
  * identifiers, and PagerDuty's priorities, urgencies and escalation rules to sdlc values.
  */
-import type { MappingFunctions } from '../sdk/mapping.ts';
+import type { MappingFunctions } from '@plexus/connector-sdk';
 
 /** A name as a catalog identifier: lower case, runs of other characters as one dash (`Cart Service` → `cart-service`). */
 export function slug(name: unknown): string | undefined {

@@ -3,7 +3,7 @@
  * The config's matching tables travel with the records that need them, because a mapping sees
  * only its record.
  */
-import type { RawRecord } from '../sdk/contract.ts';
+import type { RawRecord } from '@plexus/connector-sdk';
 import type { OnCall, PdObject } from './client.ts';
 import type { PagerDutyConfig } from './config.ts';
 

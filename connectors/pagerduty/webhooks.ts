@@ -5,8 +5,7 @@
  * responder pointing at it), so the incident is read again through REST: the delta is then the
  * same record a full sync reads.
  */
-import type { WebhookDeltas, WebhookHandler } from '../sdk/contract.ts';
-import { verifyHmacSignature } from '../sdk/webhooks.ts';
+import { verifyHmacSignature, type WebhookDeltas, type WebhookHandler } from '@plexus/connector-sdk';
 import { createPagerDutyClient } from './client.ts';
 import type { PagerDutyConfig } from './config.ts';
 import { incidentRecord, serviceRecord } from './records.ts';

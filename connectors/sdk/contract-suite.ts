@@ -10,6 +10,7 @@
  * @example
  * runConnectorContract({
  *   name: 'http-json',
+ *   startPlexus: startTestPlexus, // from server/src/test-support.ts
  *   fixtures: JSON.parse(readFileSync(new URL('./__fixtures__/items.json', import.meta.url), 'utf8')),
  *   async create(state, { prefix }) {
  *     const server = await startFakeServer(state, prefix);
@@ -17,11 +18,37 @@
  *   },
  * });
  */
+import type { ChangeEvent } from '@plexus/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChangeEvent } from '../../server/src/catalog/events.ts';
-import { startTestPlexus, type TestPlexus, uniqueId } from '../../server/src/test-support.ts';
 import type { Connector } from './contract.ts';
 import type { MappingDocument } from './mapping.ts';
+import { uniqueId } from './unique-id.ts';
+
+/**
+ * What the suite needs of a running Plexus: the server's `TestPlexus` (from
+ * `startTestPlexus` in server/src/test-support.ts) has it. The SDK does not import the server;
+ * the connector's test passes the factory in.
+ */
+export interface ContractPlexus {
+  /** A REST call with an admin token: status and parsed JSON body. */
+  call(
+    method: string,
+    path: string,
+    body?: unknown,
+    options?: { headers?: Record<string, string> },
+  ): Promise<{ status: number; body: any }>;
+  services: {
+    sources: {
+      /** Registers a connector type (replacing one of the same type). */
+      registerConnector(connector: Connector<any>): unknown;
+      /** Resolves when the sync run has ended. */
+      waitForRun(run: string): Promise<unknown>;
+    };
+    /** The catalog's change events; returns the unsubscribe function. */
+    events: { on(listener: (events: readonly ChangeEvent[]) => unknown): () => unknown };
+  };
+  close(): Promise<void>;
+}
 
 /** What the fake source serves now. The suite changes it between syncs. */
 export interface ContractState<T> {
@@ -59,8 +86,10 @@ export interface ContractOptions<T, C> {
    * in every identifier the fixtures produce (names, namespaces) so tests on the shared Neo4j never meet.
    */
   create(state: ContractState<T>, env: { prefix: string }): Promise<ContractSource<C>>;
+  /** Starts the Plexus the suite registers sources on: the server's `startTestPlexus`. */
+  startPlexus(): Promise<ContractPlexus>;
   /** Creates the blueprints the mapping writes to (e.g. `POST /api/v1/packs/backstage`). */
-  prepare?(plexus: TestPlexus): Promise<void>;
+  prepare?(plexus: ContractPlexus): Promise<void>;
 }
 
 interface Ref {
@@ -75,7 +104,7 @@ const key = (r: Ref) => `${r.blueprint}:${r.identifier}`;
  */
 export function runConnectorContract<T, C>(options: ContractOptions<T, C>): void {
   describe(`${options.name} connector contract`, () => {
-    let plexus: TestPlexus;
+    let plexus: ContractPlexus;
     const sources: string[] = [];
     const closers: (() => Promise<void>)[] = [];
     const perSource = new Map<string, Connector<any>>();
@@ -84,7 +113,7 @@ export function runConnectorContract<T, C>(options: ContractOptions<T, C>): void
       expect(options.fixtures.length, 'the contract needs at least 3 fixture records').toBeGreaterThanOrEqual(
         3,
       );
-      plexus = await startTestPlexus();
+      plexus = await options.startPlexus();
       await options.prepare?.(plexus);
     });
 

@@ -19,7 +19,7 @@
  *     identifier: full_name
  */
 import { readFileSync } from 'node:fs';
-import { compileJsonata as compileLimited, jsonataErrorText } from './jsonata.ts';
+import { compileJsonata as compileLimited, jsonataErrorText } from '@plexus/contract';
 import { parse as parseYaml } from 'yaml';
 import type { RawRecord } from './contract.ts';
 

@@ -1,4 +1,4 @@
-import { defineConfig, field } from '../sdk/config-schema.ts';
+import { defineConfig, field } from '@plexus/connector-sdk';
 
 /**
  * Config of a `terraform` source: state files (format version 4) on disk, or the state an HTTP

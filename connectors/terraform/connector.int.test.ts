@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { type MappingDocument, readMappingDocument } from '@plexus/connector-sdk';
+import { type FakeServer, runConnectorContract } from '@plexus/connector-sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { startTestPlexus, type TestPlexus, uniqueId } from '../../server/src/test-support.ts';
-import { runConnectorContract } from '../sdk/contract-suite.ts';
-import type { FakeServer } from '../sdk/fake-server.ts';
-import { type MappingDocument, readMappingDocument } from '../sdk/mapping.ts';
 import type { TerraformConfig } from './config.ts';
 import { terraformConnector } from './connector.ts';
 import { readState, startFakeStateBackend } from './fake-backend.ts';
@@ -21,6 +20,7 @@ const contractResources = shop.resources!.filter(
 
 runConnectorContract<StateResource, TerraformConfig>({
   name: 'terraform',
+  startPlexus: startTestPlexus,
   fixtures: contractResources,
   async prepare(plexus) {
     expect((await plexus.call('POST', '/api/v1/packs/sdlc')).status).toBe(200);

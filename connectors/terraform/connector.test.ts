@@ -1,13 +1,17 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  type Clock,
+  type ConnectorContext,
+  compileMapping,
+  createEgressPolicy,
+  type FetchProblem,
+  type MappedEntity,
+  type RawRecord,
+} from '@plexus/connector-sdk';
+import { type FakeServer, testConnectorContext } from '@plexus/connector-sdk/testing';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { Clock, ConnectorContext, FetchProblem, RawRecord } from '../sdk/contract.ts';
-import { createEgressPolicy } from '../sdk/egress.ts';
-import type { FakeServer } from '../sdk/fake-server.ts';
-import { createFilePolicy } from '../sdk/file-policy.ts';
-import { createHttpClient } from '../sdk/http-client.ts';
-import { compileMapping, type MappedEntity } from '../sdk/mapping.ts';
 import { type TerraformConfig, terraformConfig } from './config.ts';
 import { terraformConnector } from './connector.ts';
 import { readState, startFakeStateBackend } from './fake-backend.ts';
@@ -26,19 +30,7 @@ const egress = createEgressPolicy({ allow: ['127.0.0.1'] });
 const clock: Clock = { now: () => Date.now(), sleep: async () => {} };
 
 function contextFor(problems: FetchProblem[] = []): ConnectorContext {
-  const signal = new AbortController().signal;
-  const logger = { debug() {}, info() {}, warn() {}, error() {} };
-  return {
-    sourceId: 'terraform-test',
-    http: (options = {}) => createHttpClient(options, { egress, clock, logger, signal }),
-    egress,
-    clock,
-    logger,
-    signal,
-    baseDir: scratch,
-    files: createFilePolicy({ allowedRoots: [scratch, process.cwd()] }),
-    reportProblem: (p) => problems.push(p),
-  };
+  return testConnectorContext({ sourceId: 'terraform-test', clock, problems, egress, baseDir: scratch });
 }
 
 async function fetchAll(raw: Record<string, unknown>, problems: FetchProblem[] = []) {

@@ -1,7 +1,11 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
-import type { Connector, ConnectorContext, RawRecord } from '../sdk/contract.ts';
-import { parseErrorWithoutContent } from '../sdk/file-policy.ts';
+import {
+  type Connector,
+  type ConnectorContext,
+  parseErrorWithoutContent,
+  type RawRecord,
+} from '@plexus/connector-sdk';
 import { type TerraformConfig, terraformConfig } from './config.ts';
 import { terraformFunctions } from './mapping-functions.ts';
 import { checkState, stateRecords, UnsupportedStateError } from './state.ts';

@@ -4,7 +4,7 @@
  * sends it. A failure "midway" cuts the body short, as a dropped connection would.
  */
 import { readFileSync } from 'node:fs';
-import { type FakeServer, startFakeServer } from '../sdk/fake-server.ts';
+import { type FakeServer, startFakeServer } from '@plexus/connector-sdk/fake-server';
 import type { StateResource, StateV4 } from './state.ts';
 
 /** A recorded state from `__fixtures__/states/`. */

@@ -3,7 +3,7 @@
  * cloud a provider address belongs to, and the attributes worth keeping (id, region, encryption),
  * read the same way across the AWS, Google and AzureRM providers.
  */
-import type { MappingFunctions } from '../sdk/mapping.ts';
+import type { MappingFunctions } from '@plexus/connector-sdk';
 
 /** Resource types by the sdlc `cloudResource.type` they are. */
 const categories: Record<string, string[]> = {

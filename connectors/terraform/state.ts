@@ -3,7 +3,7 @@
  * address (`module.network.aws_subnet.private[0]`) and the instance addresses its `dependencies`
  * (resource addresses, without index) stand for.
  */
-import type { RawRecord } from '../sdk/contract.ts';
+import type { RawRecord } from '@plexus/connector-sdk';
 
 /** One resource of a v4 state. */
 export interface StateResource {

@@ -1,4 +1,4 @@
-import { defineConfig, field } from '../sdk/config-schema.ts';
+import { defineConfig, field } from '@plexus/connector-sdk';
 
 /**
  * Config of a generic signed `webhook` source: the HMAC secret and how the sender signs. The

@@ -1,8 +1,6 @@
-import { compileJsonata, type JsonataExpression } from '../sdk/jsonata.ts';
-import type { Connector, RawRecord } from '../sdk/contract.ts';
-import { readPath } from '../sdk/http-client.ts';
 import { createHash } from 'node:crypto';
-import { verifyTimestampedSignature } from '../sdk/webhooks.ts';
+import { type Connector, type RawRecord, readPath, verifyTimestampedSignature } from '@plexus/connector-sdk';
+import { compileJsonata, type JsonataExpression } from '@plexus/contract';
 import { type WebhookConfig, webhookConfig } from './config.ts';
 
 const compiled = new Map<string, JsonataExpression>();

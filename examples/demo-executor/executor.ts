@@ -19,7 +19,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { verifyTimestampedSignature } from '../../connectors/sdk/webhooks.ts';
+import { verifyTimestampedSignature } from '@plexus/connector-sdk';
 import { handlers, type StepContext, unknownAction } from './handlers.ts';
 import { createPlexusClient, type ExecutorPayload } from './plexus-client.ts';
 

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, resolve } from 'node:path';
+import { parseAllowList } from '@plexus/connector-sdk';
 import { parse } from 'yaml';
-import { parseAllowList } from '../../connectors/sdk/egress.ts';
 import { defaultGraphqlLimits, type GraphqlLimits } from './graphql/limits.ts';
 import type { LogLevel } from './log.ts';
 

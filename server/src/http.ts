@@ -1,7 +1,7 @@
+import type { WriteContext } from '@plexus/contract';
 import type { Context } from 'hono';
 import type { AccessControl } from './auth/access.ts';
 import { type Principal, type Role, roleAtLeast } from './auth/principal.ts';
-import type { WriteContext } from './catalog/events.ts';
 import { BadRequestError, ForbiddenError, LimitExceededError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from './errors.ts';
 
 /**

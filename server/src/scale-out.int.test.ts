@@ -1,3 +1,4 @@
+import { pluralFieldOf } from '@plexus/contract';
 import type { Driver } from 'neo4j-driver';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApp } from './app.ts';
@@ -5,7 +6,6 @@ import { type PlexusConfig, readConfig } from './config.ts';
 import { createDriver, readRows } from './db/driver.ts';
 import { listLeases } from './db/lease.ts';
 import { silentLogger } from './log.ts';
-import { pluralFieldOf } from './model/names.ts';
 import { createServices, type Services } from './services.ts';
 import { uniqueId } from './test-support.ts';
 

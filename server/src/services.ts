@@ -3,7 +3,7 @@ import {
   createFilePolicy,
   type EgressPolicy,
   type FilePolicy,
-} from '../../connectors/sdk/index.ts';
+} from '@plexus/connector-sdk';
 import { type Automations, createAutomations } from './actions/automations/index.ts';
 import {
   createActionsService,

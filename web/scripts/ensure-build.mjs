@@ -1,5 +1,5 @@
 // `npm start` runs this first: builds the web UI when web/dist is missing or older than any
-// file under web/src (or the build config), so a fresh clone or a pulled change serves the
+// file under web/src or contract/ (or the build config), so a fresh clone or a pulled change serves the
 // current UI. Plain JavaScript: it runs before tsx.
 import { execSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -18,7 +18,8 @@ function newest(path) {
 }
 
 if (process.env.PLEXUS_SKIP_WEB_BUILD === '1') process.exit(0);
-const sources = ['src', 'public', 'index.html', 'vite.config.ts', 'package.json']
+// The UI bundles @plexus/contract (../contract) too: a change there makes the build stale as well.
+const sources = ['src', 'public', 'index.html', 'vite.config.ts', 'package.json', '../contract']
   .map((p) => join(web, p))
   .filter(existsSync);
 const stale = !existsSync(built) || Math.max(...sources.map(newest)) > statSync(built).mtimeMs;

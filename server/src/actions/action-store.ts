@@ -1,11 +1,10 @@
+import type { ActionDefinition, WriteContext } from '@plexus/contract';
 import { adminChange, writeAudited } from '../audit/audit.ts';
-import type { WriteContext } from '../catalog/events.ts';
 import { type Db, readRows, txRows } from '../db/driver.ts';
 import { loadQuery } from '../db/query-loader.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import type { InvokerRegistry } from './invokers/index.ts';
 import { mask, type SecretBox } from './secrets.ts';
-import type { ActionDefinition } from './types.ts';
 
 /** An action as stored: secrets sealed (`v1:...`), never in clear. */
 export type SealedAction = ActionDefinition;

@@ -1,12 +1,28 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { EgressPolicy } from '../../../connectors/sdk/index.ts';
+import type { EgressPolicy } from '@plexus/connector-sdk';
+import {
+  type ActionDefinition,
+  type Blueprint,
+  type Grant,
+  type Run,
+  type RunApproval,
+  type RunEvent,
+  type RunLogLine,
+  type RunStatus,
+  relTypeOf,
+  resolveInputs,
+  runStatuses,
+  type StoredEntity,
+  secretInputNames,
+  terminalStatuses,
+  type WriteContext,
+} from '@plexus/contract';
 import { type AuditLog, adminChange } from '../audit/audit.ts';
 import type { AccessControl } from '../auth/access.ts';
 import { access as accessOf, assertCanAdminister, canAdminister, isAdmin } from '../auth/authorize.ts';
 import { ownerRelationOf } from '../auth/permissions.ts';
 import { type Principal, roleAtLeast } from '../auth/principal.ts';
 import type { Catalog } from '../catalog/catalog.ts';
-import type { WriteContext } from '../catalog/events.ts';
 import type { ActionsConfig } from '../config.ts';
 import { type Db, readRows } from '../db/driver.ts';
 import type { JobScheduler, ScheduledJob } from '../db/lease.ts';
@@ -23,27 +39,16 @@ import {
 } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
-import { relTypeOf } from '../model/names.ts';
-import type { Blueprint, Grant, StoredEntity } from '../model/types.ts';
 import { compileSearch } from '../search/rules.ts';
 import { type ActionStore, createActionStore, type SealedAction } from './action-store.ts';
-import { resolveInputs, secretInputNames } from './form-rules.ts';
 import { createInvokers, type InvokerRegistry } from './invokers/index.ts';
 import { createRunStore, type RunEventRow, type RunRow, runSnapshot } from './run-store.ts';
 import { mask, redact, redactValue, type SecretBox } from './secrets.ts';
 import {
-  type ActionDefinition,
   type ActionsService,
   type InvocationPayload,
   type InvocationResult,
-  type Run,
-  type RunApproval,
-  type RunEvent,
-  type RunLogLine,
   type RunReporter,
-  type RunStatus,
-  runStatuses,
-  terminalStatuses,
 } from './types.ts';
 import { validateAction } from './validate-action.ts';
 

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import type { RunEvent } from '@plexus/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../auth/principal.ts';
 import { startTestPlexus, uniqueId } from '../test-support.ts';
 import { readEvents, startServedPlexus, startTestExecutor, waitFor } from './test-executor.ts';
-import type { RunEvent } from './types.ts';
 
 let served: Awaited<ReturnType<typeof startServedPlexus>>;
 let exec: Awaited<ReturnType<typeof startTestExecutor>>;

@@ -1,5 +1,5 @@
+import { pluralFieldOf } from '@plexus/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pluralFieldOf } from '../model/names.ts';
 import { startTestPlexus, type TestPlexus, uniqueId } from '../test-support.ts';
 import { waitFor } from './test-executor.ts';
 

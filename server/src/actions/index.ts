@@ -1,4 +1,5 @@
 /** Actions and runs (`/api/v1/actions`, `/api/v1/runs`; docs/actions.md). */
+
 export {
   type ActionsDeps,
   createActionsService,
@@ -6,7 +7,6 @@ export {
   defaultRunTimeoutMs,
   type PlexusActions,
 } from './actions-service.ts';
-export { evaluateForm, resolveInputs, validateInputs } from './form-rules.ts';
 export { createInvokers, type InvokerRegistry } from './invokers/index.ts';
 export { actionRoutes, runReportRoutes } from './routes.ts';
 export { createSecretBox, loadSecretsKey, mask, type SecretBox } from './secrets.ts';

@@ -1,17 +1,17 @@
-import { type Context, Hono } from 'hono';
-import { definitionChange, isDryRun } from '../catalog/dry-run.ts';
-import { streamSSE } from 'hono/streaming';
-import { BadRequestError } from '../errors.ts';
-import { type AppEnv, readJson, writeContext } from '../http.ts';
-import type { PlexusActions } from './actions-service.ts';
 import {
   type ActionOperation,
-  type ActionsService,
   actionOperations,
   type RunEvent,
   type RunStatus,
   terminalStatuses,
-} from './types.ts';
+} from '@plexus/contract';
+import { type Context, Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import { definitionChange, isDryRun } from '../catalog/dry-run.ts';
+import { BadRequestError } from '../errors.ts';
+import { type AppEnv, readJson, writeContext } from '../http.ts';
+import type { PlexusActions } from './actions-service.ts';
+import { type ActionsService } from './types.ts';
 
 const bearer = (c: Context) => /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
 const source = (c: Context<AppEnv>) => writeContext(c).source;

@@ -1,9 +1,8 @@
+import { type RunStatus, terminalStatuses, type WriteContext } from '@plexus/contract';
 import neo4j from 'neo4j-driver';
 import { adminChange, auditRows, recordEventsQuery } from '../audit/audit.ts';
-import type { WriteContext } from '../catalog/events.ts';
 import { type Db, openSession, readRows, writeRows } from '../db/driver.ts';
 import { loadQuery } from '../db/query-loader.ts';
-import { type RunStatus, terminalStatuses } from './types.ts';
 
 /** A run as stored in `(:_Run)`: JSON fields as text, secrets sealed. */
 export interface RunRow {

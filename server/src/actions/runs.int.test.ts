@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { verifyTimestampedSignature } from '@plexus/connector-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyTimestampedSignature } from '../../../connectors/sdk/index.ts';
 import { startTestPlexus, type TestPlexus, uniqueId } from '../test-support.ts';
 import { callJson, startTestExecutor, waitFor } from './test-executor.ts';
 

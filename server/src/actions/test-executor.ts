@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { verifyTimestampedSignature } from '@plexus/connector-sdk';
 import { vi } from 'vitest';
-import { verifyTimestampedSignature } from '../../../connectors/sdk/index.ts';
 import type { ActionsConfig } from '../config.ts';
 import { startTestPlexus, type TestPlexus } from '../test-support.ts';
 

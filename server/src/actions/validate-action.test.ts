@@ -1,5 +1,5 @@
+import type { Blueprint } from '@plexus/contract';
 import { describe, expect, it } from 'vitest';
-import type { Blueprint } from '../model/types.ts';
 import { createInvokers } from './invokers/index.ts';
 import { validateAction } from './validate-action.ts';
 

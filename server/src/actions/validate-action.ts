@@ -1,16 +1,17 @@
-import { checkPermissions } from '../auth/permissions.ts';
-import { type ErrorDetail, PlexusError } from '../errors.ts';
-import type { Model } from '../model/types.ts';
-import { compileSearch } from '../search/rules.ts';
-import { checkExpression, isExpression } from './form-rules.ts';
-import type { InvokerRegistry } from './invokers/index.ts';
 import {
   type ActionDefinition,
   type ActionInput,
   type ActionInputs,
   actionOperations,
+  checkExpression,
   type InvokerConfig,
-} from './types.ts';
+  isExpression,
+  type Model,
+} from '@plexus/contract';
+import { checkPermissions } from '../auth/permissions.ts';
+import { type ErrorDetail, PlexusError } from '../errors.ts';
+import { compileSearch } from '../search/rules.ts';
+import type { InvokerRegistry } from './invokers/index.ts';
 
 /** Action identifiers: lower-case start, then letters, digits, `-` and `_` (e.g. `roll-back`). */
 export const actionIdentifierPattern = /^[a-z][a-zA-Z0-9_-]{0,63}$/;

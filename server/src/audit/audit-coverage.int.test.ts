@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
-import { signTimestamped } from '../../../connectors/sdk/webhooks.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { signTimestamped } from '@plexus/connector-sdk';
+import { type FakeServer, startFakeServer } from '@plexus/connector-sdk/fake-server';
+import { pluralFieldOf } from '@plexus/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeServer, startFakeServer } from '../../../connectors/sdk/fake-server.ts';
 import { runCli } from '../cli/main.ts';
 import { readRows } from '../db/driver.ts';
-import { pluralFieldOf } from '../model/names.ts';
 import { startTestPlexus, type TestPlexus, uniqueId } from '../test-support.ts';
 
 /** An audit event as GET /api/v1/audit returns it. */

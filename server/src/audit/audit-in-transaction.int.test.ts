@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
+import type { AuditEvent, WriteContext } from '@plexus/contract';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { builtInConnectors } from '../../../connectors/registry.ts';
 import type { Principal } from '../auth/principal.ts';
-import type { WriteContext } from '../catalog/events.ts';
 import { openSession, readRows, writeRows } from '../db/driver.ts';
 import { silentLogger } from '../log.ts';
 import { createSourcesService } from '../sources/sources-service.ts';
 import { startTestPlexus, type TestPlexus, uniqueId } from '../test-support.ts';
 import { createViewStore } from '../views/views.ts';
-import type { AuditEvent } from './audit.ts';
 
 // The stores and services of tokens, users, teams, sources, views, saved queries, blueprints, scorecards and actions
 // write the audit record of a change in the change's own transaction: called directly (no REST

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRows } from '../db/driver.ts';
-import { adminChange, listEventsQuery } from './audit.ts';
 import { planOperators, startTestPlexus, type TestPlexus, uniqueId } from '../test-support.ts';
+import { adminChange, listEventsQuery } from './audit.ts';
 
 let px: TestPlexus;
 let bp: string;
@@ -130,7 +130,7 @@ describe('audit trail and read permissions', () => {
 
 describe('audit trail of connector writes', () => {
   it('records a connector update with the source as origin and before/after', async () => {
-    const { signTimestamped } = await import('../../../connectors/sdk/webhooks.ts');
+    const { signTimestamped } = await import('@plexus/connector-sdk');
     const source = uniqueId('hook-');
     const secret = 'audit-hook-secret';
     const created = await px.call('POST', '/api/v1/sources', {

@@ -1,43 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import {
+  type AdminChangeEvent,
+  type AdminObjectKind,
+  type AuditEvent,
+  type AuditKind,
+  auditKinds,
+  type ChangeEvent,
+  type WriteContext,
+} from '@plexus/contract';
 import neo4j, { type ManagedTransaction } from 'neo4j-driver';
-import type { AdminChangeEvent, AdminObjectKind, ChangeEvent, WriteContext } from '../catalog/events.ts';
 import { type Db, openSession, readRows, writeRows } from '../db/driver.ts';
 import { checkLimit, cursorOf, latestTimestamp, parseCursor } from '../db/pages.ts';
 import { loadQuery } from '../db/query-loader.ts';
 import { BadRequestError } from '../errors.ts';
-
-/** One audit record as the API returns it. */
-export interface AuditEvent {
-  id: string;
-  at: string;
-  type: string;
-  /** What changed: one of `auditKinds`. */
-  kind: AuditKind;
-  /**
-   * Which one: `blueprint:identifier` for an entity, else the object's identifier (a blueprint's,
-   * scorecard's, source's, team's, query's or view's identifier, a user's id, a token's id).
-   */
-  subject: string;
-  actor: string;
-  /** Where the change came from: api, ui, cli, graphql, connector:<source>, demo... */
-  origin: string;
-  runId: string | null;
-  /** The entity's or blueprint's blueprint, or the one a scorecard or view belongs to. */
-  blueprint: string | null;
-  /** The entity's identifier; null for every other kind. */
-  identifier: string | null;
-  before: unknown;
-  after: unknown;
-  /**
-   * Position in the audit sequence (audit/record-events.cypher): events become visible in this
-   * order without gaps. Absent on events recorded before the sequence existed.
-   */
-  seq?: number;
-}
-
-/** Kinds of audited objects, the `kind` filter of `GET /api/v1/audit`. */
-export const auditKinds = ['entity', 'blueprint', 'scorecard', 'source', 'user', 'team', 'token', 'query', 'view', 'action', 'automation', 'run'] as const;
-export type AuditKind = (typeof auditKinds)[number];
 
 function isAuditKind(k: string): k is AuditKind {
   return (auditKinds as readonly string[]).includes(k);

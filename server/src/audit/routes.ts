@@ -1,3 +1,4 @@
+import { type AuditEvent, relTypeOf } from '@plexus/contract';
 import { Hono } from 'hono';
 import type { AccessControl } from '../auth/access.ts';
 import { canReadEntity, isAdmin, type ReadScope } from '../auth/authorize.ts';
@@ -5,8 +6,6 @@ import type { Principal } from '../auth/principal.ts';
 import { BadRequestError } from '../errors.ts';
 import { type AppEnv, requireRole } from '../http.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
-import { relTypeOf } from '../model/names.ts';
-import type { AuditEvent } from './audit.ts';
 import type { AuditLog } from './audit.ts';
 
 /** Changes to who may do what: for admins' eyes only. */

@@ -1,20 +1,19 @@
+import { type Blueprint, relTypeOf, type StoredEntity, targetsOf } from '@plexus/contract';
 import type { TargetRef } from '../catalog/entity-codec.ts';
 import { type Db, readRows } from '../db/driver.ts';
 import { loadQuery } from '../db/query-loader.ts';
+import { ForbiddenError } from '../errors.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
-import { relTypeOf, targetsOf } from '../model/names.ts';
-import type { Blueprint, StoredEntity } from '../model/types.ts';
 import {
+  type AuthorizeOptions,
   access,
   assertCanReadBlueprint,
   assertCanWrite,
-  type AuthorizeOptions,
   type ReadFilter,
   type ReadScope,
   readScope,
   type WriteTarget,
 } from './authorize.ts';
-import { ForbiddenError } from '../errors.ts';
 import { readsClaimOf } from './graphql-rules.ts';
 import { ownerRelationOf } from './permissions.ts';
 import type { Principal } from './principal.ts';

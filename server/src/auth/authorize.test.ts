@@ -1,5 +1,5 @@
+import type { Blueprint, Model } from '@plexus/contract';
 import { describe, expect, it } from 'vitest';
-import type { Blueprint, Model } from '../model/types.ts';
 import { access, assertCanAdminister, assertCanWrite, readFilter, readScope } from './authorize.ts';
 import { checkPermissions } from './permissions.ts';
 import type { Principal } from './principal.ts';

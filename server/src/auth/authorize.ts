@@ -1,6 +1,5 @@
+import { type Blueprint, type Model, relTypeOf } from '@plexus/contract';
 import { type ErrorDetail, ForbiddenError, PlexusError } from '../errors.ts';
-import { relTypeOf } from '../model/names.ts';
-import type { Blueprint, Model } from '../model/types.ts';
 import { describeGrant, grantOf, type Operation, ownerRelationOf } from './permissions.ts';
 import { type Principal, type Role, roleAtLeast } from './principal.ts';
 

@@ -1,5 +1,4 @@
-import { labelOf, targetsOf } from '../model/names.ts';
-import type { Blueprint } from '../model/types.ts';
+import { type Blueprint, labelOf, targetsOf } from '@plexus/contract';
 import { grantOf, ownerRelationOf } from './permissions.ts';
 
 /**

@@ -1,9 +1,9 @@
+import type { ChangeEvent, WriteContext } from '@plexus/contract';
 import type { ManagedTransaction } from 'neo4j-driver';
 import { adminChange, writeAudited } from '../audit/audit.ts';
-import type { ChangeEvent, WriteContext } from '../catalog/events.ts';
 import { type Db, readRows, txRows } from '../db/driver.ts';
 import { loadQuery } from '../db/query-loader.ts';
-import { ConflictError, NotFoundError, ValidationError, type ErrorDetail } from '../errors.ts';
+import { ConflictError, type ErrorDetail, NotFoundError, ValidationError } from '../errors.ts';
 import { isRole, type Role } from './principal.ts';
 import { auditedToken, type TokenInfo, tokenInfo } from './tokens.ts';
 

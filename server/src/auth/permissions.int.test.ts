@@ -1,6 +1,5 @@
+import { type Blueprint, inverseFieldOf, labelOf, pluralFieldOf } from '@plexus/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inverseFieldOf, labelOf, pluralFieldOf } from '../model/names.ts';
-import type { Blueprint } from '../model/types.ts';
 import { startTestPlexus, type TestPlexus, uniqueId } from '../test-support.ts';
 
 // The permission matrix of issue 7: each role × operation × surface (REST, GraphQL query,

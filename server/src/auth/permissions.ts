@@ -1,5 +1,5 @@
+import type { Blueprint, Grant } from '@plexus/contract';
 import type { ErrorDetail } from '../errors.ts';
-import type { Blueprint, Grant } from '../model/types.ts';
 import { isRole, type Role } from './principal.ts';
 
 /** The entity operations a blueprint's `permissions` grant. */

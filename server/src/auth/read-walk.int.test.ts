@@ -1,6 +1,5 @@
+import { type Connector, defineConfig } from '@plexus/connector-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defineConfig } from '../../../connectors/sdk/config-schema.ts';
-import type { Connector } from '../../../connectors/sdk/contract.ts';
 import { openApiDocument } from '../openapi.ts';
 import { authWithoutRateLimit, startTestPlexus, type TestPlexus, uniqueId } from '../test-support.ts';
 

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { WriteContext } from '@plexus/contract';
 import { adminChange, writeAudited } from '../audit/audit.ts';
-import type { WriteContext } from '../catalog/events.ts';
 import { type Db, readRows, txRows, writeRows } from '../db/driver.ts';
 import { loadQuery } from '../db/query-loader.ts';
 import { BadRequestError, NotFoundError } from '../errors.ts';

@@ -1,9 +1,9 @@
+import type { Blueprint } from '@plexus/contract';
 import neo4j, { type Integer } from 'neo4j-driver';
 import { escapeName } from '../db/cypher-names.ts';
 import { type Db, openSession } from '../db/driver.ts';
 import type { Logger } from '../log.ts';
 import { calculatedExpression } from '../model/blueprint-store.ts';
-import type { Blueprint } from '../model/types.ts';
 
 /**
  * Evaluates a blueprint's calculated properties for some of its entities in one read query.

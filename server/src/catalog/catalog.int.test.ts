@@ -1,9 +1,9 @@
+import type { ChangeEvent } from '@plexus/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRows } from '../db/driver.ts';
 import { silentLogger } from '../log.ts';
 import { startTestPlexus, type TestPlexus, uniqueId } from '../test-support.ts';
 import { createCatalog } from './catalog.ts';
-import type { ChangeEvent } from './events.ts';
 
 let px: TestPlexus;
 let team: string;

@@ -1,16 +1,23 @@
-import neo4j from 'neo4j-driver';
+import {
+  type Blueprint,
+  type EntityChangeEvent,
+  labelOf,
+  type Model,
+  relTypeOf,
+  type StoredEntity,
+  type WriteContext,
+} from '@plexus/contract';
 import type { ManagedTransaction } from 'neo4j-driver';
+import neo4j from 'neo4j-driver';
 import { auditRows, recordEventsQuery } from '../audit/audit.ts';
-import { readCalculated } from './calculated.ts';
-import { databaseUnavailable, type Db, openSession, readRows, writeRows } from '../db/driver.ts';
+import { type Db, databaseUnavailable, openSession, readRows, writeRows } from '../db/driver.ts';
 import { checkLimit, cursorOf, parseCursor } from '../db/pages.ts';
 import { loadQuery } from '../db/query-loader.ts';
-import { ConflictError, NotFoundError, ServiceUnavailableError, ValidationError, type ErrorDetail } from '../errors.ts';
+import { ConflictError, type ErrorDetail, NotFoundError, ServiceUnavailableError, ValidationError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
-import { labelOf, relTypeOf } from '../model/names.ts';
-import type { Blueprint, Model, StoredEntity } from '../model/types.ts';
-import { diffEntity, type DryRunChange } from './dry-run.ts';
+import { readCalculated } from './calculated.ts';
+import { type DryRunChange, diffEntity } from './dry-run.ts';
 import {
   type DesiredEntity,
   decodeEntity,
@@ -20,7 +27,7 @@ import {
   type TargetRef,
   toApiEntity,
 } from './entity-codec.ts';
-import type { EntityChangeEvent, EventBus, WriteContext } from './events.ts';
+import type { EventBus } from './events.ts';
 import { type CheckedRecord, checkMerged, checkRecords, desiredState } from './validate-entities.ts';
 
 /** Outcome of an upsert: counts plus one status per record, in request order. */

@@ -1,8 +1,8 @@
+import { labelOf, relTypeOf } from '@plexus/contract';
 import type { Driver } from 'neo4j-driver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRows } from '../db/driver.ts';
 import { silentLogger } from '../log.ts';
-import { labelOf, relTypeOf } from '../model/names.ts';
 import { startTestPlexus, type TestPlexus, uniqueId } from '../test-support.ts';
 import { createCatalog } from './catalog.ts';
 import { createEventBus } from './events.ts';

@@ -1,6 +1,6 @@
+import type { Blueprint } from '@plexus/contract';
 import neo4j from 'neo4j-driver';
 import { describe, expect, it } from 'vitest';
-import type { Blueprint } from '../model/types.ts';
 import {
   type DesiredEntity,
   decodeEntity,

@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
+import {
+  type Blueprint,
+  type PropertySchema,
+  relTypeOf,
+  type StoredEntity,
+  targetsOf,
+} from '@plexus/contract';
 import neo4j from 'neo4j-driver';
-import { relTypeOf, targetsOf } from '../model/names.ts';
-import type { Blueprint, PropertySchema, StoredEntity } from '../model/types.ts';
 
 /** A relation target resolved to (blueprint, identifier). */
 export interface TargetRef {

@@ -1,10 +1,10 @@
+import type { Model, StoredEntity } from '@plexus/contract';
 import { Hono } from 'hono';
 import type { AccessControl } from '../auth/access.ts';
+import { assertAdmin, assertCanAdminister } from '../auth/authorize.ts';
 import { BadRequestError, NotFoundError, ValidationError } from '../errors.ts';
 import { type AppEnv, mediaType, ndjsonTypes, readJson, readNdjson, writeContext } from '../http.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
-import type { Model, StoredEntity } from '../model/types.ts';
-import { assertAdmin, assertCanAdminister } from '../auth/authorize.ts';
 import type { SearchService } from '../search/search.ts';
 import type { Catalog } from './catalog.ts';
 import { isDryRun } from './dry-run.ts';

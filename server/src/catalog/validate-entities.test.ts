@@ -1,5 +1,5 @@
+import type { Blueprint, Model } from '@plexus/contract';
 import { describe, expect, it } from 'vitest';
-import type { Blueprint, Model } from '../model/types.ts';
 import { checkMerged, checkRecords, desiredState } from './validate-entities.ts';
 
 // The checks a write makes before it reads the database: what a bad record is told, and how a

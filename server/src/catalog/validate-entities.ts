@@ -1,7 +1,6 @@
+import { type Blueprint, type Model, type RelationDef, targetsOf } from '@plexus/contract';
 import type { ErrorDetail } from '../errors.ts';
 import { describeAjvErrors, propertiesValidator } from '../model/entity-schema.ts';
-import { targetsOf } from '../model/names.ts';
-import type { Blueprint, Model, RelationDef } from '../model/types.ts';
 import type { DesiredEntity, TargetRef } from './entity-codec.ts';
 
 /** An incoming record after the checks that need no database: what it says, not yet merged. */

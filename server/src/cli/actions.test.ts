@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type FakeServer, startFakeServer } from '@plexus/connector-sdk/fake-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
-import { type FakeServer, startFakeServer } from '../../../connectors/sdk/fake-server.ts';
 import { runCli } from './main.ts';
 
 /**

@@ -1,6 +1,6 @@
+import type { RelationDef } from '@plexus/contract';
 import { describe, expect, it } from 'vitest';
 import { readPack } from '../model/packs.ts';
-import type { RelationDef } from '../model/types.ts';
 import { readDemoActions } from './actions/demo-actions.ts';
 import { demoEntities, generateDemoBatches } from './demo-organisation.ts';
 import { orderExampleEntities } from './order-example.ts';

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
+import type { Model } from '@plexus/contract';
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { mergePackBlueprints, readPack } from '../model/packs.ts';
-import type { Model } from '../model/types.ts';
 import { demoEntities } from './demo-organisation.ts';
 import { generateOrganisation } from './generate-organisation.ts';
 import { orderExampleEntities } from './order-example.ts';

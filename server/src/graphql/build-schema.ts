@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { Neo4jGraphQL } from '@neo4j/graphql';
+import { labelOf, type Model } from '@plexus/contract';
 import { GraphQLError, type GraphQLResolveInfo, GraphQLScalarType, type GraphQLSchema, Kind, type ValueNode } from 'graphql';
 import type { Driver } from 'neo4j-driver';
 import type { GraphqlJwt } from '../auth/access.ts';
-import { labelOf } from '../model/names.ts';
-import { createTypedEntities } from './typed-entities.ts';
-import type { Model } from '../model/types.ts';
 import { baseTypeDefs, generateTypeDefs } from './type-defs.ts';
+import { createTypedEntities } from './typed-entities.ts';
 
 /**
  * What @neo4j/graphql's resolvers see of a request: the caller's read scope as claims and the

@@ -1,6 +1,6 @@
 import { Neo4jGraphQL } from '@neo4j/graphql';
+import { pluralFieldOf } from '@plexus/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pluralFieldOf } from '../model/names.ts';
 import { startTestPlexus, type TestPlexus, uniqueId } from '../test-support.ts';
 
 let px: TestPlexus;

@@ -1,5 +1,5 @@
+import { labelOf, pluralFieldOf } from '@plexus/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labelOf, pluralFieldOf } from '../model/names.ts';
 import { startTestPlexus, type TestPlexus, uniqueId } from '../test-support.ts';
 import { defaultGraphqlLimits } from './limits.ts';
 

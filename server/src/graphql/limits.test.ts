@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import type { Blueprint } from '@plexus/contract';
 import type { GraphQLSchema } from 'graphql';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { countsQuery } from '../../../web/src/api/counts-query.ts';
@@ -13,7 +14,6 @@ import type { Db } from '../db/driver.ts';
 import { silentLogger } from '../log.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
 import { mergePackBlueprints, readPack } from '../model/packs.ts';
-import type { Blueprint } from '../model/types.ts';
 import { analyseOperation, checkGraphqlLimits, defaultGraphqlLimits } from './limits.ts';
 import { createSchemaService } from './schema-service.ts';
 

@@ -1,8 +1,8 @@
-import type { ActionsService, RunRequest, RunStatus } from '../actions/types.ts';
+import type { RunStatus, WriteContext } from '@plexus/contract';
+import type { ActionsService, RunRequest } from '../actions/types.ts';
 import type { AccessControl, GraphqlJwt } from '../auth/access.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Catalog } from '../catalog/catalog.ts';
-import type { WriteContext } from '../catalog/events.ts';
 import { NotFoundError, UnauthorizedError } from '../errors.ts';
 import type { ImpactDirection, ImpactService } from '../impact/impact.ts';
 import type { ScorecardAdmin, ScorecardService } from '../scorecards/index.ts';

@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { labelOf, pluralFieldOf } from '@plexus/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readConfig } from '../config.ts';
-import { labelOf, pluralFieldOf } from '../model/names.ts';
 import { startTestPlexus, type TestPlexus, uniqueId } from '../test-support.ts';
 
 // Issue 15, "never stall": a blueprint change rebuilds the GraphQL schema (seconds of CPU for a

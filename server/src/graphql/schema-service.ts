@@ -1,9 +1,9 @@
 import { Worker } from 'node:worker_threads';
+import type { Model } from '@plexus/contract';
 import type { Db } from '../db/driver.ts';
 import { PlexusError, ServiceUnavailableError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
-import type { Model } from '../model/types.ts';
 import { type BuiltSchema, buildSchema, type ExecutionContext, type PlexusMethod } from './build-schema.ts';
 import { defaultGraphqlLimits, type GraphqlLimits } from './limits.ts';
 import { createPlexusDispatch, type GraphqlContext, type PlexusServices } from './plexus-calls.ts';

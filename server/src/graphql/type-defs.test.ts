@@ -1,7 +1,7 @@
+import type { Model } from '@plexus/contract';
 import { Kind, type ObjectTypeDefinitionNode, parse, print } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { reservedRootFields } from '../model/validate-blueprint.ts';
-import type { Model } from '../model/types.ts';
 import { baseTypeDefs, generateTypeDefs } from './type-defs.ts';
 
 describe('baseTypeDefs', () => {
@@ -28,8 +28,14 @@ describe('generateTypeDefs authorization', () => {
       doc.definitions.find((d) => d.kind === Kind.OBJECT_TYPE_DEFINITION && d.name.value === name) as
         | ObjectTypeDefinitionNode
         | undefined;
-    expect(object('JWT')?.fields?.map((f) => f.name.value)).toEqual(['readsService', 'readsTeam', 'owning', 'teams']);
-    const rule = (type: string) => print(object(type)!.directives!.find((d) => d.name.value === 'authorization')!);
+    expect(object('JWT')?.fields?.map((f) => f.name.value)).toEqual([
+      'readsService',
+      'readsTeam',
+      'owning',
+      'teams',
+    ]);
+    const rule = (type: string) =>
+      print(object(type)!.directives!.find((d) => d.name.value === 'authorization')!);
     expect(rule('Service')).toContain('readsService: {eq: true}');
     expect(rule('Service')).not.toContain('readsTeam');
     expect(rule('Team')).toContain('readsTeam: {eq: true}');

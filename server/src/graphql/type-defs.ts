@@ -1,7 +1,15 @@
+import {
+  type Blueprint,
+  inverseFieldOf,
+  labelOf,
+  type Model,
+  type PropertySchema,
+  pluralFieldOf,
+  relTypeOf,
+  targetsOf,
+} from '@plexus/contract';
 import { authorizationDirective, readsClaimOf, relationFilterDirective } from '../auth/graphql-rules.ts';
 import { calculatedExpression } from '../model/blueprint-store.ts';
-import { inverseFieldOf, labelOf, pluralFieldOf, relTypeOf, targetsOf } from '../model/names.ts';
-import type { Blueprint, Model, PropertySchema } from '../model/types.ts';
 
 const scalarOf: Record<string, string> = {
   string: 'String',

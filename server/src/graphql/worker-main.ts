@@ -7,10 +7,10 @@
 import { createRequire } from 'node:module';
 import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
+import type { Model } from '@plexus/contract';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { createDriver } from '../db/driver.ts';
 import { mapDatabaseError, PlexusError } from '../errors.ts';
-import type { Model } from '../model/types.ts';
 import { type BuiltSchema, buildSchema, type ExecutionContext, type PlexusMethod } from './build-schema.ts';
 import { checkGraphqlLimits, graphqlLimitsPlugin } from './limits.ts';
 import type { FromWorker, ToWorker, WorkerSettings } from './worker-protocol.ts';

@@ -1,2 +1,2 @@
+export { ownerTypesOf, readMeSummary } from './me-summary.ts';
 export { homeRoutes } from './routes.ts';
-export { type MeSummary, ownerTypesOf, readMeSummary } from './me-summary.ts';

@@ -1,47 +1,16 @@
+import {
+  type MeSummary,
+  type Model,
+  relTypeOf,
+  type SummaryEntity,
+  type SummaryTeam,
+} from '@plexus/contract';
 import neo4j from 'neo4j-driver';
 import type { ReadScope } from '../auth/authorize.ts';
 import { ownerRelationOf } from '../auth/permissions.ts';
 import type { Principal } from '../auth/principal.ts';
 import { loadScopedQuery, scopeParams } from '../auth/read-scope-cypher.ts';
 import { type Db, readRows } from '../db/driver.ts';
-import { relTypeOf } from '../model/names.ts';
-import type { Model } from '../model/types.ts';
-
-/** One of the caller's teams, as the catalog knows it, with how many entities it owns. */
-export interface SummaryTeam {
-  identifier: string;
-  blueprint: string;
-  title: string | null;
-  owned: number;
-}
-
-/** An entity named on the home page. */
-export interface SummaryEntity {
-  identifier: string;
-  blueprint: string;
-  title: string | null;
-}
-
-/** What `GET /api/v1/me/summary` answers. */
-export interface MeSummary {
-  user: { id: string; name: string; role: string };
-  /** The caller's teams (identity teams that exist in the catalog and are readable). */
-  teams: SummaryTeam[];
-  /** Distinct entities the teams own, in total and per blueprint (largest first). */
-  owned: { total: number; byBlueprint: { blueprint: string; count: number }[] };
-  /** The owned entities changed last. */
-  recent: (SummaryEntity & { updatedAt: string | null; updatedBy: string | null })[];
-  /** Scorecard levels of the owned entities: how many are at each level, per scorecard. */
-  levels: { scorecard: string; level: string; count: number }[];
-  /** The rules the owned entities fail most, with how many fail each. */
-  failingRules: { scorecard: string; rule: string; failing: number }[];
-  /** Open incidents and vulnerabilities pointing at owned entities, per blueprint, worst first. */
-  signals: {
-    blueprint: string;
-    count: number;
-    top: (SummaryEntity & { severity: string | null; status: string | null })[];
-  }[];
-}
 
 /**
  * Blueprints whose open entities are shown as signals on owned entities (the sdlc pack's), the

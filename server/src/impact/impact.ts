@@ -1,3 +1,4 @@
+import { type Model, type RelationRole, relTypeOf } from '@plexus/contract';
 import neo4j from 'neo4j-driver';
 import type { ReadScope } from '../auth/authorize.ts';
 import { loadScopedQuery, scopeParams } from '../auth/read-scope-cypher.ts';
@@ -5,8 +6,6 @@ import { type Db, readRows } from '../db/driver.ts';
 import { checkLimit } from '../db/pages.ts';
 import { BadRequestError, NotFoundError } from '../errors.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
-import { relTypeOf } from '../model/names.ts';
-import type { Model, RelationRole } from '../model/types.ts';
 
 export type ImpactDirection = 'upstream' | 'downstream' | 'both';
 

@@ -1,14 +1,20 @@
+import {
+  type Blueprint,
+  type BlueprintChangeEvent,
+  labelOf,
+  type Model,
+  targetsOf,
+  type WriteContext,
+} from '@plexus/contract';
 import type { ManagedTransaction } from 'neo4j-driver';
 import { writeAudited } from '../audit/audit.ts';
+import type { EventBus } from '../catalog/events.ts';
 import { type Db, readRows, txRows, writeRows } from '../db/driver.ts';
 import { loadQuery } from '../db/query-loader.ts';
-import { ConflictError, NotFoundError, ValidationError, type ErrorDetail } from '../errors.ts';
-import type { BlueprintChangeEvent, EventBus, WriteContext } from '../catalog/events.ts';
+import { ConflictError, type ErrorDetail, NotFoundError, ValidationError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { planBlueprintChange, type BlueprintMigration } from './migrate-blueprint.ts';
-import { labelOf, targetsOf } from './names.ts';
 import { checkUserCypher, describeUnknownName } from './check-cypher-against-model.ts';
-import type { Blueprint, Model } from './types.ts';
+import { type BlueprintMigration, planBlueprintChange } from './migrate-blueprint.ts';
 import { validateBlueprint } from './validate-blueprint.ts';
 
 /** What a blueprint change did to the data, returned to the caller. */

@@ -1,8 +1,8 @@
+import type { Blueprint, Model } from '@plexus/contract';
 import { describe, expect, it } from 'vitest';
 import { readRuleLibrary } from '../scorecards/rule-library.ts';
 import { describeUnknownName, findUnknownNames } from './check-cypher-against-model.ts';
 import { listPacks, mergePackBlueprints, readPack } from './packs.ts';
-import type { Blueprint, Model } from './types.ts';
 
 /** The model after loading `packs` in order, merged as `POST /api/v1/packs/{pack}` merges them. */
 const modelOf = (...packs: string[]): Model =>

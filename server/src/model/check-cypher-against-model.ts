@@ -1,7 +1,6 @@
+import { labelOf, type Model, relTypeOf } from '@plexus/contract';
 import type { Db } from '../db/driver.ts';
 import { explainUserCypher } from '../db/read-only-cypher.ts';
-import { labelOf, relTypeOf } from './names.ts';
-import type { Model } from './types.ts';
 
 /**
  * Checks user-written Cypher (a scorecard rule, a calculated property, a saved query) for labels,

@@ -1,12 +1,19 @@
+import {
+  type Blueprint,
+  type EntityChangeEvent,
+  labelOf,
+  type PropertySchema,
+  relTypeOf,
+  targetsOf,
+  type WriteContext,
+} from '@plexus/contract';
 import type { ManagedTransaction } from 'neo4j-driver';
 import { auditRows, recordEventsQuery } from '../audit/audit.ts';
 import { decodeEntity, hashEntity, searchText, toApiEntity } from '../catalog/entity-codec.ts';
-import type { EntityChangeEvent, EventBus, WriteContext } from '../catalog/events.ts';
+import type { EventBus } from '../catalog/events.ts';
 import { type Db, openSession, readRows } from '../db/driver.ts';
 import { loadQuery } from '../db/query-loader.ts';
 import { compilePropertySchema } from './entity-schema.ts';
-import { labelOf, relTypeOf, targetsOf } from './names.ts';
-import type { Blueprint, PropertySchema } from './types.ts';
 
 /** One change to a blueprint that can touch stored data, with how many entities it touches. */
 export interface BlueprintChange {

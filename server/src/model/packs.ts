@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Blueprint, Model, RelationDef } from '@plexus/contract';
 import { parse } from 'yaml';
 import { NotFoundError } from '../errors.ts';
-import type { Blueprint, Model, RelationDef } from './types.ts';
 
 /** The repository's `packs/` folder: ready blueprint sets (backstage, sdlc). */
 export const packsDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../../packs');

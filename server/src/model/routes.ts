@@ -1,13 +1,13 @@
+import type { Blueprint } from '@plexus/contract';
 import { type Context, Hono } from 'hono';
 import { assertAdmin, assertCanAdminister } from '../auth/authorize.ts';
 import type { Catalog } from '../catalog/catalog.ts';
+import { definitionChange, isDryRun } from '../catalog/dry-run.ts';
 import type { EventBus } from '../catalog/events.ts';
-import { isDryRun, definitionChange } from '../catalog/dry-run.ts';
 import { BadRequestError } from '../errors.ts';
 import { type AppEnv, readJson, writeContext } from '../http.ts';
 import type { BlueprintStore, SaveResult } from './blueprint-store.ts';
 import { listPacks, mergePackBlueprints, readPack } from './packs.ts';
-import type { Blueprint } from './types.ts';
 
 function flag(v: string | undefined): boolean {
   return v === 'true' || v === '1';

@@ -1,8 +1,17 @@
+import {
+  type Blueprint,
+  identifierPattern,
+  inverseFieldOf,
+  labelOf,
+  type Model,
+  type PropertySchema,
+  pluralFieldOf,
+  relationRoles,
+  targetsOf,
+} from '@plexus/contract';
 import { checkPermissions } from '../auth/permissions.ts';
 import type { ErrorDetail } from '../errors.ts';
 import { compilePropertySchema } from './entity-schema.ts';
-import { identifierPattern, inverseFieldOf, labelOf, pluralFieldOf, targetsOf } from './names.ts';
-import { type Blueprint, type Model, type PropertySchema, relationRoles } from './types.ts';
 
 const propertyTypes = new Set(['string', 'number', 'integer', 'boolean', 'array', 'object']);
 const itemTypes = new Set(['string', 'number', 'integer', 'boolean']);

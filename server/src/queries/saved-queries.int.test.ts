@@ -1,6 +1,6 @@
+import { pluralFieldOf } from '@plexus/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRows } from '../db/driver.ts';
-import { pluralFieldOf } from '../model/names.ts';
 import { startTestPlexus, type TestPlexus, uniqueId } from '../test-support.ts';
 
 let px: TestPlexus;

@@ -1,10 +1,9 @@
+import type { Model, WriteContext } from '@plexus/contract';
 import { adminChange, writeAudited } from '../audit/audit.ts';
-import type { WriteContext } from '../catalog/events.ts';
 import { type Db, openSession, readRows, txRows } from '../db/driver.ts';
 import { loadQuery } from '../db/query-loader.ts';
 import { BadRequestError, ConflictError, type ErrorDetail, NotFoundError, ValidationError } from '../errors.ts';
 import { checkUserCypher, describeUnknownName } from '../model/check-cypher-against-model.ts';
-import type { Model } from '../model/types.ts';
 
 /** A named, parameterised query analysts share: Cypher (read-only) or GraphQL. */
 export interface SavedQuery {

@@ -1,6 +1,6 @@
+import type { Blueprint, Model } from '@plexus/contract';
 import { describe, expect, it } from 'vitest';
 import type { ErrorDetail } from '../errors.ts';
-import type { Blueprint, Model } from '../model/types.ts';
 import { compileScorecard, normalizeScorecard } from './compile-scorecard.ts';
 
 const service: Blueprint = {

@@ -1,11 +1,18 @@
+import {
+  defaultLevels,
+  labelOf,
+  type Model,
+  type Rule,
+  relTypeOf,
+  type Scorecard,
+  type ScorecardFilter,
+  type ScorecardRule,
+} from '@plexus/contract';
 import { escapeName } from '../db/cypher-names.ts';
 import { type ErrorDetail, ValidationError } from '../errors.ts';
-import { labelOf, relTypeOf } from '../model/names.ts';
-import type { Model } from '../model/types.ts';
-import { compileSearch, type Rule } from '../search/rules.ts';
+import { compileSearch } from '../search/rules.ts';
 import { levelIndexOf } from './levels.ts';
 import { reachOf, relationshipTypesOf, type Steps, scanRuleText, stepsOf } from './rule-text.ts';
-import { defaultLevels, type Scorecard, type ScorecardFilter, type ScorecardRule } from './types.ts';
 
 const idPattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const metaKeys = new Set(['identifier', 'title', 'description', 'level', 'weight', 'allowUnknown']);

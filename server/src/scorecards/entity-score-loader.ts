@@ -1,4 +1,5 @@
-import { type EntityScorecard, entityScoreKey, type ScorecardService } from './scorecard-service.ts';
+import type { EntityScorecard } from '@plexus/contract';
+import { entityScoreKey, type ScorecardService } from './scorecard-service.ts';
 
 /** Loads one entity's scorecards; calls made in the same tick share one query. */
 export type EntityScoreLoader = (ref: {

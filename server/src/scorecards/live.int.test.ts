@@ -1,8 +1,7 @@
+import { type ChangeEvent, labelOf, type ScorecardLevelChangedEvent } from '@plexus/contract';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { ChangeEvent, ScorecardLevelChangedEvent } from '../catalog/events.ts';
 import { writeRows } from '../db/driver.ts';
 import { silentLogger } from '../log.ts';
-import { labelOf } from '../model/names.ts';
 import { startTestPlexus, type TestPlexus, uniqueId } from '../test-support.ts';
 import { createScorecardService, type EvaluationRun } from './scorecard-service.ts';
 

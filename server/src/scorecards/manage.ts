@@ -1,9 +1,8 @@
+import type { EvaluationSummary, Scorecard, WriteContext } from '@plexus/contract';
 import { assertAdmin } from '../auth/authorize.ts';
 import type { Principal } from '../auth/principal.ts';
-import { definitionChange, type DryRunChange } from '../catalog/dry-run.ts';
-import type { WriteContext } from '../catalog/events.ts';
+import { type DryRunChange, definitionChange } from '../catalog/dry-run.ts';
 import { auditedDefinition, type ScorecardService } from './scorecard-service.ts';
-import type { EvaluationSummary, Scorecard } from './types.ts';
 
 /**
  * Changing scorecards, for every way in (REST, GraphQL): the permission check lives here once

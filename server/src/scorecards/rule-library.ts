@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ScorecardRule } from '@plexus/contract';
 import { cypherDir } from '../db/query-loader.ts';
-import type { ScorecardRule } from './types.ts';
 
 /**
  * A starter rule from `cypher/rules/<identifier>.cypher`: a Cypher boolean expression over `e`,

@@ -1,15 +1,27 @@
 import { createHash } from 'node:crypto';
+import {
+  type ChangeEvent,
+  type EntityChangeEvent,
+  type EntityScorecard,
+  type EvaluationError,
+  type EvaluationSummary,
+  type LevelChange,
+  labelOf,
+  type Model,
+  relTypeOf,
+  type Scorecard,
+  type ScorecardLevelChangedEvent,
+  type ScorecardStatus,
+  type ScorecardTrend,
+  type ScoreResult,
+  targetsOf,
+  type WriteContext,
+} from '@plexus/contract';
 import neo4j from 'neo4j-driver';
 import { adminChange, auditRows, recordEventsQuery, writeAudited } from '../audit/audit.ts';
 import type { ReadScope } from '../auth/authorize.ts';
 import { loadScopedQuery, scopeParams } from '../auth/read-scope-cypher.ts';
-import type {
-  ChangeEvent,
-  EntityChangeEvent,
-  EventBus,
-  ScorecardLevelChangedEvent,
-  WriteContext,
-} from '../catalog/events.ts';
+import type { EventBus } from '../catalog/events.ts';
 import { type Db, openSession, readRows, txRows, writeRows } from '../db/driver.ts';
 import type { JobScheduler } from '../db/lease.ts';
 import { checkLimit, cursorOf, latestTimestamp, parseCursor } from '../db/pages.ts';
@@ -17,33 +29,10 @@ import { loadQuery } from '../db/query-loader.ts';
 import { BadRequestError, ConflictError, type ErrorDetail, NotFoundError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
-import { labelOf, relTypeOf, targetsOf } from '../model/names.ts';
-import type { Model } from '../model/types.ts';
 import { type CompiledScorecard, compileScorecard } from './compile-scorecard.ts';
 import { levelIndexOf, levelOf, scoreOf } from './levels.ts';
 import { type LibraryRule, readRuleLibrary } from './rule-library.ts';
-import type {
-  EvaluationError,
-  EvaluationSummary,
-  LevelChange,
-  Scorecard,
-  ScorecardStatus,
-  ScoreResult,
-} from './types.ts';
 import { checkScorecard } from './validate-scorecard.ts';
-
-/** One entity's standing on one scorecard, with what it passes and fails (entity pages, GraphQL). */
-export interface EntityScorecard {
-  identifier: string;
-  title: string;
-  level: string;
-  /** The level above, or null at the top: what the entity works towards. */
-  nextLevel: string | null;
-  levels: string[];
-  score: number;
-  evaluatedAt: string;
-  rules: { identifier: string; title: string; level: string; passed: boolean }[];
-}
 
 /** What an evaluation run did, for listeners (tests, metrics): the summary and who was scored. */
 export interface EvaluationRun extends EvaluationSummary {
@@ -88,7 +77,7 @@ export interface ScorecardService {
   trend(
     identifier: string,
     options?: { days?: number },
-  ): Promise<{ levels: string[]; days: { day: string; counts: Record<string, number>; total: number }[] }>;
+  ): Promise<ScorecardTrend>;
   /** Every scorecard result of the given entities (the caller checked they may read them). */
   entityScores(refs: { blueprint: string; identifier: string }[]): Promise<Map<string, EntityScorecard[]>>;
   /** The starter rules of cypher/rules. */

@@ -1,8 +1,8 @@
+import { labelOf, pluralFieldOf } from '@plexus/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadScopedQuery } from '../auth/read-scope-cypher.ts';
 import { writeRows } from '../db/driver.ts';
 import { silentLogger } from '../log.ts';
-import { labelOf, pluralFieldOf } from '../model/names.ts';
-import { loadScopedQuery } from '../auth/read-scope-cypher.ts';
 import { planOperators, startTestPlexus, type TestPlexus, uniqueId } from '../test-support.ts';
 import { createScorecardService } from './scorecard-service.ts';
 

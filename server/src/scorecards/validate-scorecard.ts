@@ -1,11 +1,10 @@
+import type { Model, Scorecard } from '@plexus/contract';
 import type { Db } from '../db/driver.ts';
 import { checkReadOnlyCypher } from '../db/read-only-cypher.ts';
 import { type ErrorDetail, ValidationError } from '../errors.ts';
 import { checkUserCypher, describeUnknownName } from '../model/check-cypher-against-model.ts';
-import type { Model } from '../model/types.ts';
 import { type CompiledScorecard, compileScorecard, normalizeScorecard } from './compile-scorecard.ts';
 import { scanRuleText, writeKeywords } from './rule-text.ts';
-import type { Scorecard } from './types.ts';
 
 /** Neo4j's "(line 1, column 55 (offset: 54))", restated as a position in the rule itself. */
 function positionInRule(message: string, offset: number, length: number): string {

@@ -1,3 +1,4 @@
+import { type Model, type PropertySchema, relTypeOf } from '@plexus/contract';
 import neo4j from 'neo4j-driver';
 import type { ReadScope } from '../auth/authorize.ts';
 import { scopeParams, visiblePredicate } from '../auth/read-scope-cypher.ts';
@@ -5,8 +6,6 @@ import { escapeName } from '../db/cypher-names.ts';
 import { type Db, readRows } from '../db/driver.ts';
 import { BadRequestError, NotFoundError, ValidationError } from '../errors.ts';
 import type { ImpactDirection, ImpactService } from '../impact/impact.ts';
-import { relTypeOf } from '../model/names.ts';
-import type { Model, PropertySchema } from '../model/types.ts';
 import { compileFilter, type SearchRequest } from './rules.ts';
 
 /**

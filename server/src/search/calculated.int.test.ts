@@ -1,6 +1,6 @@
+import { labelOf, pluralFieldOf, relTypeOf } from '@plexus/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRows } from '../db/driver.ts';
-import { labelOf, pluralFieldOf, relTypeOf } from '../model/names.ts';
 import { startTestPlexus, type TestPlexus, uniqueId } from '../test-support.ts';
 
 let px: TestPlexus;

@@ -1,10 +1,10 @@
+import type { Model, Rule } from '@plexus/contract';
 import neo4j from 'neo4j-driver';
 import type { ReadScope } from '../auth/authorize.ts';
 import { escapeName } from '../db/cypher-names.ts';
 import { type Db, readRows } from '../db/driver.ts';
 import { BadRequestError, ValidationError } from '../errors.ts';
-import type { Model } from '../model/types.ts';
-import { compileFilter, maxReachDepth, reachTypes, type Rule } from './rules.ts';
+import { compileFilter, maxReachDepth, reachTypes } from './rules.ts';
 
 /** A reachability question from one entity (the `reachable` field of every GraphQL entity type). */
 export interface ReachableRequest {

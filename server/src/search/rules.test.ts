@@ -1,6 +1,6 @@
+import type { Blueprint } from '@plexus/contract';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../errors.ts';
-import type { Blueprint } from '../model/types.ts';
 import { toLuceneQuery } from './fulltext.ts';
 import { compileSearch } from './rules.ts';
 

@@ -1,3 +1,17 @@
+import {
+  type GroupRule,
+  labelOf,
+  type Model,
+  operators,
+  type PropertyRule,
+  type PropertySchema,
+  type ReachableRule,
+  type RelationRule,
+  type Rule,
+  relTypeOf,
+  type ScorecardLevelRule,
+  targetsOf,
+} from '@plexus/contract';
 import neo4j from 'neo4j-driver';
 import type { ReadScope } from '../auth/authorize.ts';
 import { scopeParams, visiblePredicate } from '../auth/read-scope-cypher.ts';
@@ -5,45 +19,6 @@ import { escapeName } from '../db/cypher-names.ts';
 import { cursorOf, decodeCursor } from '../db/pages.ts';
 import { type ErrorDetail, ValidationError } from '../errors.ts';
 import { calculatedExpression } from '../model/blueprint-store.ts';
-import { labelOf, relTypeOf, targetsOf } from '../model/names.ts';
-import type { Model, PropertySchema } from '../model/types.ts';
-
-export const operators = ['=', '!=', '>', '>=', '<', '<=', 'in', 'notIn', 'contains', 'beginsWith', 'endsWith', 'isEmpty', 'isNotEmpty', 'between'] as const;
-export type Operator = (typeof operators)[number];
-
-export interface PropertyRule {
-  property: string;
-  operator: Operator;
-  value?: unknown;
-}
-export interface RelationRule {
-  relation: string;
-  direction?: 'outgoing' | 'incoming';
-  blueprint?: string;
-  identifier?: string;
-  depth?: number;
-  combinator?: 'and' | 'or';
-  rules?: Rule[];
-}
-export interface GroupRule {
-  combinator: 'and' | 'or';
-  rules: Rule[];
-}
-/**
- * Some entity within `depth` hops over any of `relations` (default: those of role
- * `dependency`) matches: the k-hop question as one rule.
- */
-export interface ReachableRule {
-  reachable: {
-    relations?: string[];
-    direction?: 'outgoing' | 'incoming' | 'both';
-    depth?: number;
-    blueprint?: string;
-    identifier?: string;
-    combinator?: 'and' | 'or';
-    rules?: Rule[];
-  };
-}
 
 /** Deepest `reachable` walk: every hop multiplies the paths Neo4j expands. */
 export const maxReachDepth = 6;
@@ -74,17 +49,6 @@ export function reachTypes(model: Model, relations: unknown): { types: string[] 
   }
   return { types: [...new Set(relations.map((r) => all.get(r) as string))] };
 }
-/**
- * Entities by their level on a scorecard (its stored results): `level` exactly, `below` a level
- * or `atLeast` one; level names in any case. An unknown scorecard or level matches nothing.
- */
-export interface ScorecardLevelRule {
-  scorecard: string;
-  level?: string;
-  below?: string;
-  atLeast?: string;
-}
-export type Rule = PropertyRule | RelationRule | GroupRule | ReachableRule | ScorecardLevelRule;
 
 /** A structured search as posted to `POST /api/v1/search`. */
 export interface SearchRequest {

@@ -1,3 +1,4 @@
+import type { StoredEntity } from '@plexus/contract';
 import neo4j from 'neo4j-driver';
 import type { ReadScope } from '../auth/authorize.ts';
 import { loadScopedQuery, scopeParams } from '../auth/read-scope-cypher.ts';
@@ -5,9 +6,8 @@ import { decodeEntity, toApiEntity } from '../catalog/entity-codec.ts';
 import { type Db, readRows } from '../db/driver.ts';
 import { checkLimit } from '../db/pages.ts';
 import { BadRequestError } from '../errors.ts';
-import type { BlueprintStore } from '../model/blueprint-store.ts';
-import type { StoredEntity } from '../model/types.ts';
 import type { ImpactService } from '../impact/impact.ts';
+import type { BlueprintStore } from '../model/blueprint-store.ts';
 import { type AggregateRequest, type AggregateResult, createAggregator } from './aggregate.ts';
 import { toLuceneQuery } from './fulltext.ts';
 import { findReachable, type ReachableRequest } from './reachable.ts';

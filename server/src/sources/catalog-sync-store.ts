@@ -5,15 +5,14 @@ import type {
   SyncStore,
   SyncWriteContext,
   WriteOutcome,
-} from '../../../connectors/sdk/index.ts';
+} from '@plexus/connector-sdk';
+import { type StoredEntity, targetsOf } from '@plexus/contract';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { TargetRef } from '../catalog/entity-codec.ts';
 import { type Db, readRows, writeRows } from '../db/driver.ts';
 import { loadQuery } from '../db/query-loader.ts';
 import { ValidationError } from '../errors.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
-import { targetsOf } from '../model/names.ts';
-import type { StoredEntity } from '../model/types.ts';
 
 interface OtherPart {
   properties: Set<string>;

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import neo4j from 'neo4j-driver';
 import {
   applyDeltas,
   type Clock,
@@ -11,9 +10,9 @@ import {
   createEgressPolicy,
   createFilePolicy,
   createHttpClient,
+  type DeltaResult,
   type EgressPolicy,
   type FilePolicy,
-  type DeltaResult,
   keepSecrets,
   type MappingDocument,
   MappingInvalidError,
@@ -24,11 +23,12 @@ import {
   type SyncResult,
   systemClock,
   withoutSecrets,
-} from '../../../connectors/sdk/index.ts';
+} from '@plexus/connector-sdk';
+import type { WriteContext } from '@plexus/contract';
 import type { ManagedTransaction } from 'neo4j-driver';
+import neo4j from 'neo4j-driver';
 import { adminChange, writeAudited } from '../audit/audit.ts';
 import type { Catalog } from '../catalog/catalog.ts';
-import type { WriteContext } from '../catalog/events.ts';
 import { type Db, readRows, txRows, writeRows } from '../db/driver.ts';
 import type { JobScheduler, ScheduledJob } from '../db/lease.ts';
 import { cypherStatements } from '../db/migrations.ts';
@@ -41,9 +41,9 @@ import {
   UnauthorizedError,
   ValidationError,
 } from '../errors.ts';
+import { defaultBodyLimits, parseJsonText } from '../http.ts';
 import type { Logger } from '../log.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
-import { defaultBodyLimits, parseJsonText } from '../http.ts';
 import { createCatalogSyncStore } from './catalog-sync-store.ts';
 import { parseSchedule } from './schedule.ts';
 

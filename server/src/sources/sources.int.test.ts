@@ -1,6 +1,6 @@
+import { type FakeServer, startFakeServer } from '@plexus/connector-sdk/fake-server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { builtInConnectors } from '../../../connectors/registry.ts';
-import { type FakeServer, startFakeServer } from '../../../connectors/sdk/fake-server.ts';
 import { writeRows } from '../db/driver.ts';
 import { silentLogger } from '../log.ts';
 import { startTestPlexus, type TestPlexus, uniqueId } from '../test-support.ts';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { WriteContext } from '@plexus/contract';
 import { adminChange, writeAudited } from '../audit/audit.ts';
-import type { WriteContext } from '../catalog/events.ts';
 import { type Db, readRows, txRows } from '../db/driver.ts';
 import { loadQuery } from '../db/query-loader.ts';
 import { ConflictError, type ErrorDetail, NotFoundError, ValidationError } from '../errors.ts';

@@ -1,6 +1,6 @@
 /**
- * Actions and runs as the UI sees them (API.md "Actions and runs"). The shapes come from the
- * server's contract (server/src/actions/types.ts) so the two cannot drift apart.
+ * Actions and runs as the UI sees them (API.md "Actions and runs"). The shapes come from
+ * @plexus/contract (contract/actions.ts), which the server uses too, so the two cannot drift apart.
  */
 import type { Api } from './client.ts';
 import { seg } from './client.ts';
@@ -18,7 +18,7 @@ export type {
   RunEvent,
   RunLogLine,
   RunStatus,
-} from '../../../server/src/actions/types.ts';
+} from '@plexus/contract';
 
 import {
   type ActionDefinition,
@@ -26,7 +26,7 @@ import {
   type RunLogLine,
   type RunStatus,
   runStatuses,
-} from '../../../server/src/actions/types.ts';
+} from '@plexus/contract';
 
 /** Every run status, in lifecycle order (filters, badges): the server's own list. */
 export const allRunStatuses: readonly RunStatus[] = runStatuses;

@@ -1,6 +1,6 @@
 /**
- * Data shapes of the API. The model types come from the server's own definitions so the UI
- * and the server cannot drift apart.
+ * Data shapes of the API. The model types come from @plexus/contract, the definitions the
+ * server uses too, so the UI and the server cannot drift apart.
  */
 export type {
   Blueprint,
@@ -8,7 +8,7 @@ export type {
   PropertySchema,
   RelationDef,
   StoredEntity,
-} from '../../../server/src/model/types.ts';
+} from '@plexus/contract';
 
 /** A node of an impact / neighbourhood answer. */
 export interface ImpactNode {

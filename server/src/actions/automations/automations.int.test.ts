@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { verifyTimestampedSignature } from '@plexus/connector-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyTimestampedSignature } from '../../../../connectors/sdk/index.ts';
 import { readRows, writeRows } from '../../db/driver.ts';
 import type { Services } from '../../services.ts';
 import { startTestPlexus, type TestPlexus, uniqueId } from '../../test-support.ts';

@@ -1,5 +1,5 @@
+import type { AutomationTrigger } from '@plexus/contract';
 import { describe, expect, it } from 'vitest';
-import type { AutomationTrigger } from '../types.ts';
 import { type AutomationEvent, automationPrincipal, matches } from './consumer.ts';
 
 const event = (over: Partial<AutomationEvent>): AutomationEvent => ({

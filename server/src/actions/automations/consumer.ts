@@ -1,15 +1,20 @@
-import { compileJsonata, type JsonataExpression } from '../../../../connectors/sdk/jsonata.ts';
+import type { EgressPolicy } from '@plexus/connector-sdk';
+import {
+  type AutomationDefinition,
+  type AutomationTrigger,
+  compileJsonata,
+  type JsonataExpression,
+  labelOf,
+} from '@plexus/contract';
 import neo4j from 'neo4j-driver';
-import type { EgressPolicy } from '../../../../connectors/sdk/index.ts';
 import type { Principal } from '../../auth/principal.ts';
 import type { Catalog } from '../../catalog/catalog.ts';
 import { type Db, openSession, writeRows } from '../../db/driver.ts';
 import { createLease, type Lease } from '../../db/lease.ts';
 import { loadQuery } from '../../db/query-loader.ts';
 import type { Logger } from '../../log.ts';
-import { labelOf } from '../../model/names.ts';
 import { deliverSigned } from '../invokers/signed-delivery.ts';
-import type { ActionsService, AutomationDefinition, AutomationTrigger } from '../types.ts';
+import type { ActionsService } from '../types.ts';
 import type { ActiveAutomation, AutomationStore } from './store.ts';
 
 /** An audit event as an automation sees it (`event` in conditions and templates). */

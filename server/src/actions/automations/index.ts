@@ -1,4 +1,4 @@
-import type { EgressPolicy } from '../../../../connectors/sdk/index.ts';
+import type { EgressPolicy } from '@plexus/connector-sdk';
 import type { Catalog } from '../../catalog/catalog.ts';
 import type { EventBus } from '../../catalog/events.ts';
 import type { Db } from '../../db/driver.ts';

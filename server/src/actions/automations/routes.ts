@@ -1,3 +1,4 @@
+import type { AutomationDefinition } from '@plexus/contract';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import neo4j from 'neo4j-driver';
@@ -7,7 +8,6 @@ import { checkLimit } from '../../db/pages.ts';
 import { loadQuery } from '../../db/query-loader.ts';
 import { NotFoundError } from '../../errors.ts';
 import { type AppEnv, readJson, requireRole, writeContext } from '../../http.ts';
-import type { AutomationDefinition } from '../types.ts';
 import type { AutomationStore } from './store.ts';
 
 /**

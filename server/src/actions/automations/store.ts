@@ -1,11 +1,10 @@
+import type { AutomationDefinition, WriteContext } from '@plexus/contract';
 import type { ManagedTransaction } from 'neo4j-driver';
 import { adminChange, auditRows, recordEventsQuery } from '../../audit/audit.ts';
-import type { WriteContext } from '../../catalog/events.ts';
 import { type Db, openSession, readRows, writeRows } from '../../db/driver.ts';
 import { loadQuery } from '../../db/query-loader.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
 import type { SecretBox } from '../secrets.ts';
-import type { AutomationDefinition } from '../types.ts';
 import { type AutomationContext, checkAutomation, maskedSecret } from './validate-automation.ts';
 
 /** What the consumer keeps about an automation besides its definition. */

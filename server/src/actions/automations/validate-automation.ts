@@ -1,8 +1,13 @@
-import { compileJsonata, jsonataErrorText } from '../../../../connectors/sdk/jsonata.ts';
-import type { EgressPolicy } from '../../../../connectors/sdk/index.ts';
+import type { EgressPolicy } from '@plexus/connector-sdk';
+import {
+  type AutomationDefinition,
+  type AutomationTrigger,
+  compileJsonata,
+  jsonataErrorText,
+  type Model,
+  runStatuses,
+} from '@plexus/contract';
 import type { ErrorDetail } from '../../errors.ts';
-import type { Model } from '../../model/types.ts';
-import { type AutomationDefinition, type AutomationTrigger, runStatuses } from '../types.ts';
 
 /** Automation identifiers: lower case, digits, `-` and `_`, starting with a letter. */
 export const automationIdentifierPattern = /^[a-z][a-z0-9_-]{0,63}$/;

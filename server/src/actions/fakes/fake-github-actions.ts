@@ -19,7 +19,7 @@ import {
   type FakeResponse,
   type FakeServer,
   startFakeServer,
-} from '../../../../connectors/sdk/fake-server.ts';
+} from '@plexus/connector-sdk/fake-server';
 
 type Json = Record<string, unknown>;
 

@@ -2,16 +2,11 @@
  * An invocation context for invoker tests without the runs service: a reporter that records
  * what the invoker logs and updates, and lets the test await an update with a deadline.
  */
-import { createEgressPolicy, type EgressPolicy } from '../../../../connectors/sdk/index.ts';
+
+import { createEgressPolicy, type EgressPolicy } from '@plexus/connector-sdk';
+import type { InvokerConfig, RunLogLine, RunStatus } from '@plexus/contract';
 import { silentLogger } from '../../log.ts';
-import type {
-  InvocationContext,
-  InvocationPayload,
-  InvokerConfig,
-  RunLogLine,
-  RunReporter,
-  RunStatus,
-} from '../types.ts';
+import type { InvocationContext, InvocationPayload, RunReporter } from '../types.ts';
 
 /** What a recording reporter saw. */
 export interface RecordedReport {

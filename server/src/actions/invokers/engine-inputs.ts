@@ -1,4 +1,4 @@
-import { compileJsonata } from '../../../../connectors/sdk/jsonata.ts';
+import { compileJsonata } from '@plexus/contract';
 import type { InvocationPayload } from '../types.ts';
 
 /**

@@ -1,8 +1,8 @@
+import { createEgressPolicy } from '@plexus/connector-sdk';
+import type { GithubInvoker } from '@plexus/contract';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEgressPolicy } from '../../../../connectors/sdk/index.ts';
 import { type FakeGithubActions, startFakeGithubActions } from '../fakes/fake-github-actions.ts';
 import { testContext, testPayload } from '../fakes/invocation-context.ts';
-import type { GithubInvoker } from '../types.ts';
 import { createGithubInvoker, statusForConclusion } from './github.ts';
 
 const token = 'ghp_actions_test';

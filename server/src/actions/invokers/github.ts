@@ -23,7 +23,8 @@
  *   stops when the run is cancelled or the server stops (the run then ends by its action's
  *   timeout), after `trackTimeoutMs`, or after `maxPollFailures` failed polls in a row.
  */
-import type { GithubInvoker, InvocationContext, InvocationResult, Invoker, RunStatus } from '../types.ts';
+import type { GithubInvoker, RunStatus } from '@plexus/contract';
+import type { InvocationContext, InvocationResult, Invoker } from '../types.ts';
 import {
   checkBaseUrl,
   pause,

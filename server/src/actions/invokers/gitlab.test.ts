@@ -1,7 +1,7 @@
+import type { GitlabInvoker } from '@plexus/contract';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type FakeGitlab, startFakeGitlab } from '../fakes/fake-gitlab.ts';
 import { testContext, testPayload } from '../fakes/invocation-context.ts';
-import type { GitlabInvoker } from '../types.ts';
 import { createGitlabInvoker, gitlabMessage, projectSegment } from './gitlab.ts';
 
 const triggerToken = 'glptt-0123456789abcdef';

@@ -12,7 +12,8 @@
  * The trigger token can start pipelines but not read them, so there is no status copy: the
  * pipeline reports back itself (see docs/actions.md "GitLab CI"), or the run ends at its timeout.
  */
-import type { GitlabInvoker, InvocationResult, Invoker } from '../types.ts';
+import type { GitlabInvoker } from '@plexus/contract';
+import type { InvocationResult, Invoker } from '../types.ts';
 import {
   checkBaseUrl,
   renderEngineInputs,

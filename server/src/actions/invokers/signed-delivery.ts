@@ -1,4 +1,4 @@
-import { type EgressPolicy, signTimestamped } from '../../../../connectors/sdk/index.ts';
+import { type EgressPolicy, signTimestamped } from '@plexus/connector-sdk';
 
 /** One outbound signed HTTP delivery: what the webhook invoker and automation webhooks send. */
 export interface SignedDelivery {

@@ -1,6 +1,11 @@
+import {
+  checkExpression,
+  evaluateExpression,
+  isExpression,
+  type UpsertEntityInvoker,
+} from '@plexus/contract';
 import { PlexusError } from '../../errors.ts';
-import { checkExpression, evaluateExpression, isExpression } from '../form-rules.ts';
-import type { Invoker, UpsertEntityInvoker } from '../types.ts';
+import type { Invoker } from '../types.ts';
 import type { InvokerDeps } from './index.ts';
 
 /**

@@ -1,6 +1,6 @@
-import { checkExpression, evaluateExpression, isExpression } from '../form-rules.ts';
+import { checkExpression, evaluateExpression, isExpression, type WebhookInvoker } from '@plexus/contract';
 import { mask } from '../secrets.ts';
-import type { InvocationPayload, Invoker, WebhookInvoker } from '../types.ts';
+import type { InvocationPayload, Invoker } from '../types.ts';
 import { deliverSigned } from './signed-delivery.ts';
 
 const methods = ['POST', 'PUT', 'PATCH'];

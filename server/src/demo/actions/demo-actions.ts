@@ -12,12 +12,14 @@
  * const demoActions = config.demo ? await startDemoActions(services, { dataDir: config.dataDir, plexusUrl: config.actions.publicUrl }) : null;
  * // in stop(): demoActions?.stop();
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ActionDefinition, ActionsService } from '../../actions/types.ts';
+import type { ActionDefinition } from '@plexus/contract';
+import type { ActionsService } from '../../actions/types.ts';
 import type { Principal } from '../../auth/principal.ts';
 import type { TokenStore } from '../../auth/tokens.ts';
 import { ConfigError } from '../../config.ts';

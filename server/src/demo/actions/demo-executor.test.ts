@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
+import { signTimestamped } from '@plexus/connector-sdk';
+import { type FakeServer, startFakeServer } from '@plexus/connector-sdk/fake-server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type FakeServer, startFakeServer } from '../../../../connectors/sdk/fake-server.ts';
-import { signTimestamped } from '../../../../connectors/sdk/webhooks.ts';
 import { type DemoExecutor, startDemoExecutor } from '../../../../examples/demo-executor/executor.ts';
 import { handlers, refId } from '../../../../examples/demo-executor/handlers.ts';
 import { apiRoot } from '../../../../examples/demo-executor/plexus-client.ts';

@@ -1,2 +1,2 @@
-/** `GET /api/v1/me/summary` (server/src/home/me-summary.ts): the caller's home page in one answer. */
-export type { MeSummary } from '../../../../server/src/home/me-summary.ts';
+/** `GET /api/v1/me/summary` (shape in contract/home.ts): the caller's home page in one answer. */
+export type { MeSummary } from '@plexus/contract';

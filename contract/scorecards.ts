@@ -1,4 +1,4 @@
-import type { Rule } from '../search/rules.ts';
+import type { Rule } from './search-rules.ts';
 
 /** Levels a scorecard uses when its definition names none; the first is the base everyone has. */
 export const defaultLevels: readonly string[] = ['Basic', 'Bronze', 'Silver', 'Gold'];
@@ -117,4 +117,23 @@ export interface LevelChange {
   from: string | null;
   to: string;
   at: string;
+}
+
+/** One entity's standing on one scorecard, with what it passes and fails (entity pages, GraphQL). */
+export interface EntityScorecard {
+  identifier: string;
+  title: string;
+  level: string;
+  /** The level above, or null at the top: what the entity works towards. */
+  nextLevel: string | null;
+  levels: string[];
+  score: number;
+  evaluatedAt: string;
+  rules: { identifier: string; title: string; level: string; passed: boolean }[];
+}
+
+/** `GET /api/v1/scorecards/{scorecard}/trend`: entities per level per day, oldest first. */
+export interface ScorecardTrend {
+  levels: string[];
+  days: { day: string; counts: Record<string, number>; total: number }[];
 }

@@ -1,5 +1,5 @@
-import { compileJsonata, type JsonataExpression, jsonataErrorText } from '../../../connectors/sdk/jsonata.ts';
-import type { ActionInput, ActionInputs, FieldState, FormRules, FormScope } from './types.ts';
+import type { ActionInput, ActionInputs, FieldState, FormRules, FormScope } from './actions.ts';
+import { compileJsonata, type JsonataExpression, jsonataErrorText } from './jsonata.ts';
 
 /**
  * The rules of an action's form, shared by the server (validating a run's inputs) and the UI

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ActionInputs } from './actions.ts';
 import {
   checkExpression,
   evaluateForm,
@@ -7,7 +8,6 @@ import {
   secretInputNames,
   validateInputs,
 } from './form-rules.ts';
-import type { ActionInputs } from './types.ts';
 
 const user = { id: 'ada', name: 'Ada', role: 'member', teams: ['payments'] };
 const entity = {

@@ -1,5 +1,5 @@
 import camelcase from 'camelcase';
-import type { Blueprint, RelationDef } from './types.ts';
+import type { Blueprint, RelationDef } from './model.ts';
 
 /** Identifier rule for blueprints, properties and relations (they become GraphQL names). */
 export const identifierPattern = /^[a-z][a-zA-Z0-9]{0,63}$/;
