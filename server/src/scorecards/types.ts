@@ -118,3 +118,22 @@ export interface LevelChange {
   to: string;
   at: string;
 }
+
+/** One entity's standing on one scorecard, with what it passes and fails (entity pages, GraphQL). */
+export interface EntityScorecard {
+  identifier: string;
+  title: string;
+  level: string;
+  /** The level above, or null at the top: what the entity works towards. */
+  nextLevel: string | null;
+  levels: string[];
+  score: number;
+  evaluatedAt: string;
+  rules: { identifier: string; title: string; level: string; passed: boolean }[];
+}
+
+/** What an evaluation run did, for listeners (tests, metrics): the summary and who was scored. */
+export interface EvaluationRun extends EvaluationSummary {
+  /** Identifiers of the entities this run evaluated. */
+  entities: string[];
+}
