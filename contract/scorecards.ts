@@ -137,3 +137,9 @@ export interface ScorecardTrend {
   levels: string[];
   days: { day: string; counts: Record<string, number>; total: number }[];
 }
+
+/** What an evaluation run did, for listeners (tests, metrics): the summary and who was scored. */
+export interface EvaluationRun extends EvaluationSummary {
+  /** Identifiers of the entities this run evaluated. */
+  entities: string[];
+}

@@ -279,7 +279,7 @@ export function createBlueprintStore(db: Db, logger: Logger, options: { events?:
       });
       // The destructive part runs once the new model is stored: its version changed with it, so a
       // write checked against the old model and not yet committed rolls back and is checked again
-      // (catalog.ts), and the values removed here cannot come back from such a write. It is an
+      // (catalog/write-batch.ts), and the values removed here cannot come back from such a write. It is an
       // entity write like the catalog's: locked, audited in its transaction, with change events.
       for (const plan of migrations) {
         const { entities } = await plan.apply({ actor, source: 'migration' }, options.events);

@@ -424,7 +424,7 @@ export function compileScorecard(
       // (balanced brackets, no comment, `;` or parameter), (2) validate-scorecard.ts had Neo4j
       // plan it (EXPLAIN) as read-only with no procedure call, LOAD CSV or transactional
       // subquery before it was saved, and (3) the query runs in a READ transaction with a
-      // timeout (scorecard-service.ts), where Neo4j itself refuses writes and stops slow rules.
+      // timeout (evaluate.ts), where Neo4j itself refuses writes and stops slow rules.
       const passed = selected.map((i) =>
         rules[i].kind === 'simple'
           ? `plexusSimple[${simple.indexOf(i)}]`
