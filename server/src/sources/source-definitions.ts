@@ -12,7 +12,7 @@ import {
   type MappingDocument,
   MappingInvalidError,
   readMappingDocument,
-} from '../../../connectors/sdk/index.ts';
+} from '@plexus/connector-sdk';
 import { BadRequestError, ConflictError, type ErrorDetail, ValidationError } from '../errors.ts';
 import { parseSchedule } from './schedule.ts';
 

@@ -15,7 +15,7 @@ import {
   type SyncProgress,
   type SyncResult,
   type SyncStore,
-} from '../../../connectors/sdk/index.ts';
+} from '@plexus/connector-sdk';
 import { adminChange, writeAudited } from '../audit/audit.ts';
 import type { WriteContext } from '@plexus/contract';
 import { type Db, readRows, txRows, writeRows } from '../db/driver.ts';

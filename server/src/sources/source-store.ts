@@ -11,7 +11,7 @@ import {
   type MappingDocument,
   type SyncStore,
   withoutSecrets,
-} from '../../../connectors/sdk/index.ts';
+} from '@plexus/connector-sdk';
 import { adminChange, writeAudited } from '../audit/audit.ts';
 import type { WriteContext } from '@plexus/contract';
 import { type Db, readRows, txRows, writeRows } from '../db/driver.ts';

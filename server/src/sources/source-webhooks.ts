@@ -14,7 +14,7 @@ import {
   type EgressPolicy,
   normaliseHeaders,
   type SyncStore,
-} from '../../../connectors/sdk/index.ts';
+} from '@plexus/connector-sdk';
 import { type Db, writeRows } from '../db/driver.ts';
 import { loadQuery } from '../db/query-loader.ts';
 import { ConflictError, UnauthorizedError } from '../errors.ts';

@@ -15,7 +15,7 @@ import {
   type EgressPolicy,
   type FilePolicy,
   systemClock,
-} from '../../../connectors/sdk/index.ts';
+} from '@plexus/connector-sdk';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { WriteContext } from '@plexus/contract';
 import { type Db, writeRows } from '../db/driver.ts';
