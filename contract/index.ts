@@ -5,7 +5,9 @@
  * them too). Nothing here may import from server/, web/ or connectors/
  * (scripts/import-boundaries.test.ts keeps it so).
  */
+
 export * from './actions.ts';
+export * from './canonical.ts';
 export * from './events.ts';
 export * from './form-rules.ts';
 export * from './home.ts';

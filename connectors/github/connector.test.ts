@@ -4,6 +4,7 @@ import {
   type ConnectorContext,
   compileMapping,
   createEgressPolicy,
+  environmentType,
   type FetchProblem,
   type MappedEntity,
   type RawRecord,
@@ -21,7 +22,7 @@ import {
   readGitHubDelivery,
   startFakeGitHub,
 } from './fake-github.ts';
-import { codeownersTeam, environmentType } from './mapping-functions.ts';
+import { codeownersTeam } from './mapping-functions.ts';
 
 // The fake servers listen on 127.0.0.1: allowed explicitly, as an operator would with PLEXUS_EGRESS_ALLOW.
 const egress = createEgressPolicy({ allow: ['127.0.0.1'] });

@@ -4,7 +4,7 @@
  * fields. Each returns `undefined` when GitHub says nothing, so the property is left out rather
  * than invented.
  */
-import type { MappingFunctions } from '@plexus/connector-sdk';
+import { environmentType, type MappingFunctions } from '@plexus/connector-sdk';
 
 /** GitHub (linguist) language names → the sdlc pack's `language` enum. */
 const languages: Record<string, string> = {
@@ -192,20 +192,6 @@ export function secondsBetween(from: unknown, to: unknown): number | undefined {
   return Number.isFinite(s) && s >= 0 ? Math.round(s) : undefined;
 }
 
-/**
- * The sdlc environment type an environment name suggests (`prod`, `production-eu` → production;
- * `stage`, `staging` → staging; `dev` → development; `test`, `qa` → test), or undefined.
- */
-export function environmentType(name: unknown): string | undefined {
-  if (typeof name !== 'string') return undefined;
-  const words = name.toLowerCase().split(/[^a-z0-9]+/);
-  const has = (...w: string[]) => words.some((x) => w.includes(x));
-  if (has('prod', 'production', 'prd', 'live')) return 'production';
-  if (has('staging', 'stage', 'stg', 'preprod')) return 'staging';
-  if (has('dev', 'development', 'sandbox')) return 'development';
-  if (has('test', 'testing', 'qa', 'uat', 'ci')) return 'test';
-  return undefined;
-}
 
 /** The functions, as the SDK registers them (`$codeownersTeam(codeowners, repository.owner.login)`). */
 export const githubFunctions: MappingFunctions = {

@@ -3,7 +3,7 @@
  * version, and whether its rollout is done, read from the objects' own fields the way
  * `kubectl rollout status` reads them.
  */
-import type { MappingFunctions } from '@plexus/connector-sdk';
+import { environmentType, type MappingFunctions } from '@plexus/connector-sdk';
 import type { KubeObject } from './client.ts';
 
 type Obj = KubeObject & {
@@ -129,20 +129,6 @@ export function loadBalancerAddress(object: unknown): string | undefined {
   return ingress?.hostname ?? ingress?.ip ?? undefined;
 }
 
-/**
- * The sdlc environment type an environment name suggests (`prod`, `production-eu` → production;
- * `stage`, `staging` → staging; `dev` → development; `test`, `qa` → test), or undefined.
- */
-export function environmentType(name: unknown): string | undefined {
-  if (typeof name !== 'string') return undefined;
-  const words = name.toLowerCase().split(/[^a-z0-9]+/);
-  const has = (...w: string[]) => words.some((x) => w.includes(x));
-  if (has('prod', 'production', 'prd', 'live')) return 'production';
-  if (has('staging', 'stage', 'stg', 'preprod')) return 'staging';
-  if (has('dev', 'development', 'sandbox')) return 'development';
-  if (has('test', 'testing', 'qa', 'uat', 'ci')) return 'test';
-  return undefined;
-}
 
 /** The functions, as the SDK registers them. */
 export const kubernetesFunctions: MappingFunctions = {

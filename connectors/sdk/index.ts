@@ -8,6 +8,7 @@ export { compileJsonata, type JsonataExpression, jsonataErrorText, jsonataLimits
 export * from './config-schema.ts';
 export * from './contract.ts';
 export * from './egress.ts';
+export { environmentType } from './environment-type.ts';
 export * from './file-policy.ts';
 export * from './http-client.ts';
 export * from './mapping.ts';

@@ -17,6 +17,7 @@
  */
 
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '@plexus/contract';
 import type {
   Clock,
   Connector,
@@ -182,18 +183,6 @@ export function entityKey(e: { blueprint: string; identifier: string }): string 
   return `${e.blueprint}:${e.identifier}`;
 }
 
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
-    );
-  }
-  return value;
-}
-
 /** Content hash of a mapped entity: equal hash, same contribution. */
 export function hashContribution(e: MappedEntity): string {
   const relations: Record<string, string[]> = {};
@@ -203,9 +192,7 @@ export function hashContribution(e: MappedEntity): string {
   }
   return createHash('sha1')
     .update(
-      JSON.stringify(
-        canonical({ b: e.blueprint, i: e.identifier, t: e.title ?? null, p: e.properties, r: relations }),
-      ),
+      canonicalJson({ b: e.blueprint, i: e.identifier, t: e.title ?? null, p: e.properties, r: relations }),
     )
     .digest('base64url');
 }

@@ -4,6 +4,8 @@
  * before/after states the real write uses; nothing here reads or writes the database.
  */
 
+import { canonicalJson } from '@plexus/contract';
+
 /** One field a write would change. For relations, the targets it would add and remove. */
 export interface FieldChange {
   before: unknown;
@@ -38,19 +40,22 @@ function isPlain(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function canonical(v: unknown): string {
-  return JSON.stringify(v, (_k, value) =>
-    isPlain(value) ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, value[k]])) : value,
-  );
-}
-
 /**
  * The leaves that differ between two JSON values, by dotted path (objects are walked, arrays and
  * scalars are leaves). `undefined` and `null` are the same (a field that is absent).
  */
-export function diffFields(before: unknown, after: unknown, prefix = '', out: Record<string, FieldChange> = {}): Record<string, FieldChange> {
+export function diffFields(
+  before: unknown,
+  after: unknown,
+  prefix = '',
+  out: Record<string, FieldChange> = {},
+): Record<string, FieldChange> {
   const absent = (v: unknown) => v === null || v === undefined;
-  if ((isPlain(before) || absent(before)) && (isPlain(after) || absent(after)) && !(absent(before) && absent(after))) {
+  if (
+    (isPlain(before) || absent(before)) &&
+    (isPlain(after) || absent(after)) &&
+    !(absent(before) && absent(after))
+  ) {
     // A missing object is walked as an empty one: a new object is listed leaf by leaf.
     const b = (before ?? {}) as Record<string, unknown>;
     const a = (after ?? {}) as Record<string, unknown>;
@@ -61,7 +66,7 @@ export function diffFields(before: unknown, after: unknown, prefix = '', out: Re
   }
   const b = before ?? null;
   const a = after ?? null;
-  if (canonical(b) !== canonical(a)) out[prefix] = { before: b, after: a };
+  if (canonicalJson(b) !== canonicalJson(a)) out[prefix] = { before: b, after: a };
   return out;
 }
 
@@ -74,17 +79,19 @@ interface EntityView {
   relations: Record<string, string | string[] | null>;
 }
 
-const targets = (v: string | string[] | null | undefined): string[] => (v === null || v === undefined ? [] : Array.isArray(v) ? v : [v]);
+const targets = (v: string | string[] | null | undefined): string[] =>
+  v === null || v === undefined ? [] : Array.isArray(v) ? v : [v];
 
 /** The fields an entity write changes: title, each property, each relation with its added and removed targets. */
 export function diffEntity(before: EntityView | null, after: EntityView): Record<string, FieldChange> {
   const fields: Record<string, FieldChange> = {};
-  if ((before?.title ?? null) !== (after.title ?? null)) fields.title = { before: before?.title ?? null, after: after.title ?? null };
+  if ((before?.title ?? null) !== (after.title ?? null))
+    fields.title = { before: before?.title ?? null, after: after.title ?? null };
   const props = new Set([...Object.keys(before?.properties ?? {}), ...Object.keys(after.properties)]);
   for (const key of [...props].sort()) {
     const b = before?.properties[key] ?? null;
     const a = after.properties[key] ?? null;
-    if (canonical(b) !== canonical(a)) fields[`properties.${key}`] = { before: b, after: a };
+    if (canonicalJson(b) !== canonicalJson(a)) fields[`properties.${key}`] = { before: b, after: a };
   }
   const rels = new Set([...Object.keys(before?.relations ?? {}), ...Object.keys(after.relations)]);
   for (const key of [...rels].sort()) {
@@ -93,7 +100,12 @@ export function diffEntity(before: EntityView | null, after: EntityView): Record
     const added = a.filter((t) => !b.includes(t));
     const removed = b.filter((t) => !a.includes(t));
     if (added.length > 0 || removed.length > 0) {
-      fields[`relations.${key}`] = { before: before?.relations[key] ?? null, after: after.relations[key] ?? null, added, removed };
+      fields[`relations.${key}`] = {
+        before: before?.relations[key] ?? null,
+        after: after.relations[key] ?? null,
+        added,
+        removed,
+      };
     }
   }
   return fields;
@@ -111,8 +123,11 @@ export function definitionChange(
   ignore: string[] = ['createdAt', 'updatedAt', 'createdBy', 'updatedBy', 'status'],
 ): DryRunChange {
   if (!after) return { op: 'delete', kind, identifier };
-  const strip = (o: Record<string, unknown> | null) => (o ? Object.fromEntries(Object.entries(o).filter(([k]) => !ignore.includes(k))) : {});
+  const strip = (o: Record<string, unknown> | null) =>
+    o ? Object.fromEntries(Object.entries(o).filter(([k]) => !ignore.includes(k))) : {};
   const fields = diffFields(strip(before), strip(after));
   if (!before) return { op: 'create', kind, identifier, fields };
-  return Object.keys(fields).length === 0 ? { op: 'unchanged', kind, identifier } : { op: 'update', kind, identifier, fields };
+  return Object.keys(fields).length === 0
+    ? { op: 'unchanged', kind, identifier }
+    : { op: 'update', kind, identifier, fields };
 }

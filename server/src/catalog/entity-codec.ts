@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   type Blueprint,
+  canonicalJson,
   type PropertySchema,
   relTypeOf,
   type StoredEntity,
@@ -29,18 +30,6 @@ export function refKey(ref: TargetRef): string {
   return `${ref.blueprint}:${ref.identifier}`;
 }
 
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
-    );
-  }
-  return value;
-}
-
 /** Content hash of an entity (title, properties, relations): equal hash means nothing to write. */
 export function hashEntity(e: DesiredEntity): string {
   const relations: Record<string, string[]> = {};
@@ -48,7 +37,7 @@ export function hashEntity(e: DesiredEntity): string {
     if (refs.length > 0) relations[name] = refs.map(refKey).sort();
   }
   return createHash('sha1')
-    .update(JSON.stringify(canonical({ t: e.title, p: e.properties, r: relations })))
+    .update(canonicalJson({ t: e.title, p: e.properties, r: relations }))
     .digest('base64url');
 }
 
@@ -56,7 +45,8 @@ function encodeValue(schema: PropertySchema | undefined, value: unknown): unknow
   if (value === null || value === undefined || !schema) return value ?? null;
   if (schema.type === 'integer') return neo4j.int(value as number);
   if (schema.type === 'object') return JSON.stringify(value);
-  if (schema.type === 'array' && schema.items?.type === 'integer') return (value as number[]).map((v) => neo4j.int(v));
+  if (schema.type === 'array' && schema.items?.type === 'integer')
+    return (value as number[]).map((v) => neo4j.int(v));
   return value;
 }
 
@@ -75,12 +65,17 @@ function decodeValue(schema: PropertySchema | undefined, value: unknown): unknow
  * Node properties to `SET n += ...`: the entity's properties in their Neo4j form, and null for
  * every property the node holds now that the entity no longer has (which removes it).
  */
-export function nodeProperties(bp: Blueprint, e: DesiredEntity, beforeKeys: Iterable<string> = []): Record<string, unknown> {
+export function nodeProperties(
+  bp: Blueprint,
+  e: DesiredEntity,
+  beforeKeys: Iterable<string> = [],
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of beforeKeys) {
     if (!key.startsWith('_') && key !== 'identifier' && key !== 'title') out[key] = null;
   }
-  for (const [key, value] of Object.entries(e.properties)) out[key] = encodeValue(bp.schema.properties[key], value);
+  for (const [key, value] of Object.entries(e.properties))
+    out[key] = encodeValue(bp.schema.properties[key], value);
   out._text = searchText(bp, e);
   return out;
 }
@@ -91,7 +86,8 @@ export function searchText(bp: Blueprint, e: DesiredEntity): string | null {
   for (const [key, value] of Object.entries(e.properties)) {
     const schema = bp.schema.properties[key];
     if (schema?.type === 'string' && typeof value === 'string') parts.push(value);
-    else if (schema?.type === 'array' && schema.items?.type === 'string' && Array.isArray(value)) parts.push(...(value as string[]));
+    else if (schema?.type === 'array' && schema.items?.type === 'string' && Array.isArray(value))
+      parts.push(...(value as string[]));
   }
   return parts.length > 0 ? parts.join(' \n ') : null;
 }
@@ -104,7 +100,11 @@ export function relationByType(bp: Blueprint): Map<string, string> {
 }
 
 /** Rebuilds the desired-entity form from stored node properties and `[type, blueprint, id]` triples. */
-export function decodeEntity(bp: Blueprint, props: Record<string, unknown>, rels: [string, string, string][]): DesiredEntity {
+export function decodeEntity(
+  bp: Blueprint,
+  props: Record<string, unknown>,
+  rels: [string, string, string][],
+): DesiredEntity {
   const properties: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(props)) {
     if (key.startsWith('_') || key === 'identifier' || key === 'title') continue;

@@ -11,8 +11,10 @@
  * scorecards, sources and actions. Another set's objects, a connector's, the UI's or the REST
  * API's are never pruned.
  */
-import { basename, dirname, resolve } from 'node:path';
+
 import { statSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { canonicalJson } from '@plexus/contract';
 import { type ApiClient, CliError, exitCodes } from './client.ts';
 import type { Resource, ResourceKind } from './files.ts';
 
@@ -83,20 +85,7 @@ export function defaultApplySet(paths: string[]): string {
 
 type Json = Record<string, any>;
 
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .filter((k) => (value as Json)[k] !== undefined)
-        .map((k) => [k, canonical((value as Json)[k])]),
-    );
-  }
-  return value;
-}
-
-const same = (a: unknown, b: unknown) => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+const same = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b);
 
 /** True when every key the file sets has the value the server holds (server-side defaults are not drift). */
 function covers(desired: unknown, current: unknown): boolean {
@@ -198,7 +187,6 @@ async function listAll(api: ApiClient, blueprint: string): Promise<Json[]> {
   return out;
 }
 
-
 /** Compares the files' resources with the server and returns the plan, in the order it will run. */
 export async function planApply(
   api: ApiClient,
@@ -207,7 +195,8 @@ export async function planApply(
 ): Promise<PlanItem[]> {
   const set = options.set;
   // Another set's object is taken into this one (a change); one in no set joins only when it changes.
-  const inSet = (current: Json | undefined) => set === undefined || !current?.applySet || current.applySet === set;
+  const inSet = (current: Json | undefined) =>
+    set === undefined || !current?.applySet || current.applySet === set;
   const problems: string[] = [];
   const seen = new Map<string, string>();
   for (const r of resources) {
@@ -237,7 +226,11 @@ export async function planApply(
     const current = blueprints.get(r.body.identifier as string);
     wantedBlueprints.add(r.body.identifier as string);
     plan.push({
-      action: !current ? 'create' : blueprintUnchanged(r.body, current) && inSet(current) ? 'unchanged' : 'update',
+      action: !current
+        ? 'create'
+        : blueprintUnchanged(r.body, current) && inSet(current)
+          ? 'unchanged'
+          : 'update',
       kind: 'blueprint',
       name: r.body.identifier as string,
       body: r.body,
@@ -258,7 +251,11 @@ export async function planApply(
     wanted.add(name);
     const current = existing.get(name);
     plan.push({
-      action: !current ? 'create' : entityUnchanged(r.body, current) && inSet(current.meta) ? 'unchanged' : 'update',
+      action: !current
+        ? 'create'
+        : entityUnchanged(r.body, current) && inSet(current.meta)
+          ? 'unchanged'
+          : 'update',
       kind: 'entity',
       name,
       body: r.body,
@@ -313,10 +310,9 @@ export async function planApply(
   const actions =
     actionFiles.length > 0 || options.prune
       ? new Map<string, Json>(
-          listOf(await api.call('GET', '/api/v1/actions', undefined, { allow: [404] }), 'actions').map((a) => [
-            a.identifier,
-            a,
-          ]),
+          listOf(await api.call('GET', '/api/v1/actions', undefined, { allow: [404] }), 'actions').map(
+            (a) => [a.identifier, a],
+          ),
         )
       : new Map<string, Json>();
   for (const r of actionFiles) {
@@ -371,18 +367,29 @@ export async function planApply(
       else plan.push({ action: 'delete', kind: 'blueprint', name: id });
     }
     if (refused.length > 0)
-      throw new CliError(`--prune refused; nothing was changed:\n  ${refused.join('\n  ')}`, exitCodes.rejected);
+      throw new CliError(
+        `--prune refused; nothing was changed:\n  ${refused.join('\n  ')}`,
+        exitCodes.rejected,
+      );
   }
   return plan;
 }
 
-type ErrorBody = { error?: { message?: string; details?: { path?: string; index?: number; identifier?: string; message: string }[] } };
+type ErrorBody = {
+  error?: {
+    message?: string;
+    details?: { path?: string; index?: number; identifier?: string; message: string }[];
+  };
+};
 
 /** Problems from a refused dry run: one per detail, or the message when there is none. */
 function problemsOf(item: PlanItem, body: ErrorBody, status: number): PlanProblem[] {
   const err = body?.error;
   const base = { origin: item.origin, kind: item.kind, name: item.name };
-  const hint = status === 409 && item.kind === 'blueprint' && item.action !== 'delete' ? ' (apply with --force to accept the data loss)' : '';
+  const hint =
+    status === 409 && item.kind === 'blueprint' && item.action !== 'delete'
+      ? ' (apply with --force to accept the data loss)'
+      : '';
   if (!err?.details?.length) return [{ ...base, message: `${err?.message ?? `answered ${status}`}${hint}` }];
   return err.details.map((d) => ({ ...base, path: d.path, message: `${d.message}${hint}` }));
 }
@@ -403,7 +410,11 @@ const pathOf = (item: PlanItem) => {
  * the plan saves (they may be new); scorecards and actions of a blueprint this plan creates are
  * checked once it exists (`deferred`, see executePlan).
  */
-export async function checkPlan(api: ApiClient, plan: PlanItem[], options: { force?: boolean } = {}): Promise<PlanProblem[]> {
+export async function checkPlan(
+  api: ApiClient,
+  plan: PlanItem[],
+  options: { force?: boolean } = {},
+): Promise<PlanProblem[]> {
   const problems: PlanProblem[] = [];
   const allow = [400, 403, 404, 409, 422];
   const changing = (p: PlanItem) => p.action === 'create' || p.action === 'update';
@@ -420,7 +431,9 @@ export async function checkPlan(api: ApiClient, plan: PlanItem[], options: { for
     const res =
       p.action === 'create'
         ? await api.call('POST', '/api/v1/blueprints?dryRun=true', p.body, { allow })
-        : await api.call('PUT', `${pathOf(p)}?dryRun=true${options.force ? '&force=true' : ''}`, p.body, { allow });
+        : await api.call('PUT', `${pathOf(p)}?dryRun=true${options.force ? '&force=true' : ''}`, p.body, {
+            allow,
+          });
     if (res.status >= 400) problems.push(...problemsOf(p, res.body, res.status));
     else p.fields = res.body.changes?.[0]?.fields;
   }
@@ -440,7 +453,12 @@ export async function checkPlan(api: ApiClient, plan: PlanItem[], options: { for
     if (res.status >= 400) {
       const body = res.body as ErrorBody;
       const details = body?.error?.details ?? [];
-      if (details.length === 0) problems.push({ kind: 'entity', name: '*', message: body?.error?.message ?? `answered ${res.status}` });
+      if (details.length === 0)
+        problems.push({
+          kind: 'entity',
+          name: '*',
+          message: body?.error?.message ?? `answered ${res.status}`,
+        });
       for (const d of details) {
         const m = /^\/blueprints\/(\d+)(.*)$/.exec(d.path ?? '');
         const item = m ? blueprintItems[Number(m[1])] : entityItems[d.index ?? -1];
@@ -497,11 +515,15 @@ export function renderPlan(plan: PlanItem[], options: { maxFields?: number } = {
   const sign = { create: '+', update: '~', delete: '-', unchanged: '=' } as const;
   const lines: string[] = [];
   for (const p of plan.filter((x) => x.action !== 'unchanged')) {
-    lines.push(`  ${sign[p.action]} ${p.action} ${p.kind} ${p.name}${p.deferred ? ' (checked once its blueprint exists)' : ''}`);
+    lines.push(
+      `  ${sign[p.action]} ${p.action} ${p.kind} ${p.name}${p.deferred ? ' (checked once its blueprint exists)' : ''}`,
+    );
     const fields = Object.entries(p.fields ?? {});
     for (const [path, f] of fields.slice(0, max)) {
       if (f.added || f.removed)
-        lines.push(`      ${path}: ${[...(f.added ?? []).map((t) => `+${t}`), ...(f.removed ?? []).map((t) => `-${t}`)].join(' ')}`);
+        lines.push(
+          `      ${path}: ${[...(f.added ?? []).map((t) => `+${t}`), ...(f.removed ?? []).map((t) => `-${t}`)].join(' ')}`,
+        );
       else if (p.action === 'create') lines.push(`      ${path}: ${show(f.after)}`);
       else lines.push(`      ${path}: ${show(f.before)} -> ${show(f.after)}`);
     }
@@ -517,15 +539,23 @@ export function renderPlan(plan: PlanItem[], options: { maxFields?: number } = {
 /** The problems as text: one line each, with file, object and field. */
 export function renderProblems(problems: PlanProblem[]): string {
   return problems
-    .map((p) => `  ${p.origin ? `${p.origin}: ` : ''}${p.kind} ${p.name}${p.path ? ` ${p.path}` : ''}: ${p.message}`)
+    .map(
+      (p) =>
+        `  ${p.origin ? `${p.origin}: ` : ''}${p.kind} ${p.name}${p.path ? ` ${p.path}` : ''}: ${p.message}`,
+    )
     .join('\n');
 }
 
 /** What a run applied before it stopped. */
 function stopped(err: unknown, step: string, applied: string[], pending: string[]): CliError {
-  const cause = err instanceof CliError ? err : new CliError((err as Error).message ?? String(err), exitCodes.failed);
-  const details = cause.details.map((d) => `    ${d.index !== undefined ? `#${d.index} ` : ''}${d.identifier ?? ''}${d.path ? ` ${d.path}` : ''}: ${d.message}`);
-  const list = (items: string[]) => (items.length === 0 ? '    (none)' : items.map((i) => `    ${i}`).join('\n'));
+  const cause =
+    err instanceof CliError ? err : new CliError((err as Error).message ?? String(err), exitCodes.failed);
+  const details = cause.details.map(
+    (d) =>
+      `    ${d.index !== undefined ? `#${d.index} ` : ''}${d.identifier ?? ''}${d.path ? ` ${d.path}` : ''}: ${d.message}`,
+  );
+  const list = (items: string[]) =>
+    items.length === 0 ? '    (none)' : items.map((i) => `    ${i}`).join('\n');
   return new CliError(
     `apply stopped at ${step}: ${cause.message}\n${details.join('\n')}${details.length ? '\n' : ''}  applied (${applied.length}):\n${list(applied)}\n  not applied (${pending.length}):\n${list(pending)}`,
     cause.exitCode,
@@ -544,7 +574,9 @@ export async function executePlan(
   options: { force?: boolean } = {},
 ): Promise<void> {
   const label = (p: PlanItem) => `${p.action} ${p.kind} ${p.name}`;
-  const todo = plan.filter((p) => p.action !== 'unchanged' || (options.force && (p.kind === 'source' || p.kind === 'action')));
+  const todo = plan.filter(
+    (p) => p.action !== 'unchanged' || (options.force && (p.kind === 'source' || p.kind === 'action')),
+  );
   const applied: string[] = [];
   const done = new Set<PlanItem>();
   const step = async (items: PlanItem[], name: string, work: () => Promise<unknown>) => {
@@ -579,15 +611,24 @@ export async function executePlan(
     } else await step([p], label(p), () => api.call('POST', '/api/v1/blueprints', p.body));
   }
   for (const p of [...later, ...todo.filter((x) => x.kind === 'blueprint' && x.action === 'update')])
-    await step([p], label(p), () => api.call('PUT', `/api/v1/blueprints/${encodeURIComponent(p.name)}${force}`, p.body));
+    await step([p], label(p), () =>
+      api.call('PUT', `/api/v1/blueprints/${encodeURIComponent(p.name)}${force}`, p.body),
+    );
 
   // What could not be checked before its blueprint existed is checked now, before anything else is written.
   const deferred = todo.filter((p) => p.deferred);
   if (deferred.length > 0) {
-    const problems = await checkPlan(api, deferred.map((p) => ({ ...p, deferred: false })), options);
+    const problems = await checkPlan(
+      api,
+      deferred.map((p) => ({ ...p, deferred: false })),
+      options,
+    );
     if (problems.length > 0)
       throw stopped(
-        new CliError(`the server refused ${problems.length} change${problems.length === 1 ? '' : 's'} checked once their blueprint existed:\n${renderProblems(problems)}`, exitCodes.rejected),
+        new CliError(
+          `the server refused ${problems.length} change${problems.length === 1 ? '' : 's'} checked once their blueprint existed:\n${renderProblems(problems)}`,
+          exitCodes.rejected,
+        ),
         'the checks of scorecards and actions of new blueprints',
         applied,
         todo.filter((x) => !done.has(x)).map(label),

@@ -27,14 +27,12 @@ export async function runMigrations(db: Db): Promise<string[]> {
   return applied;
 }
 
-/** The statements of one migration file (`NNNN-name.cypher`). */
+/**
+ * The statements of one migration file (`cypher/migrations/NNNN-name.cypher`): split at `;` ending
+ * a line, comment lines dropped. The one multi-statement format; other queries are one per file.
+ */
 export function migrationStatements(file: string): string[] {
-  return cypherStatements(join('migrations', file));
-}
-
-/** The statements of a multi-statement file under cypher/: split at `;` ending a line, comment lines dropped. */
-export function cypherStatements(path: string): string[] {
-  return readFileSync(join(cypherDir, path), 'utf8')
+  return readFileSync(join(cypherDir, 'migrations', file), 'utf8')
     .split(/;\s*$/m)
     .map((s) =>
       s

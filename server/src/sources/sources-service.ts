@@ -18,9 +18,8 @@ import {
 } from '@plexus/connector-sdk';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { WriteContext } from '@plexus/contract';
-import { type Db, writeRows } from '../db/driver.ts';
+import type { Db } from '../db/driver.ts';
 import type { JobScheduler } from '../db/lease.ts';
-import { cypherStatements } from '../db/migrations.ts';
 import type { Logger } from '../log.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
 import { createCatalogSyncStore } from './catalog-sync-store.ts';
@@ -128,7 +127,6 @@ export function createSourcesService(deps: {
 
   return {
     async start() {
-      for (const statement of cypherStatements('sources/create-schema.cypher')) await writeRows(db, statement);
       await sources.registerConfigured(deps.configured ?? [], deps.env ?? process.env);
       schedule.start(deps.tickMs ?? 15_000);
     },
