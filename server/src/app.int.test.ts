@@ -45,6 +45,15 @@ describe('operations endpoints', () => {
     expect(r.body).toMatch(/^plexus_graphql_workers \d/m);
   });
 
+  it('exports the process metrics (CPU, memory, heap) and a request histogram', async () => {
+    const r = await px.call('GET', '/metrics', undefined, { token: null });
+    expect(r.body).toMatch(/^plexus_process_cpu_seconds_total \d/m);
+    expect(r.body).toMatch(/^plexus_process_resident_memory_bytes \d/m);
+    expect(r.body).toMatch(/^plexus_nodejs_heap_size_used_bytes \d/m);
+    expect(r.body).toMatch(/^plexus_http_request_duration_seconds_bucket\{le="0\.005",method="GET",route="\/metrics"\} \d+/m);
+    expect(r.body).toMatch(/^plexus_model_version \d/m);
+  });
+
   it('publishes the OpenAPI contract and a docs page', async () => {
     const doc = await px.call('GET', '/api/v1/openapi.json', undefined, { token: null });
     expect(doc.status).toBe(200);

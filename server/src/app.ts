@@ -126,20 +126,20 @@ export function createApp(services: Services, options: { webDist?: string } = {}
     return c.json({ status: ready ? 'ready' : 'not ready', checks }, ready ? 200 : 503);
   });
 
-  app.get('/metrics', (c) => {
+  app.get('/metrics', async (c) => {
     // With PLEXUS_METRICS_TOKEN set, scrapers must present it (compared in constant time).
     if (config.metricsToken) {
       const m = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '');
       if (!m || !safeEqual(m[1], config.metricsToken)) throw new UnauthorizedError('/metrics needs "Authorization: Bearer <PLEXUS_METRICS_TOKEN>"');
     }
-    return c.text(metrics.render({ plexus_model_version: models.version(), plexus_blueprints: models.current().size, plexus_graphql_schema_build_seconds: (schemas.current()?.buildMs ?? 0) / 1000,
-        plexus_graphql_workers: schemas.workers().length,
-        plexus_graphql_worker_heap_bytes_max: Math.max(0, ...schemas.workers().map((w) => w.heapBytes)),
-      }),
-      200,
-      {
-      'content-type': 'text/plain; version=0.0.4',
+    const text = await metrics.render({
+      plexus_model_version: models.version(),
+      plexus_blueprints: models.current().size,
+      plexus_graphql_schema_build_seconds: (schemas.current()?.buildMs ?? 0) / 1000,
+      plexus_graphql_workers: schemas.workers().length,
+      plexus_graphql_worker_heap_bytes_max: Math.max(0, ...schemas.workers().map((w) => w.heapBytes)),
     });
+    return c.text(text, 200, { 'content-type': metrics.contentType });
   });
   // The contract is public (it holds no data); every operation in it needs a token.
   app.get('/api/v1/openapi.json', (c) => c.json(openApiDocument()));
