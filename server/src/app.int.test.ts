@@ -87,6 +87,14 @@ describe('operations endpoints', () => {
     const r = await px.call('GET', '/healthz', undefined, { token: null });
     expect(r.headers.get('x-content-type-options')).toBe('nosniff');
     expect(r.headers.get('x-frame-options')).toBe('DENY');
+    expect(r.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(r.headers.get('strict-transport-security')).toBe('max-age=31536000; includeSubDomains');
+    expect(r.headers.get('permissions-policy')).toBe('camera=(), microphone=(), geolocation=(), payment=()');
+    expect(r.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+    expect(r.headers.get('cross-origin-embedder-policy')).toBeNull();
+    const data = await px.call('GET', '/api/v1/blueprints');
+    expect(data.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
+    expect(data.headers.get('cache-control')).toBe('no-store');
   });
 
   it('answers unknown routes with the error shape', async () => {

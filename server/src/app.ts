@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Hono } from 'hono';
+import { secureHeaders } from 'hono/secure-headers';
 import { cors } from 'hono/cors';
 import { automationRoutes } from './actions/automations/routes.ts';
 import { actionRoutes, runReportRoutes } from './actions/index.ts';
@@ -31,8 +32,51 @@ import { createViewStore, viewRoutes } from './views/index.ts';
  * compiled templates carry static `style="…"` attributes; `<style>` elements and inline scripts
  * are not (browsers without `style-src-attr` fall back to `style-src 'self'`).
  */
-export const pageCsp =
-  "default-src 'self'; script-src 'self'; style-src 'self'; style-src-elem 'self'; style-src-attr 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+const pagePolicy = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  styleSrcElem: ["'self'"],
+  styleSrcAttr: ["'unsafe-inline'"],
+  imgSrc: ["'self'", 'data:', 'blob:'],
+  connectSrc: ["'self'"],
+  fontSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  frameAncestors: ["'none'"],
+  baseUri: ["'none'"],
+  formAction: ["'self'"],
+};
+
+/** Data, never a page (REST, GraphQL, metrics): nothing may run or embed it. */
+const dataPolicy = { defaultSrc: ["'none'"], frameAncestors: ["'none'"] };
+
+/** The page CSP as the header says it (what tests compare against). */
+export const pageCsp = Object.entries(pagePolicy)
+  .map(([k, v]) => `${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${v.join(' ')}`)
+  .join('; ');
+
+/**
+ * The security headers of every answer (Hono's secure-headers), with the CSP of pages or of data.
+ * Cross-origin isolation (COEP) stays off: nothing here needs it, and it would refuse images a
+ * user's entity links to.
+ */
+function securityHeaders(policy: typeof pagePolicy | typeof dataPolicy) {
+  return secureHeaders({
+    contentSecurityPolicy: policy,
+    crossOriginEmbedderPolicy: false,
+    crossOriginOpenerPolicy: 'same-origin',
+    crossOriginResourcePolicy: 'same-origin',
+    referrerPolicy: 'no-referrer',
+    strictTransportSecurity: 'max-age=31536000; includeSubDomains',
+    xFrameOptions: 'DENY',
+    permissionsPolicy: { camera: [], microphone: [], geolocation: [], payment: [] },
+  });
+}
+
+/** Whether `path` answers data (REST, GraphQL, metrics) rather than a page of the UI or /docs. */
+function isData(path: string): boolean {
+  return path.startsWith('/api/') || path === '/metrics' || path === '/graphql';
+}
 
 /**
  * Builds the HTTP application. No side effects: tests call `app.request()` in-process and
@@ -69,29 +113,16 @@ export function createApp(services: Services, options: { webDist?: string } = {}
   app.notFound((c) => c.json(new NotFoundError(`no route for ${c.req.method} ${c.req.path}`).toBody(), 404));
 
   const metrics = createMetrics(events);
+  const dataHeaders = securityHeaders(dataPolicy);
+  const pageHeaders = securityHeaders(pagePolicy);
+  app.use('*', (c, next) => (isData(c.req.path) ? dataHeaders : pageHeaders)(c, next));
   app.use('*', async (c, next) => {
     const started = performance.now();
     c.set('access', access);
     c.set('bodyLimits', bodyLimits);
     await next();
-    c.header('x-content-type-options', 'nosniff');
-    c.header('referrer-policy', 'no-referrer');
-    c.header('x-frame-options', 'DENY');
-    c.header('cross-origin-opener-policy', 'same-origin');
-    c.header('cross-origin-resource-policy', 'same-origin');
-    c.header('permissions-policy', 'camera=(), microphone=(), geolocation=(), payment=()');
-    c.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
-    if (c.req.path.startsWith('/api/') || c.req.path === '/metrics') {
-      // Data, never a page: nothing may run or embed it, and no cache along the way keeps it.
-      c.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
-      c.header('cache-control', 'no-store');
-    } else if (c.req.path === '/graphql') {
-      c.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
-      c.header('cache-control', 'no-store');
-    } else {
-      // The UI and /docs: no inline script or style, nothing from another origin.
-      c.header('content-security-policy', pageCsp);
-    }
+    // Data, never a page: no cache along the way keeps it.
+    if (isData(c.req.path)) c.header('cache-control', 'no-store');
     const seconds = (performance.now() - started) / 1000;
     // The matched route pattern, not the path, keeps label cardinality bounded.
     metrics.observeRequest(c.req.method, c.req.routePath ?? 'unknown', c.res.status, seconds);
