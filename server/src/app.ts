@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
-import { secureHeaders } from 'hono/secure-headers';
 import { cors } from 'hono/cors';
+import { secureHeaders } from 'hono/secure-headers';
 import { automationRoutes } from './actions/automations/routes.ts';
 import { actionRoutes, runReportRoutes } from './actions/index.ts';
 import { auditRoutes } from './audit/routes.ts';
@@ -10,16 +11,22 @@ import { createConcurrencyLimiter, limitConcurrency } from './auth/concurrency.t
 import { authenticate, authRoutes, createOidcVerifier, createRateLimiter, safeEqual } from './auth/index.ts';
 import { entityRoutes } from './catalog/routes.ts';
 import { databaseUnavailable } from './db/driver.ts';
-import { NotFoundError, PlexusError, ServiceUnavailableError, TooManyRequestsError, UnauthorizedError } from './errors.ts';
+import {
+  NotFoundError,
+  PlexusError,
+  ServiceUnavailableError,
+  TooManyRequestsError,
+  UnauthorizedError,
+} from './errors.ts';
 import { graphqlRoutes } from './graphql/routes.ts';
 import { homeRoutes } from './home/index.ts';
-import { impactRoutes } from './impact/routes.ts';
 import type { AppEnv } from './http.ts';
+import { impactRoutes } from './impact/routes.ts';
 import { createMetrics } from './metrics.ts';
 import { blueprintRoutes } from './model/routes.ts';
+import { docsPage, docsScript, docsStyle, openApiDocument } from './openapi.ts';
 import { queryRoutes } from './queries/routes.ts';
 import { scorecardRoutes } from './scorecards/index.ts';
-import { docsPage, docsScript, docsStyle, openApiDocument } from './openapi.ts';
 import { searchRoutes } from './search/routes.ts';
 import type { Services } from './services.ts';
 import { sourceRoutes, webhookRoutes } from './sources/index.ts';
@@ -96,19 +103,30 @@ export function createApp(services: Services, options: { webDist?: string } = {}
   if (oidc) services.identities.onChange(() => oidc.forget());
   const limiter = createRateLimiter(config.auth.rateLimit);
   const failures = createRateLimiter(config.auth.failureLimit);
-  const bodyLimits = { maxDepth: config.limits.jsonDepth, maxArrayLength: config.limits.jsonArrayLength, maxLineBytes: config.limits.ndjsonLineBytes };
+  const bodyLimits = {
+    maxDepth: config.limits.jsonDepth,
+    maxArrayLength: config.limits.jsonArrayLength,
+    maxLineBytes: config.limits.ndjsonLineBytes,
+  };
 
   app.onError((err, c) => {
     const unavailable = databaseUnavailable(err);
     if (unavailable) {
-      logger.warn('request failed: database unavailable', { method: c.req.method, path: c.req.path, reason: (err as Error).message.split('\n')[0] });
+      logger.warn('request failed: database unavailable', {
+        method: c.req.method,
+        path: c.req.path,
+        reason: (err as Error).message.split('\n')[0],
+      });
       c.header('retry-after', String(unavailable.retryAfterSeconds));
       return c.json(unavailable.toBody(), 503);
     }
     if (err instanceof TooManyRequestsError) c.header('retry-after', String(err.retryAfterSeconds));
     if (err instanceof PlexusError) return c.json(err.toBody(), err.status as 400);
     logger.error('request failed', { method: c.req.method, path: c.req.path, err });
-    return c.json({ error: { code: 'internal', message: 'internal server error; see the server log', details: [] } }, 500);
+    return c.json(
+      { error: { code: 'internal', message: 'internal server error; see the server log', details: [] } },
+      500,
+    );
   });
   app.notFound((c) => c.json(new NotFoundError(`no route for ${c.req.method} ${c.req.path}`).toBody(), 404));
 
@@ -127,7 +145,12 @@ export function createApp(services: Services, options: { webDist?: string } = {}
     // The matched route pattern, not the path, keeps label cardinality bounded.
     metrics.observeRequest(c.req.method, c.req.routePath ?? 'unknown', c.res.status, seconds);
     if (c.req.path !== '/healthz' && c.req.path !== '/readyz') {
-      logger.debug('request', { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(seconds * 1000) });
+      logger.debug('request', {
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round(seconds * 1000),
+      });
     }
   });
 
@@ -161,7 +184,8 @@ export function createApp(services: Services, options: { webDist?: string } = {}
     // With PLEXUS_METRICS_TOKEN set, scrapers must present it (compared in constant time).
     if (config.metricsToken) {
       const m = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '');
-      if (!m || !safeEqual(m[1], config.metricsToken)) throw new UnauthorizedError('/metrics needs "Authorization: Bearer <PLEXUS_METRICS_TOKEN>"');
+      if (!m || !safeEqual(m[1], config.metricsToken))
+        throw new UnauthorizedError('/metrics needs "Authorization: Bearer <PLEXUS_METRICS_TOKEN>"');
     }
     const text = await metrics.render({
       plexus_model_version: models.version(),
@@ -175,55 +199,105 @@ export function createApp(services: Services, options: { webDist?: string } = {}
   // The contract is public (it holds no data); every operation in it needs a token.
   app.get('/api/v1/openapi.json', (c) => c.json(openApiDocument()));
   app.get('/docs', (c) => c.html(docsPage));
-  app.get('/docs/docs.js', (c) => c.body(docsScript, 200, { 'content-type': 'text/javascript; charset=utf-8' }));
+  app.get('/docs/docs.js', (c) =>
+    c.body(docsScript, 200, { 'content-type': 'text/javascript; charset=utf-8' }),
+  );
   app.get('/docs/docs.css', (c) => c.body(docsStyle, 200, { 'content-type': 'text/css; charset=utf-8' }));
 
   // While the background probe knows the database is down, answer at once instead of waiting.
   const needsDb = async (_c: unknown, next: () => Promise<void>) => {
-    if (!services.health.up()) throw new ServiceUnavailableError('the database is unavailable (it is being restarted or is unreachable); retry in a few seconds');
+    if (!services.health.up())
+      throw new ServiceUnavailableError(
+        'the database is unavailable (it is being restarted or is unreachable); retry in a few seconds',
+      );
     await next();
   };
   app.use('/api/*', needsDb);
   app.use('/graphql', needsDb);
   // Executors report with their run's token, not an API token: these routes come before authentication.
-  app.route('/', runReportRoutes({ actions: services.actions, bodyLimit: Math.max(64 * 1024, 4 * config.actions.maxLogLineBytes + 4096) }));
+  app.route(
+    '/',
+    runReportRoutes({
+      actions: services.actions,
+      bodyLimit: Math.max(64 * 1024, 4 * config.actions.maxLogLineBytes + 4096),
+    }),
+  );
   const auth = authenticate({ tokens, oidc, limiter, failures, trustProxy: config.trustProxy, logger });
   app.use('/api/*', auth);
   app.use('/graphql', auth);
   // Heavy reads hold a database session each: a cap per caller keeps the pool for everyone.
-  const heavy = limitConcurrency(createConcurrencyLimiter(config.graphqlLimits.maxConcurrent), config.graphqlLimits.maxConcurrent);
-  for (const path of ['/graphql', '/api/v1/search', '/api/v1/search/*', '/api/v1/paths', '/api/v1/blueprints/:blueprint/entities/:identifier/impact', '/api/v1/queries/:query/run']) app.use(path, heavy);
+  const heavy = limitConcurrency(
+    createConcurrencyLimiter(config.graphqlLimits.maxConcurrent),
+    config.graphqlLimits.maxConcurrent,
+  );
+  for (const path of [
+    '/graphql',
+    '/api/v1/search',
+    '/api/v1/search/*',
+    '/api/v1/paths',
+    '/api/v1/blueprints/:blueprint/entities/:identifier/impact',
+    '/api/v1/queries/:query/run',
+  ])
+    app.use(path, heavy);
   const api = new Hono<AppEnv>();
   api.route('/', blueprintRoutes({ models, catalog, events, jsonLimit }));
-  api.route('/', entityRoutes({ catalog, models, access, search: services.search, jsonLimit, ndjsonLimit: config.limits.ndjsonBodyBytes }));
+  api.route(
+    '/',
+    entityRoutes({
+      catalog,
+      models,
+      access,
+      search: services.search,
+      jsonLimit,
+      ndjsonLimit: config.limits.ndjsonBodyBytes,
+    }),
+  );
   api.route('/', authRoutes({ tokens, identities: services.identities, jsonLimit }));
   api.route('/', searchRoutes({ search: services.search, access, jsonLimit }));
   api.route('/', impactRoutes({ impact: services.impact, access }));
   api.route('/', auditRoutes(services.audit, models));
   api.route('/', viewRoutes({ views: createViewStore({ db: services.db, models }), models, jsonLimit }));
-  api.route('/', queryRoutes({ queries: services.queries, schemas, jsonLimit, database: services.db.database, limits: config.graphqlLimits }));
+  api.route(
+    '/',
+    queryRoutes({
+      queries: services.queries,
+      schemas,
+      jsonLimit,
+      database: services.db.database,
+      limits: config.graphqlLimits,
+    }),
+  );
   api.route('/', sourceRoutes(services.sources, jsonLimit));
-  api.route('/', actionRoutes({ actions: services.actions, jsonLimit, heartbeatMs: config.actions.heartbeatMs }));
+  api.route(
+    '/',
+    actionRoutes({ actions: services.actions, jsonLimit, heartbeatMs: config.actions.heartbeatMs }),
+  );
   api.route('/', automationRoutes({ store: services.automations.store, db: services.db, jsonLimit }));
-  api.route('/', scorecardRoutes({ scorecards: services.scorecards, scorecardAdmin: services.scorecardAdmin, access, jsonLimit }));
+  api.route(
+    '/',
+    scorecardRoutes({
+      scorecards: services.scorecards,
+      scorecardAdmin: services.scorecardAdmin,
+      access,
+      jsonLimit,
+    }),
+  );
   api.route('/', homeRoutes({ db: services.db, models, access, ownerRelation: config.auth.ownerRelation }));
   app.route('/api/v1', api);
   app.route('/', webhookRoutes(services.sources, jsonLimit));
-  app.route('/', graphqlRoutes({ schemas, database: services.db.database, jsonLimit, limits: config.graphqlLimits }));
+  app.route(
+    '/',
+    graphqlRoutes({ schemas, database: services.db.database, jsonLimit, limits: config.graphqlLimits }),
+  );
 
   const dist = options.webDist ? resolve(options.webDist) : null;
   if (dist && existsSync(join(dist, 'index.html'))) {
+    // The built UI: files by @hono/node-server's serveStatic (streamed, MIME types, no path
+    // outside the folder), every other page path the single-page app's index.
     const index = readFileSync(join(dist, 'index.html'), 'utf8');
-    app.get('*', async (c, next) => {
-      if (c.req.path.startsWith('/api/') || c.req.path === '/graphql') return next();
-      const file = resolve(dist, `.${c.req.path}`);
-      if (file.startsWith(dist) && c.req.path !== '/' && existsSync(file)) {
-        const ext = file.split('.').pop() ?? '';
-        const types: Record<string, string> = { js: 'text/javascript', css: 'text/css', svg: 'image/svg+xml', png: 'image/png', json: 'application/json', html: 'text/html' };
-        return c.body(readFileSync(file), 200, { 'content-type': types[ext] ?? 'application/octet-stream' });
-      }
-      return c.html(index);
-    });
+    const files = serveStatic({ root: dist });
+    app.get('*', (c, next) => (isData(c.req.path) ? next() : files(c, next)));
+    app.get('*', (c, next) => (isData(c.req.path) ? next() : c.html(index)));
   }
   return app;
 }
