@@ -107,6 +107,11 @@ function limitsOf(c: Context): BodyLimits {
 /**
  * Streams the body's bytes to `onChunk`, refusing more than `limit` bytes without reading past
  * it (the declared Content-Length is checked before anything is read).
+ *
+ * Hand-written rather than Hono's `bodyLimit` middleware: the limit depends on what the handler
+ * reads (a JSON document, an NDJSON stream whose limit is per line and whose total is unbounded,
+ * a webhook delivery), which a middleware mounted on paths cannot know, and the bytes are decoded
+ * and split into NDJSON lines while they arrive, so a 100 MB load is never held whole.
  */
 async function streamBytes(c: Context, limit: number, onChunk: (bytes: Uint8Array) => void): Promise<void> {
   const length = Number(c.req.header('content-length') ?? 'NaN');
