@@ -125,7 +125,6 @@ export async function createServices(
     models,
     catalog,
     access,
-    audit,
     egress,
     logger,
     config: config.actions,

@@ -17,7 +17,6 @@ import {
   terminalStatuses,
   type WriteContext,
 } from '@plexus/contract';
-import { type AuditLog, adminChange } from '../audit/audit.ts';
 import type { AccessControl } from '../auth/access.ts';
 import { access as accessOf, assertCanAdminister, canAdminister, isAdmin } from '../auth/authorize.ts';
 import { ownerRelationOf } from '../auth/permissions.ts';
@@ -42,7 +41,7 @@ import type { BlueprintStore } from '../model/blueprint-store.ts';
 import { compileSearch } from '../search/rules.ts';
 import { type ActionStore, createActionStore, type SealedAction } from './action-store.ts';
 import { createInvokers, type InvokerRegistry } from './invokers/index.ts';
-import { createRunStore, type RunEventRow, type RunRow, runSnapshot } from './run-store.ts';
+import { createRunStore, type RunEventRow, type RunRow } from './run-store.ts';
 import { mask, redact, redactValue, type SecretBox } from './secrets.ts';
 import {
   type ActionsService,
@@ -72,7 +71,6 @@ export interface ActionsDeps {
   models: BlueprintStore;
   catalog: Catalog;
   access: AccessControl;
-  audit: AuditLog;
   egress: EgressPolicy;
   logger: Logger;
   config: ActionsConfig;
@@ -131,7 +129,7 @@ function withApplySet(def: ActionDefinition, applySet: string | undefined): Acti
 }
 
 export function createActionsService(deps: ActionsDeps, options: ActionsOptions = {}): PlexusActions {
-  const { db, models, catalog, access, audit, egress, logger, config, box } = deps;
+  const { db, models, catalog, access, egress, logger, config, box } = deps;
   const invokers: InvokerRegistry = { ...createInvokers({ catalog, access }), ...options.invokers };
   const actions: ActionStore = createActionStore({ db, box, invokers: () => invokers });
   const runs = createRunStore(db);
@@ -939,7 +937,7 @@ export function createActionsService(deps: ActionsDeps, options: ActionsOptions 
         teams: p.teams,
       };
       const who: WriteContext = { actor: p.name, source: 'api', runId: id };
-      const withApproval = await runs.addApproval(id, JSON.stringify(approval));
+      const withApproval = await runs.addApproval(id, JSON.stringify(approval), who);
       if (!withApproval) throw new ConflictError(`run ${id} is no longer waiting for approval`);
       let after: RunRow | null = withApproval;
       if (decision === 'decline') {
@@ -976,12 +974,6 @@ export function createActionsService(deps: ActionsDeps, options: ActionsOptions 
           );
           if (after) startInvocation(after, started.token);
         } else {
-          // Recorded on its own: the status did not change, so no transition audited it.
-          await audit.record(
-            adminChange('run', id, who, runSnapshot(row), runSnapshot(withApproval), {
-              blueprint: row.blueprint,
-            }),
-          );
           wake(id);
         }
       }

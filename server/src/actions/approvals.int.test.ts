@@ -124,6 +124,8 @@ describe('approvals by the owning team', () => {
     expect(trail.sort()).toEqual([
       `run.created requester-${u} ->WAITING_FOR_APPROVAL`,
       `run.updated owner-${u} WAITING_FOR_APPROVAL>IN_PROGRESS`,
+      // The approval itself, recorded in the transaction that stores it.
+      `run.updated owner-${u} WAITING_FOR_APPROVAL>WAITING_FOR_APPROVAL`,
       'run.updated plexus IN_PROGRESS>SUCCESS',
     ]);
   });

@@ -1,6 +1,6 @@
 import { type RunStatus, terminalStatuses, type WriteContext } from '@plexus/contract';
 import neo4j from 'neo4j-driver';
-import { adminChange, auditRows, recordEventsQuery } from '../audit/audit.ts';
+import { adminChange, auditRows, recordEventsQuery, writeAudited } from '../audit/audit.ts';
 import { type Db, openSession, readRows, writeRows } from '../db/driver.ts';
 import { loadQuery } from '../db/query-loader.ts';
 
@@ -128,7 +128,11 @@ export interface RunStore {
     lines: { message: string; level: string }[],
     maxLines: number,
   ): Promise<{ run: RunRow; seqs: number[] } | null>;
-  addApproval(id: string, approval: string): Promise<RunRow | null>;
+  /**
+   * Appends an approval or decline to a run still waiting for approval; null when it is not. The
+   * decision is audited (`run.updated`, approvals before/after) in the same transaction, as `ctx`.
+   */
+  addApproval(id: string, approval: string, ctx: WriteContext): Promise<RunRow | null>;
   events(id: string, after: number, limit: number, type?: 'log' | 'status'): Promise<RunEventRow[]>;
   list(filter: {
     action?: string;
@@ -216,13 +220,18 @@ export function createRunStore(db: Db): RunStore {
       if (rows.length === 0) return null;
       return { run: normalise(rows[rows.length - 1].run), seqs: rows.map((r) => r.seq) };
     },
-    async addApproval(id, approval) {
-      const [r] = await writeRows<{ run: RunRow }>(db, loadQuery('actions/add-approval'), {
-        id,
-        approval,
-        now: now(),
+    async addApproval(id, approval, ctx) {
+      return writeAudited(db, async (tx) => {
+        const at = now();
+        const res = await tx.run(loadQuery('actions/add-approval'), { id, approval, now: at });
+        const r = res.records[0]?.toObject() as { run: RunRow } | undefined;
+        if (!r) return { result: null, events: [] };
+        const run = normalise(r.run);
+        const after = runSnapshot(run);
+        // The query appends, so the run before it had every approval but the last.
+        const before = { ...after, approvals: (after.approvals as unknown[]).slice(0, -1) };
+        return { result: run, events: adminChange('run', run.id, ctx, before, after, { blueprint: run.blueprint, at }) };
       });
-      return r ? normalise(r.run) : null;
     },
     async events(id, after, limit, type) {
       const rows = await readRows<{ event: RunEventRow }>(db, loadQuery('actions/list-run-events'), {
