@@ -121,16 +121,6 @@ describe('github connector: a fake organisation end to end', () => {
     'dave-platform',
   ];
 
-  /** Polls until `check` passes or the deadline passes; returns the elapsed milliseconds. */
-  async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
-    const start = Date.now();
-    for (;;) {
-      if (await check()) return Date.now() - start;
-      if (Date.now() - start > ms) throw new Error(`not within ${ms} ms`);
-      await new Promise((r) => setImmediate(r));
-    }
-  }
-
   it('syncs the organisation into the graph: services, owners, teams, people, pipelines, vulnerabilities, deployments', async () => {
     const { run, n } = await syncedOrg();
     expect(run.status, run.message).toBe('succeeded');
@@ -186,16 +176,13 @@ describe('github connector: a fake organisation end to end', () => {
     ]);
   });
 
-  it('applies a signed webhook at once: a fixed Dependabot alert is fixed in the graph within a second', async () => {
+  it('applies a signed webhook before answering: a fixed Dependabot alert is fixed in the graph', async () => {
     const { id, prefix, n } = await syncedOrg();
     const res = await deliver(id, 'dependabot_alert', delivery('dependabot_alert.fixed', prefix, vocabulary));
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     expect(res.body).toMatchObject({ updated: 1, created: 0, deleted: 0, errors: [] });
-    const elapsed = await within(1000, async () => {
-      const v = await entity('vulnerability', `${n('cart-service')}/dependabot/14`);
-      return v.body.properties?.status === 'fixed';
-    });
-    expect(elapsed).toBeLessThan(1000);
+    // The answer reports the change applied: it is in the graph as soon as the delivery is answered.
+    expect((await entity('vulnerability', `${n('cart-service')}/dependabot/14`)).body.properties?.status).toBe('fixed');
   });
 
   it('answers 401 to a delivery with a bad signature and changes nothing', async () => {

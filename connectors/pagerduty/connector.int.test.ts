@@ -98,16 +98,6 @@ describe('pagerduty connector end to end', () => {
   const prefixed = (body: unknown, prefix: string) =>
     JSON.parse(JSON.stringify(body).replace(/\bQ[0-9A-Z]{13}\b/g, `${prefix}-$&`));
 
-  /** Polls until `check` passes or the deadline passes; returns the elapsed milliseconds. */
-  async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
-    const start = Date.now();
-    for (;;) {
-      if (await check()) return Date.now() - start;
-      if (Date.now() - start > ms) throw new Error(`not within ${ms} ms`);
-      await new Promise((r) => setImmediate(r));
-    }
-  }
-
   it('links incidents to the catalog services they affect, which an open-major-incident question then finds', async () => {
     const service = uniqueId('svc-');
     await plexus.call('POST', '/api/v1/blueprints/service/entities', {
@@ -148,7 +138,7 @@ describe('pagerduty connector end to end', () => {
     });
   });
 
-  it('applies a signed v3 webhook within a second: an acknowledged incident is acknowledged in the graph', async () => {
+  it('applies a signed v3 webhook before answering: an acknowledged incident is acknowledged in the graph', async () => {
     const { id, prefix, data, incident } = await syncedAccount();
     data.incidents[0].status = 'acknowledged';
     data.incidents[0].acknowledgements = [
@@ -157,11 +147,8 @@ describe('pagerduty connector end to end', () => {
     const res = await deliver(id, prefixed(readPagerDutyDelivery('incident.acknowledged'), prefix));
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     expect(res.body).toMatchObject({ updated: 1, errors: [] });
-    const elapsed = await within(1000, async () => {
-      const got = await entity('incident', incident('Q2W9X8DJEPE6KJ'));
-      return got.body.properties?.status === 'acknowledged';
-    });
-    expect(elapsed).toBeLessThan(1000);
+    // The answer reports the change applied: it is in the graph as soon as the delivery is answered.
+    expect((await entity('incident', incident('Q2W9X8DJEPE6KJ'))).body.properties?.status).toBe('acknowledged');
     expect((await entity('incident', incident('Q2W9X8DJEPE6KJ'))).body.properties.acknowledgedAt).toBe(
       '2025-05-01T10:14:30Z',
     );

@@ -1,7 +1,7 @@
 /**
  * What connector tests share (`@plexus/connector-sdk/testing`): the contract suite every
  * connector passes, a clock that never waits, a `ConnectorContext` for calling a connector
- * directly, unique identifiers, and the fake HTTP server. Test code only: the suite imports vitest.
+ * directly, unique identifiers, the fake HTTP server and `waitFor` (polling on `vi.waitFor`). Test code only: the suite imports vitest.
  *
  * The suite runs against a real Plexus, but the SDK does not import the server: a connector's
  * integration test passes the server's `startTestPlexus` as `startPlexus`.
@@ -20,6 +20,7 @@ export {
 } from './contract-suite.ts';
 export { type FakeRequest, type FakeResponse, type FakeServer, startFakeServer } from './fake-server.ts';
 export { uniqueId } from './unique-id.ts';
+export { type WaitForOptions, waitFor } from './wait-for.ts';
 
 /**
  * A clock that never waits and remembers what it was asked to wait: `sleep(ms)` moves `now()`

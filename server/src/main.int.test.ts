@@ -14,6 +14,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { readRows } from './db/driver.ts';
 import { freePort, recordedNeo4jPid } from './db/embedded-neo4j.ts';
 import { startTestPlexus } from './test-support.ts';
+import { waitFor } from '@plexus/connector-sdk/testing';
 
 const root = resolve(import.meta.dirname, '../..');
 const dirs: string[] = [];
@@ -51,22 +52,6 @@ function startServer(env: Record<string, string>): {
   return { child, output: () => out, exited };
 }
 
-async function until<T>(
-  what: string,
-  ms: number,
-  check: () => T | undefined | Promise<T | undefined>,
-  diagnostics = () => '',
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${ms} ms waiting for ${what}\n${diagnostics()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** Whether `pid` is a live process (a zombie waiting to be reaped counts as gone). */
 function running(pid: number): boolean {
   try {
@@ -88,11 +73,11 @@ describe('killing the server during startup', () => {
       NEO4J_PAGECACHE: '64m',
     });
     // The launcher writes its pid as soon as the JVM runs, before the database starts.
-    const jvm = await until(
+    const jvm = await waitFor(
       'the Neo4j JVM to start',
-      300_000,
       () => recordedNeo4jPid(join(dataDir, 'neo4j')),
-      server.output,
+      300_000,
+      { diagnostics: server.output },
     );
     expect(running(jvm)).toBe(true);
     expect(readFileSync(`/proc/${jvm}/cmdline`, 'utf8')).toContain('dev.plexus.neo4j.Launcher');
@@ -103,7 +88,7 @@ describe('killing the server during startup', () => {
 
     server.child.kill('SIGKILL');
     await server.exited;
-    await until('the orphaned JVM to exit', 60_000, () => (running(jvm) ? undefined : true), server.output);
+    await waitFor('the orphaned JVM to exit', () => (running(jvm) ? undefined : true), 60_000, { diagnostics: server.output });
     expect(running(jvm)).toBe(false);
   }, 420_000);
 });
@@ -122,11 +107,11 @@ describe('SIGTERM', () => {
       NEO4J_PASSWORD: inject('neo4jPassword'),
       PLEXUS_ADMIN_TOKEN: token,
     });
-    await until(
+    await waitFor(
       'the server to listen',
-      180_000,
       () => (server.output().includes('Plexus is running at') ? true : undefined),
-      server.output,
+      180_000,
+      { diagnostics: server.output },
     );
     const blueprint = `drain${Date.now().toString(36)}`;
     const created = await fetch(`http://127.0.0.1:${port}/api/v1/blueprints`, {
@@ -163,9 +148,8 @@ describe('SIGTERM', () => {
     req.write(`${JSON.stringify({ blueprint, identifier: 'slow-0' })}\n`);
 
     server.child.kill('SIGTERM');
-    await until(
+    await waitFor(
       'new connections to be refused',
-      30_000,
       () =>
         new Promise<true | undefined>((ok) => {
           const socket = connect(port, '127.0.0.1');
@@ -177,6 +161,7 @@ describe('SIGTERM', () => {
             ok(err.code === 'ECONNREFUSED' ? true : undefined),
           );
         }),
+      30_000,
     );
     expect(server.child.exitCode).toBeNull(); // still draining
 

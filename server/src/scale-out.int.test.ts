@@ -8,6 +8,7 @@ import { listLeases } from './db/lease.ts';
 import { silentLogger } from './log.ts';
 import { createServices, type Services } from './services.ts';
 import { uniqueId } from './test-support.ts';
+import { waitFor } from '@plexus/connector-sdk/testing';
 
 /** One server replica: its own driver, services and app, on the one test Neo4j. */
 interface Replica {
@@ -66,17 +67,6 @@ async function startReplica(name: string): Promise<Replica> {
   return replica;
 }
 
-/** Polls `check` until it returns something other than undefined, or fails after `ms`. */
-async function until<T>(what: string, check: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 let a: Replica;
 let b: Replica;
 // Reads the leases on a connection of its own, which outlives the replica that dies.
@@ -126,12 +116,12 @@ describe('two replicas on one Neo4j', () => {
     ).toBeLessThan(300);
     // B learns of the change by polling the stored model version, then rebuilds its schema.
     const version = a.services.models.version();
-    await until(
+    await waitFor(
       'replica b to load the changed model',
       async () => (b.services.models.version() >= version ? true : undefined),
       60_000,
     );
-    const list = await until(
+    const list = await waitFor(
       'replica b to serve the new type',
       async () => {
         const r = await b.call('POST', '/graphql', {
@@ -155,7 +145,7 @@ describe('two replicas on one Neo4j', () => {
     expect((await a.call('DELETE', `/api/v1/tokens/${id}`)).status).toBeLessThan(300);
     expect((await a.call('GET', '/api/v1/blueprints', undefined, token)).status).toBe(401);
     // B's cache of verified tokens lasts seconds, so the revocation reaches it within them.
-    await until(
+    await waitFor(
       'replica b to refuse the revoked token',
       async () =>
         (await b.call('GET', '/api/v1/blueprints', undefined, token)).status === 401 ? true : undefined,
@@ -176,7 +166,7 @@ describe('two replicas on one Neo4j', () => {
       [b.services.jobs.holder, b],
     ]);
     // Source syncs, scorecard full runs, audit pruning and the probe: each held by one of the two.
-    const held = await until('every job to have a holder', async () => {
+    const held = await waitFor('every job to have a holder', async () => {
       const leases = await ours();
       const names = leases
         .filter((l) => l.holder && holders.has(l.holder))
@@ -194,7 +184,7 @@ describe('two replicas on one Neo4j', () => {
       'scorecards-full-runs',
       'sources-scheduler',
     ]);
-    await until('audit pruning, the source scheduler and the probe to run', async () => {
+    await waitFor('audit pruning, the source scheduler and the probe to run', async () => {
       const leases = await ours();
       const runsOf = (n: string) => leases.find((l) => l.name === `${leasePrefix}${n}`)?.runs ?? 0;
       return runsOf('audit-prune') >= 2 && runsOf('sources-scheduler') >= 2 && runs.length >= 4
@@ -214,13 +204,13 @@ describe('two replicas on one Neo4j', () => {
       (await ours()).filter((l) => l.holder === deadHolder).map((l) => [l.name, l.until!]),
     );
     const [{ now }] = await readRows<{ now: number }>({ driver: observer }, 'RETURN timestamp() AS now');
-    await until(
+    await waitFor(
       'the survivor to hold every job',
       async () =>
         (await ours()).every((l) => l.holder === survivor.services.jobs.holder) ? true : undefined,
       60_000,
     );
-    const takeover = await until(
+    const takeover = await waitFor(
       'the survivor to run the probe',
       async () => runs.find((r) => r.replica === survivor.name && r.at > now),
       30_000,

@@ -7,6 +7,7 @@ import { type PlexusConfig, readConfig } from './config.ts';
 import { createDriver, type Db } from './db/driver.ts';
 import { silentLogger } from './log.ts';
 import { createServices, type Services } from './services.ts';
+import { waitFor } from '@plexus/connector-sdk/testing';
 
 /** A Plexus app on the test Neo4j, with an admin token, for integration tests. */
 export interface TestPlexus {
@@ -30,7 +31,7 @@ export async function planOperators(db: Db, query: string, params: Record<string
 }
 
 // One helper for the server's and the connectors' tests (the SDK's test entry holds it).
-export { uniqueId } from '@plexus/connector-sdk/testing';
+export { uniqueId, waitFor } from '@plexus/connector-sdk/testing';
 /**
  * The database helpers and migration statements, for integration tests outside server/ (a
  * connector's test checks what its sync wrote, or replays a migration) that may import this
@@ -100,4 +101,16 @@ export async function startTestPlexus(overrides: Partial<PlexusConfig> = {}, opt
       await driver.close();
     },
   };
+}
+
+/**
+ * Waits until the served GraphQL schema knows `type` (schemas are rebuilt off the request path,
+ * a moment after a blueprint change).
+ */
+export async function waitForGraphqlType(px: Pick<TestPlexus, 'call'>, type: string, timeoutMs = 60_000): Promise<void> {
+  await waitFor(
+    `GraphQL type ${type}`,
+    async () => (await px.call('POST', '/graphql', { query: `{ __type(name: "${type}") { name } }` })).body?.data?.__type?.name === type,
+    timeoutMs,
+  );
 }

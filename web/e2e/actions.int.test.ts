@@ -8,6 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { uniqueId } from '../../server/src/test-support.ts';
 import { launchBrowser, newPage, screenshot, signIn, startUiServer, type UiServer } from './support.ts';
+import { waitFor } from '@plexus/connector-sdk/testing';
 
 // Actions in the browser (issue 16, item 7): the actions panel of an entity page, a generated
 // form with its dynamic rules and validation, a run whose log arrives live from a real executor
@@ -160,21 +161,6 @@ async function watchCsp(page: Page): Promise<() => Promise<string[]>> {
     );
   });
   return () => page.evaluate(() => (window as unknown as { __csp?: string[] }).__csp ?? []);
-}
-
-/** Polls `check` until it returns a value, or fails with what it last saw. */
-async function until<T>(
-  what: string,
-  check: () => Promise<T | null | undefined | false>,
-  ms = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 beforeAll(async () => {
@@ -403,7 +389,7 @@ describe('actions in the browser', () => {
     await card.waitFor({ state: 'detached' });
     await page.getByTestId('decided-run').first().waitFor();
 
-    const done = await until('the approved run to finish', async () => {
+    const done = await waitFor('the approved run to finish', async () => {
       const r = await server.px.call('GET', `/api/v1/runs/${runId}`);
       return r.body.status === 'SUCCESS' ? r.body : null;
     });

@@ -66,24 +66,7 @@ export async function startTestExecutor(options: {
   };
 }
 
-/**
- * Polls `check` (vitest's `vi.waitFor`) until it returns a truthy value or `timeoutMs` passes, then
- * fails naming `what` and the last error.
- */
-export function waitFor<T>(what: string, check: () => Promise<T> | T, timeoutMs = 30_000): Promise<T> {
-  return vi
-    .waitFor(
-      async () => {
-        const v = await check();
-        if (!v) throw new Error('not yet');
-        return v;
-      },
-      { timeout: timeoutMs, interval: 50 },
-    )
-    .catch((err: unknown) => {
-      throw new Error(`timed out waiting for ${what}: ${String(err)}`);
-    });
-}
+export { waitFor } from '@plexus/connector-sdk/testing';
 
 /** Reads Server-Sent Events from a streaming response, one parsed event at a time. */
 export function readEvents(res: Response): {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRows } from '../db/driver.ts';
-import { planOperators, startTestPlexus, type TestPlexus, uniqueId } from '../test-support.ts';
+import { planOperators, startTestPlexus, type TestPlexus, uniqueId, waitFor } from '../test-support.ts';
 import { adminChange, listEventsQuery } from './audit.ts';
 
 let px: TestPlexus;
@@ -149,12 +149,14 @@ describe('audit trail of connector writes', () => {
     };
     await deliver(1);
     await deliver(2);
-    const deadline = Date.now() + 10_000;
-    let events = await history(`${source}-svc`);
-    while (events.length < 2 && Date.now() < deadline) {
-      await new Promise((ok) => setTimeout(ok, 50));
-      events = await history(`${source}-svc`);
-    }
+    const events = await waitFor(
+      'both deliveries in the history',
+      async () => {
+        const e = await history(`${source}-svc`);
+        return e.length >= 2 ? e : undefined;
+      },
+      10_000,
+    );
     expect(events.map((e) => [e.type, e.origin])).toEqual([
       ['entity.updated', `connector:${source}`],
       ['entity.created', `connector:${source}`],

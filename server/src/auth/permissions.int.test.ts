@@ -1,6 +1,6 @@
 import { type Blueprint, inverseFieldOf, labelOf, pluralFieldOf } from '@plexus/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestPlexus, type TestPlexus, uniqueId } from '../test-support.ts';
+import { startTestPlexus, type TestPlexus, uniqueId, waitForGraphqlType } from '../test-support.ts';
 
 // The permission matrix of issue 7: each role × operation × surface (REST, GraphQL query,
 // GraphQL relation traversal, search, impact). Allowed operations work; the others answer 403
@@ -49,16 +49,6 @@ function expectNoSecret(text: string, what: string) {
 }
 function expectNoOwnedB(text: string, what: string) {
   expect(text, `${what} leaks ${id.ownedB}`).not.toContain(id.ownedB);
-}
-
-async function waitForType(type: string) {
-  const until = Date.now() + 20_000;
-  for (;;) {
-    const r = await call('admin', 'POST', '/graphql', { query: `{ __type(name: "${type}") { name } }` });
-    if (r.body?.data?.__type?.name === type) return;
-    if (Date.now() > until) throw new Error(`type ${type} did not appear`);
-    await new Promise((ok) => setTimeout(ok, 50));
-  }
 }
 
 beforeAll(async () => {
@@ -122,7 +112,7 @@ beforeAll(async () => {
     ],
   });
   expect(bulk.status).toBe(200);
-  await waitForType(labelOf(bp.pub));
+  await waitForGraphqlType(px, labelOf(bp.pub));
 });
 afterAll(async () => {
   await px?.close();
@@ -416,7 +406,7 @@ describe('ownership through a polymorphic relation', () => {
     const rest = await raw('viewer', 'GET', `/api/v1/blueprints/${poly}/entities`);
     expect(JSON.parse(rest.text).entities.map((e: { identifier: string }) => e.identifier)).toEqual([`poly-mine-${u}`]);
     expect(rest.text).not.toContain(`poly-theirs-${u}`);
-    await waitForType(labelOf(poly));
+    await waitForGraphqlType(px, labelOf(poly));
     const g = await gqlRaw('viewer', `{ ${pluralFieldOf(poly)} { identifier } }`);
     expect(JSON.parse(g.text).data[pluralFieldOf(poly)]).toEqual([{ identifier: `poly-mine-${u}` }]);
     const admin = JSON.parse((await gqlRaw('admin', `{ ${pluralFieldOf(poly)} { identifier } }`)).text);

@@ -1,7 +1,7 @@
 import neo4j from 'neo4j-driver';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ServiceUnavailableError } from '../errors.ts';
-import { startTestPlexus, type TestPlexus, uniqueId } from '../test-support.ts';
+import { startTestPlexus, type TestPlexus, uniqueId, waitFor } from '../test-support.ts';
 import { freePort } from './embedded-neo4j.ts';
 import { checkReadOnlyCypher } from './read-only-cypher.ts';
 
@@ -84,8 +84,7 @@ describe('a request while the database is away', () => {
     expect(query.status, JSON.stringify(query.body)).toBe(503);
     // GraphQL runs in worker threads with their own connections; once the health probe has seen
     // the database away, /graphql answers 503 before a worker is asked.
-    const deadline = Date.now() + 30_000;
-    while (away.services.health.up() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await waitFor('the health probe to see the database away', () => !away.services.health.up(), 30_000);
     const gql = await away.call('POST', '/graphql', {
       query: '{ entities(where: { identifier: { in: ["x"] } }) { identifier } }',
     });

@@ -5,6 +5,7 @@ import { uniqueId } from '../test-support.ts';
 import { createDriver, type Db, readRows } from './driver.ts';
 import { createJobScheduler, createLease, listLeases } from './lease.ts';
 import { runMigrations } from './migrations.ts';
+import { waitFor } from '@plexus/connector-sdk/testing';
 
 /** A replica's own connection to the test database. */
 function connect(): Driver {
@@ -13,21 +14,6 @@ function connect(): Driver {
     user: inject('neo4jUser'),
     password: inject('neo4jPassword'),
   });
-}
-
-/** Polls `check` until it returns a value other than undefined, or fails after `ms`. */
-async function until<T>(
-  what: string,
-  check: () => Promise<T | undefined> | T | undefined,
-  ms = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 const drivers: Driver[] = [];
@@ -79,7 +65,7 @@ describe('lease', () => {
     const b = createLease(db, { name, holder: 'b', ttlMs: 60_000 });
     expect(await a.acquire()).toBe(true);
     const held = (await stateOf(name))!;
-    await until('the lease to expire and go to b', async () => ((await b.acquire()) ? true : undefined));
+    await waitFor('the lease to expire and go to b', async () => ((await b.acquire()) ? true : undefined));
     const [row] = await readRows<{ acquiredAt: number }>(
       db,
       'MATCH (l:_Lease {name: $name}) RETURN l.acquiredAt AS acquiredAt',
@@ -123,19 +109,19 @@ describe('job scheduler', () => {
     };
     const one = replica('one');
     const two = replica('two');
-    await until('six runs', () => (runs.length >= 6 ? true : undefined));
+    await waitFor('six runs', () => (runs.length >= 6 ? true : undefined));
     // The replica that ran last dies: its connection goes, nothing is released.
     const deadName = runs.at(-1)!.holder;
     const [dead, survivor] = deadName === 'one' ? [one, two] : [two, one];
     await dead.driver.close();
     const [{ now }] = await readRows<{ now: number }>(db, 'RETURN timestamp() AS now');
     const state = (await stateOf(name))!;
-    const takeover = await until('the other replica to take over', () =>
+    const takeover = await waitFor('the other replica to take over', () =>
       runs.find((r) => r.holder !== deadName && r.at > now),
     );
     // It took over only once the dead holder's lease had expired.
     if (state.holder === deadName) expect(takeover.at).toBeGreaterThan(state.until!);
-    await until('two runs by the survivor', () =>
+    await waitFor('two runs by the survivor', () =>
       runs.filter((r) => r.holder !== deadName && r.at > now).length >= 2 ? true : undefined,
     );
     // Never two runs within a period, whoever held the lease.

@@ -15,6 +15,7 @@ import { silentLogger } from '../log.ts';
 import { createServices, type Services } from '../services.ts';
 import { createDriver, readRows } from './driver.ts';
 import { type SupervisedNeo4j, superviseEmbeddedNeo4j } from './embedded-neo4j.ts';
+import { waitFor } from '@plexus/connector-sdk/testing';
 
 const token = 'supervisor-test-admin-token';
 let dir: string;
@@ -45,23 +46,6 @@ async function call(
     headers: res.headers,
     ms: performance.now() - started,
   };
-}
-
-/** Polls `check` until it returns a value, at most `ms`. */
-async function until<T>(
-  what: string,
-  ms: number,
-  check: () => Promise<T | undefined>,
-  diagnostics = () => '',
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${ms} ms waiting for ${what} ${diagnostics()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 beforeAll(async () => {
@@ -160,11 +144,18 @@ describe('the embedded Neo4j dies during a bulk load', () => {
     });
 
     // While it is away: /readyz says 503 within a second, and requests fail fast with Retry-After.
-    const ready = await until('/readyz to answer 503', 30_000, async () => {
-      const r = await call('GET', '/readyz');
-      expect(r.ms).toBeLessThan(1500);
-      return r.status === 503 ? r : undefined;
-    });
+    const readyzMs: number[] = [];
+    const ready = await waitFor(
+      '/readyz to answer 503',
+      async () => {
+        const r = await call('GET', '/readyz');
+        readyzMs.push(r.ms);
+        return r.status === 503 ? r : undefined;
+      },
+      30_000,
+    );
+    // Every answer meanwhile came fast, the 503 included.
+    expect(Math.max(...readyzMs)).toBeLessThan(1500);
     expect(ready.body.checks.neo4j).toMatch(/^unreachable/);
     for (const [method, path, body] of [
       ['GET', '/api/v1/blueprints/box/entities/bulk-0'],
@@ -180,13 +171,13 @@ describe('the embedded Neo4j dies during a bulk load', () => {
     }
 
     // The supervisor restarts it on the same port; the driver reconnects by itself.
-    await until(
+    await waitFor(
       'Neo4j to be restarted',
-      600_000,
       // Bolt may answer a moment before the launcher prints its ready line (the supervisor counts
       // the restart then): wait for both.
       async () => (neo.restarts() >= 1 && (await call('GET', '/readyz')).body.checks.neo4j === 'ok' ? true : undefined),
-      () => `supervisor: ${JSON.stringify(supervisorEvents)}`,
+      600_000,
+      { diagnostics: () => `supervisor: ${JSON.stringify(supervisorEvents)}` },
     );
     expect((await call('GET', '/api/v1/blueprints/box/entities/bulk-0')).status).toBe(200);
     expect(neo.restarts()).toBe(1);

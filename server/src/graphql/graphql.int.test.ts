@@ -1,7 +1,7 @@
 import { Neo4jGraphQL } from '@neo4j/graphql';
 import { pluralFieldOf } from '@plexus/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestPlexus, type TestPlexus, uniqueId } from '../test-support.ts';
+import { startTestPlexus, type TestPlexus, uniqueId, waitFor, waitForGraphqlType } from '../test-support.ts';
 
 let px: TestPlexus;
 let res: string;
@@ -12,17 +12,6 @@ const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 async function gql(query: string, variables?: Record<string, unknown>) {
   const r = await px.call('POST', '/graphql', { query, variables });
   return r.body as { data?: any; errors?: { message: string; extensions?: Record<string, unknown> }[] };
-}
-
-/** Polls until the served schema knows a type (rebuilds run off the request path). */
-async function waitForType(type: string, deadlineMs = 15_000) {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    const r = await gql(`{ __type(name: "${type}") { name } }`);
-    if (r.data?.__type?.name === type) return;
-    if (Date.now() > until) throw new Error(`type ${type} did not appear within ${deadlineMs} ms`);
-    await new Promise((ok) => setTimeout(ok, 50));
-  }
 }
 
 beforeAll(async () => {
@@ -77,7 +66,7 @@ beforeAll(async () => {
       },
     ],
   });
-  await waitForType(cap(svc));
+  await waitForGraphqlType(px, cap(svc));
 });
 afterAll(async () => {
   await px?.close();
@@ -100,7 +89,7 @@ describe('generated GraphQL API', () => {
       identifier: 'f1',
       properties: { colour: 'red' },
     });
-    await waitForType(cap(id));
+    await waitForGraphqlType(px, cap(id));
     const r = await gql(`{ ${pluralFieldOf(id)} { identifier colour } }`);
     expect(r.errors).toBeUndefined();
     expect(r.data[`${pluralFieldOf(id)}`]).toEqual([{ identifier: 'f1', colour: 'red' }]);
@@ -227,7 +216,7 @@ describe('generated GraphQL API', () => {
     });
     const r = await inflight;
     expect(r.data[`${pluralFieldOf(svc)}`]).toEqual([{ identifier: 'cart' }]);
-    await waitForType(cap(id));
+    await waitForGraphqlType(px, cap(id));
     expect(px.services.schemas.current()!.version).toBeGreaterThan(before.version);
   });
 
@@ -252,16 +241,14 @@ describe('generated GraphQL API', () => {
     expect(answer?.status).toBe(503);
     expect(answer?.body.error.code).toBe('service_unavailable');
     // Another worker starts, builds the schema and answers.
-    const until = Date.now() + 180_000;
-    for (;;) {
-      const r = await px.call('POST', '/graphql', { query });
-      if (r.status === 200) {
-        expect(r.body.data[pluralFieldOf(svc)]).toEqual([{ identifier: 'cart' }]);
-        break;
-      }
-      if (Date.now() > until)
-        throw new Error(`no new worker answered: ${r.status} ${JSON.stringify(r.body)}`);
-      await new Promise((ok) => setTimeout(ok, 100));
-    }
+    const r = await waitFor(
+      'a new worker to answer',
+      async () => {
+        const r = await px.call('POST', '/graphql', { query });
+        return r.status === 200 ? r : undefined;
+      },
+      180_000,
+    );
+    expect(r.body.data[pluralFieldOf(svc)]).toEqual([{ identifier: 'cart' }]);
   }, 240_000);
 });

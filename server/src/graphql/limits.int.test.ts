@@ -1,6 +1,6 @@
 import { labelOf, pluralFieldOf } from '@plexus/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestPlexus, type TestPlexus, uniqueId } from '../test-support.ts';
+import { startTestPlexus, type TestPlexus, uniqueId, waitFor, waitForGraphqlType } from '../test-support.ts';
 import { defaultGraphqlLimits } from './limits.ts';
 
 // Issue 14, item 4: GraphQL depth, alias and cost limits answer 400 before any Cypher runs, and
@@ -56,13 +56,7 @@ beforeAll(async () => {
   viewerA = (await px.call('POST', '/api/v1/tokens', { name: 'a', role: 'viewer' })).body.token;
   viewerB = (await px.call('POST', '/api/v1/tokens', { name: 'b', role: 'viewer' })).body.token;
   // The schema is built lazily in tests: wait for the type before measuring anything.
-  const until = Date.now() + 60_000;
-  for (;;) {
-    const r = await px.call('POST', '/graphql', { query: `{ __type(name: "${labelOf(bp)}") { name } }` });
-    if (r.body?.data?.__type?.name) break;
-    if (Date.now() > until) throw new Error('schema did not catch up');
-    await new Promise((ok) => setTimeout(ok, 50));
-  }
+  await waitForGraphqlType(px, labelOf(bp));
   const driver = px.services.db.driver;
   const open = driver.session.bind(driver);
   driver.session = ((...args: Parameters<typeof open>) => {
@@ -179,14 +173,17 @@ describe('concurrent heavy requests per caller', () => {
         body: query,
       });
     // Poll until both hanging requests hold their slots (a probe that gets in finishes at once).
-    const until = Date.now() + 20_000;
-    let refused: Response;
-    for (;;) {
-      refused = await simple(viewerA);
-      if (refused.status === 429) break;
-      await refused.text();
-      if (Date.now() > until) throw new Error('caller A never reached its cap');
-    }
+    const refused = await waitFor(
+      'caller A to reach its cap',
+      async () => {
+        const r = await simple(viewerA);
+        if (r.status === 429) return r;
+        await r.text();
+        return undefined;
+      },
+      20_000,
+      { intervalMs: 1 },
+    );
     expect(refused.headers.get('retry-after')).toBe('1');
     expect((await refused.json()).error.message).toMatch(/PLEXUS_GRAPHQL_MAX_CONCURRENT/);
     // The same cap covers REST search and impact for this caller.

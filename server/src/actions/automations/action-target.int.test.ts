@@ -2,20 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRows, writeRows } from '../../db/driver.ts';
 import { startTestPlexus, type TestPlexus, uniqueId } from '../../test-support.ts';
 import { createAutomationConsumer } from './consumer.ts';
+import { waitFor } from '@plexus/connector-sdk/testing';
 
 /** Automations whose target is an action: run as the automation's own identity, loops cut at the depth limit. */
 let px: TestPlexus;
 let bp: string;
-
-async function until<T>(what: string, check: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const firingsOf = (automation: string) =>
   readRows<{ state: string; depth: number; runId: string | null; error: string | null }>(
@@ -85,7 +76,7 @@ describe('action targets', () => {
     await px.call('POST', `/api/v1/blueprints/${bp}/entities`, { identifier: e, properties: { tier: 1 } });
     await px.call('POST', `/api/v1/blueprints/${bp}/entities`, { identifier: e, properties: { tier: 2 } });
     // Person → tier 2 (fires, depth 1) → run writes 3 (depth 2) → 4 (depth 3) → 5 (depth 4: cut).
-    const all = await until('the chain to be cut', async () => {
+    const all = await waitFor('the chain to be cut', async () => {
       const f = await firingsOf(automation);
       return f.length === 4 && f.every((x) => x.state !== 'pending' && x.state !== 'running') ? f : undefined;
     });
@@ -98,7 +89,7 @@ describe('action targets', () => {
     const entity = await px.call('GET', `/api/v1/blueprints/${bp}/entities/${e}`);
     expect(entity.body.properties.tier).toBe(5);
     // The last run ends once its write is stored: wait for it.
-    const runs = await until('the three runs to end', async () => {
+    const runs = await waitFor('the three runs to end', async () => {
       const got = await Promise.all(all.slice(0, 3).map((f) => px.call('GET', `/api/v1/runs/${f.runId}`)));
       return got.every((r) => r.body.status !== 'IN_PROGRESS') ? got : undefined;
     });
@@ -133,7 +124,7 @@ describe('action targets', () => {
     ).toBe(201);
     const e = uniqueId('e');
     await px.call('POST', `/api/v1/blueprints/${bp}/entities`, { identifier: e, properties: { tier: 1 } });
-    const [f] = await until('the firing to fail', async () => {
+    const [f] = await waitFor('the firing to fail', async () => {
       const got = await firingsOf(automation);
       return got.length === 1 && got[0].state === 'failed' ? got : undefined;
     });
@@ -180,13 +171,13 @@ describe('action targets', () => {
     expect(run.status, JSON.stringify(run.body)).toBe(201);
     expect(run.body.status).toBe('WAITING_FOR_APPROVAL');
     expect((await px.call('POST', `/api/v1/runs/${run.body.id}/cancel`)).status).toBe(200);
-    const [f] = await until('the firing to finish', async () => {
+    const [f] = await waitFor('the firing to finish', async () => {
       const got = await firingsOf(automation);
       return got.length === 1 && got[0].state === 'done' ? got : undefined;
     });
     expect(f.depth).toBe(1);
     // The firing stored the run; the run then bumps the tier.
-    await until('the bump run to write', async () => {
+    await waitFor('the bump run to write', async () => {
       const got = await px.call('GET', `/api/v1/blueprints/${bp}/entities/${e}`);
       return got.body.properties.tier === 2 ? true : undefined;
     });
@@ -249,7 +240,7 @@ describe('action targets', () => {
       ).toBe(200);
       const e = uniqueId('e');
       await px.call('POST', `/api/v1/blueprints/${bp}/entities`, { identifier: e, properties: { tier: 1 } });
-      await until('the consumer to die', async () => (died ? true : undefined));
+      await waitFor('the consumer to die', async () => (died ? true : undefined));
       expect((await firingsOf(automation)).map((f) => f.state)).toEqual(['running']);
       dying.halt();
       // This server takes over: the firing is reported interrupted, the action is not run.
@@ -258,7 +249,7 @@ describe('action targets', () => {
         "MATCH (l:_Lease {name: 'automations'}) SET l.holder = $holder, l.until = timestamp() + 30000",
         { holder },
       );
-      const [f] = await until('the firing to be settled', async () => {
+      const [f] = await waitFor('the firing to be settled', async () => {
         const got = await firingsOf(automation);
         return got.length === 1 && got[0].state !== 'running' ? got : undefined;
       });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRows, writeRows } from '../../db/driver.ts';
 import type { Services } from '../../services.ts';
 import { startTestPlexus, type TestPlexus, uniqueId } from '../../test-support.ts';
+import { waitFor } from '@plexus/connector-sdk/testing';
 
 /** A local receiver: verifies signatures and keeps every delivery. */
 interface Receiver {
@@ -39,21 +40,6 @@ async function startReceiver(): Promise<Receiver> {
     deliveries,
     close: () => new Promise((ok) => server.close(() => ok())),
   };
-}
-
-/** Polls until `check` returns a value, or fails after `ms`. */
-async function until<T>(
-  what: string,
-  check: () => Promise<T | undefined> | T | undefined,
-  ms = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /**
@@ -223,8 +209,8 @@ describe('firing', () => {
     await write(2); // up: fires
     await write(1); // down: condition false
     await write(3); // up: fires
-    await until('two deliveries', () => (deliveriesOf(id).length >= 2 ? true : undefined));
-    await until('firings finished', async () =>
+    await waitFor('two deliveries', () => (deliveriesOf(id).length >= 2 ? true : undefined));
+    await waitFor('firings finished', async () =>
       (await firings(px.services, id)).every((f) => f.state === 'done') ? true : undefined,
     );
     await px.services.automations.consumer!.tick();
@@ -261,7 +247,7 @@ describe('firing', () => {
     const e = uniqueId('e');
     await px.call('POST', `/api/v1/blueprints/${bp}/entities`, { identifier: e, properties: { tier: 1 } });
     await px.call('POST', `/api/v1/blueprints/${bp}/entities`, { identifier: e, properties: { tier: 2 } });
-    const status = await until(
+    const status = await waitFor(
       'the condition error',
       async () => {
         const r = await px.call('GET', `/api/v1/automations/${id}`);
@@ -288,7 +274,7 @@ describe('firing', () => {
     ).toBe(201);
     const e = uniqueId('e');
     for (const tier of [1, 2, 3, 4]) await px.call('POST', `/api/v1/blueprints/${bp}/entities`, { identifier: e, properties: { tier } });
-    await until('three finished firings', async () => {
+    await waitFor('three finished firings', async () => {
       const f = await firings(px.services, id);
       return f.length === 3 && f.every((x) => x.state === 'done') ? f : undefined;
     });
@@ -347,7 +333,7 @@ describe('firing', () => {
       identifier: e,
       properties: { tier: 3 },
     });
-    const all = await until('both firings recorded', async () => {
+    const all = await waitFor('both firings recorded', async () => {
       const f = await firings(px.services, id);
       return f.length === 2 && f[1].state === 'done' ? f : undefined;
     });
@@ -387,8 +373,8 @@ describe('firing', () => {
         },
       ],
     });
-    await until('the expiry delivery', () => (deliveriesOf(id).length >= 1 ? true : undefined));
-    await until('firing finished', async () =>
+    await waitFor('the expiry delivery', () => (deliveriesOf(id).length >= 1 ? true : undefined));
+    await waitFor('firing finished', async () =>
       (await firings(px.services, id)).every((f) => f.state === 'done') ? true : undefined,
     );
     for (let i = 0; i < 3; i++) await px.services.automations.consumer!.tick();

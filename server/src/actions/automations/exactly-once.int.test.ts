@@ -5,6 +5,7 @@ import { readRows, writeRows } from '../../db/driver.ts';
 import type { Services } from '../../services.ts';
 import { startTestPlexus, type TestPlexus, uniqueId } from '../../test-support.ts';
 import { createAutomationConsumer } from './consumer.ts';
+import { waitFor } from '@plexus/connector-sdk/testing';
 
 /**
  * The Done-when of issue 16 for automations: an automation firing on a scorecard level drop runs
@@ -19,20 +20,6 @@ let server: Server;
 let url: string;
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies of several shapes, checked by each test
 const deliveries: { automation: string; delivery: string; event: any; before: any; after: any }[] = [];
-
-async function until<T>(
-  what: string,
-  check: () => Promise<T | undefined> | T | undefined,
-  ms = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Makes this server's consumer the lease holder (other test files' servers share the database). */
 async function takeLease(services: Services): Promise<void> {
@@ -157,7 +144,7 @@ describe('exactly once across a restart', () => {
     const second = await startTestPlexus(consuming);
     try {
       await takeLease(second.services);
-      await until('the firing to finish', async () => {
+      await waitFor('the firing to finish', async () => {
         const f = await firingsOf(second.services, id);
         return f.length === 1 && f[0].state === 'done' ? f : undefined;
       });
@@ -204,7 +191,7 @@ describe('exactly once across a restart', () => {
       });
       await takeLease(first.services);
       await setTier(first, null);
-      await until('the first server to die after recording', () => stoppedAt ?? undefined);
+      await waitFor('the first server to die after recording', () => stoppedAt ?? undefined);
       const recorded = await firingsOf(first.services, id);
       expect(recorded).toEqual([{ key: stoppedAt, state: 'pending', attempts: 0 }]);
       expect(deliveriesOf(id)).toHaveLength(0);
@@ -213,7 +200,7 @@ describe('exactly once across a restart', () => {
       // The restarted server finds the recorded firing and delivers it; nothing fires twice.
       second.px = await startTestPlexus(consuming);
       await takeLease(second.px.services);
-      await until('the firing to finish', async () => {
+      await waitFor('the firing to finish', async () => {
         const f = await firingsOf(second.px!.services, id);
         return f.length === 1 && f[0].state === 'done' ? f : undefined;
       });

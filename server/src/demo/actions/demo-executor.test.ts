@@ -12,6 +12,7 @@ import {
   readDemoActions,
   spawnDemoExecutor,
 } from './demo-actions.ts';
+import { waitFor } from '@plexus/connector-sdk/testing';
 
 const secret = 'demo-secret-0123456789abcdef0123456789';
 const apiToken = 'plx_executor_api_token';
@@ -251,13 +252,12 @@ describe('the demo executor process', () => {
     };
     const executor = spawnDemoExecutor({ port, secret, apiToken, plexusUrl: 'http://127.0.0.1:9', logger });
     try {
-      const deadline = Date.now() + 30_000;
-      let health: Response | null = null;
-      while (!health && Date.now() < deadline) {
-        health = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null);
-        if (!health) await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(health?.status).toBe(200);
+      const health = await waitFor(
+        'the executor to listen',
+        () => fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null),
+        30_000,
+      );
+      expect(health.status).toBe(200);
       const refused = await fetch(executor.hookUrl, { method: 'POST', body: '{}' });
       expect(refused.status).toBe(401);
       expect(lines.some((l) => l.includes('listening'))).toBe(true);
