@@ -7,6 +7,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pluralFieldOf } from '@plexus/contract';
 import { type BenchClient, createClient } from './client.ts';
+import { toLuceneQuery } from '../server/src/search/fulltext.ts';
 import { openRawDriver, type RawTarget, rawQueries } from './load-raw.ts';
 
 /** The kinds of request in the mix, with their share of it. */
@@ -225,7 +226,8 @@ export async function runLoadMix(options: {
       rawDriver!.executeQuery(query, params, { database: options.raw?.database, routing });
     return {
       'graphql-list': () => run(q.list, { tier: tier() }),
-      search: () => run(q.search, { q: word() }),
+      // The same Lucene query Plexus sends (prefix and typo-tolerant terms), so both find the same entities.
+      search: () => run(q.search, { q: toLuceneQuery(word()) }),
       impact: () => run(q.impact, { id: impactRoot() }),
       'entity-read': () => run(q.entityRead, { id: anyService() }),
       'bulk-write': () => run(q.bulk, { rows: batchAt() }, 'WRITE'),
