@@ -6,7 +6,7 @@ import { cypherDir } from './query-loader.ts';
 /**
  * Applies `cypher/migrations/NNNN-name.cypher` in order, each once, recording applied ones as
  * `(:_Migration {id})`. Statements are separated by `;` at the end of a line. Every statement
- * is written to be idempotent, so two replicas starting at once do no harm.
+ * is written to be idempotent, so two replicas starting at once do no harm (see `applyMigrationStatement`).
  */
 export async function runMigrations(db: Db): Promise<string[]> {
   const dir = join(cypherDir, 'migrations');
@@ -20,11 +20,33 @@ export async function runMigrations(db: Db): Promise<string[]> {
   for (const file of files) {
     const id = file.replace(/\.cypher$/, '');
     if (done.has(id)) continue;
-    for (const statement of migrationStatements(file)) await writeRows(db, statement);
+    for (const statement of migrationStatements(file)) await applyMigrationStatement(db, statement);
     await writeRows(db, 'MERGE (m:_Migration {id: $id}) ON CREATE SET m.appliedAt = datetime()', { id });
     applied.push(id);
   }
   return applied;
+}
+
+/**
+ * Schema errors that mean another replica, migrating at the same moment, made the change first:
+ * `IF NOT EXISTS` and `IF EXISTS` are checked when the statement runs, so of two concurrent
+ * `CREATE INDEX ... IF NOT EXISTS` the second to commit still fails with "an equivalent index
+ * already exists".
+ */
+const raceCodes = {
+  create: ['Neo.ClientError.Schema.EquivalentSchemaRuleAlreadyExists', 'Neo.ClientError.Schema.IndexAlreadyExists', 'Neo.ClientError.Schema.ConstraintAlreadyExists'],
+  drop: ['Neo.ClientError.Schema.IndexDropFailed', 'Neo.ClientError.Schema.ConstraintDropFailed', 'Neo.ClientError.Schema.IndexNotFound', 'Neo.ClientError.Schema.ConstraintNotFound'],
+};
+
+/** Runs one migration statement; a schema change another replica made concurrently counts as done. */
+export async function applyMigrationStatement(db: Db, statement: string): Promise<void> {
+  try {
+    await writeRows(db, statement);
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? '';
+    const guarded = /\bIF\s+NOT\s+EXISTS\b/i.test(statement) ? raceCodes.create : /\bIF\s+EXISTS\b/i.test(statement) ? raceCodes.drop : [];
+    if (!guarded.includes(code)) throw err;
+  }
 }
 
 /**
