@@ -4,6 +4,7 @@ import {
   type ConnectorContext,
   compileMapping,
   createEgressPolicy,
+  type EgressPolicy,
   environmentType,
   type FetchProblem,
   type MappedEntity,
@@ -379,13 +380,42 @@ describe('github connector, against a fake GitHub', () => {
   it('sends every request through the egress policy: a host it does not allow is refused, once', async () => {
     const server = await fakeGitHub();
     const clock = fakeClock();
-    const ctx = testConnectorContext({ clock, egress: createEgressPolicy() });
+    const policy = createEgressPolicy();
+    let attempts = 0;
+    const counted: EgressPolicy = {
+      ...policy,
+      fetcher(extra) {
+        const fetch = policy.fetcher(extra);
+        return ((...args: Parameters<typeof fetch>) => {
+          attempts++;
+          return fetch(...args);
+        }) as typeof fetch;
+      },
+    };
+    const ctx = testConnectorContext({ clock, egress: counted });
     const read = async () => {
       for await (const _ of githubConnector.fetch!(configFor(server), ctx));
     };
     await expect(read()).rejects.toThrow(/refused http:\/\/127\.0\.0\.1:\d+: it is a loopback address/);
+    expect(attempts).toBe(1);
     expect(server.requests).toEqual([]);
     expect(clock.waits).toEqual([]);
+  });
+
+  it('asks again when the connection fails, four times with growing back-off, then gives up', async () => {
+    const server = await fakeGitHub();
+    const config = configFor(server);
+    await server.close();
+    servers.splice(servers.indexOf(server), 1);
+    const clock = fakeClock();
+    await expect(fetchAll(config, clock)).rejects.toThrow(
+      /request to http:\/\/127\.0\.0\.1:\d+\/orgs\/acme\/teams\?per_page=100 failed after 5 attempts/,
+    );
+    expect(clock.waits).toHaveLength(4);
+    for (const [i, ms] of clock.waits.entries()) {
+      expect(ms).toBeGreaterThanOrEqual(500 * 2 ** i * 0.75);
+      expect(ms).toBeLessThanOrEqual(500 * 2 ** i * 1.25);
+    }
   });
 
   it('sends the token as a Bearer token with the API version the mapping was written for', async () => {
