@@ -4,6 +4,7 @@ import {
   type ConnectorContext,
   compileMapping,
   createEgressPolicy,
+  type EgressPolicy,
   environmentType,
   type FetchProblem,
   type MappedEntity,
@@ -304,7 +305,128 @@ describe('github connector, against a fake GitHub', () => {
     });
     const { problems } = await fetchAll(configFor(server), clock);
     expect(problems).toEqual([]);
-    expect(clock.waits).toContain(60_050);
+    expect(clock.waits).toEqual([60_000]);
+  });
+
+  it('fails instead of waiting longer than five minutes for a rate limit, saying so', async () => {
+    const clock = fakeClock();
+    const server = await fakeGitHub({
+      intercept: (req) =>
+        req.path === '/orgs/acme/teams'
+          ? {
+              status: 403,
+              headers: {
+                'x-ratelimit-remaining': '0',
+                'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600),
+              },
+              body: { message: 'API rate limit exceeded for user ID 1.' },
+            }
+          : undefined,
+    });
+    await expect(fetchAll(configFor(server), clock)).rejects.toThrow(
+      /rate limited by http:\/\/127\.0\.0\.1:\d+\/orgs\/acme\/teams\?per_page=100 \(primary rate limit\) for 360\d s, longer than the 300 s allowed/,
+    );
+    expect(clock.waits).toEqual([]);
+  });
+
+  it('stops waiting for a rate limit when the run is aborted', async () => {
+    const controller = new AbortController();
+    // A clock whose waits end only by the abort, which comes as soon as one starts.
+    const clock: Clock = {
+      now: () => Date.now(),
+      sleep: (_ms, signal) =>
+        new Promise((_resolve, reject) => {
+          signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+          controller.abort(new Error('sync cancelled'));
+        }),
+    };
+    const server = await fakeGitHub({
+      intercept: (req) =>
+        req.path === '/orgs/acme/teams'
+          ? {
+              status: 429,
+              headers: { 'retry-after': '30' },
+              body: { message: 'You have exceeded a secondary rate limit.' },
+            }
+          : undefined,
+    });
+    const ctx = testConnectorContext({ clock, egress, signal: controller.signal });
+    const read = async () => {
+      for await (const _ of githubConnector.fetch!(configFor(server), ctx));
+    };
+    await expect(read()).rejects.toThrow('sync cancelled');
+    expect(server.requests.filter((r) => r.path === '/orgs/acme/teams')).toHaveLength(1);
+  });
+
+  it('asks again after a server error, backing off on the connector clock', async () => {
+    let failed = false;
+    const clock = fakeClock();
+    const server = await fakeGitHub({
+      intercept(req) {
+        if (failed || req.path !== '/orgs/acme/teams') return undefined;
+        failed = true;
+        return { status: 502, body: { message: 'Server Error' } };
+      },
+    });
+    const { problems } = await fetchAll(configFor(server), clock);
+    expect(problems).toEqual([]);
+    expect(server.requests.filter((r) => r.path === '/orgs/acme/teams')).toHaveLength(2);
+    // The first back-off: 500 ms with ±25 % jitter.
+    expect(clock.waits).toHaveLength(1);
+    expect(clock.waits[0]).toBeGreaterThanOrEqual(375);
+    expect(clock.waits[0]).toBeLessThanOrEqual(625);
+  });
+
+  it('sends every request through the egress policy: a host it does not allow is refused, once', async () => {
+    const server = await fakeGitHub();
+    const clock = fakeClock();
+    const policy = createEgressPolicy();
+    let attempts = 0;
+    const counted: EgressPolicy = {
+      ...policy,
+      fetcher(extra) {
+        const fetch = policy.fetcher(extra);
+        return ((...args: Parameters<typeof fetch>) => {
+          attempts++;
+          return fetch(...args);
+        }) as typeof fetch;
+      },
+    };
+    const ctx = testConnectorContext({ clock, egress: counted });
+    const read = async () => {
+      for await (const _ of githubConnector.fetch!(configFor(server), ctx));
+    };
+    await expect(read()).rejects.toThrow(/refused http:\/\/127\.0\.0\.1:\d+: it is a loopback address/);
+    expect(attempts).toBe(1);
+    expect(server.requests).toEqual([]);
+    expect(clock.waits).toEqual([]);
+  });
+
+  it('asks again when the connection fails, four times with growing back-off, then gives up', async () => {
+    const server = await fakeGitHub();
+    const config = configFor(server);
+    await server.close();
+    servers.splice(servers.indexOf(server), 1);
+    const clock = fakeClock();
+    await expect(fetchAll(config, clock)).rejects.toThrow(
+      /request to http:\/\/127\.0\.0\.1:\d+\/orgs\/acme\/teams\?per_page=100 failed after 5 attempts/,
+    );
+    expect(clock.waits).toHaveLength(4);
+    for (const [i, ms] of clock.waits.entries()) {
+      expect(ms).toBeGreaterThanOrEqual(500 * 2 ** i * 0.75);
+      expect(ms).toBeLessThanOrEqual(500 * 2 ** i * 1.25);
+    }
+  });
+
+  it('sends the token as a Bearer token with the API version the mapping was written for', async () => {
+    const server = await fakeGitHub({ basePath: '/api/v3' });
+    await fetchAll(configFor(server, { include: ['teams'] }));
+    expect(server.requests.length).toBeGreaterThan(0);
+    for (const r of server.requests) {
+      expect(r.headers.authorization).toBe('Bearer ghp_test_token');
+      expect(r.headers['x-github-api-version']).toBe('2022-11-28');
+      expect(r.headers['user-agent']).toMatch(/^plexus-github-connector /);
+    }
   });
 
   it('reports a repository part it cannot read and goes on with the others', async () => {

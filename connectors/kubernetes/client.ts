@@ -3,11 +3,34 @@
  * in-cluster service account), and listing resources with `limit`/`continue` pagination.
  * Objects come back as the API serves them, with the `kind` and `apiVersion` that list items
  * leave out put back, so API reads and `kubectl get -o json` dumps give the same records.
+ *
+ * `@kubernetes/client-node` parses the kubeconfig (its clusters, users and contexts, with its
+ * checks and messages) and finds the in-cluster API server. Listing stays on the SDK's HTTP client,
+ * because of what the library's own API clients do, seen with 1.4.0 on this repository's recorded
+ * payloads:
+ * - their transport is node-fetch with an `https.Agent` they build per request, from certificate,
+ *   key and CA files they read with `fs`: outside both the egress policy (allowed hosts, no
+ *   private addresses, redirects re-checked) and the file policy (the source's own roots);
+ * - they refuse an `http://` server unless `insecure-skip-tls-verify` is set;
+ * - they turn every list into generated model classes: timestamps become `Date` objects
+ *   (`2024-02-01T09:00:00Z` comes back as `2024-02-01T09:00:00.000Z`) and a field the model does
+ *   not know (one a newer API server adds) is dropped, so API records would no longer equal the
+ *   objects of a kubectl dump, nor what the mapping reads.
+ * The library is imported when a source first needs it: loading it takes about a second here,
+ * which a server with no Kubernetes source should not pay at start-up.
  */
 import { dirname, isAbsolute, resolve } from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { ConnectorContext, HttpClient, TlsIdentity } from '@plexus/connector-sdk';
 import { parse as parseYaml } from 'yaml';
 import type { KubernetesConfig, KubernetesResource } from './config.ts';
+
+let clientNode: Promise<typeof import('@kubernetes/client-node')> | undefined;
+/** A fresh `KubeConfig` of the library, loaded on first use. */
+async function newKubeConfig(): Promise<KubeConfig> {
+  clientNode ??= import('@kubernetes/client-node');
+  return new (await clientNode).KubeConfig();
+}
 
 /** The in-cluster service account's folder: fixed by Kubernetes, so readable without a file root. */
 export const defaultServiceAccountDir = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -79,14 +102,6 @@ export interface ApiConnection {
   tls?: TlsIdentity;
 }
 
-interface Named<T> {
-  name: string;
-  [k: string]: unknown;
-  cluster?: T;
-  user?: T;
-  context?: T;
-}
-
 const b64 = (s: string) => Buffer.from(s, 'base64').toString('utf8');
 
 /** Reads the in-cluster service account: a fresh token each call, since bound tokens rotate. */
@@ -101,13 +116,16 @@ async function inClusterConnection(config: KubernetesConfig, ctx: ConnectorConte
   const ca = await files.readText(`${dir}/ca.crt`).catch(() => undefined);
   let server = config.server;
   if (!server) {
-    const host = process.env.KUBERNETES_SERVICE_HOST;
-    const port = process.env.KUBERNETES_SERVICE_PORT ?? '443';
-    if (!host)
+    if (!process.env.KUBERNETES_SERVICE_HOST || !process.env.KUBERNETES_SERVICE_PORT)
       throw new Error(
-        'inCluster needs KUBERNETES_SERVICE_HOST (set in pods), or server in the source config',
+        'inCluster needs KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT (Kubernetes sets both in every pod), or server in the source config',
       );
-    server = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    // The library builds the URL from those variables (IPv6 in brackets, http on ports 80, 8080
+    // and 8001). It also reads the pod's namespace from Kubernetes' own service account folder,
+    // which is trusted; the token and CA are read above, through the file policy, from `dir`.
+    const kc = await newKubeConfig();
+    kc.loadFromCluster();
+    server = kc.getCurrentCluster()!.server;
   }
   return { server, cluster: 'in-cluster', headers: { authorization: `Bearer ${token}` }, tls: { ca } };
 }
@@ -120,49 +138,68 @@ async function kubeconfigConnection(config: KubernetesConfig, ctx: ConnectorCont
   // The kubeconfig and the files it names (certificates, token files) must be inside the
   // server's allowed file roots.
   const files = ctx.files.scope(undefined, { baseDir: ctx.baseDir });
-  const readFile = (path: string, _encoding: 'utf8') => files.readText(path);
-  const text = file ? await readFile(file, 'utf8') : raw;
+  const text = file ? await files.readText(file) : raw;
+  const where = file ?? 'the kubeconfig';
   // Relative paths in a kubeconfig are relative to the file.
   const near = (p: string) => (isAbsolute(p) ? p : resolve(file ? dirname(file) : ctx.baseDir, p));
-  const doc = parseYaml(text) as {
-    'current-context'?: string;
-    contexts?: Named<{ cluster: string; user: string }>[];
-    clusters?: Named<Record<string, any>>[];
-    users?: Named<Record<string, any>>[];
-  };
-  const contextName = config.context ?? doc['current-context'];
-  const context = doc.contexts?.find((c) => c.name === contextName)?.context;
-  if (!context) throw new Error(`the kubeconfig has no context "${contextName ?? ''}"`);
-  const cluster = doc.clusters?.find((c) => c.name === context.cluster)?.cluster;
-  if (!cluster?.server) throw new Error(`the kubeconfig has no cluster "${context.cluster}" with a server`);
-  const user = doc.users?.find((u) => u.name === context.user)?.user ?? {};
-  if (user.exec || user['auth-provider'])
+
+  const doc = parseYaml(text) as { users?: { name?: unknown; user?: Record<string, unknown> }[] } | null;
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
+    throw new Error(`${where} is not a kubeconfig (a YAML mapping with clusters, users and contexts)`);
+  // Token files (kubectl's `tokenFile`, the library's `token-file`) are read here, through the
+  // file policy; the library would read `token-file` itself, with fs, while parsing.
+  const tokenFiles = new Map<unknown, string>();
+  for (const entry of Array.isArray(doc.users) ? doc.users : []) {
+    const user = entry?.user;
+    if (!user || typeof user !== 'object') continue;
+    const path = user.tokenFile ?? user['token-file'];
+    if (typeof path === 'string') tokenFiles.set(entry.name, path);
+    delete user.tokenFile;
+    delete user['token-file'];
+  }
+  const kc = await newKubeConfig();
+  try {
+    kc.loadFromString(JSON.stringify(doc));
+  } catch (err) {
+    throw new Error(`${where} is not a valid kubeconfig: ${(err as Error).message}`);
+  }
+
+  const contextName = config.context ?? kc.getCurrentContext();
+  const context = contextName ? kc.getContextObject(contextName) : null;
+  if (!context)
+    throw new Error(
+      `the kubeconfig has no context "${contextName ?? ''}" (it has: ${kc
+        .getContexts()
+        .map((c) => c.name)
+        .join(', ')}); set context in the source config`,
+    );
+  const cluster = kc.getCluster(context.cluster);
+  if (!cluster) throw new Error(`the kubeconfig has no cluster "${context.cluster}" with a server`);
+  const user = context.user ? kc.getUser(context.user) : null;
+  if (user?.exec || user?.authProvider)
     throw new Error(
       `kubeconfig user "${context.user}" authenticates through an exec or auth-provider plugin, which Plexus does not run; give it a token or a client certificate`,
     );
-  const pem = async (data: unknown, path: unknown) =>
-    typeof data === 'string'
-      ? b64(data)
-      : typeof path === 'string'
-        ? readFile(near(path), 'utf8')
-        : undefined;
+  if (cluster.proxyUrl)
+    ctx.logger.warn('kubeconfig proxy-url is not used: Plexus connects to the API server directly', {
+      cluster: cluster.name,
+    });
+  const pem = async (data: string | undefined, path: string | undefined) =>
+    data ? b64(data) : path ? files.readText(near(path)) : undefined;
   const headers: Record<string, string> = {};
-  const token =
-    typeof user.token === 'string'
-      ? user.token
-      : typeof user.tokenFile === 'string'
-        ? (await readFile(near(user.tokenFile), 'utf8')).trim()
-        : undefined;
+  const tokenFile = user ? tokenFiles.get(user.name) : undefined;
+  const token = user?.token ?? (tokenFile ? (await files.readText(near(tokenFile))).trim() : undefined);
   if (token) headers.authorization = `Bearer ${token}`;
-  else if (typeof user.username === 'string')
+  else if (user?.username)
     headers.authorization = `Basic ${Buffer.from(`${user.username}:${user.password ?? ''}`).toString('base64')}`;
+  if (user?.impersonateUser) headers['impersonate-user'] = user.impersonateUser;
   const tls: TlsIdentity = {
-    ca: await pem(cluster['certificate-authority-data'], cluster['certificate-authority']),
-    cert: await pem(user['client-certificate-data'], user['client-certificate']),
-    key: await pem(user['client-key-data'], user['client-key']),
-    rejectUnauthorized: cluster['insecure-skip-tls-verify'] !== true,
+    ca: await pem(cluster.caData, cluster.caFile),
+    cert: await pem(user?.certData ?? undefined, user?.certFile ?? undefined),
+    key: await pem(user?.keyData ?? undefined, user?.keyFile ?? undefined),
+    rejectUnauthorized: !cluster.skipTLSVerify,
   };
-  return { server: String(cluster.server).replace(/\/+$/, ''), cluster: context.cluster, headers, tls };
+  return { server: cluster.server.replace(/\/+$/, ''), cluster: cluster.name, headers, tls };
 }
 
 /** Finds the API server and credentials for a source. */

@@ -191,6 +191,70 @@ describe('kubernetes connector, against a fake API server', () => {
     expect(records).toHaveLength(3);
   });
 
+  it('reads the token file of the client library spelling (token-file) relative to the kubeconfig too', async () => {
+    const server = await fakeApi();
+    const dir = join(scratch, 'kube-token-file');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'token'), 'k8s-test-token\n');
+    writeFileSync(join(dir, 'config'), kubeconfig(server.url, { 'token-file': 'token' }));
+    const records = await fetchAll(configOf({ kubeconfig: join(dir, 'config'), resources: ['namespaces'] }));
+    expect(records).toHaveLength(3);
+  });
+
+  it('refuses a token file outside the source’s file roots, before calling the server', async () => {
+    const server = await fakeApi();
+    const outside = mkdtempSync(join(tmpdir(), 'plexus-k8s-outside-'));
+    try {
+      writeFileSync(join(outside, 'token'), 'k8s-test-token');
+      for (const field of ['tokenFile', 'token-file']) {
+        const config = configOf({ kubeconfig: kubeconfig(server.url, { [field]: join(outside, 'token') }) });
+        await expect(fetchAll(config)).rejects.toThrow(/refused .*outside the source's roots/);
+      }
+      expect(server.requests).toEqual([]);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('names the contexts a kubeconfig has when the one asked for is missing', async () => {
+    const config = configOf({
+      kubeconfig: kubeconfig('https://127.0.0.1:1', { token: 't' }),
+      context: 'staging',
+    });
+    await expect(fetchAll(config)).rejects.toThrow(
+      'the kubeconfig has no context "staging" (it has: plexus@prod-eu); set context in the source config',
+    );
+  });
+
+  it('says what is wrong with a kubeconfig that is not valid', async () => {
+    const config = configOf({ kubeconfig: kubeconfig('', { token: 't' }) });
+    await expect(fetchAll(config)).rejects.toThrow(
+      'the kubeconfig is not a valid kubeconfig: clusters[0].cluster.server is missing',
+    );
+  });
+
+  it('impersonates the kubeconfig user’s "as"', async () => {
+    const server = await fakeApi();
+    await fetchAll(
+      configOf({
+        kubeconfig: kubeconfig(server.url, { token: 'k8s-test-token', as: 'catalog-reader' }),
+        resources: ['namespaces'],
+      }),
+    );
+    expect(server.requests.map((r) => r.headers['impersonate-user'])).toEqual(['catalog-reader']);
+  });
+
+  it('calls the API server through the egress policy, which refuses an address it does not allow', async () => {
+    const server = await fakeApi();
+    const config = configOf({ kubeconfig: kubeconfig(server.url, { token: 'k8s-test-token' }) });
+    const ctx = testConnectorContext({ clock, egress: createEgressPolicy(), baseDir: scratch });
+    const read = async () => {
+      for await (const _ of kubernetesConnector.fetch!(config, ctx));
+    };
+    await expect(read()).rejects.toThrow(/refused http:\/\/127\.0\.0\.1:\d+: it is a loopback address/);
+    expect(server.requests).toEqual([]);
+  });
+
   it('refuses kubeconfig users that need an exec plugin, saying what to use instead', async () => {
     const config = configOf({
       kubeconfig: kubeconfig('https://127.0.0.1:1', { exec: { command: 'aws', args: ['eks', 'get-token'] } }),
@@ -306,6 +370,49 @@ describe('kubernetes connector over TLS with a client certificate', () => {
     });
     expect(await fetchAll(config)).toHaveLength(4);
     expect(server.requests[0].headers.authorization).toBeUndefined();
+  });
+
+  it('in a pod, finds the API server from KUBERNETES_SERVICE_HOST/PORT and verifies it with the service account CA', async () => {
+    const server = await fakeApi({
+      token: 'service-account-token',
+      tls: { key: pki['server.key'], cert: pki['server.crt'], ca: pki['ca.crt'] },
+    });
+    const dir = join(scratch, 'serviceaccount-tls');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'token'), 'service-account-token\n');
+    writeFileSync(join(dir, 'ca.crt'), pki['ca.crt']);
+    const saved = { host: process.env.KUBERNETES_SERVICE_HOST, port: process.env.KUBERNETES_SERVICE_PORT };
+    process.env.KUBERNETES_SERVICE_HOST = '127.0.0.1';
+    process.env.KUBERNETES_SERVICE_PORT = new URL(server.url).port;
+    try {
+      const records = await fetchAll(
+        configOf({ inCluster: true, serviceAccountDir: dir, resources: ['deployments'] }),
+      );
+      expect(records).toHaveLength(4);
+      expect(server.requests[0].headers.authorization).toBe('Bearer service-account-token');
+    } finally {
+      for (const [name, value] of [
+        ['KUBERNETES_SERVICE_HOST', saved.host],
+        ['KUBERNETES_SERVICE_PORT', saved.port],
+      ] as const)
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+    }
+  });
+
+  it('in a pod without the service variables, says what is missing', async () => {
+    const dir = join(scratch, 'serviceaccount-bare');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'token'), 'service-account-token');
+    const saved = process.env.KUBERNETES_SERVICE_HOST;
+    delete process.env.KUBERNETES_SERVICE_HOST;
+    try {
+      await expect(fetchAll(configOf({ inCluster: true, serviceAccountDir: dir }))).rejects.toThrow(
+        /inCluster needs KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT .*or server in the source config/,
+      );
+    } finally {
+      if (saved !== undefined) process.env.KUBERNETES_SERVICE_HOST = saved;
+    }
   });
 
   it('refuses a server whose certificate the cluster CA did not sign', async () => {
