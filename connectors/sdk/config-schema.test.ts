@@ -35,7 +35,9 @@ describe('connector config', () => {
   });
 
   it('lists every problem with its path', () => {
-    expect(issuesOf(schema, { baseUrl: 'ftp://x', pageSize: 0.5, mode: 'slow', auth: { user: 3 }, typo: true })).toEqual([
+    expect(
+      issuesOf(schema, { baseUrl: 'ftp://x', pageSize: 0.5, mode: 'slow', auth: { user: 3 }, typo: true }),
+    ).toEqual([
       {
         path: '/typo',
         message: 'unknown key; expected one of baseUrl, org, token, auth, pageSize, mode, paths',
@@ -60,7 +62,9 @@ describe('connector config', () => {
       size: field.number({ max: 10 }),
       name: field.string(),
     });
-    expect(issuesOf(kinds, { url: 'not a url', flag: 'yes', map: ['a'], names: [], size: '11', name: '' })).toEqual([
+    expect(
+      issuesOf(kinds, { url: 'not a url', flag: 'yes', map: ['a'], names: [], size: '11', name: '' }),
+    ).toEqual([
       { path: '/url', message: 'must be an absolute URL such as https://example.com; got "not a url"' },
       { path: '/flag', message: 'must be true or false, got a string' },
       { path: '/map', message: 'must be a mapping, got a list' },
@@ -72,7 +76,15 @@ describe('connector config', () => {
   });
 
   it('reads numbers written as text, URLs without their trailing slash, and null as absent', () => {
-    expect(schema.parse({ org: 'acme', token: 't', pageSize: '20', baseUrl: 'http://127.0.0.1:9/api/', auth: null })).toEqual({
+    expect(
+      schema.parse({
+        org: 'acme',
+        token: 't',
+        pageSize: '20',
+        baseUrl: 'http://127.0.0.1:9/api/',
+        auth: null,
+      }),
+    ).toEqual({
       baseUrl: 'http://127.0.0.1:9/api',
       org: 'acme',
       token: 't',
@@ -95,7 +107,9 @@ describe('connector config', () => {
         },
       },
     );
-    expect(issuesOf(ranged, { from: 2, to: 1 })).toEqual([{ path: '/to', message: 'must not be below from' }]);
+    expect(issuesOf(ranged, { from: 2, to: 1 })).toEqual([
+      { path: '/to', message: 'must not be below from' },
+    ]);
     expect(issuesOf(ranged, { from: 2 })).toEqual([{ path: '/to', message: 'is required' }]);
   });
 
@@ -126,6 +140,8 @@ describe('connector config', () => {
       nested: z.strictObject({ deeper: z.strictObject({ key: field.secret().optional() }) }).optional(),
     });
     expect(s.secretPaths).toEqual(['headers', 'keys', 'described', 'withDefault', 'nested/deeper/key']);
-    expect(JSON.stringify(z.toJSONSchema(s.schema, { io: 'input', unrepresentable: 'any' }))).toContain('"writeOnly":true');
+    expect(JSON.stringify(z.toJSONSchema(s.schema, { io: 'input', unrepresentable: 'any' }))).toContain(
+      '"writeOnly":true',
+    );
   });
 });

@@ -53,7 +53,8 @@ function nonEmptyString(): z.ZodString {
 }
 
 /** Numbers written as text (`"50"`, what a `${ENV}` placeholder gives) count as numbers. */
-const numberFromText = (v: unknown) => (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)) ? Number(v) : v);
+const numberFromText = (v: unknown) =>
+  typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)) ? Number(v) : v;
 
 /** A single value where a list is expected is a list of one (YAML convenience). */
 const listFromOne = (v: unknown) => (v === undefined || Array.isArray(v) ? v : [v]);
@@ -114,7 +115,7 @@ export function defineConfig<S extends z.ZodRawShape>(
     schema: schema as unknown as z.ZodType<ConfigOf<S>>,
     secretPaths: secretPathsOf(schema),
     parse(raw) {
-      const result = schema.safeParse(withoutNulls(raw ?? {}), { error: messageOf });
+      const result = schema.safeParse(withoutNulls(raw ?? {}), { error: configErrorMap });
       if (!result.success) throw new ConfigInvalidError(issuesOf(result.error));
       const issues: ConfigIssue[] = [];
       options.check?.(result.data, issues);
@@ -127,7 +128,8 @@ export function defineConfig<S extends z.ZodRawShape>(
 /** A copy without object keys whose value is null, so that `.optional()` and `.default()` apply. */
 function withoutNulls(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutNulls);
-  if (value === null || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return value;
+  if (value === null || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype)
+    return value;
   return Object.fromEntries(
     Object.entries(value)
       .filter(([, v]) => v !== null)
@@ -149,9 +151,10 @@ const expectedNames: Record<string, string> = {
 
 /**
  * Zod's issues in the words Plexus's API has always used (`is required`, `must be one of a, b;
- * got "c"`); the REST answers and the UI show these messages as they are.
+ * got "c"`); the REST answers and the UI show these messages as they are. Pass it per parse
+ * (`schema.safeParse(raw, { error: configErrorMap })`); a schema's own `error` still wins.
  */
-const messageOf: z.core.$ZodErrorMap = (iss) => {
+export const configErrorMap: z.core.$ZodErrorMap = (iss) => {
   const input = iss.input;
   switch (iss.code) {
     case 'invalid_type':
@@ -160,7 +163,9 @@ const messageOf: z.core.$ZodErrorMap = (iss) => {
       return `must be ${expectedNames[iss.expected] ?? iss.expected}, got ${typeName(input)}`;
     case 'too_small':
       if (iss.origin === 'string')
-        return Number(iss.minimum) <= 1 ? 'must not be empty' : `must be at least ${iss.minimum} characters long`;
+        return Number(iss.minimum) <= 1
+          ? 'must not be empty'
+          : `must be at least ${iss.minimum} characters long`;
       if (iss.origin === 'array') return `must hold at least ${iss.minimum} item(s)`;
       return `must be ${iss.inclusive ? 'at least' : 'more than'} ${iss.minimum}; got ${input}`;
     case 'too_big':
@@ -184,7 +189,8 @@ const messageOf: z.core.$ZodErrorMap = (iss) => {
   }
 };
 
-const pointer = (path: readonly PropertyKey[]) => (path.length === 0 ? '/' : `/${path.map(String).join('/')}`);
+const pointer = (path: readonly PropertyKey[]) =>
+  path.length === 0 ? '/' : `/${path.map(String).join('/')}`;
 
 /** One issue per unknown key (at the key's path), listed first: a typo explains a missing field. */
 function issuesOf(error: z.ZodError): ConfigIssue[] {
@@ -211,7 +217,9 @@ function secretPathsOf(schema: z.core.$ZodType, path = '', out: string[] = []): 
   }
   const def = schema._zod.def as z.core.$ZodTypeDef & Record<string, unknown>;
   const children = (...keys: string[]) =>
-    keys.map((k) => def[k]).filter((c): c is z.core.$ZodType => typeof c === 'object' && c !== null && '_zod' in c);
+    keys
+      .map((k) => def[k])
+      .filter((c): c is z.core.$ZodType => typeof c === 'object' && c !== null && '_zod' in c);
   switch (def.type) {
     case 'object':
       for (const [key, child] of Object.entries(def.shape as Record<string, z.core.$ZodType>))
@@ -228,7 +236,10 @@ function secretPathsOf(schema: z.core.$ZodType, path = '', out: string[] = []): 
       for (const child of children('innerType', 'in', 'out')) secretPathsOf(child, path, out);
       break;
     default: {
-      const inner = [...children('element', 'valueType'), ...((def.options as z.core.$ZodType[] | undefined) ?? [])];
+      const inner = [
+        ...children('element', 'valueType'),
+        ...((def.options as z.core.$ZodType[] | undefined) ?? []),
+      ];
       if (inner.some((child) => secretPathsOf(child).length > 0) && !out.includes(path)) out.push(path);
     }
   }
