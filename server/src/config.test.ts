@@ -189,6 +189,9 @@ describe('readConfig', () => {
     expect(() => readConfig({ PLEXUS_OIDC_JWKS_URL: 'http://idp.example.com/jwks' }, dir())).toThrow(
       /PLEXUS_OIDC_JWKS_URL must be an https URL/,
     );
+    expect(() => readConfig({ PLEXUS_OIDC_JWKS_URL: 'idp/jwks' }, dir())).toThrow(
+      new ConfigError('PLEXUS_OIDC_JWKS_URL is not a URL: "idp/jwks"'),
+    );
     expect(() => readConfig({ PLEXUS_OIDC_ALGORITHMS: 'RS256,HS256' }, dir())).toThrow(
       /PLEXUS_OIDC_ALGORITHMS must be asymmetric/,
     );

@@ -375,6 +375,8 @@ const settings = {
       .url({ error: (iss) => `is not a URL: "${String(iss.input)}"` })
       // Keys fetched over plain HTTP could be swapped in transit; only loopback may use it.
       .refine((s) => {
+        // Runs after a failed URL check too (zod's format checks do not abort): no URL, no second message.
+        if (!URL.canParse(s)) return true;
         const url = new URL(s);
         return url.protocol === 'https:' || loopbackHosts.includes(url.hostname);
       }, 'must be an https URL (plain http only on 127.0.0.1/localhost)'),
