@@ -52,7 +52,10 @@ function nonEmptyString(): z.ZodString {
   return z.string().min(1);
 }
 
-/** Numbers written as text (`"50"`, what a `${ENV}` placeholder gives) count as numbers. */
+/**
+ * Numbers written as text (`"50"`, what a `${ENV}` placeholder gives) count as numbers. Not
+ * `z.coerce.number()`: it turns `""`, `true` and `[]` into numbers too, where a message is due.
+ */
 const numberFromText = (v: unknown) =>
   typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)) ? Number(v) : v;
 

@@ -136,6 +136,7 @@ export class ConfigError extends Error {}
 
 // ---- Kinds of values. Each reads what an environment variable gives (text) and what YAML gives. ----
 
+/** Environment variables are text; not `z.coerce.number()`, which reads `""` and `true` as numbers. */
 const numberFromText = (v: unknown) =>
   typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)) ? Number(v) : v;
 
@@ -148,8 +149,8 @@ function integer(min: number) {
 const sizeUnits: Record<string, number> = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 
 /**
- * A size in bytes: `512`, `64kb`, `10mb`, `1g` (binary units). Hand-written: the whole parser is
- * one regular expression, less than a dependency would cost.
+ * A size in bytes: `512`, `64kb`, `10mb`, `1g` (binary units). Hand-written inside zod: zod has no
+ * size type, and the whole parser is one regular expression.
  */
 const size = z.unknown().transform((raw, ctx) => {
   const m = /^(\d+)\s*(b|kb|k|mb|m|gb|g)?$/i.exec(String(raw).trim());
