@@ -1,4 +1,4 @@
-import { defineConfig, field } from '@plexus/connector-sdk';
+import { defineConfig, field, z } from '@plexus/connector-sdk';
 
 /** Config of a `backstage` source: where the descriptors are. */
 export const backstageConfig = defineConfig(
@@ -7,16 +7,16 @@ export const backstageConfig = defineConfig(
     paths: field.list(field.string()).default([]),
     /** Git repositories to clone (shallow) for each sync: `url` (any URL or path git accepts) and an optional `ref`. */
     repositories: field
-      .list(field.object({ url: field.string(), ref: field.string().optional() }))
+      .list(z.strictObject({ url: field.string(), ref: field.string().optional() }))
       .default([]),
     /** File names (with `*` wildcards) read in folders. */
     include: field.list(field.string()).default(['catalog-info.yaml', 'catalog-info.yml']),
     /** Read the files that Location entities point at. */
-    followLocations: field.boolean().default(true),
+    followLocations: z.boolean().default(true),
     /** Let Location entities of type `url` fetch descriptors over HTTP (off: a descriptor should not make the server call out). */
-    allowUrlTargets: field.boolean().default(false),
+    allowUrlTargets: z.boolean().default(false),
     /** Sent with URL location reads (e.g. a token for a private Git host); write-only. */
-    headers: field.record(field.string(), { secret: true }).optional(),
+    headers: field.secret(z.record(z.string(), field.string())).optional(),
   },
   {
     check(c, issues) {

@@ -1,4 +1,4 @@
-import { defineConfig, field } from '@plexus/connector-sdk';
+import { defineConfig, field, z } from '@plexus/connector-sdk';
 
 /** What a GitHub source reads; each part is one family of REST calls (and of entities). */
 export const githubParts = [
@@ -30,13 +30,13 @@ export const githubConfig = defineConfig({
   /** The secret of the organisation webhook; deliveries without a valid `X-Hub-Signature-256` get 401. */
   webhookSecret: field.secret().optional(),
   /** The parts to read; all by default. `codeowners`, `workflows`, `dependabotAlerts` and `deployments` are per repository. */
-  include: field.list(field.enum(githubParts)).default([...githubParts]),
+  include: field.list(z.enum(githubParts)).default([...githubParts]),
   /** Archived repositories are read (and become deprecated services) unless this is false. */
-  includeArchived: field.boolean().default(true),
+  includeArchived: z.boolean().default(true),
   /** Forks are skipped unless this is true: they are usually someone else's code. */
-  includeForks: field.boolean().default(false),
+  includeForks: z.boolean().default(false),
   /** Dependabot alerts of these states are read; the others are not (and disappear from the catalog). */
-  alertStates: field.list(field.enum(alertStates)).default([...alertStates]),
+  alertStates: field.list(z.enum(alertStates)).default([...alertStates]),
   /** The most recent deployments read per repository (0 reads none). */
   deploymentsPerRepository: field.number({ integer: true, min: 0, max: 100 }).default(10),
   /** The most recent default-branch runs read per workflow: the first gives the status, all give duration and success rate. */

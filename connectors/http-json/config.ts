@@ -1,7 +1,7 @@
-import { defineConfig, field } from '@plexus/connector-sdk';
+import { defineConfig, field, z } from '@plexus/connector-sdk';
 
-const pagination = field.object({
-  strategy: field.enum(['none', 'link', 'cursor', 'page', 'offset'] as const).default('none'),
+const pagination = z.strictObject({
+  strategy: z.enum(['none', 'link', 'cursor', 'page', 'offset']).default('none'),
   /** cursor: where the next cursor is in the body (dotted path), and the query parameter to send it in. */
   nextCursor: field.string().optional(),
   cursorParam: field.string().optional(),
@@ -24,8 +24,8 @@ export const httpJsonConfig = defineConfig(
   {
     url: field.url(),
     /** Sent with every request; write-only, as they usually carry credentials. */
-    headers: field.record(field.string(), { secret: true }).optional(),
-    query: field.record(field.string()).optional(),
+    headers: field.secret(z.record(z.string(), field.string())).optional(),
+    query: z.record(z.string(), field.string()).optional(),
     /** Dotted path to the list of items in the body; default: the body itself when it is a list. */
     items: field.string().optional(),
     /** The record kind the mapping selects on. */

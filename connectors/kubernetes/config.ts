@@ -1,4 +1,4 @@
-import { defineConfig, field } from '@plexus/connector-sdk';
+import { defineConfig, field, z } from '@plexus/connector-sdk';
 
 /** The resources a Kubernetes source reads, by the plural of their API. */
 export const kubernetesResources = [
@@ -29,7 +29,7 @@ export const kubernetesConfig = defineConfig(
     /** The kubeconfig context to use; default its `current-context`. */
     context: field.string().optional(),
     /** Use the pod's service account (token and CA under `serviceAccountDir`, server from `KUBERNETES_SERVICE_HOST`). */
-    inCluster: field.boolean().default(false),
+    inCluster: z.boolean().default(false),
     serviceAccountDir: field.string().default('/var/run/secrets/kubernetes.io/serviceaccount'),
     /** The API server, when in-cluster discovery should not decide it. */
     server: field.url().optional(),
@@ -42,13 +42,13 @@ export const kubernetesConfig = defineConfig(
     /** Only these namespaces; all by default. */
     namespaces: field.list(field.string()).default([]),
     /** The resources to read; all by default. */
-    resources: field.list(field.enum(kubernetesResources)).default([...kubernetesResources]),
+    resources: field.list(z.enum(kubernetesResources)).default([...kubernetesResources]),
     /** Labels naming a workload's catalog service, the first present wins. */
     serviceLabels: field
       .list(field.string(), { min: 1 })
       .default(['app.kubernetes.io/name', 'app.kubernetes.io/part-of']),
     /** Where the cluster runs; the cluster and its load balancers become cloud resources only when it is known. */
-    provider: field.enum(['aws', 'gcp', 'azure', 'onPremise'] as const).optional(),
+    provider: z.enum(['aws', 'gcp', 'azure', 'onPremise']).optional(),
     /** `limit` of list calls (the API server pages with `continue` tokens). */
     pageSize: field.number({ integer: true, min: 1, max: 5000 }).default(500),
   },

@@ -1,4 +1,4 @@
-import { defineConfig, field } from '@plexus/connector-sdk';
+import { defineConfig, field, z } from '@plexus/connector-sdk';
 
 /** What a PagerDuty source reads. */
 export const pagerdutyParts = ['services', 'escalationPolicies', 'onCalls', 'incidents'] as const;
@@ -15,18 +15,18 @@ export const pagerdutyConfig = defineConfig({
   /** The signing secret of the v3 webhook subscription; deliveries without a matching `X-PagerDuty-Signature` get 401. */
   webhookSecret: field.secret().optional(),
   /** The parts to read; all by default. On-calls are read with their escalation policies. */
-  include: field.list(field.enum(pagerdutyParts)).default([...pagerdutyParts]),
+  include: field.list(z.enum(pagerdutyParts)).default([...pagerdutyParts]),
   /** Incidents created in the last this many days are read (PagerDuty searches at most 6 months at a time). */
   incidentDays: field.number({ integer: true, min: 1, max: 180 }).default(90),
   /** Incidents in these statuses are read; the others leave the catalog. */
-  incidentStatuses: field.list(field.enum(incidentStatuses)).default([...incidentStatuses]),
+  incidentStatuses: field.list(z.enum(incidentStatuses)).default([...incidentStatuses]),
   /**
    * PagerDuty service (id or name) → catalog service identifier, for services whose names differ
    * from the catalog's. Unlisted services match by name, lower-cased with dashes (`Cart Service` → `cart-service`).
    */
-  serviceMap: field.record(field.string()).default({}),
+  serviceMap: z.record(z.string(), field.string()).default({}),
   /** PagerDuty team (id or name) → catalog team identifier; unlisted teams match by name the same way. */
-  teamMap: field.record(field.string()).default({}),
+  teamMap: z.record(z.string(), field.string()).default({}),
   /** `limit` of listings (PagerDuty allows up to 100). */
   pageSize: field.number({ integer: true, min: 1, max: 100 }).default(100),
 });

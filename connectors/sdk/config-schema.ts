@@ -1,17 +1,27 @@
 /**
- * A small declarative config parser for connectors: one definition gives the parser (with precise,
- * path-addressed errors), the TypeScript type and the list of write-only secret fields. Hand-written
- * rather than zod so the SDK keeps one dependency (jsonata) and knows which paths are secret.
+ * Connector configs as zod 4 schemas. One definition gives the parser (every problem, each with
+ * a `/slash/path` and a message in plain words), the TypeScript type and the list of write-only
+ * secret paths the server masks and keeps (`withoutSecrets`, `keepSecrets`).
+ *
+ * Connectors write their fields with zod (`z.boolean()`, `z.enum([...])`, `z.strictObject({...})`,
+ * `z.record(...)`, `.optional()`, `.default(...)`) and use `field.*` only for the conventions zod
+ * does not have: a non-empty string, an http(s) URL without its trailing slash, a number that may
+ * arrive as text (a `${ENV}` placeholder), a list that accepts a single value, and `secret`.
  *
  * @example
  * const config = defineConfig({
- *   baseUrl: field.url({ default: 'https://api.github.com' }),
+ *   baseUrl: field.url().default('https://api.github.com'),
  *   org: field.string(),
  *   token: field.secret(),
  *   webhookSecret: field.secret().optional(),
+ *   include: field.list(z.enum(['repositories', 'teams'])).default(['repositories', 'teams']),
  * });
- * const parsed = config.parse(raw); // { baseUrl: string; org: string; token: string; webhookSecret: string | undefined }
+ * const parsed = config.parse(raw); // { baseUrl: string; org: string; token: string; webhookSecret?: string; include: (...)[] }
+ * config.secretPaths; // ['token', 'webhookSecret']
  */
+import { z } from 'zod';
+
+export { z };
 
 /** One problem in a config: where (`/auth/token`) and what. */
 export interface ConfigIssue {
@@ -27,201 +37,61 @@ export class ConfigInvalidError extends Error {
   }
 }
 
-/** A parser for one value. `secret` marks write-only values (the whole subtree). */
-export interface Field<T> {
-  readonly secret: boolean;
-  readonly description?: string;
-  /** Parses `value` found at `path`; pushes issues and returns undefined on failure. */
-  parse(value: unknown, path: string, issues: ConfigIssue[]): T;
-  /** Secret paths below this field (for objects), relative, e.g. `auth/token`. */
-  secretPaths(): string[];
-  optional(): Field<T | undefined>;
-  default(value: T): Field<T>;
-  describe(text: string): Field<T>;
+/**
+ * Marks a value write-only: stored and used, never returned by the API nor logged. The mark is
+ * zod metadata (`writeOnly`, the JSON Schema keyword, so `z.toJSONSchema` shows it too); a list or
+ * map holding a secret is secret as a whole.
+ */
+function secret(): z.ZodString;
+function secret<T extends z.ZodType>(schema: T): T;
+function secret(schema: z.ZodType = nonEmptyString()): z.ZodType {
+  return schema.meta({ writeOnly: true });
 }
 
-type Parse<T> = (value: unknown, path: string, issues: ConfigIssue[]) => T;
-
-function makeField<T>(
-  parse: Parse<T>,
-  opts: { secret?: boolean; description?: string; children?: () => string[] } = {},
-): Field<T> {
-  const f: Field<T> = {
-    secret: opts.secret ?? false,
-    description: opts.description,
-    parse(value, path, issues) {
-      if (value === undefined || value === null) {
-        issues.push({ path, message: 'is required' });
-        return undefined as T;
-      }
-      return parse(value, path, issues);
-    },
-    secretPaths: opts.children ?? (() => []),
-    optional() {
-      return {
-        ...makeField<T | undefined>(parse, opts),
-        parse: (v, p, i) => (v === undefined || v === null ? undefined : parse(v, p, i)),
-      };
-    },
-    default(value) {
-      const withDefault = makeField<T>(parse, opts);
-      return { ...withDefault, parse: (v, p, i) => (v === undefined || v === null ? value : parse(v, p, i)) };
-    },
-    describe(text) {
-      return makeField<T>(parse, { ...opts, description: text });
-    },
-  };
-  return f;
+function nonEmptyString(): z.ZodString {
+  return z.string().min(1);
 }
 
-const typeName = (v: unknown) =>
-  Array.isArray(v) ? 'a list' : v === null ? 'null' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+/**
+ * Numbers written as text (`"50"`, what a `${ENV}` placeholder gives) count as numbers. Not
+ * `z.coerce.number()`: it turns `""`, `true` and `[]` into numbers too, where a message is due.
+ */
+const numberFromText = (v: unknown) =>
+  typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)) ? Number(v) : v;
 
-function stringParser(
-  opts: { enum?: readonly string[]; pattern?: RegExp; minLength?: number } = {},
-): Parse<string> {
-  return (v, path, issues) => {
-    if (typeof v !== 'string') {
-      issues.push({ path, message: `must be a string, got ${typeName(v)}` });
-      return undefined as unknown as string;
-    }
-    if ((opts.minLength ?? 1) > v.length) issues.push({ path, message: 'must not be empty' });
-    else if (opts.enum && !opts.enum.includes(v))
-      issues.push({ path, message: `must be one of ${opts.enum.join(', ')}; got "${v}"` });
-    else if (opts.pattern && !opts.pattern.test(v))
-      issues.push({ path, message: `must match ${opts.pattern}; got "${v}"` });
-    return v;
-  };
-}
+/** A single value where a list is expected is a list of one (YAML convenience). */
+const listFromOne = (v: unknown) => (v === undefined || Array.isArray(v) ? v : [v]);
 
-/** Field constructors. Every field is required unless `.optional()` or `.default(...)`. */
+/**
+ * Plexus's field conventions on top of zod; everything else is plain zod. Every field is required
+ * unless `.optional()` or `.default(...)`.
+ */
 export const field = {
-  string(opts: { enum?: readonly string[]; pattern?: RegExp } = {}): Field<string> {
-    return makeField(stringParser(opts));
+  /** A non-empty string. */
+  string: nonEmptyString,
+  /** An absolute http(s) URL, returned without a trailing slash. */
+  url() {
+    return z.url({ protocol: z.regexes.httpProtocol }).transform((s) => s.replace(/\/+$/, ''));
   },
-  /** A string from a fixed set, typed as that union. */
-  enum<const V extends string>(values: readonly V[]): Field<V> {
-    return makeField(stringParser({ enum: values }) as Parse<V>);
+  /** A write-only value (default a non-empty string); see `secret` above. */
+  secret,
+  /** A number (`integer: true` for whole numbers); text holding a number is accepted. */
+  number(opts: { min?: number; max?: number; integer?: boolean } = {}) {
+    let n = z.number();
+    if (opts.min !== undefined) n = n.min(opts.min);
+    if (opts.max !== undefined) n = n.max(opts.max);
+    if (opts.integer) n = n.int();
+    return z.preprocess(numberFromText, n);
   },
-  /** An http(s) URL, returned without a trailing slash. */
-  url(): Field<string> {
-    return makeField((v, path, issues) => {
-      const s = stringParser()(v, path, issues);
-      if (typeof s !== 'string') return s;
-      try {
-        const u = new URL(s);
-        if (u.protocol !== 'http:' && u.protocol !== 'https:')
-          issues.push({ path, message: `must be an http or https URL; got "${s}"` });
-      } catch {
-        issues.push({ path, message: `must be an absolute URL such as https://example.com; got "${s}"` });
-      }
-      return s.replace(/\/+$/, '');
-    });
-  },
-  /** A write-only string: stored, used, never returned by the API nor logged. */
-  secret(): Field<string> {
-    return makeField(stringParser(), { secret: true });
-  },
-  number(opts: { min?: number; max?: number; integer?: boolean } = {}): Field<number> {
-    return makeField((v, path, issues) => {
-      const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
-      if (typeof n !== 'number' || Number.isNaN(n)) {
-        issues.push({ path, message: `must be a number, got ${typeName(v)}` });
-        return undefined as unknown as number;
-      }
-      if (opts.integer && !Number.isInteger(n))
-        issues.push({ path, message: `must be an integer; got ${n}` });
-      if (opts.min !== undefined && n < opts.min)
-        issues.push({ path, message: `must be at least ${opts.min}; got ${n}` });
-      if (opts.max !== undefined && n > opts.max)
-        issues.push({ path, message: `must be at most ${opts.max}; got ${n}` });
-      return n;
-    });
-  },
-  boolean(): Field<boolean> {
-    return makeField((v, path, issues) => {
-      if (typeof v !== 'boolean') issues.push({ path, message: `must be true or false, got ${typeName(v)}` });
-      return v as boolean;
-    });
-  },
-  /** A list; a single value is accepted as a list of one (YAML convenience). */
-  list<T>(item: Field<T>, opts: { min?: number } = {}): Field<T[]> {
-    return makeField(
-      (v, path, issues) => {
-        const arr = Array.isArray(v) ? v : [v];
-        if ((opts.min ?? 0) > arr.length)
-          issues.push({ path, message: `must hold at least ${opts.min} item(s)` });
-        return arr.map((x, i) => item.parse(x, `${path}/${i}`, issues));
-      },
-      { secret: item.secret },
-    );
-  },
-  /** A map of string keys to values, e.g. HTTP headers. Mark `secret: true` for maps of credentials. */
-  record<T>(value: Field<T>, opts: { secret?: boolean } = {}): Field<Record<string, T>> {
-    return makeField(
-      (v, path, issues) => {
-        if (typeof v !== 'object' || Array.isArray(v) || v === null) {
-          issues.push({ path, message: `must be a mapping, got ${typeName(v)}` });
-          return {};
-        }
-        return Object.fromEntries(
-          Object.entries(v).map(([k, x]) => [k, value.parse(x, `${path}/${k}`, issues)]),
-        );
-      },
-      { secret: opts.secret ?? value.secret },
-    );
-  },
-  /** A nested object with its own fields; unknown keys are errors (typos should not pass silently). */
-  object<F extends Record<string, Field<unknown>>>(fields: F): Field<ConfigOf<F>> {
-    return makeField((v, path, issues) => parseObject(fields, v, path, issues), {
-      children: () => secretPathsOf(fields),
-    });
-  },
-  /** Anything JSON: used for free-form parts (e.g. extra query parameters). */
-  any(): Field<unknown> {
-    return makeField((v) => v);
+  /** A list; a single value is accepted as a list of one. */
+  list<T extends z.ZodType>(item: T, opts: { min?: number } = {}) {
+    const list = z.array(item);
+    return z.preprocess(listFromOne, opts.min === undefined ? list : list.min(opts.min));
   },
 };
 
-/** The parsed type of a set of fields. */
-export type ConfigOf<F extends Record<string, Field<unknown>>> = {
-  [K in keyof F]: F[K] extends Field<infer T> ? T : never;
-};
-
-function parseObject<F extends Record<string, Field<unknown>>>(
-  fields: F,
-  v: unknown,
-  path: string,
-  issues: ConfigIssue[],
-): ConfigOf<F> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-    issues.push({ path: path || '/', message: `must be a mapping, got ${typeName(v)}` });
-    return {} as ConfigOf<F>;
-  }
-  const out: Record<string, unknown> = {};
-  const raw = v as Record<string, unknown>;
-  for (const key of Object.keys(raw)) {
-    if (!(key in fields))
-      issues.push({
-        path: `${path}/${key}`,
-        message: `unknown key; expected one of ${Object.keys(fields).join(', ')}`,
-      });
-  }
-  for (const [key, f] of Object.entries(fields)) {
-    const value = f.parse(raw[key], `${path}/${key}`, issues);
-    if (value !== undefined) out[key] = value;
-  }
-  return out as ConfigOf<F>;
-}
-
-function secretPathsOf(fields: Record<string, Field<unknown>>): string[] {
-  const out: string[] = [];
-  for (const [key, f] of Object.entries(fields)) {
-    if (f.secret) out.push(key);
-    else for (const p of f.secretPaths()) out.push(`${key}/${p}`);
-  }
-  return out;
-}
+/** The parsed type of a config's fields. */
+export type ConfigOf<S extends z.ZodRawShape> = z.output<z.ZodObject<S, z.core.$strict>>;
 
 /** A connector's config definition: parse raw config, and say which paths are write-only. */
 export interface ConfigSchema<C> {
@@ -229,29 +99,154 @@ export interface ConfigSchema<C> {
   parse(raw: unknown): C;
   /** Slash-separated paths of write-only values, e.g. `['token', 'auth/password']`. */
   secretPaths: string[];
-  /** Field descriptions for docs and the UI. */
-  fields: Record<string, Field<unknown>>;
+  /** The zod schema, for docs and the UI (`z.toJSONSchema(schema)` marks secrets `writeOnly`). */
+  schema: z.ZodType<C>;
 }
 
 /**
- * Defines a connector config from fields.
- * @example defineConfig({ url: field.url(), headers: field.record(field.string(), { secret: true }).optional() })
+ * Defines a connector config from zod fields. Unknown keys are errors (typos should not pass
+ * silently); a key set to null (`token:` with nothing after it in YAML) counts as absent. `check`
+ * runs on a config that parsed, for rules across fields; it pushes issues with their paths.
+ * @example defineConfig({ url: field.url(), headers: field.secret(z.record(z.string(), field.string())).optional() })
  */
-export function defineConfig<F extends Record<string, Field<unknown>>>(
-  fields: F,
-  options: { check?: (c: ConfigOf<F>, issues: ConfigIssue[]) => void } = {},
-): ConfigSchema<ConfigOf<F>> {
+export function defineConfig<S extends z.ZodRawShape>(
+  shape: S,
+  options: { check?: (c: ConfigOf<S>, issues: ConfigIssue[]) => void } = {},
+): ConfigSchema<ConfigOf<S>> {
+  const schema = z.strictObject(shape);
   return {
-    fields,
-    secretPaths: secretPathsOf(fields),
+    schema: schema as unknown as z.ZodType<ConfigOf<S>>,
+    secretPaths: secretPathsOf(schema),
     parse(raw) {
+      const result = schema.safeParse(withoutNulls(raw ?? {}), { error: configErrorMap });
+      if (!result.success) throw new ConfigInvalidError(issuesOf(result.error));
       const issues: ConfigIssue[] = [];
-      const c = parseObject(fields, raw ?? {}, '', issues);
-      if (issues.length === 0) options.check?.(c, issues);
+      options.check?.(result.data, issues);
       if (issues.length > 0) throw new ConfigInvalidError(issues);
-      return c;
+      return result.data;
     },
   };
+}
+
+/** A copy without object keys whose value is null, so that `.optional()` and `.default()` apply. */
+function withoutNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutNulls);
+  if (value === null || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype)
+    return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, v]) => v !== null)
+      .map(([k, v]) => [k, withoutNulls(v)]),
+  );
+}
+
+const typeName = (v: unknown) =>
+  Array.isArray(v) ? 'a list' : v === null ? 'null' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+
+const expectedNames: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  boolean: 'true or false',
+  object: 'a mapping',
+  record: 'a mapping',
+  array: 'a list',
+};
+
+/**
+ * Zod's issues in the words Plexus's API has always used (`is required`, `must be one of a, b;
+ * got "c"`); the REST answers and the UI show these messages as they are. Pass it per parse
+ * (`schema.safeParse(raw, { error: configErrorMap })`); a schema's own `error` still wins.
+ */
+export const configErrorMap: z.core.$ZodErrorMap = (iss) => {
+  const input = iss.input;
+  switch (iss.code) {
+    case 'invalid_type':
+      if (input === undefined || input === null) return 'is required';
+      if (iss.expected === 'int') return `must be an integer; got ${input}`;
+      return `must be ${expectedNames[iss.expected] ?? iss.expected}, got ${typeName(input)}`;
+    case 'too_small':
+      if (iss.origin === 'string')
+        return Number(iss.minimum) <= 1
+          ? 'must not be empty'
+          : `must be at least ${iss.minimum} characters long`;
+      if (iss.origin === 'array') return `must hold at least ${iss.minimum} item(s)`;
+      return `must be ${iss.inclusive ? 'at least' : 'more than'} ${iss.minimum}; got ${input}`;
+    case 'too_big':
+      if (iss.origin === 'string') return `must be at most ${iss.maximum} characters long`;
+      if (iss.origin === 'array') return `must hold at most ${iss.maximum} item(s)`;
+      return `must be ${iss.inclusive ? 'at most' : 'less than'} ${iss.maximum}; got ${input}`;
+    case 'invalid_value':
+      return `must be one of ${iss.values.map(String).join(', ')}; got "${String(input)}"`;
+    case 'invalid_format':
+      if (iss.format === 'url')
+        return typeof input === 'string' && URL.canParse(input.trim())
+          ? `must be an http or https URL; got "${input}"`
+          : `must be an absolute URL such as https://example.com; got "${input}"`;
+      return iss.pattern ? `must match ${iss.pattern}; got "${String(input)}"` : undefined;
+    case 'unrecognized_keys': {
+      const shape = (iss.inst as z.ZodObject | undefined)?.shape;
+      return shape ? `unknown key; expected one of ${Object.keys(shape).join(', ')}` : 'unknown key';
+    }
+    default:
+      return undefined;
+  }
+};
+
+const pointer = (path: readonly PropertyKey[]) =>
+  path.length === 0 ? '/' : `/${path.map(String).join('/')}`;
+
+/** One issue per unknown key (at the key's path), listed first: a typo explains a missing field. */
+function issuesOf(error: z.ZodError): ConfigIssue[] {
+  const unknown: ConfigIssue[] = [];
+  const rest: ConfigIssue[] = [];
+  for (const i of error.issues) {
+    if (i.code === 'unrecognized_keys')
+      for (const key of i.keys) unknown.push({ path: pointer([...i.path, key]), message: i.message });
+    else rest.push({ path: pointer(i.path), message: i.message });
+  }
+  return [...unknown, ...rest];
+}
+
+const isSecret = (schema: z.core.$ZodType) => z.globalRegistry.get(schema)?.writeOnly === true;
+
+/**
+ * The slash paths of secret values: object fields are followed key by key; a list or map with a
+ * secret anywhere inside is secret as a whole (its items have no stable path).
+ */
+function secretPathsOf(schema: z.core.$ZodType, path = '', out: string[] = []): string[] {
+  if (isSecret(schema)) {
+    if (!out.includes(path)) out.push(path);
+    return out;
+  }
+  const def = schema._zod.def as z.core.$ZodTypeDef & Record<string, unknown>;
+  const children = (...keys: string[]) =>
+    keys
+      .map((k) => def[k])
+      .filter((c): c is z.core.$ZodType => typeof c === 'object' && c !== null && '_zod' in c);
+  switch (def.type) {
+    case 'object':
+      for (const [key, child] of Object.entries(def.shape as Record<string, z.core.$ZodType>))
+        secretPathsOf(child, path ? `${path}/${key}` : key, out);
+      break;
+    case 'optional':
+    case 'default':
+    case 'prefault':
+    case 'nullable':
+    case 'nonoptional':
+    case 'readonly':
+    case 'catch':
+    case 'pipe':
+      for (const child of children('innerType', 'in', 'out')) secretPathsOf(child, path, out);
+      break;
+    default: {
+      const inner = [
+        ...children('element', 'valueType'),
+        ...((def.options as z.core.$ZodType[] | undefined) ?? []),
+      ];
+      if (inner.some((child) => secretPathsOf(child).length > 0) && !out.includes(path)) out.push(path);
+    }
+  }
+  return out;
 }
 
 /** Deep copy of a config with every secret path removed: what the API may show. */

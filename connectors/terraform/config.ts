@@ -1,4 +1,4 @@
-import { defineConfig, field } from '@plexus/connector-sdk';
+import { defineConfig, field, z } from '@plexus/connector-sdk';
 
 /**
  * Config of a `terraform` source: state files (format version 4) on disk, or the state an HTTP
@@ -14,7 +14,7 @@ export const terraformConfig = defineConfig(
     username: field.string().optional(),
     password: field.secret().optional(),
     /** Extra headers for the HTTP backend (e.g. a bearer token); write-only. */
-    headers: field.record(field.string(), { secret: true }).optional(),
+    headers: field.secret(z.record(z.string(), field.string())).optional(),
     /**
      * The state's name in identifiers (`<name>/<resource address>`): default the file's name
      * (its path under a configured folder), or the URL's last segment.

@@ -1,4 +1,4 @@
-import { defineConfig, field } from '@plexus/connector-sdk';
+import { defineConfig, field, z } from '@plexus/connector-sdk';
 
 /**
  * Config of a generic signed `webhook` source: the HMAC secret and how the sender signs. The
@@ -9,7 +9,7 @@ import { defineConfig, field } from '@plexus/connector-sdk';
 export const webhookConfig = defineConfig({
   secret: field.secret(),
   signatureHeader: field.string().default('x-plexus-signature'),
-  algorithm: field.enum(['sha1', 'sha256', 'sha512'] as const).default('sha256'),
+  algorithm: z.enum(['sha1', 'sha256', 'sha512']).default('sha256'),
   prefix: field.string().default('v1='),
   /** Header holding the signed unix timestamp (seconds). */
   timestampHeader: field.string().default('x-plexus-timestamp'),

@@ -43,7 +43,12 @@ describe('readConfig', () => {
     const d = dir();
     const c = readConfig({}, d);
     expect(c.files).toEqual({ roots: [d], maxPlaceholderBytes: 1024 ** 2 });
-    expect(c.egress).toEqual({ allow: [], maxResponseBytes: 50 * 1024 ** 2, timeoutMs: 60_000, maxRedirects: 5 });
+    expect(c.egress).toEqual({
+      allow: [],
+      maxResponseBytes: 50 * 1024 ** 2,
+      timeoutMs: 60_000,
+      maxRedirects: 5,
+    });
   });
 
   it('reads file roots, the placeholder cap and the egress settings', () => {
@@ -70,15 +75,27 @@ describe('readConfig', () => {
 
   it('names a bad egress allow entry', () => {
     expect(() => readConfig({ PLEXUS_EGRESS_ALLOW: '10.0.0.0/99' }, dir())).toThrow(
-      /PLEXUS_EGRESS_ALLOW \(egress.allow\): egress allow entry "10.0.0.0\/99" is not a CIDR/,
+      /PLEXUS_EGRESS_ALLOW has a bad entry: egress allow entry "10.0.0.0\/99" is not a CIDR/,
     );
   });
 
   it('reads the GraphQL limits from the environment, with defaults', () => {
-    expect(readConfig({}, dir()).graphqlLimits).toEqual({ maxDepth: 10, maxAliases: 100, maxRootFields: 100, maxCost: 50000, timeoutMs: 30000, maxConcurrent: 4 });
-    const c = readConfig({ PLEXUS_GRAPHQL_MAX_DEPTH: '6', PLEXUS_GRAPHQL_MAX_COST: '1000', PLEXUS_GRAPHQL_MAX_CONCURRENT: '0' }, dir());
+    expect(readConfig({}, dir()).graphqlLimits).toEqual({
+      maxDepth: 10,
+      maxAliases: 100,
+      maxRootFields: 100,
+      maxCost: 50000,
+      timeoutMs: 30000,
+      maxConcurrent: 4,
+    });
+    const c = readConfig(
+      { PLEXUS_GRAPHQL_MAX_DEPTH: '6', PLEXUS_GRAPHQL_MAX_COST: '1000', PLEXUS_GRAPHQL_MAX_CONCURRENT: '0' },
+      dir(),
+    );
     expect(c.graphqlLimits).toMatchObject({ maxDepth: 6, maxCost: 1000, maxConcurrent: 0 });
-    expect(() => readConfig({ PLEXUS_GRAPHQL_MAX_DEPTH: '0' }, dir())).toThrow(/PLEXUS_GRAPHQL_MAX_DEPTH \(graphql.maxDepth\) must be an integer >= 1/);
+    expect(() => readConfig({ PLEXUS_GRAPHQL_MAX_DEPTH: '0' }, dir())).toThrow(
+      /PLEXUS_GRAPHQL_MAX_DEPTH must be an integer >= 1/,
+    );
   });
   it('reads how replicas share the model and scheduled work', () => {
     const d = dir();
@@ -106,5 +123,90 @@ describe('readConfig', () => {
     expect(() => readConfig({ PLEXUS_MODEL_POLL_MS: 'often' }, dir())).toThrow(
       /PLEXUS_MODEL_POLL_MS must be an integer/,
     );
+  });
+  it('names a bad value in plexus.yaml by its path and the file', () => {
+    const d = dir();
+    const file = join(d, 'plexus.yaml');
+    writeFileSync(file, 'server:\n  port: abc\nlimits: 5\nauth:\n  oidc:\n    roleMap:\n      ops: root\n');
+    expect(() => readConfig({}, d)).toThrow(
+      new ConfigError(
+        [
+          `server.port in ${file} must be an integer >= 0, got "abc"`,
+          `limits in ${file} must be a mapping, got a number`,
+          `auth.oidc.roleMap.ops in ${file} must be admin, member, viewer or moderator:<blueprint>`,
+        ].join('\n'),
+      ),
+    );
+  });
+
+  it('refuses a misspelt key in plexus.yaml instead of leaving the setting at its default', () => {
+    const d = dir();
+    const file = join(d, 'plexus.yaml');
+    writeFileSync(file, 'server:\n  prot: 5000\nsorces: []\n');
+    expect(() => readConfig({}, d)).toThrow(
+      new ConfigError(
+        [
+          `server.prot in ${file}: unknown key; expected one of host, port, trustProxy, shutdownTimeoutMs`,
+          `sorces in ${file}: unknown key; expected one of server, neo4j, dataDir, logLevel, demo, sources, limits, graphql, scheduler, audit, automations, files, egress, actions, auth`,
+        ].join('\n'),
+      ),
+    );
+  });
+
+  it('lists every bad environment variable at once', () => {
+    expect(() =>
+      readConfig({ LOG_LEVEL: 'loud', PLEXUS_TRUST_PROXY: 'maybe', PLEXUS_RATE_BURST: '0' }, dir()),
+    ).toThrow(
+      new ConfigError(
+        [
+          'PLEXUS_TRUST_PROXY must be true or false, got "maybe"',
+          'LOG_LEVEL must be one of debug, info, warn, error; got "loud"',
+          'PLEXUS_RATE_BURST must be an integer >= 1, got "0"',
+        ].join('\n'),
+      ),
+    );
+  });
+
+  it('treats an empty variable and a YAML key without a value as unset', () => {
+    const d = dir();
+    writeFileSync(join(d, 'plexus.yaml'), 'server:\n  port:\nneo4j:\n  password: 1234\nsources:\n');
+    const c = readConfig({ PORT: '', HOST: '' }, d);
+    expect(c.port).toBe(4000);
+    expect(c.host).toBe('127.0.0.1');
+    expect(c.neo4j.password).toBe('1234');
+    expect(c.sources).toEqual([]);
+  });
+
+  it('needs an issuer and an audience with a JWKS URL, and refuses symmetric algorithms', () => {
+    expect(() => readConfig({ PLEXUS_OIDC_JWKS_URL: 'https://idp.example.com/jwks' }, dir())).toThrow(
+      new ConfigError(
+        [
+          'PLEXUS_OIDC_ISSUER (auth.oidc.issuer) is required when a JWKS URL is set',
+          'PLEXUS_OIDC_AUDIENCE (auth.oidc.audience) is required when a JWKS URL is set',
+        ].join('\n'),
+      ),
+    );
+    expect(() => readConfig({ PLEXUS_OIDC_JWKS_URL: 'http://idp.example.com/jwks' }, dir())).toThrow(
+      /PLEXUS_OIDC_JWKS_URL must be an https URL/,
+    );
+    expect(() => readConfig({ PLEXUS_OIDC_JWKS_URL: 'idp/jwks' }, dir())).toThrow(
+      new ConfigError('PLEXUS_OIDC_JWKS_URL is not a URL: "idp/jwks"'),
+    );
+    expect(() => readConfig({ PLEXUS_OIDC_ALGORITHMS: 'RS256,HS256' }, dir())).toThrow(
+      /PLEXUS_OIDC_ALGORITHMS must be asymmetric/,
+    );
+    const c = readConfig(
+      {
+        PLEXUS_OIDC_JWKS_URL: 'https://idp.example.com/jwks',
+        PLEXUS_OIDC_ISSUER: 'https://idp.example.com',
+        PLEXUS_OIDC_AUDIENCE: 'plexus, cli',
+      },
+      dir(),
+    );
+    expect(c.auth.oidc).toMatchObject({
+      audience: ['plexus', 'cli'],
+      algorithms: ['RS256', 'ES256', 'PS256', 'EdDSA'],
+      defaultRole: 'viewer',
+    });
   });
 });

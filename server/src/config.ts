@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, resolve } from 'node:path';
-import { parseAllowList } from '@plexus/connector-sdk';
+import { configErrorMap, parseAllowList } from '@plexus/connector-sdk';
 import { parse } from 'yaml';
+import { z } from 'zod';
 import { defaultGraphqlLimits, type GraphqlLimits } from './graphql/limits.ts';
 import type { LogLevel } from './log.ts';
 
@@ -130,270 +131,542 @@ export interface AuthConfig {
   corsOrigins: string[];
 }
 
-/** Raised by `readConfig` with a message that says what to fix. */
+/** Raised by `readConfig` with a message that says what to fix (one line per bad setting). */
 export class ConfigError extends Error {}
 
-const levels: LogLevel[] = ['debug', 'info', 'warn', 'error'];
+// ---- Kinds of values. Each reads what an environment variable gives (text) and what YAML gives. ----
 
-function toInt(name: string, raw: unknown, fallback: number, min = 0): number {
-  if (raw === undefined || raw === null || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new ConfigError(`${name} must be an integer >= ${min}, got "${raw}"`);
-  return n;
+/** Environment variables are text; not `z.coerce.number()`, which reads `""` and `true` as numbers. */
+const numberFromText = (v: unknown) =>
+  typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)) ? Number(v) : v;
+
+/** A whole number, at least `min`. */
+function integer(min: number) {
+  const error = (iss: { input?: unknown }) => `must be an integer >= ${min}, got "${String(iss.input)}"`;
+  return z.preprocess(numberFromText, z.number({ error }).int({ error }).min(min, { error }));
 }
 
-function parseBytes(name: string, raw: unknown, fallback: number): number {
-  if (raw === undefined || raw === null || raw === '') return fallback;
+const sizeUnits: Record<string, number> = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/**
+ * A size in bytes: `512`, `64kb`, `10mb`, `1g` (binary units). Hand-written inside zod: zod has no
+ * size type, and the whole parser is one regular expression.
+ */
+const size = z.unknown().transform((raw, ctx) => {
   const m = /^(\d+)\s*(b|kb|k|mb|m|gb|g)?$/i.exec(String(raw).trim());
-  if (!m) throw new ConfigError(`${name} must be a size such as 10mb, got "${raw}"`);
-  const unit = (m[2] ?? 'b').toLowerCase()[0];
-  const mult = unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1;
-  return Number(m[1]) * mult;
+  if (!m || (typeof raw !== 'string' && typeof raw !== 'number')) {
+    ctx.addIssue({ code: 'custom', message: `must be a size such as 10mb, got "${String(raw)}"` });
+    return z.NEVER;
+  }
+  return Number(m[1]) * sizeUnits[(m[2] ?? 'b').toLowerCase()[0]];
+});
+
+const flagWords: Record<string, boolean> = { true: true, '1': true, false: false, '0': false };
+
+/** `true`/`false` (or `1`/`0`). */
+const flag = z.preprocess(
+  (v) => (typeof v === 'string' ? (flagWords[v.trim().toLowerCase()] ?? v) : v),
+  z.boolean({ error: (iss) => `must be true or false, got "${String(iss.input)}"` }),
+);
+
+/** Text; a YAML number (`password: 1234`) is read as its text. */
+const text = z.preprocess((v) => (typeof v === 'number' ? String(v) : v), z.string());
+
+/** A list: YAML list, or text separated by `separator` (environment variables). Blank items are dropped. */
+function list(separator = ',') {
+  return z
+    .union([z.string(), z.array(z.union([z.string(), z.number()]))], {
+      error: () => `must be a list, or text separated by "${separator}"`,
+    })
+    .transform((v) =>
+      (Array.isArray(v) ? v.map(String) : v.split(separator)).map((s) => s.trim()).filter(Boolean),
+    );
 }
 
-function readFlag(name: string, raw: unknown): boolean {
-  if (raw === undefined || raw === null || raw === '') return false;
-  const v = String(raw).trim().toLowerCase();
-  if (v === 'true' || v === '1') return true;
-  if (v === 'false' || v === '0') return false;
-  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+/** An absolute http(s) URL, without a trailing slash. */
+const httpUrl = (error: string) =>
+  z.url({ protocol: z.regexes.httpProtocol, error }).transform((s) => s.replace(/\/+$/, ''));
+
+const loopbackHosts = ['127.0.0.1', 'localhost', '[::1]'];
+const roleNames = ['admin', 'member', 'viewer'] as const;
+const roleMessage = 'must be admin, member, viewer or moderator:<blueprint>';
+
+// ---- The settings: where each may be set (environment variable, plexus.yaml path) and its default. ----
+
+interface Where {
+  env?: string;
+  /** Dotted path in plexus.yaml, e.g. `server.port`. */
+  yaml?: string;
 }
+
+interface Setting<T, D> extends Where {
+  schema: z.ZodType<T>;
+  fallback: D;
+}
+
+function setting<T>(schema: z.ZodType<T>, where: Where): Setting<T, undefined>;
+function setting<T>(schema: z.ZodType<T>, where: Where, fallback: T): Setting<T, T>;
+function setting<T>(schema: z.ZodType<T>, where: Where, fallback?: T): Setting<T, T | undefined> {
+  return { schema, ...where, fallback };
+}
+
+const g = defaultGraphqlLimits;
+
+/** Every setting. The environment wins over plexus.yaml; the fallback applies when neither sets it. */
+const settings = {
+  host: setting(text, { env: 'HOST', yaml: 'server.host' }, '127.0.0.1'),
+  port: setting(integer(0), { env: 'PORT', yaml: 'server.port' }, 4000),
+  trustProxy: setting(flag, { env: 'PLEXUS_TRUST_PROXY', yaml: 'server.trustProxy' }, false),
+  shutdownTimeoutMs: setting(
+    integer(0),
+    { env: 'PLEXUS_SHUTDOWN_TIMEOUT_MS', yaml: 'server.shutdownTimeoutMs' },
+    30_000,
+  ),
+  neo4jUri: setting(text, { env: 'NEO4J_URI', yaml: 'neo4j.uri' }),
+  neo4jUser: setting(text, { env: 'NEO4J_USER', yaml: 'neo4j.user' }, 'neo4j'),
+  neo4jPassword: setting(text, { env: 'NEO4J_PASSWORD', yaml: 'neo4j.password' }, 'neo4j'),
+  neo4jDatabase: setting(text, { env: 'NEO4J_DATABASE', yaml: 'neo4j.database' }),
+  connectTimeoutMs: setting(
+    integer(100),
+    { env: 'NEO4J_CONNECT_TIMEOUT_MS', yaml: 'neo4j.connectTimeoutMs' },
+    5000,
+  ),
+  maxRetryMs: setting(integer(0), { env: 'NEO4J_MAX_RETRY_MS', yaml: 'neo4j.maxRetryMs' }, 5000),
+  waitTimeoutMs: setting(integer(0), { env: 'NEO4J_WAIT_TIMEOUT_MS', yaml: 'neo4j.waitTimeoutMs' }, 300_000),
+  dataDir: setting(text, { env: 'PLEXUS_DATA_DIR', yaml: 'dataDir' }, '.data'),
+  adminToken: setting(text, { env: 'PLEXUS_ADMIN_TOKEN' }),
+  metricsToken: setting(text, { env: 'PLEXUS_METRICS_TOKEN' }),
+  logLevel: setting(
+    z.enum(['debug', 'info', 'warn', 'error']),
+    { env: 'LOG_LEVEL', yaml: 'logLevel' },
+    'info',
+  ),
+  demo: setting(flag, { env: 'PLEXUS_DEMO', yaml: 'demo' }, true),
+  sources: setting(z.array(z.unknown()), { yaml: 'sources' }, []),
+
+  jsonBodyBytes: setting(size, { env: 'PLEXUS_MAX_BODY', yaml: 'limits.jsonBody' }, 16 * 1024 ** 2),
+  ndjsonBodyBytes: setting(
+    size,
+    { env: 'PLEXUS_MAX_NDJSON_BODY', yaml: 'limits.ndjsonBody' },
+    512 * 1024 ** 2,
+  ),
+  batchSize: setting(integer(1), { env: 'PLEXUS_BATCH_SIZE', yaml: 'limits.batchSize' }, 5000),
+  jsonDepth: setting(integer(2), { env: 'PLEXUS_MAX_JSON_DEPTH', yaml: 'limits.jsonDepth' }, 64),
+  jsonArrayLength: setting(
+    integer(1),
+    { env: 'PLEXUS_MAX_JSON_ARRAY', yaml: 'limits.jsonArrayLength' },
+    100_000,
+  ),
+  ndjsonLineBytes: setting(size, { env: 'PLEXUS_MAX_NDJSON_LINE', yaml: 'limits.ndjsonLine' }, 4 * 1024 ** 2),
+
+  rebuildDebounceMs: setting(integer(0), { yaml: 'graphql.rebuildDebounceMs' }, 150),
+  modelPollMs: setting(integer(0), { env: 'PLEXUS_MODEL_POLL_MS', yaml: 'graphql.modelPollMs' }, 2000),
+  workers: setting(integer(2), { yaml: 'graphql.workers' }, 2),
+  maxDepth: setting(integer(1), { env: 'PLEXUS_GRAPHQL_MAX_DEPTH', yaml: 'graphql.maxDepth' }, g.maxDepth),
+  maxAliases: setting(
+    integer(0),
+    { env: 'PLEXUS_GRAPHQL_MAX_ALIASES', yaml: 'graphql.maxAliases' },
+    g.maxAliases,
+  ),
+  maxRootFields: setting(
+    integer(1),
+    { env: 'PLEXUS_GRAPHQL_MAX_ROOT_FIELDS', yaml: 'graphql.maxRootFields' },
+    g.maxRootFields,
+  ),
+  maxCost: setting(integer(1), { env: 'PLEXUS_GRAPHQL_MAX_COST', yaml: 'graphql.maxCost' }, g.maxCost),
+  graphqlTimeoutMs: setting(
+    integer(100),
+    { env: 'PLEXUS_GRAPHQL_TIMEOUT_MS', yaml: 'graphql.timeoutMs' },
+    g.timeoutMs,
+  ),
+  /** 0: no cap. */
+  maxConcurrent: setting(
+    integer(0),
+    { env: 'PLEXUS_GRAPHQL_MAX_CONCURRENT', yaml: 'graphql.maxConcurrent' },
+    g.maxConcurrent,
+  ),
+
+  leaseTtlMs: setting(integer(100), { env: 'PLEXUS_LEASE_TTL_MS', yaml: 'scheduler.leaseTtlMs' }, 30_000),
+  sourceTickMs: setting(integer(0), { yaml: 'scheduler.sourceTickMs' }, 15_000),
+  scorecardRunMs: setting(integer(0), { yaml: 'scheduler.scorecardRunMs' }, 3_600_000),
+  auditPruneMs: setting(integer(0), { yaml: 'scheduler.auditPruneMs' }, 3_600_000),
+  retentionDays: setting(
+    integer(1),
+    { env: 'PLEXUS_AUDIT_RETENTION_DAYS', yaml: 'audit.retentionDays' },
+    365,
+  ),
+  automationPollMs: setting(
+    integer(0),
+    { env: 'PLEXUS_AUTOMATION_POLL_MS', yaml: 'automations.pollMs' },
+    1000,
+  ),
+  automationMaxDepth: setting(
+    integer(1),
+    { env: 'PLEXUS_AUTOMATION_MAX_DEPTH', yaml: 'automations.maxDepth' },
+    3,
+  ),
+  expirySweepMs: setting(
+    integer(100),
+    { env: 'PLEXUS_AUTOMATION_EXPIRY_SWEEP_MS', yaml: 'automations.expirySweepMs' },
+    60_000,
+  ),
+
+  fileRoots: setting(
+    list(delimiter).refine(
+      (roots) => roots.length > 0,
+      `must list at least one folder, separated by "${delimiter}"`,
+    ),
+    { env: 'PLEXUS_FILE_ROOTS', yaml: 'files.roots' },
+  ),
+  maxPlaceholderBytes: setting(
+    size,
+    { env: 'PLEXUS_PLACEHOLDER_MAX_BYTES', yaml: 'files.maxPlaceholderBytes' },
+    1024 ** 2,
+  ),
+  egressAllow: setting(
+    list().superRefine((allow, ctx) => {
+      try {
+        parseAllowList(allow);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `has a bad entry: ${(err as Error).message}` });
+      }
+    }),
+    { env: 'PLEXUS_EGRESS_ALLOW', yaml: 'egress.allow' },
+    [],
+  ),
+  egressMaxResponseBytes: setting(
+    size,
+    { env: 'PLEXUS_EGRESS_MAX_RESPONSE_BYTES', yaml: 'egress.maxResponseBytes' },
+    50 * 1024 ** 2,
+  ),
+  egressTimeoutMs: setting(integer(1), { env: 'PLEXUS_EGRESS_TIMEOUT_MS', yaml: 'egress.timeoutMs' }, 60_000),
+  egressMaxRedirects: setting(
+    integer(0),
+    { env: 'PLEXUS_EGRESS_MAX_REDIRECTS', yaml: 'egress.maxRedirects' },
+    5,
+  ),
+
+  secretsKey: setting(
+    text.refine(
+      (key) => Buffer.from(key, 'base64').length === 32,
+      'must be 32 random bytes in base64, e.g. the output of `openssl rand -base64 32`',
+    ),
+    { env: 'PLEXUS_SECRETS_KEY', yaml: 'actions.secretsKey' },
+  ),
+  publicUrl: setting(
+    httpUrl('must be the http(s) URL executors reach this server at, such as https://plexus.example.com'),
+    { env: 'PLEXUS_PUBLIC_URL', yaml: 'actions.publicUrl' },
+  ),
+  maxLogLineBytes: setting(
+    size,
+    { env: 'PLEXUS_RUN_LOG_LINE_BYTES', yaml: 'actions.maxLogLineBytes' },
+    8 * 1024,
+  ),
+  maxLogLines: setting(integer(1), { env: 'PLEXUS_RUN_MAX_LOG_LINES', yaml: 'actions.maxLogLines' }, 10_000),
+  timeoutCheckMs: setting(integer(0), { yaml: 'actions.timeoutCheckMs' }, 30_000),
+  heartbeatMs: setting(integer(10), { yaml: 'actions.heartbeatMs' }, 15_000),
+
+  ownerRelation: setting(
+    text.pipe(z.string().regex(/^[a-z][a-zA-Z0-9]{0,63}$/, 'must be a relation identifier such as ownedBy')),
+    { env: 'PLEXUS_OWNER_RELATION', yaml: 'auth.ownerRelation' },
+    'ownedBy',
+  ),
+  jwksUrl: setting(
+    z
+      .url({ error: (iss) => `is not a URL: "${String(iss.input)}"` })
+      // Keys fetched over plain HTTP could be swapped in transit; only loopback may use it.
+      .refine((s) => {
+        // Runs after a failed URL check too (zod's format checks do not abort): no URL, no second message.
+        if (!URL.canParse(s)) return true;
+        const url = new URL(s);
+        return url.protocol === 'https:' || loopbackHosts.includes(url.hostname);
+      }, 'must be an https URL (plain http only on 127.0.0.1/localhost)'),
+    { env: 'PLEXUS_OIDC_JWKS_URL', yaml: 'auth.oidc.jwksUrl' },
+  ),
+  issuer: setting(text, { env: 'PLEXUS_OIDC_ISSUER', yaml: 'auth.oidc.issuer' }),
+  audience: setting(list(), { env: 'PLEXUS_OIDC_AUDIENCE', yaml: 'auth.oidc.audience' }, []),
+  clockToleranceSeconds: setting(
+    integer(0),
+    { env: 'PLEXUS_OIDC_CLOCK_TOLERANCE', yaml: 'auth.oidc.clockToleranceSeconds' },
+    60,
+  ),
+  algorithms: setting(
+    list().refine(
+      (algs) => !algs.some((alg) => alg === 'none' || alg.startsWith('HS')),
+      'must be asymmetric (RS*, PS*, ES*, EdDSA): JWKS keys are public',
+    ),
+    { env: 'PLEXUS_OIDC_ALGORITHMS', yaml: 'auth.oidc.algorithms' },
+    [],
+  ),
+  userClaim: setting(text, { env: 'PLEXUS_OIDC_USER_CLAIM', yaml: 'auth.oidc.claims.user' }, 'sub'),
+  nameClaim: setting(text, { env: 'PLEXUS_OIDC_NAME_CLAIM', yaml: 'auth.oidc.claims.name' }, 'name'),
+  teamsClaim: setting(text, { env: 'PLEXUS_OIDC_TEAMS_CLAIM', yaml: 'auth.oidc.claims.teams' }, 'groups'),
+  rolesClaim: setting(text, { env: 'PLEXUS_OIDC_ROLES_CLAIM', yaml: 'auth.oidc.claims.roles' }, 'roles'),
+  roleMap: setting(
+    z.record(
+      z.string(),
+      z
+        .string({ error: roleMessage })
+        .regex(/^(admin|member|viewer|moderator:[a-z][a-zA-Z0-9]*)$/, roleMessage),
+    ),
+    { yaml: 'auth.oidc.roleMap' },
+    {},
+  ),
+  defaultRole: setting(
+    z.enum(roleNames),
+    { env: 'PLEXUS_OIDC_DEFAULT_ROLE', yaml: 'auth.oidc.defaultRole' },
+    'viewer',
+  ),
+  ratePerMinute: setting(integer(0), { env: 'PLEXUS_RATE_LIMIT', yaml: 'auth.rateLimit.perMinute' }, 1200),
+  rateBurst: setting(integer(1), { env: 'PLEXUS_RATE_BURST', yaml: 'auth.rateLimit.burst' }, 200),
+  failuresPerMinute: setting(
+    integer(0),
+    { env: 'PLEXUS_AUTH_FAILURES_PER_MINUTE', yaml: 'auth.failureLimit.perMinute' },
+    30,
+  ),
+  failureBurst: setting(
+    integer(1),
+    { env: 'PLEXUS_AUTH_FAILURE_BURST', yaml: 'auth.failureLimit.burst' },
+    50,
+  ),
+  corsOrigins: setting(
+    list().superRefine((origins, ctx) => {
+      for (const origin of origins) {
+        if (origin === '*')
+          ctx.addIssue({ code: 'custom', message: 'may not be "*"; list the origins of your UIs' });
+        else if (!/^https?:\/\/[^/\s]+$/.test(origin))
+          ctx.addIssue({
+            code: 'custom',
+            message: `entry "${origin}" must be an origin such as https://portal.example.com`,
+          });
+      }
+    }),
+    { env: 'PLEXUS_CORS_ORIGINS', yaml: 'auth.corsOrigins' },
+    [],
+  ),
+};
+
+type Settings = typeof settings;
+type Values = {
+  [K in keyof Settings]: Settings[K] extends Setting<infer T, infer D>
+    ? undefined extends D
+      ? T | undefined
+      : T
+    : never;
+};
+
+type Tree = { [key: string]: Tree | z.ZodType };
+
+/**
+ * The shape of plexus.yaml, from the settings' paths: every section a mapping, every key known
+ * (a misspelt key is an error, not a setting silently left at its default), every value checked.
+ */
+function fileSchema(): z.ZodType<Record<string, unknown>> {
+  const tree: Tree = {};
+  for (const s of Object.values(settings) as Setting<unknown, unknown>[]) {
+    if (!s.yaml) continue;
+    const parts = s.yaml.split('.');
+    let node = tree;
+    for (const part of parts.slice(0, -1)) {
+      node[part] ??= {};
+      node = node[part] as Tree;
+    }
+    node[parts[parts.length - 1]] = s.schema;
+  }
+  const build = (node: Tree): z.ZodObject =>
+    z.strictObject(
+      Object.fromEntries(
+        Object.entries(node).map(([k, v]) => [k, (v instanceof z.ZodType ? v : build(v)).optional()]),
+      ),
+    );
+  return build(tree);
+}
+
+/** The environment's settings, each under its variable's name; unrelated variables are ignored. */
+function envSchema(): z.ZodType<Record<string, unknown>> {
+  return z.object(
+    Object.fromEntries(
+      (Object.values(settings) as Setting<unknown, unknown>[])
+        .filter((s) => s.env)
+        .map((s) => [s.env as string, s.schema.optional()]),
+    ),
+  );
+}
+
+/** YAML `key:` with nothing after it counts as unset, as it always has; `sources` are left as written. */
+function withoutNulls(value: unknown, top = true): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, v]) => v !== null)
+      .map(([k, v]) => [k, top && k === 'sources' ? v : withoutNulls(v, false)]),
+  );
+}
+
+/** One line per problem, naming the variable or the plexus.yaml path. */
+function problemsOf(error: z.ZodError, name: (path: PropertyKey[]) => string): string[] {
+  return error.issues.flatMap((i) =>
+    i.code === 'unrecognized_keys'
+      ? i.keys.map((key) => `${name([...i.path, key])}: ${i.message}`)
+      : [`${name(i.path)} ${i.message}`],
+  );
+}
+
+const at = (tree: unknown, path: string) =>
+  path
+    .split('.')
+    .reduce<unknown>(
+      (node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined),
+      tree,
+    );
 
 /**
  * Reads the configuration from the environment and an optional `plexus.yaml`
- * (`PLEXUS_CONFIG`, default `./plexus.yaml`). The environment wins over the file.
- * Throws `ConfigError` naming the bad setting.
+ * (`PLEXUS_CONFIG`, default `./plexus.yaml`). The environment wins over the file; an empty
+ * variable counts as unset. Throws `ConfigError` listing every bad setting, by the variable's
+ * name or the file's path and key.
  */
 export function readConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): PlexusConfig {
   const file = resolve(cwd, env.PLEXUS_CONFIG ?? 'plexus.yaml');
-  let y: Record<string, any> = {};
+  let y: unknown = {};
   if (existsSync(file)) {
     try {
-      y = (parse(readFileSync(file, 'utf8')) as Record<string, any>) ?? {};
+      y = parse(readFileSync(file, 'utf8')) ?? {};
     } catch (err) {
       throw new ConfigError(`${file} is not valid YAML: ${(err as Error).message}`);
     }
-    if (typeof y !== 'object' || Array.isArray(y)) throw new ConfigError(`${file} must hold a mapping at the top`);
+    if (typeof y !== 'object' || Array.isArray(y))
+      throw new ConfigError(`${file} must hold a mapping at the top`);
   } else if (env.PLEXUS_CONFIG) {
     throw new ConfigError(`PLEXUS_CONFIG points at ${file}, which does not exist`);
   }
-  const server = y.server ?? {};
-  const neo = y.neo4j ?? {};
-  const limits = y.limits ?? {};
-  const logLevel = (env.LOG_LEVEL ?? y.logLevel ?? 'info') as LogLevel;
-  if (!levels.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${levels.join(', ')}`);
-  const sources = y.sources ?? [];
-  if (!Array.isArray(sources)) throw new ConfigError(`"sources" in ${file} must be a list`);
-  return {
-    host: env.HOST ?? server.host ?? '127.0.0.1',
-    port: toInt('PORT', env.PORT ?? server.port, 4000, 0),
-    neo4j: {
-      uri: env.NEO4J_URI ?? neo.uri,
-      user: env.NEO4J_USER ?? neo.user ?? 'neo4j',
-      password: env.NEO4J_PASSWORD ?? neo.password ?? 'neo4j',
-      database: env.NEO4J_DATABASE ?? neo.database,
-      connectTimeoutMs: toInt('NEO4J_CONNECT_TIMEOUT_MS', env.NEO4J_CONNECT_TIMEOUT_MS ?? neo.connectTimeoutMs, 5000, 100),
-      maxRetryMs: toInt('NEO4J_MAX_RETRY_MS', env.NEO4J_MAX_RETRY_MS ?? neo.maxRetryMs, 5000, 0),
-      waitTimeoutMs: toInt('NEO4J_WAIT_TIMEOUT_MS', env.NEO4J_WAIT_TIMEOUT_MS ?? neo.waitTimeoutMs, 300_000, 0),
-    },
-    dataDir: resolve(cwd, env.PLEXUS_DATA_DIR ?? y.dataDir ?? '.data'),
-    adminToken: env.PLEXUS_ADMIN_TOKEN || undefined,
-    logLevel,
-    limits: {
-      jsonBodyBytes: parseBytes('PLEXUS_MAX_BODY', env.PLEXUS_MAX_BODY ?? limits.jsonBody, 16 * 1024 ** 2),
-      ndjsonBodyBytes: parseBytes(
-        'PLEXUS_MAX_NDJSON_BODY',
-        env.PLEXUS_MAX_NDJSON_BODY ?? limits.ndjsonBody,
-        512 * 1024 ** 2,
-      ),
-      batchSize: toInt('PLEXUS_BATCH_SIZE', env.PLEXUS_BATCH_SIZE ?? limits.batchSize, 5000, 1),
-      jsonDepth: toInt('PLEXUS_MAX_JSON_DEPTH', env.PLEXUS_MAX_JSON_DEPTH ?? limits.jsonDepth, 64, 2),
-      jsonArrayLength: toInt('PLEXUS_MAX_JSON_ARRAY', env.PLEXUS_MAX_JSON_ARRAY ?? limits.jsonArrayLength, 100_000, 1),
-      ndjsonLineBytes: parseBytes('PLEXUS_MAX_NDJSON_LINE', env.PLEXUS_MAX_NDJSON_LINE ?? limits.ndjsonLine, 4 * 1024 ** 2),
-    },
-    metricsToken: env.PLEXUS_METRICS_TOKEN || undefined,
-    trustProxy: readFlag('PLEXUS_TRUST_PROXY', env.PLEXUS_TRUST_PROXY ?? server.trustProxy),
-    graphql: {
-      rebuildDebounceMs: toInt('graphql.rebuildDebounceMs', y.graphql?.rebuildDebounceMs, 150),
-      modelPollMs: toInt('PLEXUS_MODEL_POLL_MS', env.PLEXUS_MODEL_POLL_MS ?? y.graphql?.modelPollMs, 2000),
-      workers: toInt('graphql.workers', y.graphql?.workers, 2, 2),
-    },
-    scheduler: {
-      leaseTtlMs: toInt('PLEXUS_LEASE_TTL_MS', env.PLEXUS_LEASE_TTL_MS ?? y.scheduler?.leaseTtlMs, 30_000, 100),
-      sourceTickMs: toInt('scheduler.sourceTickMs', y.scheduler?.sourceTickMs, 15_000, 0),
-      scorecardRunMs: toInt('scheduler.scorecardRunMs', y.scheduler?.scorecardRunMs, 3_600_000, 0),
-      auditPruneMs: toInt('scheduler.auditPruneMs', y.scheduler?.auditPruneMs, 3_600_000, 0),
-    },
-    graphqlLimits: readGraphqlLimits(env, y.graphql ?? {}),
-    audit: { retentionDays: toInt('PLEXUS_AUDIT_RETENTION_DAYS', env.PLEXUS_AUDIT_RETENTION_DAYS ?? y.audit?.retentionDays, 365, 1) },
-    automations: {
-      pollMs: toInt('PLEXUS_AUTOMATION_POLL_MS', env.PLEXUS_AUTOMATION_POLL_MS ?? y.automations?.pollMs, 1000, 0),
-      maxDepth: toInt('PLEXUS_AUTOMATION_MAX_DEPTH', env.PLEXUS_AUTOMATION_MAX_DEPTH ?? y.automations?.maxDepth, 3, 1),
-      expirySweepMs: toInt('PLEXUS_AUTOMATION_EXPIRY_SWEEP_MS', env.PLEXUS_AUTOMATION_EXPIRY_SWEEP_MS ?? y.automations?.expirySweepMs, 60_000, 100),
-    },
-    auth: readAuthConfig(env, y.auth ?? {}),
-    demo: (env.PLEXUS_DEMO ?? String(y.demo ?? 'true')) !== 'false',
-    shutdownTimeoutMs: toInt('PLEXUS_SHUTDOWN_TIMEOUT_MS', env.PLEXUS_SHUTDOWN_TIMEOUT_MS ?? server.shutdownTimeoutMs, 30_000, 0),
-    sources,
-    files: readFilesConfig(env, y.files ?? {}, cwd),
-    egress: readEgressConfig(env, y.egress ?? {}),
-    actions: readActionsConfig(env, y.actions ?? {}, env.HOST ?? server.host ?? '127.0.0.1', toInt('PORT', env.PORT ?? server.port, 4000, 0)),
-  };
+
+  const problems: string[] = [];
+  const fromFile = fileSchema().safeParse(withoutNulls(y), { error: configErrorMap });
+  if (!fromFile.success)
+    problems.push(...problemsOf(fromFile.error, (path) => `${path.map(String).join('.')} in ${file}`));
+  const setEnv = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const fromEnv = envSchema().safeParse(setEnv, { error: configErrorMap });
+  if (!fromEnv.success) problems.push(...problemsOf(fromEnv.error, (path) => String(path[0])));
+  if (problems.length > 0) throw new ConfigError([...new Set(problems)].join('\n'));
+
+  const v = Object.fromEntries(
+    Object.entries(settings).map(([key, s]: [string, Setting<unknown, unknown>]) => [
+      key,
+      (s.env ? fromEnv.data?.[s.env] : undefined) ??
+        (s.yaml ? at(fromFile.data, s.yaml) : undefined) ??
+        s.fallback,
+    ]),
+  ) as Values;
+  return assemble(v, cwd);
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: raw YAML, checked field by field below
-function readActionsConfig(env: NodeJS.ProcessEnv, a: Record<string, any>, host: string, port: number): ActionsConfig {
-  const key = env.PLEXUS_SECRETS_KEY || a.secretsKey || undefined;
-  if (key !== undefined && Buffer.from(String(key), 'base64').length !== 32) {
-    throw new ConfigError('PLEXUS_SECRETS_KEY (actions.secretsKey) must be 32 random bytes in base64, e.g. the output of `openssl rand -base64 32`');
+/** The checks across settings, and the PlexusConfig shape. */
+function assemble(v: Values, cwd: string): PlexusConfig {
+  const problems: string[] = [];
+  const local = v.host === '0.0.0.0' || v.host === '::' ? '127.0.0.1' : v.host;
+  let publicUrl = v.publicUrl;
+  if (publicUrl === undefined) {
+    const derived = settings.publicUrl.schema.safeParse(
+      `http://${local.includes(':') ? `[${local}]` : local}:${v.port}`,
+    );
+    if (derived.success) publicUrl = derived.data;
+    else
+      problems.push(
+        `PLEXUS_PUBLIC_URL (actions.publicUrl) is unset and HOST "${v.host}" gives no URL; set it to the http(s) URL executors reach this server at`,
+      );
   }
-  const local = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-  const publicUrl = String(env.PLEXUS_PUBLIC_URL ?? a.publicUrl ?? `http://${local.includes(':') ? `[${local}]` : local}:${port}`).replace(/\/+$/, '');
-  if (!/^https?:\/\/[^/\s]+(\/\S*)?$/.test(publicUrl)) {
-    throw new ConfigError(`PLEXUS_PUBLIC_URL (actions.publicUrl) must be the http(s) URL executors reach this server at, such as https://plexus.example.com; got "${publicUrl}"`);
-  }
-  return {
-    secretsKey: key === undefined ? undefined : String(key),
-    publicUrl,
-    maxLogLineBytes: parseBytes('PLEXUS_RUN_LOG_LINE_BYTES', env.PLEXUS_RUN_LOG_LINE_BYTES ?? a.maxLogLineBytes, 8 * 1024),
-    maxLogLines: toInt('PLEXUS_RUN_MAX_LOG_LINES', env.PLEXUS_RUN_MAX_LOG_LINES ?? a.maxLogLines, 10_000, 1),
-    timeoutCheckMs: toInt('actions.timeoutCheckMs', a.timeoutCheckMs, 30_000, 0),
-    heartbeatMs: toInt('actions.heartbeatMs', a.heartbeatMs, 15_000, 10),
-  };
-}
-
-// biome-ignore lint/suspicious/noExplicitAny: raw YAML, checked field by field below
-function readFilesConfig(env: NodeJS.ProcessEnv, f: Record<string, any>, cwd: string): PlexusConfig['files'] {
-  const raw = env.PLEXUS_FILE_ROOTS ?? f.roots;
-  const roots =
-    raw === undefined || raw === ''
-      ? [cwd]
-      : (Array.isArray(raw) ? raw.map(String) : String(raw).split(delimiter)).map((r) => r.trim()).filter(Boolean);
-  if (roots.length === 0)
-    throw new ConfigError(`PLEXUS_FILE_ROOTS (files.roots) must list at least one folder, separated by "${delimiter}"`);
-  return {
-    roots: roots.map((r) => resolve(cwd, r)),
-    maxPlaceholderBytes: parseBytes(
-      'PLEXUS_PLACEHOLDER_MAX_BYTES',
-      env.PLEXUS_PLACEHOLDER_MAX_BYTES ?? f.maxPlaceholderBytes,
-      1024 ** 2,
-    ),
-  };
-}
-
-// biome-ignore lint/suspicious/noExplicitAny: raw YAML, checked field by field below
-function readEgressConfig(env: NodeJS.ProcessEnv, e: Record<string, any>): PlexusConfig['egress'] {
-  const allow = list(env.PLEXUS_EGRESS_ALLOW ?? e.allow);
-  try {
-    parseAllowList(allow);
-  } catch (err) {
-    throw new ConfigError(`PLEXUS_EGRESS_ALLOW (egress.allow): ${(err as Error).message}`);
-  }
-  return {
-    allow,
-    maxResponseBytes: parseBytes(
-      'PLEXUS_EGRESS_MAX_RESPONSE_BYTES',
-      env.PLEXUS_EGRESS_MAX_RESPONSE_BYTES ?? e.maxResponseBytes,
-      50 * 1024 ** 2,
-    ),
-    timeoutMs: toInt('PLEXUS_EGRESS_TIMEOUT_MS', env.PLEXUS_EGRESS_TIMEOUT_MS ?? e.timeoutMs, 60_000, 1),
-    maxRedirects: toInt('PLEXUS_EGRESS_MAX_REDIRECTS', env.PLEXUS_EGRESS_MAX_REDIRECTS ?? e.maxRedirects, 5, 0),
-  };
-}
-
-// biome-ignore lint/suspicious/noExplicitAny: raw YAML, checked field by field below
-function readGraphqlLimits(env: NodeJS.ProcessEnv, g: Record<string, any>): GraphqlLimits {
-  const d = defaultGraphqlLimits;
-  return {
-    maxDepth: toInt('PLEXUS_GRAPHQL_MAX_DEPTH (graphql.maxDepth)', env.PLEXUS_GRAPHQL_MAX_DEPTH ?? g.maxDepth, d.maxDepth, 1),
-    maxAliases: toInt('PLEXUS_GRAPHQL_MAX_ALIASES (graphql.maxAliases)', env.PLEXUS_GRAPHQL_MAX_ALIASES ?? g.maxAliases, d.maxAliases, 0),
-    maxRootFields: toInt('PLEXUS_GRAPHQL_MAX_ROOT_FIELDS (graphql.maxRootFields)', env.PLEXUS_GRAPHQL_MAX_ROOT_FIELDS ?? g.maxRootFields, d.maxRootFields, 1),
-    maxCost: toInt('PLEXUS_GRAPHQL_MAX_COST (graphql.maxCost)', env.PLEXUS_GRAPHQL_MAX_COST ?? g.maxCost, d.maxCost, 1),
-    timeoutMs: toInt('PLEXUS_GRAPHQL_TIMEOUT_MS (graphql.timeoutMs)', env.PLEXUS_GRAPHQL_TIMEOUT_MS ?? g.timeoutMs, d.timeoutMs, 100),
-    maxConcurrent: toInt('PLEXUS_GRAPHQL_MAX_CONCURRENT (graphql.maxConcurrent; 0: no cap)', env.PLEXUS_GRAPHQL_MAX_CONCURRENT ?? g.maxConcurrent, d.maxConcurrent, 0),
-  };
-}
-
-function list(raw: unknown): string[] {
-  if (raw === undefined || raw === null || raw === '') return [];
-  if (Array.isArray(raw)) return raw.map(String).map((s) => s.trim()).filter(Boolean);
-  return String(raw)
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
-
-const roleNames = ['admin', 'member', 'viewer'];
-
-// biome-ignore lint/suspicious/noExplicitAny: raw YAML, checked field by field below
-function readAuthConfig(env: NodeJS.ProcessEnv, a: Record<string, any>): AuthConfig {
-  if (typeof a !== 'object' || Array.isArray(a)) throw new ConfigError('"auth" in plexus.yaml must be a mapping');
-  const o = a.oidc ?? {};
-  const jwksUrl = env.PLEXUS_OIDC_JWKS_URL ?? o.jwksUrl;
   let oidc: OidcConfig | null = null;
-  if (jwksUrl) {
-    let url: URL;
-    try {
-      url = new URL(jwksUrl);
-    } catch {
-      throw new ConfigError(`PLEXUS_OIDC_JWKS_URL (auth.oidc.jwksUrl) is not a URL: "${jwksUrl}"`);
-    }
-    // Keys fetched over plain HTTP could be swapped in transit; only loopback may use it.
-    if (url.protocol !== 'https:' && !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {
-      throw new ConfigError('PLEXUS_OIDC_JWKS_URL must be an https URL (plain http only on 127.0.0.1/localhost)');
-    }
-    const issuer = env.PLEXUS_OIDC_ISSUER ?? o.issuer;
-    const audience = list(env.PLEXUS_OIDC_AUDIENCE ?? o.audience);
+  if (v.jwksUrl) {
     // Without both checks a token minted by the same provider for another application would pass.
-    if (!issuer) throw new ConfigError('PLEXUS_OIDC_ISSUER (auth.oidc.issuer) is required when a JWKS URL is set');
-    if (audience.length === 0) throw new ConfigError('PLEXUS_OIDC_AUDIENCE (auth.oidc.audience) is required when a JWKS URL is set');
-    const claims = o.claims ?? {};
-    const roleMap = o.roleMap ?? {};
-    if (typeof roleMap !== 'object' || Array.isArray(roleMap)) throw new ConfigError('auth.oidc.roleMap must map claim values to roles');
-    for (const [k, v] of Object.entries(roleMap)) {
-      if (typeof v !== 'string' || !(roleNames.includes(v) || /^moderator:[a-z][a-zA-Z0-9]*$/.test(v))) {
-        throw new ConfigError(`auth.oidc.roleMap.${k} must be admin, member, viewer or moderator:<blueprint>`);
-      }
-    }
-    const defaultRole = env.PLEXUS_OIDC_DEFAULT_ROLE ?? o.defaultRole ?? 'viewer';
-    if (!roleNames.includes(defaultRole)) throw new ConfigError('PLEXUS_OIDC_DEFAULT_ROLE must be admin, member or viewer');
+    if (!v.issuer) problems.push('PLEXUS_OIDC_ISSUER (auth.oidc.issuer) is required when a JWKS URL is set');
+    if (v.audience.length === 0)
+      problems.push('PLEXUS_OIDC_AUDIENCE (auth.oidc.audience) is required when a JWKS URL is set');
     oidc = {
-      jwksUrl,
-      issuer,
-      audience,
-      clockToleranceSeconds: toInt('PLEXUS_OIDC_CLOCK_TOLERANCE', env.PLEXUS_OIDC_CLOCK_TOLERANCE ?? o.clockToleranceSeconds, 60, 0),
-      algorithms: list(env.PLEXUS_OIDC_ALGORITHMS ?? o.algorithms).length > 0 ? list(env.PLEXUS_OIDC_ALGORITHMS ?? o.algorithms) : ['RS256', 'ES256', 'PS256', 'EdDSA'],
-      claims: {
-        user: env.PLEXUS_OIDC_USER_CLAIM ?? claims.user ?? 'sub',
-        name: env.PLEXUS_OIDC_NAME_CLAIM ?? claims.name ?? 'name',
-        teams: env.PLEXUS_OIDC_TEAMS_CLAIM ?? claims.teams ?? 'groups',
-        roles: env.PLEXUS_OIDC_ROLES_CLAIM ?? claims.roles ?? 'roles',
-      },
-      roleMap: roleMap as Record<string, string>,
-      defaultRole: defaultRole as OidcConfig['defaultRole'],
+      jwksUrl: v.jwksUrl,
+      issuer: v.issuer ?? '',
+      audience: v.audience,
+      clockToleranceSeconds: v.clockToleranceSeconds,
+      algorithms: v.algorithms.length > 0 ? v.algorithms : ['RS256', 'ES256', 'PS256', 'EdDSA'],
+      claims: { user: v.userClaim, name: v.nameClaim, teams: v.teamsClaim, roles: v.rolesClaim },
+      roleMap: v.roleMap,
+      defaultRole: v.defaultRole,
     };
-    if (oidc.algorithms.some((alg) => alg === 'none' || alg.startsWith('HS'))) {
-      throw new ConfigError('auth.oidc.algorithms must be asymmetric (RS*, PS*, ES*, EdDSA): JWKS keys are public');
-    }
   }
-  const rate = a.rateLimit ?? {};
-  const ownerRelation = env.PLEXUS_OWNER_RELATION ?? a.ownerRelation ?? 'ownedBy';
-  if (!/^[a-z][a-zA-Z0-9]{0,63}$/.test(ownerRelation)) throw new ConfigError('PLEXUS_OWNER_RELATION (auth.ownerRelation) must be a relation identifier such as ownedBy');
+  if (problems.length > 0) throw new ConfigError(problems.join('\n'));
   return {
-    ownerRelation,
-    oidc,
-    rateLimit: {
-      perMinute: toInt('PLEXUS_RATE_LIMIT', env.PLEXUS_RATE_LIMIT ?? rate.perMinute, 1200, 0),
-      burst: toInt('PLEXUS_RATE_BURST', env.PLEXUS_RATE_BURST ?? rate.burst, 200, 1),
+    host: v.host,
+    port: v.port,
+    neo4j: {
+      uri: v.neo4jUri,
+      user: v.neo4jUser,
+      password: v.neo4jPassword,
+      database: v.neo4jDatabase,
+      connectTimeoutMs: v.connectTimeoutMs,
+      maxRetryMs: v.maxRetryMs,
+      waitTimeoutMs: v.waitTimeoutMs,
     },
-    failureLimit: {
-      perMinute: toInt('PLEXUS_AUTH_FAILURES_PER_MINUTE', env.PLEXUS_AUTH_FAILURES_PER_MINUTE ?? a.failureLimit?.perMinute, 30, 0),
-      burst: toInt('PLEXUS_AUTH_FAILURE_BURST', env.PLEXUS_AUTH_FAILURE_BURST ?? a.failureLimit?.burst, 50, 1),
+    dataDir: resolve(cwd, v.dataDir),
+    adminToken: v.adminToken,
+    logLevel: v.logLevel,
+    limits: {
+      jsonBodyBytes: v.jsonBodyBytes,
+      ndjsonBodyBytes: v.ndjsonBodyBytes,
+      batchSize: v.batchSize,
+      jsonDepth: v.jsonDepth,
+      jsonArrayLength: v.jsonArrayLength,
+      ndjsonLineBytes: v.ndjsonLineBytes,
     },
-    corsOrigins: list(env.PLEXUS_CORS_ORIGINS ?? a.corsOrigins).map((origin) => {
-      if (origin === '*') throw new ConfigError('PLEXUS_CORS_ORIGINS may not be "*"; list the origins of your UIs');
-      if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new ConfigError(`PLEXUS_CORS_ORIGINS entry "${origin}" must be an origin such as https://portal.example.com`);
-      return origin;
-    }),
+    metricsToken: v.metricsToken,
+    trustProxy: v.trustProxy,
+    graphql: { rebuildDebounceMs: v.rebuildDebounceMs, modelPollMs: v.modelPollMs, workers: v.workers },
+    scheduler: {
+      leaseTtlMs: v.leaseTtlMs,
+      sourceTickMs: v.sourceTickMs,
+      scorecardRunMs: v.scorecardRunMs,
+      auditPruneMs: v.auditPruneMs,
+    },
+    graphqlLimits: {
+      maxDepth: v.maxDepth,
+      maxAliases: v.maxAliases,
+      maxRootFields: v.maxRootFields,
+      maxCost: v.maxCost,
+      timeoutMs: v.graphqlTimeoutMs,
+      maxConcurrent: v.maxConcurrent,
+    },
+    audit: { retentionDays: v.retentionDays },
+    automations: {
+      pollMs: v.automationPollMs,
+      maxDepth: v.automationMaxDepth,
+      expirySweepMs: v.expirySweepMs,
+    },
+    auth: {
+      ownerRelation: v.ownerRelation,
+      oidc,
+      rateLimit: { perMinute: v.ratePerMinute, burst: v.rateBurst },
+      failureLimit: { perMinute: v.failuresPerMinute, burst: v.failureBurst },
+      corsOrigins: v.corsOrigins,
+    },
+    demo: v.demo,
+    shutdownTimeoutMs: v.shutdownTimeoutMs,
+    sources: v.sources,
+    files: {
+      roots: (v.fileRoots ?? [cwd]).map((r) => resolve(cwd, r)),
+      maxPlaceholderBytes: v.maxPlaceholderBytes,
+    },
+    egress: {
+      allow: v.egressAllow,
+      maxResponseBytes: v.egressMaxResponseBytes,
+      timeoutMs: v.egressTimeoutMs,
+      maxRedirects: v.egressMaxRedirects,
+    },
+    actions: {
+      secretsKey: v.secretsKey,
+      publicUrl: publicUrl as string,
+      maxLogLineBytes: v.maxLogLineBytes,
+      maxLogLines: v.maxLogLines,
+      timeoutCheckMs: v.timeoutCheckMs,
+      heartbeatMs: v.heartbeatMs,
+    },
   };
 }
