@@ -1,6 +1,6 @@
 /**
  * `npm test`: builds what the tests need (the embedded Neo4j's jars via neo4j/start.sh, the
- * web UI when it exists), runs every vitest project, and ends with one plain line
+ * web UI when it changed), runs every vitest project, and ends with one plain line
  * `N passed, N failed` from vitest's JSON report, so a run that executed nothing is visible.
  */
 import { spawnSync } from 'node:child_process';
@@ -29,7 +29,8 @@ if (neo4jKind === 'embedded' && step('bash', ['neo4j/start.sh', '--build-only'])
   process.stderr.write('could not build the embedded Neo4j (needs Java 17+ and Maven); or run a Docker engine, or set NEO4J_URI\n');
   process.exit(1);
 }
-if (existsSync(join(root, 'web', 'vite.config.ts')) && step('npm', ['run', 'build', '--workspace', 'web']) !== 0) {
+// The UI is rebuilt only when web/src, contract/ or the build config changed since the last build.
+if (existsSync(join(root, 'web', 'vite.config.ts')) && step('node', ['web/scripts/ensure-build.mjs', '--strict']) !== 0) {
   process.stderr.write('web build failed\n');
   process.exit(1);
 }

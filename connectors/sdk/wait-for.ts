@@ -7,9 +7,10 @@ export interface WaitForOptions {
 }
 
 /**
- * Polls `check` with vitest's `vi.waitFor` until it returns a value other than `undefined`, `null`
- * or `false` (or stops throwing and returns one), and resolves with it; after `timeoutMs` it fails
- * naming `what`, with the last error and the diagnostics. The one polling helper of the tests.
+ * Polls `check` with vitest's `vi.waitFor` until it returns a truthy value (a check that throws is
+ * asked again), and resolves with it; after `timeoutMs` it fails naming `what`, with the last
+ * error and the diagnostics. The one polling helper of the tests. Falsy means "not yet", so
+ * return an object or `true`, not a count that may be 0.
  *
  * @example
  * const run = await waitFor('the run to end', async () => {
@@ -19,7 +20,7 @@ export interface WaitForOptions {
  */
 export function waitFor<T>(
   what: string,
-  check: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  check: () => Promise<T | undefined | null | false | '' | 0> | T | undefined | null | false | '' | 0,
   timeoutMs = 30_000,
   options: WaitForOptions = {},
 ): Promise<T> {
@@ -27,7 +28,7 @@ export function waitFor<T>(
     .waitFor(
       async () => {
         const v = await check();
-        if (v === undefined || v === null || v === false) throw new Error('not yet');
+        if (!v) throw new Error('not yet');
         return v as T;
       },
       { timeout: timeoutMs, interval: options.intervalMs ?? 50 },

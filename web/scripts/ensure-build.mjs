@@ -1,6 +1,7 @@
 // `npm start` runs this first: builds the web UI when web/dist is missing or older than any
 // file under web/src or contract/ (or the build config), so a fresh clone or a pulled change serves the
-// current UI. Plain JavaScript: it runs before tsx.
+// current UI. `npm test` runs it with --strict (a failed build fails the run), so an unchanged UI is
+// not rebuilt for every test run. Plain JavaScript: it runs before tsx.
 import { execSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -28,6 +29,10 @@ if (stale) {
   try {
     execSync('npm run build --workspace web', { stdio: 'inherit', cwd: join(web, '..') });
   } catch {
+    if (process.argv.includes('--strict')) {
+      process.stderr.write('plexus: the web UI build failed\n');
+      process.exit(1);
+    }
     // The API still works without the UI; say so rather than refusing to start.
     process.stderr.write('plexus: the web UI build failed; starting the API without it\n');
   }
