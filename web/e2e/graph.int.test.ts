@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { uniqueId } from '../../server/src/test-support.ts';
 import {
-  centreOnNode,
+  clickNodeUntil,
   graphNodes,
   launchBrowser,
   newPage,
@@ -137,13 +137,12 @@ const status = (page: Page) => page.getByTestId('graph-status').textContent();
 const graphUrl = (name: string, extra: string) =>
   `/graph?root=${encodeURIComponent(`${lib}:${name}-root`)}&direction=downstream&depth=2&${extra}`;
 
-/** Clicks a service node the way a reader does (zoomed in on it) and checks it is the one selected. */
+/** Clicks a service node the way a reader does (zoomed in on it) until it is the one selected. */
 async function clickService(page: Page, identifier: string): Promise<void> {
   const id = `${svc}:${identifier}`;
-  const at = await centreOnNode(page, 'graph-canvas', id);
-  expect(at).not.toBeNull();
-  await page.mouse.click(at!.x, at!.y);
-  await expect.poll(() => page.getByTestId('graph-selection').textContent(), patience).toContain(id);
+  await clickNodeUntil(page, 'graph-canvas', id, async () =>
+    ((await page.getByTestId('graph-selection').textContent({ timeout: 1000 }).catch(() => '')) ?? '').includes(id),
+  );
 }
 
 describe('big graphs in the explorer', () => {
@@ -213,9 +212,7 @@ describe('big graphs in the explorer', () => {
       expect(labels).toEqual(['20 libraries', '580 services', 'g600 root']);
       await screenshot(page, 'graph-grouped');
       const group = (await graphNodes(page, 'graph-canvas')).find((n) => n.label === '580 services')!;
-      const at = await centreOnNode(page, 'graph-canvas', group.id, 1);
-      await page.mouse.click(at!.x, at!.y);
-      await expect.poll(() => nodeCount(page, 'graph-canvas'), patience).toBe(582);
+      await clickNodeUntil(page, 'graph-canvas', group.id, async () => (await nodeCount(page, 'graph-canvas')) === 582, 1);
       await page.getByLabel('Group').selectOption('none');
       await expect.poll(() => nodeCount(page, 'graph-canvas'), patience).toBe(601);
       expect(problems()).toEqual([]);

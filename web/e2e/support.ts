@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import type { Browser, Page } from 'playwright-core';
 import { createApp } from '../../server/src/app.ts';
-import { startTestPlexus, type TestPlexus } from '../../server/src/test-support.ts';
+import { startTestPlexus, type TestPlexus, waitFor } from '../../server/src/test-support.ts';
 import { launchChromium } from './chromium.ts';
 
 const webDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -124,6 +124,44 @@ export async function nodePosition(
       return { x: box.left + p.x, y: box.top + p.y };
     },
     [canvasTestId, nodeId] as const,
+  );
+}
+
+/**
+ * Clicks a node with the mouse, the way a reader does (zoomed to `zoom` and centred on it), until
+ * `took()` says the click had its effect: a click that lands while the canvas is still settling
+ * is made again. On failure the error lists where each click landed (`elementFromPoint`).
+ */
+export async function clickNodeUntil(
+  page: Page,
+  canvasTestId: string,
+  nodeId: string,
+  took: () => Promise<boolean>,
+  zoom = 1.5,
+): Promise<void> {
+  const clicks: string[] = [];
+  await waitFor(
+    `a click on ${nodeId} to take effect`,
+    async () => {
+      const at = await centreOnNode(page, canvasTestId, nodeId, zoom);
+      if (!at) {
+        clicks.push(`${nodeId} is not on the canvas`);
+        return false;
+      }
+      const hit = await page.evaluate(([x, y]) => {
+        const el = document.elementFromPoint(x, y);
+        return el ? `${el.tagName.toLowerCase()} ${el.getAttribute('data-testid') ?? ''} ${el.className}` : 'nothing';
+      }, [at.x, at.y] as const);
+      await page.mouse.click(at.x, at.y);
+      const ok = await waitFor('the click to take effect', took, 5_000).then(
+        () => true,
+        () => false,
+      );
+      if (!ok) clicks.push(`clicked (${Math.round(at.x)}, ${Math.round(at.y)}) on ${hit}: no effect`);
+      return ok;
+    },
+    90_000,
+    { intervalMs: 200, diagnostics: () => clicks.slice(-5).join('\n') },
   );
 }
 
