@@ -137,21 +137,34 @@ const status = (page: Page) => page.getByTestId('graph-status').textContent();
 const graphUrl = (name: string, extra: string) =>
   `/graph?root=${encodeURIComponent(`${lib}:${name}-root`)}&direction=downstream&depth=2&${extra}`;
 
-/** Clicks a service node the way a reader does (zoomed in on it) until it is the one selected. */
-async function clickService(page: Page, identifier: string): Promise<void> {
-  const id = `${svc}:${identifier}`;
+/** Clicks a node the way a reader does (zoomed in on it) until it is the one selected. */
+async function clickToSelect(page: Page, id: string): Promise<void> {
   await clickNodeUntil(page, 'graph-canvas', id, async () =>
     ((await page.getByTestId('graph-selection').textContent({ timeout: 1000 }).catch(() => '')) ?? '').includes(id),
   );
 }
+const clickService = (page: Page, identifier: string) => clickToSelect(page, `${svc}:${identifier}`);
 
 describe('big graphs in the explorer', () => {
-  // SKIPPED (2026-12-03): in the full fresh-clone run (.ci/run, twice) these three clicks never take
-  // effect: each lands on the canvas (elementFromPoint) at the node's centre, and no tap reaches the
-  // explorer for 90 s, while the same tests pass alone and with other files in 5-8 s. Cause not
-  // found yet (45 extra kinds in the model did not reproduce it). Skipped, not passing: issue 18
-  // stays open until they run in the full suite again.
-  it.skip(
+  it(
+    'a click reaches the node after the canvas moved on the page without being resized',
+    async () => {
+      const { page, problems } = await pageFor('graph-moved');
+      await page.goto(`${server.url}/graph?root=${encodeURIComponent(`${svc}:cart`)}&direction=upstream&depth=1`);
+      await expect.poll(() => status(page), patience).toMatch(/^3 nodes/);
+      await clickToSelect(page, `${team}:payments`);
+      // Something on the page moves the canvas without changing its size (content above it, a
+      // transform): no resize, scroll or transition event tells Cytoscape.
+      await page.evaluate(() => {
+        (document.querySelector('.graph-layout') as HTMLElement).style.transform = 'translate(-120px, 60px)';
+      });
+      await clickToSelect(page, `${lib}:g600-util`);
+      expect(problems()).toEqual([]);
+    },
+    slow,
+  );
+
+  it(
     'selects the clicked node in a 600-node graph and expands it without a page error',
     async () => {
       const { page, problems } = await pageFor('graph-600-click');
@@ -166,12 +179,7 @@ describe('big graphs in the explorer', () => {
     slow,
   );
 
-  // SKIPPED (2026-12-03): in the full fresh-clone run (.ci/run, twice) these three clicks never take
-  // effect: each lands on the canvas (elementFromPoint) at the node's centre, and no tap reaches the
-  // explorer for 90 s, while the same tests pass alone and with other files in 5-8 s. Cause not
-  // found yet (45 extra kinds in the model did not reproduce it). Skipped, not passing: issue 18
-  // stays open until they run in the full suite again.
-  it.skip(
+  it(
     'selects the clicked node in a 2,000-node graph without a page error',
     async () => {
       const { page, problems } = await pageFor('graph-2000-click');
@@ -212,12 +220,7 @@ describe('big graphs in the explorer', () => {
     slow,
   );
 
-  // SKIPPED (2026-12-03): in the full fresh-clone run (.ci/run, twice) these three clicks never take
-  // effect: each lands on the canvas (elementFromPoint) at the node's centre, and no tap reaches the
-  // explorer for 90 s, while the same tests pass alone and with other files in 5-8 s. Cause not
-  // found yet (45 extra kinds in the model did not reproduce it). Skipped, not passing: issue 18
-  // stays open until they run in the full suite again.
-  it.skip(
+  it(
     'collapses a big graph by kind into group nodes and opens a group on click',
     async () => {
       const { page, problems } = await pageFor('graph-groups');

@@ -148,20 +148,55 @@ export async function clickNodeUntil(
         clicks.push(`${nodeId} is not on the canvas`);
         return false;
       }
-      const hit = await page.evaluate(([x, y]) => {
-        const el = document.elementFromPoint(x, y);
-        return el ? `${el.tagName.toLowerCase()} ${el.getAttribute('data-testid') ?? ''} ${el.className}` : 'nothing';
-      }, [at.x, at.y] as const);
+      const hit = await probeClick(page, canvasTestId, at);
       await page.mouse.click(at.x, at.y);
       const ok = await waitFor('the click to take effect', took, 5_000).then(
         () => true,
         () => false,
       );
-      if (!ok) clicks.push(`clicked (${Math.round(at.x)}, ${Math.round(at.y)}) on ${hit}: no effect`);
+      if (!ok) clicks.push(`clicked (${Math.round(at.x)}, ${Math.round(at.y)}) ${hit}: no effect`);
+      // A click that only took on a later try is worth knowing about even when the test passes.
+      else if (clicks.length > 0) console.error(`[click ${nodeId}] took after ${clicks.length} misses:\n${clicks.join('\n')}`);
       return ok;
     },
     90_000,
     { intervalMs: 200, diagnostics: () => clicks.slice(-5).join('\n') },
+  );
+}
+
+/**
+ * What a click at `at` will meet, said in words for a failing test: the element under the
+ * point, where Cytoscape believes its container is (its cached measure) against where it is,
+ * the node Cytoscape finds under the point with that measure, and its gesture state.
+ */
+function probeClick(page: Page, canvasTestId: string, at: { x: number; y: number }): Promise<string> {
+  return page.evaluate(
+    ([testId, x, y]) => {
+      type Renderer = {
+        containerBB: number[] | null;
+        hoverData: Record<string, unknown>;
+        projectIntoViewport(x: number, y: number): [number, number];
+        findNearestElements(x: number, y: number, interactive: boolean, touch: boolean): { id(): string }[];
+      };
+      const el = document.querySelector(`[data-testid="${testId}"]`) as
+        | (HTMLElement & { _cyreg?: { cy?: { renderer(): Renderer } } })
+        | null;
+      const under = document.elementFromPoint(x, y);
+      const what = under ? `${under.tagName.toLowerCase()}.${under.className}` : 'nothing';
+      const r = el?._cyreg?.cy?.renderer();
+      if (!el || !r) return `on ${what}, no graph`;
+      const round = (v: number[]) => v.slice(0, 4).map(Math.round).join(',');
+      const cached = r.containerBB ? round(r.containerBB) : 'none';
+      const box = el.getBoundingClientRect();
+      const [px, py] = r.projectIntoViewport(x, y);
+      const near = r.findNearestElements(px, py, true, false)[0]?.id() ?? 'nothing';
+      const h = r.hoverData;
+      return (
+        `on ${what}; container cached at [${cached}], is at [${round([box.left, box.top, box.width, box.height])}]; ` +
+        `Cytoscape finds ${near}; gesture which=${h.which} capture=${h.capture} dragging=${h.dragging} selecting=${h.selecting}`
+      );
+    },
+    [canvasTestId, at.x, at.y] as const,
   );
 }
 

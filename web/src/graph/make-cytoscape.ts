@@ -365,6 +365,15 @@ export function makeCytoscape(container: HTMLElement): GraphController {
     maxZoom: 4,
     boxSelectionEnabled: false,
   });
+  // Cytoscape measures where its container is on the page once and re-measures only on a resize,
+  // a scroll or a transition. Anything that moves the canvas without those (content loading
+  // above it, a transform, a layout shift) sends every click to the wrong point, or outside the
+  // graph, with no error. Measuring again as each gesture starts costs one layout read per click.
+  const renderer = (cy as unknown as { renderer(): { invalidateContainerClientCoordsCache(): void } }).renderer();
+  const remeasure = () => renderer.invalidateContainerClientCoordsCache();
+  const gestures = new AbortController();
+  for (const type of ['mousedown', 'touchstart', 'wheel', 'mouseover'])
+    container.addEventListener(type, remeasure, { capture: true, passive: true, signal: gestures.signal });
   let running: cytoscape.Layouts | null = null;
   /**
    * Root of the radial tree the elements were added in (see setElements), until anything is
@@ -596,6 +605,7 @@ export function makeCytoscape(container: HTMLElement): GraphController {
       });
     },
     destroy() {
+      gestures.abort();
       running?.stop();
       if (zoomFrame) cancelAnimationFrame(zoomFrame);
       cy.destroy();
