@@ -225,6 +225,13 @@ export function createApp(services: Services, options: { webDist?: string } = {}
   const auth = authenticate({ tokens, oidc, limiter, failures, trustProxy: config.trustProxy, logger });
   app.use('/api/*', auth);
   app.use('/graphql', auth);
+  // A GraphQL request that must wait for a schema build (a server's first, or a lazy server's)
+  // waits before it takes one of its caller's heavy-read slots: waiting holds no database
+  // session, and a page's searches and impact reads meanwhile are not refused with 429s.
+  app.use('/graphql', async (_c, next) => {
+    await schemas.serving();
+    await next();
+  });
   // Heavy reads hold a database session each: a cap per caller keeps the pool for everyone.
   const heavy = limitConcurrency(
     createConcurrencyLimiter(config.graphqlLimits.maxConcurrent),

@@ -1,5 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { uniqueId } from '../../server/src/test-support.ts';
 import {
   clickNodeUntil,
@@ -126,8 +126,10 @@ afterAll(async () => {
 async function pageFor(name: string): Promise<{ page: Page; problems: () => string[] }> {
   const page = await newPage(browser);
   const problems = await watchProblems(page);
-  onTestFailed(async () => {
-    await screenshot(page, `failed-${name}`).catch(() => {});
+  // A page left open keeps working (an expansion, a layout) while the next test runs: close it.
+  onTestFinished(async ({ task }) => {
+    if (task.result?.state === 'fail') await screenshot(page, `failed-${name}`).catch(() => {});
+    await page.context().close();
   });
   await signIn(page, server.url, server.px.adminToken, '/graph');
   return { page, problems };

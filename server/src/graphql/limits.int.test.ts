@@ -206,4 +206,32 @@ describe('concurrent heavy requests per caller', () => {
     // The slots are back: caller A is served again.
     expect((await simple(viewerA)).status).toBe(200);
   });
+
+  it('does not count GraphQL requests waiting for a schema build against the cap', async () => {
+    const ask = () =>
+      px.app.request('/graphql', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${viewerA}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ query: `{ ${plural}(limit: 1) { identifier } }` }),
+      });
+    for (let round = 1; round <= 5; round++) {
+      // A model change: this (lazy) server's next GraphQL requests wait for a new schema build.
+      const created = await px.call('POST', '/api/v1/blueprints', {
+        identifier: uniqueId('lim'),
+        title: 'Later',
+        schema: { properties: {} },
+      });
+      expect(created.status).toBe(201);
+      let settled = 0;
+      const waiting = [ask(), ask()].map((p) => p.finally(() => settled++));
+      // As many GraphQL requests as the cap wait for the build; a search of the same caller is served.
+      const search = await px.app.request('/api/v1/search?q=n', { headers: { authorization: `Bearer ${viewerA}` } });
+      const overlapped = settled === 0;
+      expect(search.status).toBe(200);
+      // Every GraphQL request is answered once the schema is there (none failed while waiting).
+      for (const r of await Promise.all(waiting)) expect([200, 429]).toContain(r.status);
+      if (overlapped) return;
+    }
+    throw new Error('in 5 rounds the schema builds never outlasted a search: nothing was tested');
+  });
 });

@@ -37,6 +37,12 @@ export interface SchemaService {
   current(): SchemaInfo | null;
   /** Resolves once a worker serves a schema for at least `version` (or the current model version). */
   ready(version?: number): Promise<SchemaInfo>;
+  /**
+   * Resolves when a request arriving now would be served without waiting for a build: at once
+   * while any schema is served (eager servers), after the build for the current model version
+   * on lazy ones (tests) and on a server's first build.
+   */
+  serving(): Promise<void>;
   /** Answers a `/graphql` request (already authenticated) in a worker, for the caller in `ctx`. */
   fetch(request: Request, ctx: GraphqlContext): Promise<Response>;
   /** Problems of a GraphQL query against the served schema (empty when it is a valid query). */
@@ -407,6 +413,9 @@ export function createSchemaService(
     async ready(version) {
       const s = await servingAt(version ?? models.version());
       return { version: s.version, buildMs: s.buildMs };
+    },
+    async serving() {
+      await servingAt(eager ? 0 : models.version());
     },
     async fetch(request, ctx) {
       const body = request.method === 'GET' || request.method === 'HEAD' ? null : await request.arrayBuffer();
