@@ -1,3 +1,4 @@
+import Cypher from '@neo4j/cypher-builder';
 import {
   type Blueprint,
   type BlueprintChangeEvent,
@@ -89,6 +90,16 @@ function normalise(input: Blueprint): Blueprint {
  */
 export function calculatedExpression(variable: string, expression: string): string {
   return `[e IN [${variable}] | (${expression})][0]`;
+}
+
+/**
+ * `calculatedExpression` as a cypher-builder expression over `variable`, for built queries
+ * (search rules). The expression is the blueprint's own Cypher, checked read-only when the
+ * blueprint was saved: the one piece of raw text, bound to `e` as it was written for.
+ */
+export function calculatedValue(variable: Cypher.Variable, expression: string): Cypher.Expr {
+  const e = new Cypher.NamedVariable('e');
+  return Cypher.listIndex(new Cypher.ListComprehension(e).in(new Cypher.List([variable])).map(new Cypher.Raw(`(${expression})`)), 0);
 }
 
 /** The query a calculated expression is checked with before it is stored. */

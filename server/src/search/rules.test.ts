@@ -41,13 +41,22 @@ describe('compileSearch', () => {
       ],
     });
     expect(query).toMatchInlineSnapshot(`
-      "MATCH (n:\`Service\`)
-      WHERE true AND ((n.\`tier\` <= $p0) AND ((n.\`language\` STARTS WITH $p1) OR ($p2 IN coalesce(n.\`tags\`, []))) AND EXISTS { MATCH (n)-[:\`OWNED_BY\`]->(m1:Entity) WHERE m1.identifier = $p3 } AND EXISTS { MATCH (n)-[:\`DEPENDS_ON\`*1..3]->(m2:Entity) WHERE m2._blueprint = $p4 AND ((m2.\`identifier\` = $p5)) })
-      WITH n ORDER BY n._blueprint, n.identifier LIMIT $limit
-      RETURN properties(n) AS props, [(n)-[r]->(t:Entity) | [type(r), t._blueprint, t.identifier]] + [(n)-[:_PENDING_TO]->(p:_Pending) | [p.type, p.targetBlueprint, p.targetIdentifier]] AS rels"
+      "MATCH (n:Service)
+      WHERE (n.tier <= $param0 AND (n.language STARTS WITH $param1 OR $param2 IN coalesce(n.tags, [])) AND EXISTS {
+        MATCH (n)-[:OWNED_BY]->(this0:Entity)
+        WHERE this0.identifier = $param3
+      } AND EXISTS {
+        MATCH (n)-[:DEPENDS_ON*1..3]->(this1:Entity)
+        WHERE (this1._blueprint = $param4 AND this1.identifier = $param5)
+      })
+      WITH n
+      ORDER BY n._blueprint ASC, n.identifier ASC
+      LIMIT $param6
+      RETURN properties(n) AS props, ([(n)-[this2]->(this3:Entity) | [type(this2), this3._blueprint, this3.identifier]] + [(n)-[:_PENDING_TO]->(this4:_Pending) | [this4.type, this4.targetBlueprint, this4.targetIdentifier]]) AS rels"
     `);
-    expect(params.p0).toEqual(expect.objectContaining({ low: 2 }));
-    expect([params.p1, params.p2, params.p3, params.p4, params.p5]).toEqual(['ty', 'pci', 'payments', 'library', 'core-kafka']);
+    expect(params.param0).toEqual(expect.objectContaining({ low: 2 }));
+    expect([params.param1, params.param2, params.param3, params.param4, params.param5]).toEqual(['ty', 'pci', 'payments', 'library', 'core-kafka']);
+    expect(params.param6).toEqual(expect.objectContaining({ low: 51 }));
   });
 
   it('keeps values out of the query text, whatever they contain', () => {
@@ -94,7 +103,7 @@ describe('compileSearch', () => {
 
   it('resolves incoming relations to the blueprints that declare them', () => {
     const { query } = compileSearch(model, { blueprint: 'team', rules: [{ relation: 'ownedBy', direction: 'incoming', rules: [{ property: 'tier', operator: '=', value: 1 }] }] });
-    expect(query).toContain('EXISTS { MATCH (n)<-[:`OWNED_BY`]-(m1:Entity) WHERE ((m1.`tier` = $p0)) }');
+    expect(query).toContain('EXISTS {\n  MATCH (n)<-[:OWNED_BY]-(this0:Entity)\n  WHERE this0.tier = $param0\n}');
     const details = errorsOf(() => compileSearch(model, { blueprint: 'team', rules: [{ relation: 'ownedBy', direction: 'outgoing' }] }));
     expect(details[0].message).toMatch(/does not start at team/);
   });
