@@ -383,6 +383,11 @@ export function compileScorecard(
       const e = new Cypher.NamedVariable('e');
       const outcomes = new Cypher.NamedVariable('plexusSimple');
       const where = options.partial ? Cypher.and(Cypher.in(n.property('identifier'), new Cypher.NamedParam('ids')), filter) : filter;
+      const simpleOutcomes: Cypher.Expr[] = [];
+      for (const i of simple) {
+        const rule = rules[i];
+        if (rule.kind === 'simple') simpleOutcomes.push(Cypher.coalesce(rule.predicate, Cypher.false));
+      }
       const passed = selected.map((i) => {
         const rule = rules[i];
         if (rule.kind === 'simple') return outcomes.index(simple.indexOf(i));
@@ -395,9 +400,8 @@ export function compileScorecard(
         // timeout (evaluate.ts), where Neo4j itself refuses writes and stops slow rules.
         return Cypher.coalesce(Cypher.eq(new Cypher.Raw(`(${rule.text})`), Cypher.true), Cypher.false);
       });
-      const simpleOutcomes = simple.map((i) => Cypher.coalesce((rules[i] as { predicate: Cypher.Predicate }).predicate, Cypher.false));
       const { cypher, params } = new Cypher.Match(new Cypher.Pattern(n, { labels: [label] }))
-        .where(where as Cypher.Predicate)
+        .where(where)
         .with([n, e], [new Cypher.List(simpleOutcomes), outcomes])
         .return([e.property('identifier'), 'entity'], [new Cypher.List(passed), 'passed'])
         .build();

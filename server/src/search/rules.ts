@@ -105,6 +105,11 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** `coalesce(test, false)`: a boolean function call, which the builder does not type as a predicate. */
+function orFalse(test: Cypher.Predicate): Cypher.Predicate {
+  return Cypher.coalesce(test, Cypher.false) as unknown as Cypher.Predicate;
+}
+
 /** `and` of the parts, or `true` when there are none. */
 function allOf(parts: Cypher.Predicate[]): Cypher.Predicate {
   return Cypher.and(...parts) ?? Cypher.true;
@@ -242,7 +247,7 @@ export function compileFilter(
       const list = param(rule.value.map((x, i) => typedValue(schema, x, `${vpath}/${i}`)));
       const x = new Cypher.Variable();
       const test = isArray ? Cypher.any(x, orEmpty(), Cypher.in(x, list)) : Cypher.in(v, list);
-      return op === 'in' ? test : Cypher.not(Cypher.coalesce(test, Cypher.false) as unknown as Cypher.Predicate);
+      return op === 'in' ? test : Cypher.not(orFalse(test));
     }
     if (op === 'between') {
       if (!Array.isArray(rule.value) || rule.value.length !== 2) return fail(vpath, 'between needs [low, high]');
@@ -397,8 +402,8 @@ export function compileFilter(
     if (combinator !== 'and' && combinator !== 'or') return fail(`${path}/combinator`, 'combinator must be "and" or "or"');
     if (!Array.isArray(g.rules)) return fail(`${path}/rules`, 'rules must be a list');
     if (g.rules.length === 0) return Cypher.true;
-    const parts = g.rules.map((r, i) => one(r, scope, `${path}/rules/${i}`));
-    return (combinator === 'and' ? Cypher.and(...parts) : Cypher.or(...parts)) as Cypher.Predicate;
+    const [first, ...rest] = g.rules.map((r, i) => one(r, scope, `${path}/rules/${i}`));
+    return combinator === 'and' ? Cypher.and(first, ...rest) : Cypher.or(first, ...rest);
   };
 
   if (request.blueprint !== undefined && !model.has(request.blueprint)) {
@@ -410,7 +415,7 @@ export function compileFilter(
   return {
     node,
     label: request.blueprint ? labelOf(request.blueprint) : 'Entity',
-    predicate: restricted ? Cypher.and(rules, visible(node)) as Cypher.Predicate : rules,
+    predicate: restricted ? Cypher.and(rules, visible(node)) : rules,
     details,
     restricted,
     visible,
