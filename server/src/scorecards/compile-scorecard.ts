@@ -10,7 +10,7 @@ import {
   type ScorecardRule,
 } from '@plexus/contract';
 import { escapeName } from '../db/cypher-names.ts';
-import { type ErrorDetail, ValidationError } from '../errors.ts';
+import type { ErrorDetail } from '../errors.ts';
 import { compileFilter } from '../search/rules.ts';
 import { levelIndexOf } from './levels.ts';
 import { reachOf, relationshipTypesOf, type Steps, scanRuleText, stepsOf } from './rule-text.ts';
