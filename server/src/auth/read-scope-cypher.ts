@@ -1,5 +1,6 @@
 import Cypher from '@neo4j/cypher-builder';
 import { loadQuery } from '../db/query-loader.ts';
+import { renderExpression } from '../db/render-cypher.ts';
 import type { ReadScope } from './authorize.ts';
 
 /**
@@ -47,11 +48,6 @@ export function readable(variable: Cypher.Variable, scope: ReadScope): Cypher.Pr
 export function visiblePredicate(variable: string, scope: ReadScope): string {
   if (scope.unrestricted) return 'true';
   return `(${renderExpression(readable(new Cypher.NamedVariable(variable), scope))})`;
-}
-
-/** One builder expression as Cypher text (its parameters dropped: the caller passes them). */
-function renderExpression(expression: Cypher.Expr): string {
-  return new Cypher.Raw((context) => context.compile(expression)).build().cypher;
 }
 
 /**
