@@ -29,7 +29,20 @@ export async function findReachable(
   request: ReachableRequest,
   options: { scope: ReadScope },
 ): Promise<{ blueprint: string; identifier: string; distance: number }[]> {
-  const model = deps.models.current();
+  const compiled = compileReachable(deps.models.current(), from, request, options.scope);
+  return compiled ? readRows(deps.db, compiled.query, compiled.params) : [];
+}
+
+/**
+ * The query of `findReachable` and its parameters; null when no relation can be walked.
+ * Bad requests throw (BadRequestError, or ValidationError for the `where` rules).
+ */
+export function compileReachable(
+  model: Model,
+  from: { blueprint: string; identifier: string },
+  request: ReachableRequest,
+  scope: ReadScope,
+): { query: string; params: Record<string, unknown> } | null {
   const direction = request.direction ?? 'outgoing';
   if (!['outgoing', 'incoming', 'both'].includes(direction)) throw new BadRequestError('direction must be outgoing, incoming or both');
   const depth = request.depth ?? 1;
@@ -38,9 +51,9 @@ export async function findReachable(
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new BadRequestError('limit must be an integer from 1 to 1000');
   const reach = reachTypes(model, request.relations ?? undefined);
   if ('problem' in reach) throw new BadRequestError(reach.problem);
-  if (reach.types.length === 0) return [];
+  if (reach.types.length === 0) return null;
   if (request.where !== undefined && request.where !== null && !Array.isArray(request.where)) throw new BadRequestError('where must be a list of rules (the language of POST /api/v1/search)');
-  const filter = compileFilter(model, { blueprint: request.blueprint ?? undefined, rules: request.where ?? [] }, options.scope);
+  const filter = compileFilter(model, { blueprint: request.blueprint ?? undefined, rules: request.where ?? [] }, scope);
   if (filter.details.length > 0) throw new ValidationError(`where has ${filter.details.length} problem${filter.details.length > 1 ? 's' : ''}`, filter.details);
   const n = filter.node;
   const s = new Cypher.Node();
@@ -57,5 +70,5 @@ export async function findReachable(
     .limit(new Cypher.Param(neo4j.int(limit)))
     .return([n.property('_blueprint'), 'blueprint'], [n.property('identifier'), 'identifier'], distance)
     .build();
-  return readRows(deps.db, cypher, params);
+  return { query: cypher, params };
 }

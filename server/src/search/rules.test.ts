@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ReadScope } from '../auth/authorize.ts';
 import { ValidationError } from '../errors.ts';
 import { toLuceneQuery } from './fulltext.ts';
+import { compileReachable } from './reachable.ts';
 import { compileSearch } from './rules.ts';
 
 const model = new Map<string, Blueprint>([
@@ -166,6 +167,28 @@ describe('compileFilter', () => {
       }"
     `);
     expect(params).toMatchObject({ param0: 'readiness', param1: 'gold' });
+  });
+});
+
+describe('compileReachable', () => {
+  it('wraps the search predicate in a walk from one entity, every node on the way readable', () => {
+    const compiled = compileReachable(
+      model,
+      { blueprint: 'service', identifier: 'checkout' },
+      { relations: ['dependsOn'], direction: 'incoming', depth: 3, blueprint: 'service', where: [{ property: 'tier', operator: '=', value: 1 }] },
+      { unrestricted: false, all: ['service', 'library', 'team'], owned: {}, teams: [] },
+    );
+    expect(compiled?.query).toMatchInlineSnapshot(`
+      "MATCH (this0:Entity { identifier: $param0 })
+      WHERE (this0._blueprint = $param1 AND this0._blueprint IN $authReadAll)
+      MATCH p1 = (this0)<-[:DEPENDS_ON*1..3]-(n:Service)
+      WHERE (n <> this0 AND all(var2 IN nodes(p1) WHERE var2._blueprint IN $authReadAll) AND (n.tier = $param4 AND n._blueprint IN $authReadAll))
+      WITH n, min(length(p1)) AS distance
+      ORDER BY distance ASC, n._blueprint ASC, n.identifier ASC
+      LIMIT $param6
+      RETURN n._blueprint AS blueprint, n.identifier AS identifier, distance"
+    `);
+    expect(compiled?.params).toMatchObject({ param0: 'checkout', param1: 'service', authReadAll: ['service', 'library', 'team'] });
   });
 });
 
