@@ -1,5 +1,5 @@
 // Shortest paths between two entities over the given relationship types, in either direction,
-// through entities the caller may read only ($$visible(x)$$, see cypher/auth/visible.cypher).
+// through entities the caller may read only ($$visible(x)$$, see server/src/auth/read-scope-cypher.ts).
 MATCH (a:Entity {identifier: $from}) WHERE a._blueprint = $fromBlueprint AND $$visible(a)$$
 MATCH (b:Entity {identifier: $to}) WHERE b._blueprint = $toBlueprint AND $$visible(b)$$
 MATCH p = ALL SHORTEST (a)((x)-[r WHERE type(r) IN $types]-(y:Entity WHERE $$visible(y)$$)){1,##depth##}(b)

@@ -2,7 +2,7 @@
 // each entity's owners (relations of role ownership: entity -> owner) and on-call people (role
 // oncall, either direction), and for each distinct owner its members (role membership, either
 // direction) and its on-call people. Only entities the caller may read are returned
-// ($$visible(x)$$, see cypher/auth/visible.cypher).
+// ($$visible(x)$$, see server/src/auth/read-scope-cypher.ts).
 UNWIND $keys AS key
 MATCH (e:Entity {identifier: key[1]}) WHERE e._blueprint = key[0]
 WITH key,

@@ -3,7 +3,7 @@
 // $limit. Downstream follows relationships pointing at the root (what depends on it, its blast
 // radius), upstream follows the root's own relationships (what it depends on).
 // Only entities the caller may read are walked through or returned ($$visible(x)$$, see
-// cypher/auth/visible.cypher): a hidden entity neither shows nor links two visible ones.
+// server/src/auth/read-scope-cypher.ts): a hidden entity neither shows nor links two visible ones.
 MATCH (root:Entity {identifier: $identifier}) WHERE root._blueprint = $blueprint AND $$visible(root)$$
 OPTIONAL CALL (root) {
   WITH root WHERE $downstream

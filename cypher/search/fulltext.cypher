@@ -1,5 +1,5 @@
 // Ranked full-text search over identifier, title and string properties of every entity the
-// caller may read ($$visible(node)$$ is the predicate of cypher/auth/visible.cypher).
+// caller may read ($$visible(node)$$ is the predicate of server/src/auth/read-scope-cypher.ts).
 CALL db.index.fulltext.queryNodes('plexus_entity_search', $query) YIELD node, score
 WHERE ($blueprint IS NULL OR node._blueprint = $blueprint) AND $$visible(node)$$
 RETURN node {.identifier, .title, blueprint: node._blueprint} AS entity, score

@@ -33,7 +33,7 @@ export type ReadFilter =
 
 /**
  * What a principal may read across the whole model, as data: compiled to a Cypher predicate by
- * callers (cypher/auth/visible.cypher) and to the `reads<Label>`/`owning`/`teams` JWT claims GraphQL's
+ * callers (server/src/auth/read-scope-cypher.ts) and to the `reads<Label>`/`owning`/`teams` JWT claims GraphQL's
  * generated @authorization rules compare against.
  */
 export interface ReadScope {

@@ -1,10 +1,35 @@
+import Cypher from '@neo4j/cypher-builder';
 import { describe, expect, it } from 'vitest';
 import type { ReadScope } from './authorize.ts';
-import { loadScopedQuery, visiblePredicate } from './read-scope-cypher.ts';
+import { loadScopedQuery, readable, visiblePredicate } from './read-scope-cypher.ts';
 
 const everything: ReadScope = { unrestricted: true, all: ['service', 'team'], owned: {}, teams: [] };
 const byBlueprint: ReadScope = { unrestricted: false, all: ['service'], owned: {}, teams: ['payments'] };
 const withOwners: ReadScope = { unrestricted: false, all: ['team'], owned: { service: 'OWNED_BY' }, teams: ['payments'] };
+
+describe('readable', () => {
+  it('composes into a built query, carrying the scope as named parameters', () => {
+    const n = new Cypher.Node();
+    const { cypher, params } = new Cypher.Match(new Cypher.Pattern(n, { labels: ['Entity'] }))
+      .where(readable(n, withOwners))
+      .return(n)
+      .build();
+    expect(cypher).toMatchInlineSnapshot(`
+      "MATCH (this0:Entity)
+      WHERE (this0._blueprint IN $authReadAll OR (this0._blueprint IN keys($authReadOwned) AND EXISTS {
+        MATCH (this0)-[authOwner]->(authTeam:Entity)
+        WHERE (type(authOwner) = $authReadOwned[this0._blueprint] AND authTeam.identifier IN $authTeams)
+      }))
+      RETURN this0"
+    `);
+    expect(params).toEqual({ authReadAll: ['team'], authReadOwned: { service: 'OWNED_BY' }, authTeams: ['payments'] });
+  });
+
+  it('is the literal true for a caller who may read everything, so no check runs', () => {
+    const n = new Cypher.Node();
+    expect(new Cypher.Match(new Cypher.Pattern(n)).where(readable(n, everything)).return(n).build().cypher).toContain('WHERE true');
+  });
+});
 
 describe('visiblePredicate', () => {
   it('is true for a caller who may read everything', () => {
@@ -12,22 +37,23 @@ describe('visiblePredicate', () => {
   });
 
   it('tests only the blueprint when nothing is readable through owners', () => {
-    const p = visiblePredicate('n', byBlueprint);
-    expect(p).toContain('`n`._blueprint IN $authReadAll');
-    expect(p).not.toContain('EXISTS');
+    expect(visiblePredicate('n', byBlueprint)).toMatchInlineSnapshot(`"(n._blueprint IN $authReadAll)"`);
   });
 
   it('checks the owner relation when some blueprint is readable through owners only', () => {
-    const p = visiblePredicate('b', withOwners);
-    expect(p).toContain('`b`._blueprint IN $authReadAll');
-    expect(p).toMatch(/EXISTS \{ MATCH \(`b`\)-\[authOwner\]->\(authTeam:Entity\)/);
+    expect(visiblePredicate('b', withOwners)).toMatchInlineSnapshot(`
+      "((b._blueprint IN $authReadAll OR (b._blueprint IN keys($authReadOwned) AND EXISTS {
+        MATCH (b)-[authOwner]->(authTeam:Entity)
+        WHERE (type(authOwner) = $authReadOwned[b._blueprint] AND authTeam.identifier IN $authTeams)
+      })))"
+    `);
   });
 
   it('fills every marker of a query with the predicate for its variable', () => {
     const q = loadScopedQuery('impact/impact', byBlueprint, {}, { depth: 5 });
     expect(q).not.toContain('$$');
-    expect(q).toContain('`root`._blueprint IN $authReadAll');
-    expect(q).toContain('`b`._blueprint IN $authReadAll');
-    expect(q).not.toContain('EXISTS { MATCH (`b`)');
+    expect(q).toContain('(root._blueprint IN $authReadAll)');
+    expect(q).toContain('(b._blueprint IN $authReadAll)');
+    expect(q).not.toContain('authOwner');
   });
 });

@@ -1,28 +1,58 @@
+import Cypher from '@neo4j/cypher-builder';
 import { loadQuery } from '../db/query-loader.ts';
+import { renderExpression } from '../db/render-cypher.ts';
 import type { ReadScope } from './authorize.ts';
 
 /**
- * Compiles a `ReadScope` (authorize.ts) for Cypher: the predicate text lives in
- * cypher/auth/visible.cypher and takes the scope as parameters, so queries stay fixed text.
+ * The read scope (authorize.ts) in Cypher: one cypher-builder predicate, `readable(x, scope)`,
+ * that queries built with the builder compose directly (search rules, aggregations, reachability),
+ * and that `loadScopedQuery` renders into the `$$visible(x)$$` markers of fixed `.cypher` files.
+ * The scope travels as the parameters `$authReadAll`, `$authReadOwned` and `$authTeams`, so the
+ * query text depends only on the scope's shape, never on a caller's blueprints or teams.
  */
 
 const marker = /\$\$visible\(([a-z][A-Za-z0-9]*)\)\$\$/g;
 
 /**
- * The readability predicate for one variable under `scope`, e.g. `visiblePredicate('n', scope)`:
- * `true` when it may read everything, a test of the blueprint when no blueprint is readable
- * through owners only (cypher/auth/visible-by-blueprint.cypher), else the full predicate with
- * its owner subquery (cypher/auth/visible.cypher): every step of a walk evaluates it, so callers
- * who need no check, or no owner check, get none. Three fixed texts per query, never one per caller.
+ * Whether the entity `variable` is readable under `scope`: `true` when the caller may read
+ * everything; a test of its blueprint against `$authReadAll` when no blueprint is readable
+ * through owners only; else that test or an owner relation (the type `$authReadOwned` names for
+ * its blueprint) to one of `$authTeams`. Every step of a walk evaluates it, so callers who need
+ * no check, or no owner check, get none; three shapes of text, never one per caller.
+ * @example new Cypher.Match(new Cypher.Pattern(n)).where(readable(n, scope))
+ */
+export function readable(variable: Cypher.Variable, scope: ReadScope): Cypher.Predicate {
+  if (scope.unrestricted) return Cypher.true;
+  const blueprint = variable.property('_blueprint');
+  const byBlueprint = Cypher.in(blueprint, new Cypher.NamedParam('authReadAll', scope.all));
+  if (Object.keys(scope.owned).length === 0) return byBlueprint;
+  const owned = new Cypher.NamedParam('authReadOwned', scope.owned);
+  const owner = new Cypher.NamedRelationship('authOwner');
+  const team = new Cypher.NamedNode('authTeam');
+  const ownedByTeam = new Cypher.Exists(
+    new Cypher.Match(new Cypher.Pattern(variable).related(owner).to(team, { labels: ['Entity'] })).where(
+      Cypher.and(
+        Cypher.eq(Cypher.type(owner), owned.property(blueprint)),
+        Cypher.in(team.property('identifier'), new Cypher.NamedParam('authTeams', scope.teams)),
+      ),
+    ),
+  );
+  return Cypher.or(byBlueprint, Cypher.and(Cypher.in(blueprint, Cypher.keys(owned)), ownedByTeam));
+}
+
+/**
+ * The text of `readable` for a variable named `variable` (its parameters come from
+ * `scopeParams`), for queries still written as text.
+ * @example visiblePredicate('n', scope) // '(n._blueprint IN $authReadAll)'
  */
 export function visiblePredicate(variable: string, scope: ReadScope): string {
   if (scope.unrestricted) return 'true';
-  return loadQuery(Object.keys(scope.owned).length === 0 ? 'auth/visible-by-blueprint' : 'auth/visible', { Var: variable });
+  return `(${renderExpression(readable(new Cypher.NamedVariable(variable), scope))})`;
 }
 
 /**
  * Loads a fixed query and replaces each `$$visible(x)$$` marker with the readability
- * predicate for `x` under `scope` (visiblePredicate); pass `scopeParams(scope)` with its parameters.
+ * predicate for `x` under `scope` (`readable`); pass `scopeParams(scope)` with its parameters.
  * @example readRows(db, loadScopedQuery('search/fulltext', scope), { ...params, ...scopeParams(scope) })
  */
 export function loadScopedQuery(path: string, scope: ReadScope, names: Record<string, string> = {}, numbers: Record<string, number> = {}): string {

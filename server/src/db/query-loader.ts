@@ -3,6 +3,18 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { escapeName } from './cypher-names.ts';
 
+/*
+ * Fixed queries live in `cypher/<area>/<name>.cypher`, one per file. What a file may hold besides
+ * plain Cypher with `$parameters`, and nothing else (every other dynamic query is built with
+ * @neo4j/cypher-builder: search rules and filters in search/rules.ts, scorecard evaluation in
+ * scorecards/compile-scorecard.ts, reachability, calculated properties, the read scope):
+ *   `$$include(area/name)$$`  the text of another file, a fragment shared by queries (the one include);
+ *   `$$visible(x)$$`          the read scope's predicate for variable x, built by the builder
+ *                             (auth/read-scope-cypher.ts `readable`) and filled by `loadScopedQuery`;
+ *   `$$Name$$`                a label, relationship type or constraint name, through `escapeName`;
+ *   `##name##`                a small checked integer where Cypher takes no parameter (path quantifiers).
+ */
+
 /** Root of the repository's `cypher/` folder. */
 export const cypherDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../../cypher');
 

@@ -1,3 +1,4 @@
+import Cypher from '@neo4j/cypher-builder';
 import {
   type Blueprint,
   type BlueprintChangeEvent,
@@ -11,6 +12,7 @@ import { writeAudited } from '../audit/audit.ts';
 import type { EventBus } from '../catalog/events.ts';
 import { type Db, readRows, txRows, writeRows } from '../db/driver.ts';
 import { loadQuery } from '../db/query-loader.ts';
+import { renderExpression } from '../db/render-cypher.ts';
 import { ConflictError, type ErrorDetail, NotFoundError, ValidationError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { checkUserCypher, describeUnknownName } from './check-cypher-against-model.ts';
@@ -88,7 +90,17 @@ function normalise(input: Blueprint): Blueprint {
  * evaluates calculated properties uses this same form.
  */
 export function calculatedExpression(variable: string, expression: string): string {
-  return `[e IN [${variable}] | (${expression})][0]`;
+  return renderExpression(calculatedValue(new Cypher.NamedVariable(variable), expression));
+}
+
+/**
+ * `calculatedExpression` as a cypher-builder expression over `variable`, for built queries
+ * (search rules, catalog/calculated.ts). The expression is the blueprint's own Cypher, checked
+ * read-only when the blueprint was saved: the one piece of raw text, bound to `e` as it was written for.
+ */
+export function calculatedValue(variable: Cypher.Variable, expression: string): Cypher.Expr {
+  const e = new Cypher.NamedVariable('e');
+  return Cypher.listIndex(new Cypher.ListComprehension(e).in(new Cypher.List([variable])).map(new Cypher.Raw(`(${expression})`)), 0);
 }
 
 /** The query a calculated expression is checked with before it is stored. */

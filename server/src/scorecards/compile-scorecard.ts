@@ -1,3 +1,4 @@
+import Cypher from '@neo4j/cypher-builder';
 import {
   defaultLevels,
   labelOf,
@@ -9,8 +10,8 @@ import {
   type ScorecardRule,
 } from '@plexus/contract';
 import { escapeName } from '../db/cypher-names.ts';
-import { type ErrorDetail, ValidationError } from '../errors.ts';
-import { compileSearch } from '../search/rules.ts';
+import type { ErrorDetail } from '../errors.ts';
+import { compileFilter } from '../search/rules.ts';
 import { levelIndexOf } from './levels.ts';
 import { reachOf, relationshipTypesOf, type Steps, scanRuleText, stepsOf } from './rule-text.ts';
 
@@ -162,21 +163,18 @@ export function normalizeScorecard(
   return { scorecard, details };
 }
 
-/** One rule compiled to a Cypher boolean: `simple` ones read `n`, `cypher` ones read `e`. */
-interface CompiledRule {
-  kind: 'simple' | 'cypher';
-  text: string;
-}
+/** One rule compiled: `simple` ones are a predicate over `n` (the search compiler's), `cypher` ones user text over `e`. */
+type CompiledRule = { kind: 'simple'; predicate: Cypher.Predicate } | { kind: 'cypher'; text: string };
 
 /**
  * A scorecard compiled for evaluation. `query()` builds the one read query that scores all
- * targets (or only `$ids` when `partial`), returning `entity` and `passed`, a list of booleans
- * in rule order. `rules` picks a subset, used to find which rule fails when the whole query does.
+ * targets (or only `$ids` when `partial`: the caller adds `ids` to the parameters), returning
+ * `entity` and `passed`, a list of booleans in rule order, with its parameters. `rules` picks a
+ * subset, used to find which rule fails when the whole query does.
  */
 export interface CompiledScorecard {
   scorecard: Scorecard;
   label: string;
-  params: Record<string, unknown>;
   /** How many hops from a target entity its rules (or filter) can look; see `reach`. */
   hops: number;
   /** True when some rule has a pattern without an upper bound (`hops` is then the default). */
@@ -185,58 +183,27 @@ export interface CompiledScorecard {
   relationshipTypes: string[] | null;
   /** How a change reaches back to a target (rule-text.ts `stepsOf`); null: any relationship, both ways. */
   steps: Steps | null;
-  query(options?: { partial?: boolean; rules?: number[] }): string;
+  query(options?: { partial?: boolean; rules?: number[] }): { query: string; params: Record<string, unknown> };
   /** The query a Cypher rule is checked with (EXPLAIN) before it is saved, and where the rule starts in it. */
   probe(index: number): { query: string; offset: number };
 }
 
 /**
- * The predicate of a compiled search: compileSearch returns a whole search query; its WHERE
- * clause, between these two markers, is the rules' boolean over `n` (no read scope, no cursor).
- * compile-scorecard.test.ts pins this shape, so a change there shows up as a failing test here.
- */
-function predicateOf(query: string): string {
-  const head = '\nWHERE true AND ';
-  const start = query.indexOf(head);
-  const end = query.lastIndexOf('\nWITH n ORDER BY');
-  if (start < 0 || end < start)
-    throw new Error(
-      'search/rules.ts compileSearch no longer returns "WHERE true AND <predicate>"; update predicateOf',
-    );
-  return query.slice(start + head.length, end);
-}
-
-/**
- * Compiles rules of the search language to a predicate over `n` whose parameters are renamed
- * with `prefix`, so several compiled predicates share one query. The renaming touches only the
- * `$pN` names compileSearch generated (compiled text holds no user values, only escaped names).
+ * Compiles rules of the search language to the search compiler's predicate over `n`; its
+ * values are `Cypher.Param`s, named when the scorecard's query is built, so the filter and
+ * every rule share one query without renaming. Problems are added to `details` at `pathOf`.
  */
 function compileRules(
   model: Model,
   blueprint: string,
   combinator: 'and' | 'or' | undefined,
   rules: Rule[],
-  prefix: string,
   pathOf: (searchPath: string) => string,
   details: ErrorDetail[],
-): { text: string; params: Record<string, unknown> } {
-  try {
-    const compiled = compileSearch(model, { blueprint, combinator, rules, limit: 1 });
-    const params: Record<string, unknown> = {};
-    let text = predicateOf(compiled.query);
-    for (const name of Object.keys(compiled.params)) {
-      if (!/^p\d+$/.test(name)) continue;
-      params[`${prefix}${name}`] = compiled.params[name];
-    }
-    text = text.replace(/\$(p\d+)\b/g, (m, name: string) =>
-      name in compiled.params ? `$${prefix}${name}` : m,
-    );
-    return { text, params };
-  } catch (err) {
-    if (!(err instanceof ValidationError)) throw err;
-    for (const d of err.details) details.push({ ...d, path: pathOf(String(d.path ?? '')) });
-    return { text: 'false', params: {} };
-  }
+): Cypher.Predicate {
+  const filter = compileFilter(model, { blueprint, combinator, rules });
+  for (const d of filter.details) details.push({ ...d, path: pathOf(String(d.path ?? '')) });
+  return filter.details.length > 0 ? Cypher.false : filter.predicate;
 }
 
 /** Relationship types a rule of the search language walks (null: any, from a calculated property). */
@@ -327,8 +294,7 @@ export function compileScorecard(
     details.push({ path: '/blueprint', message: `unknown blueprint "${scorecard.blueprint}"` });
     return null;
   }
-  const params: Record<string, unknown> = {};
-  let filter = 'true';
+  let filter: Cypher.Predicate = Cypher.true;
   let hops = 0;
   let unbounded = false;
   let types: Set<string> | null = new Set();
@@ -345,17 +311,14 @@ export function compileScorecard(
     else if (types) for (const t of found) types.add(t);
   };
   if (scorecard.filter && scorecard.filter.rules.length > 0) {
-    const f = compileRules(
+    filter = compileRules(
       model,
       scorecard.blueprint,
       scorecard.filter.combinator,
       scorecard.filter.rules,
-      'f_',
       (p) => `/filter${p}`,
       details,
     );
-    filter = f.text;
-    Object.assign(params, f.params);
     const reach = searchRuleReach(model, { rules: scorecard.filter.rules });
     addTypes(searchRuleTypes(model, { rules: scorecard.filter.rules }));
     addSteps(searchRuleSteps(model, { rules: scorecard.filter.rules }));
@@ -380,31 +343,27 @@ export function compileScorecard(
     const body = Object.fromEntries(
       Object.entries(rule).filter(([k]) => !metaKeys.has(k)),
     ) as unknown as Rule;
-    const compiled = compileRules(
+    const predicate = compileRules(
       model,
       scorecard.blueprint,
       'and',
       [body],
-      `r${i}_`,
       (p) => `/rules/${i}${p.replace(/^\/rules\/0(?=\/|$)/, '')}`,
       details,
     );
-    Object.assign(params, compiled.params);
     const reach = searchRuleReach(model, body);
     addTypes(searchRuleTypes(model, body));
     addSteps(searchRuleSteps(model, body));
     hops = Math.max(hops, reach.hops);
     unbounded ||= reach.unbounded;
-    return { kind: 'simple', text: compiled.text };
+    return { kind: 'simple', predicate };
   });
   if (unbounded) hops = Math.max(hops, defaultHops);
   hops = Math.min(hops, maxHops);
   const label = labelOf(scorecard.blueprint);
-  const match = `MATCH (n:${escapeName(label)})`;
   return {
     scorecard,
     label,
-    params,
     hops,
     unbounded,
     relationshipTypes: types === null ? null : [...(types as Set<string>)].sort(),
@@ -418,30 +377,41 @@ export function compileScorecard(
     query(options = {}) {
       const selected = options.rules ?? rules.map((_, i) => i);
       const simple = selected.filter((i) => rules[i].kind === 'simple');
-      // Rule text is user Cypher by design, and the only user text spliced here: each rule goes
-      // in alone as one parenthesised boolean over `e`, never joined with other user strings.
-      // That is safe because (1) rule-text.ts made sure the text cannot leave its parentheses
-      // (balanced brackets, no comment, `;` or parameter), (2) validate-scorecard.ts had Neo4j
-      // plan it (EXPLAIN) as read-only with no procedure call, LOAD CSV or transactional
-      // subquery before it was saved, and (3) the query runs in a READ transaction with a
-      // timeout (evaluate.ts), where Neo4j itself refuses writes and stops slow rules.
-      const passed = selected.map((i) =>
-        rules[i].kind === 'simple'
-          ? `plexusSimple[${simple.indexOf(i)}]`
-          : `coalesce((${rules[i].text}) = true, false)`,
-      );
       // Simple rules and the filter read `n`; the entity is then handed on as `e`, alone with
       // the simple rules' outcomes, so a Cypher rule sees exactly the variable it is written for.
-      return [
-        match,
-        `WHERE ${options.partial ? 'n.identifier IN $ids AND ' : ''}${filter}`,
-        `WITH n AS e, [${simple.map((i) => `coalesce(${rules[i].text}, false)`).join(', ')}] AS plexusSimple`,
-        `RETURN e.identifier AS entity, [${passed.join(', ')}] AS passed`,
-      ].join('\n');
+      const n = new Cypher.NamedNode('n');
+      const e = new Cypher.NamedVariable('e');
+      const outcomes = new Cypher.NamedVariable('plexusSimple');
+      const where = options.partial ? Cypher.and(Cypher.in(n.property('identifier'), new Cypher.NamedParam('ids')), filter) : filter;
+      const simpleOutcomes: Cypher.Expr[] = [];
+      for (const i of simple) {
+        const rule = rules[i];
+        if (rule.kind === 'simple') simpleOutcomes.push(Cypher.coalesce(rule.predicate, Cypher.false));
+      }
+      const passed = selected.map((i) => {
+        const rule = rules[i];
+        if (rule.kind === 'simple') return outcomes.index(simple.indexOf(i));
+        // Rule text is user Cypher by design, and the only user text spliced here: each rule goes
+        // in alone as one parenthesised boolean over `e`, never joined with other user strings.
+        // That is safe because (1) rule-text.ts made sure the text cannot leave its parentheses
+        // (balanced brackets, no comment, `;` or parameter), (2) validate-scorecard.ts had Neo4j
+        // plan it (EXPLAIN) as read-only with no procedure call, LOAD CSV or transactional
+        // subquery before it was saved, and (3) the query runs in a READ transaction with a
+        // timeout (evaluate.ts), where Neo4j itself refuses writes and stops slow rules.
+        return Cypher.coalesce(Cypher.eq(new Cypher.Raw(`(${rule.text})`), Cypher.true), Cypher.false);
+      });
+      const { cypher, params } = new Cypher.Match(new Cypher.Pattern(n, { labels: [label] }))
+        .where(where)
+        .with([n, e], [new Cypher.List(simpleOutcomes), outcomes])
+        .return([e.property('identifier'), 'entity'], [new Cypher.List(passed), 'passed'])
+        .build();
+      return { query: cypher, params };
     },
     probe(index) {
-      const head = `${match} WITH n AS e LIMIT 1 RETURN coalesce((`;
-      return { query: `${head}${rules[index].text}) = true, false) AS passed`, offset: head.length };
+      const rule = rules[index];
+      if (rule.kind !== 'cypher') throw new Error(`rule ${index} is not a Cypher rule`);
+      const head = `MATCH (n:${escapeName(label)}) WITH n AS e LIMIT 1 RETURN coalesce((`;
+      return { query: `${head}${rule.text}) = true, false) AS passed`, offset: head.length };
     },
   };
 }

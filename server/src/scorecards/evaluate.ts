@@ -119,10 +119,14 @@ export async function score(
   const { logger, timeoutMs } = deps;
   const at = new Date().toISOString();
   const partial = ids !== null;
-  const params = { ...compiled.params, ...(partial ? { ids } : {}) };
+  // The query with its parameters, for all rules or a few; `ids` when only some targets are scored.
+  const built = (rules?: number[]) => {
+    const { query, params } = compiled.query({ partial, rules });
+    return [query, { ...params, ...(partial ? { ids } : {}) }] as const;
+  };
   try {
     return {
-      rows: await readScored(deps, compiled.query({ partial }), params, onRow),
+      rows: await readScored(deps, ...built(), onRow),
       errors: [],
       streamed: true,
     };
@@ -134,7 +138,7 @@ export async function score(
   }
   let targets: string[];
   try {
-    targets = (await readScored(deps, compiled.query({ partial, rules: [] }), params)).map((r) => r.entity);
+    targets = (await readScored(deps, ...built([]))).map((r) => r.entity);
   } catch (err) {
     return {
       rows: null,
@@ -148,7 +152,7 @@ export async function score(
   const outcomes: (Map<string, boolean> | null)[] = [];
   for (let i = 0; i < compiled.scorecard.rules.length; i++) {
     try {
-      const rows = await readScored(deps, compiled.query({ partial, rules: [i] }), params);
+      const rows = await readScored(deps, ...built([i]));
       outcomes.push(new Map(rows.map((r) => [r.entity, r.passed[0]])));
     } catch (err) {
       errors.push({

@@ -76,7 +76,8 @@ export async function checkScorecard(
     for (const found of await Promise.all(checks)) details.push(...found);
     if (details.length === 0) {
       // The whole evaluation query (filter and simple rules compiled by us) gets the same check.
-      for (const message of await checkReadOnlyCypher(db, compiled.query(), compiled.params))
+      const whole = compiled.query();
+      for (const message of await checkReadOnlyCypher(db, whole.query, whole.params))
         details.push({ path: '/', message: `the evaluation query is refused: ${message}` });
     }
   }

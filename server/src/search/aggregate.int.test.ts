@@ -223,5 +223,8 @@ describe('aggregations', () => {
     };
     expect(ids((await px.call('POST', '/api/v1/search', body)).body.entities)).toEqual(['a', 'b', 'c']);
     expect(ids((await px.call('POST', '/api/v1/search', body, { token: viewer })).body.entities)).toEqual(['a', 'b']);
+    // Two relationship types in one variable-length walk (ownedBy leads to teams, never to core).
+    const both = { ...body, rules: [{ reachable: { relations: ['dependsOn', 'ownedBy'], depth: 3, identifier: `core-${u}` } }] };
+    expect(ids((await px.call('POST', '/api/v1/search', both)).body.entities)).toEqual(['a', 'b', 'c']);
   });
 });

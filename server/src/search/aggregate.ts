@@ -1,3 +1,4 @@
+import Cypher from '@neo4j/cypher-builder';
 import { type Model, type PropertySchema, relTypeOf } from '@plexus/contract';
 import neo4j from 'neo4j-driver';
 import type { ReadScope } from '../auth/authorize.ts';
@@ -157,8 +158,10 @@ export function createAggregator(deps: { db: Db; models: { current(): Model }; i
     } else {
       const filter = compileFilter(model, request, options.scope);
       if (filter.details.length > 0) throw new ValidationError(`the search has ${filter.details.length} problem${filter.details.length > 1 ? 's' : ''}`, filter.details);
-      match = `${filter.match}\nWHERE ${filter.where}`;
-      params = filter.params;
+      // The search's predicate wrapped in its match; the rest of the query reads `n`.
+      const built = new Cypher.Match(new Cypher.Pattern(filter.node, { labels: [filter.label] })).where(filter.predicate).build();
+      match = built.cypher;
+      params = built.params;
       blueprints = request.blueprint ? [request.blueprint] : undefined;
     }
     const compiled = compileAggregation(model, request, blueprints, visible);

@@ -1,10 +1,10 @@
+import Cypher from '@neo4j/cypher-builder';
 import type { Model, Rule } from '@plexus/contract';
 import neo4j from 'neo4j-driver';
 import type { ReadScope } from '../auth/authorize.ts';
-import { escapeName } from '../db/cypher-names.ts';
 import { type Db, readRows } from '../db/driver.ts';
 import { BadRequestError, ValidationError } from '../errors.ts';
-import { compileFilter, maxReachDepth, reachTypes } from './rules.ts';
+import { compileFilter, maxReachDepth, reachRelationship, reachTypes } from './rules.ts';
 
 /** A reachability question from one entity (the `reachable` field of every GraphQL entity type). */
 export interface ReachableRequest {
@@ -20,8 +20,8 @@ export interface ReachableRequest {
 
 /**
  * Entities within `depth` hops of `from` over `relations` (default: role `dependency`), nearest
- * first, through and to readable entities only; one query. Relation names are checked against
- * the model and escaped; values are parameters.
+ * first, through and to readable entities only; one query built around the search filter's
+ * predicate. Relation names are checked against the model and quoted by the builder; values are parameters.
  */
 export async function findReachable(
   deps: { db: Db; models: { current(): Model } },
@@ -29,7 +29,20 @@ export async function findReachable(
   request: ReachableRequest,
   options: { scope: ReadScope },
 ): Promise<{ blueprint: string; identifier: string; distance: number }[]> {
-  const model = deps.models.current();
+  const compiled = compileReachable(deps.models.current(), from, request, options.scope);
+  return compiled ? readRows(deps.db, compiled.query, compiled.params) : [];
+}
+
+/**
+ * The query of `findReachable` and its parameters; null when no relation can be walked.
+ * Bad requests throw (BadRequestError, or ValidationError for the `where` rules).
+ */
+export function compileReachable(
+  model: Model,
+  from: { blueprint: string; identifier: string },
+  request: ReachableRequest,
+  scope: ReadScope,
+): { query: string; params: Record<string, unknown> } | null {
   const direction = request.direction ?? 'outgoing';
   if (!['outgoing', 'incoming', 'both'].includes(direction)) throw new BadRequestError('direction must be outgoing, incoming or both');
   const depth = request.depth ?? 1;
@@ -38,26 +51,24 @@ export async function findReachable(
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new BadRequestError('limit must be an integer from 1 to 1000');
   const reach = reachTypes(model, request.relations ?? undefined);
   if ('problem' in reach) throw new BadRequestError(reach.problem);
-  if (reach.types.length === 0) return [];
+  if (reach.types.length === 0) return null;
   if (request.where !== undefined && request.where !== null && !Array.isArray(request.where)) throw new BadRequestError('where must be a list of rules (the language of POST /api/v1/search)');
-  const filter = compileFilter(model, { blueprint: request.blueprint ?? undefined, rules: request.where ?? [] }, options.scope);
+  const filter = compileFilter(model, { blueprint: request.blueprint ?? undefined, rules: request.where ?? [] }, scope);
   if (filter.details.length > 0) throw new ValidationError(`where has ${filter.details.length} problem${filter.details.length > 1 ? 's' : ''}`, filter.details);
-  const rel = `[:${reach.types.map(escapeName).join('|')}*1..${depth}]`;
-  const pattern = direction === 'outgoing' ? `(s)-${rel}->(n)` : direction === 'incoming' ? `(s)<-${rel}-(n)` : `(s)-${rel}-(n)`;
-  // filter.match is `MATCH (n:Label)` or `MATCH (n:Entity)`: its label goes on the far end.
-  const label = filter.match.slice('MATCH (n'.length, -1);
-  const query = [
-    `MATCH (s:Entity {identifier: $fromIdentifier}) WHERE s._blueprint = $fromBlueprint AND ${filter.visible('s')}`,
-    `MATCH p = ${pattern.replace('(n)', `(n${label})`)}`,
-    `WHERE n <> s AND ${filter.restricted ? `all(w IN nodes(p) WHERE ${filter.visible('w')}) AND ` : ''}${filter.where}`,
-    'WITH n, min(length(p)) AS distance',
-    'ORDER BY distance, n._blueprint, n.identifier LIMIT $reachLimit',
-    'RETURN n._blueprint AS blueprint, n.identifier AS identifier, distance',
-  ].join('\n');
-  return readRows(deps.db, query, {
-    ...filter.params,
-    fromIdentifier: from.identifier,
-    fromBlueprint: from.blueprint,
-    reachLimit: neo4j.int(limit),
-  });
+  const n = filter.node;
+  const s = new Cypher.Node();
+  const p = new Cypher.PathVariable();
+  const w = new Cypher.Variable();
+  const distance = new Cypher.NamedVariable('distance');
+  const walk = new Cypher.Pattern(s).related(reachRelationship(reach.types, direction, depth)).to(n, { labels: [filter.label] });
+  const { cypher, params } = new Cypher.Match(new Cypher.Pattern(s, { labels: ['Entity'], properties: { identifier: new Cypher.Param(from.identifier) } }))
+    .where(Cypher.and(Cypher.eq(s.property('_blueprint'), new Cypher.Param(from.blueprint)), filter.visible(s)))
+    .match(walk.assignTo(p))
+    .where(Cypher.and(Cypher.neq(n, s), ...(filter.restricted ? [Cypher.all(w, Cypher.nodes(p), filter.visible(w))] : []), filter.predicate))
+    .with(n, [Cypher.min(Cypher.length(p)), distance])
+    .orderBy(distance, n.property('_blueprint'), n.property('identifier'))
+    .limit(new Cypher.Param(neo4j.int(limit)))
+    .return([n.property('_blueprint'), 'blueprint'], [n.property('identifier'), 'identifier'], distance)
+    .build();
+  return { query: cypher, params };
 }
