@@ -208,7 +208,7 @@ describe('concurrent heavy requests per caller', () => {
   });
 
   it('does not count GraphQL requests waiting for a schema build against the cap', async () => {
-    const ask = () =>
+    const ask = async () =>
       px.app.request('/graphql', {
         method: 'POST',
         headers: { authorization: `Bearer ${viewerA}`, 'content-type': 'application/json' },
