@@ -10,11 +10,12 @@ import type { SavedQueries } from './saved-queries.ts';
 /** The body of `POST /queries` and `PUT /queries/{query}`; saved-queries.ts checks it (read-only Cypher, valid GraphQL). */
 const savedQueryInputSchema = z
   .object({
-    identifier: z.string(),
+    identifier: z.string().optional().openapi({ description: 'Taken from the URL on PUT' }),
     title: z.string().optional(),
-    description: z.string().optional(),
+    description: z.string().nullable().optional(),
     language: z.enum(['cypher', 'graphql']),
     query: z.string(),
+    allowUnknown: z.boolean().optional().openapi({ description: 'Cypher only: accept names the model does not have (yet)' }),
   })
   .catchall(z.unknown())
   .openapi('SavedQueryInput');
