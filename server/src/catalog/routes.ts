@@ -5,7 +5,7 @@ import { assertAdmin, assertCanAdminister } from '../auth/authorize.ts';
 import { BadRequestError, NotFoundError, ValidationError } from '../errors.ts';
 import { type AppEnv, mediaType, ndjsonTypes, readJson, readNdjson, writeContext } from '../http.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
-import { createRouter, dryRunSchema, operation, z } from '../openapi.ts';
+import { createRouter, operation, z } from '../openapi.ts';
 import type { SearchService } from '../search/search.ts';
 import type { Catalog } from './catalog.ts';
 import { isDryRun } from './dry-run.ts';
