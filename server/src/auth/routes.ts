@@ -24,6 +24,20 @@ const newTokenSchema = z
   })
   .openapi('NewToken');
 
+/** `GET /users/me`: the caller as the server sees it (a principal, with the token used). */
+const meSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    kind: z.enum(['user', 'service', 'token']),
+    role,
+    teams: z.array(z.string()),
+    moderates: z.array(z.string()),
+    blueprints: z.array(z.string()).optional().openapi({ description: 'A scoped token: only these blueprints' }),
+    tokenId: z.string().optional(),
+  })
+  .openapi('Me');
+
 /** The body of `POST /users` and `PATCH /users/{id}`; identities.ts checks it. */
 const userInputSchema = z
   .object({
@@ -108,9 +122,9 @@ export function authRoutes(deps: { tokens: TokenStore; identities: IdentityStore
     return c.body(null, 204);
   });
 
-  r.openapi(operation('get', '/users/me', { summary: 'The caller: identity, role, teams and what it may do', tag }), (c) => {
+  r.openapi(operation('get', '/users/me', { summary: 'The caller: identity, role, teams and what it may do', tag, responses: { 200: { description: 'The caller', schema: meSchema } } }), (c) => {
     const { tokenId, ...p } = c.get('principal');
-    return c.json({ ...p, ...(tokenId ? { tokenId } : {}) });
+    return c.json({ ...p, ...(tokenId ? { tokenId } : {}) } satisfies z.infer<typeof meSchema>);
   });
 
   r.openapi(operation('get', '/users', { summary: 'List users (admin)', tag }), async (c) => {

@@ -1543,12 +1543,14 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description OK */
+                /** @description The caller */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": components["schemas"]["Me"];
+                    };
                 };
                 /** @description Malformed request */
                 400: {
@@ -6648,6 +6650,19 @@ export interface components {
             })[];
         } & {
             [key: string]: unknown;
+        };
+        Me: {
+            id: string;
+            name: string;
+            /** @enum {string} */
+            kind: "user" | "service" | "token";
+            /** @enum {string} */
+            role: "admin" | "member" | "viewer";
+            teams: string[];
+            moderates: string[];
+            /** @description A scoped token: only these blueprints */
+            blueprints?: string[];
+            tokenId?: string;
         };
         SearchHit: {
             identifier: string;
