@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
-import { Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
 import { automationRoutes } from './actions/automations/routes.ts';
@@ -92,7 +93,8 @@ function isData(path: string): boolean {
  */
 export function createApp(services: Services, options: { webDist?: string } = {}): Hono<AppEnv> {
   const { config, logger, tokens, models, catalog, events, schemas, access } = services;
-  const app = new Hono<AppEnv>();
+  // OpenAPIHono: the routers mounted on it bring their operations into the OpenAPI document.
+  const app = new OpenAPIHono<AppEnv>();
   const jsonLimit = config.limits.jsonBodyBytes;
   const oidc = config.auth.oidc
     ? createOidcVerifier(config.auth.oidc, {
@@ -196,8 +198,10 @@ export function createApp(services: Services, options: { webDist?: string } = {}
     });
     return c.text(text, 200, { 'content-type': metrics.contentType });
   });
-  // The contract is public (it holds no data); every operation in it needs a token.
-  app.get('/api/v1/openapi.json', (c) => c.json(openApiDocument()));
+  // The contract is public (it holds no data); every operation in it needs a token. Generated
+  // from the routes mounted below, once, at the first request (they are all mounted by then).
+  let document: Record<string, unknown> | undefined;
+  app.get('/api/v1/openapi.json', (c) => c.json((document ??= openApiDocument(app))));
   app.get('/docs', (c) => c.html(docsPage));
   app.get('/docs/docs.js', (c) =>
     c.body(docsScript, 200, { 'content-type': 'text/javascript; charset=utf-8' }),
@@ -246,7 +250,7 @@ export function createApp(services: Services, options: { webDist?: string } = {}
     '/api/v1/queries/:query/run',
   ])
     app.use(path, heavy);
-  const api = new Hono<AppEnv>();
+  const api = new OpenAPIHono<AppEnv>();
   api.route('/', blueprintRoutes({ models, catalog, events, jsonLimit }));
   api.route(
     '/',

@@ -1,11 +1,12 @@
 import { type AuditEvent, relTypeOf } from '@plexus/contract';
-import { Hono } from 'hono';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AccessControl } from '../auth/access.ts';
 import { canReadEntity, isAdmin, type ReadScope } from '../auth/authorize.ts';
 import type { Principal } from '../auth/principal.ts';
 import { BadRequestError } from '../errors.ts';
 import { type AppEnv, requireRole } from '../http.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
+import { createRouter, operation } from '../openapi.ts';
 import type { AuditLog } from './audit.ts';
 
 /** Changes to who may do what: for admins' eyes only. */
@@ -56,9 +57,21 @@ async function redactSnapshots(access: AccessControl, p: Principal, events: Audi
  * `GET /api/v1/audit?entity=&blueprint=&actor=&since=&kind=&subject=` (entity as
  * `blueprint:identifier` or with `blueprint`; kind one of `auditKinds`, subject its identifier).
  */
-export function auditRoutes(audit: AuditLog, models: BlueprintStore): Hono<AppEnv> {
-  const r = new Hono<AppEnv>();
-  r.get('/audit', async (c) => {
+export function auditRoutes(audit: AuditLog, models: BlueprintStore): OpenAPIHono<AppEnv> {
+  const r = createRouter();
+  const summary =
+    'Audit trail of every write (actor, origin, before/after), newest first, limited to what the caller may read (user, team and token events: admins only; relation values naming entities the caller may not read are removed from before/after). kind: entity|blueprint|scorecard|source|user|team|token|query|view|action|automation|run; subject: its identifier (blueprint:identifier for entities, the id of a run)';
+  const query = {
+    kind: 'entity, blueprint, scorecard, source, user, team, token, query, view, action, automation or run',
+    subject: 'The identifier of what changed (blueprint:identifier for entities, the id of a run)',
+    blueprint: 'Only this blueprint',
+    entity: '"blueprint:identifier", or an identifier with blueprint',
+    actor: 'Only changes by this actor',
+    since: 'ISO date-time: only changes after it',
+    limit: 'Page size',
+    cursor: 'The `next` of the previous page',
+  };
+  r.openapi(operation('get', '/audit', { summary, tag: 'Administration', query }), async (c) => {
     requireRole(c, 'member', 'reading the audit trail');
     let blueprint = c.req.query('blueprint') || undefined;
     let identifier: string | undefined;

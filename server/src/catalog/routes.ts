@@ -1,13 +1,42 @@
 import type { Model, StoredEntity } from '@plexus/contract';
-import { Hono } from 'hono';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AccessControl } from '../auth/access.ts';
 import { assertAdmin, assertCanAdminister } from '../auth/authorize.ts';
 import { BadRequestError, NotFoundError, ValidationError } from '../errors.ts';
 import { type AppEnv, mediaType, ndjsonTypes, readJson, readNdjson, writeContext } from '../http.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
+import { createRouter, operation, z } from '../openapi.ts';
 import type { SearchService } from '../search/search.ts';
 import type { Catalog } from './catalog.ts';
 import { isDryRun } from './dry-run.ts';
+
+/**
+ * An entity body as the document describes it (API.md "Entities"); validate-entities.ts checks
+ * it against its blueprint and names what is wrong.
+ */
+const entitySchema = z
+  .object({
+    identifier: z.string(),
+    blueprint: z.string().optional().openapi({ description: 'Taken from the URL when left out' }),
+    title: z.string().nullable().optional(),
+    properties: z.record(z.string(), z.unknown()).optional(),
+    relations: z.record(z.string(), z.union([z.string(), z.array(z.string()), z.null()])).optional().openapi({ description: 'Target identifiers ("blueprint:identifier" where a relation has several target blueprints)' }),
+  })
+  .catchall(z.unknown())
+  .openapi('Entity');
+
+/** The JSON body of `POST /entities/bulk`. */
+const bulkRequestSchema = z
+  .object({
+    entities: z.array(entitySchema),
+    blueprints: z.array(z.record(z.string(), z.unknown())).optional().openapi({ description: 'Dry runs only: check the entities against the model with these blueprints saved first' }),
+  })
+  .openapi('BulkRequest');
+
+const writeQuery = {
+  merge: 'true: keep properties and relations the body does not mention',
+  runId: "An action run this write belongs to (marks the run's affected entities)",
+};
 
 /**
  * Entity endpoints: per-blueprint CRUD and `/entities/bulk` (JSON or NDJSON). Every write is
@@ -21,13 +50,15 @@ export function entityRoutes(deps: {
   search: SearchService;
   jsonLimit: number;
   ndjsonLimit: number;
-}): Hono<AppEnv> {
+}): OpenAPIHono<AppEnv> {
   const { catalog, models, access, search, jsonLimit, ndjsonLimit } = deps;
-  const r = new Hono<AppEnv>();
+  const r = createRouter();
+  r.openAPIRegistry.register('Entity', entitySchema);
+  r.openAPIRegistry.register('BulkRequest', bulkRequestSchema);
   const merge = (v: string | undefined) => v === 'true' || v === '1';
   const notFound = (blueprint: string, identifier: string) => new NotFoundError(`entity "${identifier}" of blueprint "${blueprint}" does not exist`);
 
-  r.post('/blueprints/:blueprint/entities', async (c) => {
+  r.openapi(operation('post', '/blueprints/{blueprint}/entities', { summary: 'Upsert one entity (201 created, 200 updated)', tag: 'Entities', body: 'Entity', query: writeQuery, dryRun: true, responses: { 200: 'Updated (or the dry run)', 201: 'Created', 422: 'Fails the blueprint' } }), async (c) => {
     const p = c.get('principal');
     const blueprint = c.req.param('blueprint');
     models.require(blueprint);
@@ -44,7 +75,7 @@ export function entityRoutes(deps: {
     return c.json(entity ? { ...entity, status } : { blueprint, identifier, status }, status === 'created' ? 201 : 200);
   });
 
-  r.get('/blueprints/:blueprint/entities', async (c) => {
+  r.openapi(operation('get', '/blueprints/{blueprint}/entities', { summary: 'Page through entities', tag: 'Entities', query: { limit: 'Page size', cursor: 'The `next` of the previous page' } }), async (c) => {
     const p = c.get('principal');
     const blueprint = c.req.param('blueprint');
     const filter = access.assertCanReadBlueprint(p, blueprint);
@@ -64,7 +95,7 @@ export function entityRoutes(deps: {
     return c.json({ entities: await access.redactEntities(p, entities), next: page.next });
   });
 
-  r.get('/blueprints/:blueprint/entities/:identifier', async (c) => {
+  r.openapi(operation('get', '/blueprints/{blueprint}/entities/{identifier}', { summary: 'Read an entity', tag: 'Entities' }), async (c) => {
     const p = c.get('principal');
     const blueprint = c.req.param('blueprint');
     const identifier = c.req.param('identifier');
@@ -75,7 +106,7 @@ export function entityRoutes(deps: {
     return c.json(entity);
   });
 
-  r.delete('/blueprints/:blueprint/entities/:identifier', async (c) => {
+  r.openapi(operation('delete', '/blueprints/{blueprint}/entities/{identifier}', { summary: 'Delete an entity and its relationships', tag: 'Entities', dryRun: true }), async (c) => {
     const blueprint = c.req.param('blueprint');
     const identifier = c.req.param('identifier');
     models.require(blueprint);
@@ -86,7 +117,27 @@ export function entityRoutes(deps: {
     return c.json({ deleted: { blueprint, identifier } });
   });
 
-  r.post('/entities/bulk', async (c) => {
+  r.openapi(
+    operation('post', '/entities/bulk', {
+      summary: 'Upsert many entities (JSON {entities} or application/x-ndjson); an invalid record fails the whole request',
+      tag: 'Entities',
+      body: 'BulkRequest',
+      ndjson: true,
+      query: writeQuery,
+      dryRun: true,
+      responses: {
+        200: {
+          description: 'Every entity is stored: {upserted, created, updated, unchanged}',
+          schema: z.object({ upserted: z.number().int(), created: z.number().int(), updated: z.number().int(), unchanged: z.number().int() }).catchall(z.unknown()),
+        },
+        422: 'Invalid records; nothing was written',
+        503:
+          'The database became unavailable (or the server is shutting down) part-way. A request larger than the batch size (PLEXUS_BATCH_SIZE) is written one transaction per batch, so some batches may have committed: ' +
+          'the body is the error shape plus `committed` (every entity stored by this request, [{index, blueprint, identifier, status}]), `committedCount` and `notCommittedCount`; `Retry-After` says when to retry. ' +
+          'Retrying the whole request is safe: entities already stored are unchanged no-ops. (If the connection broke during a commit itself, that batch may be stored although not listed; the retry settles it.)',
+      },
+    }),
+    async (c) => {
     access.assertMayWriteEntities(c.get('principal'));
     const dryRun = isDryRun(c.req.query('dryRun'));
     let entities: unknown[];

@@ -1,8 +1,9 @@
-import { Hono } from 'hono';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AccessControl } from '../auth/access.ts';
 import type { Db } from '../db/driver.ts';
 import type { AppEnv } from '../http.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
+import { createRouter, operation } from '../openapi.ts';
 import { readMeSummary } from './me-summary.ts';
 
 /** `GET /me/summary`: the caller's home page (their teams, what they own, its state). Any role. */
@@ -11,9 +12,11 @@ export function homeRoutes(deps: {
   models: BlueprintStore;
   access: AccessControl;
   ownerRelation: string;
-}): Hono<AppEnv> {
-  const r = new Hono<AppEnv>();
-  r.get('/me/summary', async (c) => {
+}): OpenAPIHono<AppEnv> {
+  const r = createRouter();
+  const summary =
+    "The caller's home page: their teams, what they own, recent changes, scorecard levels, failing rules, open incidents and vulnerabilities (over what the caller may read)";
+  r.openapi(operation('get', '/me/summary', { summary, tag: 'Search' }), async (c) => {
     const principal = c.get('principal');
     return c.json(
       await readMeSummary(

@@ -1,11 +1,13 @@
 import type { Blueprint } from '@plexus/contract';
-import { type Context, Hono } from 'hono';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { assertAdmin, assertCanAdminister } from '../auth/authorize.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { definitionChange, isDryRun } from '../catalog/dry-run.ts';
 import type { EventBus } from '../catalog/events.ts';
 import { BadRequestError } from '../errors.ts';
 import { type AppEnv, readJson, writeContext } from '../http.ts';
+import { createRouter, dryRunSchema, operation, z } from '../openapi.ts';
 import type { BlueprintStore, SaveResult } from './blueprint-store.ts';
 import { listPacks, mergePackBlueprints, readPack } from './packs.ts';
 
@@ -28,6 +30,23 @@ function mergePatch(target: unknown, patch: unknown): unknown {
   return out;
 }
 
+/**
+ * A blueprint body as the document describes it (API.md "Blueprints"); validate-blueprint.ts
+ * checks it in detail and names what is wrong.
+ */
+const blueprintSchema = z
+  .object({
+    identifier: z.string().regex(/^[a-z][a-zA-Z0-9]{0,63}$/),
+    title: z.string().optional(),
+    description: z.string().optional(),
+    schema: z.object({ properties: z.record(z.string(), z.record(z.string(), z.unknown())).optional(), required: z.array(z.string()).optional() }).catchall(z.unknown()),
+    relations: z.record(z.string(), z.object({ target: z.union([z.string(), z.array(z.string())]), title: z.string().optional(), many: z.boolean().optional(), required: z.boolean().optional(), inverse: z.string().optional(), role: z.enum(['dependency', 'ownership', 'membership', 'other']).optional() }).catchall(z.unknown())).optional(),
+  })
+  .catchall(z.unknown())
+  .openapi('Blueprint');
+
+const force = { force: 'true: allow a change that drops data (or a delete with entities)' };
+
 function stripMeta(bp: Blueprint): Blueprint {
   const { createdAt, updatedAt, createdBy, updatedBy, applySet, ...rest } = bp;
   return rest as Blueprint;
@@ -38,9 +57,10 @@ function stripMeta(bp: Blueprint): Blueprint {
  * deletes, packs: admin or moderator of every blueprint touched. The store audits each change in
  * its transaction; the routes publish the change events it returns.
  */
-export function blueprintRoutes(deps: { models: BlueprintStore; catalog: Catalog; events: EventBus; jsonLimit: number }): Hono<AppEnv> {
+export function blueprintRoutes(deps: { models: BlueprintStore; catalog: Catalog; events: EventBus; jsonLimit: number }): OpenAPIHono<AppEnv> {
   const { models, catalog, events, jsonLimit } = deps;
-  const r = new Hono<AppEnv>();
+  const r = createRouter();
+  r.openAPIRegistry.register('Blueprint', blueprintSchema);
 
   const migrationReport = (result: SaveResult) =>
     result.migrations.map((m) => ({ blueprint: m.blueprint, changes: m.changes.map(({ kind, path, message, affected }) => ({ kind, path, message, affected })) }));
@@ -53,12 +73,12 @@ export function blueprintRoutes(deps: { models: BlueprintStore; catalog: Catalog
     migrations: migrationReport(result),
   });
 
-  r.get('/blueprints', async (c) => {
+  r.openapi(operation('get', '/blueprints', { summary: 'List blueprints', tag: 'Blueprints' }), async (c) => {
     await models.refresh();
     return c.json({ blueprints: [...models.current().values()] });
   });
 
-  r.post('/blueprints', async (c) => {
+  r.openapi(operation('post', '/blueprints', { summary: 'Create a blueprint (admin)', tag: 'Blueprints', body: 'Blueprint', dryRun: true, responses: { 200: { description: 'Dry run: the changes', schema: dryRunSchema }, 201: 'Created', 409: 'Exists', 422: 'Invalid definition' } }), async (c) => {
     const p = c.get('principal');
     assertAdmin(p, 'creating blueprints');
     const body = await readJson(c, jsonLimit);
@@ -70,7 +90,7 @@ export function blueprintRoutes(deps: { models: BlueprintStore; catalog: Catalog
     return c.json(result.blueprints[0], 201);
   });
 
-  r.get('/blueprints/:blueprint', async (c) => {
+  r.openapi(operation('get', '/blueprints/{blueprint}', { summary: 'Read a blueprint', tag: 'Blueprints' }), async (c) => {
     await models.refresh();
     return c.json(models.require(c.req.param('blueprint')));
   });
@@ -94,10 +114,10 @@ export function blueprintRoutes(deps: { models: BlueprintStore; catalog: Catalog
     events.emit(result.events);
     return c.json({ ...result.blueprints[0], migrations: migrationReport(result) });
   };
-  r.put('/blueprints/:blueprint', change('put'));
-  r.patch('/blueprints/:blueprint', change('patch'));
+  r.openapi(operation('put', '/blueprints/{blueprint}', { summary: 'Replace a blueprint; destructive changes need ?force=true', tag: 'Blueprints', body: 'Blueprint', query: force, dryRun: true, responses: { 200: 'Saved, with the data migrations it ran (or the dry run)', 409: 'Would drop data without force', 422: 'Invalid definition' } }), change('put'));
+  r.openapi(operation('patch', '/blueprints/{blueprint}', { summary: 'Change a blueprint with a JSON merge patch', tag: 'Blueprints', body: 'Blueprint', query: force, dryRun: true, responses: { 200: 'Saved, with the data migrations it ran (or the dry run)', 409: 'Would drop data without force', 422: 'Invalid definition' } }), change('patch'));
 
-  r.delete('/blueprints/:blueprint', async (c) => {
+  r.openapi(operation('delete', '/blueprints/{blueprint}', { summary: 'Delete a blueprint; with entities only with ?force=true', tag: 'Blueprints', query: force, dryRun: true, responses: { 200: 'Deleted', 409: 'Has entities (without force) or other relations target it' } }), async (c) => {
     const p = c.get('principal');
     const id = c.req.param('blueprint');
     assertCanAdminister(p, [id], 'deleting a blueprint');
@@ -120,11 +140,11 @@ export function blueprintRoutes(deps: { models: BlueprintStore; catalog: Catalog
     return c.json({ deleted: id, deletedEntities });
   });
 
-  r.get('/packs', (c) =>
+  r.openapi(operation('get', '/packs', { summary: 'List the shipped blueprint packs', tag: 'Blueprints' }), (c) =>
     c.json({ packs: listPacks().map((p) => ({ identifier: p.identifier, title: p.title, description: p.description, blueprints: p.blueprints.map((b) => b.identifier) })) }),
   );
 
-  r.post('/packs/:pack', async (c) => {
+  r.openapi(operation('post', '/packs/{pack}', { summary: 'Load a blueprint pack (admin)', tag: 'Blueprints', query: force }), async (c) => {
     const p = c.get('principal');
     const pack = readPack(c.req.param('pack'));
     assertCanAdminister(p, pack.blueprints.map((b) => b.identifier), `loading pack "${pack.identifier}"`);

@@ -1,8 +1,9 @@
-import { Hono } from 'hono';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AccessControl } from '../auth/access.ts';
 import { BadRequestError, NotFoundError } from '../errors.ts';
 import { isDryRun } from '../catalog/dry-run.ts';
 import { type AppEnv, readJson, writeContext } from '../http.ts';
+import { createRouter, dryRunSchema, operation, z } from '../openapi.ts';
 import type { ScorecardAdmin } from './manage.ts';
 import type { ScorecardService } from './scorecard-service.ts';
 import { entityScoreKey } from './scorecard-service.ts';
@@ -13,6 +14,33 @@ function int(v: string | undefined, name: string): number | undefined {
   if (!Number.isInteger(n)) throw new BadRequestError(`${name} must be an integer`);
   return n;
 }
+
+/** The body of `POST /scorecards` and `PUT /scorecards/{scorecard}` (API.md "Scorecards"); validate-scorecard.ts checks it. */
+const scorecardInputSchema = z
+  .object({
+    identifier: z.string(),
+    title: z.string().optional(),
+    blueprint: z.string(),
+    levels: z.array(z.string()),
+    rules: z.array(
+      z
+        .object({
+          identifier: z.string(),
+          title: z.string().optional(),
+          level: z.string(),
+          weight: z.number().optional(),
+          cypher: z.string().optional().openapi({ description: 'A read-only predicate over (e)' }),
+          property: z.string().optional(),
+          operator: z.string().optional(),
+          value: z.unknown().optional(),
+          relation: z.string().optional(),
+          direction: z.enum(['outgoing', 'incoming']).optional(),
+        })
+        .catchall(z.unknown()),
+    ),
+  })
+  .catchall(z.unknown())
+  .openapi('ScorecardInput');
 
 /**
  * `/api/v1/scorecards` (API.md "Scorecards"), plus the rule library, history, trend and an
@@ -25,23 +53,26 @@ export function scorecardRoutes(deps: {
   scorecardAdmin: ScorecardAdmin;
   access: AccessControl;
   jsonLimit: number;
-}): Hono<AppEnv> {
+}): OpenAPIHono<AppEnv> {
   const { scorecards, scorecardAdmin: admin, access, jsonLimit } = deps;
-  const r = new Hono<AppEnv>();
-  r.get('/scorecard-rules', (c) => c.json({ rules: scorecards.library() }));
-  r.get('/scorecards', async (c) => c.json({ scorecards: await scorecards.list() }));
-  r.post('/scorecards', async (c) => {
+  const r = createRouter();
+  r.openAPIRegistry.register('ScorecardInput', scorecardInputSchema);
+  const tag = 'Scorecards';
+  const page = { limit: 'Page size', cursor: 'The `next` of the previous page' };
+  r.openapi(operation('get', '/scorecard-rules', { summary: 'The library of ready-made rules', tag }), (c) => c.json({ rules: scorecards.library() }));
+  r.openapi(operation('get', '/scorecards', { summary: 'List scorecards with level counts', tag }), async (c) => c.json({ scorecards: await scorecards.list() }));
+  r.openapi(operation('post', '/scorecards', { summary: 'Create a scorecard (admin); rules are read-only Cypher or library rules', tag, body: 'ScorecardInput', dryRun: true, responses: { 200: { description: 'Dry run: the changes', schema: dryRunSchema }, 201: 'Created', 409: 'Exists', 422: 'Invalid scorecard' } }), async (c) => {
     if (isDryRun(c.req.query('dryRun')))
       return c.json({ dryRun: true, changes: [await admin.plan(c.get('principal'), null, () => readJson(c, jsonLimit), writeContext(c))] });
     return c.json(await admin.create(c.get('principal'), () => readJson(c, jsonLimit), writeContext(c)), 201);
   });
-  r.get('/scorecards/:scorecard', async (c) => c.json(await scorecards.get(c.req.param('scorecard'))));
-  r.put('/scorecards/:scorecard', async (c) => {
+  r.openapi(operation('get', '/scorecards/{scorecard}', { summary: 'Read a scorecard, its levels and level counts', tag }), async (c) => c.json(await scorecards.get(c.req.param('scorecard'))));
+  r.openapi(operation('put', '/scorecards/{scorecard}', { summary: 'Replace a scorecard (admin); results are recomputed', tag, body: 'ScorecardInput', dryRun: true, responses: { 200: 'Saved (or the dry run)', 422: 'Invalid scorecard' } }), async (c) => {
     if (isDryRun(c.req.query('dryRun')))
       return c.json({ dryRun: true, changes: [await admin.plan(c.get('principal'), c.req.param('scorecard'), () => readJson(c, jsonLimit), writeContext(c))] });
     return c.json(await admin.replace(c.get('principal'), c.req.param('scorecard'), () => readJson(c, jsonLimit), writeContext(c)));
   });
-  r.delete('/scorecards/:scorecard', async (c) => {
+  r.openapi(operation('delete', '/scorecards/{scorecard}', { summary: 'Delete a scorecard and its results (admin)', tag, dryRun: true, responses: { 200: { description: 'Dry run: the changes', schema: dryRunSchema }, 204: 'Deleted' } }), async (c) => {
     if (isDryRun(c.req.query('dryRun'))) {
       await admin.delete(c.get('principal'), c.req.param('scorecard'), writeContext(c), { dryRun: true });
       return c.json({ dryRun: true, changes: [{ op: 'delete', kind: 'scorecard', identifier: c.req.param('scorecard') }] });
@@ -49,10 +80,10 @@ export function scorecardRoutes(deps: {
     await admin.delete(c.get('principal'), c.req.param('scorecard'), writeContext(c));
     return c.body(null, 204);
   });
-  r.post('/scorecards/:scorecard/evaluate', async (c) =>
+  r.openapi(operation('post', '/scorecards/{scorecard}/evaluate', { summary: 'Evaluate a scorecard over all its entities now', tag }), async (c) =>
     c.json(await admin.evaluate(c.get('principal'), c.req.param('scorecard'))),
   );
-  r.get('/scorecards/:scorecard/results', async (c) =>
+  r.openapi(operation('get', '/scorecards/{scorecard}/results', { summary: 'Results per entity, at or below a level', tag, query: { level: 'Only entities at this level', below: 'Only entities below this level', entity: 'Only this entity (identifier)', ...page } }), async (c) =>
     c.json(
       await scorecards.results(c.req.param('scorecard'), {
         scope: access.scope(c.get('principal')),
@@ -64,7 +95,7 @@ export function scorecardRoutes(deps: {
       }),
     ),
   );
-  r.get('/scorecards/:scorecard/history', async (c) =>
+  r.openapi(operation('get', '/scorecards/{scorecard}/history', { summary: 'Level changes, newest first', tag, query: { entity: 'Only this entity (identifier)', since: 'ISO date-time: only changes after it', ...page } }), async (c) =>
     c.json(
       await scorecards.history(c.req.param('scorecard'), {
         scope: access.scope(c.get('principal')),
@@ -75,10 +106,10 @@ export function scorecardRoutes(deps: {
       }),
     ),
   );
-  r.get('/scorecards/:scorecard/trend', async (c) =>
+  r.openapi(operation('get', '/scorecards/{scorecard}/trend', { summary: 'Entities per level per day', tag, query: { days: 'How many days back' } }), async (c) =>
     c.json(await scorecards.trend(c.req.param('scorecard'), { days: int(c.req.query('days'), 'days') })),
   );
-  r.get('/blueprints/:blueprint/entities/:identifier/scorecards', async (c) => {
+  r.openapi(operation('get', '/blueprints/{blueprint}/entities/{identifier}/scorecards', { summary: 'Where one entity stands on every scorecard that scores it', tag }), async (c) => {
     const p = c.get('principal');
     const blueprint = c.req.param('blueprint');
     const identifier = c.req.param('identifier');

@@ -1,8 +1,22 @@
-import { type Context, Hono } from 'hono';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { isAdmin, type ReadScope } from '../auth/authorize.ts';
 import { definitionChange, isDryRun } from '../catalog/dry-run.ts';
 import { type AppEnv, readBodyText, readJson, requireRole, writeContext } from '../http.ts';
+import { createRouter, dryRunSchema, operation, z } from '../openapi.ts';
 import type { SourceRunView, SourcesService, SourceView } from './sources-service.ts';
+
+/** The body of `POST /sources` and `PUT /sources/{source}` (API.md "Sources"); the connector checks `config`. */
+const sourceInputSchema = z
+  .object({
+    identifier: z.string(),
+    type: z.string().openapi({ description: 'backstage, github, kubernetes, terraform, pagerduty, http-json, webhook (or another installed connector)' }),
+    config: z.record(z.string(), z.unknown()).optional().openapi({ description: 'Secrets are write-only: never answered' }),
+    mapping: z.record(z.string(), z.unknown()).optional(),
+    schedule: z.string().optional().openapi({ example: '15m' }),
+  })
+  .catchall(z.unknown())
+  .openapi('SourceInput');
 
 /** What a non-admin reads instead of a run's message or an error's text. */
 export const redactedRunText = 'details are shown to admins only (they may quote what the source read)';
@@ -40,8 +54,10 @@ const flag = (v: string | undefined) => v === 'true' || v === '1';
  * Reading needs any token; changes and syncs need the admin role. The service audits each change
  * (and each sync started here) in the change's transaction.
  */
-export function sourceRoutes(sources: SourcesService, jsonLimit: number): Hono<AppEnv> {
-  const r = new Hono<AppEnv>();
+export function sourceRoutes(sources: SourcesService, jsonLimit: number): OpenAPIHono<AppEnv> {
+  const r = createRouter();
+  r.openAPIRegistry.register('SourceInput', sourceInputSchema);
+  const tag = 'Sources';
 
   const seen = (c: Context<AppEnv>) => {
     const p = c.get('principal');
@@ -53,12 +69,12 @@ export function sourceRoutes(sources: SourcesService, jsonLimit: number): Hono<A
     };
   };
 
-  r.get('/sources', async (c) => {
+  r.openapi(operation('get', '/sources', { summary: 'List sources (connector configurations) with their last run', tag }), async (c) => {
     const see = seen(c);
     return c.json({ sources: (await sources.list()).map(see.source), types: sources.connectorTypes() });
   });
 
-  r.post('/sources', async (c) => {
+  r.openapi(operation('post', '/sources', { summary: 'Register a source (admin); secrets are stored as references, never echoed', tag, body: 'SourceInput', dryRun: true, responses: { 200: { description: 'Dry run: the changes', schema: dryRunSchema }, 201: 'Created', 409: 'Exists', 422: 'Invalid configuration' } }), async (c) => {
     requireRole(c, 'admin', 'registering a source');
     const body = await readJson(c, jsonLimit);
     const ctx = writeContext(c);
@@ -69,9 +85,9 @@ export function sourceRoutes(sources: SourcesService, jsonLimit: number): Hono<A
     return c.json(await sources.create(body, ctx), 201);
   });
 
-  r.get('/sources/:source', async (c) => c.json(seen(c).source(await sources.get(c.req.param('source')))));
+  r.openapi(operation('get', '/sources/{source}', { summary: 'Read a source and its status', tag }), async (c) => c.json(seen(c).source(await sources.get(c.req.param('source')))));
 
-  r.put('/sources/:source', async (c) => {
+  r.openapi(operation('put', '/sources/{source}', { summary: "Replace a source's configuration (admin)", tag, body: 'SourceInput', dryRun: true, responses: { 200: 'Saved (or the dry run)', 422: 'Invalid configuration' } }), async (c) => {
     requireRole(c, 'admin', 'changing a source');
     const id = c.req.param('source');
     await sources.get(id);
@@ -84,7 +100,7 @@ export function sourceRoutes(sources: SourcesService, jsonLimit: number): Hono<A
     return c.json(await sources.replace(id, body, ctx));
   });
 
-  r.delete('/sources/:source', async (c) => {
+  r.openapi(operation('delete', '/sources/{source}', { summary: 'Remove a source; ?purge=true also deletes the entities only it wrote', tag, query: { purge: 'true: also delete the entities only this source wrote' }, dryRun: true }), async (c) => {
     requireRole(c, 'admin', 'deleting a source');
     const source = c.req.param('source');
     await sources.get(source);
@@ -94,7 +110,7 @@ export function sourceRoutes(sources: SourcesService, jsonLimit: number): Hono<A
     return c.json({ deleted: source, purged });
   });
 
-  r.post('/sources/:source/sync', async (c) => {
+  r.openapi(operation('post', '/sources/{source}/sync', { summary: 'Start a reconcile run now (202 with the run)', tag, query: { allowMassDeletion: 'true: let the run delete more than the mass-deletion guard allows' }, responses: { 202: { description: 'Run started', schema: z.object({ run: z.string(), status: z.string(), links: z.object({ run: z.string() }) }) } } }), async (c) => {
     const p = requireRole(c, 'admin', 'syncing a source');
     const source = c.req.param('source');
     const allowMassDeletion = flag(c.req.query('allowMassDeletion'));
@@ -109,17 +125,17 @@ export function sourceRoutes(sources: SourcesService, jsonLimit: number): Hono<A
   });
 
   // Only what the caller may read: the ledger names entities of every blueprint the source feeds.
-  r.get('/sources/:source/entities', async (c) =>
+  r.openapi(operation('get', '/sources/{source}/entities', { summary: 'Entities a source has written that the caller may read', tag }), async (c) =>
     c.json({ entities: await c.get('access').readableRefs(c.get('principal'), await sources.entities(c.req.param('source'))) }),
   );
 
-  r.get('/sources/:source/runs', async (c) => {
+  r.openapi(operation('get', '/sources/{source}/runs', { summary: 'Recent runs with counts and errors', tag, query: { limit: 'Runs at most (1-100, default 20)' } }), async (c) => {
     const limit = Number(c.req.query('limit') ?? 20);
     const runs = await sources.listRuns(c.req.param('source'), Number.isInteger(limit) && limit > 0 && limit <= 100 ? limit : 20);
     return c.json({ runs: runs.map(seen(c).run) });
   });
 
-  r.get('/sources/:source/runs/:run', async (c) =>
+  r.openapi(operation('get', '/sources/{source}/runs/{run}', { summary: 'One run: progress, counts, errors (their messages for admins only: they may quote what the source read)', tag }), async (c) =>
     c.json(seen(c).run(await sources.getRun(c.req.param('source'), c.req.param('run')))),
   );
   return r;
@@ -129,9 +145,10 @@ export function sourceRoutes(sources: SourcesService, jsonLimit: number): Hono<A
  * `POST /webhooks/{source}`: signed deliveries, outside `/api` (no bearer token; the signature is
  * the credential). 202 with what changed; 401 on a bad signature, with nothing changed.
  */
-export function webhookRoutes(sources: SourcesService, jsonLimit: number): Hono<AppEnv> {
-  const r = new Hono<AppEnv>();
-  r.post('/webhooks/:source', async (c) => {
+export function webhookRoutes(sources: SourcesService, jsonLimit: number): OpenAPIHono<AppEnv> {
+  const r = createRouter();
+  const summary = "Deliver a webhook to a source; the signature is verified with the source's secret (no bearer token)";
+  r.openapi(operation('post', '/webhooks/{source}', { summary, tag: 'Sources', noBearer: true, responses: { 202: 'Accepted: what changed', 401: 'Bad signature' } }), async (c) => {
     const raw = await readBodyText(c, jsonLimit);
     const result = await sources.handleWebhook(c.req.param('source'), c.req.raw.headers, raw);
     return c.json(

@@ -1,9 +1,32 @@
-import { Hono } from 'hono';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { ReadScope } from '../auth/authorize.ts';
 import { ForbiddenError, NotFoundError } from '../errors.ts';
 import { type AppEnv, readJson, requireRole, writeContext } from '../http.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
-import type { ViewStore } from './views.ts';
+import { createRouter, operation, z } from '../openapi.ts';
+import type { SavedView, ViewStore } from './views.ts';
+
+/** A saved catalog view as stored and answered; `definition` is the UI's (opaque to the server). */
+const savedViewSchema = z
+  .object({
+    id: z.string(),
+    blueprint: z.string(),
+    name: z.string(),
+    definition: z.record(z.string(), z.unknown()),
+    createdBy: z.string(),
+    createdAt: z.string(),
+    updatedBy: z.string().optional(),
+    updatedAt: z.string().optional(),
+  })
+  .openapi('SavedView');
+
+/** The body of `POST /views` and `PUT /views/{id}`; views.ts checks it. */
+const viewInputSchema = z
+  .object({ blueprint: z.string(), name: z.string(), definition: z.record(z.string(), z.unknown()) })
+  .openapi('ViewInput');
+
+/** Compile-time check that what the store answers is what the document says. */
+const answer = (view: SavedView) => view satisfies z.infer<typeof savedViewSchema>;
 
 /** A view is visible to whoever may read at least some entities of its blueprint. */
 function visible(scope: ReadScope, blueprint: string): boolean {
@@ -16,9 +39,12 @@ function visible(scope: ReadScope, blueprint: string): boolean {
  * author or an admin changes or deletes one, so a team's shared view is not rewritten by accident.
  * The store audits each change in its transaction.
  */
-export function viewRoutes(deps: { views: ViewStore; models: BlueprintStore; jsonLimit: number }): Hono<AppEnv> {
+export function viewRoutes(deps: { views: ViewStore; models: BlueprintStore; jsonLimit: number }): OpenAPIHono<AppEnv> {
   const { views, models, jsonLimit } = deps;
-  const r = new Hono<AppEnv>();
+  const r = createRouter();
+  r.openAPIRegistry.register('ViewInput', viewInputSchema);
+  const tag = 'Catalog views';
+  const one = (description: string) => ({ description, schema: savedViewSchema });
 
   const requireOwner = async (c: Parameters<typeof requireRole>[0], id: string, what: string) => {
     const p = requireRole(c, 'member', what);
@@ -37,13 +63,13 @@ export function viewRoutes(deps: { views: ViewStore; models: BlueprintStore; jso
     return view;
   };
 
-  r.get('/views', async (c) => {
+  r.openapi(operation('get', '/views', { summary: 'Saved catalog views of the blueprints the caller may read', tag, query: { blueprint: 'Only views of this blueprint' }, responses: { 200: { description: 'The views', schema: z.object({ views: z.array(savedViewSchema) }) } } }), async (c) => {
     const scope = c.get('access').scope(c.get('principal'));
     const all = await views.list({ blueprint: c.req.query('blueprint') || undefined });
-    return c.json({ views: all.filter((v) => visible(scope, v.blueprint)) });
+    return c.json({ views: all.filter((v) => visible(scope, v.blueprint)).map(answer) });
   });
 
-  r.post('/views', async (c) => {
+  r.openapi(operation('post', '/views', { summary: 'Save a catalog view (member)', tag, body: 'ViewInput', responses: { 201: one('Created'), 409: 'Name taken', 422: 'Invalid view' } }), async (c) => {
     const p = requireRole(c, 'member', 'saving views');
     const body = await readJson(c, jsonLimit);
     const blueprint = (body as { blueprint?: unknown } | null)?.blueprint;
@@ -52,19 +78,19 @@ export function viewRoutes(deps: { views: ViewStore; models: BlueprintStore; jso
       throw new ForbiddenError(`saving a view of "${blueprint}" needs read access to its entities`);
     }
     const created = await views.create(body, writeContext(c));
-    return c.json(created, 201);
+    return c.json(answer(created), 201);
   });
 
-  r.get('/views/:id', async (c) => c.json(await readable(c, c.req.param('id'))));
+  r.openapi(operation('get', '/views/{id}', { summary: 'Read a view', tag, responses: { 200: one('The view') } }), async (c) => c.json(answer(await readable(c, c.req.param('id')))));
 
-  r.put('/views/:id', async (c) => {
+  r.openapi(operation('put', '/views/{id}', { summary: 'Change a view (its author or an admin)', tag, body: 'ViewInput', responses: { 200: one('Changed'), 422: 'Invalid view' } }), async (c) => {
     const id = c.req.param('id');
     await requireOwner(c, id, 'changing a view');
     const after = await views.update(id, await readJson(c, jsonLimit), writeContext(c));
-    return c.json(after);
+    return c.json(answer(after));
   });
 
-  r.delete('/views/:id', async (c) => {
+  r.openapi(operation('delete', '/views/{id}', { summary: 'Delete a view (its author or an admin)', tag }), async (c) => {
     const id = c.req.param('id');
     await requireOwner(c, id, 'deleting a view');
     await views.delete(id, writeContext(c));

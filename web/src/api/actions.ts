@@ -3,6 +3,7 @@
  * @plexus/contract (contract/actions.ts), which the server uses too, so the two cannot drift apart.
  */
 import type { Api } from './client.ts';
+import type { components } from './openapi.d.ts';
 import { seg } from './client.ts';
 
 export type {
@@ -57,12 +58,7 @@ export function statusTone(s: RunStatus): { tone: string; label: string } {
 }
 
 /** The caller as `GET /api/v1/users/me` answers (what form expressions see as `user`). */
-export interface Me {
-  id: string;
-  name: string;
-  role: string;
-  teams: string[];
-}
+export type Me = components['schemas']['Me'];
 
 /** Lists answer either a bare array or `{ <key>: [...] }`; this reads both. */
 function listOf<T>(body: unknown, key: string): T[] {

@@ -4,14 +4,10 @@
  * session when the token stopped working.
  */
 import { uiErrorText } from './error-text.ts';
+import type { ErrorBody } from './types.ts';
 
-/** One problem the server pointed at (e.g. `/schema/properties/tier/type`). */
-export interface ErrorDetail {
-  path?: string;
-  index?: number;
-  identifier?: string;
-  message: string;
-}
+/** One problem the server pointed at (e.g. `/schema/properties/tier/type`): the documented error shape's. */
+export type ErrorDetail = ErrorBody['error']['details'][number];
 
 /**
  * An error answered by the server (or the network), with what the UI needs to show it: `message`

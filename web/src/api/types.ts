@@ -10,48 +10,35 @@ export type {
   StoredEntity,
 } from '@plexus/contract';
 
+import type { components } from './openapi.d.ts';
+
+/**
+ * Answers of the REST API the UI reads, from web/src/api/openapi.d.ts: generated (openapi-typescript)
+ * from the OpenAPI document the server generates from its routes, so a change to an answer's
+ * documented shape shows here as a type error.
+ */
+type Schemas = components['schemas'];
+
+/** An entity named in an answer. */
+export type EntityRef = Schemas['EntityRef'];
+
 /** A node of an impact / neighbourhood answer. */
-export interface ImpactNode {
-  identifier: string;
-  blueprint: string;
-  title: string | null;
-  distance: number;
-  direction?: 'upstream' | 'downstream' | 'both';
-}
+export type ImpactNode = Schemas['ImpactNode'];
 
 /** An edge of an impact answer; ends are `blueprint:identifier` keys. */
-export interface ImpactEdge {
-  source: string;
-  target: string;
-  relation: string;
-}
+export type ImpactEdge = Schemas['ImpactEdge'];
 
 /** `GET /api/v1/blueprints/{bp}/entities/{id}/impact`. */
-export interface ImpactResult {
-  root: { identifier: string; blueprint: string; title: string | null };
-  nodes: ImpactNode[];
-  edges: ImpactEdge[];
-  truncated?: boolean;
-}
+export type ImpactResult = Schemas['ImpactResult'];
 
 /** A full-text search hit (`GET /api/v1/search`). */
-export interface SearchHit {
-  identifier: string;
-  blueprint: string;
-  title: string | null;
-  score?: number;
-}
+export type SearchHit = Schemas['SearchHit'];
 
-/** A saved catalog view (`/api/v1/views`). */
-export interface SavedView<D = unknown> {
-  id: string;
-  blueprint: string;
-  name: string;
-  definition: D;
-  createdBy: string;
-  createdAt: string;
-  updatedAt?: string;
-}
+/** A saved catalog view (`/api/v1/views`); `D` is the UI's definition of it (opaque to the server). */
+export type SavedView<D = unknown> = Omit<Schemas['SavedView'], 'definition'> & { definition: D };
+
+/** The error shape of every 4xx/5xx answer. */
+export type ErrorBody = Schemas['Error'];
 
 /** `blueprint:identifier`, the key the impact API and the graph use for an entity. */
 export const entityKey = (blueprint: string, identifier: string) => `${blueprint}:${identifier}`;

@@ -1,24 +1,15 @@
 import { createResource, For, Show } from 'solid-js';
 import { seg } from '../../api/client.ts';
-import { parseEntityKey } from '../../api/types.ts';
+import { type EntityRef, type ImpactResult, parseEntityKey } from '../../api/types.ts';
 import { AggregateChart } from '../../components/aggregate-chart.tsx';
 import { entityHref, KindDot } from '../../components/entity-chip.tsx';
 import { useModel } from '../../model.tsx';
 import { useApi } from '../../session.tsx';
 
-type Ref = { identifier: string; blueprint: string; title: string | null };
+type Ref = EntityRef;
 
 /** The people side of a blast radius (`GET .../impact?include=owners,members,oncall`). */
-interface ImpactPeople {
-  summary: {
-    byBlueprint: Record<string, number>;
-    entities: number;
-    teams: (Ref & { entities: number })[];
-    people: (Ref & { member: boolean; onCall: boolean; entities: number })[];
-    onCall: Ref[];
-  };
-  truncated?: boolean;
-}
+type ImpactPeople = Pick<ImpactResult, 'summary' | 'truncated'>;
 
 function RefList(props: { refs: (Ref & { entities?: number })[]; testId: string; empty: string }) {
   return (
