@@ -148,7 +148,7 @@ export async function clickNodeUntil(
         clicks.push(`${nodeId} is not on the canvas`);
         return false;
       }
-      const hit = await probeClick(page, canvasTestId, at);
+      const hit = await probeClick(page, canvasTestId, nodeId, at);
       await page.mouse.click(at.x, at.y);
       const ok = await waitFor('the click to take effect', took, 5_000).then(
         () => true,
@@ -169,17 +169,26 @@ export async function clickNodeUntil(
  * point, where Cytoscape believes its container is (its cached measure) against where it is,
  * the node Cytoscape finds under the point with that measure, and its gesture state.
  */
-function probeClick(page: Page, canvasTestId: string, at: { x: number; y: number }): Promise<string> {
+function probeClick(page: Page, canvasTestId: string, nodeId: string, at: { x: number; y: number }): Promise<string> {
   return page.evaluate(
-    ([testId, x, y]) => {
+    ([testId, x, y, nodeId]) => {
       type Renderer = {
         containerBB: number[] | null;
+        cachedZSortedEles: (unknown[] & { interactive?: unknown[] }) | null;
         hoverData: Record<string, unknown>;
         projectIntoViewport(x: number, y: number): [number, number];
         findNearestElements(x: number, y: number, interactive: boolean, touch: boolean): { id(): string }[];
       };
       const el = document.querySelector(`[data-testid="${testId}"]`) as
-        | (HTMLElement & { _cyreg?: { cy?: { renderer(): Renderer } } })
+        | (HTMLElement & {
+            _cyreg?: {
+              cy?: {
+                renderer(): Renderer;
+                elements(): { length: number };
+                getElementById(id: string): { empty(): boolean; interactive(): boolean; width(): number } & object;
+              };
+            };
+          })
         | null;
       const under = document.elementFromPoint(x, y);
       const what = under ? `${under.tagName.toLowerCase()}.${under.className}` : 'nothing';
@@ -191,12 +200,22 @@ function probeClick(page: Page, canvasTestId: string, at: { x: number; y: number
       const [px, py] = r.projectIntoViewport(x, y);
       const near = r.findNearestElements(px, py, true, false)[0]?.id() ?? 'nothing';
       const h = r.hoverData;
+      // The node itself: can Cytoscape hit it, and is it in the renderer's cached hit-test list?
+      const cy = el._cyreg!.cy!;
+      const node = cy.getElementById(nodeId);
+      const list = r.cachedZSortedEles;
+      const self = node.empty()
+        ? 'missing'
+        : `interactive=${node.interactive()} width=${node.width()} listed=${list ? list.includes(node) : 'no list'} ` +
+          `hit-testable=${list?.interactive ? list.interactive.includes(node) : 'no list'}`;
       return (
         `on ${what}; container cached at [${cached}], is at [${round([box.left, box.top, box.width, box.height])}]; ` +
-        `Cytoscape finds ${near}; gesture which=${h.which} capture=${h.capture} dragging=${h.dragging} selecting=${h.selecting}`
+        `Cytoscape finds ${near}; node ${self}; ${list?.length ?? 'no'} listed of ${cy.elements().length} elements; ` +
+        `${document.querySelectorAll(`[data-testid="${testId}"]`).length} canvas(es); ` +
+        `gesture which=${h.which} capture=${h.capture} dragging=${h.dragging} selecting=${h.selecting}`
       );
     },
-    [canvasTestId, at.x, at.y] as const,
+    [canvasTestId, at.x, at.y, nodeId] as const,
   );
 }
 
