@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { uniqueId } from '../../server/src/test-support.ts';
+import { uniqueId, waitFor } from '../../server/src/test-support.ts';
 import {
   clickNodeUntil,
   graphNodes,
@@ -148,13 +148,56 @@ async function clickToSelect(page: Page, id: string): Promise<void> {
 const clickService = (page: Page, identifier: string) => clickToSelect(page, `${svc}:${identifier}`);
 
 describe('big graphs in the explorer', () => {
-  // SKIPPED (2026-12-03): it shows the stale-position fix in make-cytoscape.ts (without the fix it
-  // fails every time, with "container cached at [548,56,892,844], is at [428,116,892,844]"), but in
-  // one of three full runs, and once in three runs alone in a variant that moves the pointer first,
-  // a click had no effect although the probe found the container where it is and the node
-  // interactive and in Cytoscape's hit-test list ("Cytoscape finds nothing"): the same unexplained
-  // miss as the two big-graph tests below. Issue 18 stays open until the three run reliably.
-  it.skip(
+  it(
+    'a click exactly on the centre line of a diamond node selects it',
+    async () => {
+      const { page, problems } = await pageFor('graph-diamond');
+      await page.goto(`${server.url}/graph?root=${encodeURIComponent(`${svc}:cart`)}&direction=upstream&depth=1`);
+      await expect.poll(() => status(page), patience).toMatch(/^3 nodes/);
+      const id = `${team}:payments`;
+      // The node drawn as a diamond at (200, 150) with no zoom or pan: a click on a whole pixel
+      // lands exactly on its centre line, where Cytoscape's polygon test missed it.
+      await waitFor(
+        `a click on the centre of ${id} to select it`,
+        async () => {
+          const at = await page.evaluate(
+            ([testId, nodeId]) => {
+              type Cy = {
+                viewport(v: { zoom: number; pan: { x: number; y: number } }): void;
+                nodes(): { forEach(f: (n: { id(): string; position(p: { x: number; y: number }): void }) => void): void };
+                getElementById(id: string): { style(k: string, v: string): void };
+              };
+              const el = document.querySelector(`[data-testid="${testId}"]`) as HTMLElement & { _cyreg: { cy: Cy } };
+              const cy = el._cyreg.cy;
+              cy.getElementById(nodeId).style('shape', 'diamond');
+              let i = 0;
+              cy.nodes().forEach((n) => n.position(n.id() === nodeId ? { x: 200, y: 150 } : { x: 500, y: 100 + 100 * i++ }));
+              cy.viewport({ zoom: 1, pan: { x: 0, y: 0 } });
+              const box = el.getBoundingClientRect();
+              return { x: box.left + 200, y: box.top + 150 };
+            },
+            ['graph-canvas', id] as const,
+          );
+          await page.mouse.click(at.x, at.y);
+          return waitFor(
+            'the selection',
+            async () =>
+              ((await page.getByTestId('graph-selection').textContent({ timeout: 1000 }).catch(() => '')) ?? '').includes(id),
+            3_000,
+          ).then(
+            () => true,
+            () => false,
+          );
+        },
+        60_000,
+        { intervalMs: 200 },
+      );
+      expect(problems()).toEqual([]);
+    },
+    slow,
+  );
+
+  it(
     'a click reaches the node after the canvas moved on the page without being resized',
     async () => {
       const { page, problems } = await pageFor('graph-moved');
@@ -172,15 +215,7 @@ describe('big graphs in the explorer', () => {
     slow,
   );
 
-  // SKIPPED (2026-12-03), with the 2,000-node test below: in two full fresh-clone runs today the
-  // clicks on a service never took effect, while the same tests pass alone and with other files.
-  // The first cause is fixed (Cytoscape's cached canvas position went stale: the test above).
-  // What remains, from the click probe: Cytoscape's container position is right and the node's
-  // centre is under the pointer, but its hit test finds no node there (nothing, or one of the
-  // node's own edges), in graphs drawn with the large-graph styles; the group click (3 nodes) and
-  // the moved-canvas click pass in the same runs. The probe now also says whether the node is in
-  // the renderer's hit-test list. Issue 18 stays open until these run in the full suite.
-  it.skip(
+  it(
     'selects the clicked node in a 600-node graph and expands it without a page error',
     async () => {
       const { page, problems } = await pageFor('graph-600-click');
@@ -195,7 +230,7 @@ describe('big graphs in the explorer', () => {
     slow,
   );
 
-  it.skip(
+  it(
     'selects the clicked node in a 2,000-node graph without a page error',
     async () => {
       const { page, problems } = await pageFor('graph-2000-click');

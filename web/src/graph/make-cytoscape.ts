@@ -369,7 +369,20 @@ export function makeCytoscape(container: HTMLElement): GraphController {
   // a scroll or a transition. Anything that moves the canvas without those (content loading
   // above it, a transform, a layout shift) sends every click to the wrong point, or outside the
   // graph, with no error. Measuring again as each gesture starts costs one layout read per click.
-  const renderer = (cy as unknown as { renderer(): { invalidateContainerClientCoordsCache(): void } }).renderer();
+  const renderer = (
+    cy as unknown as {
+      renderer(): {
+        invalidateContainerClientCoordsCache(): void;
+        checkNodeHitAt(node: NodeSingular, x: number, y: number, threshold: number): boolean;
+      };
+    }
+  ).renderer();
+  // Cytoscape tests a point against a polygon node (diamond, star, hexagon...) with a vertical
+  // ray, and a ray through one of its corners counts that corner twice: a click exactly on the
+  // centre line of a diamond misses it (and a whole-pixel click there is common once a node is
+  // centred). A point a hair to the side is tested too.
+  const hitAt = renderer.checkNodeHitAt.bind(renderer);
+  renderer.checkNodeHitAt = (node, x, y, threshold) => hitAt(node, x, y, threshold) || hitAt(node, x + 1e-3, y, threshold);
   const remeasure = () => renderer.invalidateContainerClientCoordsCache();
   const gestures = new AbortController();
   for (const type of ['mousedown', 'touchstart', 'wheel', 'mouseover'])
