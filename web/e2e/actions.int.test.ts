@@ -464,9 +464,22 @@ describe('actions in the browser', () => {
     await page.getByTestId('confirm-dialog').getByTestId('confirm-ok').click();
     await page.locator('[data-testid="run-status"]', { hasText: 'Cancelled' }).waitFor();
     expect((await server.px.call('GET', `/api/v1/runs/${first}`)).body.status).toBe('CANCELLED');
-    await page.getByTestId('rerun').click();
-    await page.waitForURL(
-      (u) => u.pathname.startsWith('/runs/') && !u.pathname.endsWith(encodeURIComponent(first)),
+    // The page redraws as the cancellation arrives live: a click on the button being replaced is
+    // lost, so click again until the new run opens (a re-run that did start navigates away).
+    const onNewRun = () => {
+      const u = new URL(page.url());
+      return u.pathname.startsWith('/runs/') && !u.pathname.endsWith(encodeURIComponent(first));
+    };
+    await waitFor(
+      'the re-run to open',
+      async () => {
+        if (!onNewRun()) await page.getByTestId('rerun').click({ timeout: 5_000 }).catch(() => {});
+        return page.waitForURL(onNewRun, { timeout: 5_000 }).then(
+          () => true,
+          () => false,
+        );
+      },
+      60_000,
     );
     const second = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
     await page.locator('[data-testid="run-status"]', { hasText: 'Waiting for approval' }).waitFor();
