@@ -139,11 +139,19 @@ const status = (page: Page) => page.getByTestId('graph-status').textContent();
 const graphUrl = (name: string, extra: string) =>
   `/graph?root=${encodeURIComponent(`${lib}:${name}-root`)}&direction=downstream&depth=2&${extra}`;
 
+/** Whether the explorer's selection card shows `id`. */
+const isSelected = async (page: Page, id: string) =>
+  ((await page.getByTestId('graph-selection').textContent({ timeout: 1000 }).catch(() => '')) ?? '').includes(id);
+
 /** Clicks a node the way a reader does (zoomed in on it) until it is the one selected. */
 async function clickToSelect(page: Page, id: string): Promise<void> {
-  await clickNodeUntil(page, 'graph-canvas', id, async () =>
-    ((await page.getByTestId('graph-selection').textContent({ timeout: 1000 }).catch(() => '')) ?? '').includes(id),
-  );
+  await clickNodeUntil(page, 'graph-canvas', id, () => isSelected(page, id));
+}
+
+/** Opens Cart with what it depends on (3 nodes: Cart, Payments, g600 util). */
+async function openCart(page: Page): Promise<void> {
+  await page.goto(`${server.url}/graph?root=${encodeURIComponent(`${svc}:cart`)}&direction=upstream&depth=1`);
+  await expect.poll(() => status(page), patience).toMatch(/^3 nodes/);
 }
 const clickService = (page: Page, identifier: string) => clickToSelect(page, `${svc}:${identifier}`);
 
@@ -152,8 +160,7 @@ describe('big graphs in the explorer', () => {
     'a click exactly on the centre line of a diamond node selects it',
     async () => {
       const { page, problems } = await pageFor('graph-diamond');
-      await page.goto(`${server.url}/graph?root=${encodeURIComponent(`${svc}:cart`)}&direction=upstream&depth=1`);
-      await expect.poll(() => status(page), patience).toMatch(/^3 nodes/);
+      await openCart(page);
       const id = `${team}:payments`;
       // The node drawn as a diamond at (200, 150) with no zoom or pan: a click on a whole pixel
       // lands exactly on its centre line, where Cytoscape's polygon test missed it.
@@ -179,12 +186,7 @@ describe('big graphs in the explorer', () => {
             ['graph-canvas', id] as const,
           );
           await page.mouse.click(at.x, at.y);
-          return waitFor(
-            'the selection',
-            async () =>
-              ((await page.getByTestId('graph-selection').textContent({ timeout: 1000 }).catch(() => '')) ?? '').includes(id),
-            3_000,
-          ).then(
+          return waitFor('the selection', () => isSelected(page, id), 3_000).then(
             () => true,
             () => false,
           );
@@ -201,8 +203,7 @@ describe('big graphs in the explorer', () => {
     'a click reaches the node after the canvas moved on the page without being resized',
     async () => {
       const { page, problems } = await pageFor('graph-moved');
-      await page.goto(`${server.url}/graph?root=${encodeURIComponent(`${svc}:cart`)}&direction=upstream&depth=1`);
-      await expect.poll(() => status(page), patience).toMatch(/^3 nodes/);
+      await openCart(page);
       await clickToSelect(page, `${team}:payments`);
       // Something on the page moves the canvas without changing its size (content above it, a
       // transform): no resize, scroll or transition event tells Cytoscape.
