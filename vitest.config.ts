@@ -9,6 +9,9 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
+          // Unit files share one module cache: nothing of theirs is global, and importing the
+          // server's modules once instead of per file took the project from 80 s to 31 s.
+          isolate: false,
           include: ['contract/**/*.test.ts', 'server/src/**/*.test.ts', 'connectors/**/*.test.ts', 'web/src/**/*.test.ts', 'scripts/**/*.test.ts', 'bench/**/*.test.ts'],
           exclude: ['**/*.int.test.ts', '**/node_modules/**'],
         },

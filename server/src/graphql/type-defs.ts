@@ -324,7 +324,8 @@ export const baseTypeDefs = /* GraphQL */ `
 
 /**
  * Generates @neo4j/graphql type definitions from the model: one `@node` type per blueprint
- * (labels `[<Label>, Entity]`), a field per property, a field per relation and, on each target,
+ * (its label only: every node with a blueprint's label is an entity, written with `Entity` too by
+ * the catalog, and a second label would be checked on every row a list scans), a field per property, a field per relation and, on each target,
  * an inverse field; generated mutations are switched off (`@mutation(operations: [])`); reads
  * are filtered per request by the `@authorization` rules of auth/graphql-rules.ts.
  */
@@ -395,7 +396,7 @@ export function generateTypeDefs(model: Model, options: { ownerRelation?: string
       );
     }
     lines.push(...(inverse.get(bp.identifier) ?? []));
-    return `${describe(bp.description ?? bp.title)}type ${label} implements Entity @node(labels: ["${label}", "Entity"]) @mutation(operations: []) @plural(value: "${pluralFieldOf(bp.identifier)}") ${authorizationDirective(bp, ownerRelation)} {\n${lines.join('\n')}\n}`;
+    return `${describe(bp.description ?? bp.title)}type ${label} implements Entity @node(labels: ["${label}"]) @mutation(operations: []) @plural(value: "${pluralFieldOf(bp.identifier)}") ${authorizationDirective(bp, ownerRelation)} {\n${lines.join('\n')}\n}`;
   });
   return [jwt, ...types, ...unions].join('\n\n');
 }
