@@ -1,6 +1,6 @@
-// Entities of $$Label$$ whose date property $property passed (after $since: the automation's
+// Entities of $$label$$ whose date property $property passed (after $since: the automation's
 // creation) and that have not fired yet for that value. A scan of the blueprint's entities.
-MATCH (e:$$Label$$)
+MATCH (e:$$label$$)
 WHERE e[$property] IS NOT NULL
 WITH e, e[$property] AS value
 WHERE datetime(value) <= datetime() AND datetime(value) > datetime($since)

@@ -1,5 +1,5 @@
 // Creates relationships of one type between entities of two blueprints: $pairs holds
-// [source identifier, target identifier] pairs; $$Type$$, $$Source$$ and $$Target$$ come from
+// [source identifier, target identifier] pairs; $$type$$, $$source$$ and $$target$$ come from
 // the validated model (relation type and blueprint labels), never from the request. The catalog
 // sends one query per (type, source blueprint, target blueprint), so that:
 // - MERGE has a static type and checks for the relationship with Expand(Into) between the two
@@ -11,9 +11,9 @@
 // A pair whose target does not exist yet is not counted in `linked`; the catalog then sends
 // create-pending.cypher for the chunk.
 UNWIND $pairs AS p
-MATCH (s:$$Source$$ {identifier: p[0]})
-MATCH (t:$$Target$$ {identifier: p[1]})
-MERGE (s)-[rel:$$Type$$]->(t)
+MATCH (s:$$source$$ {identifier: p[0]})
+MATCH (t:$$target$$ {identifier: p[1]})
+MERGE (s)-[rel:$$type$$]->(t)
 ON CREATE SET rel._createdAt = $now, rel._createdBy = $actor, rel._sources = [$source]
 ON MATCH SET rel._sources = CASE WHEN $source IN coalesce(rel._sources, []) THEN rel._sources ELSE coalesce(rel._sources, []) + $source END
 RETURN count(rel) AS linked

@@ -1,5 +1,5 @@
 // One page of a blueprint's entities in identifier order (keyset pagination on the unique index).
-MATCH (n:$$Label$$)
+MATCH (n:$$label$$)
 WHERE n.identifier > $after
 WITH n ORDER BY n.identifier ASC LIMIT $limit
 RETURN properties(n) AS props,

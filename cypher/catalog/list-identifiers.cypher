@@ -1,1 +1,1 @@
-MATCH (n:$$Label$$) RETURN n.identifier AS id LIMIT $limit
+MATCH (n:$$label$$) RETURN n.identifier AS id LIMIT $limit

@@ -10,7 +10,7 @@
 // - Properties and relations come back only when the stored hash differs from row.hash (null:
 //   always, for merges), so a record whose content is unchanged costs a lock and a compare.
 UNWIND $rows AS row
-MERGE (n:$$Label$$ {identifier: row.identifier})
+MERGE (n:$$label$$ {identifier: row.identifier})
 ON CREATE SET n:Entity, n._blueprint = $blueprint, n._lockCreated = true
 SET n._locked = true
 WITH row, n, n._lockCreated IS NOT NULL AS created

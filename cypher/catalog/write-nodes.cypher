@@ -3,7 +3,7 @@
 // creation time and author are set when missing. $applySet (null: keep) names the `plexus apply`
 // set that wrote the entity, for --prune.
 UNWIND $rows AS row
-MERGE (n:$$Label$$ {identifier: row.identifier})
+MERGE (n:$$label$$ {identifier: row.identifier})
 ON CREATE SET n:Entity, n._blueprint = $blueprint
 SET n += row.props,
     n._createdAt = coalesce(n._createdAt, $now),

@@ -2,11 +2,12 @@
 // what those teams own (entities whose owner relation, one of $ownerTypes, points at a team),
 // the most recently changed of them, their scorecard levels and most-failed rules, and the open
 // incidents and vulnerabilities ($signalBlueprints entities whose status is not in $closed) that
-// point at them. Only entities the caller may read are counted or listed ($$visible(x)$$).
+// point at them. Only entities the caller may read are counted or listed ($$visibleTeam$$,
+// $$visibleO$$, $$visibleX$$: the read scope of server/src/auth/read-scope-cypher.ts).
 // With no team (or none readable) every list is empty: the aggregation still returns one row.
-MATCH (team:Entity) WHERE team.identifier IN $teams AND $$visible(team)$$
+MATCH (team:Entity) WHERE team.identifier IN $teams AND $$visibleTeam$$
 CALL (team) {
-  MATCH (team)<-[r]-(o:Entity) WHERE type(r) IN $ownerTypes AND $$visible(o)$$
+  MATCH (team)<-[r]-(o:Entity) WHERE type(r) IN $ownerTypes AND $$visibleO$$
   RETURN collect(DISTINCT o) AS teamOwned
 }
 WITH collect(team {.identifier, .title, blueprint: team._blueprint, owned: size(teamOwned)}) AS teams,
@@ -42,7 +43,7 @@ CALL (owned) {
 CALL (owned) {
   UNWIND owned AS o
   MATCH (o)<--(x:Entity)
-  WHERE x._blueprint IN $signalBlueprints AND NOT coalesce(toString(x.status), '') IN $closed AND $$visible(x)$$
+  WHERE x._blueprint IN $signalBlueprints AND NOT coalesce(toString(x.status), '') IN $closed AND $$visibleX$$
   WITH DISTINCT x
   WITH x, [i IN range(0, size($severities) - 1) WHERE $severities[i] = x.severity][0] AS rank
   WITH x ORDER BY x._blueprint, coalesce(rank, size($severities)), x._updatedAt DESC

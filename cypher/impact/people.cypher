@@ -2,12 +2,12 @@
 // each entity's owners (relations of role ownership: entity -> owner) and on-call people (role
 // oncall, either direction), and for each distinct owner its members (role membership, either
 // direction) and its on-call people. Only entities the caller may read are returned
-// ($$visible(x)$$, see server/src/auth/read-scope-cypher.ts).
+// ($$visibleO$$, $$visibleP$$: the read scope of server/src/auth/read-scope-cypher.ts).
 UNWIND $keys AS key
 MATCH (e:Entity {identifier: key[1]}) WHERE e._blueprint = key[0]
 WITH key,
-     [(e)-[r]->(o:Entity) WHERE type(r) IN $ownership AND $$visible(o)$$ | o] AS owners,
-     [(e)-[r]-(p:Entity) WHERE type(r) IN $oncall AND $$visible(p)$$ | p] AS onCall
+     [(e)-[r]->(o:Entity) WHERE type(r) IN $ownership AND $$visibleO$$ | o] AS owners,
+     [(e)-[r]-(p:Entity) WHERE type(r) IN $oncall AND $$visibleP$$ | p] AS onCall
 WITH collect({key: key, owners: owners, onCall: onCall}) AS rows
 CALL (rows) {
   UNWIND rows AS row
@@ -15,8 +15,8 @@ CALL (rows) {
   WITH DISTINCT t
   RETURN collect({
     team: [t._blueprint, t.identifier],
-    members: CASE WHEN $members THEN [(t)-[r]-(p:Entity) WHERE type(r) IN $membership AND $$visible(p)$$ | p {.identifier, .title, blueprint: p._blueprint}] ELSE [] END,
-    onCall: CASE WHEN $withOnCall THEN [(t)-[r]-(p:Entity) WHERE type(r) IN $oncall AND $$visible(p)$$ | p {.identifier, .title, blueprint: p._blueprint}] ELSE [] END
+    members: CASE WHEN $members THEN [(t)-[r]-(p:Entity) WHERE type(r) IN $membership AND $$visibleP$$ | p {.identifier, .title, blueprint: p._blueprint}] ELSE [] END,
+    onCall: CASE WHEN $withOnCall THEN [(t)-[r]-(p:Entity) WHERE type(r) IN $oncall AND $$visibleP$$ | p {.identifier, .title, blueprint: p._blueprint}] ELSE [] END
   }) AS teams
 }
 RETURN [row IN rows | {

@@ -1,1 +1,1 @@
-MATCH (n:$$Label$$) RETURN count(n) AS count
+MATCH (n:$$label$$) RETURN count(n) AS count

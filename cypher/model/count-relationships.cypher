@@ -1,4 +1,4 @@
 // Relationships of one relation, optionally only those to targets outside $keepTargets.
-MATCH (n:$$Label$$)-[r:$$Type$$]->(t:Entity)
+MATCH (n:$$label$$)-[r:$$type$$]->(t:Entity)
 WHERE $keepTargets IS NULL OR NOT t._blueprint IN $keepTargets
 RETURN count(r) AS count

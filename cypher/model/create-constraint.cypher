@@ -1,1 +1,1 @@
-CREATE CONSTRAINT $$Name$$ IF NOT EXISTS FOR (n:$$Label$$) REQUIRE n.identifier IS UNIQUE
+CREATE CONSTRAINT $$constraint$$ IF NOT EXISTS FOR (n:$$label$$) REQUIRE n.identifier IS UNIQUE

@@ -1,5 +1,5 @@
 // Entities of one blueprint holding relationships of one relation, optionally only those to
 // targets outside $keepTargets: the candidates of a forced migration that drops them.
-MATCH (n:$$Label$$)-[r:$$Type$$]->(t:Entity)
+MATCH (n:$$label$$)-[r:$$type$$]->(t:Entity)
 WHERE $keepTargets IS NULL OR NOT t._blueprint IN $keepTargets
 RETURN DISTINCT n.identifier AS identifier

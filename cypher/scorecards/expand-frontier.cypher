@@ -7,4 +7,4 @@ CALL (a) {
   UNION
   MATCH (a)<-[r]-(b:Entity) WHERE type(r) IN $in RETURN b
 }
-RETURN DISTINCT elementId(b) AS id, b.identifier AS identifier, b:$$Label$$ AS target
+RETURN DISTINCT elementId(b) AS id, b.identifier AS identifier, b:$$label$$ AS target

@@ -6,6 +6,6 @@ WHERE c.at >= $lower AND c.at <= $upper AND c.entity IS NOT NULL
   AND ($beforeEntity IS NULL OR c.at < $upper OR c.entity < $beforeEntity)
   AND ($entity IS NULL OR c.entity = $entity)
 MATCH (e:Entity {identifier: c.entity})
-WHERE e._blueprint = c.blueprint AND $$visible(e)$$
+WHERE e._blueprint = c.blueprint AND $$visibleE$$
 WITH c ORDER BY c.scorecard DESC, c.at DESC, c.entity DESC LIMIT $limit
 RETURN c {.entity, .blueprint, .from, .to, .at} AS change

@@ -7,6 +7,6 @@ WHERE r.entity > $after
   AND ($below IS NULL OR r.levelIndex < $below)
   AND ($entity IS NULL OR r.entity = $entity)
 MATCH (r)-[:_SCORES]->(e:Entity)
-WHERE $$visible(e)$$
+WHERE $$visibleE$$
 WITH r, e ORDER BY r.scorecard, r.entity LIMIT $limit
 RETURN r {.entity, .blueprint, .level, .score, .passed, .failed, .changedAt, title: e.title} AS result

@@ -2,4 +2,4 @@
 UNWIND $seeds AS seed
 MATCH (x:Entity {identifier: seed.identifier})
 WHERE seed.blueprint IS NULL OR x._blueprint = seed.blueprint
-RETURN elementId(x) AS id, x.identifier AS identifier, x:$$Label$$ AS target
+RETURN elementId(x) AS id, x.identifier AS identifier, x:$$label$$ AS target

@@ -17,7 +17,7 @@ import {
 import { readsClaimOf } from './graphql-rules.ts';
 import { ownerRelationOf } from './permissions.ts';
 import type { Principal } from './principal.ts';
-import { loadScopedQuery, scopeParams } from './read-scope-cypher.ts';
+import { scopeParams, visibleSlots } from './read-scope-cypher.ts';
 
 /** The claims @neo4j/graphql's generated @authorization rules read (see graphql-rules.ts). */
 export interface GraphqlJwt {
@@ -93,7 +93,7 @@ export function createAccessControl(deps: { db: Db; models: BlueprintStore; opti
 
   async function visible(scope: ReadScope, refs: TargetRef[]): Promise<Set<string>> {
     if (refs.length === 0) return new Set();
-    const rows = await readRows<TargetRef>(db, loadScopedQuery('auth/visible-refs', scope), { refs, ...scopeParams(scope) });
+    const rows = await readRows<TargetRef>(db, loadQuery('auth/visible-refs', visibleSlots(scope, 'n')), { refs, ...scopeParams(scope) });
     return new Set(rows.map(key));
   }
 

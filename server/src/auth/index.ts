@@ -26,6 +26,6 @@ export { createOidcVerifier, type OidcVerifier } from './oidc.ts';
 export { defaultGrants, type Operation } from './permissions.ts';
 export { type Principal, type PrincipalKind, type Role, roleAtLeast, roles } from './principal.ts';
 export { createRateLimiter, type RateLimiter } from './rate-limit.ts';
-export { loadScopedQuery, scopeParams, visiblePredicate } from './read-scope-cypher.ts';
+export { scopeParams, visibleSlots, visiblePredicate } from './read-scope-cypher.ts';
 export { authRoutes } from './routes.ts';
 export { createTokenStore, fingerprint, safeEqual, type TokenStore } from './tokens.ts';

@@ -1,7 +1,8 @@
 import Cypher from '@neo4j/cypher-builder';
 import { describe, expect, it } from 'vitest';
+import { cypherInt, loadQuery } from '../db/query-loader.ts';
 import type { ReadScope } from './authorize.ts';
-import { loadScopedQuery, readable, visiblePredicate } from './read-scope-cypher.ts';
+import { readable, visibleSlots, visiblePredicate } from './read-scope-cypher.ts';
 
 const everything: ReadScope = { unrestricted: true, all: ['service', 'team'], owned: {}, teams: [] };
 const byBlueprint: ReadScope = { unrestricted: false, all: ['service'], owned: {}, teams: ['payments'] };
@@ -48,12 +49,36 @@ describe('visiblePredicate', () => {
       })))"
     `);
   });
+});
 
-  it('fills every marker of a query with the predicate for its variable', () => {
-    const q = loadScopedQuery('impact/impact', byBlueprint, {}, { depth: 5 });
+describe('visibleSlots', () => {
+  it('fills every read-scope slot of a query with the predicate for its variable', () => {
+    const q = loadQuery('impact/impact', { depth: cypherInt(5, { max: 10 }), ...visibleSlots(byBlueprint, 'root', 'b') });
     expect(q).not.toContain('$$');
-    expect(q).toContain('(root._blueprint IN $authReadAll)');
-    expect(q).toContain('(b._blueprint IN $authReadAll)');
+    expect(q).toContain('WHERE root._blueprint = $blueprint AND (root._blueprint IN $authReadAll)');
+    expect(q).toContain('(b:Entity WHERE (b._blueprint IN $authReadAll))){1,5}');
     expect(q).not.toContain('authOwner');
+  });
+
+  it('fills the same text as visiblePredicate, for every shape of scope', () => {
+    for (const scope of [everything, byBlueprint, withOwners]) {
+      const q = loadQuery('auth/visible-refs', visibleSlots(scope, 'n'));
+      expect(q).toContain(`WHERE n._blueprint = r.blueprint AND ${visiblePredicate('n', scope)}\n`);
+    }
+  });
+
+  it('pins the filled text of a fixed query whose scope checks owners', () => {
+    expect(loadQuery('auth/visible-refs', visibleSlots(withOwners, 'n'))).toMatchInlineSnapshot(`
+      "UNWIND $refs AS r
+      MATCH (n:Entity {identifier: r.identifier}) WHERE n._blueprint = r.blueprint AND ((n._blueprint IN $authReadAll OR (n._blueprint IN keys($authReadOwned) AND EXISTS {
+        MATCH (n)-[authOwner]->(authTeam:Entity)
+        WHERE (type(authOwner) = $authReadOwned[n._blueprint] AND authTeam.identifier IN $authTeams)
+      })))
+      RETURN r.blueprint AS blueprint, r.identifier AS identifier"
+    `);
+  });
+
+  it('names each slot after its variable', () => {
+    expect(Object.keys(visibleSlots(everything, 'root', 'b', 'node'))).toEqual(['visibleRoot', 'visibleB', 'visibleNode']);
   });
 });

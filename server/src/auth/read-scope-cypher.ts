@@ -1,17 +1,15 @@
 import Cypher from '@neo4j/cypher-builder';
-import { loadQuery } from '../db/query-loader.ts';
+import { cypherFragment, type SlotValue } from '../db/query-loader.ts';
 import { renderExpression } from '../db/render-cypher.ts';
 import type { ReadScope } from './authorize.ts';
 
 /**
  * The read scope (authorize.ts) in Cypher: one cypher-builder predicate, `readable(x, scope)`,
  * that queries built with the builder compose directly (search rules, aggregations, reachability),
- * and that `loadScopedQuery` renders into the `$$visible(x)$$` markers of fixed `.cypher` files.
+ * and that `visibleSlots` turns into the `$$visibleX$$` slots of fixed `.cypher` files.
  * The scope travels as the parameters `$authReadAll`, `$authReadOwned` and `$authTeams`, so the
  * query text depends only on the scope's shape, never on a caller's blueprints or teams.
  */
-
-const marker = /\$\$visible\(([a-z][A-Za-z0-9]*)\)\$\$/g;
 
 /**
  * Whether the entity `variable` is readable under `scope`: `true` when the caller may read
@@ -51,12 +49,15 @@ export function visiblePredicate(variable: string, scope: ReadScope): string {
 }
 
 /**
- * Loads a fixed query and replaces each `$$visible(x)$$` marker with the readability
- * predicate for `x` under `scope` (`readable`); pass `scopeParams(scope)` with its parameters.
- * @example readRows(db, loadScopedQuery('search/fulltext', scope), { ...params, ...scopeParams(scope) })
+ * The read-scope slots of a fixed query for its entity variables: `$$visibleX$$` (X the variable
+ * with its first letter upper-cased) filled with `readable(x, scope)`, for `loadQuery`; pass
+ * `scopeParams(scope)` with the query's parameters.
+ * @example readRows(db, loadQuery('search/fulltext', visibleSlots(scope, 'node')), { ...params, ...scopeParams(scope) })
  */
-export function loadScopedQuery(path: string, scope: ReadScope, names: Record<string, string> = {}, numbers: Record<string, number> = {}): string {
-  return loadQuery(path, names, numbers).replace(marker, (_m, variable: string) => visiblePredicate(variable, scope));
+export function visibleSlots(scope: ReadScope, ...variables: string[]): Record<string, SlotValue> {
+  return Object.fromEntries(
+    variables.map((v) => [`visible${v.charAt(0).toUpperCase()}${v.slice(1)}`, cypherFragment(readable(new Cypher.NamedVariable(v), scope))]),
+  );
 }
 
 /** The parameters the predicate reads. */

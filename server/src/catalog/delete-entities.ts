@@ -6,7 +6,7 @@
 import neo4j from 'neo4j-driver';
 import { auditRows, recordEventsQuery } from '../audit/audit.ts';
 import { type Db, readRows } from '../db/driver.ts';
-import { loadQuery } from '../db/query-loader.ts';
+import { cypherName, loadQuery } from '../db/query-loader.ts';
 import { NotFoundError } from '../errors.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
 import { labelOf } from '@plexus/contract';
@@ -75,7 +75,7 @@ export function createEntityDeletions(deps: {
     async deleteAllOf(blueprint, ctx) {
       let total = 0;
       for (;;) {
-        const page = await readRows<{ id: string }>(db, loadQuery('catalog/list-identifiers', { Label: labelOf(blueprint) }), {
+        const page = await readRows<{ id: string }>(db, loadQuery('catalog/list-identifiers', { label: cypherName(labelOf(blueprint)) }), {
           limit: neo4j.int(batchSize),
         });
         if (page.length === 0) return total;

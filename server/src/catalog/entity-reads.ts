@@ -5,7 +5,7 @@
 import neo4j from 'neo4j-driver';
 import { type Db, readRows } from '../db/driver.ts';
 import { checkLimit, cursorOf, parseCursor } from '../db/pages.ts';
-import { loadQuery } from '../db/query-loader.ts';
+import { cypherName, loadQuery } from '../db/query-loader.ts';
 import { NotFoundError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
@@ -53,7 +53,7 @@ export function createEntityReads(deps: { db: Db; models: BlueprintStore; logger
       const after = options.cursor ? parseCursor(options.cursor) : '';
       const rows = await readRows<{ props: Record<string, unknown>; rels: [string, string, string][] }>(
         db,
-        loadQuery('catalog/list-entities', { Label: labelOf(blueprint) }),
+        loadQuery('catalog/list-entities', { label: cypherName(labelOf(blueprint)) }),
         { after, limit: neo4j.int(limit + 1) },
       );
       const page = await withCalculated(bp, rows.slice(0, limit).map((r) => toApiEntity(bp, decodeEntity(bp, r.props, r.rels), r.props)));

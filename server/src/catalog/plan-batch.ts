@@ -6,7 +6,7 @@
  * written.
  */
 import { type Db, readRows } from '../db/driver.ts';
-import { loadQuery } from '../db/query-loader.ts';
+import { cypherName, loadQuery } from '../db/query-loader.ts';
 import { type ErrorDetail, ValidationError } from '../errors.ts';
 import { labelOf } from '@plexus/contract';
 import { type DesiredEntity, decodeEntity, hashEntity, refKey, type TargetRef } from './entity-codec.ts';
@@ -41,7 +41,7 @@ export async function lockEntities(run: Run, records: CheckedRecord[], hashes: (
     byBlueprint.set(rec.blueprint.identifier, rows);
   });
   const asked = [...byBlueprint].map(([blueprint, rows]) =>
-    run(loadQuery('catalog/lock-entities', { Label: labelOf(blueprint) }), { rows, blueprint }).then((found) => ({ blueprint, found })),
+    run(loadQuery('catalog/lock-entities', { label: cypherName(labelOf(blueprint)) }), { rows, blueprint }).then((found) => ({ blueprint, found })),
   );
   const state = new Map<string, Locked>();
   for (const { blueprint, found } of await Promise.all(asked)) {

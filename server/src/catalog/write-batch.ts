@@ -7,7 +7,7 @@
 import type { ManagedTransaction } from 'neo4j-driver';
 import { auditRows, recordEventsQuery } from '../audit/audit.ts';
 import { type Db, openSession } from '../db/driver.ts';
-import { loadQuery } from '../db/query-loader.ts';
+import { cypherName, loadQuery } from '../db/query-loader.ts';
 import { labelOf, relTypeOf } from '@plexus/contract';
 import { hashEntity, nodeProperties, refKey, toApiEntity } from './entity-codec.ts';
 import type { EntityChangeEvent, WriteContext } from '@plexus/contract';
@@ -118,13 +118,13 @@ function writeRelations(batchSize: number, run: Run, changed: Planned[], ctx: Wr
   const sent: Promise<unknown>[] = [];
   for (const rows of chunks(stale, batchSize)) sent.push(run(loadQuery('catalog/delete-stale-relationships'), { rows }));
   for (const { type, sourceBlueprint, targetBlueprint, pairs: all } of create.values()) {
-    const names = { Type: type, Source: labelOf(sourceBlueprint), Target: labelOf(targetBlueprint) };
-    const query = loadQuery('catalog/create-relationships', names);
+    const ends = { source: cypherName(labelOf(sourceBlueprint)), target: cypherName(labelOf(targetBlueprint)) };
+    const query = loadQuery('catalog/create-relationships', { ...ends, type: cypherName(type) });
     for (const pairs of chunks(all, batchSize)) {
       sent.push(
         run(query, { ...base, pairs }).then(async ([row]) => {
           if ((row.linked as number) < pairs.length) {
-            await run(loadQuery('catalog/create-pending', names), { ...base, type, sourceBlueprint, targetBlueprint, pairs });
+            await run(loadQuery('catalog/create-pending', ends), { ...base, type, sourceBlueprint, targetBlueprint, pairs });
           }
         }),
       );
@@ -174,7 +174,7 @@ async function writeChanges(batchSize: number, run: Run, changed: Planned[], ctx
   for (const [blueprint, list] of byBlueprint) {
     const bp = list[0].rec.blueprint;
     for (const chunk of chunks(list, batchSize)) {
-      send(run(loadQuery('catalog/write-nodes', { Label: labelOf(blueprint) }), {
+      send(run(loadQuery('catalog/write-nodes', { label: cypherName(labelOf(blueprint)) }), {
         rows: chunk.map((p) => ({
           identifier: p.desired.identifier,
           title: p.desired.title,

@@ -9,8 +9,9 @@ import neo4j from 'neo4j-driver';
 import type { ReadScope } from '../auth/authorize.ts';
 import { ownerRelationOf } from '../auth/permissions.ts';
 import type { Principal } from '../auth/principal.ts';
-import { loadScopedQuery, scopeParams } from '../auth/read-scope-cypher.ts';
+import { scopeParams, visibleSlots } from '../auth/read-scope-cypher.ts';
 import { type Db, readRows } from '../db/driver.ts';
+import { loadQuery } from '../db/query-loader.ts';
 
 /**
  * Blueprints whose open entities are shown as signals on owned entities (the sdlc pack's), the
@@ -63,7 +64,7 @@ export async function readMeSummary(
     levels: MeSummary['levels'];
     failingRules: MeSummary['failingRules'];
     signals: MeSummary['signals'];
-  }>(deps.db, loadScopedQuery('home/me-summary', scope), {
+  }>(deps.db, loadQuery('home/me-summary', visibleSlots(scope, 'team', 'o', 'x')), {
     ...scopeParams(scope),
     teams: principal.teams,
     ownerTypes: ownerTypesOf(deps.model, deps.ownerRelation),

@@ -1,9 +1,10 @@
 import { type Model, type RelationRole, relTypeOf } from '@plexus/contract';
 import neo4j from 'neo4j-driver';
 import type { ReadScope } from '../auth/authorize.ts';
-import { loadScopedQuery, scopeParams } from '../auth/read-scope-cypher.ts';
+import { scopeParams, visibleSlots } from '../auth/read-scope-cypher.ts';
 import { type Db, readRows } from '../db/driver.ts';
 import { checkLimit } from '../db/pages.ts';
+import { cypherInt, loadQuery } from '../db/query-loader.ts';
 import { BadRequestError, NotFoundError } from '../errors.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
 
@@ -202,7 +203,7 @@ type PeopleRow = {
 
 /** Adds owners, members and on-call to each node and the summary: one query for the whole result. */
 async function addPeople(db: Db, model: Model, scope: ReadScope, nodes: ImpactNode[], include: Set<ImpactInclude>, summary: ImpactSummary): Promise<void> {
-  const [row] = await readRows<PeopleRow>(db, loadScopedQuery('impact/people', scope), {
+  const [row] = await readRows<PeopleRow>(db, loadQuery('impact/people', visibleSlots(scope, 'o', 'p')), {
     ...scopeParams(scope),
     keys: nodes.map((n) => [n.blueprint, n.identifier]),
     ownership: typesOfRole(model, 'ownership'),
@@ -271,7 +272,7 @@ export function createImpactService(deps: { db: Db; models: BlueprintStore }): I
     const { types, nameOf } = relationTypes(models.current(), options.relations, 'dependency');
     return {
       nameOf,
-      query: loadScopedQuery(query, options.scope, {}, { depth }),
+      query: loadQuery(query, { depth: cypherInt(depth, { min: 1, max: maxDepth }), ...visibleSlots(options.scope, 'root', 'b') }),
       params: {
         ...scopeParams(options.scope),
         identifier: root.identifier,
@@ -349,7 +350,7 @@ export function createImpactService(deps: { db: Db; models: BlueprintStore }): I
       const { types, nameOf } = relationTypes(models.current(), options.relations);
       const rows = await readRows<{ nodes: ImpactResult['root'][]; edges: { type: string; source: [string, string]; target: [string, string] }[] }>(
         db,
-        loadScopedQuery('impact/paths', options.scope, {}, { depth }),
+        loadQuery('impact/paths', { depth: cypherInt(depth, { min: 1, max: maxDepth }), ...visibleSlots(options.scope, 'a', 'b', 'y') }),
         { ...scopeParams(options.scope), from: from.identifier, fromBlueprint: from.blueprint, to: to.identifier, toBlueprint: to.blueprint, types, limit: neo4j.int(limit) },
       );
       return {

@@ -11,7 +11,7 @@ import type { ManagedTransaction } from 'neo4j-driver';
 import { writeAudited } from '../audit/audit.ts';
 import type { EventBus } from '../catalog/events.ts';
 import { type Db, readRows, txRows, writeRows } from '../db/driver.ts';
-import { loadQuery } from '../db/query-loader.ts';
+import { cypherName, loadQuery } from '../db/query-loader.ts';
 import { renderExpression } from '../db/render-cypher.ts';
 import { ConflictError, type ErrorDetail, NotFoundError, ValidationError } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -260,7 +260,7 @@ export function createBlueprintStore(db: Db, logger: Logger, options: { events?:
       for (const bp of saved) {
         await writeRows(
           db,
-          loadQuery('model/create-constraint', { Name: constraintName(bp.identifier), Label: labelOf(bp.identifier) }),
+          loadQuery('model/create-constraint', { constraint: cypherName(constraintName(bp.identifier)), label: cypherName(labelOf(bp.identifier)) }),
         );
       }
       // The definitions and their audit records commit together (the constraints above are schema
@@ -342,13 +342,13 @@ export function createBlueprintStore(db: Db, logger: Logger, options: { events?:
         ];
         return { result: deleted, events: deleted };
       });
-      await writeRows(db, loadQuery('model/drop-constraint', { Name: constraintName(identifier) }));
+      await writeRows(db, loadQuery('model/drop-constraint', { constraint: cypherName(constraintName(identifier)) }));
       await load();
       logger.info('blueprint deleted', { identifier, actor: ctx.actor });
       return events;
     },
     async countEntities(identifier) {
-      const [row] = await readRows<{ count: number }>(db, loadQuery('model/count-entities', { Label: labelOf(identifier) }));
+      const [row] = await readRows<{ count: number }>(db, loadQuery('model/count-entities', { label: cypherName(labelOf(identifier)) }));
       return row.count;
     },
     onChange(listener) {

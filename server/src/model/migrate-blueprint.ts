@@ -12,7 +12,7 @@ import { auditRows, recordEventsQuery } from '../audit/audit.ts';
 import { decodeEntity, hashEntity, searchText, toApiEntity } from '../catalog/entity-codec.ts';
 import type { EventBus } from '../catalog/events.ts';
 import { type Db, openSession, readRows } from '../db/driver.ts';
-import { loadQuery } from '../db/query-loader.ts';
+import { cypherName, loadQuery } from '../db/query-loader.ts';
 import { compilePropertySchema } from './entity-schema.ts';
 
 /** One change to a blueprint that can touch stored data, with how many entities it touches. */
@@ -79,7 +79,7 @@ export async function planBlueprintChange(
   before: Blueprint,
   after: Blueprint,
 ): Promise<BlueprintMigration> {
-  const Label = labelOf(after.identifier);
+  const label = cypherName(labelOf(after.identifier));
   const changes: BlueprintChange[] = [];
   const properties: PropertyStep[] = [];
   const relations: RelationStep[] = [];
@@ -98,7 +98,7 @@ export async function planBlueprintChange(
   const propertyCandidates = async (step: PropertyStep): Promise<string[]> => {
     const rows = await readRows<{ identifier: string; value: unknown }>(
       db,
-      loadQuery('model/property-values', { Label }),
+      loadQuery('model/property-values', { label }),
       {
         property: step.name,
       },
@@ -108,7 +108,7 @@ export async function planBlueprintChange(
   const relationCandidates = async (step: RelationStep): Promise<string[]> => {
     const rows = await readRows<{ identifier: string }>(
       db,
-      loadQuery('model/relationship-sources', { Label, Type: step.type }),
+      loadQuery('model/relationship-sources', { label, type: cypherName(step.type) }),
       {
         keepTargets: step.keepTargets,
       },
@@ -144,7 +144,7 @@ export async function planBlueprintChange(
     const step: RelationStep = { type: relTypeOf(name), keepTargets };
     const [row] = await readRows<{ count: number }>(
       db,
-      loadQuery('model/count-relationships', { Label, Type: step.type }),
+      loadQuery('model/count-relationships', { label, type: cypherName(step.type) }),
       { keepTargets },
     );
     changes.push({
@@ -168,7 +168,7 @@ export async function planBlueprintChange(
       return await session.executeWrite(async (tx: ManagedTransaction) => {
         const run = (q: string, p: Record<string, unknown>) =>
           tx.run(q, p).then((res) => res.records.map((r) => r.toObject()));
-        const locked = (await run(loadQuery('model/lock-migrated-entities', { Label }), { identifiers })) as {
+        const locked = (await run(loadQuery('model/lock-migrated-entities', { label }), { identifiers })) as {
           identifier: string;
           updatedAt: string | null;
           props: Record<string, unknown>;
@@ -227,11 +227,11 @@ export async function planBlueprintChange(
         }
         if (events.length === 0) return [];
         const sent: Promise<unknown>[] = [
-          run(loadQuery('model/migrate-entity-nodes', { Label }), { rows: nodes, now, actor: ctx.actor }),
+          run(loadQuery('model/migrate-entity-nodes', { label }), { rows: nodes, now, actor: ctx.actor }),
         ];
         for (const [step, ids] of dropRels) {
           sent.push(
-            run(loadQuery('model/migrate-entity-relationships', { Label, Type: step.type }), {
+            run(loadQuery('model/migrate-entity-relationships', { label, type: cypherName(step.type) }), {
               identifiers: ids,
               keepTargets: step.keepTargets,
             }),

@@ -15,7 +15,7 @@
 import type { ChangeEvent, EntityChangeEvent } from '@plexus/contract';
 import type { EventBus } from '../catalog/events.ts';
 import { type Db, readRows } from '../db/driver.ts';
-import { loadQuery } from '../db/query-loader.ts';
+import { cypherName, loadQuery } from '../db/query-loader.ts';
 import type { Logger } from '../log.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
 import { relTypeOf, targetsOf } from '@plexus/contract';
@@ -91,7 +91,7 @@ export async function affectedTargets(
   ];
   const steps = compiled.steps ?? { out: all, in: all };
   type Reached = { id: string; identifier: string; target: boolean };
-  const names = { Label: compiled.label };
+  const names = { label: cypherName(compiled.label) };
   let frontier = await readRows<Reached>(db, loadQuery('scorecards/seed-nodes', names), { seeds });
   const seen = new Set(frontier.map((r) => r.id));
   const targets = new Set(frontier.filter((r) => r.target).map((r) => r.identifier));

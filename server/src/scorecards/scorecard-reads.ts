@@ -5,7 +5,7 @@
  */
 import neo4j from 'neo4j-driver';
 import type { ReadScope } from '../auth/authorize.ts';
-import { loadScopedQuery, scopeParams } from '../auth/read-scope-cypher.ts';
+import { scopeParams, visibleSlots } from '../auth/read-scope-cypher.ts';
 import { type Db, readRows } from '../db/driver.ts';
 import { checkLimit, cursorOf, latestTimestamp, parseCursor } from '../db/pages.ts';
 import { loadQuery } from '../db/query-loader.ts';
@@ -83,7 +83,7 @@ export function createScorecardReads(deps: { db: Db; store: ScorecardStore }): S
           changedAt: string;
           title: string | null;
         };
-      }>(db, loadScopedQuery('scorecards/list-results', options.scope), {
+      }>(db, loadQuery('scorecards/list-results', visibleSlots(options.scope, 'e')), {
         ...scopeParams(options.scope),
         scorecard: identifier,
         level: levelIndex === null ? null : sc.levels[levelIndex],
@@ -116,7 +116,7 @@ export function createScorecardReads(deps: { db: Db; store: ScorecardStore }): S
         : [null, null];
       const rows = await readRows<{ change: Omit<LevelChange, 'scorecard'> }>(
         db,
-        loadScopedQuery('scorecards/list-level-changes', options.scope),
+        loadQuery('scorecards/list-level-changes', visibleSlots(options.scope, 'e')),
         {
           ...scopeParams(options.scope),
           scorecard: identifier,

@@ -1,7 +1,8 @@
 import { labelOf, pluralFieldOf } from '@plexus/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadScopedQuery } from '../auth/read-scope-cypher.ts';
+import { visibleSlots } from '../auth/read-scope-cypher.ts';
 import { writeRows } from '../db/driver.ts';
+import { loadQuery } from '../db/query-loader.ts';
 import { silentLogger } from '../log.ts';
 import { planOperators, startTestPlexus, type TestPlexus, uniqueId } from '../test-support.ts';
 import { createScorecardService } from './scorecard-service.ts';
@@ -273,13 +274,13 @@ describe('results', () => {
   it('pages results and level changes along an index, so a page costs the same however many entities are scored', async () => {
     const everything = { unrestricted: true, all: [], owned: {}, teams: [] };
     const common = { scorecard: sc, entity: null, limit: 51, authReadAll: [], authReadOwned: {}, authTeams: [] };
-    const results = await planOperators(px.services.db, loadScopedQuery('scorecards/list-results', everything), {
+    const results = await planOperators(px.services.db, loadQuery('scorecards/list-results', visibleSlots(everything, 'e')), {
       ...common,
       level: null,
       below: 2,
       after: '',
     });
-    const changes = await planOperators(px.services.db, loadScopedQuery('scorecards/list-level-changes', everything), {
+    const changes = await planOperators(px.services.db, loadQuery('scorecards/list-level-changes', visibleSlots(everything, 'e')), {
       ...common,
       lower: '',
       upper: '9999',

@@ -1,10 +1,11 @@
 import type { StoredEntity } from '@plexus/contract';
 import neo4j from 'neo4j-driver';
 import type { ReadScope } from '../auth/authorize.ts';
-import { loadScopedQuery, scopeParams } from '../auth/read-scope-cypher.ts';
+import { scopeParams, visibleSlots } from '../auth/read-scope-cypher.ts';
 import { decodeEntity, toApiEntity } from '../catalog/entity-codec.ts';
 import { type Db, readRows } from '../db/driver.ts';
 import { checkLimit } from '../db/pages.ts';
+import { loadQuery } from '../db/query-loader.ts';
 import { BadRequestError } from '../errors.ts';
 import type { ImpactService } from '../impact/impact.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
@@ -49,7 +50,7 @@ export function createSearchService(deps: { db: Db; models: BlueprintStore; impa
       const limit = checkLimit(options.limit, 20, 200);
       const query = toLuceneQuery(q);
       if (!query) return { entities: [] };
-      const rows = await readRows<{ entity: Omit<TextHit, 'score'>; score: number }>(db, loadScopedQuery('search/fulltext', options.scope), {
+      const rows = await readRows<{ entity: Omit<TextHit, 'score'>; score: number }>(db, loadQuery('search/fulltext', visibleSlots(options.scope, 'node')), {
         ...scopeParams(options.scope),
         query,
         blueprint: options.blueprint ?? null,

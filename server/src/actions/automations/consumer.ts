@@ -11,7 +11,7 @@ import type { Principal } from '../../auth/principal.ts';
 import type { Catalog } from '../../catalog/catalog.ts';
 import { type Db, openSession, writeRows } from '../../db/driver.ts';
 import { createLease, type Lease } from '../../db/lease.ts';
-import { loadQuery } from '../../db/query-loader.ts';
+import { cypherName, loadQuery } from '../../db/query-loader.ts';
 import type { Logger } from '../../log.ts';
 import { deliverSigned } from '../invokers/signed-delivery.ts';
 import type { ActionsService } from '../types.ts';
@@ -365,7 +365,7 @@ export function createAutomationConsumer(deps: {
       const prefix = `${a.identifier}|expired:${blueprint}:`;
       let found: { identifier: string; value: string }[];
       try {
-        found = await writeRows(db, loadQuery('automations/find-expired', { Label: labelOf(blueprint) }), {
+        found = await writeRows(db, loadQuery('automations/find-expired', { label: cypherName(labelOf(blueprint)) }), {
           property,
           since: a.sinceAt,
           prefix,
