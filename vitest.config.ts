@@ -20,6 +20,10 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
+          // One module cache for all files too: each file starts its own Plexus (services, GraphQL
+          // workers, a driver) and stops it, and shares nothing else. Importing the server once
+          // instead of per file saved ~150 s of a run; all 74 files pass this way.
+          isolate: false,
           include: ['server/src/**/*.int.test.ts', 'connectors/**/*.int.test.ts', 'web/**/*.int.test.ts'],
           exclude: ['**/node_modules/**'],
           globalSetup: ['server/src/db/neo4j-global-setup.ts'],
