@@ -27,6 +27,8 @@ export default defineConfig({
           include: ['server/src/**/*.int.test.ts', 'connectors/**/*.int.test.ts', 'web/**/*.int.test.ts'],
           exclude: ['**/node_modules/**'],
           globalSetup: ['server/src/db/neo4j-global-setup.ts'],
+          // Provides the connectors' tests with a Plexus (`startPlexus` of the SDK's testing entry).
+          setupFiles: ['server/src/test-plexus-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 180_000,
         },

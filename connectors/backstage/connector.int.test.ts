@@ -15,18 +15,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Connector } from '@plexus/connector-sdk';
-import { runConnectorContract } from '@plexus/connector-sdk/testing';
+import { type PlexusUnderTest, runConnectorContract, startPlexus, uniqueId } from '@plexus/connector-sdk/testing';
 import { pluralFieldOf, relTypeOf } from '@plexus/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse as parseYaml, stringify } from 'yaml';
-import {
-  migrationStatements,
-  readRows,
-  startTestPlexus,
-  type TestPlexus,
-  uniqueId,
-  writeRows,
-} from '../../server/src/test-support.ts';
 import type { BackstageConfig } from './config.ts';
 import { backstageConnector } from './connector.ts';
 
@@ -62,7 +54,7 @@ const contractDocs = parseAllDocuments(readFileSync(new URL('contract-catalog.ya
 
 runConnectorContract<Record<string, any>, BackstageConfig>({
   name: 'backstage',
-  startPlexus: startTestPlexus,
+  startPlexus,
   fixtures: contractDocs,
   async prepare(plexus) {
     expect((await plexus.call('POST', '/api/v1/packs/backstage')).status).toBe(200);
@@ -103,7 +95,7 @@ interface Expected {
 }
 
 describe('backstage connector', () => {
-  let plexus: TestPlexus;
+  let plexus: PlexusUnderTest;
   const pack = parseYaml(readFileSync(new URL('../../packs/backstage.yaml', import.meta.url), 'utf8')) as {
     blueprints: { identifier: string; relations?: Record<string, { inverse?: string }> }[];
   };
@@ -112,7 +104,7 @@ describe('backstage connector', () => {
   const sources: string[] = [];
 
   beforeAll(async () => {
-    plexus = await startTestPlexus();
+    plexus = await startPlexus();
     plexus.services.sources.registerConnector(backstageConnector);
     expect((await plexus.call('POST', '/api/v1/packs/backstage')).status).toBe(200);
   });
@@ -255,9 +247,7 @@ describe('backstage connector', () => {
       identifier: ref.slice(ref.indexOf(':') + 1),
     });
     // In the graph: one relationship of the relation's type from source to target.
-    const rows = await readRows<{ s: string; t: string; type: string }>(
-      plexus.services.db,
-      'MATCH (s:Entity)-[r]->(t:Entity) WHERE s.identifier STARTS WITH $ns AND NOT type(r) STARTS WITH "_" RETURN s._blueprint + ":" + s.identifier AS s, t._blueprint + ":" + t.identifier AS t, type(r) AS type',
+    const rows = await plexus.cypher<{ s: string; t: string; type: string }>('MATCH (s:Entity)-[r]->(t:Entity) WHERE s.identifier STARTS WITH $ns AND NOT type(r) STARTS WITH "_" RETURN s._blueprint + ":" + s.identifier AS s, t._blueprint + ":" + t.identifier AS t, type(r) AS type',
       { ns },
     );
     const actual = rows.map((r) => `${r.s} ${r.type} ${r.t}`).sort();
@@ -581,9 +571,7 @@ describe('backstage connector', () => {
       expect((await entity('api', `stock-api-${u}`)).properties.definition).toBe(`${base}/specs/missing.yaml`);
       expect((await entity('location', `root-${u}`)).identifier).toBe(`root-${u}`);
       // Linked from the existing entities' side too (the pack's inverse fields).
-      const [owned] = await readRows<{ n: number }>(
-        plexus.services.db,
-        'MATCH (:Group {identifier: $g})<-[:OWNED_BY]-(x) RETURN count(x) AS n',
+      const [owned] = await plexus.cypher<{ n: number }>('MATCH (:Group {identifier: $g})<-[:OWNED_BY]-(x) RETURN count(x) AS n',
         { g: `platform-${u}` },
       );
       expect(owned.n).toBe(4); // the shop system, and the three imported
@@ -592,74 +580,5 @@ describe('backstage connector', () => {
     } finally {
       server.close();
     }
-  });
-
-  it('migrates default/<name> identifiers of earlier imports to bare names, keeping relations, reporting conflicts', async () => {
-    const u = uniqueId('mig');
-    const dir = tempDir();
-    writeFileSync(
-      join(dir, 'catalog-info.yaml'),
-      [
-        stringify({ apiVersion: 'backstage.io/v1alpha1', kind: 'Group', metadata: { name: `team-${u}` }, spec: { type: 'team' } }),
-        stringify({ apiVersion: 'backstage.io/v1alpha1', kind: 'Component', metadata: { name: `legacy-${u}` }, spec: { type: 'service', lifecycle: 'production', owner: `team-${u}` } }),
-      ].join('---\n'),
-    );
-    const id = uniqueId('legacy-');
-    expect((await plexus.call('POST', '/api/v1/sources', { identifier: id, type: 'backstage', config: { paths: [dir] } })).status).toBe(201);
-    sources.push(id);
-    const source = `connector:${id}`;
-    // What an import before bare identifiers left: default/<name> entities, relations and ledger.
-    const old = await plexus.call('POST', '/api/v1/entities/bulk', {
-      entities: [
-        { blueprint: 'group', identifier: `default/team-${u}`, properties: { type: 'team' } },
-        ...[`default/legacy-${u}`, `default/dup-${u}`, `dup-${u}`].map((identifier) => ({
-          blueprint: 'component',
-          identifier,
-          properties: { type: 'service', lifecycle: 'production' },
-          relations: { ownedBy: `group:default/team-${u}` },
-        })),
-      ],
-    });
-    expect(old.status, JSON.stringify(old.body)).toBe(200);
-    await writeRows(plexus.services.db, 'MATCH (n:Entity) WHERE n.identifier IN $ids SET n._sources = [$source]', {
-      ids: [`default/team-${u}`, `default/legacy-${u}`, `default/dup-${u}`],
-      source,
-    });
-    await writeRows(
-      plexus.services.db,
-      "UNWIND $items AS item CREATE (:_SourceItem {id: $source + '|' + item.blueprint + ':' + item.identifier, source: $source, key: item.blueprint + ':' + item.identifier, blueprint: item.blueprint, identifier: item.identifier, hash: 'old', properties: [], relations: item.relations})",
-      {
-        source,
-        items: [
-          { blueprint: 'group', identifier: `default/team-${u}`, relations: [] },
-          { blueprint: 'component', identifier: `default/legacy-${u}`, relations: [`ownedBy|group:default/team-${u}`] },
-        ],
-      },
-    );
-    for (const statement of migrationStatements('0013-backstage-bare-identifiers.cypher')) await writeRows(plexus.services.db, statement);
-
-    expect((await entity('component', `legacy-${u}`)).relations.ownedBy).toBe(`group:team-${u}`);
-    expect((await plexus.call('GET', `/api/v1/blueprints/component/entities/${encodeURIComponent(`default/legacy-${u}`)}`)).status).toBe(404);
-    // A conflict is recorded and both entities are left as they were.
-    const conflicts = await readRows<{ message: string }>(
-      plexus.services.db,
-      'MATCH (c:_MigrationConflict {blueprint: "component", identifier: $id}) RETURN c.message AS message',
-      { id: `default/dup-${u}` },
-    );
-    expect(conflicts).toEqual([{ message: expect.stringContaining(`"dup-${u}" exists already; both are kept`) }]);
-    expect((await plexus.call('GET', `/api/v1/blueprints/component/entities/${encodeURIComponent(`default/dup-${u}`)}`)).status).toBe(200);
-    expect((await plexus.call('GET', `/api/v1/blueprints/component/entities/dup-${u}`)).status).toBe(200);
-    const [ledger] = await readRows<{ relations: string[] }>(plexus.services.db, 'MATCH (i:_SourceItem {id: $id}) RETURN i.relations AS relations', {
-      id: `${source}|component:legacy-${u}`,
-    });
-    expect(ledger.relations).toEqual([`ownedBy|group:team-${u}`]);
-
-    // The next sync finds its entities under the new identifiers: nothing created, nothing deleted.
-    const started = await plexus.call('POST', `/api/v1/sources/${id}/sync`);
-    await plexus.services.sources.waitForRun(started.body.run);
-    const run = (await plexus.call('GET', `/api/v1/sources/${id}/runs/${started.body.run}`)).body;
-    expect(run.status, JSON.stringify(run)).toBe('succeeded');
-    expect(run).toMatchObject({ created: 0, deleted: 0 });
-    expect((await entity('component', `legacy-${u}`)).relations.ownedBy).toBe(`group:team-${u}`);
   });
 });

@@ -1,7 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { runConnectorContract } from '@plexus/connector-sdk/testing';
+import { runConnectorContract, type PlexusUnderTest, startPlexus, uniqueId } from '@plexus/connector-sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestPlexus, type TestPlexus, uniqueId } from '../../server/src/test-support.ts';
 import type { GitHubConfig } from './config.ts';
 import { githubConnector } from './connector.ts';
 import {
@@ -27,7 +26,7 @@ const contractItems = allOrgItems(recorded)
 
 runConnectorContract<OrgItem, GitHubConfig>({
   name: 'github',
-  startPlexus: startTestPlexus,
+  startPlexus,
   fixtures: contractItems,
   async prepare(plexus) {
     expect((await plexus.call('POST', '/api/v1/packs/sdlc')).status).toBe(200);
@@ -44,12 +43,12 @@ runConnectorContract<OrgItem, GitHubConfig>({
 });
 
 describe('github connector: a fake organisation end to end', () => {
-  let plexus: TestPlexus;
+  let plexus: PlexusUnderTest;
   const servers: FakeGitHub[] = [];
   const sources: string[] = [];
 
   beforeAll(async () => {
-    plexus = await startTestPlexus();
+    plexus = await startPlexus();
     expect((await plexus.call('POST', '/api/v1/packs/sdlc')).status).toBe(200);
   });
   afterAll(async () => {

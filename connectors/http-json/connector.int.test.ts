@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { MappingDocument } from '@plexus/connector-sdk';
-import { type FakeServer, runConnectorContract, startFakeServer } from '@plexus/connector-sdk/testing';
+import { type FakeServer, runConnectorContract, startFakeServer, type PlexusUnderTest, startPlexus, uniqueId } from '@plexus/connector-sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestPlexus, type TestPlexus, uniqueId } from '../../server/src/test-support.ts';
 import { httpJsonConnector } from './connector.ts';
 
 interface InventoryItem {
@@ -84,7 +83,7 @@ const configFor = (url: string) => ({
 let contractBlueprint = '';
 runConnectorContract<InventoryItem, unknown>({
   name: 'http-json',
-  startPlexus: startTestPlexus,
+  startPlexus,
   fixtures: recorded.data,
   async prepare(plexus) {
     contractBlueprint = uniqueId('inv');
@@ -103,12 +102,12 @@ runConnectorContract<InventoryItem, unknown>({
 });
 
 describe('http-json connector', () => {
-  let plexus: TestPlexus;
+  let plexus: PlexusUnderTest;
   let blueprint: string;
   const servers: FakeServer[] = [];
 
   beforeAll(async () => {
-    plexus = await startTestPlexus();
+    plexus = await startPlexus();
     blueprint = uniqueId('inv');
     expect((await plexus.call('POST', '/api/v1/blueprints', serviceBlueprint(blueprint))).status).toBe(201);
   });
@@ -246,7 +245,7 @@ describe('http-json connector', () => {
 
 describe('http-json connector behind the egress policy', () => {
   // Started before Plexus, so its allow list can name one fake server's port and not the others'.
-  let plexus: TestPlexus;
+  let plexus: PlexusUnderTest;
   let blueprint: string;
   let allowedServer: FakeServer;
   let otherServer: FakeServer;
@@ -263,7 +262,7 @@ describe('http-json connector behind the egress policy', () => {
       headers: { location: `${otherServer.url}/v1/services` },
     }));
     oversized = await startFakeServer(() => ({ body: { data: [{ blob: 'z'.repeat(64 * 1024) }] } }));
-    plexus = await startTestPlexus({
+    plexus = await startPlexus({
       egress: {
         timeoutMs: 60_000,
         maxRedirects: 5,
@@ -334,11 +333,11 @@ describe('http-json connector behind the egress policy', () => {
 });
 
 describe('http-json connector credentials on redirects', () => {
-  let plexus: TestPlexus;
+  let plexus: PlexusUnderTest;
   let blueprint: string;
   const servers: FakeServer[] = [];
   beforeAll(async () => {
-    plexus = await startTestPlexus();
+    plexus = await startPlexus();
     blueprint = uniqueId('inv');
     expect((await plexus.call('POST', '/api/v1/blueprints', serviceBlueprint(blueprint))).status).toBe(201);
   });

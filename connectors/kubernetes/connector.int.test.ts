@@ -1,7 +1,6 @@
-import { type FakeServer, runConnectorContract } from '@plexus/connector-sdk/testing';
+import { type FakeServer, runConnectorContract, type PlexusUnderTest, startPlexus, uniqueId } from '@plexus/connector-sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { startTestPlexus, type TestPlexus, uniqueId } from '../../server/src/test-support.ts';
 import type { KubeObject } from './client.ts';
 import type { KubernetesConfig } from './config.ts';
 import { kubernetesConnector } from './connector.ts';
@@ -32,7 +31,7 @@ const contractObjects = loadKubernetesFixtures()
 
 runConnectorContract<KubeObject, KubernetesConfig>({
   name: 'kubernetes',
-  startPlexus: startTestPlexus,
+  startPlexus,
   fixtures: contractObjects,
   async prepare(plexus) {
     expect((await plexus.call('POST', '/api/v1/packs/sdlc')).status).toBe(200);
@@ -55,12 +54,12 @@ runConnectorContract<KubeObject, KubernetesConfig>({
 });
 
 describe('kubernetes connector end to end', () => {
-  let plexus: TestPlexus;
+  let plexus: PlexusUnderTest;
   const servers: FakeServer[] = [];
   const sources: string[] = [];
 
   beforeAll(async () => {
-    plexus = await startTestPlexus();
+    plexus = await startPlexus();
     expect((await plexus.call('POST', '/api/v1/packs/sdlc')).status).toBe(200);
   });
   afterAll(async () => {

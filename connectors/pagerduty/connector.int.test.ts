@@ -1,7 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { type FakeServer, runConnectorContract } from '@plexus/connector-sdk/testing';
+import { type FakeServer, runConnectorContract, type PlexusUnderTest, startPlexus, uniqueId } from '@plexus/connector-sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestPlexus, type TestPlexus, uniqueId } from '../../server/src/test-support.ts';
 import type { PagerDutyConfig } from './config.ts';
 import { pagerdutyConnector } from './connector.ts';
 import {
@@ -22,7 +21,7 @@ const contractItems = allPdItems(loadPagerDutyFixtures()).filter((i) => i.type !
 
 runConnectorContract<PdItem, PagerDutyConfig>({
   name: 'pagerduty',
-  startPlexus: startTestPlexus,
+  startPlexus,
   fixtures: contractItems,
   async prepare(plexus) {
     expect((await plexus.call('POST', '/api/v1/packs/sdlc')).status).toBe(200);
@@ -39,12 +38,12 @@ runConnectorContract<PdItem, PagerDutyConfig>({
 });
 
 describe('pagerduty connector end to end', () => {
-  let plexus: TestPlexus;
+  let plexus: PlexusUnderTest;
   const servers: FakeServer[] = [];
   const sources: string[] = [];
 
   beforeAll(async () => {
-    plexus = await startTestPlexus();
+    plexus = await startPlexus();
     expect((await plexus.call('POST', '/api/v1/packs/sdlc')).status).toBe(200);
   });
   afterAll(async () => {

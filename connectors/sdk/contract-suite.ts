@@ -10,7 +10,7 @@
  * @example
  * runConnectorContract({
  *   name: 'http-json',
- *   startPlexus: startTestPlexus, // from server/src/test-support.ts
+ *   startPlexus, // from @plexus/connector-sdk/testing
  *   fixtures: JSON.parse(readFileSync(new URL('./__fixtures__/items.json', import.meta.url), 'utf8')),
  *   async create(state, { prefix }) {
  *     const server = await startFakeServer(state, prefix);
@@ -25,17 +25,19 @@ import type { MappingDocument } from './mapping.ts';
 import { uniqueId } from './unique-id.ts';
 
 /**
- * What the suite needs of a running Plexus: the server's `TestPlexus` (from
- * `startTestPlexus` in server/src/test-support.ts) has it. The SDK does not import the server;
- * the connector's test passes the factory in.
+ * What the suite needs of a running Plexus: the server's `TestPlexus` has it. The SDK does not
+ * import the server; the connector's test passes `startPlexus` (plexus-under-test.ts) in.
  */
 export interface ContractPlexus {
-  /** A REST call with an admin token: status and parsed JSON body. */
+  /**
+   * A REST call with an admin token (`token`: another bearer token, or null for none): status and
+   * parsed JSON body.
+   */
   call(
     method: string,
     path: string,
     body?: unknown,
-    options?: { headers?: Record<string, string> },
+    options?: { token?: string | null; headers?: Record<string, string> },
   ): Promise<{ status: number; body: any }>;
   services: {
     sources: {
@@ -86,7 +88,7 @@ export interface ContractOptions<T, C> {
    * in every identifier the fixtures produce (names, namespaces) so tests on the shared Neo4j never meet.
    */
   create(state: ContractState<T>, env: { prefix: string }): Promise<ContractSource<C>>;
-  /** Starts the Plexus the suite registers sources on: the server's `startTestPlexus`. */
+  /** Starts the Plexus the suite registers sources on: `startPlexus` of `@plexus/connector-sdk/testing`. */
   startPlexus(): Promise<ContractPlexus>;
   /** Creates the blueprints the mapping writes to (e.g. `POST /api/v1/packs/backstage`). */
   prepare?(plexus: ContractPlexus): Promise<void>;

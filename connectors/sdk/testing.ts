@@ -3,8 +3,9 @@
  * connector passes, a clock that never waits, a `ConnectorContext` for calling a connector
  * directly, unique identifiers, the fake HTTP server and `waitFor` (polling on `vi.waitFor`). Test code only: the suite imports vitest.
  *
- * The suite runs against a real Plexus, but the SDK does not import the server: a connector's
- * integration test passes the server's `startTestPlexus` as `startPlexus`.
+ * The suite runs against a real Plexus, but the SDK does not import the server: `startPlexus`
+ * starts the one the integration project's setup provides (plexus-under-test.ts), and a
+ * connector's integration test passes it to the suite.
  */
 import type { Clock, ConnectorContext, FetchProblem } from './contract.ts';
 import { createEgressPolicy, type EgressPolicy } from './egress.ts';
@@ -18,6 +19,7 @@ export {
   type ContractState,
   runConnectorContract,
 } from './contract-suite.ts';
+export { type PlexusSettings, type PlexusUnderTest, providePlexus, startPlexus } from './plexus-under-test.ts';
 export { type FakeRequest, type FakeResponse, type FakeServer, startFakeServer } from './fake-server.ts';
 export { uniqueId } from './unique-id.ts';
 export { type WaitForOptions, waitFor } from './wait-for.ts';

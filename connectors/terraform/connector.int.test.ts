@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { type MappingDocument, readMappingDocument } from '@plexus/connector-sdk';
-import { type FakeServer, runConnectorContract } from '@plexus/connector-sdk/testing';
+import { type FakeServer, runConnectorContract, type PlexusUnderTest, startPlexus, uniqueId } from '@plexus/connector-sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { startTestPlexus, type TestPlexus, uniqueId } from '../../server/src/test-support.ts';
 import type { TerraformConfig } from './config.ts';
 import { terraformConnector } from './connector.ts';
 import { readState, startFakeStateBackend } from './fake-backend.ts';
@@ -20,7 +19,7 @@ const contractResources = shop.resources!.filter(
 
 runConnectorContract<StateResource, TerraformConfig>({
   name: 'terraform',
-  startPlexus: startTestPlexus,
+  startPlexus,
   fixtures: contractResources,
   async prepare(plexus) {
     expect((await plexus.call('POST', '/api/v1/packs/sdlc')).status).toBe(200);
@@ -37,12 +36,12 @@ runConnectorContract<StateResource, TerraformConfig>({
 });
 
 describe('terraform connector end to end', () => {
-  let plexus: TestPlexus;
+  let plexus: PlexusUnderTest;
   const servers: FakeServer[] = [];
   const sources: string[] = [];
 
   beforeAll(async () => {
-    plexus = await startTestPlexus();
+    plexus = await startPlexus();
     expect((await plexus.call('POST', '/api/v1/packs/sdlc')).status).toBe(200);
   });
   afterAll(async () => {

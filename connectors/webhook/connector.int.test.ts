@@ -1,19 +1,19 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { type PlexusUnderTest, startPlexus, uniqueId } from '@plexus/connector-sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestPlexus, type TestPlexus, uniqueId } from '../../server/src/test-support.ts';
 
 const delivery = JSON.parse(
   readFileSync(new URL('./__fixtures__/deploy-event.json', import.meta.url), 'utf8'),
 );
 
 describe('generic signed webhook source', () => {
-  let plexus: TestPlexus;
+  let plexus: PlexusUnderTest;
   let blueprint: string;
   const secret = 'whsec-test-7f3a';
 
   beforeAll(async () => {
-    plexus = await startTestPlexus();
+    plexus = await startPlexus();
     blueprint = uniqueId('deploy');
     const res = await plexus.call('POST', '/api/v1/blueprints', {
       identifier: blueprint,

@@ -32,13 +32,6 @@ export async function planOperators(db: Db, query: string, params: Record<string
 
 // One helper for the server's and the connectors' tests (the SDK's test entry holds it).
 export { uniqueId, waitFor } from '@plexus/connector-sdk/testing';
-/**
- * The database helpers and migration statements, for integration tests outside server/ (a
- * connector's test checks what its sync wrote, or replays a migration) that may import this
- * file and no other server file (scripts/import-boundaries.test.ts).
- */
-export { readRows, writeRows } from './db/driver.ts';
-export { migrationStatements } from './db/migrations.ts';
 
 /** Starts Plexus in-process against the Neo4j the global setup provides. */
 /**

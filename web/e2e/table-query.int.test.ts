@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestPlexus, type TestPlexus, uniqueId } from '../../../../server/src/test-support.ts';
-import { inverseFieldOf } from '../../api/names.ts';
-import type { Blueprint } from '../../api/types.ts';
-import { buildTableQuery, defaultDefinition, type ViewDefinition } from './table-query.ts';
+import { startTestPlexus, type TestPlexus, uniqueId } from '../../server/src/test-support.ts';
+import { inverseFieldOf } from '../src/api/names.ts';
+import type { Blueprint } from '../src/api/types.ts';
+import { buildTableQuery, defaultDefinition, type ViewDefinition } from '../src/routes/catalog/table-query.ts';
 
 // The table's GraphQL is generated from the model; these run it against the real generated
 // schema so a change in @neo4j/graphql's filter or sort syntax shows up here.
