@@ -17,6 +17,20 @@ describe('baseTypeDefs', () => {
   });
 });
 
+describe('generateTypeDefs labels', () => {
+  it("matches each type by its blueprint's label only, so a list scans no second label per row", () => {
+    const model = new Map([
+      ['service', { identifier: 'service', title: 'Service', schema: { properties: {} } }],
+    ]) as unknown as Model;
+    const doc = parse(`${baseTypeDefs}\n${generateTypeDefs(model)}`);
+    const service = doc.definitions.find(
+      (d) => d.kind === Kind.OBJECT_TYPE_DEFINITION && d.name.value === 'Service',
+    ) as ObjectTypeDefinitionNode;
+    const node = service.directives!.find((d) => d.name.value === 'node')!;
+    expect(print(node)).toBe('@node(labels: ["Service"])');
+  });
+});
+
 describe('generateTypeDefs authorization', () => {
   it('declares one read flag per blueprint in the JWT and filters each type by its own flag', () => {
     const model = new Map([
