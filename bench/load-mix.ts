@@ -68,6 +68,8 @@ export interface LoadReport {
     maxLatencyDuringMs: number;
     requestsDuring: number;
     eventLoopMaxMs: number;
+    /** The slowest requests meanwhile: kind, latency and when each started, from the change's start. */
+    slowestDuring: { kind: RequestKind; ms: number; startedAfterMs: number }[];
   } | null;
 }
 
@@ -357,6 +359,10 @@ export async function runLoadMix(options: {
           maxLatencyDuringMs: Math.max(0, ...during.map((s) => s.ms)),
           requestsDuring: during.length,
           eventLoopMaxMs: cl ? cl.max / 1e6 : 0,
+          slowestDuring: [...during]
+            .sort((a, b) => b.ms - a.ms)
+            .slice(0, 5)
+            .map((s) => ({ kind: s.kind, ms: s.ms, startedAfterMs: s.start - c.start })),
         }
       : null,
   };

@@ -159,7 +159,7 @@ const bench: Benchmark = {
           `Against the raw driver sending the mix's hand-written Cypher (bench/load-raw.ts) from the same ${concurrency} clients for as long: ${formatNumber(raw.throughput, 0)} requests/s, p99 ${ms(rawAll.p99)} ms, ${rawAll.errors} errors; Plexus serves ${formatNumber(report.throughput / Math.max(1e-9, raw.throughput), 2)}× the raw throughput at ${formatNumber(all.p99 / Math.max(1e-9, rawAll.p99), 1)}× its p99. Raw ${cpuNote(rawAll.count, null, neo4jRawMs, raw.cpuMs, raw.seconds)}`,
           `Event-loop delay of the server process: max ${ms(loop.max / 1e6)} ms, p99 ${ms(loop.percentile(99) / 1e6)} ms, mean ${ms(loop.mean / 1e6)} ms. The clients run in a child process (bench/load-client.ts): they share the 2 cores, not the server's event loop.`,
           change
-            ? `Blueprint change: stored in ${ms(change.ms)} ms, served by GraphQL ${ms(change.servedAfterMs)} ms after it started; slowest of the ${change.requestsDuring} requests meanwhile ${ms(change.maxLatencyDuringMs)} ms (target < 1000), server event-loop max ${ms(changeLoop.max / 1e6)} ms.`
+            ? `Blueprint change: stored in ${ms(change.ms)} ms, served by GraphQL ${ms(change.servedAfterMs)} ms after it started; slowest of the ${change.requestsDuring} requests meanwhile ${ms(change.maxLatencyDuringMs)} ms (target < 1000), server event-loop max ${ms(changeLoop.max / 1e6)} ms. Slowest meanwhile: ${change.slowestDuring.map((s) => `${s.kind} ${ms(s.ms)} ms (sent ${ms(s.startedAfterMs)} ms after the change)`).join(', ')}.`
             : 'Blueprint change: did not complete (see the errors).',
           cpuNote(
             all.count,

@@ -17,7 +17,7 @@ import type { WriteContext } from '@plexus/contract';
 import type { EventBus } from './events.ts';
 import { type Planned, precheckMerges } from './plan-batch.ts';
 import { checkRecords } from './validate-entities.ts';
-import { writeSlice } from './write-batch.ts';
+import { modelDependencies, writeSlice } from './write-batch.ts';
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -87,8 +87,8 @@ export function createUpsert(deps: {
     // a slice per transaction, each slice sorted in lock order: (blueprint, identifier) for every
     // writer, see lock-entities.cypher. A request holds the locks of one slice at a time.
     const check = () => {
-      const version = models.version();
-      const checked = checkRecords(options.model ?? models.current(), records, { merge, defaultBlueprint: options.defaultBlueprint });
+      const model = options.model ?? models.current();
+      const checked = checkRecords(model, records, { merge, defaultBlueprint: options.defaultBlueprint });
       const details = checked.details;
       const firstAt = new Map<string, number>();
       for (const rec of checked.records) {
@@ -98,7 +98,8 @@ export function createUpsert(deps: {
           details.push({ index: rec.index, identifier: rec.identifier, message: `entity ${key} appears twice in the request (first at index ${first})` });
         } else firstAt.set(key, rec.index);
       }
-      return { version, details, records: checked.records };
+      const dependsOn = modelDependencies(model, models.savedVersions(), new Set(checked.records.map((r) => r.blueprint.identifier)));
+      return { dependsOn, details, records: checked.records };
     };
     const invalid = (details: ErrorDetail[]) => {
       details.sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
@@ -118,13 +119,13 @@ export function createUpsert(deps: {
       const slice = checked.records.slice(start, start + batchSize).sort((a, b) => compare(a.blueprint.identifier, b.blueprint.identifier) || compare(a.identifier, b.identifier));
       let written: Awaited<ReturnType<typeof writeSlice>>;
       try {
-        written = await writeSlice(deps, slice, ctx, merge, checked.version, dryRun);
+        written = await writeSlice(deps, slice, ctx, merge, checked.dependsOn, dryRun);
       } catch (err) {
         throw partialWrite(err, planned, records.length);
       }
       if (written === 'model changed') {
-        // Checked against a model that changed before the slice committed (another request or
-        // another replica): nothing of the slice was written; check again against the new one.
+        // Checked against blueprints that changed before the slice committed (another request or
+        // another replica): nothing of the slice was written; check again against the new model.
         if (++changes > 5) throw new ConflictError('the blueprints changed during the write five times in a row; try again');
         await models.refresh();
         checked = check();

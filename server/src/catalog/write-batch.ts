@@ -8,7 +8,7 @@ import type { ManagedTransaction } from 'neo4j-driver';
 import { auditRows, recordEventsQuery } from '../audit/audit.ts';
 import { type Db, openSession } from '../db/driver.ts';
 import { cypherName, loadQuery } from '../db/query-loader.ts';
-import { labelOf, relTypeOf } from '@plexus/contract';
+import { labelOf, type Model, relTypeOf, targetsOf } from '@plexus/contract';
 import { hashEntity, nodeProperties, refKey, toApiEntity } from './entity-codec.ts';
 import type { EntityChangeEvent, WriteContext } from '@plexus/contract';
 import { lockEntities, type Planned, planSlice } from './plan-batch.ts';
@@ -26,19 +26,42 @@ class RolledBack extends Error {
 const modelChanged = new Error('the model changed since the records were checked');
 
 /**
+ * The blueprints a write of `blueprints`' records depends on, with the version each was saved
+ * at in `model`: the records' own blueprints, the targets of their relations (labels of the
+ * relationships written), and every blueprint with a relation to one of them (its pending
+ * relations to a created entity are resolved by the write). A blueprint missing from `saved`
+ * (a dry run against a proposed model) gets -1, which no stored blueprint has.
+ */
+export function modelDependencies(model: Model, saved: ReadonlyMap<string, number>, blueprints: Iterable<string>): Map<string, number> {
+  const own = new Set(blueprints);
+  const out = new Map<string, number>();
+  const add = (id: string) => out.set(id, saved.get(id) ?? -1);
+  for (const bp of model.values()) {
+    const targets = Object.values(bp.relations ?? {}).flatMap((rel) => targetsOf(rel));
+    if (own.has(bp.identifier)) {
+      add(bp.identifier);
+      for (const t of targets) add(t);
+    } else if (targets.some((t) => own.has(t))) add(bp.identifier);
+  }
+  return out;
+}
+
+/**
  * Writes one slice (at most a batch) in one transaction: lock and read (one round trip), plan
  * from that state, then every write pipelined (a second round trip) and commit. The whole
  * function is what executeWrite retries on a deadlock or a transient error: it recomputes
  * everything from the state it reads, so a retry is a fresh attempt. Returns the plan and the
- * change events of the attempt that committed, or 'model changed' (nothing written) when the
- * stored model is no longer the one `records` were checked against (`modelVersion`).
+ * change events of the attempt that committed, or 'model changed' (nothing written) when a
+ * blueprint the records were checked against was saved or deleted since (`dependsOn`: blueprint
+ * → the version it was saved at in the checked model, from `modelDependencies`). A change of any
+ * other blueprint (one added under load, say) does not roll the write back.
  */
 export async function writeSlice(
   deps: { db: Db; batchSize: number },
   records: CheckedRecord[],
   ctx: WriteContext,
   merge: boolean,
-  modelVersion: number,
+  dependsOn: ReadonlyMap<string, number>,
   dryRun = false,
 ): Promise<{ planned: Planned[]; events: EntityChangeEvent[] } | 'model changed'> {
   // Without merge, a record is its whole content: desired state and hash need no stored state.
@@ -62,15 +85,15 @@ export async function writeSlice(
       for (const s of state.values()) if (s.updatedAt) latest = Math.max(latest, Date.parse(s.updatedAt) + 1);
       const writing = writeChanges(deps.batchSize, run, changed, ctx, new Date(latest).toISOString());
       // Sent with the writes (no extra round trip), answered just before the commit: the
-      // records must have been checked against the stored model, else the transaction rolls
-      // back (a blueprint changed meanwhile, here or on another replica).
-      const version = run(loadQuery('model/model-version'), {});
-      version.catch(() => {});
+      // records must have been checked against the stored blueprints they depend on, else the
+      // transaction rolls back (one of them changed meanwhile, here or on another replica).
+      const versions = run(loadQuery('model/blueprint-versions'), { identifiers: [...dependsOn.keys()] });
+      versions.catch(() => {});
       const events = await writing;
-      const [row] = await version;
+      const stored = await versions;
       // A dry run ends here: everything was sent and answered, nothing commits.
       if (dryRun) throw new RolledBack(planned);
-      if (((row?.version as number | undefined) ?? 0) !== modelVersion) throw modelChanged;
+      if (stored.some((row) => row.version !== dependsOn.get(row.identifier as string))) throw modelChanged;
       return { planned, events };
     }).catch((err: unknown) => {
       if (err === modelChanged) return 'model changed' as const;

@@ -42,6 +42,11 @@ export interface BlueprintStore {
   /** The model as last loaded. */
   current(): Model;
   version(): number;
+  /**
+   * The model version each blueprint of `current()` was last saved at (same load): a catalog
+   * write re-checks its records only when a blueprint they depend on was saved since.
+   */
+  savedVersions(): ReadonlyMap<string, number>;
   get(identifier: string): Blueprint | undefined;
   /** Blueprint or 404 with a helpful message. */
   require(identifier: string): Blueprint;
@@ -139,19 +144,23 @@ function constraintName(identifier: string): string {
 export function createBlueprintStore(db: Db, logger: Logger, options: { events?: EventBus } = {}): BlueprintStore {
   let model: Map<string, Blueprint> = new Map();
   let version = -1;
+  let savedVersions: ReadonlyMap<string, number> = new Map();
   const listeners = new Set<ModelListener>();
 
   async function load(): Promise<void> {
-    const [row] = await readRows<{ version: number; blueprints: Record<string, string>[] }>(
+    const [row] = await readRows<{ version: number; blueprints: (Record<string, string> & { savedVersion: number })[] }>(
       db,
       loadQuery('model/list-blueprints'),
     );
     const next = new Map<string, Blueprint>();
+    const saved = new Map<string, number>();
     for (const b of row.blueprints) {
       const bp = fromRow(b);
       next.set(bp.identifier, bp);
+      saved.set(bp.identifier, b.savedVersion);
     }
     model = next;
+    savedVersions = saved;
     version = row.version;
     for (const l of listeners) {
       try {
@@ -165,6 +174,7 @@ export function createBlueprintStore(db: Db, logger: Logger, options: { events?:
   const store: BlueprintStore = {
     current: () => model,
     version: () => version,
+    savedVersions: () => savedVersions,
     get: (id) => model.get(id),
     require(id) {
       const bp = model.get(id);
