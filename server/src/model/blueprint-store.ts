@@ -277,15 +277,18 @@ export function createBlueprintStore(db: Db, logger: Logger, options: { events?:
       // changes, which Neo4j runs in transactions of their own; they are harmless alone).
       const identifiers = saved.map((bp) => bp.identifier);
       const events = await writeAudited(db, async (tx) => {
-        const before = await storedIn(tx, identifiers);
         const now = new Date().toISOString();
-        await tx.run(loadQuery('model/save-blueprints'), {
-          rows: saved.map((bp) => ({ identifier: bp.identifier, definition: JSON.stringify(bp) })),
-          now,
-          actor,
-          applySet: applySet ?? null,
-        });
-        const after = await storedIn(tx, identifiers);
+        // Read, write and read again in one round trip: the transaction runs them in order.
+        const [before, , after] = await Promise.all([
+          storedIn(tx, identifiers),
+          tx.run(loadQuery('model/save-blueprints'), {
+            rows: saved.map((bp) => ({ identifier: bp.identifier, definition: JSON.stringify(bp) })),
+            now,
+            actor,
+            applySet: applySet ?? null,
+          }),
+          storedIn(tx, identifiers),
+        ]);
         const changes: BlueprintChangeEvent[] = identifiers
           .filter((id) => substance(before.get(id)) !== substance(after.get(id)))
           .map((id) => ({
