@@ -1,7 +1,7 @@
 import { labelOf, relTypeOf } from '@plexus/contract';
 import type { Driver } from 'neo4j-driver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readRows } from '../db/driver.ts';
+import { readRows, writeRows } from '../db/driver.ts';
 import { silentLogger } from '../log.ts';
 import { startTestPlexus, type TestPlexus, uniqueId } from '../test-support.ts';
 import { createCatalog } from './catalog.ts';
@@ -360,5 +360,26 @@ describe('a write checked against a model that changed before it committed', () 
     // Written against the model px had: it never reloaded it.
     expect(px.services.models.version()).toBe(before);
     expect((await stored('g4'))[0].props.size).toBe(4);
+  });
+
+  it('notices a blueprint saved by an older release, which records no version', async () => {
+    // What a replica of an earlier release does on a save: new definition and updatedAt, the
+    // model version bumped, the blueprint's own `version` left as it was.
+    const current = px.services.models.get(gadget)!;
+    const changed = { ...current, schema: { ...current.schema, properties: { ...current.schema.properties, size: { type: 'boolean' } } } };
+    await writeRows(
+      px.services.db,
+      `MATCH (b:_Blueprint {identifier: $id}) SET b.definition = $definition, b.updatedAt = $now
+       WITH b MATCH (v:_ModelVersion {id: 'model'}) SET v.version = v.version + 1`,
+      { id: gadget, definition: JSON.stringify(changed), now: new Date().toISOString() },
+    );
+    // A size valid under the model px holds (the earlier tests changed its type), not a boolean.
+    const size = (current.schema.properties.size as { type: string }).type === 'integer' ? 5 : 'five';
+    const res = await px.services.catalog
+      .upsertEntities([{ blueprint: gadget, identifier: 'g5', properties: { size } }], { actor: 'test', source: 'api' })
+      .catch((e: unknown) => e);
+    expect((res as Error).name).toBe('ValidationError');
+    expect(JSON.stringify((res as { details?: unknown }).details)).toContain('boolean');
+    expect(await stored('g5')).toEqual([]);
   });
 });

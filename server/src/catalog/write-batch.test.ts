@@ -20,20 +20,20 @@ const model: Model = new Map(
   ].map((b) => [b.identifier, b]),
 );
 const saved = new Map([
-  ['team', 3],
-  ['service', 7],
-  ['incident', 9],
-  ['library', 2],
-  ['unrelated', 11],
+  ['team', '3@2026-12-01T10:00:00.000Z'],
+  ['service', '7@2026-12-02T10:00:00.000Z'],
+  ['incident', '9@2026-12-03T10:00:00.000Z'],
+  ['library', '0@'],
+  ['unrelated', '11@2026-12-03T11:00:00.000Z'],
 ]);
 
 describe('modelDependencies', () => {
   it('is the written blueprints, their relations’ targets and the blueprints pointing at them', () => {
     expect(modelDependencies(model, saved, ['service'])).toEqual(
       new Map([
-        ['service', 7],
-        ['team', 3],
-        ['incident', 9],
+        ['service', '7@2026-12-02T10:00:00.000Z'],
+        ['team', '3@2026-12-01T10:00:00.000Z'],
+        ['incident', '9@2026-12-03T10:00:00.000Z'],
       ]),
     );
   });
@@ -50,7 +50,7 @@ describe('modelDependencies', () => {
     expect([...modelDependencies(model, saved, ['team']).keys()].sort()).toEqual(['service', 'team']);
   });
 
-  it('gives a blueprint without a saved version -1, which no stored blueprint has', () => {
-    expect(modelDependencies(model, new Map(), ['team']).get('team')).toBe(-1);
+  it('gives a blueprint the store does not know an empty stamp, which no stored blueprint has', () => {
+    expect(modelDependencies(model, new Map(), ['team']).get('team')).toBe('');
   });
 });

@@ -26,16 +26,16 @@ class RolledBack extends Error {
 const modelChanged = new Error('the model changed since the records were checked');
 
 /**
- * The blueprints a write of `blueprints`' records depends on, with the version each was saved
- * at in `model`: the records' own blueprints, the targets of their relations (labels of the
+ * The blueprints a write of `blueprints`' records depends on, with when each was saved in
+ * `model` (`BlueprintStore.savedVersions`): the records' own blueprints, the targets of their relations (labels of the
  * relationships written), and every blueprint with a relation to one of them (its pending
  * relations to a created entity are resolved by the write). A blueprint missing from `saved`
- * (a dry run against a proposed model) gets -1, which no stored blueprint has.
+ * (a dry run against a proposed model) gets '', which no stored blueprint has.
  */
-export function modelDependencies(model: Model, saved: ReadonlyMap<string, number>, blueprints: Iterable<string>): Map<string, number> {
+export function modelDependencies(model: Model, saved: ReadonlyMap<string, string>, blueprints: Iterable<string>): Map<string, string> {
   const own = new Set(blueprints);
-  const out = new Map<string, number>();
-  const add = (id: string) => out.set(id, saved.get(id) ?? -1);
+  const out = new Map<string, string>();
+  const add = (id: string) => out.set(id, saved.get(id) ?? '');
   for (const bp of model.values()) {
     const targets = Object.values(bp.relations ?? {}).flatMap((rel) => targetsOf(rel));
     if (own.has(bp.identifier)) {
@@ -61,7 +61,7 @@ export async function writeSlice(
   records: CheckedRecord[],
   ctx: WriteContext,
   merge: boolean,
-  dependsOn: ReadonlyMap<string, number>,
+  dependsOn: ReadonlyMap<string, string>,
   dryRun = false,
 ): Promise<{ planned: Planned[]; events: EntityChangeEvent[] } | 'model changed'> {
   // Without merge, a record is its whole content: desired state and hash need no stored state.
@@ -93,7 +93,7 @@ export async function writeSlice(
       const stored = await versions;
       // A dry run ends here: everything was sent and answered, nothing commits.
       if (dryRun) throw new RolledBack(planned);
-      if (stored.some((row) => row.version !== dependsOn.get(row.identifier as string))) throw modelChanged;
+      if (stored.some((row) => row.saved !== dependsOn.get(row.identifier as string))) throw modelChanged;
       return { planned, events };
     }).catch((err: unknown) => {
       if (err === modelChanged) return 'model changed' as const;

@@ -43,10 +43,10 @@ export interface BlueprintStore {
   current(): Model;
   version(): number;
   /**
-   * The model version each blueprint of `current()` was last saved at (same load): a catalog
-   * write re-checks its records only when a blueprint they depend on was saved since.
+   * When each blueprint of `current()` was last saved (same load): `<model version>@<updatedAt>`.
+   * A catalog write re-checks its records only when a blueprint they depend on was saved since.
    */
-  savedVersions(): ReadonlyMap<string, number>;
+  savedVersions(): ReadonlyMap<string, string>;
   get(identifier: string): Blueprint | undefined;
   /** Blueprint or 404 with a helpful message. */
   require(identifier: string): Blueprint;
@@ -144,20 +144,20 @@ function constraintName(identifier: string): string {
 export function createBlueprintStore(db: Db, logger: Logger, options: { events?: EventBus } = {}): BlueprintStore {
   let model: Map<string, Blueprint> = new Map();
   let version = -1;
-  let savedVersions: ReadonlyMap<string, number> = new Map();
+  let savedVersions: ReadonlyMap<string, string> = new Map();
   const listeners = new Set<ModelListener>();
 
   async function load(): Promise<void> {
-    const [row] = await readRows<{ version: number; blueprints: (Record<string, string> & { savedVersion: number })[] }>(
+    const [row] = await readRows<{ version: number; blueprints: Record<string, string>[] }>(
       db,
       loadQuery('model/list-blueprints'),
     );
     const next = new Map<string, Blueprint>();
-    const saved = new Map<string, number>();
+    const saved = new Map<string, string>();
     for (const b of row.blueprints) {
       const bp = fromRow(b);
       next.set(bp.identifier, bp);
-      saved.set(bp.identifier, b.savedVersion);
+      saved.set(bp.identifier, b.saved);
     }
     model = next;
     savedVersions = saved;
