@@ -98,7 +98,7 @@ export function createUpsert(deps: {
           details.push({ index: rec.index, identifier: rec.identifier, message: `entity ${key} appears twice in the request (first at index ${first})` });
         } else firstAt.set(key, rec.index);
       }
-      const dependsOn = modelDependencies(model, models.savedVersions(), new Set(checked.records.map((r) => r.blueprint.identifier)));
+      const dependsOn = modelDependencies(model, models.savedStamps(), new Set(checked.records.map((r) => r.blueprint.identifier)));
       return { dependsOn, details, records: checked.records };
     };
     const invalid = (details: ErrorDetail[]) => {

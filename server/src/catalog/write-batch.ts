@@ -27,9 +27,9 @@ const modelChanged = new Error('the model changed since the records were checked
 
 /**
  * The blueprints a write of `blueprints`' records depends on, with when each was saved in
- * `model` (`BlueprintStore.savedVersions`): the records' own blueprints, the targets of their relations (labels of the
- * relationships written), and every blueprint with a relation to one of them (its pending
- * relations to a created entity are resolved by the write). A blueprint missing from `saved`
+ * `model` (`BlueprintStore.savedStamps`): the records' own blueprints, the targets of their
+ * relations (labels of the relationships written), and every blueprint with a relation to one of
+ * them (its pending relations to a created entity are resolved by the write). A blueprint missing from `saved`
  * (a dry run against a proposed model) gets '', which no stored blueprint has.
  */
 export function modelDependencies(model: Model, saved: ReadonlyMap<string, string>, blueprints: Iterable<string>): Map<string, string> {
@@ -53,7 +53,7 @@ export function modelDependencies(model: Model, saved: ReadonlyMap<string, strin
  * everything from the state it reads, so a retry is a fresh attempt. Returns the plan and the
  * change events of the attempt that committed, or 'model changed' (nothing written) when a
  * blueprint the records were checked against was saved or deleted since (`dependsOn`: blueprint
- * → the version it was saved at in the checked model, from `modelDependencies`). A change of any
+ * → when it was saved in the checked model, from `modelDependencies`). A change of any
  * other blueprint (one added under load, say) does not roll the write back.
  */
 export async function writeSlice(

@@ -46,7 +46,7 @@ export interface BlueprintStore {
    * When each blueprint of `current()` was last saved (same load): `<model version>@<updatedAt>`.
    * A catalog write re-checks its records only when a blueprint they depend on was saved since.
    */
-  savedVersions(): ReadonlyMap<string, string>;
+  savedStamps(): ReadonlyMap<string, string>;
   get(identifier: string): Blueprint | undefined;
   /** Blueprint or 404 with a helpful message. */
   require(identifier: string): Blueprint;
@@ -144,7 +144,7 @@ function constraintName(identifier: string): string {
 export function createBlueprintStore(db: Db, logger: Logger, options: { events?: EventBus } = {}): BlueprintStore {
   let model: Map<string, Blueprint> = new Map();
   let version = -1;
-  let savedVersions: ReadonlyMap<string, string> = new Map();
+  let savedStamps: ReadonlyMap<string, string> = new Map();
   const listeners = new Set<ModelListener>();
 
   async function load(): Promise<void> {
@@ -160,7 +160,7 @@ export function createBlueprintStore(db: Db, logger: Logger, options: { events?:
       saved.set(bp.identifier, b.saved);
     }
     model = next;
-    savedVersions = saved;
+    savedStamps = saved;
     version = row.version;
     for (const l of listeners) {
       try {
@@ -174,7 +174,7 @@ export function createBlueprintStore(db: Db, logger: Logger, options: { events?:
   const store: BlueprintStore = {
     current: () => model,
     version: () => version,
-    savedVersions: () => savedVersions,
+    savedStamps: () => savedStamps,
     get: (id) => model.get(id),
     require(id) {
       const bp = model.get(id);
