@@ -203,7 +203,7 @@ const bench: Benchmark = {
       const ownedServices = Number(
         (
           await ctx.driver.executeQuery(
-            'MATCH (s:Service)-[:OWNED_BY]->(:Team {identifier: $team}) RETURN count(s) AS n',
+            "MATCH (s:Service)-[:OWNED_BY]->(:Entity {_blueprint: 'team', identifier: $team}) RETURN count(s) AS n",
             { team },
           )
         ).records[0].get('n'),

@@ -34,7 +34,7 @@ async function timeEach(n: number, run: (i: number) => Promise<unknown>): Promis
 
 /** The walk and people of the REST answer, by hand: dependants within 4 hops, owners, members, on-call. */
 const handImpact = `
-MATCH (root:Library {identifier: $id})
+MATCH (root:Entity {_blueprint: 'library', identifier: $id})
 MATCH p = ANY SHORTEST (root)<-[r WHERE type(r) IN ['DEPENDS_ON', 'DEPENDS_ON_RUNTIME', 'DEPENDS_ON_STORAGE']]-{1,4}(n:Entity)
 WITH n, length(p) AS distance ORDER BY distance LIMIT 5001
 WITH collect({n: n, distance: distance, owners: [(n)-[:OWNED_BY]->(t) | t]}) AS rows
@@ -49,7 +49,7 @@ RETURN [row IN rows | {identifier: row.n.identifier, blueprint: row.n._blueprint
 
 /** Teams by number of services depending (within 4 hops) on the library, by hand. */
 const handTeams = `
-MATCH (root:Library {identifier: $id})
+MATCH (root:Entity {_blueprint: 'library', identifier: $id})
 MATCH p = ANY SHORTEST (root)<-[r WHERE type(r) IN ['DEPENDS_ON', 'DEPENDS_ON_RUNTIME', 'DEPENDS_ON_STORAGE']]-{1,4}(n:Service)
 WITH DISTINCT n
 OPTIONAL MATCH (n)-[:OWNED_BY]->(t:Team)

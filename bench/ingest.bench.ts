@@ -53,26 +53,26 @@ function targetOf(bp: Blueprint, relation: string, value: string): { blueprint: 
 
 /**
  * One batch as raw queries: a `MERGE ... SET n += row.props` per blueprint, then a
- * `MATCH/MATCH/MERGE` per (relation type, source label, target label) so both MATCHes use the
- * uniqueness constraints. Objects become JSON strings (Neo4j stores no maps), as Plexus does.
+ * `MATCH/MATCH/MERGE` per (relation type, source blueprint, target blueprint). Entities are found
+ * by their key, the uniqueness constraint on (:Entity) (_blueprint, identifier). Objects become JSON strings (Neo4j stores no maps), as Plexus does.
  */
 function rawQueries(model: Model, batch: Entity[]): RawQuery[] {
   const nodes = new Map<string, Record<string, unknown>[]>();
-  const rels = new Map<string, { s: string; t: string }[]>();
+  const rels = new Map<string, { sb: string; s: string; tb: string; t: string }[]>();
   for (const e of batch) {
     const bp = model.get(e.blueprint)!;
     const props: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(e.properties))
       props[k] = v !== null && typeof v === 'object' && !Array.isArray(v) ? JSON.stringify(v) : v;
     const list = nodes.get(e.blueprint) ?? [];
-    list.push({ identifier: e.identifier, title: e.title ?? null, props });
+    list.push({ blueprint: e.blueprint, identifier: e.identifier, title: e.title ?? null, props });
     nodes.set(e.blueprint, list);
     for (const [relation, value] of Object.entries(e.relations)) {
       for (const v of Array.isArray(value) ? value : [value]) {
         const t = targetOf(bp, relation, v);
-        const key = `${relTypeOf(relation)}|${labelOf(e.blueprint)}|${labelOf(t.blueprint)}`;
+        const key = `${relTypeOf(relation)}|${e.blueprint}|${t.blueprint}`;
         const pairs = rels.get(key) ?? [];
-        pairs.push({ s: e.identifier, t: t.identifier });
+        pairs.push({ sb: e.blueprint, s: e.identifier, tb: t.blueprint, t: t.identifier });
         rels.set(key, pairs);
       }
     }
@@ -81,14 +81,14 @@ function rawQueries(model: Model, batch: Entity[]): RawQuery[] {
   // Labels and types come from the pack's validated identifiers, never from entity data.
   for (const [blueprint, rows] of nodes) {
     out.push({
-      cypher: `UNWIND $rows AS row MERGE (n:${labelOf(blueprint)} {identifier: row.identifier}) SET n += row.props, n.title = row.title`,
+      cypher: `UNWIND $rows AS row MERGE (n:Entity {_blueprint: row.blueprint, identifier: row.identifier}) ON CREATE SET n:${labelOf(blueprint)} SET n += row.props, n.title = row.title`,
       rows,
     });
   }
   for (const [key, rows] of rels) {
-    const [type, s, t] = key.split('|');
+    const [type] = key.split('|');
     out.push({
-      cypher: `UNWIND $rows AS row MATCH (a:${s} {identifier: row.s}) MATCH (b:${t} {identifier: row.t}) MERGE (a)-[:${type}]->(b)`,
+      cypher: `UNWIND $rows AS row MATCH (a:Entity {_blueprint: row.sb, identifier: row.s}) MATCH (b:Entity {_blueprint: row.tb, identifier: row.t}) MERGE (a)-[:${type}]->(b)`,
       rows,
     });
   }
@@ -122,7 +122,7 @@ const unrecognised = new Set<string>();
 
 function kindOf(query: string): string {
   if (query.includes('CREATE (a:_AuditEvent)')) return 'audit records';
-  if (query.includes('ON CREATE SET n:Entity')) return 'write nodes';
+  if (query.includes('MERGE (n:Entity {_blueprint: $blueprint')) return 'write nodes';
   if (query.includes('n._hash AS hash')) return 'read before (hash check)';
   if (query.includes('properties(n) AS props') && query.includes('UNWIND $rows'))
     return 'read before (changed entities)';
@@ -511,7 +511,7 @@ const bench: Benchmark = {
       firstRate < steady / 2
         ? `The API's first batch ran at ${formatNumber(firstRate)} entities/s against ${formatNumber(steady)} after it: a query planned on the empty graph is slow. When this benchmark found it, the MERGE of a dynamic relationship type in cypher/catalog/create-relationships.cypher was planned as DirectedAllRelationshipsScan + Filter (every relationship of the database and the transaction scanned per pair; 48 million db hits for one 5,000-entity batch) instead of Expand(Into). PROFILE the first batch's queries on an empty database to find the culprit.`
         : `The API's first batch ran at ${formatNumber(firstRate)} entities/s, ${formatNumber(steady)} after it: no query suffers from being planned on the empty graph (relationships are merged with a static type, one query per relation type and pair of blueprints, which plans as Expand(Into) on an empty graph too).`,
-      'The raw load writes less per entity than Plexus: no Entity label (no Entity identifier or full-text index entries), no _blueprint/_hash/_text/meta properties, no provenance properties on relationships, no audit node, no lock-and-read query. It is the comparison issue 2 asks for, not like for like.',
+      'The raw load writes less per entity than Plexus: no _hash/_text/meta properties, no provenance properties on relationships, no audit node, no lock-and-read query. It is the comparison issue 2 asks for, not like for like.',
       "Measured separately on 2026-11-28 (the catalog called in-process, the same organisation, one change at a time, same machine): without the audit records the load took 49 s instead of 62 s, without the full-text index 57.5 s; the transaction log Plexus writes is 357 MB against the raw load's 116 MB (129 MB of it audit records); planning the ~40 catalog query texts (each run starts with empty plan caches) costs Neo4j about 6 s of CPU. On 2026-11-29 (AMD EPYC machine, second of two runs in one Neo4j, JSON bodies, one change at a time): 29.4 s as it is; 26.3 s without the audit records; 29.2 s without three of the four audit indexes; 29.7 s without the full-text index. What is left between the API and the raw load is what Plexus stores beyond it (the Entity label, meta and provenance properties, the audit record of each change), not round trips or query shapes.",
       `Machine: 2 cores shared by Neo4j (heap 2g, page cache 1g), this process (server and client) and other engineers' test runs (load average 5–10 during development runs; see the load averages above). Expect ±20% between runs.`,
     );

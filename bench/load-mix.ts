@@ -225,7 +225,7 @@ export async function runLoadMix(options: {
   const rawRequests = (): Senders => {
     const q = rawQueries(cat.service, cat.team);
     const run = (query: string, params: Record<string, unknown>, routing: 'READ' | 'WRITE' = 'READ') =>
-      rawDriver!.executeQuery(query, params, { database: options.raw?.database, routing });
+      rawDriver!.executeQuery(query, { ...params, service: cat.service, team: cat.team }, { database: options.raw?.database, routing });
     return {
       'graphql-list': () => run(q.list, { tier: tier() }),
       // The same Lucene query Plexus sends (prefix and typo-tolerant terms), so both find the same entities.

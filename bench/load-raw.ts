@@ -32,18 +32,22 @@ export interface RawService {
   relations: { ownedBy: string; dependsOn: string[] };
 }
 
-/** The hand-written queries, for the load catalog's `loadService`/`loadTeam` blueprints. */
+/**
+ * The hand-written queries, for the load catalog's `loadService`/`loadTeam` blueprints. Entities
+ * are found by their key, the uniqueness constraint on (:Entity) (_blueprint, identifier): the
+ * queries take `$service` and `$team`, the two blueprints' identifiers.
+ */
 export function rawQueries(service: string, team: string) {
   const S = labelOf(service);
   const T = labelOf(team);
   return {
     // An entity with its outgoing relationships (what GET .../entities/{id} answers).
-    entityRead: `MATCH (n:${S} {identifier: $id}) RETURN properties(n) AS props, [(n)-[r]->(t) | [type(r), t.identifier]] AS rels`,
+    entityRead: `MATCH (n:Entity {_blueprint: $service, identifier: $id}) RETURN properties(n) AS props, [(n)-[r]->(t) | [type(r), t.identifier]] AS rels`,
     // Full-text search over identifier and title, best first.
     search: `CALL db.index.fulltext.queryNodes('plexus_entity_search', $q) YIELD node, score
              RETURN node {.identifier, .title} AS entity, score ORDER BY score DESC LIMIT 20`,
     // Upstream impact to depth 3: what the service depends on, nearest first.
-    impact: `MATCH (root:${S} {identifier: $id})
+    impact: `MATCH (root:Entity {_blueprint: $service, identifier: $id})
              MATCH p = ANY SHORTEST (root)-[:DEPENDS_ON]->{1,3}(n)
              WITH n, length(p) AS distance ORDER BY distance LIMIT 200
              RETURN collect({identifier: n.identifier, title: n.title, distance: distance}) AS nodes`,
@@ -55,7 +59,8 @@ export function rawQueries(service: string, team: string) {
                   [(n)-[:DEPENDS_ON]->(d:${S}) | {identifier: d.identifier}] AS dependsOn`,
     // An upsert of a batch: properties set, relations replaced by the batch's.
     bulk: `UNWIND $rows AS row
-           MERGE (n:${S} {identifier: row.identifier})
+           MERGE (n:Entity {_blueprint: $service, identifier: row.identifier})
+           ON CREATE SET n:${S}
            SET n += row.properties, n.title = row.title
            WITH n, row
            CALL (n, row) {
@@ -64,13 +69,13 @@ export function rawQueries(service: string, team: string) {
            }
            WITH n, row
            CALL (n, row) {
-             MATCH (t:${T} {identifier: row.relations.ownedBy})
+             MATCH (t:Entity {_blueprint: $team, identifier: row.relations.ownedBy})
              MERGE (n)-[:OWNED_BY]->(t)
            }
            WITH n, row
            CALL (n, row) {
              UNWIND row.relations.dependsOn AS dep
-             MATCH (d:${S} {identifier: dep})
+             MATCH (d:Entity {_blueprint: $service, identifier: dep})
              MERGE (n)-[:DEPENDS_ON]->(d)
            }`,
   };

@@ -57,15 +57,15 @@ async function buildGraph(ctx: BenchContext): Promise<number> {
     libraries,
     `UNWIND range($from, $to) AS i
      WITH i WHERE i > 1
-     MATCH (l:Library {identifier: 'lib-' + i}), (a:Library {identifier: 'lib-' + (i / 2)}), (b:Library {identifier: 'lib-' + (i / 3)})
+     MATCH (l:Entity {_blueprint: 'library', identifier: 'lib-' + i}), (a:Entity {_blueprint: 'library', identifier: 'lib-' + (i / 2)}), (b:Entity {_blueprint: 'library', identifier: 'lib-' + (i / 3)})
      CREATE (l)-[:DEPENDS_ON]->(a), (l)-[:DEPENDS_ON]->(b)`,
   );
   n += await batched(
     'services',
     services,
     `UNWIND range($from, $to) AS i
-     MATCH (t:Team {identifier: 'team-' + (i % $teams)})
-     MATCH (a:Library {identifier: 'lib-' + ((i * 13) % $libraries)}), (b:Library {identifier: 'lib-' + ((i * 7 + 3) % $libraries)})
+     MATCH (t:Entity {_blueprint: 'team', identifier: 'team-' + (i % $teams)})
+     MATCH (a:Entity {_blueprint: 'library', identifier: 'lib-' + ((i * 13) % $libraries)}), (b:Entity {_blueprint: 'library', identifier: 'lib-' + ((i * 7 + 3) % $libraries)})
      CREATE (s:Service:Entity {identifier: 'svc-' + i, _blueprint: 'service', language: 'go', tier: 1 + i % 3,
              lifecycle: 'production',
              repositoryUrl: CASE WHEN i % 40 = 0 THEN null ELSE 'https://git.example/svc-' + i END,
@@ -79,7 +79,7 @@ async function buildGraph(ctx: BenchContext): Promise<number> {
     'vulnerabilities',
     2000,
     `UNWIND range($from, $to) AS i
-     MATCH (l:Library {identifier: 'lib-' + ((i * 37) % $libraries)})
+     MATCH (l:Entity {_blueprint: 'library', identifier: 'lib-' + ((i * 37) % $libraries)})
      CREATE (:Vulnerability:Entity {identifier: 'vuln-' + i, _blueprint: 'vulnerability',
              severity: CASE WHEN i % 10 = 0 THEN 'critical' ELSE 'medium' END,
              status: CASE WHEN i % 2 = 0 THEN 'open' ELSE 'fixed' END})-[:AFFECTS]->(l)`,
@@ -93,14 +93,14 @@ async function buildGraph(ctx: BenchContext): Promise<number> {
              status: CASE WHEN p % 5 = 0 THEN 'failing' ELSE 'passing' END})
      WITH pl, p
      UNWIND range(p * 40, p * 40 + 39) AS i
-     MATCH (s:Service {identifier: 'svc-' + i})
+     MATCH (s:Entity {_blueprint: 'service', identifier: 'svc-' + i})
      CREATE (pl)-[:BUILDS]->(s)`,
   );
   n += await batched(
     'deployments',
     services / 2,
     `UNWIND range($from, $to) AS d
-     MATCH (s:Service {identifier: 'svc-' + ((d * 2) % $services)})
+     MATCH (s:Entity {_blueprint: 'service', identifier: 'svc-' + ((d * 2) % $services)})
      CREATE (:Deployment:Entity {identifier: 'dep-' + d, _blueprint: 'deployment', version: '1.0.' + d,
              status: CASE WHEN d % 7 = 0 THEN 'failed' ELSE 'succeeded' END,
              startedAt: toString(datetime({epochMillis: $now - (d % 90) * $day}))})-[:DEPLOYS]->(s)`,
@@ -110,7 +110,7 @@ async function buildGraph(ctx: BenchContext): Promise<number> {
     'incidents',
     services / 20,
     `UNWIND range($from, $to) AS k
-     MATCH (s:Service {identifier: 'svc-' + ((k * 19) % $services)})
+     MATCH (s:Entity {_blueprint: 'service', identifier: 'svc-' + ((k * 19) % $services)})
      CREATE (:Incident:Entity {identifier: 'inc-' + k, _blueprint: 'incident', openedAt: '2025-01-01T00:00:00Z',
              severity: CASE k % 4 WHEN 0 THEN 'sev1' WHEN 1 THEN 'sev2' ELSE 'sev3' END,
              status: CASE WHEN k % 3 = 0 THEN 'triggered' ELSE 'resolved' END})-[:AFFECTS]->(s)`,

@@ -77,7 +77,7 @@ const bench: Benchmark = {
       const impactSizes: number[] = [];
       const impactRaw = await timeEach(samples, async (i) => {
         const res = await raw(
-          `MATCH (root:CloudResource {identifier: $id})
+          `MATCH (root:Entity {_blueprint: 'cloudResource', identifier: $id})
            MATCH p = ANY SHORTEST (root)<-[r WHERE type(r) IN $types]-{1,5}(n:Entity)
            WITH root, n, length(p) AS distance ORDER BY distance LIMIT 5001
            RETURN root {.identifier, .title, blueprint: root._blueprint} AS root,

@@ -4,14 +4,16 @@
 // events). $rows are sorted by identifier and the blueprints sent in order: concurrent writers
 // of overlapping batches take their locks in the same order (deadlocks that remain are retried).
 // - An entity that does not exist yet is created bare (MERGE holds the uniqueness constraint's
-//   lock, so a concurrent creator waits for this transaction) and reported `created`;
+//   lock, so a concurrent creator waits for this transaction) and reported `created`. The
+//   constraint is the one on (:Entity) (_blueprint, identifier), migration 0015: a new blueprint
+//   needs no schema change of its own;
 //   write-nodes.cypher fills it in, in the same transaction.
 // - An existing one is locked by setting and removing a marker property: net no change.
 // - Properties and relations come back only when the stored hash differs from row.hash (null:
 //   always, for merges), so a record whose content is unchanged costs a lock and a compare.
 UNWIND $rows AS row
-MERGE (n:$$label$$ {identifier: row.identifier})
-ON CREATE SET n:Entity, n._blueprint = $blueprint, n._lockCreated = true
+MERGE (n:Entity {_blueprint: $blueprint, identifier: row.identifier})
+ON CREATE SET n:$$label$$, n._lockCreated = true
 SET n._locked = true
 WITH row, n, n._lockCreated IS NOT NULL AS created
 REMOVE n._locked, n._lockCreated

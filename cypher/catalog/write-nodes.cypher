@@ -3,8 +3,8 @@
 // creation time and author are set when missing. $applySet (null: keep) names the `plexus apply`
 // set that wrote the entity, for --prune.
 UNWIND $rows AS row
-MERGE (n:$$label$$ {identifier: row.identifier})
-ON CREATE SET n:Entity, n._blueprint = $blueprint
+MERGE (n:Entity {_blueprint: $blueprint, identifier: row.identifier})
+ON CREATE SET n:$$label$$
 SET n += row.props,
     n._createdAt = coalesce(n._createdAt, $now),
     n._createdBy = coalesce(n._createdBy, $actor),

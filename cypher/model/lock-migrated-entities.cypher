@@ -3,7 +3,7 @@
 // so the values removed and the before/after of the change events are exactly what commits.
 // Entities deleted since they were measured are simply absent.
 UNWIND $identifiers AS id
-MATCH (n:$$label$$ {identifier: id})
+MATCH (n:Entity {_blueprint: $blueprint, identifier: id})
 SET n._locked = true
 REMOVE n._locked
 RETURN n.identifier AS identifier,

@@ -1,8 +1,8 @@
-// One batch of new or changed results of a scorecard on $$label$$ entities (unchanged ones are
+// One batch of new or changed results of a scorecard on $blueprint entities (unchanged ones are
 // not written). The previous level is read before it is overwritten, in the same transaction, so
 // a level change is recorded exactly once.
 UNWIND $rows AS row
-MATCH (e:$$label$$ {identifier: row.entity})
+MATCH (e:Entity {_blueprint: $blueprint, identifier: row.entity})
 MERGE (r:_ScoreResult {scorecard: $scorecard, entity: row.entity})
 WITH e, r, row, r.level AS previous
 SET r.blueprint = $blueprint, r.level = row.level, r.levelIndex = row.levelIndex, r.score = row.score,

@@ -5,11 +5,10 @@
 import neo4j from 'neo4j-driver';
 import { type Db, readRows } from '../db/driver.ts';
 import { checkLimit, cursorOf, parseCursor } from '../db/pages.ts';
-import { cypherName, loadQuery } from '../db/query-loader.ts';
+import { loadQuery } from '../db/query-loader.ts';
 import { NotFoundError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { BlueprintStore } from '../model/blueprint-store.ts';
-import { labelOf } from '@plexus/contract';
 import type { Blueprint, StoredEntity } from '@plexus/contract';
 import { readCalculated } from './calculated.ts';
 import type { Catalog } from './catalog.ts';
@@ -53,8 +52,8 @@ export function createEntityReads(deps: { db: Db; models: BlueprintStore; logger
       const after = options.cursor ? parseCursor(options.cursor) : '';
       const rows = await readRows<{ props: Record<string, unknown>; rels: [string, string, string][] }>(
         db,
-        loadQuery('catalog/list-entities', { label: cypherName(labelOf(blueprint)) }),
-        { after, limit: neo4j.int(limit + 1) },
+        loadQuery('catalog/list-entities'),
+        { blueprint, after, limit: neo4j.int(limit + 1) },
       );
       const page = await withCalculated(bp, rows.slice(0, limit).map((r) => toApiEntity(bp, decodeEntity(bp, r.props, r.rels), r.props)));
       const next = rows.length > limit ? cursorOf(page[page.length - 1].identifier) : null;

@@ -141,13 +141,12 @@ function writeRelations(batchSize: number, run: Run, changed: Planned[], ctx: Wr
   const sent: Promise<unknown>[] = [];
   for (const rows of chunks(stale, batchSize)) sent.push(run(loadQuery('catalog/delete-stale-relationships'), { rows }));
   for (const { type, sourceBlueprint, targetBlueprint, pairs: all } of create.values()) {
-    const ends = { source: cypherName(labelOf(sourceBlueprint)), target: cypherName(labelOf(targetBlueprint)) };
-    const query = loadQuery('catalog/create-relationships', { ...ends, type: cypherName(type) });
+    const query = loadQuery('catalog/create-relationships', { type: cypherName(type) });
     for (const pairs of chunks(all, batchSize)) {
       sent.push(
-        run(query, { ...base, pairs }).then(async ([row]) => {
+        run(query, { ...base, sourceBlueprint, targetBlueprint, pairs }).then(async ([row]) => {
           if ((row.linked as number) < pairs.length) {
-            await run(loadQuery('catalog/create-pending', ends), { ...base, type, sourceBlueprint, targetBlueprint, pairs });
+            await run(loadQuery('catalog/create-pending'), { ...base, type, sourceBlueprint, targetBlueprint, pairs });
           }
         }),
       );

@@ -47,8 +47,10 @@ describe('loadQuery', () => {
   });
 
   it('fills the same slot everywhere it is used', () => {
-    const q = loadQuery('model/create-constraint', { constraint: cypherName('plexus_service'), label: cypherName('Service') });
-    expect(q).toBe('CREATE CONSTRAINT `plexus_service` IF NOT EXISTS FOR (n:`Service`) REQUIRE n.identifier IS UNIQUE');
+    const yes = cypherFragment(new Cypher.Literal(true));
+    const q = loadQuery('impact/walk', { visibleRoot: yes, visibleB: yes, depth: cypherInt(4, { max: 6 }) });
+    expect(q.match(/\{1,4\}/g)).toHaveLength(2);
+    expect(q).not.toContain('$$');
   });
 
   it('refuses a name with a backtick, naming the file and the slot', () => {
@@ -94,8 +96,8 @@ describe('loadQuery', () => {
   });
 
   it('names the file and the slot when a value fills no slot', () => {
-    expect(() => loadQuery('catalog/create-pending', { source: cypherName('A'), target: cypherName('B'), type: cypherName('T') })).toThrow(
-      'query catalog/create-pending has no slot $$type$$ (its slots are source, target); remove "type"',
+    expect(() => loadQuery('model/count-relationships', { label: cypherName('A'), type: cypherName('T'), target: cypherName('B') })).toThrow(
+      'query model/count-relationships has no slot $$target$$ (its slots are label, type); remove "target"',
     );
     expect(() => loadQuery('catalog/read-entities', { label: cypherName('A') })).toThrow('query catalog/read-entities has no slot $$label$$ (it has no slots)');
   });

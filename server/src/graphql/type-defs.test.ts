@@ -18,7 +18,7 @@ describe('baseTypeDefs', () => {
 });
 
 describe('generateTypeDefs labels', () => {
-  it("matches each type by its blueprint's label only, so a list scans no second label per row", () => {
+  it("matches each type by its blueprint's label and Entity, whose index finds entities by identifier", () => {
     const model = new Map([
       ['service', { identifier: 'service', title: 'Service', schema: { properties: {} } }],
     ]) as unknown as Model;
@@ -27,7 +27,10 @@ describe('generateTypeDefs labels', () => {
       (d) => d.kind === Kind.OBJECT_TYPE_DEFINITION && d.name.value === 'Service',
     ) as ObjectTypeDefinitionNode;
     const node = service.directives!.find((d) => d.name.value === 'node')!;
-    expect(print(node)).toBe('@node(labels: ["Service"])');
+    // A blueprint has no index of its own (migration 0015): `where: { identifier: ... }` and the
+    // typed entities of impact and reachable (`entities(where: { identifier: { in } })`) are
+    // index seeks on (:Entity) identifier only when the match names Entity.
+    expect(print(node)).toBe('@node(labels: ["Service", "Entity"])');
   });
 });
 

@@ -396,7 +396,7 @@ export function generateTypeDefs(model: Model, options: { ownerRelation?: string
       );
     }
     lines.push(...(inverse.get(bp.identifier) ?? []));
-    return `${describe(bp.description ?? bp.title)}type ${label} implements Entity @node(labels: ["${label}"]) @mutation(operations: []) @plural(value: "${pluralFieldOf(bp.identifier)}") ${authorizationDirective(bp, ownerRelation)} {\n${lines.join('\n')}\n}`;
+    return `${describe(bp.description ?? bp.title)}type ${label} implements Entity @node(labels: ["${label}", "Entity"]) @mutation(operations: []) @plural(value: "${pluralFieldOf(bp.identifier)}") ${authorizationDirective(bp, ownerRelation)} {\n${lines.join('\n')}\n}`;
   });
   return [jwt, ...types, ...unions].join('\n\n');
 }

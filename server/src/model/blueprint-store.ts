@@ -133,7 +133,8 @@ function substance(bp: Blueprint | undefined): string {
   return JSON.stringify(rest);
 }
 
-function constraintName(identifier: string): string {
+/** The uniqueness constraint releases before migration 0015 created for each blueprint. */
+function legacyConstraintName(identifier: string): string {
   return `plexus_bp_${identifier}_identifier`;
 }
 
@@ -267,14 +268,10 @@ export function createBlueprintStore(db: Db, logger: Logger, options: { events?:
           model: next,
         };
       }
-      for (const bp of saved) {
-        await writeRows(
-          db,
-          loadQuery('model/create-constraint', { constraint: cypherName(constraintName(bp.identifier)), label: cypherName(labelOf(bp.identifier)) }),
-        );
-      }
-      // The definitions and their audit records commit together (the constraints above are schema
-      // changes, which Neo4j runs in transactions of their own; they are harmless alone).
+      // The definitions and their audit records commit together. A new blueprint needs no schema
+      // change: its entities are kept unique by the one constraint on (:Entity) (_blueprint,
+      // identifier) of migration 0015 (a schema change clears Neo4j's plan cache, which replanned
+      // every query under load: docs/reliability.md).
       const identifiers = saved.map((bp) => bp.identifier);
       const events = await writeAudited(db, async (tx) => {
         const now = new Date().toISOString();
@@ -355,7 +352,8 @@ export function createBlueprintStore(db: Db, logger: Logger, options: { events?:
         ];
         return { result: deleted, events: deleted };
       });
-      await writeRows(db, loadQuery('model/drop-constraint', { constraint: cypherName(constraintName(identifier)) }));
+      // A blueprint saved by a release before migration 0015 has a constraint of its own.
+      await writeRows(db, loadQuery('model/drop-constraint', { constraint: cypherName(legacyConstraintName(identifier)) }));
       await load();
       logger.info('blueprint deleted', { identifier, actor: ctx.actor });
       return events;

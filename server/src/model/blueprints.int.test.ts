@@ -27,15 +27,36 @@ describe('blueprints at runtime', () => {
     expect(one.body.schema.properties.tier).toEqual({ type: 'integer', minimum: 1, maximum: 3 });
   });
 
-  it('creates a uniqueness constraint on the identifier of each blueprint', async () => {
-    const id = uniqueId('svc');
-    await px.call('POST', '/api/v1/blueprints', blueprint(id));
-    const rows = await readRows<{ labels: string[]; props: string[] }>(
+  it('creates a blueprint without a schema change; one constraint keeps identifiers unique per blueprint', async () => {
+    // A schema change clears Neo4j's plan cache, so every query in flight would be planned again.
+    const schema = () =>
+      Promise.all([
+        readRows<{ name: string }>(px.services.db, 'SHOW CONSTRAINTS YIELD name RETURN name ORDER BY name'),
+        readRows<{ name: string }>(px.services.db, 'SHOW INDEXES YIELD name RETURN name ORDER BY name'),
+      ]);
+    const before = await schema();
+    const [a, b] = [uniqueId('svc'), uniqueId('svc')];
+    expect((await px.call('POST', '/api/v1/blueprints', blueprint(a))).status).toBe(201);
+    expect((await px.call('POST', '/api/v1/blueprints', blueprint(b))).status).toBe(201);
+    expect(await schema()).toEqual(before);
+    const unique = await readRows<{ labels: string[]; props: string[] }>(
       px.services.db,
       "SHOW CONSTRAINTS YIELD labelsOrTypes, properties, type WHERE type = 'UNIQUENESS' RETURN labelsOrTypes AS labels, properties AS props",
     );
-    const label = id.charAt(0).toUpperCase() + id.slice(1);
-    expect(rows).toContainEqual({ labels: [label], props: ['identifier'] });
+    expect(unique).toContainEqual({ labels: ['Entity'], props: ['_blueprint', 'identifier'] });
+    // The same identifier in two blueprints is two entities; written twice in one, it is one.
+    const entity = (bp: string) => ({ blueprint: bp, identifier: 'same', properties: { tier: 1 } });
+    expect((await px.call('POST', '/api/v1/entities/bulk', { entities: [entity(a), entity(b)] })).status).toBe(200);
+    expect((await px.call('POST', '/api/v1/entities/bulk', { entities: [entity(a)] })).status).toBe(200);
+    const nodes = await readRows<{ blueprint: string; labels: string[] }>(
+      px.services.db,
+      "MATCH (n:Entity {identifier: 'same'}) WHERE n._blueprint IN $bps RETURN n._blueprint AS blueprint, labels(n) AS labels ORDER BY blueprint",
+      { bps: [a, b] },
+    );
+    const label = (id: string) => id.charAt(0).toUpperCase() + id.slice(1);
+    expect(nodes).toEqual(
+      [a, b].sort().map((id) => ({ blueprint: id, labels: expect.arrayContaining(['Entity', label(id)]) })),
+    );
   });
 
   it('answers 409 when the blueprint exists already', async () => {

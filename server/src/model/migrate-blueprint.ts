@@ -168,7 +168,7 @@ export async function planBlueprintChange(
       return await session.executeWrite(async (tx: ManagedTransaction) => {
         const run = (q: string, p: Record<string, unknown>) =>
           tx.run(q, p).then((res) => res.records.map((r) => r.toObject()));
-        const locked = (await run(loadQuery('model/lock-migrated-entities', { label }), { identifiers })) as {
+        const locked = (await run(loadQuery('model/lock-migrated-entities'), { identifiers, blueprint: after.identifier })) as {
           identifier: string;
           updatedAt: string | null;
           props: Record<string, unknown>;
@@ -227,12 +227,13 @@ export async function planBlueprintChange(
         }
         if (events.length === 0) return [];
         const sent: Promise<unknown>[] = [
-          run(loadQuery('model/migrate-entity-nodes', { label }), { rows: nodes, now, actor: ctx.actor }),
+          run(loadQuery('model/migrate-entity-nodes'), { rows: nodes, blueprint: after.identifier, now, actor: ctx.actor }),
         ];
         for (const [step, ids] of dropRels) {
           sent.push(
-            run(loadQuery('model/migrate-entity-relationships', { label, type: cypherName(step.type) }), {
+            run(loadQuery('model/migrate-entity-relationships', { type: cypherName(step.type) }), {
               identifiers: ids,
+              blueprint: after.identifier,
               keepTargets: step.keepTargets,
             }),
           );

@@ -10,8 +10,7 @@ import neo4j from 'neo4j-driver';
 import { auditRows, recordEventsQuery } from '../audit/audit.ts';
 import type { ScorecardLevelChangedEvent } from '@plexus/contract';
 import { type Db, openSession, readRows, writeRows } from '../db/driver.ts';
-import { cypherName, loadQuery } from '../db/query-loader.ts';
-import { labelOf } from '@plexus/contract';
+import { loadQuery } from '../db/query-loader.ts';
 import type { Outcome } from './evaluate.ts';
 import type { LevelChange, Scorecard, ScorecardStatus } from '@plexus/contract';
 
@@ -81,7 +80,7 @@ export async function writeResults(deps: SaveDeps, sc: Scorecard, outcomes: Outc
     let written: { entity: string; from: string | null; to: string }[];
     try {
       written = await session.executeWrite(async (tx) => {
-        const res = await tx.run(loadQuery('scorecards/save-results', { label: cypherName(labelOf(sc.blueprint)) }), {
+        const res = await tx.run(loadQuery('scorecards/save-results'), {
           rows: batch,
           scorecard: sc.identifier,
           blueprint: sc.blueprint,

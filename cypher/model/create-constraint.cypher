@@ -1,1 +1,0 @@
-CREATE CONSTRAINT $$constraint$$ IF NOT EXISTS FOR (n:$$label$$) REQUIRE n.identifier IS UNIQUE
