@@ -148,11 +148,15 @@ export function createBlueprintStore(db: Db, logger: Logger, options: { events?:
   let savedStamps: ReadonlyMap<string, string> = new Map();
   const listeners = new Set<ModelListener>();
 
+  type StoredModel = { version: number; blueprints: Record<string, string>[] };
+
   async function load(): Promise<void> {
-    const [row] = await readRows<{ version: number; blueprints: Record<string, string>[] }>(
-      db,
-      loadQuery('model/list-blueprints'),
-    );
+    const [row] = await readRows<StoredModel>(db, loadQuery('model/list-blueprints'));
+    install(row);
+  }
+
+  /** Makes a model read by list-blueprints.cypher the current one and tells the listeners. */
+  function install(row: StoredModel): void {
     const next = new Map<string, Blueprint>();
     const saved = new Map<string, string>();
     for (const b of row.blueprints) {
@@ -273,10 +277,14 @@ export function createBlueprintStore(db: Db, logger: Logger, options: { events?:
       // identifier) of migration 0015 (a schema change clears Neo4j's plan cache, which replanned
       // every query under load: docs/reliability.md).
       const identifiers = saved.map((bp) => bp.identifier);
+      let stored: StoredModel | undefined;
       const events = await writeAudited(db, async (tx) => {
         const now = new Date().toISOString();
-        // Read, write and read again in one round trip: the transaction runs them in order.
-        const [before, , after] = await Promise.all([
+        // Read, write and read the whole model again in one round trip: the transaction runs them
+        // in order. The save holds the model version's lock until the commit, so no other save
+        // commits in between: the model read here is the one committed, installed below without
+        // another read.
+        const [before, , read] = await Promise.all([
           storedIn(tx, identifiers),
           tx.run(loadQuery('model/save-blueprints'), {
             rows: saved.map((bp) => ({ identifier: bp.identifier, definition: JSON.stringify(bp) })),
@@ -284,8 +292,12 @@ export function createBlueprintStore(db: Db, logger: Logger, options: { events?:
             actor,
             applySet: applySet ?? null,
           }),
-          storedIn(tx, identifiers),
+          txRows<StoredModel>(tx, loadQuery('model/list-blueprints')),
         ]);
+        stored = read[0];
+        const after = new Map(
+          stored.blueprints.filter((b) => identifiers.includes(b.identifier)).map((b) => [b.identifier, fromRow(b)]),
+        );
         const changes: BlueprintChangeEvent[] = identifiers
           .filter((id) => substance(before.get(id)) !== substance(after.get(id)))
           .map((id) => ({
@@ -309,7 +321,9 @@ export function createBlueprintStore(db: Db, logger: Logger, options: { events?:
       }
       const created = saved.filter((b) => !model.has(b.identifier)).map((b) => b.identifier);
       const updated = saved.filter((b) => model.has(b.identifier)).map((b) => b.identifier);
-      await load();
+      // Unless the poll already installed it, or a later save by another replica (made during a
+      // long migration above), which stays: versions only grow.
+      if (stored!.version > version) install(stored!);
       logger.info('blueprints saved', { created, updated, actor });
       return {
         blueprints: saved.map((b) => model.get(b.identifier)!),
