@@ -47,22 +47,24 @@ describe('compileSearch', () => {
       ],
     });
     expect(query).toMatchInlineSnapshot(`
-      "MATCH (n:Service)
-      WHERE (n.tier <= $param0 AND (n.language STARTS WITH $param1 OR $param2 IN coalesce(n.tags, [])) AND EXISTS {
+      "MATCH (n:Entity)
+      WHERE ((n.tier <= $param0 AND (n.language STARTS WITH $param1 OR $param2 IN coalesce(n.tags, [])) AND EXISTS {
         MATCH (n)-[:OWNED_BY]->(this0:Entity)
         WHERE this0.identifier = $param3
       } AND EXISTS {
         MATCH (n)-[:DEPENDS_ON*1..3]->(this1:Entity)
         WHERE (this1._blueprint = $param4 AND this1.identifier = $param5)
-      })
+      }) AND n._blueprint = $param6 AND n.identifier IS NOT NULL)
       WITH n
       ORDER BY n._blueprint ASC, n.identifier ASC
-      LIMIT $param6
+      LIMIT $param7
       RETURN properties(n) AS props, ([(n)-[this2]->(this3:Entity) | [type(this2), this3._blueprint, this3.identifier]] + [(n)-[:_PENDING_TO]->(this4:_Pending) | [this4.type, this4.targetBlueprint, this4.targetIdentifier]]) AS rels"
     `);
     expect(params.param0).toEqual(expect.objectContaining({ low: 2 }));
     expect([params.param1, params.param2, params.param3, params.param4, params.param5]).toEqual(['ty', 'pci', 'payments', 'library', 'core-kafka']);
-    expect(params.param6).toEqual(expect.objectContaining({ low: 51 }));
+    // The blueprint is matched by the entity key, whose index gives the page's order.
+    expect(params.param6).toBe('service');
+    expect(params.param7).toEqual(expect.objectContaining({ low: 51 }));
   });
 
   it('keeps values out of the query text, whatever they contain', () => {
@@ -123,8 +125,8 @@ describe('compileFilter', () => {
       ownersOnly,
     );
     expect(query).toMatchInlineSnapshot(`
-      "MATCH (n:Service)
-      WHERE ((EXISTS {
+      "MATCH (n:Entity)
+      WHERE (((EXISTS {
         MATCH p1 = (n)-[:DEPENDS_ON*1..2]->(this0:Entity)
         WHERE all(var2 IN nodes(p1) WHERE (var2._blueprint IN $authReadAll OR (var2._blueprint IN keys($authReadOwned) AND EXISTS {
           MATCH (var2)-[authOwner]->(authTeam:Entity)
@@ -139,10 +141,10 @@ describe('compileFilter', () => {
       }) AND (n._blueprint IN $authReadAll OR (n._blueprint IN keys($authReadOwned) AND EXISTS {
         MATCH (n)-[authOwner]->(authTeam:Entity)
         WHERE (type(authOwner) = $authReadOwned[n._blueprint] AND authTeam.identifier IN $authTeams)
-      })))
+      }))) AND n._blueprint = $param10 AND n.identifier IS NOT NULL)
       WITH n
       ORDER BY n._blueprint ASC, n.identifier ASC
-      LIMIT $param10
+      LIMIT $param11
       RETURN properties(n) AS props, [(n)-[this7]->(this6:Entity) WHERE (this6._blueprint IN $authReadAll OR (this6._blueprint IN keys($authReadOwned) AND EXISTS {
         MATCH (this6)-[authOwner]->(authTeam:Entity)
         WHERE (type(authOwner) = $authReadOwned[this6._blueprint] AND authTeam.identifier IN $authTeams)
@@ -153,18 +155,18 @@ describe('compileFilter', () => {
 
   it("reads a calculated property through its expression, bound to the rule's entity", () => {
     const { query } = compileSearch(model, { blueprint: 'service', rules: [{ property: 'dependencyCount', operator: '>', value: 3 }] });
-    expect(query.split('\n')[1]).toMatchInlineSnapshot(`"WHERE [e IN [n] | (COUNT { (e)-[:DEPENDS_ON]->() })][0] > $param0"`);
+    expect(query.split('\n')[1]).toMatchInlineSnapshot(`"WHERE ([e IN [n] | (COUNT { (e)-[:DEPENDS_ON]->() })][0] > $param0 AND n._blueprint = $param1 AND n.identifier IS NOT NULL)"`);
   });
 
   it('compares scorecard levels by their index in the scorecard, ignoring case', () => {
     const { query, params } = compileSearch(model, { blueprint: 'service', rules: [{ scorecard: 'readiness', below: 'Gold' }] });
     expect(query.split('\nWITH n')[0]).toMatchInlineSnapshot(`
-      "MATCH (n:Service)
-      WHERE EXISTS {
+      "MATCH (n:Entity)
+      WHERE (EXISTS {
         MATCH (n)<-[:_SCORES]-(this0:_ScoreResult { scorecard: $param0 })
         MATCH (this1:_Scorecard { identifier: $param0 })
         WHERE this0.levelIndex < coalesce([var2 IN range(0, (size(this1.levels) - 1)) WHERE toLower(this1.levels[var2]) = $param1][0], -1)
-      }"
+      } AND n._blueprint = $param2 AND n.identifier IS NOT NULL)"
     `);
     expect(params).toMatchObject({ param0: 'readiness', param1: 'gold' });
   });

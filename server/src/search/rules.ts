@@ -128,6 +128,11 @@ export function compileSearch(model: Model, request: SearchRequest, readScope?: 
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) details.push({ path: '/limit', message: 'limit must be an integer from 1 to 1000' });
   if (details.length > 0) throw new ValidationError(`the search has ${details.length} problem${details.length > 1 ? 's' : ''}`, details);
   const where: Cypher.Predicate[] = [];
+  // One blueprint's entities are matched by the entity key (the unique index on (:Entity)
+  // (_blueprint, identifier)), which the planner reads in this query's order and stops at the
+  // page's end; `identifier IS NOT NULL` (always true) lets it use the index without a rule on
+  // the identifier. Blueprints have no index of their own (migration 0015).
+  const byKey = request.blueprint !== undefined;
   if (request.cursor) {
     const parsed = decodeCursor(request.cursor, 2);
     if (!parsed) throw new ValidationError('bad cursor', [{ path: '/cursor', message: 'cursor is not valid; pass "next" from the previous page' }]);
@@ -140,6 +145,7 @@ export function compileSearch(model: Model, request: SearchRequest, readScope?: 
     );
   }
   where.push(filter.predicate);
+  if (byKey) where.push(Cypher.eq(n.property('_blueprint'), new Cypher.Param(request.blueprint)), Cypher.isNotNull(n.property('identifier')));
   // A restricted caller sees relations to readable entities only; pending ones name no entity they could read.
   const r = new Cypher.Relationship();
   const t = new Cypher.Node();
@@ -155,7 +161,7 @@ export function compileSearch(model: Model, request: SearchRequest, readScope?: 
     );
     rels = Cypher.plus(related, pending);
   }
-  const { cypher, params } = new Cypher.Match(new Cypher.Pattern(n, { labels: [filter.label] }))
+  const { cypher, params } = new Cypher.Match(new Cypher.Pattern(n, { labels: [byKey ? 'Entity' : filter.label] }))
     .where(allOf(where))
     .with(n)
     .orderBy(n.property('_blueprint'), n.property('identifier'))
