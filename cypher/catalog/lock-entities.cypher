@@ -4,10 +4,9 @@
 // events). $rows are sorted by identifier and the blueprints sent in order: concurrent writers
 // of overlapping batches take their locks in the same order (deadlocks that remain are retried).
 // - An entity that does not exist yet is created bare (MERGE holds the uniqueness constraint's
-//   lock, so a concurrent creator waits for this transaction) and reported `created`. The
-//   constraint is the one on (:Entity) (_blueprint, identifier), migration 0015: a new blueprint
-//   needs no schema change of its own;
-//   write-nodes.cypher fills it in, in the same transaction.
+//   lock, so a concurrent creator waits for this transaction) and reported `created`;
+//   write-nodes.cypher fills it in, in the same transaction. The constraint is the one on
+//   (:Entity) (_blueprint, identifier), migration 0015: a new blueprint needs no schema change.
 // - An existing one is locked by setting and removing a marker property: net no change.
 // - Properties and relations come back only when the stored hash differs from row.hash (null:
 //   always, for merges), so a record whose content is unchanged costs a lock and a compare.
