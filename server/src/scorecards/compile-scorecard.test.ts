@@ -93,8 +93,8 @@ describe('compileScorecard', () => {
     });
     const { query } = compiled!.query({ partial: true, rules: [1] });
     expect(query).toMatchInlineSnapshot(`
-      "MATCH (n:Service)
-      WHERE (n.identifier IN $ids AND true)
+      "MATCH (n:Entity)
+      WHERE (n._blueprint = $param0 AND n.identifier IN $ids AND true)
       WITH n AS e, [] AS plexusSimple
       RETURN e.identifier AS entity, [coalesce((false) = true, false)] AS passed"
     `);

@@ -382,7 +382,11 @@ export function compileScorecard(
       const n = new Cypher.NamedNode('n');
       const e = new Cypher.NamedVariable('e');
       const outcomes = new Cypher.NamedVariable('plexusSimple');
-      const where = options.partial ? Cypher.and(Cypher.in(n.property('identifier'), new Cypher.NamedParam('ids')), filter) : filter;
+      // A partial run (live re-scoring of changed entities) finds them by the entity key, the
+      // unique index on (:Entity) (_blueprint, identifier): blueprints have no index of their own.
+      const where = options.partial
+        ? Cypher.and(Cypher.eq(n.property('_blueprint'), new Cypher.Param(scorecard.blueprint)), Cypher.in(n.property('identifier'), new Cypher.NamedParam('ids')), filter)
+        : filter;
       const simpleOutcomes: Cypher.Expr[] = [];
       for (const i of simple) {
         const rule = rules[i];
@@ -400,7 +404,7 @@ export function compileScorecard(
         // timeout (evaluate.ts), where Neo4j itself refuses writes and stops slow rules.
         return Cypher.coalesce(Cypher.eq(new Cypher.Raw(`(${rule.text})`), Cypher.true), Cypher.false);
       });
-      const { cypher, params } = new Cypher.Match(new Cypher.Pattern(n, { labels: [label] }))
+      const { cypher, params } = new Cypher.Match(new Cypher.Pattern(n, { labels: [options.partial ? 'Entity' : label] }))
         .where(where)
         .with([n, e], [new Cypher.List(simpleOutcomes), outcomes])
         .return([e.property('identifier'), 'entity'], [new Cypher.List(passed), 'passed'])
