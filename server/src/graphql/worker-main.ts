@@ -9,7 +9,7 @@ import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Model } from '@plexus/contract';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
-import { createDriver } from '../db/driver.ts';
+import { createDriver, type Db } from '../db/driver.ts';
 import { mapDatabaseError, PlexusError } from '../errors.ts';
 import { type BuiltSchema, buildSchema, type ExecutionContext, type PlexusMethod } from './build-schema.ts';
 import { checkGraphqlLimits, graphqlLimitsPlugin } from './limits.ts';
@@ -21,6 +21,7 @@ const { graphql, parse, validate } = createRequire(import.meta.url)('graphql') a
 const port = parentPort!;
 const settings = (workerData as { settings: WorkerSettings }).settings;
 const driver = createDriver({ ...settings.neo4j, poolSize: settings.poolSize });
+const db: Db = { driver, database: settings.neo4j.database, retryMs: settings.neo4j.maxRetryMs };
 let built: BuiltSchema | null = null;
 let yoga: YogaServerInstance<{ plexus: ExecutionContext }, ExecutionContext> | null = null;
 
@@ -124,7 +125,7 @@ async function handle(m: ToWorker): Promise<void> {
           buildSchema({
             model: m.model as Model,
             version: m.version,
-            driver,
+            db,
             ownerRelation: m.ownerRelation,
             call,
           });

@@ -4,7 +4,14 @@ import type { GraphqlLimits } from './limits.ts';
 
 /** What a GraphQL worker is started with (`workerData`). */
 export interface WorkerSettings {
-  neo4j: { uri: string; user: string; password: string; database?: string };
+  neo4j: {
+    uri: string;
+    user: string;
+    password: string;
+    database?: string;
+    connectTimeoutMs?: number;
+    maxRetryMs?: number;
+  };
   poolSize: number;
   /** Depth, alias, root-field and cost limits, checked before graphql-js validation. */
   limits: GraphqlLimits;
