@@ -12,13 +12,16 @@ import { createTokenStore } from './tokens.ts';
 // nothing of it delays a new token or a revocation.
 let px: TestPlexus;
 
-/** A Db whose queries are counted: how often the token store went to Neo4j. */
+/**
+ * A Db whose queries are counted: how often the token store went to Neo4j (a statement opens a
+ * session of its own, db/driver.ts runStatement; executeQuery is counted too).
+ */
 function countingDb(db: Db): { db: Db; queries: () => number } {
   let queries = 0;
   const driver = new Proxy(db.driver, {
     get(target, key) {
       const value = Reflect.get(target, key, target);
-      if (key === 'executeQuery') {
+      if (key === 'executeQuery' || key === 'session') {
         return (...args: unknown[]) => {
           queries++;
           return (value as (...a: unknown[]) => unknown).apply(target, args);

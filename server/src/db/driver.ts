@@ -113,7 +113,13 @@ export function statementDriver(db: Db): Driver {
       });
     return { executeRead: execute('READ'), executeWrite: execute('WRITE'), close: async () => {} };
   };
-  return { session, executeQueryBookmarkManager: db.driver.executeQueryBookmarkManager } as unknown as Driver;
+  // Read when a statement runs, not now: a schema is also built without a database (checks, tests).
+  return {
+    session,
+    get executeQueryBookmarkManager() {
+      return db.driver.executeQueryBookmarkManager;
+    },
+  } as unknown as Driver;
 }
 
 /** The driver's own backoff for managed transactions (neo4j-driver's TransactionExecutor). */
