@@ -161,9 +161,9 @@ export function timeNeo4j(db: Db): Neo4jTimer {
     return new Proxy(tx, {
       get(t, prop) {
         if (prop !== 'run') return bind(t, prop);
-        return (query: string, params?: Record<string, unknown>) => {
+        return (query: string, params?: Record<string, unknown>, ...rest: unknown[]) => {
           const sent = performance.now();
-          const res = t.run(query, params);
+          const res = (t.run as (...a: unknown[]) => ReturnType<ManagedTransaction['run']>)(query, params, ...rest);
           // A Result caches its promise, so this extra subscription changes nothing for the caller.
           res.then(
             () => {
@@ -181,6 +181,8 @@ export function timeNeo4j(db: Db): Neo4jTimer {
   const timedSession = (s: Session) =>
     new Proxy(s, {
       get(target, prop) {
+        // A single statement (db/driver.ts runStatement) is the session's own auto-commit run.
+        if (prop === 'run') return timedTx(target as unknown as ManagedTransaction).run;
         if (prop !== 'executeWrite' && prop !== 'executeRead') return bind(target, prop);
         return async (work: (tx: ManagedTransaction) => Promise<unknown>, config?: unknown) => {
           let workDone = 0;

@@ -87,9 +87,9 @@ function countWrites(db: Db): WriteCounters {
     new Proxy(tx, {
       get(t, prop) {
         if (prop !== 'run') return bind(t, prop);
-        return (query: string, params?: Record<string, unknown>) => {
+        return (query: string, params?: Record<string, unknown>, ...rest: unknown[]) => {
           const t0 = performance.now();
-          const res = t.run(query, params);
+          const res = (t.run as (...a: unknown[]) => ReturnType<ManagedTransaction['run']>)(query, params, ...rest);
           res.then(
             (r) => {
               spent += performance.now() - t0;
@@ -104,6 +104,8 @@ function countWrites(db: Db): WriteCounters {
   const countedSession = (s: Session) =>
     new Proxy(s, {
       get(target, prop) {
+        // A single statement (db/driver.ts runStatement) is the session's own auto-commit run.
+        if (prop === 'run') return countedTx(target as unknown as ManagedTransaction).run;
         if (prop !== 'executeWrite' && prop !== 'executeRead') return bind(target, prop);
         return async (work: (tx: ManagedTransaction) => Promise<unknown>, config?: unknown) => {
           let done = 0;
