@@ -1,4 +1,4 @@
-import { createServer, type Socket } from 'node:net';
+import { createServer } from 'node:net';
 import type { Driver } from 'neo4j-driver';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { uniqueId } from '../test-support.ts';
@@ -82,11 +82,9 @@ describe('runStatement', () => {
 
   it('retries a database it cannot reach for retryMs, then throws', async () => {
     // A port that accepts and at once drops every connection: each attempt opens a new one.
-    const sockets = new Set<Socket>();
     let connections = 0;
     const server = createServer((socket) => {
       connections++;
-      sockets.add(socket);
       socket.destroy();
     });
     await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
