@@ -195,6 +195,8 @@ export function createApp(services: Services, options: { webDist?: string } = {}
       plexus_graphql_schema_build_seconds: (schemas.current()?.buildMs ?? 0) / 1000,
       plexus_graphql_workers: schemas.workers().length,
       plexus_graphql_worker_heap_bytes_max: Math.max(0, ...schemas.workers().map((w) => w.heapBytes)),
+      plexus_graphql_compiled_requests: schemas.answered().compiled,
+      plexus_graphql_library_requests: schemas.answered().library,
     });
     return c.text(text, 200, { 'content-type': metrics.contentType });
   });

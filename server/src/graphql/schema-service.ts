@@ -55,6 +55,8 @@ export interface SchemaService {
   build(model: Model, version: number): Promise<BuiltSchema>;
   /** The worker threads, for /metrics. */
   workers(): WorkerInfo[];
+  /** /graphql requests answered since start: by a compiled list read (compiled-lists.ts) or by graphql-yoga. */
+  answered(): { compiled: number; library: number };
   /** Stops worker `index` abruptly, as a crash would: its requests get 503 and another starts. */
   killWorker(index: number): Promise<void>;
   /** Stops the workers and timers; does not close the main driver. */
@@ -408,8 +410,10 @@ export function createSchemaService(
     }
   }
 
+  const answered = { compiled: 0, library: 0 };
   return {
     current: info,
+    answered: () => ({ ...answered }),
     async ready(version) {
       const s = await servingAt(version ?? models.version());
       return { version: s.version, buildMs: s.buildMs };
@@ -432,6 +436,8 @@ export function createSchemaService(
           context,
         });
         if (m.type !== 'http-done') throw new Error(`graphql worker answered ${m.type}`);
+        if (m.compiled) answered.compiled++;
+        else answered.library++;
         return new Response(m.status === 204 || m.status === 304 ? null : m.body, {
           status: m.status,
           headers: m.headers,

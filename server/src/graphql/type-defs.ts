@@ -324,8 +324,8 @@ export const baseTypeDefs = /* GraphQL */ `
 
 /**
  * Generates @neo4j/graphql type definitions from the model: one `@node` type per blueprint
- * (its label only: every node with a blueprint's label is an entity, written with `Entity` too by
- * the catalog, and a second label would be checked on every row a list scans), a field per property, a field per relation and, on each target,
+ * (its label and `Entity`, which lets lookups by identifier use the entity key's index; compiled
+ * list reads, compiled-lists.ts, match the blueprint's label alone), a field per property, a field per relation and, on each target,
  * an inverse field; generated mutations are switched off (`@mutation(operations: [])`); reads
  * are filtered per request by the `@authorization` rules of auth/graphql-rules.ts.
  */

@@ -12,17 +12,23 @@ import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { createDriver, type Db } from '../db/driver.ts';
 import { mapDatabaseError, PlexusError } from '../errors.ts';
 import { type BuiltSchema, buildSchema, type ExecutionContext, type PlexusMethod } from './build-schema.ts';
+import { type CompiledLists, createCompiledLists } from './compiled-lists.ts';
 import { checkGraphqlLimits, graphqlLimitsPlugin } from './limits.ts';
 import type { FromWorker, ToWorker, WorkerSettings } from './worker-protocol.ts';
 
 // @neo4j/graphql loads graphql as CommonJS; executing its schema needs that same copy of graphql.
-const { graphql, parse, validate } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
+const { GraphQLError, graphql, parse, validate } = createRequire(import.meta.url)(
+  'graphql',
+) as typeof import('graphql');
 
 const port = parentPort!;
 const settings = (workerData as { settings: WorkerSettings }).settings;
 const driver = createDriver({ ...settings.neo4j, poolSize: settings.poolSize });
 const db: Db = { driver, database: settings.neo4j.database, retryMs: settings.neo4j.maxRetryMs };
 let built: BuiltSchema | null = null;
+/** Compiled list reads on the served schema (compiled-lists.ts); off with PLEXUS_GRAPHQL_COMPILED_LISTS=0, for A/B runs. */
+let lists: CompiledLists | null = null;
+const compiledListsOn = process.env.PLEXUS_GRAPHQL_COMPILED_LISTS !== '0';
 let yoga: YogaServerInstance<{ plexus: ExecutionContext }, ExecutionContext> | null = null;
 
 const send = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
@@ -97,6 +103,9 @@ function makeYoga(): YogaServerInstance<{ plexus: ExecutionContext }, ExecutionC
             extensions: { code: 'timeout', status: 503 },
           });
         }
+        // Errors of the request itself (variables graphql-js cannot coerce) come before
+        // execution and have no path: they describe the caller's input and are safe to show.
+        if (!(error as { path?: unknown }).path && raw instanceof GraphQLError) return error as Error;
         // A database that is away or busy: service_unavailable (503), like REST.
         const original = mapDatabaseError(raw);
         if (original instanceof PlexusError) {
@@ -112,6 +121,33 @@ function makeYoga(): YogaServerInstance<{ plexus: ExecutionContext }, ExecutionC
       },
     },
   });
+}
+
+/** What yoga answers a JSON request from a client that accepts JSON with (checked in compiled-lists.int.test.ts). */
+const compiledHeaders: [string, string][] = [['content-type', 'application/json; charset=utf-8']];
+
+/**
+ * The answer of a compiled list read (compiled-lists.ts) to a POST of JSON from a client that
+ * accepts JSON (the media type yoga would answer with too), or null: yoga serves the request.
+ */
+async function answerCompiled(m: Extract<ToWorker, { type: 'http' }>): Promise<ArrayBuffer | null> {
+  if (!lists || m.method !== 'POST' || !m.body) return null;
+  const header = (name: string) => m.headers.find(([k]) => k.toLowerCase() === name)?.[1];
+  const type = header('content-type')?.split(';')[0].trim().toLowerCase();
+  const accept = header('accept')?.trim().toLowerCase();
+  if (
+    type !== 'application/json' ||
+    (accept !== undefined && accept !== '*/*' && accept !== 'application/json')
+  )
+    return null;
+  let body: unknown;
+  try {
+    body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(m.body));
+  } catch {
+    return null;
+  }
+  const json = await lists.answer(body, m.context);
+  return json === null ? null : (new TextEncoder().encode(json).buffer as ArrayBuffer);
 }
 
 async function handle(m: ToWorker): Promise<void> {
@@ -131,6 +167,9 @@ async function handle(m: ToWorker): Promise<void> {
           });
         const next = m.background ? await atLowPriority(build) : await build();
         built = next;
+        lists = compiledListsOn
+          ? createCompiledLists({ schema: next.schema, model: m.model as Model, db, limits: settings.limits })
+          : null;
         yoga ??= makeYoga();
         send({
           type: 'built',
@@ -151,6 +190,22 @@ async function handle(m: ToWorker): Promise<void> {
     }
     case 'http': {
       try {
+        const compiled = await answerCompiled(m);
+        if (compiled) {
+          send(
+            {
+              type: 'http-done',
+              id: m.id,
+              version: built!.version,
+              status: 200,
+              headers: compiledHeaders,
+              body: compiled,
+              compiled: true,
+            },
+            [compiled],
+          );
+          return;
+        }
         const headers = new Headers(m.headers);
         const req = new Request(m.url, {
           method: m.method,

@@ -64,6 +64,8 @@ export type FromWorker =
       status: number;
       headers: [string, string][];
       body: ArrayBuffer;
+      /** Answered by a compiled list read (compiled-lists.ts), not by graphql-yoga. */
+      compiled?: boolean;
     }
   | { type: 'validated'; id: number; messages: string[] }
   | { type: 'executed'; id: number; result: unknown }
