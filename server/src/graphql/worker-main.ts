@@ -146,8 +146,17 @@ async function answerCompiled(m: Extract<ToWorker, { type: 'http' }>): Promise<A
   } catch {
     return null;
   }
-  const json = await lists.answer(body, m.context);
-  return json === null ? null : (new TextEncoder().encode(json).buffer as ArrayBuffer);
+  try {
+    const json = await lists.answer(body, m.context);
+    if (json === null) return null;
+    const bytes = new TextEncoder().encode(json);
+    // Transferred to the main thread: a buffer of exactly the answer's bytes.
+    return bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : (bytes.slice().buffer as ArrayBuffer);
+  } catch (err) {
+    // A bug here must not cost the caller their answer: yoga serves the request.
+    send({ type: 'log', message: 'compiled list read failed; graphql-yoga answers instead', err: errorText(err) });
+    return null;
+  }
 }
 
 async function handle(m: ToWorker): Promise<void> {

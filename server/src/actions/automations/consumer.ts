@@ -75,7 +75,7 @@ export interface AutomationConsumerOptions {
 }
 
 export interface AutomationConsumer {
-  /** Wakes the consumer now (a change was just written on this replica). */
+  /** Wakes the consumer now (a change was just written on this replica), unless no automation was enabled at its last pass. */
   nudge(): void;
   /** Runs one pass now (tests): catch up on events, then run pending firings. */
   tick(): Promise<void>;
@@ -201,6 +201,12 @@ export function createAutomationConsumer(deps: {
   let lastSweep = 0;
   let running: Promise<void> | null = null;
   let again = false;
+  /**
+   * No automation was enabled at the last pass: a change on this replica does not wake the
+   * consumer (each pass is four statements, and a busy catalog writes many times a second); the
+   * poll moves the cursor, and picks up an automation enabled meanwhile within `pollMs`.
+   */
+  let idle = false;
   let timer: ReturnType<typeof setInterval> | null = null;
 
   const check = () => {
@@ -554,6 +560,7 @@ export function createAutomationConsumer(deps: {
     if (stopped || halted) return;
     if (!(await ensureLease())) return;
     const automations = await store.active();
+    idle = automations.length === 0;
     check();
     while (await page(automations)) check();
     check();
@@ -590,7 +597,9 @@ export function createAutomationConsumer(deps: {
   if (pollMs > 0) void wake();
 
   return {
-    nudge: () => void wake(),
+    nudge: () => {
+      if (!idle) void wake();
+    },
     async tick() {
       await running;
       await wake();
