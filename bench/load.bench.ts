@@ -24,7 +24,7 @@ const services = Number(process.env.BENCH_LOAD_SERVICES ?? 10_000);
  * raw mix); see the warm-up.
  */
 const warmupSeconds = Number(process.env.BENCH_LOAD_WARMUP_SECONDS ?? 150);
-const warmupMaxSeconds = Math.max(warmupSeconds, Number(process.env.BENCH_LOAD_WARMUP_MAX_SECONDS ?? 300));
+const warmupMaxSeconds = Math.max(warmupSeconds, Number(process.env.BENCH_LOAD_WARMUP_MAX_SECONDS ?? 480));
 /** `BENCH_LOAD_MIX=entity-read=1,search=1` runs another mix (to find what one kind of request costs). */
 const mix = process.env.BENCH_LOAD_MIX
   ? (Object.fromEntries(
@@ -88,8 +88,11 @@ const bench: Benchmark = {
       // 210, 273, 244, 239 requests/s, Neo4j CPU per request 18.1, 9.0, 6.9, 5.4, 3.8, 4.3, 4.2
       // ms: it takes two to three minutes of load to compile its hot paths on 2 busy cores, and
       // the bench's run with a one-minute warm-up measured a Neo4j at 12 ms per request. Past
-      // the minimum, a chunk less than 5% faster than the best before it ends the warm-up (at
-      // most warmupMaxSeconds).
+      // the minimum, the warm-up ends once three chunks in a row (45 s) were none of them 5%
+      // faster than the best before them (at most warmupMaxSeconds). One slower chunk ended it
+      // until 2026-12-04: chunks vary by ±10% on a shared machine, and a run stopped at 273
+      // requests/s right after a chunk of 309, while Neo4j still got faster (a harness that
+      // warmed for five minutes measured the same code at 320-338).
       const warmNeo4j = processCpuMs(ctx.neo4jPid?.());
       // Requests/s of each chunk, for the notes.
       const warmup: number[] = [];
@@ -113,8 +116,9 @@ const bench: Benchmark = {
         ctx.log(
           `load: warm-up, ${chunk} s: ${formatNumber(warm.throughput, 0)} requests/s${before !== null && after !== null ? `, Neo4j ${formatNumber((after - before) / Math.max(1, count), 2)} ms CPU per request` : ''}`,
         );
-        const last = warmup[warmup.length - 1];
-        if (spent >= warmupSeconds && last < Math.max(...warmup.slice(0, -1)) * 1.05) break;
+        const bestBefore = Math.max(0, ...warmup.slice(0, -3));
+        const levelled = warmup.length > 3 && warmup.slice(-3).every((t) => t < bestBefore * 1.05);
+        if (spent >= warmupSeconds && levelled) break;
       }
       await runLoadInChild({
         url: plexus.url,
@@ -213,7 +217,7 @@ const bench: Benchmark = {
             report.cpuMs,
             report.seconds,
           ),
-          `Mix by weight: entity reads 35, GraphQL lists with owner and dependencies 25, full-text search 20, impact (upstream, depth 3) 15, bulk upserts of 50 services 5. One keep-alive connection per client. Before either side is measured, the Plexus mix warms Neo4j and the server up in 15 s chunks, at least ${warmupSeconds} s and until a chunk is less than 5% faster than the best before it (at most ${warmupMaxSeconds} s; this run: ${warmup.map((t) => formatNumber(t, 0)).join(', ')} requests/s), then 10 s of the raw mix. \`BENCH_LOAD_SECONDS\`, \`BENCH_LOAD_CONCURRENCY\`, \`BENCH_LOAD_SERVICES\`, \`BENCH_LOAD_WARMUP_SECONDS\` and \`BENCH_LOAD_WARMUP_MAX_SECONDS\` change the run.`,
+          `Mix by weight: entity reads 35, GraphQL lists with owner and dependencies 25, full-text search 20, impact (upstream, depth 3) 15, bulk upserts of 50 services 5. One keep-alive connection per client. Before either side is measured, the Plexus mix warms Neo4j and the server up in 15 s chunks, at least ${warmupSeconds} s and until three chunks in a row are none of them 5% faster than the best before them (at most ${warmupMaxSeconds} s; this run: ${warmup.map((t) => formatNumber(t, 0)).join(', ')} requests/s), then 10 s of the raw mix. \`BENCH_LOAD_SECONDS\`, \`BENCH_LOAD_CONCURRENCY\`, \`BENCH_LOAD_SERVICES\`, \`BENCH_LOAD_WARMUP_SECONDS\` and \`BENCH_LOAD_WARMUP_MAX_SECONDS\` change the run.`,
         ],
       };
     } finally {
