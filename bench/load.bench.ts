@@ -89,9 +89,9 @@ const bench: Benchmark = {
       // ms: it takes two to three minutes of load to compile its hot paths on 2 busy cores, and
       // the bench's run with a one-minute warm-up measured a Neo4j at 12 ms per request. Past
       // the minimum, the warm-up ends once three chunks in a row (45 s) were none of them 5%
-      // faster than the best before them (at most warmupMaxSeconds). One slower chunk ended it
-      // until 2026-12-04: chunks vary by ±10% on a shared machine, and a run stopped at 273
-      // requests/s right after a chunk of 309, while Neo4j still got faster (a harness that
+      // faster than the best before them (at most warmupMaxSeconds). Until the sixth session
+      // one slower chunk ended it: chunks vary by ±10% on a shared machine, and a run stopped at
+      // 273 requests/s right after a chunk of 309, while Neo4j still got faster (a harness that
       // warmed for five minutes measured the same code at 320-338).
       const warmNeo4j = processCpuMs(ctx.neo4jPid?.());
       // Requests/s of each chunk, for the notes.

@@ -81,6 +81,8 @@ interface Plan {
   fields: Selected[];
   /** The `reads<Label>` claims of every blueprint the query reads. */
   claims: string[];
+  /** Statements by request shape (filters, order, paging), built on first use. */
+  statements: Map<string, string>;
 }
 
 /** A /graphql request body, as yoga would read it. */
@@ -95,6 +97,7 @@ class NotCompiled extends Error {}
 
 const maxPlans = 500;
 const maxQueryLength = 8_192;
+const maxStatementsPerPlan = 64;
 
 /** The stored scalar fields of a blueprint's GraphQL type (type-defs.ts writes each as a node property of the same name). */
 function storedFields(bp: Blueprint): Map<string, boolean> {
@@ -253,6 +256,7 @@ export function createCompiledLists(deps: {
       comparable,
       fields,
       claims: [...claims],
+      statements: new Map(),
     };
   }
 
@@ -273,8 +277,10 @@ export function createCompiledLists(deps: {
     plan: Plan,
     args: Record<string, unknown>,
   ): { cypher: string; params: Record<string, unknown> } {
-    const node = new Cypher.Node();
-    const predicates: Cypher.Predicate[] = [];
+    // The request's shape (which filters, which order, whether paged) picks the statement; its
+    // values are the parameters. Statements are cached per plan and shape.
+    const filters: [string, 'eq' | 'in'][] = [];
+    const params: Record<string, unknown> = {};
     const where = args.where;
     if (where !== undefined && where !== null) {
       if (typeof where !== 'object' || Array.isArray(where)) throw new NotCompiled();
@@ -285,14 +291,13 @@ export function createCompiledLists(deps: {
         if (ops.length !== 1) throw new NotCompiled();
         const [op, value] = ops[0];
         const scalar = (v: unknown) => v !== null && v !== undefined && typeof v !== 'object';
-        if (op === 'eq' && scalar(value))
-          predicates.push(Cypher.eq(node.property(name), new Cypher.Param(value)));
-        else if (op === 'in' && Array.isArray(value) && value.every(scalar))
-          predicates.push(Cypher.in(node.property(name), new Cypher.Param(value)));
-        else throw new NotCompiled();
+        if (!((op === 'eq' && scalar(value)) || (op === 'in' && Array.isArray(value) && value.every(scalar))))
+          throw new NotCompiled();
+        params[`w${filters.length}`] = value;
+        filters.push([name, op]);
       }
     }
-    const order: [Cypher.Property, 'ASC' | 'DESC'][] = [];
+    const order: [string, 'ASC' | 'DESC'][] = [];
     if (args.sort !== undefined && args.sort !== null) {
       if (!Array.isArray(args.sort)) throw new NotCompiled();
       for (const entry of args.sort) {
@@ -302,23 +307,48 @@ export function createCompiledLists(deps: {
         const [name, direction] = keys[0];
         if (!plan.comparable.has(name) || (direction !== 'ASC' && direction !== 'DESC'))
           throw new NotCompiled();
-        order.push([node.property(name), direction]);
+        order.push([name, direction]);
       }
     }
-    const page = (v: unknown) => {
-      if (v === undefined || v === null) return null;
+    for (const key of ['offset', 'limit'] as const) {
+      const v = args[key];
+      if (v === undefined || v === null) continue;
       if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new NotCompiled();
-      return new Cypher.Param(neo4j.int(v));
-    };
-    const offset = page(args.offset);
-    const limit = page(args.limit);
+      params[key] = neo4j.int(v);
+    }
+    const shape = JSON.stringify([filters, order, 'offset' in params, 'limit' in params]);
+    let cypher = plan.statements.get(shape);
+    if (cypher === undefined) {
+      cypher = build(plan, filters, order, 'offset' in params, 'limit' in params);
+      if (plan.statements.size < maxStatementsPerPlan) plan.statements.set(shape, cypher);
+    }
+    return { cypher, params };
+  }
+
+  /** The statement of one shape: filter, order, page, then the rows' fields. Values are `$w<i>`, `$offset`, `$limit`. */
+  function build(
+    plan: Plan,
+    filters: [string, 'eq' | 'in'][],
+    order: [string, 'ASC' | 'DESC'][],
+    offset: boolean,
+    limit: boolean,
+  ): string {
+    const node = new Cypher.Node();
+    const predicates = filters.map(([name, op], i) =>
+      (op === 'eq' ? Cypher.eq : Cypher.in)(node.property(name), new Cypher.NamedParam(`w${i}`)),
+    );
     const match = new Cypher.Match(new Cypher.Pattern(node, { labels: [plan.label] }));
     if (predicates.length > 0) match.where(Cypher.and(...predicates));
     const paged = match.with(node);
-    if (order.length > 0) paged.orderBy(...order);
-    if (offset) paged.skip(offset);
-    if (limit) paged.limit(limit);
-    return paged.return([projection(node, plan.fields), 'row']).build();
+    if (order.length > 0)
+      paged.orderBy(
+        ...order.map(
+          ([name, direction]) => [node.property(name), direction] as [Cypher.Property, 'ASC' | 'DESC'],
+        ),
+      );
+    if (offset) paged.skip(new Cypher.NamedParam('offset'));
+    if (limit) paged.limit(new Cypher.NamedParam('limit'));
+    return paged.return([projection(node, plan.fields), 'row']).build().cypher;
   }
 
   /** The stored values a selection needs, as one list per row (relations: a list of such lists). */
