@@ -172,6 +172,9 @@ const bench: Benchmark = {
 
       const byHand = async (query: string, params: Record<string, unknown>) =>
         (await ctx.driver.executeQuery(query, params)).records.map((r) => r.toObject() as ServiceRow);
+      // Which path answered each side (compiled list reads or graphql-yoga with @neo4j/graphql), for the notes.
+      const answered = () => plexus.services.schemas.answered();
+      const atStart = answered();
       const [gql, cypher] = await compareInterleaved(
         ctx,
         'admin',
@@ -179,6 +182,7 @@ const bench: Benchmark = {
         (tier) => byHand(listCypher, { tier: neo4j.int(tier) }),
       );
 
+      const afterAdmin = answered();
       // The same page for a viewer who reads services only where their team owns them: every
       // service row then carries @authorization's owner rule (an OWNED_BY subquery per row).
       const team = (
@@ -200,6 +204,9 @@ const bench: Benchmark = {
           viewer.close();
         }
       });
+      const afterViewer = answered();
+      const paths = (from: typeof atStart, to: typeof atStart) =>
+        `${formatNumber(to.compiled - from.compiled)} compiled, ${formatNumber(to.library - from.library)} by the library`;
       const ownedServices = Number(
         (
           await ctx.driver.executeQuery(
@@ -281,7 +288,7 @@ const bench: Benchmark = {
         },
         notes: [
           `Graph: ${formatNumber(entities)} entities, ${formatNumber(loaded)} services (sdlc organisation, seed 1; loaded through the API when the database was empty, else the one already there).`,
-          `${samples} requests per side after ${warmup} warm-up pairs, GraphQL and Cypher interleaved, tier cycling 1..3; both answers checked equal first. GraphQL goes through HTTP on 127.0.0.1, token auth, Yoga, @neo4j/graphql's translation (with the @authorization rule every read carries: since 2026-11-29 a check of the caller's readable blueprints on the JWT, no longer a read of _blueprint from every node) and JSON; the Cypher goes straight through the driver in the same process.`,
+          `${samples} requests per side after ${warmup} warm-up pairs, GraphQL and Cypher interleaved, tier cycling 1..3; both answers checked equal first. GraphQL goes through HTTP on 127.0.0.1, token auth and the GraphQL worker; the admin's list is a compiled list read (server/src/graphql/compiled-lists.ts: one statement Plexus builds, for a caller who reads every blueprint involved; this run: ${paths(atStart, afterAdmin)}), the owner-scoped viewer's goes through Yoga and @neo4j/graphql's translation with its @authorization rules (${paths(afterAdmin, afterViewer)}); the Cypher goes straight through the driver in the same process.`,
           `Owner-scoped viewer: for those two rows the service blueprint is readable by members and by the owning team only (restored after); a viewer in ${team}, the team owning the most services, asks the same query. Their pages hold only services OWNED_BY that team (checked equal to the hand-written answer first); @neo4j/graphql adds the owner rule to the filter, an OWNED_BY subquery per service it considers.`,
           `Schema build = SchemaService.build(model, version): type-def generation plus @neo4j/graphql's getSchema, ${builds} builds per model, measured in the bench's thread; the server runs it in a GraphQL worker thread, while another worker keeps serving the old schema and the event loop stays free (it rebuilds only when blueprints change).`,
           "The schema has only @neo4j/graphql's current filter syntax (features.excludeDeprecatedFields): on 2026-11-28, before that, the 50-blueprint build took 14.6–16.5 s and its printed schema was 10 MB (1.2 MB now), 88% of it deprecated aggregation filters.",
