@@ -151,10 +151,16 @@ async function answerCompiled(m: Extract<ToWorker, { type: 'http' }>): Promise<A
     if (json === null) return null;
     const bytes = new TextEncoder().encode(json);
     // Transferred to the main thread: a buffer of exactly the answer's bytes.
-    return bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : (bytes.slice().buffer as ArrayBuffer);
+    return bytes.byteLength === bytes.buffer.byteLength
+      ? (bytes.buffer as ArrayBuffer)
+      : (bytes.slice().buffer as ArrayBuffer);
   } catch (err) {
     // A bug here must not cost the caller their answer: yoga serves the request.
-    send({ type: 'log', message: 'compiled list read failed; graphql-yoga answers instead', err: errorText(err) });
+    send({
+      type: 'log',
+      message: 'compiled list read failed; graphql-yoga answers instead',
+      err: errorText(err),
+    });
     return null;
   }
 }
