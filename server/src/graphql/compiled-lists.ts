@@ -50,6 +50,7 @@ import { readsClaimOf } from '../auth/graphql-rules.ts';
 import { type Db, runStatement } from '../db/driver.ts';
 import type { ExecutionContext } from './build-schema.ts';
 import { checkGraphqlLimits, type GraphqlLimits } from './limits.ts';
+import { storedFieldsOf } from './type-defs.ts';
 
 // @neo4j/graphql's schema holds the CommonJS copy of graphql: its types and helpers must match.
 const gql = createRequire(import.meta.url)('graphql') as typeof import('graphql');
@@ -99,21 +100,6 @@ const maxPlans = 500;
 const maxQueryLength = 8_192;
 const maxStatementsPerPlan = 64;
 
-/** The stored scalar fields of a blueprint's GraphQL type (type-defs.ts writes each as a node property of the same name). */
-function storedFields(bp: Blueprint): Map<string, boolean> {
-  // name → is a list
-  const out = new Map<string, boolean>([
-    ['identifier', false],
-    ['title', false],
-    ['_blueprint', false],
-    ['_createdAt', false],
-    ['_updatedAt', false],
-    ['_sources', true],
-  ]);
-  for (const [name, p] of Object.entries(bp.schema.properties)) out.set(name, p.type === 'array');
-  return out;
-}
-
 /** The relation behind a relation field of `bp`'s type: outgoing (one target blueprint) or inverse. */
 function relationOf(
   model: Model,
@@ -162,7 +148,7 @@ export function createCompiledLists(deps: {
     set: SelectionSetNode,
     claims: Set<string>,
   ): Selected[] | null {
-    const stored = storedFields(bp);
+    const stored = storedFieldsOf(bp);
     const out: Selected[] = [];
     const keys = new Set<string>();
     for (const sel of set.selections) {
@@ -245,7 +231,7 @@ export function createCompiledLists(deps: {
     // Valid against the served schema, or the library answers with the errors. Checked after the
     // shape: what `select` accepts has one field per response key, so validation stays linear.
     if (gql.validate(schema, document).length > 0) return null;
-    const comparable = new Set([...storedFields(bp)].filter(([, list]) => !list).map(([name]) => name));
+    const comparable = new Set([...storedFieldsOf(bp)].filter(([, list]) => !list).map(([name]) => name));
     return {
       document,
       operation,

@@ -25,6 +25,31 @@ function fieldType(p: PropertySchema): string {
   return scalarOf[p.type];
 }
 
+/**
+ * The fields every blueprint's type has that are node properties of the same name, with their
+ * GraphQL types (the blueprint's properties are too, typed by `fieldType`).
+ */
+const storedEntityFields: Readonly<Record<string, string>> = {
+  identifier: 'String!',
+  title: 'String',
+  _blueprint: 'String!',
+  _createdAt: 'String',
+  _updatedAt: 'String',
+  _sources: '[String!]',
+};
+
+/**
+ * The fields of a blueprint's type that read a node property of the same name, each with
+ * whether it is a list: what compiled list reads (compiled-lists.ts) may read straight from the
+ * node. Calculated, relation and custom fields are not among them.
+ */
+export function storedFieldsOf(bp: Blueprint): Map<string, boolean> {
+  const out = new Map<string, boolean>();
+  for (const [name, type] of Object.entries(storedEntityFields)) out.set(name, type.startsWith('['));
+  for (const [name, p] of Object.entries(bp.schema.properties)) out.set(name, fieldType(p).startsWith('['));
+  return out;
+}
+
 function describe(text: string | undefined): string {
   return text ? `${JSON.stringify(text)}\n` : '';
 }
@@ -371,12 +396,7 @@ export function generateTypeDefs(model: Model, options: { ownerRelation?: string
       '  scorecards: [EntityScorecard!]! @customResolver(requires: "identifier _blueprint")',
       '  "The latest action runs on this entity, newest first."',
       '  runs(limit: Int = 10): [ActionRun!]! @customResolver(requires: "identifier _blueprint")',
-      '  identifier: String!',
-      '  title: String',
-      '  _blueprint: String!',
-      '  _createdAt: String',
-      '  _updatedAt: String',
-      '  _sources: [String!]',
+      ...Object.entries(storedEntityFields).map(([name, type]) => `  ${name}: ${type}`),
     ];
     for (const [name, p] of Object.entries(bp.schema.properties)) {
       lines.push(`  ${describe(p.description ?? p.title)}  ${name}: ${fieldType(p)}`);
