@@ -458,7 +458,7 @@ describe('actions in the browser', () => {
     expect(requested.status, JSON.stringify(requested.body)).toBe(201);
     const first = requested.body.id as string;
     await page.goto(`${server.url}/runs/${encodeURIComponent(first)}`);
-    await page.locator('[data-testid="run-status"]', { hasText: 'Waiting for approval' }).waitFor();
+    await page.locator('[data-testid="run-status"]', { hasText: 'Waiting for approval' }).waitFor({ timeout: 60_000 });
     await page.getByTestId('cancel-run').click();
     // Confirmed in the app's own dialog (no native confirm()).
     await page.getByTestId('confirm-dialog').getByTestId('confirm-ok').click();
@@ -482,7 +482,7 @@ describe('actions in the browser', () => {
       60_000,
     );
     const second = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
-    await page.locator('[data-testid="run-status"]', { hasText: 'Waiting for approval' }).waitFor();
+    await page.locator('[data-testid="run-status"]', { hasText: 'Waiting for approval' }).waitFor({ timeout: 60_000 });
     const again = (await server.px.call('GET', `/api/v1/runs/${second}`)).body;
     expect(again).toMatchObject({
       rerunOf: first,
